@@ -1,0 +1,3 @@
+from callscript.cli.main import main
+
+main()

@@ -1,0 +1,76 @@
+"""Shared CLI plumbing: the database option, loading a script with clean errors, exit codes."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..config import default_script_path, resolve_db_path
+from ..problems import ScriptError
+
+EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class BadInput(click.ClickException):
+    """A user file or value we cannot use: message on stderr, exit 2, no traceback."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def db_option(fn: Callable) -> Callable:
+    """``--db PATH`` on a subcommand; falls back to the top-level ``--db``, then $CALLSCRIPT_DB."""
+
+    @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="SQLite database (default: $CALLSCRIPT_DB or data/callscript.db)")
+    @click.pass_context
+    @functools.wraps(fn)
+    def wrapper(ctx: click.Context, *args: Any, db_path: Path | None = None, **kwargs: Any) -> Any:
+        top = (ctx.find_root().obj or {}).get("db")
+        kwargs["db_path"] = resolve_db_path(db_path or top)
+        return ctx.invoke(fn, *args, **kwargs)
+
+    return wrapper
+
+
+def script_path_or_default(path: str | Path | None) -> Path:
+    return Path(path) if path else default_script_path()
+
+
+def load_script_or_exit(path: str | Path | None):
+    """Load a valid script, or print every problem as file:line:col and exit 2."""
+    from ..loader import load_script
+
+    try:
+        return load_script(script_path_or_default(path))
+    except ScriptError as exc:
+        click.echo(exc.report(), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def read_data_file(path: Path) -> Any:
+    """A JSON or YAML data file (answers, facts) as plain values, loaded safely."""
+    import json
+
+    from ..yamlsrc import YamlSourceError, decode_source, parse_yaml, to_python
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = decode_source(data)
+        if path.suffix.lower() == ".json":
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise BadInput(f"{path}:{exc.lineno}:{exc.colno}: {exc.msg}") from None
+        return to_python(parse_yaml(text))
+    except YamlSourceError as exc:
+        raise BadInput(exc.problem.format(str(path)).replace(": error: ", ": ")) from None

@@ -1,0 +1,39 @@
+"""``callscript``: with no subcommand, opens the agent's app; subcommands work without a screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import __version__
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--script", "script_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Call script YAML (default: scripts/ctrip.yaml)")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="SQLite database (default: $CALLSCRIPT_DB or data/callscript.db)")
+@click.option("--agent", "agent", default=None, help="Agent name (remembered in the config file)")
+@click.version_option(__version__, prog_name="callscript")
+@click.pass_context
+def cli(ctx: click.Context, script_path: Path | None, db_path: Path | None, agent: str | None) -> None:
+    """Telesales call-script assistant. Run without a command to open the app."""
+    ctx.ensure_object(dict)
+    ctx.obj.update(script=script_path, db=db_path, agent=agent)
+    if ctx.invoked_subcommand is None:
+        from .app_cmd import run_app
+
+        run_app(script_path, db_path, agent)
+
+
+def _register() -> None:
+    from . import script_cmds
+
+    script_cmds.register(cli)
+    # command groups: each module adds its commands to `cli` (one line per module below)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="callscript")

@@ -1,0 +1,185 @@
+"""Script commands for supervisors: validate, show, replay, grade."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .common import EXIT_BAD_INPUT, BadInput, load_script_or_exit, read_data_file
+
+PathArg = click.Path(dir_okay=False, path_type=Path)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--quiet", "-q", is_flag=True, help="Print problems only, no summary line.")
+def validate(paths: tuple[Path, ...], quiet: bool) -> None:
+    """Check script files; print every problem as file:line:col. Exit 2 on any error."""
+    from ..loader import validate_file
+    from ..problems import sort_problems
+
+    failed = False
+    for path in paths:
+        script, problems = validate_file(path)
+        for problem in sort_problems(problems):
+            click.echo(problem.format(str(path)), err=problem.is_error)
+        errors = sum(p.is_error for p in problems)
+        warnings = len(problems) - errors
+        if script is None:
+            failed = True
+        if not quiet:
+            state = "ok" if script is not None else "invalid"
+            detail = f"{len(script.nodes)} nodes, " if script is not None else ""
+            click.echo(f"{path}: {state} ({detail}{errors} error(s), {warnings} warning(s))", err=script is None)
+    sys.exit(EXIT_BAD_INPUT if failed else 0)
+
+
+@click.command()
+@click.argument("path", type=PathArg, required=False)
+@click.option("--width", type=int, default=36, help="Characters of each line to show.")
+def show(path: Path | None, width: int) -> None:
+    """Print the script's tree: node ids, lines shortened, options → targets."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.tree import Tree
+
+    from ..templates import strip_markup
+
+    script = load_script_or_exit(path)
+    console = Console()
+    tree = Tree(f"[bold]{escape(script.title)}[/] ({script.name}, {len(script.nodes)} nodes, start: {script.start})")
+    for node in script.nodes.values():
+        line = strip_markup(" ".join(t.source for t in node.say))
+        if len(line) > width:
+            line = line[: width - 1] + "…"
+        branch = tree.add(f"[cyan]{node.id}[/] [bold]{escape(node.title)}[/]  {escape(line)}")
+        for option in node.options:
+            sets = ", ".join(f"{k}={v}" for k, v in option.sets)
+            branch.add(f"[yellow]{option.key}[/] {escape(option.label.source)} → [cyan]{option.next}[/]" + (f"  [dim]{escape(sets)}[/]" if sets else ""))
+        if node.input is not None:
+            branch.add(f"[yellow]⌨[/] {node.input.fact.name} ({escape(node.input.hint)}) → [cyan]{node.next}[/]")
+        if node.skip is not None:
+            branch.add(f"[yellow]跳过[/] {escape(node.skip.label)} → [cyan]{node.skip.next}[/]")
+        if node.end is not None:
+            branch.add(f"[magenta]■ {node.end}[/]")
+    console.print(tree)
+
+
+def parse_answers(data: Any) -> list[tuple[str, str | None]]:
+    """An answers file as (action, value) pairs: a key, {enter: text}, skip, back, {end: outcome}."""
+    if isinstance(data, dict) and "answers" in data:
+        data = data["answers"]
+    if not isinstance(data, list):
+        raise BadInput("answers must be a list, e.g. [\"1\", {enter: \"3\"}, skip, back]")
+    actions: list[tuple[str, str | None]] = []
+    for index, item in enumerate(data, start=1):
+        if isinstance(item, bool) or item is None:
+            raise BadInput(f"answer {index}: {item!r} is not a key; quote keys such as \"1\"")
+        if isinstance(item, int):
+            actions.append(("choose", str(item)))
+        elif isinstance(item, str):
+            actions.append((item, None) if item in ("skip", "back") else ("choose", item))
+        elif isinstance(item, dict) and len(item) == 1:
+            (kind, value), = item.items()
+            if kind not in ("choose", "enter", "end"):
+                raise BadInput(f"answer {index}: unknown action {kind!r}; use a key, enter:, end:, skip or back")
+            actions.append((kind, str(value)))
+        else:
+            raise BadInput(f"answer {index}: cannot read {item!r}")
+    return actions
+
+
+def run_answers(script: Any, actions: list[tuple[str, str | None]], variables: dict[str, str] | None = None):
+    """Walk a session through answers; raises BadInput naming the answer that failed."""
+    from ..session import CallSession, SessionError
+
+    session = CallSession(script, variables)
+    for index, (kind, value) in enumerate(actions, start=1):
+        try:
+            if kind == "choose":
+                session.choose(value or "")
+            elif kind == "enter":
+                session.enter(value or "")
+            elif kind == "end":
+                session.end(value or "")
+            elif kind == "skip":
+                session.skip()
+            else:
+                session.back()
+        except SessionError as exc:
+            raise BadInput(f"answer {index} ({kind} {value or ''}) at node '{session.node_id}': {exc}") from None
+    return session
+
+
+def session_summary(session: Any) -> dict[str, Any]:
+    result = session.grade()
+    return {
+        "path": session.path,
+        "node": session.node_id,
+        "finished": session.finished,
+        "outcome": session.outcome,
+        "facts": session.facts,
+        **result.to_json(),
+    }
+
+
+def print_grade(result: Any, script: Any) -> None:
+    from ..grading import tri_symbol
+
+    grade = result.grade or "无"
+    why = f"  ← {result.rule_label}" if result.rule_label else (f"  ({result.excluded_by})" if result.excluded_by else "")
+    click.echo(f"评级: {grade}{why}")
+    labels = {c.name: c.label for c in script.grading.conditions}
+    for name, value in result.conditions.items():
+        click.echo(f"  {tri_symbol(value)} {name}  {labels.get(name, '')}")
+    click.echo(f"准客户: {'是' if result.qualified else '否'}")
+
+
+@click.command()
+@click.argument("path", type=PathArg, required=False)
+@click.option("--answers", "answers_path", type=PathArg, required=True, help="YAML/JSON list of answers.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def replay(path: Path | None, answers_path: Path, as_json: bool) -> None:
+    """Run a call without a screen from a list of answers; print path, facts, outcome, grade."""
+    script = load_script_or_exit(path)
+    session = run_answers(script, parse_answers(read_data_file(answers_path)))
+    summary = session_summary(session)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    titles = [script.nodes[n].title for n in session.path]
+    click.echo("路径: " + " › ".join(titles))
+    click.echo("事实: " + (", ".join(f"{k}={v}" for k, v in session.facts.items()) or "(无)"))
+    click.echo(f"结果: {session.outcome or '(通话未结束, 停在 ' + session.node_id + ')'}")
+    print_grade(session.grade(), script)
+
+
+@click.command()
+@click.option("--facts", "facts_path", type=PathArg, required=True, help="JSON or YAML object of facts.")
+@click.option("--script", "script_path", type=PathArg, default=None, help="Script whose grading rules apply (default: scripts/ctrip.yaml).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def grade(ctx: click.Context, facts_path: Path, script_path: Path | None, as_json: bool) -> None:
+    """Grade a prospect from a facts file."""
+    from ..facts import FactValueError, check_facts
+
+    script = load_script_or_exit(script_path or (ctx.find_root().obj or {}).get("script"))
+    data = read_data_file(facts_path)
+    try:
+        facts = check_facts(data, script.facts)
+    except FactValueError as exc:
+        raise BadInput(f"{facts_path}: {exc}") from None
+    result = script.grading.evaluate(facts)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        print_grade(result, script)
+
+
+def register(cli: click.Group) -> None:
+    for command in (validate, show, replay, grade):
+        cli.add_command(command)

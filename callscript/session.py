@@ -1,0 +1,220 @@
+"""CallSession: one call walked through a script, as a pure state machine.
+
+No Textual, no I/O. Every answer is an :class:`Event`; applying the same events
+to a fresh session rebuilds the same state, which is how storage resumes a call
+after a crash and how ``replay`` and script tests run. ``back()`` is an event too
+(the log is append-only), and it restores the node and facts exactly as they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .facts import FactValue, FactValueError
+from .grading import GradeResult
+from .model import END, INPUT, Node, Script
+from .outcomes import OUTCOME_VALUES
+from .templates import BUILTIN_VARIABLES, variable_lookup
+
+CHOOSE, ENTER, SKIP, BACK, END_CALL = "choose", "enter", "skip", "back", "end"
+EVENT_KINDS = (CHOOSE, ENTER, SKIP, BACK, END_CALL)
+
+
+class SessionError(Exception):
+    """An action the session cannot take now (wrong key, call already over, ...)."""
+
+
+class InputRefused(SessionError):
+    """A typed value was refused; the message is shown to the agent under the input."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One thing the agent did. ``node`` is where it happened; ``value`` is the key,
+    the typed text, or the outcome (for ``end``)."""
+
+    kind: str
+    node: str
+    value: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "node": self.node, "value": self.value}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Event":
+        kind = data.get("kind")
+        if kind not in EVENT_KINDS:
+            raise SessionError(f"unknown event kind {kind!r}")
+        value = data.get("value")
+        return cls(kind, str(data.get("node")), None if value is None else str(value))
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    node_id: str
+    facts: dict[str, FactValue]
+    outcome: str | None
+
+
+class CallSession:
+    """The state of one call: where we are, what we learned, how it ended."""
+
+    def __init__(self, script: Script, variables: Mapping[str, str] | None = None):
+        self.script = script
+        values = {"our_company": script.company, **script.variables}
+        values.update({k: v for k, v in (variables or {}).items() if v})
+        if values.get("agent_name") and not values.get("agent_surname"):
+            values["agent_surname"] = values["agent_name"][0]
+        self.variables: dict[str, str] = values
+        self._labels = {**BUILTIN_VARIABLES, **script.fact_labels()}
+        self._state = _State(script.start, {}, None)
+        self._history: list[_State] = []
+        self._path: list[str] = [script.start]
+        self._pushed: list[bool] = []  # per history entry: did that step add to the path?
+        self.events: list[Event] = []
+        self._grade: GradeResult | None = None
+
+    # -- state --------------------------------------------------------------
+    @property
+    def node_id(self) -> str:
+        return self._state.node_id
+
+    @property
+    def node(self) -> Node:
+        return self.script.nodes[self._state.node_id]
+
+    @property
+    def facts(self) -> dict[str, FactValue]:
+        return dict(self._state.facts)
+
+    @property
+    def path(self) -> list[str]:
+        return list(self._path)
+
+    @property
+    def finished(self) -> bool:
+        return self._state.outcome is not None
+
+    @property
+    def outcome(self) -> str | None:
+        return self._state.outcome
+
+    @property
+    def can_go_back(self) -> bool:
+        return bool(self._history)
+
+    def grade(self) -> GradeResult:
+        """The grade and conditions for the facts so far (cached until the next step)."""
+        if self._grade is None:
+            self._grade = self.script.grading.evaluate(self._state.facts)
+        return self._grade
+
+    def lines(self) -> list[str]:
+        """The current node's lines, variables filled (``**key words**`` kept for the UI)."""
+        lookup = variable_lookup(self.variables, self._state.facts, self._labels)
+        return [t.render(lookup) for t in self.node.say]
+
+    def tips(self) -> list[str]:
+        lookup = variable_lookup(self.variables, self._state.facts, self._labels)
+        return [t.render(lookup) for t in self.node.tips]
+
+    def option_labels(self) -> list[tuple[str, str]]:
+        lookup = variable_lookup(self.variables, self._state.facts, self._labels)
+        return [(o.key, o.label.render(lookup)) for o in self.node.options]
+
+    # -- actions ------------------------------------------------------------
+    def choose(self, key: str) -> Event:
+        self._require_open()
+        node = self.node
+        option = node.by_key.get(key)
+        if option is None:
+            keys = ", ".join(node.by_key) or "none (this node takes typed input)"
+            raise SessionError(f"no option '{key}' at {node.title}; keys: {keys}")
+        facts = self._state.facts
+        if option.sets:
+            facts = dict(facts)
+            facts.update(option.sets)
+        return self._move(Event(CHOOSE, node.id, key), option.next, facts)
+
+    def enter(self, text: str) -> Event:
+        self._require_open()
+        node = self.node
+        if node.kind != INPUT or node.input is None:
+            raise SessionError(f"{node.title} takes a key, not typed input")
+        try:
+            value = node.input.parse(text)
+        except FactValueError as exc:
+            raise InputRefused(str(exc)) from None
+        facts = dict(self._state.facts)
+        facts[node.input.fact.name] = value
+        return self._move(Event(ENTER, node.id, text.strip()), node.next or "", facts)
+
+    def skip(self) -> Event:
+        self._require_open()
+        node = self.node
+        if node.skip is None:
+            raise SessionError(f"{node.title} cannot be skipped")
+        return self._move(Event(SKIP, node.id), node.skip.next, self._state.facts)
+
+    def end(self, outcome: str) -> Event:
+        """End the call here with an outcome the agent chose (Ctrl+E / Ctrl+B)."""
+        self._require_open()
+        if outcome not in OUTCOME_VALUES:
+            raise SessionError(f"unknown outcome {outcome!r}")
+        event = Event(END_CALL, self.node_id, outcome)
+        self._history.append(self._state)
+        self._pushed.append(False)
+        self._state = _State(self._state.node_id, self._state.facts, outcome)
+        self._after(event)
+        return event
+
+    def back(self) -> Event:
+        if not self._history:
+            raise SessionError("already at the start of the call")
+        event = Event(BACK, self.node_id)
+        self._state = self._history.pop()
+        if self._pushed.pop():
+            self._path.pop()
+        self._after(event)
+        return event
+
+    def apply(self, event: Event) -> Event:
+        """Replay one recorded event (it must have happened at the current node)."""
+        if event.kind != BACK and event.node != self.node_id:
+            raise SessionError(f"event {event.kind} at '{event.node}' but the call is at '{self.node_id}'")
+        if event.kind == CHOOSE:
+            return self.choose(event.value or "")
+        if event.kind == ENTER:
+            return self.enter(event.value or "")
+        if event.kind == SKIP:
+            return self.skip()
+        if event.kind == END_CALL:
+            return self.end(event.value or "")
+        return self.back()
+
+    @classmethod
+    def rebuild(cls, script: Script, events: Iterable[Event], variables: Mapping[str, str] | None = None) -> "CallSession":
+        session = cls(script, variables)
+        for event in events:
+            session.apply(event)
+        return session
+
+    # -- internals ----------------------------------------------------------
+    def _require_open(self) -> None:
+        if self.finished:
+            raise SessionError(f"the call has ended ({self.outcome})")
+
+    def _move(self, event: Event, target: str, facts: dict[str, FactValue]) -> Event:
+        node = self.script.nodes[target]
+        self._history.append(self._state)
+        self._pushed.append(True)
+        self._state = _State(target, facts, node.end if node.kind == END else None)
+        self._path.append(target)
+        self._after(event)
+        return event
+
+    def _after(self, event: Event) -> None:
+        self.events.append(event)
+        self._grade = None

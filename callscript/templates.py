@@ -1,0 +1,98 @@
+"""Line templates: ``{variable}`` placeholders filled at call time, ``**key words**`` marked.
+
+Templates are parsed once when the script loads (so an unknown variable is a
+validation error, never a blank on the agent's screen) and rendered many times,
+so rendering is a join over pre-split parts.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+#: Variables every script may use; values come from the agent, the lead and the script.
+BUILTIN_VARIABLES: dict[str, str] = {
+    "agent_name": "坐席姓名",
+    "agent_surname": "坐席姓氏",
+    "our_company": "本公司",
+    "lead_company": "客户公司",
+    "contact_name": "联系人",
+    "contact_title": "职位",
+    "phone": "电话",
+}
+
+_VALID_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_formatter = string.Formatter()
+
+
+class TemplateError(ValueError):
+    """A template that cannot be parsed; message names the problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A parsed line: alternating literal text and variable names."""
+
+    source: str
+    parts: tuple[tuple[str, str | None], ...]
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return tuple(name for _, name in self.parts if name)
+
+    def render(self, lookup: Callable[[str], str]) -> str:
+        return "".join(text + (lookup(name) if name else "") for text, name in self.parts)
+
+
+def parse_template(source: str) -> Template:
+    try:
+        pieces = list(_formatter.parse(source))
+    except ValueError as exc:
+        raise TemplateError(f"bad braces in line ({exc}); write {{{{ and }}}} for literal braces") from None
+    parts: list[tuple[str, str | None]] = []
+    for literal, name, spec, conversion in pieces:
+        if name is not None:
+            if spec or conversion or not _VALID_NAME.match(name):
+                raise TemplateError(f"'{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}' is not a variable; write {{name}} with letters, digits and _")
+        parts.append((literal, name))
+    return Template(source, tuple(parts))
+
+
+_MARKUP = re.compile(r"\*\*(.+?)\*\*")
+
+
+def split_markup(text: str) -> list[tuple[str, bool]]:
+    """Split a rendered line into (text, is_key_word) runs for ``**key words**``."""
+    runs: list[tuple[str, bool]] = []
+    pos = 0
+    for match in _MARKUP.finditer(text):
+        if match.start() > pos:
+            runs.append((text[pos : match.start()], False))
+        runs.append((match.group(1), True))
+        pos = match.end()
+    if pos < len(text):
+        runs.append((text[pos:], False))
+    return runs
+
+
+def strip_markup(text: str) -> str:
+    return _MARKUP.sub(r"\1", text)
+
+
+def variable_lookup(values: Mapping[str, str], facts: Mapping[str, object], labels: Mapping[str, str]) -> Callable[[str], str]:
+    """A lookup for :meth:`Template.render`: given values, then known facts, else 〔label〕."""
+
+    def lookup(name: str) -> str:
+        value = values.get(name)
+        if value:
+            return value
+        fact = facts.get(name)
+        if fact is not None:
+            if isinstance(fact, bool):
+                return "是" if fact else "否"
+            return str(fact)
+        return f"〔{labels.get(name, name)}〕"
+
+    return lookup
