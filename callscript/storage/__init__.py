@@ -1,0 +1,44 @@
+"""Storage: every answer in SQLite the moment it is given (docs/storage.md).
+
+No Textual, no terminal: the TUI, CLI, reports and lead import all go through
+:class:`Store`. Import from here::
+
+    from callscript.storage import Store, resolve_db_path
+"""
+
+from .db import StorageError, connect, immediate
+from .paths import DEFAULT_DB_PATH, ENV_VAR, resolve_db_path
+from .records import (
+    LEAD_STATUSES,
+    Agent,
+    Callback,
+    CallRecord,
+    CheckReport,
+    DayReview,
+    EventRecord,
+    ImportSummary,
+    Lead,
+    Mailing,
+    RejectedRow,
+    ScriptVersion,
+    UnfinishedCall,
+)
+from .schema import SCHEMA_VERSION
+from .store import (
+    CLAIM_TIERS,
+    CallFinished,
+    DuplicateLead,
+    LeadUnavailable,
+    NotFound,
+    Store,
+    digits_only,
+    in_follow_up_window,
+)
+
+__all__ = [
+    "CLAIM_TIERS", "DEFAULT_DB_PATH", "ENV_VAR", "LEAD_STATUSES", "SCHEMA_VERSION",
+    "Agent", "CallFinished", "CallRecord", "Callback", "CheckReport", "DayReview", "DuplicateLead",
+    "EventRecord", "ImportSummary", "Lead", "LeadUnavailable", "Mailing", "NotFound", "RejectedRow",
+    "ScriptVersion", "StorageError", "Store", "UnfinishedCall",
+    "connect", "digits_only", "immediate", "in_follow_up_window", "resolve_db_path",
+]

@@ -1,0 +1,169 @@
+"""Opening the database file and running write transactions safely.
+
+* The file is created with mode 0600 before SQLite touches it (SQLite gives the
+  ``-wal``/``-shm`` files the same mode).
+* WAL journal, ``foreign_keys=ON``, a busy timeout of several seconds.
+* ``synchronous=FULL`` by default: in WAL mode every commit fsyncs the log, so a
+  committed answer survives a power cut, not only a crash (docs/storage.md).
+* The Python connection runs with ``isolation_level=None``: no hidden ``BEGIN``.
+  Writes that must not interleave run in :func:`immediate` (``BEGIN IMMEDIATE``),
+  which takes the write lock up front and so *waits* under contention; a plain
+  deferred ``BEGIN`` (what sqlite-utils' ``atomic()`` issues) would fail at once
+  with "database is locked" when a read has to be upgraded to a write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import sqlite_utils
+
+T = TypeVar("T")
+
+BUSY_TIMEOUT_S = 10.0
+"""How long one statement waits for another process's write lock."""
+
+RETRY_DEADLINE_S = 60.0
+"""How long :func:`retry_locked` keeps retrying a whole transaction that still found the file locked."""
+
+SYNC_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+class StorageError(Exception):
+    """Something the storage layer refuses to do; the message is for a person."""
+
+
+def create_private_file(path: Path) -> bool:
+    """Create an empty file with mode 0600 if it does not exist. True if created."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    return True
+
+
+def connect(
+    path: str | os.PathLike[str],
+    *,
+    create: bool = True,
+    timeout: float = BUSY_TIMEOUT_S,
+    synchronous: str = "FULL",
+) -> sqlite_utils.Database:
+    """Open (and if allowed, create) the database file with the app's connection settings."""
+    path = Path(path)
+    sync = synchronous.upper()
+    if sync not in SYNC_LEVELS:
+        raise ValueError(f"synchronous must be one of {', '.join(SYNC_LEVELS)}, not {synchronous!r}")
+    if create:
+        create_private_file(path)
+    elif not path.exists():
+        raise StorageError(f"no database at {path} (run `callscript db init` to create one)")
+    conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        _ensure_wal(conn)
+        conn.execute(f"PRAGMA synchronous = {sync}")
+    except BaseException:
+        conn.close()
+        raise
+    return sqlite_utils.Database(conn, execute_plugins=False)
+
+
+def _ensure_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL (persistent); retried because it needs a moment alone with the file."""
+    deadline = time.monotonic() + RETRY_DEADLINE_S
+    while True:
+        try:
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode.lower() == "wal":
+                return
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() == "wal":
+                return
+            raise StorageError(f"could not switch the database to WAL mode (got {mode!r})")
+        except sqlite3.OperationalError as exc:
+            if not is_locked_error(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01 + random.random() * 0.05)
+
+
+def is_locked_error(exc: BaseException) -> bool:
+    """True for SQLITE_BUSY/SQLITE_LOCKED ("database is locked", "database table is locked")."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    message = str(exc).lower()
+    return "locked" in message or "busy" in message
+
+
+@contextlib.contextmanager
+def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``; ``ROLLBACK`` on any exception.
+
+    The connection must be in autocommit mode (``isolation_level=None``) and not
+    already inside a transaction.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+@contextlib.contextmanager
+def synchronous_level(conn: sqlite3.Connection, level: str) -> Iterator[None]:
+    """Run the block (one or more whole transactions) at ``PRAGMA synchronous = level``."""
+    level = level.upper()
+    if level not in SYNC_LEVELS:
+        raise ValueError(level)
+    before = SYNC_LEVELS[conn.execute("PRAGMA synchronous").fetchone()[0]]
+    if before == level:
+        yield
+        return
+    conn.execute(f"PRAGMA synchronous = {level}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA synchronous = {before}")
+
+
+def retry_locked(action: Callable[[], T], *, deadline_s: float = RETRY_DEADLINE_S, on_retry: Callable[[], None] | None = None) -> T:
+    """Run ``action`` (one whole transaction), retrying it while the file is locked.
+
+    The busy timeout already makes each statement wait; this is the second line of
+    defence for the rare SQLITE_BUSY that SQLite returns without waiting (e.g. while
+    another connection recovers the WAL). ``action`` must roll back completely when
+    it fails, which :func:`immediate` guarantees.
+    """
+    give_up = time.monotonic() + deadline_s
+    pause = 0.005
+    while True:
+        try:
+            return action()
+        except sqlite3.OperationalError as exc:
+            if not is_locked_error(exc) or time.monotonic() > give_up:
+                raise
+            if on_retry is not None:
+                on_retry()
+            time.sleep(pause * (0.5 + random.random()))
+            pause = min(pause * 2, 0.25)

@@ -1,0 +1,265 @@
+"""What the storage API hands back: plain frozen dataclasses, no SQL rows.
+
+Time stamps come back as aware ``datetime`` (local time), calendar days as
+``date``, JSON columns as dicts, 0/1 flags as ``bool``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from .timefmt import parse_day, parse_iso
+
+
+class _FromRow:
+    __slots__ = ()
+    _times: ClassVar[frozenset[str]] = frozenset()
+    _days: ClassVar[frozenset[str]] = frozenset()
+    _bools: ClassVar[frozenset[str]] = frozenset()
+    _json: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]):
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            if f.name not in row:
+                continue
+            value = row[f.name]
+            if f.name in cls._times:
+                value = parse_iso(value)
+            elif f.name in cls._days:
+                value = parse_day(value)
+            elif f.name in cls._bools:
+                value = None if value is None else bool(value)
+            elif f.name in cls._json:
+                value = {} if value is None else json.loads(value)
+            values[f.name] = value
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class Agent(_FromRow):
+    id: int
+    name: str
+    created_at: datetime | None = None
+    _times: ClassVar = frozenset({"created_at"})
+
+
+@dataclass(frozen=True, slots=True)
+class Lead(_FromRow):
+    """A company/contact to call. ``status`` is one of :data:`LEAD_STATUSES`."""
+
+    id: int
+    company: str
+    phone: str
+    phone_norm: str
+    contact: str | None = None
+    title: str | None = None
+    phone_kind: str | None = None
+    industry: str | None = None
+    source: str | None = None
+    notes: str | None = None
+    do_not_call: bool = False
+    status: str = "new"
+    attempts: int = 0
+    last_called_at: datetime | None = None
+    last_outcome: str | None = None
+    next_call_at: datetime | None = None
+    assigned_agent_id: int | None = None
+    claimed_by: int | None = None
+    claimed_at: datetime | None = None
+    claim_expires_at: datetime | None = None
+    active_call_id: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    _times: ClassVar = frozenset(
+        {"last_called_at", "next_call_at", "claimed_at", "claim_expires_at", "created_at", "updated_at"}
+    )
+    _bools: ClassVar = frozenset({"do_not_call"})
+
+
+LEAD_STATUSES: tuple[str, ...] = ("new", "retry", "callback", "mailed", "closed", "dead")
+"""new: never called · retry: no answer/busy, call again after a pause · callback: the
+prospect asked to be called at ``next_call_at`` · mailed: materials sent, follow-up
+due from ``next_call_at`` · closed: refused / not qualified / member care done ·
+dead: invalid number."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptVersion(_FromRow):
+    id: int
+    name: str
+    title: str | None
+    sha256: str
+    source_text: str
+    path: str | None = None
+    first_seen_at: datetime | None = None
+    _times: ClassVar = frozenset({"first_seen_at"})
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord(_FromRow):
+    id: int
+    lead_id: int
+    agent_id: int
+    script_id: int
+    started_at: datetime
+    agent: str | None = None
+    variables: dict[str, str] = field(default_factory=dict)
+    ended_at: datetime | None = None
+    outcome: str | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+    grade: str | None = None
+    grade_rule: str | None = None
+    grade_rule_index: int | None = None
+    conditions: dict[str, bool | None] = field(default_factory=dict)
+    qualified: bool | None = None
+    callback_due: datetime | None = None
+    recovered: bool = False
+
+    _times: ClassVar = frozenset({"started_at", "ended_at", "callback_due"})
+    _bools: ClassVar = frozenset({"qualified", "recovered"})
+    _json: ClassVar = frozenset({"variables", "facts", "conditions"})
+
+    @property
+    def finished(self) -> bool:
+        return self.ended_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class UnfinishedCall(_FromRow):
+    """A call with no outcome yet: resume it or close it with an outcome."""
+
+    call_id: int
+    agent_id: int
+    agent: str
+    lead_id: int
+    company: str
+    started_at: datetime
+    last_event_at: datetime | None
+    events: int
+
+    _times: ClassVar = frozenset({"started_at", "last_event_at"})
+
+    @property
+    def last_activity(self) -> datetime:
+        return self.last_event_at or self.started_at
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord(_FromRow):
+    """One row of a call's append-only log (session events plus ``note``)."""
+
+    id: int
+    call_id: int
+    seq: int
+    at: datetime
+    kind: str
+    node: str | None
+    value: str | None
+    important: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    _times: ClassVar = frozenset({"at"})
+    _bools: ClassVar = frozenset({"important"})
+    _json: ClassVar = frozenset({"extra"})
+
+    @property
+    def is_note(self) -> bool:
+        return self.kind == "note"
+
+    def event_dict(self) -> dict[str, Any]:
+        """The dict ``session.Event.from_dict`` takes (what ``Event.to_dict`` gave)."""
+        return {**self.extra, "kind": self.kind, "node": self.node, "value": self.value}
+
+
+@dataclass(frozen=True, slots=True)
+class Callback(_FromRow):
+    id: int
+    call_id: int
+    lead_id: int
+    agent_id: int
+    due_at: datetime
+    reason: str | None
+    created_at: datetime
+    done_at: datetime | None = None
+    done_call_id: int | None = None
+    agent: str | None = None
+    company: str | None = None
+    contact: str | None = None
+    phone: str | None = None
+
+    _times: ClassVar = frozenset({"due_at", "created_at", "done_at"})
+
+
+@dataclass(frozen=True, slots=True)
+class Mailing(_FromRow):
+    id: int
+    call_id: int
+    lead_id: int
+    agent_id: int
+    address: str
+    mailed_on: date
+    follow_up_from: date
+    follow_up_by: date
+    follow_up_done_at: datetime | None = None
+    follow_up_call_id: int | None = None
+    agent: str | None = None
+    company: str | None = None
+    contact: str | None = None
+    phone: str | None = None
+
+    _times: ClassVar = frozenset({"follow_up_done_at"})
+    _days: ClassVar = frozenset({"mailed_on", "follow_up_from", "follow_up_by"})
+
+
+@dataclass(frozen=True, slots=True)
+class DayReview(_FromRow):
+    """The agent's 优点/缺点/建议 for one day of the daily table."""
+
+    agent_id: int
+    day: date
+    strengths: str | None = None
+    weaknesses: str | None = None
+    suggestions: str | None = None
+    updated_at: datetime | None = None
+
+    _times: ClassVar = frozenset({"updated_at"})
+    _days: ClassVar = frozenset({"day"})
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedRow:
+    index: int
+    reason: str
+    phone: str | None = None
+    existing_lead_id: int | None = None
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    """What :meth:`Store.add_leads` did with each row (``index`` is the row's position)."""
+
+    inserted: list[int] = field(default_factory=list)
+    duplicates: list[RejectedRow] = field(default_factory=list)
+    invalid: list[RejectedRow] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class CheckReport:
+    """``callscript db check``: errors make it fail; warnings are for the supervisor."""
+
+    path: str
+    schema_version: int = 0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors

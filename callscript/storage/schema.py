@@ -1,0 +1,393 @@
+"""The database schema: versioned migrations plus views rebuilt from code.
+
+``PRAGMA user_version`` holds the schema version. :func:`migrate` applies every
+missing step in one ``BEGIN IMMEDIATE`` transaction each (DDL is transactional in
+SQLite), re-reading the version inside the transaction so two agents starting at
+the same moment never apply a step twice. A file written by a newer release is
+refused rather than guessed at.
+
+Views are derived data: after migrating, every app view whose stored SQL differs
+from the code's is dropped and re-created, so a release can change a view
+without a version bump. View and column names are ASCII snake_case so a person
+can query them (e.g. in Datasette); grade *values* stay as the script names them
+(好/一般/勉强).
+
+Add a release's changes as a new ``Migration`` at the end of ``MIGRATIONS``;
+never edit a step that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from callscript.outcomes import NOT_EFFECTIVE
+
+from .db import StorageError, immediate, retry_locked
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+# ---------------------------------------------------------------------------
+# Version 1: the core tables (agents, leads, scripts, calls, events, callbacks, mailings)
+# ---------------------------------------------------------------------------
+V1 = Migration(
+    1,
+    "core tables",
+    (
+        """
+        CREATE TABLE agents (
+            id          INTEGER PRIMARY KEY,
+            name        TEXT NOT NULL UNIQUE,
+            created_at  TEXT NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE leads (
+            id                INTEGER PRIMARY KEY,
+            company           TEXT NOT NULL,
+            contact           TEXT,
+            title             TEXT,
+            phone             TEXT NOT NULL,
+            phone_norm        TEXT NOT NULL UNIQUE,
+            phone_kind        TEXT,
+            industry          TEXT,
+            source            TEXT,
+            notes             TEXT,
+            do_not_call       INTEGER NOT NULL DEFAULT 0 CHECK (do_not_call IN (0, 1)),
+            status            TEXT NOT NULL DEFAULT 'new',
+            attempts          INTEGER NOT NULL DEFAULT 0,
+            last_called_at    TEXT,
+            last_outcome      TEXT,
+            next_call_at      TEXT,
+            assigned_agent_id INTEGER REFERENCES agents(id),
+            claimed_by        INTEGER REFERENCES agents(id),
+            claimed_at        TEXT,
+            claim_expires_at  TEXT,
+            active_call_id    INTEGER REFERENCES calls(id),
+            created_at        TEXT NOT NULL,
+            updated_at        TEXT NOT NULL
+        )
+        """,
+        # The claim query walks this index tier by tier (status, due time, id).
+        """
+        CREATE INDEX leads_claimable ON leads (status, next_call_at, id)
+            WHERE do_not_call = 0 AND active_call_id IS NULL
+        """,
+        "CREATE INDEX leads_claimed_by ON leads (claimed_by) WHERE claimed_by IS NOT NULL",
+        """
+        CREATE TABLE scripts (
+            id            INTEGER PRIMARY KEY,
+            name          TEXT NOT NULL,
+            title         TEXT,
+            sha256        TEXT NOT NULL UNIQUE,
+            source_text   TEXT NOT NULL,
+            path          TEXT,
+            first_seen_at TEXT NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE calls (
+            id               INTEGER PRIMARY KEY,
+            lead_id          INTEGER NOT NULL REFERENCES leads(id),
+            agent_id         INTEGER NOT NULL REFERENCES agents(id),
+            script_id        INTEGER NOT NULL REFERENCES scripts(id),
+            variables        TEXT NOT NULL DEFAULT '{}',
+            started_at       TEXT NOT NULL,
+            ended_at         TEXT,
+            outcome          TEXT,
+            facts            TEXT,
+            grade            TEXT,
+            grade_rule       TEXT,
+            grade_rule_index INTEGER,
+            conditions       TEXT,
+            qualified        INTEGER CHECK (qualified IN (0, 1)),
+            callback_due     TEXT,
+            recovered        INTEGER NOT NULL DEFAULT 0,
+            CHECK ((ended_at IS NULL) = (outcome IS NULL))
+        )
+        """,
+        "CREATE INDEX calls_unfinished ON calls (agent_id, started_at) WHERE ended_at IS NULL",
+        "CREATE INDEX calls_lead ON calls (lead_id, started_at)",
+        """
+        CREATE TABLE call_events (
+            id        INTEGER PRIMARY KEY,
+            call_id   INTEGER NOT NULL REFERENCES calls(id),
+            seq       INTEGER NOT NULL,
+            at        TEXT NOT NULL,
+            kind      TEXT NOT NULL,
+            node      TEXT,
+            value     TEXT,
+            important INTEGER NOT NULL DEFAULT 0,
+            extra     TEXT,
+            UNIQUE (call_id, seq)
+        )
+        """,
+        """
+        CREATE TABLE callbacks (
+            id           INTEGER PRIMARY KEY,
+            call_id      INTEGER NOT NULL REFERENCES calls(id),
+            lead_id      INTEGER NOT NULL REFERENCES leads(id),
+            agent_id     INTEGER NOT NULL REFERENCES agents(id),
+            due_at       TEXT NOT NULL,
+            reason       TEXT,
+            created_at   TEXT NOT NULL,
+            done_at      TEXT,
+            done_call_id INTEGER REFERENCES calls(id)
+        )
+        """,
+        "CREATE INDEX callbacks_open ON callbacks (due_at) WHERE done_at IS NULL",
+        "CREATE INDEX callbacks_lead ON callbacks (lead_id)",
+        """
+        CREATE TABLE mailings (
+            id                INTEGER PRIMARY KEY,
+            call_id           INTEGER NOT NULL REFERENCES calls(id),
+            lead_id           INTEGER NOT NULL REFERENCES leads(id),
+            agent_id          INTEGER NOT NULL REFERENCES agents(id),
+            address           TEXT NOT NULL,
+            mailed_on         TEXT NOT NULL,
+            follow_up_from    TEXT NOT NULL,
+            follow_up_by      TEXT NOT NULL,
+            follow_up_done_at TEXT,
+            follow_up_call_id INTEGER REFERENCES calls(id)
+        )
+        """,
+        "CREATE INDEX mailings_follow_up ON mailings (follow_up_from) WHERE follow_up_done_at IS NULL",
+        "CREATE INDEX mailings_lead ON mailings (lead_id)",
+    ),
+)
+
+# ---------------------------------------------------------------------------
+# Version 2: the daily table's free text (优点/缺点/建议) and indexes for reports
+# ---------------------------------------------------------------------------
+V2 = Migration(
+    2,
+    "agent day reviews; report indexes",
+    (
+        """
+        CREATE TABLE agent_day_reviews (
+            agent_id    INTEGER NOT NULL REFERENCES agents(id),
+            day         TEXT NOT NULL,
+            strengths   TEXT,
+            weaknesses  TEXT,
+            suggestions TEXT,
+            updated_at  TEXT NOT NULL,
+            PRIMARY KEY (agent_id, day)
+        )
+        """,
+        "CREATE INDEX calls_started ON calls (started_at)",
+        "CREATE INDEX calls_agent_started ON calls (agent_id, started_at)",
+        "CREATE INDEX leads_industry ON leads (industry)",
+        "CREATE INDEX mailings_mailed_on ON mailings (mailed_on)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+GRADE_RANKS: dict[str, int] = {"好": 1, "一般": 2, "勉强": 3}
+"""The BRIEF's grades, best first; the views count these three."""
+
+
+def _sql_list(values) -> str:
+    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in sorted(values))
+
+
+def _grade_rank_sql(column: str) -> str:
+    whens = " ".join(f"WHEN '{name}' THEN {rank}" for name, rank in GRADE_RANKS.items())
+    return f"CASE {column} {whens} END"
+
+
+def _grade_name_sql(rank_expr: str) -> str:
+    whens = " ".join(f"WHEN {rank} THEN '{name}'" for name, rank in GRADE_RANKS.items())
+    return f"CASE {rank_expr} {whens} END"
+
+
+_NOT_EFFECTIVE = _sql_list(o.value for o in NOT_EFFECTIVE)
+
+
+def _rate(numerator: str, denominator: str = "leads_called") -> str:
+    return f"ROUND(CAST({numerator} AS REAL) / NULLIF({denominator}, 0), 4)"
+
+
+_DAILY_COLUMNS = f"""
+    COUNT(*)                       AS leads_called,
+    SUM(effective)                 AS effective,
+    SUM(mailed)                    AS mailed,
+    COUNT(CASE WHEN grade_rank = 1 THEN 1 END) AS good,
+    COUNT(CASE WHEN grade_rank = 2 THEN 1 END) AS fair,
+    COUNT(CASE WHEN grade_rank = 3 THEN 1 END) AS marginal,
+    {_rate('SUM(mailed)', 'COUNT(*)')}    AS mail_rate,
+    {_rate('SUM(effective)', 'COUNT(*)')} AS effective_rate,
+    {_rate('COUNT(CASE WHEN grade_rank = 1 THEN 1 END)', 'COUNT(*)')} AS good_rate
+"""
+
+VIEWS: dict[str, str] = {
+    # One row per call, with names instead of ids and the facts reports filter on.
+    "call_summary": f"""
+        SELECT c.id AS call_id,
+               substr(c.started_at, 1, 10) AS day,
+               c.started_at, c.ended_at,
+               c.agent_id, a.name AS agent,
+               c.lead_id, l.company, l.contact, l.phone, l.industry, l.source,
+               s.name AS script, s.sha256 AS script_sha256,
+               c.outcome,
+               CASE WHEN c.outcome IS NULL THEN NULL
+                    WHEN c.outcome IN ({_NOT_EFFECTIVE}) THEN 0 ELSE 1 END AS effective,
+               c.grade, {_grade_rank_sql('c.grade')} AS grade_rank,
+               c.grade_rule, c.qualified,
+               json_extract(c.facts, '$.travel') AS travel,
+               json_extract(c.facts, '$.hosts_clients') AS hosts_clients,
+               json_extract(c.facts, '$.books_self') AS books_self,
+               json_extract(c.facts, '$.booking_method') AS booking_method,
+               json_extract(c.facts, '$.hotel_star') AS hotel_star,
+               json_extract(c.facts, '$.accepts') AS accepts,
+               c.callback_due, c.recovered, c.facts
+        FROM calls c
+        JOIN agents a ON a.id = c.agent_id
+        JOIN leads l ON l.id = c.lead_id
+        JOIN scripts s ON s.id = c.script_id
+    """,
+    # 数据情况日分析表, lead level: one row per day, agent and lead called that day.
+    # A lead counts as effective/mailed if any of that day's calls was; its grade is
+    # the best of the day; last_outcome is the outcome of the day's last call.
+    "daily_lead_outcomes": f"""
+        SELECT day, agent_id, agent, lead_id, company, industry,
+               COUNT(*) AS calls,
+               MAX(effective) AS effective,
+               MAX(outcome = 'mailed') AS mailed,
+               MIN(grade_rank) AS grade_rank,
+               {_grade_name_sql('MIN(grade_rank)')} AS grade,
+               MAX(COALESCE(qualified, 0)) AS qualified,
+               MAX(CASE WHEN rn = 1 THEN outcome END) AS last_outcome
+        FROM (
+            SELECT *, ROW_NUMBER() OVER (
+                       PARTITION BY day, agent_id, lead_id ORDER BY ended_at DESC, call_id DESC) AS rn
+            FROM call_summary WHERE ended_at IS NOT NULL
+        )
+        GROUP BY day, agent_id, lead_id
+    """,
+    # 数据情况日分析表: per day, agent and industry.
+    "daily_agent_industry": f"""
+        SELECT day, agent_id, agent, industry, {_DAILY_COLUMNS}
+        FROM daily_lead_outcomes
+        GROUP BY day, agent_id, industry
+    """,
+    # Per day and agent (all industries).
+    "daily_agent": f"""
+        SELECT day, agent_id, agent, {_DAILY_COLUMNS}
+        FROM daily_lead_outcomes
+        GROUP BY day, agent_id
+    """,
+    # Per day and industry (all agents).
+    "daily_industry": f"""
+        SELECT day, industry, {_DAILY_COLUMNS}
+        FROM daily_lead_outcomes
+        GROUP BY day, industry
+    """,
+    "open_callbacks": """
+        SELECT cb.id AS callback_id, cb.due_at, cb.reason, cb.agent_id, a.name AS agent,
+               cb.lead_id, l.company, l.contact, l.phone, l.industry, cb.call_id, cb.created_at
+        FROM callbacks cb
+        JOIN agents a ON a.id = cb.agent_id
+        JOIN leads l ON l.id = cb.lead_id
+        WHERE cb.done_at IS NULL
+    """,
+    "pending_follow_ups": """
+        SELECT m.id AS mailing_id, m.follow_up_from, m.follow_up_by, m.mailed_on, m.address,
+               m.agent_id, a.name AS agent, m.lead_id, l.company, l.contact, l.phone, l.industry,
+               m.call_id, c.grade
+        FROM mailings m
+        JOIN agents a ON a.id = m.agent_id
+        JOIN leads l ON l.id = m.lead_id
+        JOIN calls c ON c.id = m.call_id
+        WHERE m.follow_up_done_at IS NULL
+    """,
+    "unfinished_calls": """
+        SELECT c.id AS call_id, c.agent_id, a.name AS agent, c.lead_id, l.company, c.started_at,
+               (SELECT MAX(e.at) FROM call_events e WHERE e.call_id = c.id) AS last_event_at,
+               (SELECT COUNT(*) FROM call_events e WHERE e.call_id = c.id) AS events
+        FROM calls c
+        JOIN agents a ON a.id = c.agent_id
+        JOIN leads l ON l.id = c.lead_id
+        WHERE c.ended_at IS NULL
+    """,
+}
+
+
+def _view_sql(name: str, body: str) -> str:
+    return f"CREATE VIEW {name} AS {body.strip()}"
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def _apply(conn: sqlite3.Connection, migration: Migration) -> None:
+    for statement in migration.statements:
+        conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {migration.version}")
+
+
+def migrate(conn: sqlite3.Connection, *, target: int = SCHEMA_VERSION, views: bool = True) -> list[int]:
+    """Bring the file up to ``target``; return the versions applied (empty if none).
+
+    ``target`` below the latest exists for tests that need an older file.
+    """
+    current = schema_version(conn)
+    if current > SCHEMA_VERSION:
+        raise StorageError(
+            f"this database has schema version {current}, newer than this callscript knows "
+            f"({SCHEMA_VERSION}); upgrade callscript"
+        )
+    applied: list[int] = []
+    for migration in MIGRATIONS:
+        if migration.version > target or migration.version <= current:
+            continue
+
+        def step(migration: Migration = migration) -> bool:
+            with immediate(conn):
+                if schema_version(conn) >= migration.version:  # another process got there first
+                    return False
+                _drop_app_views(conn)  # views may read tables this step changes
+                _apply(conn, migration)
+                return True
+
+        if retry_locked(step):
+            applied.append(migration.version)
+    if views and target == SCHEMA_VERSION:
+        sync_views(conn)
+    return applied
+
+
+def _drop_app_views(conn: sqlite3.Connection) -> None:
+    for name in VIEWS:
+        conn.execute(f"DROP VIEW IF EXISTS {name}")
+
+
+def _views_current(conn: sqlite3.Connection) -> bool:
+    stored = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall())
+    return all(stored.get(name) == _view_sql(name, body) for name, body in VIEWS.items())
+
+
+def sync_views(conn: sqlite3.Connection) -> bool:
+    """(Re)create the app's views if any is missing or differs from the code. True if changed."""
+    if _views_current(conn):
+        return False
+
+    def rebuild() -> bool:
+        with immediate(conn):
+            if _views_current(conn):
+                return False
+            _drop_app_views(conn)
+            for name, body in VIEWS.items():  # dict order: dependencies first
+                conn.execute(_view_sql(name, body))
+            return True
+
+    return retry_locked(rebuild)
+
