@@ -7,7 +7,7 @@ No Textual, no terminal: the TUI, CLI, reports and lead import all go through
 """
 
 from .db import StorageError, connect, immediate
-from .paths import DEFAULT_DB_PATH, ENV_VAR, resolve_db_path
+from .paths import ENV_VAR, resolve_db_path
 from .records import (
     LEAD_STATUSES,
     Agent,
@@ -36,7 +36,7 @@ from .store import (
 )
 
 __all__ = [
-    "CLAIM_TIERS", "DEFAULT_DB_PATH", "ENV_VAR", "LEAD_STATUSES", "SCHEMA_VERSION",
+    "CLAIM_TIERS", "ENV_VAR", "LEAD_STATUSES", "SCHEMA_VERSION",
     "Agent", "CallFinished", "CallRecord", "Callback", "CheckReport", "DayReview", "DuplicateLead",
     "EventRecord", "ImportSummary", "Lead", "LeadUnavailable", "Mailing", "NotFound", "RejectedRow",
     "ScriptVersion", "StorageError", "Store", "UnfinishedCall",

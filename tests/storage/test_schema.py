@@ -1,0 +1,179 @@
+"""Schema creation, file settings, migration from an older version, views."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+
+from callscript.storage import SCHEMA_VERSION, StorageError, Store, connect, resolve_db_path
+from callscript.storage import schema
+
+TABLES = {"agents", "leads", "scripts", "calls", "call_events", "callbacks", "mailings", "agent_day_reviews"}
+
+
+def test_fresh_file_has_current_schema_wal_and_private_mode(tmp_path):
+    path = tmp_path / "sub" / "callscript.db"
+    with Store.open(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert TABLES <= set(store.db.table_names())
+        assert set(schema.VIEWS) <= set(store.db.view_names())
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+        assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        store.ensure_agent("王芳")  # a write, so -wal/-shm exist
+        for name in os.listdir(path.parent):
+            assert stat.S_IMODE(os.stat(path.parent / name).st_mode) == 0o600, name
+        assert store.check().ok
+
+
+def test_opening_again_changes_nothing(tmp_path):
+    path = tmp_path / "c.db"
+    Store.open(path).close()
+    db = connect(path)
+    before = db.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall()
+    assert schema.migrate(db.conn) == []
+    assert not schema.sync_views(db.conn)
+    assert db.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall() == before
+
+
+def test_open_without_create_refuses_missing_file(tmp_path):
+    with pytest.raises(StorageError, match="no database"):
+        Store.open(tmp_path / "missing.db", create=False)
+    assert not (tmp_path / "missing.db").exists()
+
+
+def _v1_file(path):
+    """A database as release 1 left it, with a finished call in it."""
+    db = connect(path)
+    assert schema.migrate(db.conn, target=1) == [1]
+    assert schema.schema_version(db.conn) == 1
+    c = db.conn
+    c.execute("INSERT INTO agents (id, name, created_at) VALUES (1, '王芳', '2025-03-03T09:00:00+08:00')")
+    c.execute(
+        """INSERT INTO leads (id, company, phone, phone_norm, industry, status, attempts, created_at, updated_at)
+           VALUES (1, '甲公司', '13800000000', '13800000000', 'IT', 'mailed', 1,
+                   '2025-03-03T09:00:00+08:00', '2025-03-03T09:00:00+08:00')"""
+    )
+    c.execute(
+        """INSERT INTO scripts (id, name, title, sha256, source_text, first_seen_at)
+           VALUES (1, 'mini', 'T', 'ab', 'script: {}', '2025-03-03T09:00:00+08:00')"""
+    )
+    c.execute(
+        """INSERT INTO calls (id, lead_id, agent_id, script_id, started_at, ended_at, outcome, facts, grade, qualified)
+           VALUES (1, 1, 1, 1, '2025-03-03T09:01:00+08:00', '2025-03-03T09:05:00+08:00', 'mailed',
+                   '{"hotel_star": 4, "travel": "often"}', '好', 1)"""
+    )
+    c.execute(
+        """INSERT INTO call_events (call_id, seq, at, kind, node, value)
+           VALUES (1, 1, '2025-03-03T09:02:00+08:00', 'choose', 'opening', '1')"""
+    )
+    c.execute(
+        """INSERT INTO mailings (call_id, lead_id, agent_id, address, mailed_on, follow_up_from, follow_up_by)
+           VALUES (1, 1, 1, '上海', '2025-03-03', '2025-03-10', '2025-03-13')"""
+    )
+    db.close()
+
+
+def test_migration_from_version_1_keeps_data_and_adds_what_is_new(tmp_path):
+    path = tmp_path / "old.db"
+    _v1_file(path)
+    with Store.open(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert "agent_day_reviews" in store.db.table_names()
+        call = store.get_call(1)
+        assert (call.outcome, call.grade, call.facts) == ("mailed", "好", {"hotel_star": 4, "travel": "often"})
+        assert [e.value for e in store.call_events(1)] == ["1"]
+        row = store.db.execute(
+            "SELECT day, agent, industry, leads_called, effective, mailed, good, mail_rate FROM daily_agent_industry"
+        ).fetchone()
+        assert row == ("2025-03-03", "王芳", "IT", 1, 1, 1, 1, 1.0)
+        review = store.set_day_review("王芳", "2025-03-03", strengths="开场白清楚")
+        assert review.strengths == "开场白清楚"
+        assert store.check().ok, store.check().errors
+
+
+def test_check_reports_an_unmigrated_file(tmp_path):
+    path = tmp_path / "old.db"
+    _v1_file(path)
+    with Store.open(path, migrate=False) as store:
+        report = store.check()
+    assert not report.ok and "schema version 1" in report.errors[0]
+
+
+def test_newer_file_is_refused(tmp_path):
+    path = tmp_path / "new.db"
+    Store.open(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StorageError, match="newer"):
+        Store.open(path)
+
+
+def test_changed_view_is_rebuilt_on_open(tmp_path):
+    path = tmp_path / "v.db"
+    Store.open(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP VIEW daily_agent")
+    conn.execute("CREATE VIEW daily_agent AS SELECT 1 AS wrong")
+    conn.close()
+    with Store.open(path) as store:
+        assert "wrong" not in store.db["daily_agent"].columns_dict
+
+
+def test_failed_migration_step_leaves_the_old_version(tmp_path, monkeypatch):
+    path = tmp_path / "f.db"
+    _v1_file(path)
+    broken = schema.Migration(2, "broken", (*schema.V2.statements, "CREATE TABLE agents (x)"))
+    monkeypatch.setattr(schema, "MIGRATIONS", (schema.V1, broken))
+    with pytest.raises(sqlite3.OperationalError):
+        Store.open(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert "agent_day_reviews" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+
+
+OPENER = """
+import sys, time
+from callscript.storage import Store
+while time.time() < float(sys.argv[2]):
+    time.sleep(0.001)
+with Store.open(sys.argv[1]) as store:
+    store.ensure_agent(sys.argv[3])
+    print(store.schema_version)
+"""
+
+
+def test_many_processes_creating_one_fresh_file(tmp_path):
+    path = tmp_path / "race.db"
+    start = time.time() + 1.0
+    procs = [
+        subprocess.Popen([sys.executable, "-c", OPENER, str(path), str(start), f"agent{i}"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for i in range(5)
+    ]
+    results = [p.communicate(timeout=60) for p in procs]
+    for proc, (out, err) in zip(procs, results):
+        assert proc.returncode == 0, err
+        assert out.strip() == str(SCHEMA_VERSION)
+    with Store.open(path) as store:
+        assert len(store.agents()) == 5
+        assert store.check().ok
+
+
+def test_db_path_resolution(tmp_path, monkeypatch):
+    monkeypatch.delenv("CALLSCRIPT_DB", raising=False)
+    assert resolve_db_path().name == "callscript.db"
+    assert resolve_db_path().parent.name == "data"
+    monkeypatch.setenv("CALLSCRIPT_DB", str(tmp_path / "env.db"))
+    assert resolve_db_path() == tmp_path / "env.db"
+    assert resolve_db_path(tmp_path / "flag.db") == tmp_path / "flag.db"
+    with Store.open() as store:
+        assert store.path == tmp_path / "env.db"
