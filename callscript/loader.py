@@ -16,7 +16,7 @@ from typing import Any
 from . import grading as g
 from .facts import BOOL, BUILTIN_FACTS, ENUM, FACT_TYPES, INT, TEXT, FactSpec, FactValueError
 from .model import InputSpec, Node, Option, Script, Skip
-from .outcomes import OUTCOME_VALUES
+from .outcomes import OUTCOME_VALUES, Outcome
 from .problems import Mark, Problem, ScriptError, Severity
 from .templates import BUILTIN_VARIABLES, Template, TemplateError, parse_template
 from .yamlsrc import BOOL as T_BOOL
@@ -562,8 +562,8 @@ def _grading(check: _Checker, node: YNode | None, facts: dict[str, FactSpec]) ->
 
 def _warn_soft(check: _Checker, nodes: dict[str, Node], declared_vars: dict[str, YNode], used: set[str]) -> None:
     for node in nodes.values():
-        if node.end is not None and not any(word in t.source for t in node.say for word in ("谢", "再见", "拜")):
-            check.warn(node.mark, f"ending '{node.id}' says no thanks or goodbye (谢谢/再见)")
+        if node.end is not None and Outcome(node.end).effective and not any(word in t.source for t in node.say for word in ("谢", "再见", "拜")):
+            check.warn(node.mark, f"ending '{node.id}' says no thanks or goodbye (谢谢/再见) to someone on the line")
     for name, vnode in declared_vars.items():
         if name not in used:
             check.warn(vnode.mark, f"variable '{name}' is declared but never used")
@@ -599,11 +599,17 @@ def build_script(root: YNode | None, text: str, path: str) -> tuple[Script | Non
             if vname in BUILTIN_VARIABLES:
                 check.error(vnode.mark, f"variable '{vname}' is built in and cannot be redefined")
                 continue
+            if vname in BUILTIN_FACTS:
+                check.error(vnode.mark, f"variable '{vname}' has the name of a fact; {{{vname}}} must show what the call learned, so pick another name")
+                continue
             value = check.text(vnode, f"variable '{vname}'")
             if value is not None:
                 variables[vname] = value
                 declared_vars[vname] = vnode
     facts = _declared_facts(check, top.get("facts"))
+    for vname in [v for v in variables if v in facts]:
+        check.error(declared_vars[vname].mark, f"variable '{vname}' has the name of a fact; {{{vname}}} must show what the call learned, so pick another name")
+        del variables[vname], declared_vars[vname]
     known_vars = set(BUILTIN_VARIABLES) | set(variables) | set(facts)
     used: set[str] = set()
     nodes: dict[str, Node] = {}
