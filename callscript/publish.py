@@ -1,0 +1,226 @@
+"""Publishing a script to a running floor: a cheap change watcher and an atomic write.
+
+No Textual; the agent's app calls :meth:`ScriptWatcher.check` *between* calls,
+and the editor calls :func:`publish_atomically` on Ctrl+S.
+
+The watcher's contract
+----------------------
+``watcher = ScriptWatcher(path)`` loads the script (raises
+:class:`~callscript.problems.ScriptError` if the file is invalid at start-up; pass
+``script=`` to adopt one you already loaded). ``watcher.script`` is always the
+last **good** script: the one the next call must use.
+
+``watcher.check()`` returns a :class:`WatchResult`:
+
+* ``status == "unchanged"``: nothing to do. This is the common case and costs one
+  ``stat()``: the file's (device, inode, size, mtime, ctime) are compared with the
+  last look. Only when they differ is the file read and hashed; same hash as the
+  current script (a ``touch``, a save without edits) is still ``"unchanged"``.
+* ``status == "published"``: the file holds a new, valid script;
+  ``result.script`` is it, and ``watcher.script`` now is too. Start the *next* call
+  on it; a call in progress keeps the script object it started with (a
+  :class:`~callscript.session.CallSession` holds its own reference), and the call
+  row names the version by ``script.sha256``.
+* ``status == "rejected"``: the file changed but cannot be used (invalid, or
+  unreadable, or gone). ``result.problems`` lists every problem with its line;
+  ``result.script`` and ``watcher.script`` are the last good script, unchanged.
+  ``result.notice`` is a one-line message for the agent's status bar. The same
+  bad content is validated once: later checks return ``"unchanged"`` until the
+  file changes again, while ``watcher.problems`` keeps the list for the supervisor.
+
+``check()`` never raises for a bad file; it does file I/O and validation, so a
+Textual app runs it in a worker (it takes a few milliseconds on the shipped
+script, and only when the file changed). It is not thread-safe: one watcher per
+app, checked from one place. ``settle_s`` (default 0) makes a check ignore a file
+modified less than that many seconds ago, for editors that write in place
+non-atomically; a file written by :func:`publish_atomically` never needs it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .loader import load_script, validate_text
+from .model import Script
+from .problems import Mark, Problem
+from .yamlsrc import YamlSourceError, decode_source
+
+UNCHANGED, PUBLISHED, REJECTED = "unchanged", "published", "rejected"
+_MISSING = "<missing>"  # the file was gone (or unreadable) at the last look, and that was reported
+
+
+@dataclass(frozen=True)
+class WatchResult:
+    status: str
+    script: Script
+    """The script the next call uses: the new one when published, else the last good one."""
+    problems: tuple[Problem, ...] = ()
+    sha256: str | None = None
+    """Hash of the file content this result is about (None when unchanged or unreadable)."""
+
+    @property
+    def published(self) -> bool:
+        return self.status == PUBLISHED
+
+    @property
+    def rejected(self) -> bool:
+        return self.status == REJECTED
+
+    @property
+    def notice(self) -> str:
+        """A one-line message for the agent (empty when there is nothing to say)."""
+        if self.status == PUBLISHED:
+            return f"新版本话术已启用 (下一通电话起): {self.script.title} {self.script.sha256[:8]}"
+        if self.status == REJECTED:
+            errors = [p for p in self.problems if p.is_error]
+            first = f"第{errors[0].mark.line}行: {errors[0].message}" if errors else ""
+            return f"话术文件有 {len(errors)} 处错误, 继续使用版本 {self.script.sha256[:8]} (请主管检查) {first}".strip()
+        return ""
+
+
+@dataclass
+class _Seen:
+    stat: tuple[int, ...] | None = None
+    sha256: str | None = None
+
+
+def _stat_key(st: os.stat_result) -> tuple[int, ...]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+class ScriptWatcher:
+    """Watches one script file and keeps the last good :class:`Script` (see the module docstring)."""
+
+    def __init__(self, path: str | os.PathLike[str], script: Script | None = None, *, settle_s: float = 0.0):
+        self.path = Path(path)
+        self.settle_s = settle_s
+        self._seen = _Seen()
+        if script is None:
+            st = self._stat()
+            script = load_script(self.path)
+            if st is not None and self._stat() == st:
+                self._seen = _Seen(st, script.sha256)
+        self.script: Script = script
+        self.problems: tuple[Problem, ...] = ()
+        """The problems of the last rejected content (empty once a good version is published)."""
+
+    def _stat(self) -> tuple[int, ...] | None:
+        try:
+            return _stat_key(os.stat(self.path))
+        except OSError:
+            return None
+
+    def check(self, *, force: bool = False) -> WatchResult:
+        """Look at the file once; see the module docstring for what each status means."""
+        try:
+            st = os.stat(self.path)
+        except OSError as exc:
+            if self._seen.stat is None and self._seen.sha256 == _MISSING:
+                return WatchResult(UNCHANGED, self.script)
+            self._seen = _Seen(None, _MISSING)
+            return self._reject((Problem(Mark(1, 1), f"cannot read the script file: {exc.strerror or exc}"),), None)
+        key = _stat_key(st)
+        if not force and key == self._seen.stat:
+            return WatchResult(UNCHANGED, self.script)
+        if self.settle_s and time.time() - st.st_mtime < self.settle_s:
+            return WatchResult(UNCHANGED, self.script)  # still being written; look again next time
+        try:
+            data = self.path.read_bytes()
+        except OSError as exc:
+            self._seen = _Seen(None, _MISSING)
+            return self._reject((Problem(Mark(1, 1), f"cannot read the script file: {exc.strerror or exc}"),), None)
+        sha = hashlib.sha256(data).hexdigest()
+        previous = self._seen.sha256
+        self._seen = _Seen(key, sha)
+        if sha == self.script.sha256:
+            self.problems = ()
+            return WatchResult(UNCHANGED, self.script)
+        if sha == previous and not force:
+            return WatchResult(UNCHANGED, self.script)  # the same rejected content, already reported
+        try:
+            text = decode_source(data)
+        except YamlSourceError as exc:
+            return self._reject((exc.problem,), sha)
+        script, problems = validate_text(text, str(self.path))
+        if script is None:
+            return self._reject(tuple(problems), sha)
+        self.problems = ()
+        if script.sha256 == self.script.sha256:  # same text (e.g. only a BOM added)
+            return WatchResult(UNCHANGED, self.script)
+        self.script = script
+        self.problems = ()
+        return WatchResult(PUBLISHED, script, tuple(problems), script.sha256)
+
+    def _reject(self, problems: tuple[Problem, ...], sha: str | None) -> WatchResult:
+        self.problems = problems
+        return WatchResult(REJECTED, self.script, problems, sha)
+
+
+def publish_atomically(path: str | os.PathLike[str], text: str) -> str:
+    """Replace ``path`` with ``text`` (UTF-8) so a reader sees the old file or the new, never half.
+
+    Writes a temporary file in the same directory, fsyncs it, renames it over
+    ``path`` (atomic on POSIX and on Windows via :func:`os.replace`), then fsyncs
+    the directory so the rename itself survives a power cut. The file keeps the
+    old file's permission bits (0644 for a new file). Returns the SHA-256 of the
+    bytes written, which is the version's ``sha256``. Does not validate: callers
+    publish only text that validated (see :func:`publish_if_valid`).
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    data = text.encode("utf-8")
+    try:
+        mode = os.stat(target).st_mode & 0o7777
+    except OSError:
+        mode = 0o644
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(directory)
+    return hashlib.sha256(data).hexdigest()
+
+
+def _fsync_dir(directory: Path) -> None:
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+    try:
+        fd = os.open(directory, flags)
+    except OSError:  # e.g. Windows: directories cannot be opened; the rename is durable enough there
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class PublishResult:
+    published: bool
+    script: Script | None
+    problems: list[Problem] = field(default_factory=list)
+    sha256: str | None = None
+
+
+def publish_if_valid(path: str | os.PathLike[str], text: str) -> PublishResult:
+    """Validate ``text``; publish it atomically only if it has no errors (warnings are fine)."""
+    script, problems = validate_text(text, str(path))
+    if script is None:
+        return PublishResult(False, None, problems)
+    sha = publish_atomically(path, text)
+    return PublishResult(True, script, problems, sha)
