@@ -22,6 +22,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from callscript.outcomes import NOT_EFFECTIVE
+from callscript.reports import sql as report_sql
 
 from .db import StorageError, immediate, retry_locked
 
@@ -187,7 +188,13 @@ V2 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1, V2)
+# ---------------------------------------------------------------------------
+# Version 3: the reports' tables, filled from the calls already there and kept
+# current by triggers (the SQL lives with the reports: callscript/reports/sql.py)
+# ---------------------------------------------------------------------------
+V3 = Migration(3, report_sql.MIGRATION_DESCRIPTION, report_sql.MIGRATION_STATEMENTS)
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 GRADE_RANKS: dict[str, int] = {"好": 1, "一般": 2, "勉强": 3}
@@ -216,15 +223,19 @@ def _rate(numerator: str, denominator: str = "leads_called") -> str:
 
 
 _DAILY_COLUMNS = f"""
-    COUNT(*)                       AS leads_called,
-    SUM(effective)                 AS effective,
-    SUM(mailed)                    AS mailed,
-    COUNT(CASE WHEN grade_rank = 1 THEN 1 END) AS good,
-    COUNT(CASE WHEN grade_rank = 2 THEN 1 END) AS fair,
-    COUNT(CASE WHEN grade_rank = 3 THEN 1 END) AS marginal,
-    {_rate('SUM(mailed)', 'COUNT(*)')}    AS mail_rate,
-    {_rate('SUM(effective)', 'COUNT(*)')} AS effective_rate,
-    {_rate('COUNT(CASE WHEN grade_rank = 1 THEN 1 END)', 'COUNT(*)')} AS good_rate
+    SUM(r.leads)       AS leads_called,
+    SUM(r.effective)   AS effective,
+    SUM(r.mailed)      AS mailed,
+    SUM(r.good)        AS good,
+    SUM(r.fair)        AS fair,
+    SUM(r.marginal)    AS marginal,
+    {_rate('SUM(r.mailed)', 'SUM(r.leads)')}    AS mail_rate,
+    {_rate('SUM(r.effective)', 'SUM(r.leads)')} AS effective_rate,
+    {_rate('SUM(r.good)', 'SUM(r.leads)')}      AS good_rate,
+    SUM(r.calls)       AS calls,
+    SUM(r.talk_seconds) AS talk_seconds,
+    ROUND(CAST(SUM(r.talk_seconds) AS REAL) / NULLIF(SUM(r.calls), 0), 1) AS avg_call_seconds,
+    SUM(r.callbacks_made) AS callbacks_made
 """
 
 VIEWS: dict[str, str] = {
@@ -253,42 +264,45 @@ VIEWS: dict[str, str] = {
         JOIN leads l ON l.id = c.lead_id
         JOIN scripts s ON s.id = c.script_id
     """,
-    # 数据情况日分析表, lead level: one row per day, agent and lead called that day.
-    # A lead counts as effective/mailed if any of that day's calls was; its grade is
-    # the best of the day; last_outcome is the outcome of the day's last call.
+    # 数据情况日分析表, lead level (docs/reports.md): one row per day and lead called that
+    # day. The lead counts once, with its last call of the day: that call's agent,
+    # outcome (effective, mailed) and grade (counted only if the outcome is effective).
+    # Computed from the calls; the report tables below must always agree with it.
     "daily_lead_outcomes": f"""
-        SELECT day, agent_id, agent, lead_id, company, industry,
-               COUNT(*) AS calls,
-               MAX(effective) AS effective,
-               MAX(outcome = 'mailed') AS mailed,
-               MIN(grade_rank) AS grade_rank,
-               {_grade_name_sql('MIN(grade_rank)')} AS grade,
-               MAX(COALESCE(qualified, 0)) AS qualified,
-               MAX(CASE WHEN rn = 1 THEN outcome END) AS last_outcome
+        SELECT day, agent_id, agent, lead_id, company, industry, calls,
+               effective,
+               CASE WHEN outcome = 'mailed' THEN 1 ELSE 0 END AS mailed,
+               CASE WHEN effective = 1 THEN grade_rank END AS grade_rank,
+               {_grade_name_sql('CASE WHEN effective = 1 THEN grade_rank END')} AS grade,
+               COALESCE(qualified, 0) AS qualified,
+               outcome AS last_outcome
         FROM (
-            SELECT *, ROW_NUMBER() OVER (
-                       PARTITION BY day, agent_id, lead_id ORDER BY ended_at DESC, call_id DESC) AS rn
+            SELECT *, ROW_NUMBER() OVER (PARTITION BY day, lead_id ORDER BY started_at DESC, call_id DESC) AS rn,
+                      COUNT(*) OVER (PARTITION BY day, lead_id) AS calls
             FROM call_summary WHERE ended_at IS NOT NULL
         )
-        GROUP BY day, agent_id, lead_id
+        WHERE rn = 1
     """,
-    # 数据情况日分析表: per day, agent and industry.
+    # 数据情况日分析表 per day, agent and industry, from the trigger-kept report table.
+    # leads_called counts the leads whose last call of the day was this agent's;
+    # calls/talk_seconds/callbacks_made count the agent's own calls. Rates are NULL
+    # when leads_called is 0.
     "daily_agent_industry": f"""
-        SELECT day, agent_id, agent, industry, {_DAILY_COLUMNS}
-        FROM daily_lead_outcomes
-        GROUP BY day, agent_id, industry
+        SELECT r.day, r.agent_id, a.name AS agent, NULLIF(r.industry, '') AS industry, {_DAILY_COLUMNS}
+        FROM report_daily r JOIN agents a ON a.id = r.agent_id
+        GROUP BY r.day, r.agent_id, r.industry
     """,
     # Per day and agent (all industries).
     "daily_agent": f"""
-        SELECT day, agent_id, agent, {_DAILY_COLUMNS}
-        FROM daily_lead_outcomes
-        GROUP BY day, agent_id
+        SELECT r.day, r.agent_id, a.name AS agent, {_DAILY_COLUMNS}
+        FROM report_daily r JOIN agents a ON a.id = r.agent_id
+        GROUP BY r.day, r.agent_id
     """,
     # Per day and industry (all agents).
     "daily_industry": f"""
-        SELECT day, industry, {_DAILY_COLUMNS}
-        FROM daily_lead_outcomes
-        GROUP BY day, industry
+        SELECT r.day, NULLIF(r.industry, '') AS industry, {_DAILY_COLUMNS}
+        FROM report_daily r
+        GROUP BY r.day, r.industry
     """,
     "open_callbacks": """
         SELECT cb.id AS callback_id, cb.due_at, cb.reason, cb.agent_id, a.name AS agent,
