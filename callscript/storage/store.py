@@ -98,12 +98,26 @@ class CallFinished(StorageError):
     """The call already has its outcome; only notes may still be added."""
 
 
-def digits_only(phone: str) -> str | None:
-    """Default phone normaliser: keep a leading ``+`` and the digits; None if under 5 digits.
+def e164_normalise(phone: str) -> str | None:
+    """Default phone normaliser: :func:`callscript.phones.phone_norm` (E.164 via
+    ``phonenumbers``, region CN unless ``$CALLSCRIPT_REGION``); None if not a valid number.
 
-    The lead import plugs a ``phonenumbers``-based E.164 normaliser in instead
-    (``Store.open(..., normalise=...)``).
+    Imported on first use so opening the store does not load libphonenumber's data.
     """
+    from callscript.phones import phone_norm
+
+    return phone_norm(phone)
+
+
+def _phone_kind(norm: str) -> str | None:
+    from callscript.phones import kind_of_norm
+
+    return kind_of_norm(norm)
+
+
+def digits_only(phone: str) -> str | None:
+    """A bare normaliser (``Store.open(..., normalise=digits_only)``): keep a leading ``+``
+    and the digits; None if under 5 digits."""
     text = str(phone).strip()
     digits = re.sub(r"\D", "", text)
     if len(digits) < 5:
@@ -144,7 +158,7 @@ class Store:
         db: sqlite_utils.Database,
         path: Path,
         *,
-        normalise: Callable[[str], str | None] = digits_only,
+        normalise: Callable[[str], str | None] = e164_normalise,
         claim_hold: timedelta = timedelta(minutes=15),
         retry_after: timedelta = timedelta(hours=1),
         follow_up_window: Callable[[datetime], bool] = in_follow_up_window,
@@ -351,6 +365,8 @@ class Store:
                 continue
             values = {k: row.get(k) for k in LEAD_FIELDS}
             values.update(company=company, phone=phone, phone_norm=norm, do_not_call=int(bool(row.get("do_not_call"))))
+            if not values.get("phone_kind"):
+                values["phone_kind"] = _phone_kind(norm)
             prepared.append((index, values))
 
         def work() -> None:
@@ -471,6 +487,8 @@ class Store:
                 if not norm:
                     raise ValueError(f"not a phone number: {value!r}")
                 values["phone"], values["phone_norm"] = str(value).strip(), norm
+                if "phone_kind" not in fields:
+                    values["phone_kind"] = _phone_kind(norm)
             elif key == "company":
                 if not str(value or "").strip():
                     raise ValueError("company is empty")
