@@ -22,7 +22,7 @@ from .templates import BUILTIN_VARIABLES, Template, TemplateError, parse_templat
 from .yamlsrc import BOOL as T_BOOL
 from .yamlsrc import FLOAT as T_FLOAT
 from .yamlsrc import INT as T_INT
-from .yamlsrc import MAP, NULL, SCALAR, SEQ, STR, TIMESTAMP, YamlSourceError, YNode, decode_source, parse_yaml
+from .yamlsrc import MAP, NULL, SCALAR, SEQ, STR, TIMESTAMP, YamlSourceError, YNode, decode_source, gc_paused, parse_yaml
 
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _KEY = re.compile(r"^[0-9A-Za-z]$")
@@ -659,11 +659,14 @@ def build_script(root: YNode | None, text: str, path: str) -> tuple[Script | Non
 
 def validate_text(text: str, path: str = "<text>") -> tuple[Script | None, list[Problem]]:
     """Parse and validate; never raises for bad input — problems come back as data."""
-    try:
-        root = parse_yaml(text)
-    except YamlSourceError as exc:
-        return None, [exc.problem]
-    return build_script(root, text, path)
+    with gc_paused():
+        try:
+            root = parse_yaml(text)
+        except YamlSourceError as exc:
+            return None, [exc.problem]
+        result = build_script(root, text, path)
+        del root  # free the tree by reference counting before the collector resumes
+    return result
 
 
 def validate_file(path: str | Path) -> tuple[Script | None, list[Problem]]:

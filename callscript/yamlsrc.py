@@ -15,6 +15,9 @@ values for callers that don't need positions (e.g. a facts file).
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,99 +100,182 @@ def _mark_from_index(text: str, index: int) -> Mark:
 
 _resolver = Resolver()
 _constructor = SafeConstructor()
+#: Plain scalar text -> (tag, value). Scripts repeat the same plain words (field
+#: names, ids, true/false) thousands of times; resolving each through PyYAML's
+#: regexes dominated validation. Values are immutable, so sharing is safe.
+_plain_cache: dict[str, tuple[str, Any]] = {}
+_PLAIN_CACHE_MAX = 20_000
+
+
+def _construct(tag: str, event: yaml.ScalarEvent) -> Any:
+    # Call the safe constructor's per-tag function directly: ``construct_object``
+    # would remember every node in ``constructed_objects`` forever (a leak that
+    # also made the garbage collector crawl over all of them on every pass).
+    node = ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+    return SafeConstructor.yaml_constructors[tag](_constructor, node)
 
 
 def _scalar(event: yaml.ScalarEvent) -> YNode:
-    mark = _mark(event.start_mark)
+    start = event.start_mark
+    mark = Mark(start.line + 1, start.column + 1)
     tag = event.tag
-    if tag is None or tag == "!":
-        tag = _resolver.resolve(ScalarNode, event.value, event.implicit)
+    text = event.value
+    plain = bool(event.implicit[0])
+    if (tag is None or tag == "!") and not plain:
+        return YNode(SCALAR, mark, STR, text, text, False)  # quoted: always text
+    if (tag is None or tag == "!") and plain:
+        cached = _plain_cache.get(text)
+        if cached is not None:
+            return YNode(SCALAR, mark, cached[0], cached[1], text, True)
+        tag = _resolver.resolve(ScalarNode, text, event.implicit)
     if tag not in _SCALAR_TAGS:
         raise YamlSourceError(Problem(mark, f"the tag {tag!r} is not allowed: scripts are plain YAML (no tags such as !!python/...)"))
-    node = ScalarNode(tag, event.value, event.start_mark, event.end_mark)
     try:
-        value = _constructor.construct_object(node, deep=True) if tag != STR else event.value
+        value = _construct(tag, event) if tag != STR else text
     except Exception as exc:  # e.g. an impossible date 2024-13-45
-        raise YamlSourceError(Problem(mark, f"cannot read {event.value!r} as {_TYPE_WORDS.get(tag, tag)}: {exc}")) from None
-    return YNode(SCALAR, mark, tag, value, event.value, plain=bool(event.implicit[0]))
+        raise YamlSourceError(Problem(mark, f"cannot read {text!r} as {_TYPE_WORDS.get(tag, tag)}: {exc}")) from None
+    if plain and event.tag is None:
+        if len(_plain_cache) >= _PLAIN_CACHE_MAX:
+            _plain_cache.clear()
+        _plain_cache[text] = (tag, value)
+    return YNode(SCALAR, mark, tag, value, text, plain)
+
+
+_ScalarEvent, _AliasEvent = yaml.ScalarEvent, yaml.AliasEvent
+_MappingStart, _SequenceStart = yaml.MappingStartEvent, yaml.SequenceStartEvent
+_CollectionEnd = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
 
 def parse_yaml(text: str) -> YNode | None:
     """Parse one YAML document into a :class:`YNode` tree (``None`` for an empty document).
 
     Raises :class:`YamlSourceError` for anything that is not a single plain YAML
-    document of sane size.
+    document of sane size. Aliases stay shared, but what they *would* expand to is
+    counted too, so an alias bomb is refused here rather than hanging a consumer
+    that walks the tree.
+
+    The loop is written flat (no helper calls per value) because it runs once per
+    YAML event: a 2,000-node script is ~100,000 events.
     """
     if "\x00" in text:
         raise YamlSourceError(Problem(_mark_from_index(text, text.index("\x00")), "the file contains a NUL byte: it is binary, not a YAML text file"))
     root: YNode | None = None
-    stack: list[tuple[YNode, YNode | None]] = []  # (collection, pending key for maps)
-    pending_key: list[YNode | None] = []
+    # One frame per open collection: [node, pending key (maps), values expanded before it].
+    stack: list[list] = []
+    parent: YNode | None = None  # stack[-1][0], kept in a local for speed
+    frame: list | None = None
+    expanded_size: dict[int, int] = {}  # id(anchored collection) -> values it expands to
     anchors: dict[str, YNode] = {}
     open_anchors: set[str] = set()
     documents = 0
     count = 0
+    expanded = 0  # values in the document with every alias expanded
 
     def attach(node: YNode) -> None:
         nonlocal root
-        if not stack:
+        if parent is None:
             root = node
-            return
-        parent = stack[-1][0]
-        if parent.kind == SEQ:
+        elif parent.kind == SEQ:
             parent.items.append(node)
-        elif pending_key[-1] is None:
+        elif frame[1] is None:
             if node.kind != SCALAR:
                 raise YamlSourceError(Problem(node.mark, "a mapping key must be a plain value, not " + node.type_word))
-            pending_key[-1] = node
+            frame[1] = node
         else:
-            parent.items.append((pending_key[-1], node))
-            pending_key[-1] = None
+            parent.items.append((frame[1], node))
+            frame[1] = None
 
+    loader = _Loader(text)
+    plain_cache = _plain_cache
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise YamlSourceError(Problem(_mark(event.start_mark), "a script is one YAML document, but a second one starts here"))
+        get_event = loader.get_event
+        while True:
+            event = get_event()
+            cls = type(event)
+            if cls is _ScalarEvent:
+                count += 1
+                expanded += 1
+                if count > MAX_NODES:
+                    raise YamlSourceError(Problem(_mark(event.start_mark), f"the document has more than {MAX_NODES} values; refusing to read further"))
+                # _scalar(event), with its two common cases inlined
+                if event.tag is None:
+                    start = event.start_mark
+                    if not event.implicit[0]:  # quoted: always text
+                        node = YNode(SCALAR, Mark(start.line + 1, start.column + 1), STR, event.value, event.value, False)
+                    else:
+                        cached = plain_cache.get(event.value)
+                        if cached is not None:
+                            node = YNode(SCALAR, Mark(start.line + 1, start.column + 1), cached[0], cached[1], event.value, True)
+                        else:
+                            node = _scalar(event)
+                else:
+                    node = _scalar(event)
+                if event.anchor:
+                    anchors[event.anchor] = node
+                # attach(node), inlined: this is the hot path
+                if parent is None:
+                    root = node
+                elif parent.kind == SEQ:
+                    parent.items.append(node)
+                elif frame[1] is None:
+                    frame[1] = node
+                else:
+                    parent.items.append((frame[1], node))
+                    frame[1] = None
                 continue
-            if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
+            if cls is _MappingStart or cls is _SequenceStart:
+                count += 1
+                expanded += 1
+                if count > MAX_NODES:
+                    raise YamlSourceError(Problem(_mark(event.start_mark), f"the document has more than {MAX_NODES} values; refusing to read further"))
+                if event.tag not in (None, "!") and event.tag not in _COLLECTION_TAGS:
+                    raise YamlSourceError(Problem(_mark(event.start_mark), f"the tag {event.tag!r} is not allowed: scripts are plain YAML (no tags such as !!python/...)"))
+                if len(stack) >= MAX_DEPTH:
+                    raise YamlSourceError(Problem(_mark(event.start_mark), f"nesting deeper than {MAX_DEPTH} levels; a script never needs that"))
+                node = YNode(MAP if cls is _MappingStart else SEQ, _mark(event.start_mark))
+                attach(node)
+                if event.anchor:
+                    anchors[event.anchor] = node
+                    open_anchors.add(event.anchor)
+                    node.raw = event.anchor
+                frame = [node, None, expanded - 1]
+                stack.append(frame)
+                parent = node
                 continue
-            count += 1
-            if count > MAX_NODES:
-                raise YamlSourceError(Problem(_mark(event.start_mark), f"the document has more than {MAX_NODES} values; refusing to read further"))
-            if isinstance(event, yaml.AliasEvent):
+            if cls in _CollectionEnd:
+                count += 1
+                node, _, before = stack.pop()
+                if stack:
+                    frame = stack[-1]
+                    parent = frame[0]
+                else:
+                    frame = parent = None
+                if node.raw:
+                    expanded_size[id(node)] = expanded - before
+                    open_anchors.discard(node.raw)
+                    node.raw = ""
+                continue
+            if cls is _AliasEvent:
+                count += 1
+                if count > MAX_NODES:
+                    raise YamlSourceError(Problem(_mark(event.start_mark), f"the document has more than {MAX_NODES} values; refusing to read further"))
                 target = anchors.get(event.anchor)
                 if target is None:
                     raise YamlSourceError(Problem(_mark(event.start_mark), f"alias *{event.anchor} names no anchor"))
                 if event.anchor in open_anchors:
                     raise YamlSourceError(Problem(_mark(event.start_mark), f"alias *{event.anchor} refers to a value that contains it (a loop)"))
+                expanded += expanded_size.get(id(target), 1)
+                if expanded > MAX_NODES:
+                    raise YamlSourceError(Problem(_mark(event.start_mark), f"with its aliases the document expands to more than {MAX_NODES} values (an alias bomb?); refusing to read further"))
                 attach(target)
-            elif isinstance(event, yaml.ScalarEvent):
-                node = _scalar(event)
-                if event.anchor:
-                    anchors[event.anchor] = node
-                attach(node)
-            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                is_map = isinstance(event, yaml.MappingStartEvent)
-                if event.tag not in (None, "!") and event.tag not in _COLLECTION_TAGS:
-                    raise YamlSourceError(Problem(_mark(event.start_mark), f"the tag {event.tag!r} is not allowed: scripts are plain YAML (no tags such as !!python/...)"))
-                if len(stack) >= MAX_DEPTH:
-                    raise YamlSourceError(Problem(_mark(event.start_mark), f"nesting deeper than {MAX_DEPTH} levels; a script never needs that"))
-                node = YNode(MAP if is_map else SEQ, _mark(event.start_mark))
-                attach(node)
-                if event.anchor:
-                    anchors[event.anchor] = node
-                    open_anchors.add(event.anchor)
-                stack.append((node, None))
-                pending_key.append(None)
-                node.raw = event.anchor or ""
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                node, _ = stack.pop()
-                pending_key.pop()
-                if node.raw:
-                    open_anchors.discard(node.raw)
-                    node.raw = ""
+                continue
+            if cls is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise YamlSourceError(Problem(_mark(event.start_mark), "a script is one YAML document, but a second one starts here"))
+                continue
+            if cls is yaml.StreamEndEvent or event is None:
+                break
     except YamlSourceError:
         raise
     except yaml.MarkedYAMLError as exc:
@@ -204,7 +290,27 @@ def parse_yaml(text: str) -> YNode | None:
         raise YamlSourceError(Problem(Mark(1, 1), f"YAML syntax: {exc}")) from None
     except RecursionError:  # pragma: no cover - the event parser is iterative
         raise YamlSourceError(Problem(Mark(1, 1), "the document is nested too deeply")) from None
+    finally:
+        loader.dispose()
     return root
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a YAML tree is built and checked.
+
+    Reading a script allocates ~100,000 small objects that all stay alive (the
+    tree), so every collection pass re-scans a growing heap for cycles that are
+    not there: half of validation time. Reference counting still frees
+    everything; the collector resumes (if it was on) as soon as we are done.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def decode_source(data: bytes) -> str:
