@@ -1,0 +1,5 @@
+"""The agent's Textual app: start of shift, lead list, the live-call screen, summary.
+
+Only this package imports Textual. It talks to storage through
+:mod:`callscript.tui.backend` (one module, one thread) and never runs SQL itself.
+"""

@@ -1,0 +1,195 @@
+"""The agent's app: start of shift → lead list → calls → summary, over one Backend.
+
+``run()`` is what ``callscript`` (no subcommand) calls. Tests build
+:class:`CallscriptApp` directly with a tmp database, a tmp config file and a
+fixed clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Static
+
+from ..config import AgentConfig, default_script_path, resolve_db_path
+from ..loader import load_script
+from ..model import Script
+from ..problems import ScriptError
+from .backend import Backend, LeadTaken
+from .clock import Clock, system_clock
+from .screens.agent import AgentAnswer, AgentNameScreen
+from .screens.call import CallScreen
+from .screens.leads import LeadListScreen
+from .screens.resume import ResumeScreen
+
+
+class ErrorScreen(Screen[None]):
+    """Something stops the app from starting (bad script, unreadable database)."""
+
+    BINDINGS = [Binding("q,escape,enter", "app.quit", "退出")]
+
+    def __init__(self, title: str, detail: str) -> None:
+        super().__init__()
+        self._title = title
+        self._detail = detail
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(self._title, "bold red"), id="error-title")
+        yield Static(self._detail, id="error-detail")
+        yield Static(Text("按 q 退出", "dim"))
+
+
+class CallscriptApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "callscript"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [Binding("ctrl+q", "quit", "退出", show=False, priority=True)]
+
+    def __init__(
+        self,
+        script_path: Path | None = None,
+        db_path: Path | None = None,
+        agent: str | None = None,
+        *,
+        clock: Clock | None = None,
+        config_file: Path | None = None,
+        script: Script | None = None,
+        cursor_blink: bool = True,
+        live_timer: bool = True,
+        back_guard: float | None = None,
+        store_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.script_path = Path(script_path) if script_path else default_script_path()
+        self.db_path = resolve_db_path(db_path)
+        self.agent_arg = agent.strip() if agent else None
+        self.clock: Clock = clock or system_clock
+        self.config_file = config_file
+        self.script: Script | None = script
+        self.cursor_blink = cursor_blink
+        self.live_timer = live_timer
+        if back_guard is not None:
+            self.back_guard = back_guard
+        self.backend = Backend(self.db_path, clock=self.clock, store_options=dict(store_options or {}))
+        self.agent_name = ""
+        self.company = ""
+        self.agent_id = 0
+        self.ready = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("callscript 正在打开…", id="boot")
+
+    def on_mount(self) -> None:
+        self.startup()
+
+    def on_unmount(self) -> None:
+        self.backend.shutdown()
+
+    # -- start of shift -------------------------------------------------------
+    @work(exclusive=True, group="startup")
+    async def startup(self) -> None:
+        if self.script is None:
+            try:
+                self.script = load_script(self.script_path)
+            except ScriptError as exc:
+                await self.push_screen(ErrorScreen(f"脚本有错误: {self.script_path}", str(exc)))
+                return
+            except OSError as exc:
+                await self.push_screen(ErrorScreen("打不开脚本文件", f"{self.script_path}: {exc.strerror or exc}"))
+                return
+        config = AgentConfig.load(self.config_file)
+        name = self.agent_arg or config.agent_name
+        company = config.company
+        if not name:
+            answer: AgentAnswer = await self.push_screen_wait(AgentNameScreen(self.script.company))
+            name, company = answer.name, answer.company or config.company
+        if name != config.agent_name or company != config.company:
+            config.agent_name, config.company = name, company
+            try:
+                config.save(self.config_file)
+            except OSError as exc:
+                self.notify(f"没能保存设置: {exc}", severity="warning")
+        self.agent_name = name
+        self.company = company or self.script.company
+        backend = self.backend
+        try:
+            await backend.run(backend.open, self.script)
+            self.agent_id = await backend.run(backend.ensure_agent, name)
+            unfinished = await backend.run(backend.unfinished_calls, self.agent_id)
+        except Exception as exc:  # noqa: BLE001 - shown, then the agent quits
+            await self.push_screen(ErrorScreen("打不开数据库", f"{self.db_path}: {type(exc).__name__}: {exc}"))
+            return
+        await self.push_screen(LeadListScreen())
+        self.ready = True
+        if unfinished:
+            await self._offer_resume(unfinished)
+
+    def variables(self) -> dict[str, str]:
+        values = {"agent_name": self.agent_name}
+        if self.company:
+            values["our_company"] = self.company
+        return values
+
+    # -- calls ----------------------------------------------------------------
+    @work(exclusive=True, group="resume")
+    async def offer_resume(self) -> None:
+        backend = self.backend
+        unfinished = await backend.run(backend.unfinished_calls, self.agent_id)
+        if not unfinished:
+            self.notify("没有未完成的通话")
+            return
+        await self._offer_resume(unfinished)
+
+    async def _offer_resume(self, unfinished) -> None:
+        call_id = await self.push_screen_wait(ResumeScreen(unfinished, self.clock()))
+        if call_id is not None:
+            await self.resume_call(call_id)
+
+    async def resume_call(self, call_id: int) -> bool:
+        backend = self.backend
+        try:
+            info, session = await backend.run(backend.resume_call, call_id)
+        except Exception as exc:  # noqa: BLE001
+            self.notify(f"恢复通话失败: {type(exc).__name__}: {exc}", severity="error", timeout=10)
+            return False
+        await self.push_screen(CallScreen(info, session))
+        return True
+
+    async def open_call(self, lead_id: int | None, *, replace: Screen | None = None) -> bool:
+        """Claim ``lead_id`` (None: the next due lead) and show its call screen."""
+        assert self.script is not None
+        backend = self.backend
+        try:
+            started = await backend.run(backend.start_call, lead_id, self.agent_id, self.script, self.variables())
+        except LeadTaken as exc:
+            self.notify(str(exc), severity="warning")
+            return False
+        except Exception as exc:  # noqa: BLE001
+            self.notify(f"开始通话失败: {type(exc).__name__}: {exc}", severity="error", timeout=10)
+            return False
+        if started is None:
+            self.notify("现在没有要打的客户了", title="客户列表")
+            if replace is not None:
+                replace.dismiss(None)
+            return False
+        info, session = started
+        screen = CallScreen(info, session)
+        if replace is not None:
+            await self.switch_screen(screen)
+        else:
+            await self.push_screen(screen)
+        return True
+
+    async def next_call(self, replace: Screen | None = None) -> bool:
+        return await self.open_call(None, replace=replace)
+
+
+def run(script_path: Path | None = None, db_path: Path | None = None, agent: str | None = None) -> None:
+    CallscriptApp(script_path=script_path, db_path=db_path, agent=agent).run()

@@ -1,0 +1,419 @@
+"""The TUI's one door to storage: every database call goes through here, on one thread.
+
+The Textual event loop never touches SQLite. :class:`Backend` owns a
+:class:`~callscript.storage.Store` and a single worker thread (a one-thread
+executor); screens ``await backend.run(fn, ...)`` for reads and whole actions,
+and a :class:`CallRecorder` queues each answer of a call onto the same thread, so
+writes are committed in the order the keys were pressed while the screen has
+already moved on.
+
+If storage grows a function the app needs, it is used from here only; nothing
+else in ``callscript.tui`` imports ``callscript.storage``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..model import Script
+from ..outcomes import Outcome
+from ..session import CallSession, Event
+from ..storage import (
+    CallFinished,
+    CallRecord,
+    DuplicateLead,
+    Lead,
+    LeadUnavailable,
+    NotFound,
+    StorageError,
+    Store,
+    UnfinishedCall,
+)
+from ..storage.store import FOLLOW_UP_AFTER_DAYS
+from .clock import Clock, system_clock
+
+T = TypeVar("T")
+
+__all__ = [
+    "Backend",
+    "CallInfo",
+    "CallRecorder",
+    "FinishInfo",
+    "LeadRow",
+    "LeadRejected",
+    "LeadTaken",
+    "NoteItem",
+    "SaveStatus",
+    "UnfinishedCall",
+]
+
+
+class LeadRejected(ValueError):
+    """The add-lead form has a bad field; ``field`` names it, the message is for the agent."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+class LeadTaken(Exception):
+    """Another agent (or another call) has this lead; the message is for the agent."""
+
+
+#: The lead list's tiers, in the order they are shown (due work first).
+TIER_LABELS = {
+    "callback": "回电到期",
+    "follow_up": "跟进到期",
+    "new": "新客户",
+    "retry": "重拨",
+    "callback_later": "约回电",
+    "mailed": "已寄资料",
+}
+TIER_ORDER = {name: i for i, name in enumerate(TIER_LABELS)}
+
+
+@dataclass(frozen=True, slots=True)
+class LeadRow:
+    lead: Lead
+    tier: str
+    due: datetime | None = None
+
+    @property
+    def tier_label(self) -> str:
+        return TIER_LABELS[self.tier]
+
+
+@dataclass(frozen=True, slots=True)
+class NoteItem:
+    at: datetime
+    text: str
+    important: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CallInfo:
+    """What the call screen needs besides the session."""
+
+    call_id: int
+    lead: Lead
+    started_at: datetime
+    agent_id: int
+    notes: tuple[NoteItem, ...] = ()
+    resumed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FinishInfo:
+    """The finished call as stored, for the summary card."""
+
+    record: CallRecord
+    lead: Lead
+    follow_up_from: date | None = None
+    follow_up_by: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SaveStatus:
+    """Where a call's log stands: everything saved, writing, or stuck on an error."""
+
+    pending: int
+    saved: int
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.pending == 0
+
+
+class Backend:
+    """A Store plus the one thread that uses it."""
+
+    def __init__(self, db_path: Path | None, *, clock: Clock = system_clock, store_options: dict[str, Any] | None = None):
+        self.db_path = db_path
+        self.clock = clock
+        self._store_options = store_options or {}
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="callscript-db")
+        self.store: Store | None = None
+        self.script_ids: dict[str, int] = {}
+
+    # -- threading ----------------------------------------------------------
+    def submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
+        return self._executor.submit(fn, *args, **kwargs)
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn`` on the database thread and wait for it without blocking the event loop."""
+        return await asyncio.wrap_future(self.submit(fn, *args, **kwargs))
+
+    def shutdown(self) -> None:
+        """Finish every queued write, then close the database."""
+        try:
+            self._executor.submit(self._close).result(timeout=30)
+        except Exception:  # noqa: BLE001 - closing on the way out; nothing left to tell
+            pass
+        self._executor.shutdown(wait=True)
+
+    def _close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    # -- everything below runs on the database thread --------------------------
+    def open(self, script: Script) -> int:
+        """Open (create, migrate) the database and register the script; returns its version id."""
+        if self.store is None:
+            self.store = Store.open(self.db_path, clock=self.clock, **self._store_options)
+        return self.script_id(script)
+
+    def _s(self) -> Store:
+        if self.store is None:
+            raise StorageError("the database is not open")
+        return self.store
+
+    def script_id(self, script: Script) -> int:
+        known = self.script_ids.get(script.sha256)
+        if known is None:
+            known = self.script_ids[script.sha256] = self._s().store_script_version(script)
+        return known
+
+    def ensure_agent(self, name: str) -> int:
+        return self._s().ensure_agent(name).id
+
+    def industries(self) -> list[str]:
+        return self._s().industries()
+
+    def lead_rows(self, agent_id: int, *, industry: str | None = None, search: str | None = None, new_limit: int = 500) -> list[LeadRow]:
+        """The lead list: due callbacks and follow-ups first, then new leads, retries, later work."""
+        store = self._s()
+        now = self.clock()
+        filters = dict(industry=industry or None, search=search or None, do_not_call=False)
+        rows: list[LeadRow] = []
+        for lead in store.list_leads(status=("callback", "mailed", "retry"), **filters):
+            if lead.assigned_agent_id not in (None, agent_id):
+                continue  # another agent's callback or follow-up
+            due = lead.next_call_at
+            is_due = due is None or due <= now
+            if lead.status == "callback":
+                tier = "callback" if is_due else "callback_later"
+            elif lead.status == "mailed":
+                tier = "follow_up" if is_due else "mailed"
+            else:
+                tier = "retry"
+            rows.append(LeadRow(lead, tier, due))
+        for lead in store.list_leads(status="new", limit=new_limit, **filters):
+            rows.append(LeadRow(lead, "new", lead.next_call_at))
+        far = datetime.max.replace(tzinfo=now.tzinfo)
+        rows.sort(key=lambda r: (TIER_ORDER[r.tier], r.due or far, r.lead.id))
+        return rows
+
+    def add_lead(self, company: str, phone: str, *, contact: str = "", title: str = "", industry: str = "") -> Lead:
+        company, phone = company.strip(), phone.strip()
+        if not company:
+            raise LeadRejected("公司名称不能为空", "company")
+        if not phone:
+            raise LeadRejected("电话不能为空", "phone")
+        problem = phone_problem(phone)
+        if problem:
+            raise LeadRejected(problem, "phone")
+        try:
+            return self._s().add_lead(
+                company, phone, contact=contact.strip() or None, title=title.strip() or None,
+                industry=industry.strip() or None, source="手动添加",
+            )
+        except DuplicateLead as exc:
+            existing = self._s().get_lead(exc.existing_id) if exc.existing_id else None
+            who = f" ({existing.company})" if existing else ""
+            raise LeadRejected(f"这个号码已经在客户列表里了{who}", "phone") from None
+        except ValueError as exc:
+            raise LeadRejected(f"号码无效: {exc}", "phone") from None
+
+    def unfinished_calls(self, agent_id: int) -> list[UnfinishedCall]:
+        return self._s().unfinished_calls(agent_id)
+
+    def start_call(self, lead_id: int | None, agent_id: int, script: Script, variables: dict[str, str]) -> tuple[CallInfo, CallSession] | None:
+        """Claim the lead (``None``: the next due one) and open a call on it; None if no lead is due."""
+        store = self._s()
+        try:
+            if lead_id is None:
+                lead = store.claim_next_lead(agent_id)
+                if lead is None:
+                    return None
+            else:
+                lead = store.claim_lead(lead_id, agent_id)
+        except LeadUnavailable as exc:
+            raise LeadTaken(_taken_message(exc)) from None
+        values = {**variables, **lead_variables(lead)}
+        now = self.clock()
+        try:
+            call_id = store.start_call(lead.id, agent_id, self.script_id(script), values, now=now)
+        except LeadUnavailable as exc:
+            raise LeadTaken(_taken_message(exc)) from None
+        session = CallSession(script, values)
+        return CallInfo(call_id, store.get_lead(lead.id), now, agent_id), session
+
+    def resume_call(self, call_id: int) -> tuple[CallInfo, CallSession]:
+        """The unfinished call rebuilt from its log, on the script version it was made with."""
+        store = self._s()
+        record = store.get_call(call_id)
+        session = store.resume_call(call_id)
+        notes = tuple(
+            NoteItem(e.at, e.value or "", e.important) for e in store.call_events(call_id) if e.is_note
+        )
+        info = CallInfo(call_id, store.get_lead(record.lead_id), record.started_at, record.agent_id, notes, resumed=True)
+        return info, session
+
+    def discard_call(self, call_id: int, lead_id: int, agent_id: int) -> None:
+        """A call opened by mistake (nothing answered yet): delete it and give the lead back."""
+        store = self._s()
+        store.discard_call(call_id)
+        store.release_lead(lead_id, agent_id)
+
+    def finish_call(
+        self, call_id: int, session: CallSession, *, callback_due: datetime | None = None,
+        address: str | None = None, now: datetime | None = None,
+    ) -> FinishInfo:
+        store = self._s()
+        if session.outcome != Outcome.CALLBACK.value:
+            callback_due = None
+        try:
+            record = store.finish_session(call_id, session, callback_due=callback_due, address=address, now=now)
+        except CallFinished:
+            record = store.get_call(call_id)  # finished already (a retry after a lost reply)
+        lead = store.get_lead(record.lead_id)
+        follow_from = follow_by = None
+        if record.outcome == Outcome.MAILED.value and record.ended_at is not None:
+            mailed_on = record.ended_at.date()
+            follow_from = mailed_on + timedelta(days=FOLLOW_UP_AFTER_DAYS[0])
+            follow_by = mailed_on + timedelta(days=FOLLOW_UP_AFTER_DAYS[1])
+        return FinishInfo(record, lead, follow_from, follow_by)
+
+    def close(self) -> None:
+        self._close()
+
+
+def lead_variables(lead: Lead) -> dict[str, str]:
+    return {
+        "lead_company": lead.company or "",
+        "contact_name": lead.contact or "",
+        "contact_title": lead.title or "",
+        "phone": lead.phone or "",
+    }
+
+
+def phone_problem(phone: str) -> str | None:
+    """Why ``phone`` is not a callable number (Chinese), or None."""
+    try:
+        from ..phones import PhoneError, parse_phone
+    except ImportError:  # pragma: no cover - the phones module arrives with lead import
+        digits = [c for c in phone if c.isdigit()]
+        return None if 7 <= len(digits) <= 15 else "号码位数不对"
+    try:
+        parse_phone(phone)
+    except PhoneError as exc:
+        return str(exc)
+    return None
+
+
+def _taken_message(exc: Exception) -> str:
+    text = str(exc)
+    if "do-not-call" in text:
+        return "这个客户标记为不要再打"
+    if "in call" in text:
+        return "这个客户正在通话中"
+    if "claimed by another agent" in text:
+        return "这个客户已被其他坐席领取"
+    return text
+
+
+# --------------------------------------------------------------------------- recorder
+
+
+@dataclass(slots=True)
+class _Job:
+    what: str  # "event" | "note"
+    run: Callable[[Store], Any]
+    label: str = ""
+
+
+class CallRecorder:
+    """One call's writes, in key order, on the database thread.
+
+    ``record``/``note`` return at once. Jobs are kept in a queue that only the
+    database thread touches; the first job that fails stops the queue (later
+    answers wait behind it, so the log never has a hole) and is retried by
+    :meth:`retry`. ``on_status`` is called *on the database thread* after every
+    change; the call screen turns it into a message (thread-safe).
+    """
+
+    def __init__(self, backend: Backend, call_id: int, on_status: Callable[[SaveStatus], None]):
+        self.backend = backend
+        self.call_id = call_id
+        self._on_status = on_status
+        self._queue: deque[_Job] = deque()  # database thread only
+        self._saved = 0
+        self._error: str | None = None
+        self._lock = threading.Lock()  # guards the counters read by `status`
+
+    def record(self, event: Event, at: datetime) -> None:
+        call_id = self.call_id
+        self._submit(_Job("event", lambda store: store.record_event(call_id, event, now=at), event.kind))
+
+    def note(self, text: str, important: bool, node: str | None, at: datetime) -> None:
+        call_id = self.call_id
+        self._submit(_Job("note", lambda store: store.add_note(call_id, text, important, node=node, now=at), "note"))
+
+    def retry(self) -> None:
+        self.backend.submit(self._drain)
+
+    def flushed(self) -> Future[SaveStatus]:
+        """A future that resolves once every queued write has been tried (for finishing the call)."""
+        return self.backend.submit(self._drain)
+
+    @property
+    def status(self) -> SaveStatus:
+        with self._lock:
+            return SaveStatus(len(self._queue), self._saved, self._error)
+
+    def _submit(self, job: _Job) -> None:
+        self.backend.submit(self._enqueue, job)
+
+    def _enqueue(self, job: _Job) -> None:
+        with self._lock:
+            self._queue.append(job)
+        if self._error is None:
+            self._drain()
+        else:
+            self._report()
+
+    def _drain(self) -> SaveStatus:
+        store = self.backend.store
+        while self._queue:
+            job = self._queue[0]
+            try:
+                if store is None:
+                    raise StorageError("数据库没有打开")
+                job.run(store)
+            except Exception as exc:  # noqa: BLE001 - every failure is shown to the agent
+                with self._lock:
+                    self._error = f"{type(exc).__name__}: {exc}"
+                self._report()
+                return self.status
+            with self._lock:
+                self._queue.popleft()
+                self._saved += 1
+                self._error = None
+        self._report()
+        return self.status
+
+    def _report(self) -> None:
+        try:
+            self._on_status(self.status)
+        except Exception:  # noqa: BLE001 - the screen may be gone
+            pass

@@ -1,0 +1,92 @@
+"""``n`` on the lead list: add one lead by hand, checked before it is stored."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Vertical
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, Label, Static
+
+from ..backend import LeadRejected
+
+FIELDS: list[tuple[str, str, str]] = [
+    ("company", "公司 *", "公司全称"),
+    ("contact", "联系人", "姓名"),
+    ("title", "职位", "如 行政经理"),
+    ("phone", "电话 *", "手机或座机, 如 0755-26881234"),
+    ("industry", "行业", "如 电子、贸易"),
+]
+
+
+class AddLeadScreen(ModalScreen[int | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", "取消"),
+        Binding("ctrl+s", "save", "保存", priority=True),
+    ]
+
+    def __init__(self, industries: list[str] | None = None) -> None:
+        super().__init__()
+        self._industries = industries or []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="add-lead"):
+            yield Label("添加客户", classes="dialog-title")
+            with Grid(id="add-lead-grid"):
+                for name, label, placeholder in FIELDS:
+                    yield Label(label, classes="field-label")
+                    suggester = SuggestFromList(self._industries, case_sensitive=False) if name == "industry" and self._industries else None
+                    yield Input(placeholder=placeholder, id=f"lead-{name}", suggester=suggester)
+            yield Static("", id="add-lead-error", classes="error")
+            keys = Text()
+            keys.append(" Enter ", "reverse")
+            keys.append(" 下一项 / 保存  ")
+            keys.append(" Ctrl+S ", "reverse")
+            keys.append(" 保存  ")
+            keys.append(" Esc ", "reverse")
+            keys.append(" 取消")
+            yield Static(keys, classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        blink = getattr(self.app, "cursor_blink", True)
+        for box in self.query(Input):
+            box.cursor_blink = blink
+        self.query_one("#lead-company", Input).focus()
+
+    def values(self) -> dict[str, str]:
+        return {name: self.query_one(f"#lead-{name}", Input).value for name, _, _ in FIELDS}
+
+    @on(Input.Submitted)
+    def _next(self, event: Input.Submitted) -> None:
+        event.stop()
+        ids = [f"lead-{name}" for name, _, _ in FIELDS]
+        index = ids.index(event.input.id or "")
+        if index + 1 < len(ids):
+            self.query_one(f"#{ids[index + 1]}", Input).focus()
+        else:
+            self.action_save()
+
+    @work(exclusive=True, group="save")
+    async def action_save(self) -> None:
+        backend = self.app.backend  # type: ignore[attr-defined]
+        values = self.values()
+        error = self.query_one("#add-lead-error", Static)
+        try:
+            lead = await backend.run(
+                backend.add_lead, values["company"], values["phone"],
+                contact=values["contact"], title=values["title"], industry=values["industry"],
+            )
+        except LeadRejected as exc:
+            error.update(Text("✗ " + str(exc), "bold red"))
+            self.query_one(f"#lead-{exc.field}", Input).focus()
+            return
+        except Exception as exc:  # noqa: BLE001
+            error.update(Text(f"✗ 保存失败: {exc}", "bold red"))
+            return
+        self.dismiss(lead.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,229 @@
+"""Small modal dialogs of the call screen: note, callback time, outcome, address."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.events import Key
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from ...outcomes import Outcome
+from ..timeparse import TimeParseError, describe, parse_callback_time, quick_choices
+
+
+def _keys_line(*pairs: tuple[str, str]) -> Text:
+    text = Text()
+    for i, (key, label) in enumerate(pairs):
+        if i:
+            text.append("  ")
+        text.append(f" {key} ", "reverse")
+        text.append(f" {label}")
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class NoteResult:
+    text: str
+    important: bool
+
+
+def parse_note(raw: str) -> NoteResult | None:
+    """``!`` (or ``!``) at the start flags the note as important; empty means no note."""
+    text = raw.strip()
+    important = text.startswith(("!", "!"))
+    if important:
+        text = text[1:].strip()
+    return NoteResult(text, important) if text else None
+
+
+class NoteDialog(ModalScreen[NoteResult | None]):
+    """Ctrl+N: a timestamped note; ``!`` first flags it as important."""
+
+    BINDINGS = [Binding("escape", "cancel", "取消")]
+
+    def __init__(self, stamp: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self._stamp = stamp
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="note-dialog"):
+            yield Label(f"备注 ({self._stamp})", classes="dialog-title")
+            yield Input(placeholder="写下要记住的事; 以 ! 开头 = 重点", id="note-input")
+            yield Static(_keys_line(("Enter", "保存"), ("Esc", "取消")), classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(parse_note(event.value))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class CallbackDialog(ModalScreen[datetime | None]):
+    """Ctrl+B / a callback ending: when to call back (quick choices or a typed time)."""
+
+    BINDINGS = [Binding("escape", "cancel", "取消")]
+
+    def __init__(self, now: datetime, reason: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self._now = now
+        self._reason = reason
+        self._choices = quick_choices(now)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="callback-dialog"):
+            yield Label("约回电: 什么时候打过去?", classes="dialog-title")
+            if self._reason:
+                yield Static(self._reason, classes="dialog-note")
+            lines = Text()
+            for choice in self._choices:
+                if lines:
+                    lines.append("\n")
+                if choice.due is None:
+                    lines.append(f" {choice.key} ", "dim reverse")
+                    lines.append(f" {choice.label} (已过)", "dim")
+                else:
+                    lines.append(f" {choice.key} ", "bold reverse")
+                    lines.append(f" {choice.label}  ")
+                    lines.append(describe(choice.due, self._now), "bold")
+            yield Static(lines, id="callback-choices")
+            yield Input(placeholder="或输入时间: 15:30 · 明天 10:00 · 2小时后", id="callback-input")
+            yield Static("", id="callback-error", classes="error")
+            yield Static(_keys_line(("1–3", "选择"), ("Enter", "确定输入的时间"), ("Esc", "取消")), classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_key(self, event: Key) -> None:
+        # A digit in an empty box picks a quick choice; once typing has started, digits are text.
+        box = self.query_one("#callback-input", Input)
+        if box.value or event.character is None:
+            return
+        for choice in self._choices:
+            if event.character == choice.key:
+                event.stop()
+                event.prevent_default()
+                if choice.due is not None:
+                    self.dismiss(choice.due)
+                else:
+                    self.query_one("#callback-error", Static).update("今天下午已经过了, 请输入时间")
+                return
+
+    @on(Input.Changed, "#callback-input")
+    def _typing(self, event: Input.Changed) -> None:
+        event.stop()
+        error = self.query_one("#callback-error", Static)
+        if not event.value.strip():
+            error.update("")
+            return
+        try:
+            due = parse_callback_time(event.value, self._now)
+        except TimeParseError:
+            error.update("")
+        else:
+            error.update(Text("→ " + describe(due, self._now), "green"))
+
+    @on(Input.Submitted, "#callback-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            due = parse_callback_time(event.value, self._now)
+        except TimeParseError as exc:
+            self.query_one("#callback-error", Static).update(Text(str(exc), "bold red"))
+            return
+        self.dismiss(due)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+OUTCOME_KEYS: list[tuple[str, Outcome]] = [(str(i), outcome) for i, outcome in enumerate(Outcome, start=1)]
+
+
+class OutcomeDialog(ModalScreen[str | None]):
+    """Ctrl+E: end the call here with one of the BRIEF's outcomes."""
+
+    BINDINGS = [Binding("escape", "cancel", "取消")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="outcome-dialog"):
+            yield Label("结束通话: 结果是?", classes="dialog-title")
+            lines = Text()
+            for key, outcome in OUTCOME_KEYS:
+                if lines:
+                    lines.append("\n")
+                lines.append(f" {key} ", "bold reverse")
+                lines.append(f" {outcome.label}")
+                if outcome == Outcome.CALLBACK:
+                    lines.append("  (再选时间)", "dim")
+            yield Static(lines, id="outcome-choices")
+            yield Static(_keys_line(("1–8", "选择"), ("Esc", "取消")), classes="dialog-keys")
+
+    def on_key(self, event: Key) -> None:
+        for key, outcome in OUTCOME_KEYS:
+            if event.character == key:
+                event.stop()
+                self.dismiss(outcome.value)
+                return
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AddressDialog(ModalScreen[str | None]):
+    """寄资料 chosen by hand before the address was asked: ask for it now."""
+
+    BINDINGS = [Binding("escape", "cancel", "取消")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="address-dialog"):
+            yield Label("寄资料: 寄送地址", classes="dialog-title")
+            yield Input(placeholder="地址 (读给客户核对)", id="address-input")
+            yield Static("", id="address-error", classes="error")
+            yield Static(_keys_line(("Enter", "确定"), ("Esc", "取消")), classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value.strip():
+            self.query_one("#address-error", Static).update(Text("地址不能为空", "bold red"))
+            return
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A yes/no question: Enter or y = yes, Esc or n = no."""
+
+    BINDINGS = [Binding("escape,n", "answer(False)", "否"), Binding("enter,y", "answer(True)", "是")]
+
+    def __init__(self, question: str, detail: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self._question = question
+        self._detail = detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self._question, classes="dialog-title")
+            if self._detail:
+                yield Static(self._detail, classes="dialog-note")
+            yield Static(_keys_line(("Enter", "是"), ("Esc", "否")), classes="dialog-keys")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

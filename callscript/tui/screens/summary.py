@@ -1,0 +1,139 @@
+"""The end-of-call card: outcome, grade and why, conditions, address, next follow-up."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ...outcomes import Outcome
+from ...session import CallSession
+from ..backend import CallInfo, FinishInfo
+from ..clock import elapsed_text
+from ..text import fact_rows, tri_text
+from ..timeparse import WEEKDAYS, describe
+from .help import HelpScreen
+
+
+def _day(day: date) -> str:
+    return f"{day.strftime('%m-%d')} (周{WEEKDAYS[day.weekday()]})"
+
+
+def summary_table(info: CallInfo, session: CallSession, finish: FinishInfo, now) -> Table:
+    record = finish.record
+    outcome = Outcome(record.outcome) if record.outcome else None
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    lead = info.lead
+    who = " ".join(x for x in (lead.company, lead.contact) if x)
+    table.add_row("客户", who)
+    result = Text(outcome.label if outcome else "?", "bold reverse")
+    if outcome is not None:
+        result.append("  有效" if outcome.effective else "  无效", "green" if outcome.effective else "dim")
+    table.add_row("结果", result)
+    if record.ended_at is not None:
+        table.add_row("通话时长", elapsed_text((record.ended_at - record.started_at).total_seconds()))
+
+    grade = session.grade()
+    if grade.grade:
+        line = Text(f" {grade.grade} ", "bold reverse")
+        line.append(f"  规则{grade.rule_index}: {grade.rule_label}")
+    elif grade.excluded_by:
+        line = Text("不评级", "bold")
+        line.append(f"  ({grade.excluded_by})", "dim")
+    else:
+        line = Text("无评级 (没有规则符合)", "dim")
+    table.add_row("评级", line)
+
+    conds = Text()
+    for i, condition in enumerate(session.script.grading.conditions):
+        if i:
+            conds.append("\n")
+        conds.append_text(tri_text(grade.conditions.get(condition.name), condition.label))
+    if session.script.grading.conditions:
+        conds.append("\n")
+        conds.append("准客户 ✓" if grade.qualified else "不是准客户 (三个条件缺一不可)", "bold green" if grade.qualified else "dim")
+        table.add_row("条件", conds)
+
+    address = record.facts.get("address") if record.facts else None
+    if outcome is Outcome.MAILED:
+        table.add_row("寄送地址", str(address or "?"))
+    elif address:
+        table.add_row("地址", str(address))
+
+    next_text: Text | str
+    if outcome is Outcome.CALLBACK and record.callback_due is not None:
+        next_text = Text("回电 " + describe(record.callback_due, now), "bold cyan")
+    elif outcome is Outcome.MAILED and finish.follow_up_from and finish.follow_up_by:
+        next_text = Text(f"跟进电话 {_day(finish.follow_up_from)} – {_day(finish.follow_up_by)}", "bold cyan")
+        next_text.append("\n(17:30–18:00 或周末)", "dim")
+    elif finish.lead.next_call_at is not None and finish.lead.status == "retry":
+        next_text = Text("重拨 " + describe(finish.lead.next_call_at, now), "cyan")
+    else:
+        next_text = Text("无", "dim")
+    table.add_row("下次跟进", next_text)
+
+    facts = fact_rows(session.facts, session.script.facts)
+    shown = [f"{label}: {value}" for label, value in facts if label != "寄送地址"]
+    if shown:
+        table.add_row("已了解", Text(" · ".join(shown)))
+    if info.notes:
+        notes = Text()
+        for i, note in enumerate(info.notes):
+            if i:
+                notes.append("\n")
+            if note.important:
+                notes.append("! ", "bold red")
+            notes.append(note.text)
+        table.add_row("备注", notes)
+    return table
+
+
+class SummaryScreen(Screen[None]):
+    """Shown when a call has been stored; Enter claims the next lead."""
+
+    BINDINGS = [
+        Binding("enter", "next_lead", "下一个客户"),
+        Binding("escape", "to_list", "客户列表"),
+        Binding("f1", "help", "帮助"),
+    ]
+
+    def __init__(self, info: CallInfo, session: CallSession, finish: FinishInfo) -> None:
+        super().__init__()
+        self.info = info
+        self.session = session
+        self.finish = finish
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="summary-box"):
+            with Center():
+                yield Static(Text("通话小结", "bold"), id="summary-title")
+            yield Static(summary_table(self.info, self.session, self.finish, self.app.clock()), id="summary-card")  # type: ignore[attr-defined]
+            yield Static(self._keys(), id="summary-keys")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def _keys(self) -> Text:
+        text = Text()
+        text.append(" Enter ", "bold reverse")
+        text.append(" 下一个客户   ")
+        text.append(" Esc ", "reverse")
+        text.append(" 回到客户列表")
+        return text
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    def action_to_list(self) -> None:
+        self.dismiss(None)
+
+    @work(exclusive=True, group="next")
+    async def action_next_lead(self) -> None:
+        await self.app.next_call(replace=self)  # type: ignore[attr-defined]

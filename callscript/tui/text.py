@@ -1,0 +1,117 @@
+"""Turning session state into display text (rich ``Text``): lines, breadcrumb, facts.
+
+Widths are measured in terminal cells (a Chinese character is two), so nothing is
+cut through the middle of a wide character.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from rich.cells import cell_len
+from rich.table import Table
+from rich.text import Text
+
+from ..facts import BUILTIN_FACTS, FactSpec
+from ..grading import tri_symbol
+from ..templates import split_markup
+
+KEY_WORD_STYLE = "bold red"
+SEPARATOR = " › "
+ELLIPSIS = "…"
+
+
+def marked_text(line: str, style: str = "", key_style: str = KEY_WORD_STYLE) -> Text:
+    """A rendered line with ``**key words**`` in the red pen's style."""
+    text = Text(style=style)
+    for run, is_key in split_markup(line):
+        text.append(run, key_style if is_key else None)
+    return text
+
+
+def crop_cells(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells, never through a wide character, ``…`` if cut."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return text
+    out: list[str] = []
+    used = 0
+    for char in text:
+        w = cell_len(char)
+        if used + w > width - 1:
+            break
+        out.append(char)
+        used += w
+    return "".join(out) + ELLIPSIS
+
+
+def fit_breadcrumb(titles: Sequence[str], width: int) -> str:
+    """The path's titles joined with › , oldest dropped first (``… › ``) to fit ``width``."""
+    if not titles:
+        return ""
+    full = SEPARATOR.join(titles)
+    if cell_len(full) <= width:
+        return full
+    kept: list[str] = []
+    used = cell_len(ELLIPSIS)
+    for title in reversed(titles):
+        need = cell_len(title) + cell_len(SEPARATOR)
+        if used + need > width:
+            break
+        kept.insert(0, title)
+        used += need
+    if not kept:
+        return crop_cells(titles[-1], width)
+    return SEPARATOR.join([ELLIPSIS, *kept])
+
+
+def path_titles(nodes: Mapping[str, object], path: Iterable[str]) -> list[str]:
+    """Node titles along the path, collapsing immediate repeats (a node revisited)."""
+    titles: list[str] = []
+    for node_id in path:
+        node = nodes.get(node_id)
+        title = getattr(node, "title", None) or node_id
+        if not titles or titles[-1] != title:
+            titles.append(title)
+    return titles
+
+
+def fact_rows(facts: Mapping[str, object], catalogue: Mapping[str, FactSpec]) -> list[tuple[str, str]]:
+    """(Chinese label, display value) for every known fact, in the catalogue's order."""
+    rows: list[tuple[str, str]] = []
+    specs = {**BUILTIN_FACTS, **catalogue}
+    for name, spec in specs.items():
+        if name in facts and facts[name] is not None:
+            rows.append((spec.label, spec.display(facts[name])))  # type: ignore[arg-type]
+    for name, value in facts.items():  # facts the catalogue does not know (should not happen)
+        if name not in specs and value is not None:
+            rows.append((name, str(value)))
+    return rows
+
+
+def tri_text(value: bool | None, label: str) -> Text:
+    """``✓ label`` for one line (a wrapped label would start under the symbol: use tri_table)."""
+    text = Text()
+    text.append(tri_symbol(value), tri_style(value))
+    text.append(" " + label)
+    return text
+
+
+def tri_style(value: bool | None) -> str:
+    return "bold green" if value is True else "bold red" if value is False else "yellow"
+
+
+def hanging(rows: Iterable[tuple[Text | str, Text | str]], *, gap: int = 1) -> Table:
+    """Two columns where the second wraps under itself (a label's wrapped line never
+    starts under the ✓, and never splits from it at a space)."""
+    table = Table.grid(padding=(0, gap, 0, 0), expand=True)
+    table.add_column(no_wrap=True)
+    table.add_column(ratio=1, overflow="fold")
+    for left, right in rows:
+        table.add_row(left, right)
+    return table
+
+
+def tri_table(items: Iterable[tuple[bool | None, str]]) -> Table:
+    return hanging((Text(tri_symbol(v), tri_style(v)), label) for v, label in items)
