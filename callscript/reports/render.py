@@ -1,0 +1,409 @@
+"""Reports as a rich table, CSV, JSON or XLSX — one description, four writers.
+
+A report becomes a :class:`Document`: a title, a few JSON-safe facts about it
+(``meta``: dates, grouping) and one or more :class:`Sheet` s (the main table, and
+for the daily/cumulative tables the agents' remarks). Every writer walks the
+same sheets, so a cell is the same number in every format; only its spelling
+differs, by the column's kind:
+
+========  ==============  ============  ==================  ====================
+kind      table           CSV           JSON                XLSX
+========  ==============  ============  ==================  ====================
+int       ``12``          ``12``        ``12``              12
+rate      ``33.3%``       ``0.3333``    ``0.3333``          0.3333 (shown 33.3%)
+seconds   ``83.5``        ``83.5``      ``83.5``            83.5
+rank      ``2``           ``2``         ``2``               2
+text      as is           as is         string              string
+when      ``03-05 15:00`` ISO 8601      ISO 8601            date / datetime
+========  ==============  ============  ==================  ====================
+
+An empty value (a rate when 总个数 is 0, a rank of a low-sample industry, a
+remark not written) is an empty cell: blank in the table and CSV, ``null`` in
+JSON, an empty cell in XLSX. Never 0.
+
+CSV holds the main sheet only (header row, data rows, then the 合计 row) and is
+written UTF-8 with a byte-order mark when it goes to a file, so Excel shows the
+Chinese. XLSX has one worksheet per sheet, header in row 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from fractions import Fraction
+from typing import Any
+
+from .due import DueItem, DueList
+from .queries import BY_LABELS, Counts, Remark, Summary, YieldTable
+
+FORMATS: tuple[str, ...] = ("table", "csv", "json", "xlsx")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    label: str
+    kind: str = "text"  # text / int / rate / seconds / rank / when
+
+
+@dataclass(slots=True)
+class Sheet:
+    key: str  # JSON key of its rows: "rows" for the main sheet
+    name: str  # table title / worksheet name
+    columns: list[Column]
+    rows: list[list[Any]]
+    total: list[Any] | None = None
+
+
+@dataclass(slots=True)
+class Document:
+    report: str  # daily / range / yield / due
+    title: str
+    subtitle: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    sheets: list[Sheet] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # printed under the table format only
+
+
+# --------------------------------------------------------------------------- reports → documents
+
+COUNT_COLUMNS: tuple[Column, ...] = (
+    Column("leads", "总个数", "int"),
+    Column("effective", "有效数", "int"),
+    Column("mailed", "寄卡量", "int"),
+    Column("good", "好", "int"),
+    Column("fair", "一般", "int"),
+    Column("marginal", "勉强", "int"),
+    Column("mail_rate", "寄卡率", "rate"),
+    Column("effective_rate", "有效率", "rate"),
+    Column("good_rate", "好客户率", "rate"),
+    Column("calls", "通话数", "int"),
+    Column("avg_call_seconds", "平均时长(秒)", "seconds"),
+    Column("callbacks_made", "回电数", "int"),
+)
+REMARK_COLUMNS: tuple[Column, ...] = (
+    Column("strengths", "优点"),
+    Column("weaknesses", "缺点"),
+    Column("suggestions", "建议"),
+)
+TOTAL_LABEL = "合计"
+
+
+def count_values(c: Counts) -> list[Any]:
+    return [c.leads, c.effective, c.mailed, c.good, c.fair, c.marginal, c.mail_rate, c.effective_rate,
+            c.good_rate, c.calls, c.avg_call_seconds, c.callbacks_made]
+
+
+def _remark_values(r: Remark | None) -> list[Any]:
+    return [None, None, None] if r is None else [r.strengths, r.weaknesses, r.suggestions]
+
+
+def _summary_document(s: Summary) -> Document:
+    keys = {"industry": [Column("industry", "行业")], "agent": [Column("agent", "业务员")],
+            "both": [Column("agent", "业务员"), Column("industry", "行业")]}[s.by]
+    with_remarks = s.is_daily and s.by == "agent"
+    columns = [*keys, *COUNT_COLUMNS, *(REMARK_COLUMNS if with_remarks else ())]
+    rows = []
+    for r in s.rows:
+        key_values = {"industry": [r.industry], "agent": [r.agent], "both": [r.agent, r.industry]}[s.by]
+        rows.append([*key_values, *count_values(r.counts), *(_remark_values(r.remark) if with_remarks else ())])
+    total = [TOTAL_LABEL, *([""] if s.by == "both" else []), *count_values(s.total),
+             *([None, None, None] if with_remarks else [])]
+    when = s.start.isoformat() if s.is_daily else f"{s.start.isoformat()} 至 {s.end.isoformat()}"
+    doc = Document(
+        "daily" if s.is_daily else "range",
+        s.title,
+        f"{when}  {BY_LABELS[s.by]}",
+        {"from": s.start.isoformat(), "to": s.end.isoformat(), "by": s.by},
+        [Sheet("rows", f"{'日分析表' if s.is_daily else '日分析总表'} {s.start:%Y-%m-%d}"
+               + ("" if s.is_daily else f" 至 {s.end:%Y-%m-%d}"), columns, rows, total)],
+    )
+    if not with_remarks:
+        doc.sheets.append(Sheet(
+            "remarks", "优点缺点建议",
+            [Column("day", "日期", "when"), Column("agent", "业务员"), *REMARK_COLUMNS],
+            [[r.day, r.agent, r.strengths, r.weaknesses, r.suggestions] for r in s.remarks],
+        ))
+    if not s.rows:
+        doc.notes.append("这一天没有通话记录。" if s.is_daily else "这段时间没有通话记录。")
+    return doc
+
+
+YIELD_COLUMNS: tuple[Column, ...] = (
+    Column("industry", "行业"),
+    Column("leads", "总个数", "int"),
+    Column("mailed", "寄卡量", "int"),
+    Column("mail_rate", "寄卡率", "rate"),
+    Column("mail_rank", "寄卡率排名", "rank"),
+    Column("good", "好", "int"),
+    Column("good_rate", "好客户率", "rate"),
+    Column("good_rank", "好客户率排名", "rank"),
+    Column("effective", "有效数", "int"),
+    Column("effective_rate", "有效率", "rate"),
+    Column("sample", "样本"),
+)
+
+
+def low_sample_label(min_leads: int) -> str:
+    return f"样本少(<{min_leads})"
+
+
+def _yield_document(y: YieldTable) -> Document:
+    marker = low_sample_label(y.min_leads)
+    rows = [
+        [r.industry, r.counts.leads, r.counts.mailed, r.counts.mail_rate, r.mail_rank, r.counts.good,
+         r.counts.good_rate, r.good_rank, r.counts.effective, r.counts.effective_rate,
+         marker if r.low_sample else None]
+        for r in y.rows
+    ]
+    t = y.total
+    total = [TOTAL_LABEL, t.leads, t.mailed, t.mail_rate, None, t.good, t.good_rate, None, t.effective,
+             t.effective_rate, None]
+    if y.start is None and y.end is None:
+        when = "全部日期"
+    else:
+        when = f"{y.start.isoformat() if y.start else '开始'} 至 {y.end.isoformat() if y.end else '今天'}"
+    doc = Document(
+        "yield", y.title, f"{when}  按寄卡率、好客户率排名",
+        {"from": y.start.isoformat() if y.start else None, "to": y.end.isoformat() if y.end else None,
+         "min_leads": y.min_leads},
+        [Sheet("rows", "数据产出分析表", list(YIELD_COLUMNS), rows, total)],
+    )
+    doc.notes.append(f"总个数少于 {y.min_leads} 的行业标为“{marker}”,排在后面,不参加排名。")
+    return doc
+
+
+DUE_COLUMNS: tuple[Column, ...] = (
+    Column("kind", "类型"),
+    Column("status", "状态"),
+    Column("due", "应办", "when"),
+    Column("due_by", "截止", "when"),
+    Column("slot", "建议时段"),
+    Column("agent", "业务员"),
+    Column("company", "公司"),
+    Column("contact", "联系人"),
+    Column("phone", "电话"),
+    Column("industry", "行业"),
+    Column("grade", "评级"),
+    Column("note", "备注"),
+)
+
+
+def _due_row(i: DueItem) -> list[Any]:
+    return [i.kind_label, i.status_label, i.due, i.due_by, i.slot, i.agent, i.company, i.contact, i.phone,
+            i.industry, i.grade, i.note]
+
+
+def _due_document(d: DueList) -> Document:
+    doc = Document(
+        "due", d.title, f"{d.now:%Y-%m-%d %H:%M}",
+        {"now": d.now.isoformat(timespec="seconds"), "in_window_now": d.in_window_now},
+        [Sheet("rows", "待办", list(DUE_COLUMNS), [_due_row(i) for i in d.items])],
+    )
+    doc.notes.append("回访时段: 寄资料后第7至10天, 每天17:30-18:00或周末。"
+                     + (" 现在正是回访时段。" if d.in_window_now else ""))
+    if not d.items:
+        doc.notes.insert(0, "没有到期的回电或回访。")
+    return doc
+
+
+def document(report: Any) -> Document:
+    """The :class:`Document` for a Summary, YieldTable or DueList (a Document passes through)."""
+    if isinstance(report, Document):
+        return report
+    if isinstance(report, Summary):
+        return _summary_document(report)
+    if isinstance(report, YieldTable):
+        return _yield_document(report)
+    if isinstance(report, DueList):
+        return _due_document(report)
+    raise TypeError(f"not a report: {type(report).__name__}")
+
+
+# --------------------------------------------------------------------------- cell spellings
+
+
+def _num(value: Any) -> float:
+    return float(value) if isinstance(value, Fraction) else value
+
+
+def text_cell(value: Any, kind: str) -> str:
+    """How a value reads in the table format (and on the summary screen)."""
+    if value is None:
+        return ""
+    if kind == "rate":
+        return f"{float(value) * 100:.1f}%"
+    if kind == "seconds":
+        return f"{float(value):.1f}"
+    if kind == "when":
+        return f"{value:%m-%d %H:%M}" if isinstance(value, datetime) else f"{value:%m-%d}"
+    return str(value)
+
+
+def csv_cell(value: Any, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == "rate":
+        return f"{float(value):.4f}"
+    if kind == "seconds":
+        return f"{float(value):.1f}"
+    if kind == "when":
+        return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value.isoformat()
+    return str(value)
+
+
+def json_cell(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "rate":
+        return round(float(value), 4)
+    if kind == "seconds":
+        return round(float(value), 1)
+    if kind == "when":
+        return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value.isoformat()
+    return value
+
+
+def xlsx_cell(value: Any, kind: str) -> Any:
+    if value is None or value == "":
+        return None
+    if kind == "rate":
+        return round(float(value), 4)
+    if kind == "seconds":
+        return round(float(value), 1)
+    if kind == "when" and isinstance(value, datetime):
+        return value.replace(tzinfo=None)  # local time; Excel has no time zones
+    return value
+
+
+XLSX_FORMATS = {"rate": "0.0%", "seconds": "0.0"}
+
+
+# --------------------------------------------------------------------------- writers
+
+
+def to_table(doc: Document, *, width: int | None = None, color: bool = False) -> str:
+    """The document as rich tables (box drawing; CJK columns aligned by display width)."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    def table_of(sheet: Sheet, title: str) -> Table:
+        t = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", show_edge=False, pad_edge=False,
+                  header_style="bold", footer_style="bold", show_footer=sheet.total is not None)
+        totals = sheet.total if sheet.total is not None else [None] * len(sheet.columns)
+        for col, foot in zip(sheet.columns, totals):
+            numeric = col.kind in ("int", "rate", "seconds", "rank")
+            wrap = col.key in ("strengths", "weaknesses", "suggestions", "note", "company")
+            t.add_column(col.label, footer=text_cell(foot, col.kind), justify="right" if numeric else "left",
+                         no_wrap=not wrap, max_width=24 if wrap else None, overflow="fold")
+        for row in sheet.rows:
+            t.add_row(*(text_cell(v, c.kind) for v, c in zip(row, sheet.columns)))
+        return t
+
+    parts: list[Any] = []
+    main = doc.sheets[0]
+    parts.append(table_of(main, f"{doc.title}  {doc.subtitle}"))
+    for sheet in doc.sheets[1:]:
+        if sheet.rows:
+            parts.append(Text(""))
+            parts.append(table_of(sheet, sheet.name))
+    for note in doc.notes:
+        parts.append(Text(note, style="dim"))
+    probe = Console(width=10_000, file=io.StringIO())
+    needed = max((probe.measure(p).maximum for p in parts), default=80)
+    console = Console(file=io.StringIO(), width=width or max(needed, 40), force_terminal=color,
+                      color_system="standard" if color else None, highlight=False, soft_wrap=False)
+    for p in parts:
+        console.print(p)
+    return "\n".join(line.rstrip() for line in console.file.getvalue().splitlines()) + "\n"
+
+
+def to_csv(doc: Document) -> str:
+    sheet = doc.sheets[0]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([c.label for c in sheet.columns])
+    for row in [*sheet.rows, *([sheet.total] if sheet.total is not None else [])]:
+        writer.writerow([csv_cell(v, c.kind) for v, c in zip(row, sheet.columns)])
+    return buffer.getvalue()
+
+
+def to_data(doc: Document) -> dict[str, Any]:
+    """The JSON document as Python values."""
+    data: dict[str, Any] = {"report": doc.report, "title": doc.title, **doc.meta}
+    main = doc.sheets[0]
+    data["columns"] = [{"key": c.key, "label": c.label} for c in main.columns]
+    for sheet in doc.sheets:
+        data[sheet.key] = [{c.key: json_cell(v, c.kind) for v, c in zip(row, sheet.columns)} for row in sheet.rows]
+    if main.total is not None:
+        data["total"] = {c.key: json_cell(v, c.kind) for v, c in zip(main.total, main.columns)}
+    return data
+
+
+def to_json(doc: Document) -> str:
+    return json.dumps(to_data(doc), ensure_ascii=False, indent=2) + "\n"
+
+
+def _sheet_title(name: str, taken: set[str]) -> str:
+    clean = "".join(ch for ch in name if ch not in "[]:*?/\\")[:31] or "Sheet"
+    title, n = clean, 2
+    while title in taken:
+        suffix = f" ({n})"
+        title, n = clean[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(title)
+    return title
+
+
+def to_xlsx(doc: Document) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    wb.properties.title = f"{doc.title} {doc.subtitle}"
+    taken: set[str] = set()
+    for sheet in doc.sheets:
+        ws = wb.create_sheet(_sheet_title(sheet.name, taken))
+        ws.append([c.label for c in sheet.columns])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        rows = [*sheet.rows, *([sheet.total] if sheet.total is not None else [])]
+        for row in rows:
+            ws.append([xlsx_cell(v, c.kind) for v, c in zip(row, sheet.columns)])
+        if sheet.total is not None:
+            for cell in ws[ws.max_row]:
+                cell.font = Font(bold=True)
+        for index, col in enumerate(sheet.columns, 1):
+            letter = get_column_letter(index)
+            fmt = XLSX_FORMATS.get(col.kind)
+            if col.kind == "when":
+                fmt = "yyyy-mm-dd hh:mm" if any(isinstance(r[index - 1], datetime) for r in rows) else "yyyy-mm-dd"
+            if fmt:
+                for (cell,) in ws.iter_rows(min_row=2, min_col=index, max_col=index):
+                    cell.number_format = fmt
+            widest = max([len(col.label) * 2] + [len(text_cell(r[index - 1], col.kind)) + 2 for r in rows])
+            ws.column_dimensions[letter].width = min(max(8, widest), 40)
+        ws.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def render(report: Any, fmt: str, *, width: int | None = None, color: bool = False) -> str | bytes:
+    """``report`` in ``fmt`` (table/csv/json as text, xlsx as bytes)."""
+    doc = document(report)
+    if fmt == "table":
+        return to_table(doc, width=width, color=color)
+    if fmt == "csv":
+        return to_csv(doc)
+    if fmt == "json":
+        return to_json(doc)
+    if fmt == "xlsx":
+        return to_xlsx(doc)
+    raise ValueError(f"format is one of {', '.join(FORMATS)}, not {fmt!r}")
