@@ -271,7 +271,9 @@ def summary(conn: sqlite3.Connection, start: date | str, end: date | str | None 
     if by == "agent" and daily_remarks:  # an agent who wrote a remark but made no call that day
         seen = {r.agent for r in rows}
         rows.extend(Row(name, None, ZERO, note) for name, note in daily_remarks.items() if name not in seen)
-    rows.sort(key=lambda r: (r.agent or "", _industry_key(r.industry or "")))
+    # Agents by name (the same order every day); industries by 总个数, most called first.
+    rows.sort(key=lambda r: (r.agent or "", r.industry == UNCLASSIFIED_LABEL, -r.counts.leads, -r.counts.calls,
+                             r.industry or ""))
     return Summary(start, end, by, rows, total(r.counts for r in rows), notes)
 
 
