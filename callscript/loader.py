@@ -357,27 +357,49 @@ def _node(check: _Checker, node_id: str, raw: YNode, facts: dict[str, FactSpec],
     return Node(node_id, title, say, tips, raw.mark, tuple(options), input_spec, target, skip, end, by_key)
 
 
+def _raw_edges(raw: YNode) -> list[tuple[str, Mark, str]]:
+    """Every ``next`` written in a node as (target, mark of the target, what), read from the YAML.
+
+    Read from the tree rather than the model so that a node with an unrelated error
+    (a bad fact value, a duplicate key) still leads where it says it leads; otherwise
+    every node after it would be reported unreachable too.
+    """
+    edges: list[tuple[str, Mark, str]] = []
+
+    def field(mapping: YNode, name: str) -> YNode | None:
+        return next((v for k, v in mapping.items if k.kind == SCALAR and k.value == name), None) if mapping.kind == MAP else None
+
+    def add(mapping: YNode, what: str) -> None:
+        value = field(mapping, "next")
+        if value is not None and value.kind == SCALAR and (value.tag == STR or value.tag in (T_INT, T_FLOAT) and str(value.value) == value.raw):
+            edges.append((value.raw, value.mark, what))
+
+    options = field(raw, "options")
+    if options is not None:
+        for item in options.items if options.kind == SEQ else [options] if options.kind == MAP else []:
+            key = field(item, "key")
+            add(item, f"option '{key.raw if key is not None and key.kind == SCALAR else '?'}'")
+    add(raw, "next")
+    skip = field(raw, "skip")
+    if skip is not None:
+        add(skip, "skip")
+    return edges
+
+
 def _graph_checks(check: _Checker, start: str, start_mark: Mark, nodes: dict[str, Node], raw_nodes: dict[str, YNode]) -> None:
     """Dangling references, unreachable nodes, nodes from which no ending is reachable."""
-    for node in nodes.values():
-        refs = [(o.next, o.mark, f"option '{o.key}'") for o in node.options]
-        if node.next:
-            refs.append((node.next, node.mark, "next"))
-        if node.skip:
-            refs.append((node.skip.next, node.mark, "skip"))
-        for target, mark, what in refs:
+    edges = {node_id: _raw_edges(raw) for node_id, raw in raw_nodes.items()}
+    for node_id, node_edges in edges.items():
+        for target, mark, what in node_edges:
             if target not in raw_nodes:
-                check.error(mark, f"{what} of node '{node.id}' goes to '{target}', which is not a node")
+                check.error(mark, f"{what} of node '{node_id}' goes to '{target}', which is not a node")
     if start not in raw_nodes:
         check.error(start_mark, f"start node '{start}' is not a node")
         return
     reachable = {start}
     queue = deque([start])
     while queue:
-        current = nodes.get(queue.popleft())
-        if current is None:
-            continue
-        for target in current.successors():
+        for target, _, _ in edges[queue.popleft()]:
             if target not in reachable and target in raw_nodes:
                 reachable.add(target)
                 queue.append(target)
@@ -614,6 +636,7 @@ def build_script(root: YNode | None, text: str, path: str) -> tuple[Script | Non
     used: set[str] = set()
     nodes: dict[str, Node] = {}
     raw_nodes: dict[str, YNode] = {}
+    id_lines: dict[str, int] = {}  # where each node id is written (its key, not its body)
     if "nodes" in top:
         nfield = top["nodes"]
         if nfield.kind != MAP or not nfield.items:
@@ -624,11 +647,12 @@ def build_script(root: YNode | None, text: str, path: str) -> tuple[Script | Non
                 if node_id is None:
                     continue
                 if node_id in raw_nodes:
-                    check.error(key.mark, f"duplicate node id '{node_id}' (first at line {raw_nodes[node_id].mark.line})")
+                    check.error(key.mark, f"duplicate node id '{node_id}' (first at line {id_lines[node_id]})")
                     continue
                 if not _ID.match(node_id):
                     check.error(key.mark, f"node id '{node_id}' must use letters, digits and _")
                 raw_nodes[node_id] = raw
+                id_lines[node_id] = key.mark.line
                 built = _node(check, node_id, raw, facts, known_vars, used)
                 if built is not None:
                     nodes[node_id] = built

@@ -159,6 +159,8 @@ def parse_yaml(text: str) -> YNode | None:
     """
     if "\x00" in text:
         raise YamlSourceError(Problem(_mark_from_index(text, text.index("\x00")), "the file contains a NUL byte: it is binary, not a YAML text file"))
+    if not text.strip():
+        return None  # blank (libyaml would call a tab on a blank line a syntax error)
     root: YNode | None = None
     # One frame per open collection: [node, pending key (maps), values expanded before it].
     stack: list[list] = []
@@ -282,7 +284,12 @@ def parse_yaml(text: str) -> YNode | None:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
-            message = f"{exc.context}: {exc.problem}" if "while" not in exc.context else f"{exc.problem} ({exc.context})"
+            context = exc.context
+            where = exc.context_mark
+            if where is not None and exc.problem_mark is not None and where.line != exc.problem_mark.line:
+                # e.g. an unclosed quote: the error is at the end of the file, the cause where the quote opened
+                context += f" that starts at line {where.line + 1}, column {where.column + 1}"
+            message = f"{context}: {exc.problem}" if "while" not in context else f"{exc.problem} ({context})"
         raise YamlSourceError(Problem(_mark(mark), f"YAML syntax: {message}")) from None
     except yaml.reader.ReaderError as exc:
         raise YamlSourceError(Problem(_mark_from_index(text, max(exc.position, 0)), f"YAML syntax: {exc.reason}")) from None
