@@ -1,0 +1,757 @@
+"""Importing the data team's lead lists (CSV or XLSX) into the database.
+
+What a person gets (docs/leads.md):
+
+* **Files**: CSV in UTF-8, UTF-8 with BOM, GBK/GB18030 (what Excel in China saves)
+  or UTF-16 (Excel's "Unicode text", tab-separated), detected from the bytes;
+  comma, tab or semicolon separated; and ``.xlsx`` workbooks (first sheet, or
+  ``sheet=``). The format is told by the bytes, not the file name.
+* **Headers** in Chinese or English (:data:`HEADER_ALIASES`), found in the first
+  rows (a title row above the header is skipped); ``mapping`` (``--map 单位=company``)
+  overrides or adds names. Unknown columns are ignored and listed; several columns
+  for ``notes`` are joined with their names; a second phone column goes into notes.
+* **Rows**: every bad row is reported with its row number *as Excel shows it*
+  (the header is row 1 when it is the first line) and the reason: no phone, a
+  phone that is not a valid number, no company, too many cells, a cell too long.
+  Blank rows are skipped quietly. Good rows are imported.
+* **Duplicates**: the same number in any spelling (``138 1234 5678`` and
+  ``+86-13812345678``) is one lead. A number seen earlier in the file, or already
+  in the database, is skipped and reported (with the earlier row / the lead id);
+  an existing lead is never touched, so a do-not-call lead stays do-not-call.
+* **One transaction**: the database part runs in one ``BEGIN IMMEDIATE``
+  transaction; killed half-way, the import leaves nothing. ``dry_run`` does
+  everything but write.
+
+Speed (``bench/bench_leads.py``): rows are parsed and checked before the
+transaction opens; inside it, the file's numbers are looked up in the
+``phone_norm`` index in chunks and the new rows go in with ``executemany``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from ..phones import PhoneError, check_region, default_region, parse_phone
+
+FIELDS: tuple[str, ...] = ("company", "contact", "title", "phone", "industry", "source", "notes")
+"""The lead columns an import fills."""
+
+FIELD_LABELS: dict[str, str] = {
+    "company": "公司", "contact": "联系人", "title": "职位", "phone": "电话",
+    "industry": "行业", "source": "来源", "notes": "备注",
+}
+
+IGNORE = "ignore"
+
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "company": ("公司", "公司名称", "公司名", "单位", "单位名称", "企业", "企业名称", "客户名称", "客户公司",
+                "company", "company name", "companyname", "organisation", "organization", "firm"),
+    "contact": ("联系人", "联系人姓名", "姓名", "客户姓名", "名字", "contact", "contact name", "contact person",
+                "name", "person"),
+    "title": ("职位", "职务", "头衔", "岗位", "title", "job title", "position", "role"),
+    "phone": ("电话", "手机", "联系电话", "电话号码", "手机号", "手机号码", "移动电话", "座机", "固话", "固定电话",
+              "办公电话", "phone", "phone number", "telephone", "tel", "mobile", "mobile phone", "cell"),
+    "industry": ("行业", "所属行业", "行业类别", "行业分类", "industry", "sector"),
+    "source": ("来源", "数据来源", "信息来源", "资料来源", "渠道", "source", "lead source", "origin"),
+    "notes": ("备注", "说明", "附注", "notes", "note", "remarks", "remark", "comment", "comments"),
+}
+
+MAX_CELL_CHARS: dict[str, int] = {
+    "company": 200, "contact": 100, "title": 100, "phone": 100, "industry": 100, "source": 200, "notes": 2000,
+}
+"""A cell longer than this is a mistake in the file (a whole paragraph in the phone column)."""
+
+HEADER_SEARCH_ROWS = 10
+"""The header must be within the first this-many non-blank rows."""
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+DB_CHUNK = 5000
+"""Numbers per ``IN (…)`` lookup and rows per ``executemany`` batch."""
+
+# Several numbers in one cell: "13812345678 / 010-88886666", "…;…", "…、…"
+_MULTI_PHONE = re.compile(r"\s*(?:/|／|;|；|,|，|、|\||\n)\s*")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_HEADER_NOISE = re.compile(r"[\s*＊:：()（）\[\]【】_\-]+")
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (unreadable, no header, no phone column, …).
+
+    The message is for a person; nothing has been written.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """A row that was not imported: ``row`` as Excel numbers it, and why."""
+
+    row: int
+    reason: str
+    phone: str | None = None
+    company: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A row skipped because its number is already known."""
+
+    row: int
+    phone: str
+    phone_norm: str
+    first_row: int | None = None
+    """The earlier row of this file with the same number (a duplicate within the file)."""
+    lead_id: int | None = None
+    """The lead already in the database with this number."""
+    do_not_call: bool = False
+    """That lead is marked do-not-call (and stays so)."""
+
+    @property
+    def reason(self) -> str:
+        if self.first_row is not None:
+            return f"duplicate of row {self.first_row} ({self.phone_norm})"
+        dnc = ", do-not-call" if self.do_not_call else ""
+        return f"already in the database as lead {self.lead_id}{dnc} ({self.phone_norm})"
+
+
+@dataclass(slots=True)
+class ImportResult:
+    path: str
+    format: str
+    """``csv`` or ``xlsx``."""
+    encoding: str | None
+    """How a CSV was decoded (``UTF-8``, ``UTF-8 with BOM``, ``GBK``, ``UTF-16``); None for XLSX."""
+    sheet: str | None = None
+    header_row: int = 1
+    columns: dict[str, list[str]] = field(default_factory=dict)
+    """Field → the header(s) of the column(s) read into it."""
+    ignored_columns: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    """Data rows below the header that were not blank."""
+    blank_rows: int = 0
+    imported: int = 0
+    duplicates: list[Duplicate] = field(default_factory=list)
+    rejected: list[RowProblem] = field(default_factory=list)
+    dry_run: bool = False
+    seconds: float = 0.0
+
+    @property
+    def duplicates_in_file(self) -> int:
+        return sum(1 for d in self.duplicates if d.first_row is not None)
+
+    @property
+    def duplicates_in_db(self) -> int:
+        return sum(1 for d in self.duplicates if d.lead_id is not None)
+
+    @property
+    def do_not_call_kept(self) -> int:
+        return sum(1 for d in self.duplicates if d.do_not_call)
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows_read / self.seconds if self.seconds > 0 else 0.0
+
+    def problems(self) -> list[tuple[int, str, str]]:
+        """Every row not imported, in row order: (row, ``rejected``/``duplicate``, reason)."""
+        items = [(p.row, "rejected", p.reason) for p in self.rejected]
+        items += [(d.row, "duplicate", d.reason) for d in self.duplicates]
+        return sorted(items)
+
+    def summary(self) -> str:
+        verb = "would import" if self.dry_run else "imported"
+        parts = [f"{verb} {self.imported}"]
+        dup = f"duplicates skipped {len(self.duplicates)}"
+        if self.duplicates:
+            dup += f" ({self.duplicates_in_file} within the file, {self.duplicates_in_db} already in the database"
+            if self.do_not_call_kept:
+                dup += f", {self.do_not_call_kept} of them do-not-call"
+            dup += ")"
+        parts.append(dup)
+        parts.append(f"rejected {len(self.rejected)}")
+        return " · ".join(parts)
+
+
+# ---------------------------------------------------------------------------
+# Reading a file into rows
+# ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Table:
+    format: str
+    encoding: str | None
+    sheet: str | None
+    rows: Iterator[tuple[int, list[str]]]
+    """(row number as Excel shows it, cells as text)."""
+
+
+def read_table(path: str | Path, *, encoding: str | None = None, sheet: str | None = None) -> Table:
+    """Open a CSV or XLSX file; raises :class:`ImportFileError` if it cannot be read."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ImportFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if path.is_dir():
+        raise ImportFileError(f"{path}: is a directory, not a CSV or XLSX file")
+    if size > MAX_FILE_BYTES:
+        raise ImportFileError(f"{path}: {size // (1024 * 1024)} MB is too big to import at once (split it)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return read_table_bytes(data, name=str(path), encoding=encoding, sheet=sheet)
+
+
+def read_table_bytes(data: bytes, *, name: str = "<data>", encoding: str | None = None, sheet: str | None = None) -> Table:
+    if data.startswith(b"PK\x03\x04"):
+        if encoding:
+            raise ImportFileError(f"{name}: is an .xlsx workbook; --encoding is for CSV files only")
+        return _read_xlsx(data, name, sheet)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportFileError(f"{name}: is an old Excel .xls workbook; save it as .xlsx or CSV and import that")
+    if sheet:
+        raise ImportFileError(f"{name}: is a CSV file; --sheet is for .xlsx workbooks only")
+    text, used = decode_csv_bytes(data, name, encoding)
+    return Table("csv", used, None, _csv_rows(text, name))
+
+
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "gb18030": "GBK", "utf-16": "UTF-16"}
+
+
+def decode_csv_bytes(data: bytes, name: str = "<data>", encoding: str | None = None) -> tuple[str, str]:
+    """The file's text and a name for its encoding. Detects BOMs, UTF-8, then GBK (as GB18030)."""
+    if encoding:
+        try:
+            codec = codecs.lookup(encoding).name
+        except LookupError:
+            raise ImportFileError(f"unknown encoding {encoding!r} (try utf-8, gbk or utf-16)") from None
+        if codec in ("gbk", "gb2312", "cp936"):
+            codec = "gb18030"  # a superset: characters GBK lacks still decode
+        if codec == "utf-8" and data.startswith(codecs.BOM_UTF8):
+            codec = "utf-8-sig"
+        return _decode(data, codec, name), ENCODING_NAMES.get(codec, codec)
+    if data.startswith(codecs.BOM_UTF8):
+        return _decode(data, "utf-8-sig", name), ENCODING_NAMES["utf-8-sig"]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _decode(data, "utf-16", name), ENCODING_NAMES["utf-16"]
+    if b"\x00" in data:
+        raise ImportFileError(f"{name}: is not a text file (it contains NUL bytes); import a CSV or .xlsx file")
+    try:
+        return data.decode("utf-8"), ENCODING_NAMES["utf-8"]
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), ENCODING_NAMES["gb18030"]
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ImportFileError(
+            f"{name}: line {line}: cannot read the text: it is neither UTF-8 nor GBK "
+            f"(byte 0x{data[exc.start]:02x}); save it from Excel as 'CSV UTF-8' or pass --encoding"
+        ) from None
+
+
+def _decode(data: bytes, codec: str, name: str) -> str:
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ImportFileError(f"{name}: line {line}: not valid {ENCODING_NAMES.get(codec, codec)} text") from None
+    if "\x00" in text:
+        raise ImportFileError(f"{name}: is not a text file (it contains NUL characters)")
+    return text
+
+
+def _sniff_delimiter(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            counts = {d: line.count(d) for d in (",", "\t", ";", "，")}
+            best = max(counts, key=lambda d: counts[d])
+            return best if counts[best] else ","
+    return ","
+
+
+def _csv_rows(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
+    delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    row = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ImportFileError(f"{name}: row {row + 1}: cannot read the CSV: {exc}") from None
+        row += 1
+        yield row, cells
+
+
+def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Table:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError, AttributeError, EOFError) as exc:
+        raise ImportFileError(f"{name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # openpyxl raises many things on a damaged file
+        raise ImportFileError(f"{name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+    if sheet is None:
+        if not workbook.worksheets:
+            raise ImportFileError(f"{name}: the workbook has no worksheet")
+        worksheet = workbook.worksheets[0]
+    elif sheet in workbook.sheetnames:
+        worksheet = workbook[sheet]
+    else:
+        raise ImportFileError(f"{name}: no sheet {sheet!r} (sheets: {', '.join(workbook.sheetnames)})")
+    if not hasattr(worksheet, "iter_rows"):
+        raise ImportFileError(f"{name}: sheet {worksheet.title!r} is a chart, not a table")
+    return Table("xlsx", None, worksheet.title, _xlsx_rows(workbook, worksheet, name))
+
+
+def _xlsx_rows(workbook, worksheet, name: str) -> Iterator[tuple[int, list[str]]]:
+    try:
+        worksheet.reset_dimensions()  # a wrong <dimension> in the file must not hide rows
+        for row in worksheet.iter_rows():
+            cells = [c for c in row if getattr(c, "row", None) is not None]
+            if not cells:
+                continue
+            number = cells[0].row
+            values: list[str] = []
+            for cell in cells:
+                column = cell.column
+                while len(values) < column - 1:
+                    values.append("")
+                values.append(_cell_text(cell.value))
+            yield number, values
+    except ImportFileError:
+        raise
+    except Exception as exc:
+        raise ImportFileError(f"{name}: cannot read the worksheet ({type(exc).__name__}: {exc})") from None
+    finally:
+        workbook.close()
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e17:
+            return str(int(value))  # 13812345678.0: a phone typed into a number cell
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+# ---------------------------------------------------------------------------
+# Headers
+# ---------------------------------------------------------------------------
+
+
+def _header_key(text: str) -> str:
+    return _HEADER_NOISE.sub("", unicodedata.normalize("NFKC", text)).lower()
+
+
+_ALIAS_INDEX: dict[str, str] = {
+    _header_key(alias): name for name, aliases in HEADER_ALIASES.items() for alias in aliases
+}
+
+
+def parse_mapping(items: Iterable[str]) -> dict[str, str]:
+    """``["单位=company", "网址=ignore"]`` → ``{"单位": "company", "网址": "ignore"}``.
+
+    The field may be written first too (``company=单位``). Field names: ``company``,
+    ``contact``, ``title``, ``phone``, ``industry``, ``source``, ``notes``, ``ignore``
+    (or their Chinese labels 公司, 联系人, …).
+    """
+    mapping: dict[str, str] = {}
+    labels = {label: name for name, label in FIELD_LABELS.items()}
+    known = set(FIELDS) | {IGNORE, "-"}
+    for item in items:
+        left, sep, right = str(item).partition("=")
+        left, right = left.strip(), right.strip()
+        if not sep or not left or not right:
+            raise ImportFileError(f"--map {item!r}: write COLUMN=FIELD, e.g. 单位=company")
+        right_field = labels.get(right, right.lower())
+        left_field = labels.get(left, left.lower())
+        if right_field in known:
+            column, target = left, right_field
+        elif left_field in known:
+            column, target = right, left_field
+        else:
+            raise ImportFileError(
+                f"--map {item!r}: {right!r} is not a lead field (fields: {', '.join(FIELDS)}, or ignore)"
+            )
+        mapping[column] = IGNORE if target == "-" else target
+    return mapping
+
+
+@dataclass(slots=True)
+class Layout:
+    """Which column feeds which field."""
+
+    width: int
+    fields: dict[str, list[int]]
+    names: list[str]
+    ignored: list[str]
+
+    def describe(self) -> dict[str, list[str]]:
+        return {f: [self.names[i] for i in cols] for f, cols in self.fields.items()}
+
+
+def resolve_header(cells: Sequence[str], mapping: Mapping[str, str]) -> Layout:
+    """Map header cells to fields (``mapping`` first, then :data:`HEADER_ALIASES`)."""
+    names = [_clean_cell(c) for c in cells]
+    while names and not names[-1]:
+        names.pop()
+    by_key = {_header_key(k): v for k, v in mapping.items()}
+    fields: dict[str, list[int]] = {}
+    ignored: list[str] = []
+    for index, name in enumerate(names):
+        key = _header_key(name)
+        target = by_key.get(key) if key else None
+        if target is None and key:
+            target = _ALIAS_INDEX.get(key)
+        if target is None or target == IGNORE:
+            if name:
+                ignored.append(name)
+            continue
+        fields.setdefault(target, []).append(index)
+    return Layout(len(names), fields, names, ignored)
+
+
+def _check_mapping_columns(mapping: Mapping[str, str], names: Sequence[str], file: str) -> None:
+    present = {_header_key(n) for n in names}
+    for column in mapping:
+        if _header_key(column) not in present:
+            shown = ", ".join(n for n in names if n) or "(none)"
+            raise ImportFileError(f"{file}: --map: no column {column!r} in the header (columns: {shown})")
+
+
+# ---------------------------------------------------------------------------
+# Rows → leads
+# ---------------------------------------------------------------------------
+
+
+def _clean_cell(value: str) -> str:
+    text = _CONTROL.sub("", value) if _CONTROL.search(value) else value
+    return text.strip()
+
+
+@dataclass(slots=True)
+class PreparedLead:
+    row: int
+    company: str
+    contact: str | None
+    title: str | None
+    phone: str
+    phone_norm: str
+    phone_kind: str
+    industry: str | None
+    source: str | None
+    notes: str | None
+
+
+def prepare_row(
+    row: int, cells: list[str], layout: Layout, *, region: str, default_source: str | None = None
+) -> PreparedLead | RowProblem | None:
+    """One data row → a lead ready to insert, the reason it cannot be, or None if blank."""
+    end = len(cells)
+    while end and not cells[end - 1].strip():
+        end -= 1
+    if end == 0:
+        return None
+    if end > layout.width:
+        return RowProblem(row, f"too many cells: {end}, the header has {layout.width} columns")
+    values: dict[str, list[tuple[str, str]]] = {}
+    for name, columns in layout.fields.items():
+        found = []
+        for index in columns:
+            if index < end:
+                text = _clean_cell(cells[index])
+                if text:
+                    found.append((layout.names[index], text))
+        values[name] = found
+    for name, found in values.items():
+        limit = MAX_CELL_CHARS[name]
+        for column, text in found:
+            if len(text) > limit:
+                return RowProblem(row, f"{column}: too long ({len(text)} characters, at most {limit})")
+    phones = [(column, part) for column, text in values.get("phone", ()) for part in _MULTI_PHONE.split(text) if part]
+    company = " ".join(text for _, text in values.get("company", ()))
+    shown_phone = phones[0][1] if phones else None
+    if not phones:
+        if not any(_clean_cell(c) for c in cells[:end]):
+            return None
+        return RowProblem(row, "no phone number", None, company or None)
+    chosen = None
+    first_error: PhoneError | None = None
+    for i, (column, text) in enumerate(phones):
+        try:
+            chosen = (i, parse_phone(text, region))
+            break
+        except PhoneError as exc:
+            first_error = first_error or exc
+    if chosen is None:
+        assert first_error is not None
+        return RowProblem(row, str(first_error), shown_phone, company or None)
+    if not company:
+        return RowProblem(row, "no company name", shown_phone, None)
+    index, parsed = chosen
+    phone_text = phones[index][1]
+    notes_parts = []
+    others = [text for i, (_, text) in enumerate(phones) if i != index]
+    if others:
+        notes_parts.append("其他电话: " + " / ".join(others))
+    note_cells = values.get("notes", ())
+    if len(note_cells) == 1:
+        notes_parts.append(note_cells[0][1])
+    else:
+        notes_parts += [f"{column}: {text}" for column, text in note_cells]
+    source = _single(values.get("source")) or default_source
+    return PreparedLead(
+        row=row,
+        company=company,
+        contact=_single(values.get("contact")),
+        title=_single(values.get("title")),
+        phone=phone_text,
+        phone_norm=parsed.norm,
+        phone_kind=parsed.kind,
+        industry=_single(values.get("industry")),
+        source=source,
+        notes="; ".join(notes_parts) or None,
+    )
+
+
+def _single(found: Sequence[tuple[str, str]] | None) -> str | None:
+    if not found:
+        return None
+    return " ".join(text for _, text in found)
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    result: ImportResult
+    leads: list[PreparedLead]
+
+
+def parse_file(
+    path: str | Path,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    region: str | None = None,
+    default_source: str | None = None,
+    data: bytes | None = None,
+) -> ParsedFile:
+    """Read and check every row (no database): the leads to insert and the problems found.
+
+    Duplicates *within the file* are settled here; duplicates against the database
+    by :func:`import_leads`.
+    """
+    started = time.perf_counter()
+    region = check_region(region) if region else default_region()
+    mapping = dict(mapping or {})
+    name = str(path)
+    table = read_table_bytes(data, name=name, encoding=encoding, sheet=sheet) if data is not None else read_table(
+        path, encoding=encoding, sheet=sheet
+    )
+    result = ImportResult(path=name, format=table.format, encoding=table.encoding, sheet=table.sheet)
+    rows = table.rows
+    layout: Layout | None = None
+    first_cells: list[str] | None = None
+    seen_nonblank = 0
+    for number, cells in rows:
+        if not any(c.strip() for c in cells):
+            continue
+        seen_nonblank += 1
+        if first_cells is None:
+            first_cells = cells
+        candidate = resolve_header(cells, mapping)
+        if "phone" in candidate.fields:
+            if mapping:
+                _check_mapping_columns(mapping, candidate.names, name)
+            layout = candidate
+            result.header_row = number
+            break
+        if seen_nonblank >= HEADER_SEARCH_ROWS:
+            break
+    if layout is None:
+        if first_cells is None:
+            raise ImportFileError(f"{name}: the file is empty (no header row, no leads)")
+        shown = ", ".join(_clean_cell(c)[:30] for c in first_cells if c.strip())[:300]
+        raise ImportFileError(
+            f"{name}: no phone column in the header (first row: {shown}); name the column 电话/手机/phone "
+            "or map it, e.g. --map 联系方式=phone"
+        )
+    if "company" not in layout.fields:
+        raise ImportFileError(
+            f"{name}: no company column in the header (columns: {', '.join(n for n in layout.names if n)}); "
+            "name it 公司/company or map it, e.g. --map 单位=company"
+        )
+    result.columns = layout.describe()
+    result.ignored_columns = layout.ignored
+    leads: list[PreparedLead] = []
+    first_row_of: dict[str, int] = {}
+    for number, cells in rows:
+        prepared = prepare_row(number, cells, layout, region=region, default_source=default_source)
+        if prepared is None:
+            result.blank_rows += 1
+            continue
+        result.rows_read += 1
+        if isinstance(prepared, RowProblem):
+            result.rejected.append(prepared)
+            continue
+        earlier = first_row_of.get(prepared.phone_norm)
+        if earlier is not None:
+            result.duplicates.append(Duplicate(number, prepared.phone, prepared.phone_norm, first_row=earlier))
+            continue
+        first_row_of[prepared.phone_norm] = number
+        leads.append(prepared)
+    result.seconds = time.perf_counter() - started
+    return ParsedFile(result, leads)
+
+
+# ---------------------------------------------------------------------------
+# Into the database
+# ---------------------------------------------------------------------------
+
+
+def import_leads(
+    store,
+    path: str | Path,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    region: str | None = None,
+    default_source: str | None = None,
+    dry_run: bool = False,
+    strict: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    data: bytes | None = None,
+    now: datetime | None = None,
+) -> ImportResult:
+    """Import a lead list into ``store`` (a :class:`callscript.storage.Store`).
+
+    ``strict``: import nothing if any row is rejected (duplicates are still fine).
+    ``progress(done, total)`` is called after each batch of inserted rows (inside
+    the transaction). Raises :class:`ImportFileError` for a file that cannot be
+    imported at all; row problems are in the result.
+    """
+    started = time.perf_counter()
+    parsed = parse_file(
+        path, mapping=mapping, encoding=encoding, sheet=sheet, region=region,
+        default_source=default_source, data=data,
+    )
+    result = parsed.result
+    result.dry_run = dry_run
+    if strict and result.rejected:
+        first = result.rejected[0]
+        raise ImportFileError(
+            f"{result.path}: {len(result.rejected)} row(s) rejected, nothing imported (--strict); "
+            f"first: row {first.row}: {first.reason}"
+        )
+    stamp = _stamp(store, now)
+    leads = parsed.leads
+
+    def work() -> None:
+        result.duplicates = [d for d in result.duplicates if d.first_row is not None]  # a retried attempt
+        known = _existing(store.conn, [lead.phone_norm for lead in leads])
+        fresh: list[PreparedLead] = []
+        for lead in leads:
+            hit = known.get(lead.phone_norm)
+            if hit is None:
+                fresh.append(lead)
+            else:
+                result.duplicates.append(
+                    Duplicate(lead.row, lead.phone, lead.phone_norm, lead_id=hit[0], do_not_call=bool(hit[1]))
+                )
+        result.duplicates.sort(key=lambda d: d.row)
+        result.imported = len(fresh)
+        if dry_run:
+            return
+        inserted = 0
+        for start in range(0, len(fresh), DB_CHUNK):
+            batch = fresh[start:start + DB_CHUNK]
+            cursor = store.conn.executemany(
+                """INSERT INTO leads (company, contact, title, phone, phone_norm, phone_kind, industry, source,
+                                      notes, do_not_call, status, attempts, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'new', 0, ?, ?)""",
+                [
+                    (l.company, l.contact, l.title, l.phone, l.phone_norm, l.phone_kind, l.industry, l.source,
+                     l.notes, stamp, stamp)
+                    for l in batch
+                ],
+            )
+            if cursor.rowcount not in (-1, len(batch)):  # pragma: no cover - the lookup above excludes this
+                raise RuntimeError("lead import: a row was not inserted")
+            inserted += len(batch)
+            if progress is not None:
+                progress(inserted, len(fresh))
+
+    if dry_run:
+        _read_snapshot(store, work)
+    else:
+        store._tx(work)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _stamp(store, now: datetime | None) -> str:
+    from ..storage.timefmt import iso
+
+    return iso(store._now(now))
+
+
+def _existing(conn, norms: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """phone_norm → (lead id, do_not_call) for the numbers already stored (chunked index lookups)."""
+    found: dict[str, tuple[int, int]] = {}
+    for start in range(0, len(norms), DB_CHUNK):
+        chunk = norms[start:start + DB_CHUNK]
+        marks = ",".join("?" * len(chunk))
+        for norm, lead_id, dnc in conn.execute(
+            f"SELECT phone_norm, id, do_not_call FROM leads WHERE phone_norm IN ({marks})", chunk
+        ):
+            found[norm] = (lead_id, dnc)
+    return found
+
+
+def _read_snapshot(store, work: Callable[[], None]) -> None:
+    """Run read-only ``work`` on one consistent snapshot (a deferred transaction, rolled back)."""
+    with store._lock:
+        store.conn.execute("BEGIN")
+        try:
+            work()
+        finally:
+            store.conn.execute("ROLLBACK")
+
+
+def problems_csv(result: ImportResult) -> str:
+    """The rows not imported as CSV text (row, what, reason): for the data team to fix."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["row", "status", "reason"])
+    writer.writerows(result.problems())
+    return out.getvalue()
