@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-import subprocess
-import sys
 import time
 
 import pytest
 
 from callscript.storage import SCHEMA_VERSION, StorageError, Store, connect, resolve_db_path
 from callscript.storage import schema
+
+from .workers import fork, wait_exit
 
 TABLES = {"agents", "leads", "scripts", "calls", "call_events", "callbacks", "mailings", "agent_day_reviews"}
 
@@ -140,31 +140,24 @@ def test_failed_migration_step_leaves_the_old_version(tmp_path, monkeypatch):
     assert "agent_day_reviews" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
 
 
-OPENER = """
-import sys, time
-from callscript.storage import Store
-while time.time() < float(sys.argv[2]):
-    time.sleep(0.001)
-with Store.open(sys.argv[1]) as store:
-    store.ensure_agent(sys.argv[3])
-    print(store.schema_version)
-"""
+def _open_at(path, start_at, agent, report):
+    while time.time() < start_at:
+        time.sleep(0.001)
+    with Store.open(path) as store:
+        store.ensure_agent(agent)
+        with open(report, "w") as f:
+            f.write(str(store.schema_version))
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_many_processes_creating_one_fresh_file(tmp_path):
     path = tmp_path / "race.db"
-    start = time.time() + 1.0
-    procs = [
-        subprocess.Popen([sys.executable, "-c", OPENER, str(path), str(start), f"agent{i}"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for i in range(5)
-    ]
-    results = [p.communicate(timeout=60) for p in procs]
-    for proc, (out, err) in zip(procs, results):
-        assert proc.returncode == 0, err
-        assert out.strip() == str(SCHEMA_VERSION)
+    start_at = time.time() + 0.2
+    pids = [fork(_open_at, path, start_at, f"agent{i}", tmp_path / f"r{i}") for i in range(6)]
+    assert [wait_exit(pid) for pid in pids] == [0] * 6
+    assert {(tmp_path / f"r{i}").read_text() for i in range(6)} == {str(SCHEMA_VERSION)}
     with Store.open(path) as store:
-        assert len(store.agents()) == 5
+        assert len(store.agents()) == 6
         assert store.check().ok
 
 
