@@ -31,6 +31,7 @@ def _register() -> None:
     script_cmds.register(cli)
     # command groups: each module adds its commands to `cli` (one line per module below)
     from . import workshop_cmds; workshop_cmds.register(cli)  # noqa: E702  test, paths, diff
+    from . import db_cmds; db_cmds.register(cli)  # noqa: E702  db init/check/stale/close-call
 
 
 _register()

@@ -1,0 +1,143 @@
+"""``callscript db``: create/migrate the database, check it, see and close stale calls.
+
+Thin layer over :mod:`callscript.storage`. Exit codes: 0 fine, 1 ``check`` found
+errors, 2 the database (or a value) cannot be used.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import click
+
+from .common import EXIT_FAIL, BadInput, db_option
+
+
+def _open_existing(db_path: Path, *, migrate: bool):
+    from ..storage import Store, StorageError
+
+    try:
+        return Store.open(db_path, create=False, migrate=migrate)
+    except StorageError as exc:
+        raise BadInput(str(exc)) from None
+
+
+@click.group("db")
+def db() -> None:
+    """The SQLite database: init (create/migrate), check, stale calls."""
+
+
+@db.command("path")
+@db_option
+def path_cmd(db_path: Path) -> None:
+    """Print the database path in use (--db, else $CALLSCRIPT_DB, else data/callscript.db)."""
+    click.echo(str(db_path))
+
+
+@db.command("init")
+@db_option
+def init_cmd(db_path: Path) -> None:
+    """Create the database (mode 0600, WAL) or migrate it to this release's schema."""
+    from ..storage import Store, StorageError, schema
+    from ..storage.db import connect
+
+    existed = db_path.exists()
+    try:
+        conn = connect(db_path)
+        try:
+            before = schema.schema_version(conn.conn)
+            applied = schema.migrate(conn.conn)
+        finally:
+            conn.close()
+        with Store.open(db_path, create=False) as store:
+            version = store.schema_version
+    except StorageError as exc:
+        raise BadInput(str(exc)) from None
+    if not existed:
+        click.echo(f"{db_path}: created, schema version {version}")
+    elif applied:
+        click.echo(f"{db_path}: migrated from schema version {before} to {version}")
+    else:
+        click.echo(f"{db_path}: schema version {version}, up to date")
+
+
+@db.command("check")
+@db_option
+@click.option("--stale-hours", type=float, default=2.0, show_default=True,
+              help="Warn about unfinished calls idle for longer than this.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def check_cmd(db_path: Path, stale_hours: float, as_json: bool) -> None:
+    """PRAGMA integrity_check plus the app's own checks. Exit 1 if anything is wrong.
+
+    Checks: every finished call has a valid outcome, every event belongs to a call,
+    event logs have no gaps, leads locked to calls agree with the calls, callback and
+    mailed calls have their callback/mailing, foreign keys. Warnings: unfinished
+    calls idle for longer than --stale-hours, a file readable by others.
+    """
+    with _open_existing(db_path, migrate=False) as store:
+        report = store.check(stale_after=timedelta(hours=stale_hours))
+    if as_json:
+        click.echo(json.dumps({"path": report.path, "ok": report.ok, "schema_version": report.schema_version,
+                               "errors": report.errors, "warnings": report.warnings, "counts": report.counts},
+                              ensure_ascii=False, indent=2))
+    else:
+        for line in report.errors:
+            click.echo(f"error: {line}")
+        for line in report.warnings:
+            click.echo(f"warning: {line}")
+        counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
+        status = "ok" if report.ok else f"{len(report.errors)} error(s)"
+        click.echo(f"{report.path}: {status}; schema version {report.schema_version}" + (f"; {counts}" if counts else ""))
+    if not report.ok:
+        sys.exit(EXIT_FAIL)
+
+
+@db.command("stale")
+@db_option
+@click.option("--hours", type=float, default=2.0, show_default=True, help="Idle for longer than this.")
+def stale_cmd(db_path: Path, hours: float) -> None:
+    """List unfinished calls idle for longer than --hours (resume them in the app, or close them)."""
+    with _open_existing(db_path, migrate=True) as store:
+        calls = store.stale_unfinished_calls(timedelta(hours=hours))
+    if not calls:
+        click.echo("no stale unfinished calls")
+        return
+    for c in calls:
+        click.echo(f"call {c.call_id}\t{c.agent}\t{c.company}\tstarted {c.started_at:%Y-%m-%d %H:%M}"
+                   f"\tlast activity {c.last_activity:%Y-%m-%d %H:%M}\t{c.events} event(s)")
+
+
+@db.command("close-call")
+@db_option
+@click.argument("call_id", type=int)
+@click.option("--outcome", required=True, help="One of the outcomes (invalid_number, no_answer, busy, callback, refused, not_qualified, mailed, member_care).")
+@click.option("--due", "due", default=None, help="For callback: when, e.g. '2025-03-04 15:00'.")
+@click.option("--address", default=None, help="For mailed: the address as read back (else the call's address fact).")
+@click.option("--note", default=None, help="Why it was closed this way (kept in the call's log).")
+def close_call_cmd(db_path: Path, call_id: int, outcome: str, due: str | None, address: str | None, note: str | None) -> None:
+    """Close an unfinished call with an outcome; its facts and grade come from replaying its answers."""
+    from ..outcomes import OUTCOME_VALUES
+    from ..storage import CallFinished, NotFound
+
+    if outcome not in OUTCOME_VALUES:
+        raise BadInput(f"outcome is one of {', '.join(OUTCOME_VALUES)}, not {outcome!r}")
+    due_at = None
+    if due:
+        try:
+            due_at = datetime.fromisoformat(due)
+        except ValueError:
+            raise BadInput(f"--due: not a date and time: {due!r} (e.g. 2025-03-04 15:00)") from None
+    with _open_existing(db_path, migrate=True) as store:
+        try:
+            record = store.close_call(call_id, outcome, callback_due=due_at, address=address, note=note)
+        except (NotFound, CallFinished, ValueError) as exc:
+            raise BadInput(str(exc)) from None
+    grade = f", grade {record.grade}" if record.grade else ""
+    click.echo(f"call {record.id} closed: {record.outcome}{grade}")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(db)
