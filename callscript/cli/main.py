@@ -30,6 +30,7 @@ def _register() -> None:
 
     script_cmds.register(cli)
     # command groups: each module adds its commands to `cli` (one line per module below)
+    from . import report_cmds; report_cmds.register(cli)  # noqa: E702  report daily/range/yield/due/remark, demo-data
     from . import workshop_cmds; workshop_cmds.register(cli)  # noqa: E702  test, paths, diff
     from . import db_cmds; db_cmds.register(cli)  # noqa: E702  db init/check/stale/close-call
 

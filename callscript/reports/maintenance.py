@@ -1,0 +1,51 @@
+"""Rebuilding and checking the report tables (callscript/reports/sql.py)."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+from . import sql
+
+
+def rebuild(conn: sqlite3.Connection) -> float:
+    """Recompute ``report_lead_days`` and ``report_daily`` from ``calls`` in one write
+    transaction; returns the seconds it took."""
+    from callscript.storage.db import immediate, retry_locked
+
+    started = time.perf_counter()
+
+    def work() -> None:
+        with immediate(conn):
+            for statement in sql.REBUILD_STATEMENTS:
+                conn.execute(statement)
+
+    retry_locked(work)
+    return time.perf_counter() - started
+
+
+_DAILY = "day, agent_id, industry, leads, effective, mailed, good, fair, marginal, calls, talk_seconds, callbacks_made"
+
+
+def differences(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
+    """Rows where the trigger-kept tables differ from a fresh computation from ``calls``
+    (empty when all is well). Read-only: the fresh numbers are computed in a temp table."""
+    fresh_lead_days = sql.BACKFILL[0].replace("INSERT INTO report_lead_days", "INSERT INTO temp.fresh_lead_days")
+    fresh_daily = sql.BACKFILL[1].replace("INSERT INTO report_daily", "INSERT INTO temp.fresh_daily").replace(
+        "FROM report_lead_days", "FROM temp.fresh_lead_days")
+    conn.execute("DROP TABLE IF EXISTS temp.fresh_lead_days")
+    conn.execute("DROP TABLE IF EXISTS temp.fresh_daily")
+    conn.execute("CREATE TEMP TABLE fresh_lead_days AS SELECT * FROM report_lead_days WHERE 0")
+    conn.execute("CREATE TEMP TABLE fresh_daily AS SELECT * FROM report_daily WHERE 0")
+    try:
+        conn.execute(fresh_lead_days)
+        conn.execute(fresh_daily)
+        found: list[str] = []
+        for label, a, b in (("missing or different", "temp.fresh_daily", "main.report_daily"),
+                            ("unexpected", "main.report_daily", "temp.fresh_daily")):
+            for row in conn.execute(f"SELECT {_DAILY} FROM {a} EXCEPT SELECT {_DAILY} FROM {b} LIMIT ?", (limit,)):
+                found.append(f"report_daily {label}: {row}")
+        return found
+    finally:
+        conn.execute("DROP TABLE IF EXISTS temp.fresh_lead_days")
+        conn.execute("DROP TABLE IF EXISTS temp.fresh_daily")
