@@ -115,6 +115,16 @@ def _phone_kind(norm: str) -> str | None:
     return kind_of_norm(norm)
 
 
+def _after_no_answer(conn: sqlite3.Connection, lead_id: int, moment: datetime, next_at: str | None) -> str | None:
+    """Three no-answers in a row (this call included) set the lead aside until the next
+    morning (callscript.leads.lifecycle); otherwise ``next_at`` (the usual retry) stands."""
+    from callscript.leads.lifecycle import no_answer_streak, set_aside_until, sets_aside
+
+    if sets_aside(no_answer_streak(conn, lead_id)):
+        return iso(set_aside_until(moment))
+    return next_at
+
+
 def digits_only(phone: str) -> str | None:
     """A bare normaliser (``Store.open(..., normalise=digits_only)``): keep a leading ``+``
     and the digits; None if under 5 digits."""
@@ -803,6 +813,8 @@ class Store:
             lead_id, agent_id = call["lead_id"], call["agent_id"]
             lead = self._row("SELECT status, assigned_agent_id FROM leads WHERE id = ?", (lead_id,))
             status, next_at = self._next_lead_state(lead["status"], outcome, moment, callback_due, follow_from)
+            if outcome is Outcome.NO_ANSWER:
+                next_at = _after_no_answer(self.conn, lead_id, moment, next_at)
             assigned = agent_id if outcome in (Outcome.CALLBACK, Outcome.MAILED) else lead["assigned_agent_id"]
             self.conn.execute(
                 """UPDATE leads SET status = ?, next_call_at = ?, attempts = attempts + 1, last_called_at = ?,

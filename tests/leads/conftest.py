@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+import pytest
+
+from callscript.storage import Store
+
+from .helpers import shipped_script
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(tmp_path / "leads.db") as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def script():
+    return shipped_script()
