@@ -49,10 +49,10 @@ class FactSpec:
             if isinstance(value, str) and value in self.values:
                 return value
             allowed = ", ".join(self.values)
-            raise FactValueError(f"fact '{self.name}' takes one of {allowed}; not {value!r}")
+            raise FactValueError(f"fact '{self.name}' takes one of {allowed}; not {value!r}{_bool_hint(value)}")
         if isinstance(value, str):
             return value
-        raise FactValueError(f"fact '{self.name}' is text, not {value!r}")
+        raise FactValueError(f"fact '{self.name}' is text, not {value!r}{_bool_hint(value)}")
 
     def parse_text(self, text: str) -> FactValue:
         """Parse what an agent typed (or a CLI/JSON string) into a value of this fact."""
@@ -131,10 +131,25 @@ BUILTIN_FACTS: dict[str, FactSpec] = {
 }
 
 
+def _bool_hint(value: Any) -> str:
+    # A YAML facts file with `accepts: yes` unquoted: YAML 1.1 reads it as true.
+    return " (YAML reads unquoted yes/no/on/off as true/false; put the value in quotes)" if isinstance(value, bool) else ""
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (the file is empty)"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    return f"the value {value!r}"
+
+
 def check_facts(facts: dict[str, Any], catalogue: dict[str, FactSpec]) -> dict[str, FactValue]:
     """Validate a whole facts object (e.g. from ``grade --facts``). ``None`` means unknown."""
     if not isinstance(facts, dict):
-        raise FactValueError(f"facts must be a mapping of fact name to value, not {type(facts).__name__}")
+        raise FactValueError(f"facts must be a mapping of fact name to value, such as {{\"travel\": \"often\", \"hotel_star\": 3}}; found {_kind(facts)}")
     clean: dict[str, FactValue] = {}
     for name, value in facts.items():
         spec = catalogue.get(name)
