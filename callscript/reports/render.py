@@ -312,6 +312,8 @@ def to_table(doc: Document, *, width: int | None = None, color: bool = False) ->
         if sheet.rows:
             parts.append(Text(""))
             parts.append(table_of(sheet, sheet.name))
+    if doc.notes:
+        parts.append(Text(""))
     for note in doc.notes:
         parts.append(Text(note, style="dim"))
     probe = Console(width=10_000, file=io.StringIO())
