@@ -454,7 +454,9 @@ def _check_mapping_columns(mapping: Mapping[str, str], names: Sequence[str], fil
 
 
 def _clean_cell(value: str) -> str:
-    text = _CONTROL.sub("", value) if _CONTROL.search(value) else value
+    text = value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
     return text.strip()
 
 
@@ -614,7 +616,10 @@ def parse_file(
     result.ignored_columns = layout.ignored
     leads: list[PreparedLead] = []
     first_row_of: dict[str, int] = {}
+    last = result.header_row
     for number, cells in rows:
+        result.blank_rows += max(0, number - last - 1)  # rows a workbook leaves out are blank rows
+        last = number
         prepared = prepare_row(number, cells, layout, region=region, default_source=default_source)
         if prepared is None:
             result.blank_rows += 1
