@@ -45,7 +45,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .facts import BOOL, ENUM, INT, FactValue
+from .grading import GradeResult
 from .model import END, INPUT, Node, Script
+from .outcomes import EFFECTIVE_VALUES
 
 ENTER, SKIP = "enter", "skip"
 DEFAULT_MAX_VISITS = 2
@@ -56,6 +58,8 @@ TEXT_SAMPLES: dict[str, str] = {
     "other_center_name": "某订房中心",
     "price_range": "300–500元",
 }
+
+_NOT_GRADED = GradeResult(None, None, None)
 
 Edge = tuple[str, str]
 """``(node id, key)``: an option key, ``"enter"`` or ``"skip"``."""
@@ -202,7 +206,14 @@ class _Walker:
                 self.inputs[node.id] = [(t, node.input.parse(t)) for t in texts]
         self._grades: dict[frozenset, Any] = {}
 
-    def grade(self, facts: dict[str, FactValue]):
+    def grade(self, facts: dict[str, FactValue], outcome: str):
+        """The grade the call would get: as :meth:`CallSession.grade` gives it.
+
+        Mirrors the session's rule that a call which reached nobody (not an
+        *effective* outcome) has no grade; tests/workshop/test_paths.py replays
+        every explored path through a CallSession to keep the two in step."""
+        if outcome not in EFFECTIVE_VALUES:
+            return _NOT_GRADED
         key = frozenset(facts.items())
         result = self._grades.get(key)
         if result is None:
@@ -219,7 +230,7 @@ class _Walker:
         def step(node_id: str, facts: dict[str, FactValue]) -> Iterator[PathResult]:
             node = nodes[node_id]
             if node.kind == END:
-                result = self.grade(facts)
+                result = self.grade(facts, node.end or "")
                 yield PathResult(tuple(actions), tuple(path), tuple(edges), node.end or "", result.grade, result.rule_index, result.rule_label, facts)
                 return
             branches: list[tuple[tuple[str, str | None], Edge, str, dict[str, FactValue]]] = []

@@ -56,7 +56,7 @@ def test_cmd(path: Path | None, tests_path: Path | None, as_json: bool, failed_o
     from rich.markup import escape
     from rich.table import Table
 
-    from ..scripttests import run_tests, show_value
+    from ..scripttests import FAIL, PASS, XFAIL, XPASS, run_tests, show_value
 
     script_path = script_path_or_default(path)
     script = load_script_or_exit(script_path)
@@ -71,6 +71,7 @@ def test_cmd(path: Path | None, tests_path: Path | None, as_json: bool, failed_o
                 {
                     "name": r.case.name,
                     "passed": r.passed,
+                    "status": r.status,
                     "error": r.error,
                     "mismatches": [{"field": m.field, "expected": m.expected, "got": m.got} for m in r.mismatches],
                 }
@@ -85,22 +86,27 @@ def test_cmd(path: Path | None, tests_path: Path | None, as_json: bool, failed_o
     table.add_column("case")
     table.add_column("result")
     table.add_column("expected ≠ got")
+    marks = {PASS: "[green]✓ pass[/]", FAIL: "[bold red]✗ FAIL[/]", XFAIL: "[yellow]✗ xfail[/]", XPASS: "[bold red]✓ XPASS[/]"}
     for number, r in enumerate(report.results, start=1):
-        if failed_only and r.passed:
-            continue
-        if r.passed:
-            table.add_row(str(number), escape(r.case.name), "[green]✓ pass[/]", "")
+        status = r.status
+        if failed_only and status == PASS:
             continue
         details = []
         if r.error:
             details.append(f"[red]{escape(r.error)}[/]")
         for m in r.mismatches:
             details.append(f"{m.field}: expected [bold]{escape(show_value(m.expected))}[/], got [bold red]{escape(show_value(m.got))}[/]")
-        table.add_row(str(number), escape(r.case.name), "[bold red]✗ FAIL[/]", "\n".join(details))
+        if status == XFAIL:
+            details = [f"[dim]{d}[/]" for d in details] + [f"[yellow]known: {escape(r.case.xfail)}[/]"]
+        elif status == XPASS:
+            details.append(f"marked xfail ({escape(r.case.xfail)}) but now passes: remove the xfail line")
+        table.add_row(str(number), escape(r.case.name), marks[status], "\n".join(details))
     console.print(table)
-    failed = len(report.failed)
+    counts = {key: sum(r.status == key for r in report.results) for key in marks}
+    failed = counts[FAIL] + counts[XPASS]
     cov = report.coverage
-    console.print(f"{len(report.results) - failed} passed, {failed} failed · coverage: {cov.summary()}"
+    extra = "".join(f", {counts[k]} {k}" for k in (XFAIL, XPASS) if counts[k])
+    console.print(f"{counts[PASS]} passed, {counts[FAIL]} failed{extra} · coverage: {cov.summary()}"
                   + ("" if cov.complete else "  (see `callscript paths --uncovered`)"))
     sys.exit(EXIT_FAIL if failed else 0)
 
