@@ -390,7 +390,8 @@ def _parsed_norm(norm: str) -> tuple[PhoneNumber, str | None] | None:
 
 
 def display_phone(norm: str, region: str | None = None) -> str:
-    """A stored key shown the way a person dials it from ``region``: ``138 1234 5678``, ``010 8888 6666 转 801``."""
+    """A stored key shown the way a person dials it from ``region``: ``138 1234 5678``,
+    ``010 8888 6666 转 801``, ``00 852 2345 6789``."""
     parsed = _parsed_norm(norm)
     if parsed is None:
         return norm
@@ -398,8 +399,8 @@ def display_phone(norm: str, region: str | None = None) -> str:
     region = (region or default_region()).upper()
     if phonenumbers.region_code_for_number(number) == region:
         shown = phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
-    else:
-        shown = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+    else:  # as dialled from here: 00 852 2345 6789 from CN
+        shown = phonenumbers.format_out_of_country_calling_number(number, region)
     return f"{shown} 转 {ext}" if ext else shown
 
 
@@ -418,6 +419,8 @@ def mask_phone(phone: str, region: str | None = None) -> str:
         return _mask_digits(phone, 3, 4)
     number, sep, ext = shown.partition(" 转 ")
     groups = re.split(r"([ -])", number)
+    if groups[0] == "00" and len(groups) > 2:  # 00 852 2345 6789: keep the country code
+        groups = [groups[0] + groups[1] + groups[2], *groups[3:]]
     head = groups[0]
     rest = "".join(groups[1:])
     return head + _mask_digits(rest, 0, 4) + sep + ext

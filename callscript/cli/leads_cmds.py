@@ -1,0 +1,359 @@
+"""``callscript leads import|list|dnc`` and ``callscript export mailings|calls`` (docs/leads.md)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .common import BadInput, db_option
+
+MAX_PROBLEMS_SHOWN = 50
+
+
+def _open_store(db_path: Path, *, create: bool = True):
+    from ..storage import StorageError, Store
+
+    try:
+        return Store.open(db_path, create=create)
+    except StorageError as exc:
+        raise BadInput(str(exc)) from None
+    except OSError as exc:
+        raise BadInput(f"{db_path}: cannot open the database: {exc.strerror or exc}") from None
+
+
+def _agent_name(explicit: str | None) -> str | None:
+    if explicit:
+        return explicit
+    ctx = click.get_current_context(silent=True)
+    top = ((ctx.find_root().obj or {}).get("agent") if ctx else None) or None
+    if top:
+        return top
+    from ..config import AgentConfig
+
+    return AgentConfig.load().agent_name or None
+
+
+# ---------------------------------------------------------------------------
+# leads
+# ---------------------------------------------------------------------------
+
+
+@click.group("leads")
+def leads_group() -> None:
+    """Lead lists: import the data team's files, list leads, do-not-call."""
+
+
+@leads_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
+              help="Read a column into a field, e.g. --map 单位=company (fields: company contact title phone "
+                   "industry source notes, or ignore). Repeatable.")
+@click.option("--dry-run", is_flag=True, help="Check the file and report what would happen; write nothing.")
+@click.option("--encoding", default=None, help="CSV text encoding (default: detect UTF-8 / UTF-8 with BOM / GBK / UTF-16).")
+@click.option("--sheet", default=None, help="XLSX sheet name (default: the first sheet).")
+@click.option("--region", default=None, help="Country of numbers written without +code (default: $CALLSCRIPT_REGION or CN).")
+@click.option("--source", "default_source", default=None, help="来源 for rows whose source cell is empty (e.g. 广交会2026).")
+@click.option("--strict", is_flag=True, help="Import nothing if any row is rejected.")
+@click.option("--problems", "problems_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write every row not imported (row, status, reason) to this CSV file.")
+@click.option("--all-problems", is_flag=True, help=f"List every problem row (default: the first {MAX_PROBLEMS_SHOWN}).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@db_option
+def import_cmd(
+    file: Path, maps: tuple[str, ...], dry_run: bool, encoding: str | None, sheet: str | None, region: str | None,
+    default_source: str | None, strict: bool, problems_out: Path | None, all_problems: bool, as_json: bool,
+    db_path: Path,
+) -> None:
+    """Import leads from a CSV or XLSX FILE (Chinese or English headers).
+
+    Bad rows are reported with their row number (the header is row 1) and
+    skipped; numbers already known, in any spelling, are skipped as duplicates
+    (a do-not-call lead stays do-not-call). The import is one transaction.
+    """
+    from ..leads.importer import ImportFileError, import_leads, parse_mapping, problems_csv
+    from ..phones import PhoneError
+
+    try:
+        mapping = parse_mapping(maps)
+    except ImportFileError as exc:
+        raise BadInput(str(exc)) from None
+    store = _open_store(db_path)
+    try:
+        result = import_leads(
+            store, file, mapping=mapping, encoding=encoding, sheet=sheet, region=region,
+            default_source=default_source, dry_run=dry_run, strict=strict,
+        )
+    except (ImportFileError, PhoneError) as exc:
+        raise BadInput(str(exc)) from None
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing was imported", err=True)
+        sys.exit(130)
+    finally:
+        store.close()
+    if problems_out is not None:
+        problems_out.write_bytes(problems_csv(result).encode("utf-8-sig"))
+    if as_json:
+        click.echo(json.dumps(_result_json(result), ensure_ascii=False, indent=2))
+        return
+    where = f"sheet {result.sheet!r}" if result.format == "xlsx" else result.encoding
+    click.echo(f"{result.path}: {result.format.upper()}, {where}, header on row {result.header_row}, "
+               f"{result.rows_read} rows")
+    click.echo("columns: " + ", ".join(f"{field}←{'+'.join(cols)}" for field, cols in result.columns.items()))
+    if result.ignored_columns:
+        click.echo("ignored columns: " + ", ".join(result.ignored_columns) + "  (use --map COLUMN=FIELD to read one)")
+    problems = result.problems()
+    shown = problems if all_problems else problems[:MAX_PROBLEMS_SHOWN]
+    for row, status, reason in shown:
+        click.echo(f"  row {row}: {status}: {reason}")
+    if len(shown) < len(problems):
+        click.echo(f"  … and {len(problems) - len(shown)} more (--all-problems, or --problems FILE)")
+    click.echo(result.summary())
+    if dry_run:
+        click.echo("dry run: nothing was written")
+    elif result.seconds > 0 and result.rows_read >= 10000:
+        click.echo(f"{result.rows_read / result.seconds:,.0f} rows/s")
+
+
+def _result_json(result) -> dict[str, Any]:
+    return {
+        "path": result.path, "format": result.format, "encoding": result.encoding, "sheet": result.sheet,
+        "header_row": result.header_row, "columns": result.columns, "ignored_columns": result.ignored_columns,
+        "rows": result.rows_read, "imported": result.imported, "dry_run": result.dry_run,
+        "duplicates": [
+            {"row": d.row, "phone": d.phone, "phone_norm": d.phone_norm, "first_row": d.first_row,
+             "lead_id": d.lead_id, "do_not_call": d.do_not_call, "reason": d.reason}
+            for d in result.duplicates
+        ],
+        "rejected": [{"row": p.row, "reason": p.reason, "phone": p.phone, "company": p.company}
+                     for p in result.rejected],
+    }
+
+
+@leads_group.command("list")
+@click.option("--stage", "stages", multiple=True,
+              help="Only these stages (callback_due, follow_up_due, new, retry_due, callback, mailed, called, "
+                   "set_aside, maintained, closed, dead). Repeatable.")
+@click.option("--industry", default=None, help="Only this industry.")
+@click.option("--search", default=None, help="Company, contact or phone contains this.")
+@click.option("--all", "include_closed", is_flag=True, help="Also maintained, closed and dead leads.")
+@click.option("--dnc", "dnc_only", is_flag=True, help="List the do-not-call leads instead.")
+@click.option("--agent", default=None, help="As this agent sees the list (others' callbacks left out).")
+@click.option("--limit", default=100, show_default=True, help="At most this many rows.")
+@click.option("--mask-phones", is_flag=True, help="Show 138 **** 5678.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@db_option
+def list_cmd(
+    stages: tuple[str, ...], industry: str | None, search: str | None, include_closed: bool, dnc_only: bool,
+    agent: str | None, limit: int, mask_phones: bool, as_json: bool, db_path: Path,
+) -> None:
+    """The lead list as agents see it: due work first, then new leads; never do-not-call."""
+    from ..leads.lifecycle import STAGE_LABELS, do_not_call_leads, lead_list
+    from ..phones import display_phone, mask_phone
+    from ..storage import NotFound
+
+    unknown = [s for s in stages if s not in STAGE_LABELS]
+    if unknown:
+        raise BadInput(f"unknown stage(s): {', '.join(unknown)} (stages: {', '.join(STAGE_LABELS)})")
+    store = _open_store(db_path, create=False) if db_path.exists() else None
+    if store is None:
+        raise BadInput(f"no database at {db_path} (import leads first: callscript leads import FILE)")
+
+    def shown_phone(lead) -> str:
+        text = display_phone(lead.phone_norm) if lead.phone_norm.startswith("+") else lead.phone
+        return mask_phone(text) if mask_phones else text
+
+    with store:
+        if dnc_only:
+            leads = do_not_call_leads(store, limit=limit)
+            if as_json:
+                click.echo(json.dumps([{"id": l.id, "company": l.company, "contact": l.contact,
+                                        "phone": shown_phone(l), "notes": l.notes} for l in leads],
+                                      ensure_ascii=False, indent=2))
+                return
+            for lead in leads:
+                note = (lead.notes or "").splitlines()[-1] if lead.notes else ""
+                click.echo(f"{lead.id:>6}  {shown_phone(lead):<18} {lead.company}  {note}")
+            click.echo(f"{len(leads)} do-not-call lead(s)")
+            return
+        try:
+            rows = lead_list(store, agent=agent, industry=industry, search=search, stages=stages or None,
+                             include_closed=include_closed, limit=limit)
+        except NotFound as exc:
+            raise BadInput(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps([
+            {"id": r.lead.id, "stage": r.stage, "stage_label": r.stage_label, "due": r.due, "marker": r.marker,
+             "due_at": r.due_at.isoformat() if r.due_at else None, "attempts": r.attempts,
+             "no_answers": r.no_answers, "company": r.lead.company, "contact": r.lead.contact,
+             "title": r.lead.title, "phone": shown_phone(r.lead), "phone_kind": r.lead.phone_kind,
+             "industry": r.lead.industry, "last_outcome": r.lead.last_outcome}
+            for r in rows
+        ], ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for name in ("", "#", "阶段", "拨打", "到期", "公司", "联系人", "电话", "行业"):
+        table.add_column(name, no_wrap=name in ("电话", "到期"))
+    for r in rows:
+        due = r.due_at.strftime("%m-%d %H:%M") if r.due_at else ""
+        table.add_row(r.marker, str(r.lead.id), r.stage_label, str(r.attempts), due, r.lead.company,
+                      r.lead.contact or "", shown_phone(r.lead), r.lead.industry or "")
+    console = Console(highlight=False)
+    console.print(table)
+    console.print(f"{len(rows)} lead(s)" + (f" (limit {limit})" if len(rows) >= limit else ""))
+
+
+@leads_group.command("dnc")
+@click.argument("phone")
+@click.option("--reason", default=None, help="Why (kept in the lead's notes), e.g. 客户要求不要再打.")
+@click.option("--company", default=None, help="Company name if the number is not a lead yet.")
+@click.option("--agent", default=None, help="Who marks it (default: the configured agent).")
+@click.option("--undo", is_flag=True, help="Clear the mark (a mistake); the note stays.")
+@click.option("--region", default=None, help="Country of a number without +code (default CN).")
+@db_option
+def dnc_cmd(phone: str, reason: str | None, company: str | None, agent: str | None, undo: bool,
+            region: str | None, db_path: Path) -> None:
+    """Never call PHONE again (any spelling of the number). A number not yet a lead is
+    recorded as do-not-call so a later import skips it."""
+    from ..leads.lifecycle import clear_do_not_call, mark_phone_do_not_call
+    from ..phones import PhoneError, display_phone, parse_phone
+
+    who = _agent_name(agent)
+    store = _open_store(db_path)
+    with store:
+        try:
+            if undo:
+                norm = parse_phone(phone, region).norm
+                row = store._row("SELECT id FROM leads WHERE phone_norm = ?", (norm,))
+                if row is None:
+                    raise BadInput(f"no lead with the number {display_phone(norm)}")
+                lead = clear_do_not_call(store, row["id"], agent=who)
+                click.echo(f"lead {lead.id} ({lead.company}, {display_phone(lead.phone_norm)}) may be called again")
+                return
+            lead, created = mark_phone_do_not_call(store, phone, reason, company=company, agent=who, region=region)
+        except PhoneError as exc:
+            raise BadInput(str(exc)) from None
+    what = "added as do-not-call" if created else "marked do-not-call"
+    click.echo(f"lead {lead.id} ({lead.company}, {display_phone(lead.phone_norm)}) {what}")
+
+
+# ---------------------------------------------------------------------------
+# export
+# ---------------------------------------------------------------------------
+
+
+@click.group("export")
+def export_group() -> None:
+    """Spreadsheets for people outside the app: the mail room, the supervisor."""
+
+
+def _export_options(fn):
+    options = [
+        click.option("--date", "day", default=None, help="One day (2026-11-25, today, yesterday). Default: today."),
+        click.option("--from", "since", default=None, help="First day (inclusive)."),
+        click.option("--to", "until", default=None, help="Last day (inclusive)."),
+        click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None,
+                     help="csv (UTF-8 with BOM, opens right in Excel) or xlsx. Default: from --out, else csv."),
+        click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="Output file ('-' for standard output). Default: a name with the dates, here."),
+        click.option("--mask-phones", is_flag=True, help="Show 138 **** 5678 instead of the number."),
+        click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+                     help="zh: Chinese headers and values; en: English headers, raw values."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _range(day: str | None, since: str | None, until: str | None) -> tuple[date | None, date | None, str]:
+    from ..leads.exports import parse_day
+
+    try:
+        if day and (since or until):
+            raise BadInput("give --date, or --from/--to, not both")
+        if day:
+            d = parse_day(day)
+            return d, d, d.isoformat()
+        if since or until:
+            start = parse_day(since) if since else None
+            end = parse_day(until) if until else None
+            if start and end and start > end:
+                raise BadInput(f"--from {start} is after --to {end}")
+            label = f"{start or 'start'}_{end or 'end'}"
+            return start, end, label
+        today = date.today()
+        return today, today, today.isoformat()
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def _write(table, kind: str, label: str, fmt: str | None, out: Path | None, lang: str) -> None:
+    from ..leads.exports import write_table
+
+    if fmt is None:
+        fmt = "xlsx" if out is not None and out.suffix.lower() == ".xlsx" else "csv"
+    if out is None:
+        out = Path(f"{kind}-{label}.{fmt}")
+    if str(out) == "-":
+        if fmt == "xlsx" and sys.stdout.isatty():
+            raise BadInput("will not write an .xlsx workbook to the terminal; use --out FILE")
+        write_table(table, fmt, sys.stdout.buffer, lang=lang)
+        sys.stdout.buffer.flush()
+        click.echo(f"{len(table.rows)} {kind} row(s)", err=True)
+        return
+    tmp = out.with_name(out.name + ".part")
+    try:
+        with tmp.open("wb") as fh:
+            write_table(table, fmt, fh, lang=lang)
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise BadInput(f"{out}: cannot write: {exc.strerror or exc}") from None
+    click.echo(f"wrote {len(table.rows)} {kind} row(s) to {out}")
+
+
+@export_group.command("mailings")
+@_export_options
+@db_option
+def export_mailings(day, since, until, fmt, out, mask_phones, lang, db_path: Path) -> None:
+    """What the mail room posts: contact, title, company, the address as read back,
+    what to send (card and materials), agent, date."""
+    from ..leads.exports import mailings_table
+
+    start, end, label = _range(day, since, until)
+    if not db_path.exists():
+        raise BadInput(f"no database at {db_path}")
+    with _open_store(db_path, create=False) as store:
+        table = mailings_table(store, since=start, until=end, mask_phones=mask_phones, lang=lang)
+    _write(table, "mailings", label, fmt, out, lang)
+
+
+@export_group.command("calls")
+@_export_options
+@click.option("--agent", default=None, help="Only this agent's calls.")
+@db_option
+def export_calls(day, since, until, fmt, out, mask_phones, lang, agent, db_path: Path) -> None:
+    """Every finished call with its outcome, grade (and why), conditions and facts."""
+    from ..leads.exports import calls_table
+
+    start, end, label = _range(day, since, until)
+    if not db_path.exists():
+        raise BadInput(f"no database at {db_path}")
+    with _open_store(db_path, create=False) as store:
+        table = calls_table(store, since=start, until=end, agent=agent, mask_phones=mask_phones, lang=lang)
+    _write(table, "calls", label, fmt, out, lang)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(leads_group)
+    cli.add_command(export_group)
+
+
+__all__ = ["register"]
