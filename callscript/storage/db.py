@@ -108,7 +108,7 @@ def is_locked_error(exc: BaseException) -> bool:
     return "locked" in message or "busy" in message
 
 
-def begin_immediate(conn: sqlite3.Connection, wait_s: float = BUSY_TIMEOUT_S) -> None:
+def begin_immediate(conn: sqlite3.Connection, wait_s: float = BUSY_TIMEOUT_S, busy_ms: int | None = None) -> None:
     """``BEGIN IMMEDIATE``, waiting up to ``wait_s`` for the write lock by polling every ≤ 2 ms.
 
     SQLite's own busy handler backs off to 100 ms sleeps after a few hundred
@@ -118,9 +118,10 @@ def begin_immediate(conn: sqlite3.Connection, wait_s: float = BUSY_TIMEOUT_S) ->
     1.35 s). So the handler is switched off for this one statement and we retry
     with short jittered pauses; every other statement keeps the busy timeout (in
     WAL mode nothing inside a write transaction waits for a lock, but a read can,
-    e.g. while another process recovers the WAL after a crash).
+    e.g. while another process recovers the WAL after a crash). ``busy_ms`` is the
+    connection's busy timeout to restore (read from the connection if not given).
     """
-    restore = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    restore = busy_ms if busy_ms is not None else conn.execute("PRAGMA busy_timeout").fetchone()[0]
     conn.execute("PRAGMA busy_timeout = 0")
     try:
         give_up = time.monotonic() + wait_s
@@ -139,13 +140,15 @@ def begin_immediate(conn: sqlite3.Connection, wait_s: float = BUSY_TIMEOUT_S) ->
 
 
 @contextlib.contextmanager
-def immediate(conn: sqlite3.Connection, wait_s: float = BUSY_TIMEOUT_S) -> Iterator[sqlite3.Connection]:
+def immediate(
+    conn: sqlite3.Connection, wait_s: float = BUSY_TIMEOUT_S, busy_ms: int | None = None
+) -> Iterator[sqlite3.Connection]:
     """``BEGIN IMMEDIATE`` (see :func:`begin_immediate`) … ``COMMIT``; ``ROLLBACK`` on any exception.
 
     The connection must be in autocommit mode (``isolation_level=None``) and not
     already inside a transaction.
     """
-    begin_immediate(conn, wait_s)
+    begin_immediate(conn, wait_s, busy_ms)
     try:
         yield conn
     except BaseException:

@@ -185,6 +185,7 @@ class Store:
         self.lock_retries = 0
         self._lock = threading.RLock()
         self._depth = 0
+        self._busy_ms = int(BUSY_TIMEOUT_S * 1000)
         self._agent_ids: dict[str, int] = {}
 
     # ------------------------------------------------------------------ opening
@@ -214,7 +215,9 @@ class Store:
         except BaseException:
             db.close()
             raise
-        return cls(db, resolved, **options)
+        store = cls(db, resolved, **options)
+        store._busy_ms = int(timeout * 1000)
+        return store
 
     def close(self) -> None:
         with self._lock:
@@ -245,7 +248,7 @@ class Store:
             def attempt() -> T:
                 self._depth += 1
                 try:
-                    with immediate(self.conn):
+                    with immediate(self.conn, busy_ms=self._busy_ms):
                         return work()
                 finally:
                     self._depth -= 1
@@ -288,8 +291,10 @@ class Store:
             )
             return Agent.from_row(self._row("SELECT * FROM agents WHERE name = ?", (name,)))
 
+        committed = not self._depth  # inside an outer transaction the row may yet be rolled back
         agent = self._tx(work)
-        self._agent_ids[name] = agent.id
+        if committed:
+            self._agent_ids[name] = agent.id
         return agent
 
     def agents(self) -> list[Agent]:
@@ -736,26 +741,31 @@ class Store:
         self, call_id: int, kind: str, node: str | None, value: str | None, important: bool,
         extra: dict[str, Any] | None, now: datetime | None, *, open_only: bool,
     ) -> EventRecord:
+        """One event row in ONE autocommit statement: the hot path (every answer).
+
+        A single write statement takes the write lock before it reads (SQLite opens
+        its write transaction at the statement's start, retrying with a fresh
+        snapshot while busy), so computing ``seq`` as MAX+1 cannot race another
+        writer, and the row is committed — fsynced at ``synchronous=FULL`` — when
+        ``fetchall()`` has stepped the statement to its end. No BEGIN/COMMIT round
+        trips: this is what keeps an answer within ~1.1x of a raw INSERT.
+        """
         stamp = iso(self._now(now))
         condition = "AND c.ended_at IS NULL" if open_only else ""
-
-        def work() -> EventRecord:
-            rows = self.conn.execute(
-                f"""INSERT INTO call_events (call_id, seq, at, kind, node, value, important, extra)
-                    SELECT c.id, COALESCE((SELECT MAX(seq) FROM call_events WHERE call_id = c.id), 0) + 1,
-                           ?, ?, ?, ?, ?, ?
-                    FROM calls c WHERE c.id = ? {condition}
-                    RETURNING id, seq""",
-                (stamp, kind, node, value, int(important), _json(extra) if extra else None, call_id),
-            ).fetchall()
-            if not rows:
-                if self._value("SELECT 1 FROM calls WHERE id = ?", (call_id,)) is None:
-                    raise NotFound(f"no call {call_id}")
-                raise CallFinished(f"call {call_id} is finished; its log is closed")
-            event_id, seq = rows[0]
-            return EventRecord(event_id, call_id, seq, parse_iso(stamp), kind, node, value, important, extra or {})
-
-        return self._tx(work)
+        sql = f"""INSERT INTO call_events (call_id, seq, at, kind, node, value, important, extra)
+                  SELECT c.id, COALESCE((SELECT MAX(seq) FROM call_events WHERE call_id = c.id), 0) + 1,
+                         ?, ?, ?, ?, ?, ?
+                  FROM calls c WHERE c.id = ? {condition}
+                  RETURNING id, seq"""
+        params = (stamp, kind, node, value, int(important), _json(extra) if extra else None, call_id)
+        with self._lock:
+            rows = retry_locked(lambda: self.conn.execute(sql, params).fetchall(), on_retry=self._count_retry)
+        if not rows:
+            if self._value("SELECT 1 FROM calls WHERE id = ?", (call_id,)) is None:
+                raise NotFound(f"no call {call_id}")
+            raise CallFinished(f"call {call_id} is finished; its log is closed")
+        event_id, seq = rows[0]
+        return EventRecord(event_id, call_id, seq, parse_iso(stamp), kind, node, value, important, extra or {})
 
     def finish_call(
         self,
