@@ -78,9 +78,8 @@ class WatchResult:
         if self.status == PUBLISHED:
             return f"新版本话术已启用 (下一通电话起): {self.script.title} {self.script.sha256[:8]}"
         if self.status == REJECTED:
-            errors = [p for p in self.problems if p.is_error]
-            first = f"第{errors[0].mark.line}行: {errors[0].message}" if errors else ""
-            return f"话术文件有 {len(errors)} 处错误, 继续使用版本 {self.script.sha256[:8]} (请主管检查) {first}".strip()
+            errors = sum(p.is_error for p in self.problems)
+            return f"话术文件有 {errors} 处错误, 未启用; 继续使用版本 {self.script.sha256[:8]} (请主管检查)"
         return ""
 
 

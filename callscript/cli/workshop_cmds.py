@@ -23,7 +23,7 @@ PathArg = click.Path(dir_okay=False, path_type=Path)
 def _console():
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    return Console(highlight=False, soft_wrap=True)
 
 
 def _load_cases_or_exit(script: Any, script_path: Path, tests_path: Path | None):

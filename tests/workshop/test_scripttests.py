@@ -1,0 +1,174 @@
+"""`callscript test`: sidecar discovery, pass/fail table, exit codes 0/1/2, coverage."""
+
+from __future__ import annotations
+
+import shutil
+
+from callscript.loader import load_script
+from callscript.scripttests import default_tests_path, load_tests_text, run_tests
+
+from .conftest import CTRIP, LOOP
+
+
+def write_tests(tmp_path, text: str):
+    script = tmp_path / "loop.yaml"
+    shutil.copy(LOOP, script)
+    (tmp_path / "loop.tests.yaml").write_text(text, encoding="utf-8")
+    return script
+
+
+def test_sidecar_path():
+    assert default_tests_path("scripts/ctrip.yaml").as_posix() == "scripts/ctrip.tests.yaml"
+
+
+def test_passing_sidecar(run_cli):
+    result = run_cli("test", LOOP)
+    assert result.exit_code == 0, result.output
+    assert "5 passed, 0 failed" in result.stdout
+    assert "nodes 8/8, branches 10/10" in result.stdout
+
+
+def test_failing_case_shows_expected_and_got(run_cli, tmp_path):
+    script = write_tests(tmp_path, """
+cases:
+  good:
+    answers: ["2"]
+    outcome: invalid_number
+  wrong grade:
+    answers: ["1", {enter: "3"}, "1", {enter: 某地}, "1"]
+    outcome: mailed
+    grade: 勉强
+    facts: {hotel_star: 4}
+""")
+    result = run_cli("test", script)
+    assert result.exit_code == 1, result.output
+    out = result.stdout
+    assert "✓ pass" in out and "✗ FAIL" in out
+    assert "grade: expected 勉强, got 好" in out
+    assert "facts.hotel_star: expected 4, got 3" in out
+    assert "1 passed, 1 failed" in out
+
+
+def test_answer_that_no_longer_fits_is_a_failure(run_cli, tmp_path):
+    script = write_tests(tmp_path, """
+cases:
+  removed option:
+    answers: ["1", {enter: "3"}, "7"]
+    outcome: mailed
+""")
+    result = run_cli("test", script, "--json")
+    assert result.exit_code == 1
+    import json
+
+    data = json.loads(result.stdout)
+    case = data["cases"][0]
+    assert not case["passed"]
+    assert "answer 3" in case["error"] and "no option '7'" in case["error"]
+    # the steps before the failed answer still count for coverage
+    assert data["coverage"]["nodes_covered"] == 3
+
+
+def test_invalid_tests_file_exit_2_with_positions(run_cli, tmp_path):
+    script = write_tests(tmp_path, """cases:
+  bad:
+    answers: ["1", no]
+    outcome: hung_up
+    grade: 优秀
+    facts: {accepts: no, colour: red}
+    ends_at: nowhere
+    expect: x
+""")
+    result = run_cli("test", script)
+    assert result.exit_code == 2
+    err = result.stderr
+    tests = str(tmp_path / "loop.tests.yaml")
+    assert f"{tests}:3:20: error:" in err and "quote keys" in err
+    assert f"{tests}:4:14: error:" in err and "hung_up" in err
+    assert f"{tests}:5:12: error:" in err and "优秀" in err
+    assert "put it in quotes" in err  # accepts: no
+    assert "unknown fact 'colour'" in err
+    assert "ends_at 'nowhere'" in err
+    assert f"{tests}:8:5: error:" in err and "unknown field 'expect'" in err
+    assert "no test was run" in err
+
+
+def test_yaml_syntax_error_exit_2(run_cli, tmp_path):
+    script = write_tests(tmp_path, "cases:\n  a: [1, 2\n")
+    result = run_cli("test", script)
+    assert result.exit_code == 2
+    assert "loop.tests.yaml:" in result.stderr and "YAML syntax" in result.stderr
+
+
+def test_unsafe_yaml_refused(run_cli, tmp_path):
+    script = write_tests(tmp_path, "cases: !!python/object:os.system {}\n")
+    result = run_cli("test", script)
+    assert result.exit_code == 2
+    assert "not allowed" in result.stderr
+
+
+def test_missing_tests_file_and_invalid_script_exit_2(run_cli, tmp_path):
+    script = tmp_path / "loop.yaml"
+    shutil.copy(LOOP, script)
+    result = run_cli("test", script)
+    assert result.exit_code == 2 and "no tests file" in result.stderr
+    script.write_text("script: {name: x}\nnodes: {}\n", encoding="utf-8")
+    (tmp_path / "loop.tests.yaml").write_text("cases: {a: {answers: []}}\n", encoding="utf-8")
+    result = run_cli("test", script)
+    assert result.exit_code == 2 and "loop.yaml:" in result.stderr
+
+
+def test_tests_option_and_rule_by_number(run_cli, tmp_path):
+    other = tmp_path / "elsewhere.yaml"
+    other.write_text("""
+cases:
+  skip star:
+    answers: ["1", skip, "1", {enter: 某地}, back, back, "2"]
+    outcome: refused
+    rule: null
+    ends_at: bye_no
+  by number:
+    answers: ["1", skip, "1", {enter: 某地}, "1"]
+    rule: 2
+  wrong number:
+    answers: ["1", skip, "1", {enter: 某地}, "1"]
+    rule: 1
+""", encoding="utf-8")
+    result = run_cli("test", LOOP, "--tests", other)
+    assert result.exit_code == 1
+    assert "rule: expected 1, got 2. 问不到消费标准" in result.stdout
+
+
+def test_coverage_ignores_taken_back_steps():
+    script = load_script(LOOP)
+    cases, problems = load_tests_text('cases:\n  a:\n    answers: ["1", skip, "1", back, "2"]\n', script)
+    assert not problems
+    report = run_tests(script, cases)
+    assert report.passed
+    cov = report.coverage
+    assert ("accept", "2") in cov.hit_edges and ("accept", "1") not in cov.hit_edges
+    assert "address" not in cov.hit_nodes
+    assert ("star", "skip") in cov.hit_edges and ("star", "enter") not in cov.hit_edges
+
+
+def test_uncovered_lists_nodes_and_branches(run_cli, tmp_path):
+    script = write_tests(tmp_path, 'cases:\n  only:\n    answers: ["2"]\n')
+    result = run_cli("paths", script, "--uncovered")
+    assert result.exit_code == 1
+    out = result.stdout
+    assert "nodes 2/8, branches 1/10" in out
+    assert "核对地址 (confirm)" in out
+    assert "跳过 「问不到」 → 是否接受 (accept)" in out
+    result = run_cli("paths", LOOP, "--uncovered")
+    assert result.exit_code == 0 and "every node and every option" in result.stdout
+
+
+def test_ctrip_tests_pass_and_cover_every_branch():
+    """The shipped script's tests: all pass, and every node and branch is reached."""
+    from callscript.scripttests import load_tests_file
+
+    script = load_script(CTRIP)
+    cases, problems = load_tests_file(default_tests_path(CTRIP), script)
+    assert not [p for p in problems if p.is_error], problems
+    report = run_tests(script, cases)
+    assert report.passed, [(r.case.name, r.error, r.mismatches) for r in report.failed]
+    assert report.coverage.complete, (report.coverage.uncovered_nodes, report.coverage.uncovered_edges)
