@@ -71,7 +71,8 @@ class CallSession:
             values["agent_surname"] = values["agent_name"][0]
         self.variables: dict[str, str] = values
         self._labels = {**BUILTIN_VARIABLES, **script.fact_labels()}
-        self._state = _State(script.start, {}, None)
+        # like _move: arriving at an ending node ends the call (a script may start at one)
+        self._state = _State(script.start, {}, script.nodes[script.start].end)
         self._history: list[_State] = []
         self._path: list[str] = [script.start]
         self._pushed: list[bool] = []  # per history entry: did that step add to the path?
