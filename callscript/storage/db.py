@@ -19,9 +19,9 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -130,6 +130,36 @@ def begin_immediate(conn: sqlite3.Connection, wait_s: float = BUSY_TIMEOUT_S, bu
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 return
+            except sqlite3.OperationalError as exc:
+                if not is_locked_error(exc) or time.monotonic() > give_up:
+                    raise
+            time.sleep(pause * (0.5 + random.random()))
+            pause = min(pause * 1.5, 0.002)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(restore)}")
+
+
+def write_once(
+    conn: sqlite3.Connection, sql: str, params: Sequence[Any] = (), wait_s: float = BUSY_TIMEOUT_S,
+    busy_ms: int | None = None,
+) -> list[tuple]:
+    """Run ONE write statement in autocommit mode (committed when this returns); its rows.
+
+    A single write statement takes the write lock before it reads anything, so it
+    is as safe as ``BEGIN IMMEDIATE … COMMIT`` at a third of the round trips. Like
+    :func:`begin_immediate` it polls for the lock itself rather than sleeping in
+    SQLite's busy handler. Inside an open transaction it simply joins it.
+    """
+    if conn.in_transaction:
+        return conn.execute(sql, params).fetchall()
+    restore = busy_ms if busy_ms is not None else conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        give_up = time.monotonic() + wait_s
+        pause = 0.0002
+        while True:
+            try:
+                return conn.execute(sql, params).fetchall()  # fetchall: step to the end, so it commits
             except sqlite3.OperationalError as exc:
                 if not is_locked_error(exc) or time.monotonic() > give_up:
                     raise

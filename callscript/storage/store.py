@@ -40,7 +40,7 @@ import sqlite_utils
 from callscript.outcomes import OUTCOME_VALUES, Outcome
 
 from . import schema
-from .db import BUSY_TIMEOUT_S, StorageError, connect, immediate, retry_locked, synchronous_level
+from .db import BUSY_TIMEOUT_S, StorageError, connect, immediate, retry_locked, synchronous_level, write_once
 from .paths import resolve_db_path
 from .records import (
     LEAD_STATUSES,
@@ -748,7 +748,7 @@ class Store:
         snapshot while busy), so computing ``seq`` as MAX+1 cannot race another
         writer, and the row is committed — fsynced at ``synchronous=FULL`` — when
         ``fetchall()`` has stepped the statement to its end. No BEGIN/COMMIT round
-        trips: this is what keeps an answer within ~1.1x of a raw INSERT.
+        trips: this is what keeps an answer close to a raw INSERT.
         """
         stamp = iso(self._now(now))
         condition = "AND c.ended_at IS NULL" if open_only else ""
@@ -759,7 +759,8 @@ class Store:
                   RETURNING id, seq"""
         params = (stamp, kind, node, value, int(important), _json(extra) if extra else None, call_id)
         with self._lock:
-            rows = retry_locked(lambda: self.conn.execute(sql, params).fetchall(), on_retry=self._count_retry)
+            rows = retry_locked(lambda: write_once(self.conn, sql, params, busy_ms=self._busy_ms),
+                                on_retry=self._count_retry)
         if not rows:
             if self._value("SELECT 1 FROM calls WHERE id = ?", (call_id,)) is None:
                 raise NotFound(f"no call {call_id}")
