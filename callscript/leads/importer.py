@@ -80,6 +80,7 @@ DB_CHUNK = 5000
 
 # Several numbers in one cell: "13812345678 / 010-88886666", "…;…", "…、…"
 _MULTI_PHONE = re.compile(r"\s*(?:/|／|;|；|,|，|、|\||\n)\s*")
+_PHONE_SEPARATORS = frozenset("/／;；,，、|\n")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HEADER_NOISE = re.compile(r"[\s*＊:：()（）\[\]【】_\-]+")
 
@@ -414,6 +415,11 @@ class Layout:
     fields: dict[str, list[int]]
     names: list[str]
     ignored: list[str]
+    plan: list[tuple[str, int]] = field(default_factory=list)
+    """(field, column index) for every column read, in column order."""
+
+    def __post_init__(self) -> None:
+        self.plan = sorted(((f, i) for f, cols in self.fields.items() for i in cols), key=lambda p: p[1])
 
     def describe(self) -> dict[str, list[str]]:
         return {f: [self.names[i] for i in cols] for f, cols in self.fields.items()}
@@ -454,7 +460,10 @@ def _check_mapping_columns(mapping: Mapping[str, str], names: Sequence[str], fil
 
 
 def _clean_cell(value: str) -> str:
-    text = value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
+    text = value.strip()
+    if text.isprintable():
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _CONTROL.search(text):
         text = _CONTROL.sub("", text)
     return text.strip()
@@ -485,70 +494,70 @@ def prepare_row(
         return None
     if end > layout.width:
         return RowProblem(row, f"too many cells: {end}, the header has {layout.width} columns")
-    values: dict[str, list[tuple[str, str]]] = {}
-    for name, columns in layout.fields.items():
-        found = []
-        for index in columns:
-            if index < end:
-                text = _clean_cell(cells[index])
-                if text:
-                    found.append((layout.names[index], text))
-        values[name] = found
-    for name, found in values.items():
+    texts: dict[str, str] = {}
+    phones: list[str] = []
+    notes: list[tuple[str, str]] = []
+    for name, index in layout.plan:
+        if index >= end:
+            break  # the plan is in column order
+        raw = cells[index]
+        if not raw:
+            continue
+        text = _clean_cell(raw)
+        if not text:
+            continue
         limit = MAX_CELL_CHARS[name]
-        for column, text in found:
-            if len(text) > limit:
-                return RowProblem(row, f"{column}: too long ({len(text)} characters, at most {limit})")
-    phones = [(column, part) for column, text in values.get("phone", ()) for part in _MULTI_PHONE.split(text) if part]
-    company = " ".join(text for _, text in values.get("company", ()))
-    shown_phone = phones[0][1] if phones else None
+        if len(text) > limit:
+            return RowProblem(row, f"{layout.names[index]}: too long ({len(text)} characters, at most {limit})")
+        if name == "phone":
+            if _PHONE_SEPARATORS.isdisjoint(text):
+                phones.append(text)
+            else:
+                phones += [part for part in _MULTI_PHONE.split(text) if part]
+        elif name == "notes":
+            notes.append((layout.names[index], text))
+        elif name in texts:
+            texts[name] += " " + text
+        else:
+            texts[name] = text
+    company = texts.get("company", "")
     if not phones:
         if not any(_clean_cell(c) for c in cells[:end]):
             return None
         return RowProblem(row, "no phone number", None, company or None)
-    chosen = None
+    parsed = None
+    chosen = 0
     first_error: PhoneError | None = None
-    for i, (column, text) in enumerate(phones):
+    for chosen, text in enumerate(phones):
         try:
-            chosen = (i, parse_phone(text, region))
+            parsed = parse_phone(text, region)
             break
         except PhoneError as exc:
             first_error = first_error or exc
-    if chosen is None:
+    if parsed is None:
         assert first_error is not None
-        return RowProblem(row, str(first_error), shown_phone, company or None)
+        return RowProblem(row, str(first_error), phones[0], company or None)
     if not company:
-        return RowProblem(row, "no company name", shown_phone, None)
-    index, parsed = chosen
-    phone_text = phones[index][1]
+        return RowProblem(row, "no company name", phones[0], None)
     notes_parts = []
-    others = [text for i, (_, text) in enumerate(phones) if i != index]
-    if others:
-        notes_parts.append("其他电话: " + " / ".join(others))
-    note_cells = values.get("notes", ())
-    if len(note_cells) == 1:
-        notes_parts.append(note_cells[0][1])
+    if len(phones) > 1:
+        notes_parts.append("其他电话: " + " / ".join(t for i, t in enumerate(phones) if i != chosen))
+    if len(notes) == 1:
+        notes_parts.append(notes[0][1])
     else:
-        notes_parts += [f"{column}: {text}" for column, text in note_cells]
-    source = _single(values.get("source")) or default_source
+        notes_parts += [f"{column}: {text}" for column, text in notes]
     return PreparedLead(
         row=row,
         company=company,
-        contact=_single(values.get("contact")),
-        title=_single(values.get("title")),
-        phone=phone_text,
+        contact=texts.get("contact"),
+        title=texts.get("title"),
+        phone=phones[chosen],
         phone_norm=parsed.norm,
         phone_kind=parsed.kind,
-        industry=_single(values.get("industry")),
-        source=source,
+        industry=texts.get("industry"),
+        source=texts.get("source") or default_source,
         notes="; ".join(notes_parts) or None,
     )
-
-
-def _single(found: Sequence[tuple[str, str]] | None) -> str | None:
-    if not found:
-        return None
-    return " ".join(text for _, text in found)
 
 
 @dataclass(slots=True)
