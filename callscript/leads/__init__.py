@@ -9,6 +9,7 @@ from .lifecycle import (
     STAGE_LABELS,
     LeadListRow,
     clear_do_not_call,
+    end_call_do_not_call,
     lead_list,
     lead_stage,
     mark_do_not_call,
@@ -17,6 +18,6 @@ from .lifecycle import (
 
 __all__ = [
     "STAGE_LABELS", "ImportFileError", "ImportResult", "LeadListRow",
-    "clear_do_not_call", "import_leads", "lead_list", "lead_stage", "mark_do_not_call",
+    "clear_do_not_call", "end_call_do_not_call", "import_leads", "lead_list", "lead_stage", "mark_do_not_call",
     "mark_phone_do_not_call", "parse_mapping",
 ]

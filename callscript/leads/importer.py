@@ -286,8 +286,15 @@ def _sniff_delimiter(text: str) -> str:
     return ","
 
 
+_SEP_LINE = re.compile(r"^sep=(.)\r?\n", re.IGNORECASE)
+
+
 def _csv_rows(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
-    delimiter = _sniff_delimiter(text)
+    hint = _SEP_LINE.match(text)
+    if hint:  # Excel's "sep=;" first line: not a row Excel shows
+        delimiter, text = hint.group(1), text[hint.end():]
+    else:
+        delimiter = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     row = 0
     while True:

@@ -15,8 +15,9 @@ stage: it is never listed and never claimed.
 The three-no-answers rule lives here (:func:`no_answer_streak`,
 :func:`set_aside_until`) and is applied by ``Store.finish_call``.
 
-For the TUI: :func:`lead_list` (the rows of the lead list) and
-:func:`mark_do_not_call` (the do-not-call key).
+For the TUI: :func:`lead_list` (the rows of the lead list),
+:func:`mark_do_not_call` (the do-not-call key) and :func:`end_call_do_not_call`
+(end the call in progress as refused + do-not-call).
 """
 
 from __future__ import annotations
@@ -343,6 +344,26 @@ def mark_do_not_call(
 
     store._tx(work)
     return store.get_lead(lead_id)
+
+
+def end_call_do_not_call(
+    store: Store,
+    call_id: int,
+    reason: str | None = None,
+    *,
+    facts: Any = None,
+    grade_result: Any = None,
+    agent: str | None = None,
+    now: datetime | None = None,
+):
+    """The outcome "refused, do not call again": mark the call's lead do-not-call, then
+    finish the call as ``refused`` (facts and grade as learned). The mark comes first,
+    so a crash in between leaves an unfinished call on a lead that is already safe.
+    Returns the finished ``CallRecord``.
+    """
+    call = store.get_call(call_id)
+    mark_do_not_call(store, call.lead_id, reason, agent=agent, now=now)
+    return store.finish_call(call_id, "refused", facts or {}, grade_result, now=now)
 
 
 def mark_phone_do_not_call(

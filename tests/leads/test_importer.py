@@ -55,6 +55,12 @@ def test_every_encoding_reads_the_same(store, encoding, delimiter, expected):
     assert leads[0].status == "new" and not leads[0].do_not_call
 
 
+def test_excel_sep_line(store):
+    data = "sep=;\r\n公司;电话\r\n甲公司;13812345678\r\n乙公司;12\r\n".encode()
+    result = run(store, data)
+    assert result.imported == 1 and [p.row for p in result.rejected] == [3]  # as Excel numbers it
+
+
 def test_gbk_only_characters_and_explicit_encoding(store):
     data = csv_bytes([["公司", "电话"], ["镕基鋆業有限公司", "13800000001"]], encoding="gb18030")
     assert run(store, data).imported == 1

@@ -9,6 +9,7 @@ import pytest
 from callscript.leads.lifecycle import (
     NO_ANSWERS_TO_SET_ASIDE,
     clear_do_not_call,
+    end_call_do_not_call,
     lead_list,
     lead_stage,
     mark_do_not_call,
@@ -161,6 +162,16 @@ def test_mark_do_not_call_during_a_call(store, script):
     store.finish_call(call_id, "refused", {}, None, now=MONDAY + timedelta(minutes=1))
     got = store.get_lead(lead.id)
     assert got.do_not_call and got.status == "closed" and got.active_call_id is None
+
+
+def test_end_call_do_not_call(store, script):
+    lead = store.add_lead("甲公司", mobile(1))
+    call_id = store.start_call(lead.id, "王芳", store.store_script_version(script), now=MONDAY)
+    record = end_call_do_not_call(store, call_id, "不要再打了", facts={"reached": True}, agent="王芳",
+                                  now=MONDAY + timedelta(minutes=2))
+    assert (record.outcome, record.facts) == ("refused", {"reached": True})
+    got = store.get_lead(lead.id)
+    assert got.do_not_call and got.notes.endswith("王芳] 不要再打了")
 
 
 def test_do_not_call_by_number_in_any_spelling(store):
