@@ -427,11 +427,11 @@ def generate(
             made = 0
             my_callbacks, my_retries, my_mail = callbacks[a], retries[a], mailings[a]
 
-            def record(lead: int, outcome: Outcome, start: int) -> int:
+            def record(lead: int, outcome: Outcome, start: int, quick: bool = False) -> int:
                 nonlocal next_call, next_cb, next_mail
                 call_id = next_call
                 next_call += 1
-                low, high = DURATION[outcome]
+                low, high = (40, 150) if quick and outcome.effective else DURATION[outcome]
                 length = rng.randint(low, high)
                 facts_json, grade, rule, rule_index, conds, qualified = pool(outcome, lead)
                 started, ended = stamp(day, start), stamp(day, start + length)
@@ -466,7 +466,7 @@ def generate(
                         my_retries.append((lead, day, start + 2 * 3600 + rng.randint(0, 3600)))
                     else:
                         my_retries.append((lead, day + timedelta(days=rng.choice([1, 1, 2, 3])), MORNING))
-                return start + length + rng.randint(30, 150)
+                return start + length + (rng.randint(10, 40) if quick else rng.randint(30, 150))
 
             # development calls (weekdays) until 17:30
             while working and t < CLOSE and made < target and t < day_stop:
@@ -485,15 +485,16 @@ def generate(
                 made += 1
             my_retries.sort(key=lambda r: (r[1], r[2]))
 
-            # follow-ups: 17:30-18:00 on weekdays, Saturday morning for some
-            t = max(t, CLOSE) if working else t
+            # follow-ups: from 17:00 (the seed's 17:30-18:00 window, and the half hour before it when
+            # the list is long) on weekdays, Saturday morning for some; short calls
+            t = max(t, CLOSE - 1800) if working else t
             window_end = WINDOW_END if working else 12 * 3600
             due_mail = sorted((m for m in my_mail if m[5] <= day), key=lambda m: (m[6], m[0]))
             for m in due_mail:
-                if t >= window_end or t >= day_stop or rng.random() < 0.15:  # some are left for the due list
+                if t >= window_end or t >= day_stop or rng.random() < 0.1:  # some are left for the due list
                     continue
                 outcome = Outcome.MEMBER_CARE if rng.random() < 0.8 else Outcome.NO_ANSWER
-                t = record(m[2], outcome, t)
+                t = record(m[2], outcome, t, quick=True)
             # mailings whose window closed over two weeks ago: written as never followed up
             for m in [m for m in my_mail if m[6] < day - timedelta(days=14)]:
                 my_mail.remove(m)

@@ -1,27 +1,323 @@
-"""``r`` on the lead list: the day's tables (issue 6 fills this screen in).
+"""``r`` on the lead list: the end-of-day summary (issue 6).
 
-Kept as its own module so the reports work plugs in here without touching the
-lead list: :class:`ReportsScreen` is what ``r`` pushes.
+One screen, three tabs:
+
+* 日分析表 — 数据情况日分析表 for a day (today at first): by industry or by agent
+  (``g``), the 合计 row, the agents' 优点/缺点/建议; ``[`` / ``]`` step a day,
+  ``t`` back to today, ``d`` type a date;
+* 待办 — callbacks due today or overdue, follow-ups due (mailed 7–10 days ago),
+  with the 17:30–18:00 / weekend slot;
+* 图表 — 寄卡率 and 好客户率 by industry for the day (textual-plotext). Plotext
+  counts a Chinese character as one cell, so the bars are numbered and the
+  industry names are in a legend beside the chart, laid out by rich.
+
+Self-contained: it takes the database path and a clock (defaults: the app's
+``db_path`` and ``clock``) and reads through :mod:`callscript.reports` in a
+thread worker on its own short-lived connection, so the event loop never waits
+for SQLite and the lead list's backend thread is not involved. The cells are the
+same strings as the CLI's table format (:func:`callscript.reports.render.text_cell`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from rich.table import Table
 from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
+
+from ...reports.due import DueList, due_list
+from ...reports.queries import BY_LABELS, Summary, daily, open_db, parse_day
+from ...reports.render import Document, document, text_cell
+from ..clock import Clock, system_clock
+
+WEEKDAYS = "一二三四五六日"
+CHART_LIMIT = 12
+"""The chart shows the industries with the most leads that day, at most this many."""
+CHART_COLORS = ("blue", "green")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    day: date
+    by: str
+    summary: Summary
+    by_industry: Summary
+    due: DueList
+
+
+def load_report(db_path: Path, day: date, by: str, now: datetime) -> ReportData:
+    """Everything the screen shows (runs in a worker thread, on its own connection)."""
+    db = open_db(db_path)
+    try:
+        summary = daily(db.conn, day, by)
+        by_industry = summary if by == "industry" else daily(db.conn, day, "industry")
+        return ReportData(day, by, summary, by_industry, due_list(db.conn, now))
+    finally:
+        db.close()
+
+
+class DateDialog(ModalScreen[date | None]):
+    """``d``: type a day (2025-11-25, 11-25, 昨天, -3)."""
+
+    BINDINGS = [Binding("escape", "cancel", "取消")]
+
+    def __init__(self, today: date, current: date) -> None:
+        super().__init__()
+        self.today = today
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="date-dialog"):
+            yield Static("查看哪一天?", classes="dialog-title")
+            yield Input(value=self.current.isoformat(), placeholder="2025-11-25 · 11-25 · 昨天 · -3", id="date-input")
+            yield Static("", id="date-error", classes="error")
+            yield Static(Text("Enter 确定  Esc 取消", "dim"), classes="dialog-keys")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        try:
+            self.dismiss(parse_day(event.value, self.today))
+        except ValueError:
+            self.query_one("#date-error", Static).update("看不懂这个日期; 例如 2025-11-25、11-25、昨天、-3")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class ReportsScreen(Screen[None]):
-    BINDINGS = [Binding("escape,q,r", "close", "返回")]
+    """The day's tables, the due list and the chart."""
+
+    DEFAULT_CSS = """
+    ReportsScreen #report-title { height: auto; padding: 0 1; }
+    ReportsScreen TabbedContent { height: 1fr; }
+    ReportsScreen TabPane { padding: 0; }
+    ReportsScreen #report-table, ReportsScreen #due-table { height: 1fr; }
+    ReportsScreen #report-remarks { height: auto; max-height: 8; padding: 0 1; color: $text-muted; }
+    ReportsScreen #due-note, ReportsScreen #report-empty { height: auto; padding: 0 1; color: $text-muted; }
+    ReportsScreen #chart-box { height: 1fr; }
+    ReportsScreen #chart { width: 1fr; height: 1fr; }
+    ReportsScreen #chart-legend { width: 42; padding: 0 0 0 1; }
+    ReportsScreen #date-dialog { width: 50; }
+    """
+
+    BINDINGS = [
+        Binding("escape,q,r", "close", "返回"),
+        Binding("left_square_bracket,comma", "step(-1)", "前一天", key_display="["),
+        Binding("right_square_bracket,full_stop", "step(1)", "后一天", key_display="]"),
+        Binding("t", "today", "今天"),
+        Binding("d", "pick_date", "日期"),
+        Binding("g", "toggle_by", "行业/业务员"),
+        Binding("1", "tab('tab-daily')", "日报", show=False),
+        Binding("2", "tab('tab-due')", "待办", show=False),
+        Binding("3", "tab('tab-chart')", "图表", show=False),
+    ]
+
+    def __init__(self, db_path: Path | None = None, clock: Clock | None = None, *,
+                 day: date | None = None, by: str = "industry") -> None:
+        super().__init__()
+        self._db_path = Path(db_path) if db_path is not None else None
+        self._clock = clock
+        self.day = day
+        self.by = by
+        self.data: ReportData | None = None
+        self.loads = 0  # finished loads (tests wait on it)
+
+    # -- set-up ---------------------------------------------------------------
+    @property
+    def db_path(self) -> Path:
+        return self._db_path if self._db_path is not None else Path(self.app.db_path)  # type: ignore[attr-defined]
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock or getattr(self.app, "clock", system_clock)
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(Text("日报 · 数据情况日分析表", "bold"))
-            yield Static("报表还没有接入这个界面。可以先在命令行查看: callscript report --help")
+        yield Static("", id="report-title")
+        with TabbedContent(initial="tab-daily"):
+            with TabPane("1 日分析表", id="tab-daily"):
+                yield DataTable(id="report-table", zebra_stripes=True, cursor_type="row")
+                yield Static("", id="report-empty")
+                yield Static("", id="report-remarks")
+            with TabPane("2 待办", id="tab-due"):
+                yield Static("", id="due-note")
+                yield DataTable(id="due-table", zebra_stripes=True, cursor_type="row")
+            with TabPane("3 图表", id="tab-chart"):
+                yield Static("", id="chart-title")
+                with Horizontal(id="chart-box"):
+                    from textual_plotext import PlotextPlot
+
+                    yield PlotextPlot(id="chart")
+                    yield Static("", id="chart-legend")
         yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        if self.day is None:
+            self.day = self.clock().date()
+        self._render_title()
+        self.reload()
+
+    # -- loading --------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="report")
+    def reload(self) -> None:
+        day, by, now = self.day, self.by, self.clock()
+        assert day is not None
+        try:
+            data = load_report(self.db_path, day, by, now)
+        except Exception as exc:  # noqa: BLE001 - shown on the screen
+            self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
+            return
+        self.app.call_from_thread(self._show, data)
+
+    def _failed(self, message: str) -> None:
+        self.loads += 1
+        self.notify(f"读取报表失败: {message}", severity="error", timeout=10)
+
+    def _show(self, data: ReportData) -> None:
+        if (data.day, data.by) != (self.day, self.by):  # a newer request is on its way
+            return
+        self.data = data
+        self._render_title()
+        self._fill_table(document(data.summary))
+        self._fill_due(document(data.due), data.due)
+        self._fill_chart(data.by_industry)
+        self.loads += 1
+
+    # -- rendering ------------------------------------------------------------
+    def _render_title(self) -> None:
+        day = self.day
+        assert day is not None
+        text = Text()
+        text.append(" 日报 ", "bold reverse")
+        text.append(f"  数据情况日分析表  {day.isoformat()} 周{WEEKDAYS[day.weekday()]}", "bold")
+        if day == self.clock().date():
+            text.append(" (今天)", "bold")
+        text.append(f"  {BY_LABELS[self.by]}", "bold")
+        self.query_one("#report-title", Static).update(text)
+
+    def _fill_table(self, doc: Document) -> None:
+        sheet = doc.sheets[0]
+        table = self.query_one("#report-table", DataTable)
+        table.clear(columns=True)
+        for col in sheet.columns:
+            table.add_column(col.label, key=col.key)
+        numeric = [c.kind in ("int", "rate", "seconds", "rank") for c in sheet.columns]
+        for row in sheet.rows:
+            table.add_row(*(Text(text_cell(v, c.kind), justify="right" if n else "left")
+                            for v, c, n in zip(row, sheet.columns, numeric)))
+        if sheet.total is not None:
+            table.add_row(*(Text(text_cell(v, c.kind), style="bold", justify="right" if n else "left")
+                            for v, c, n in zip(sheet.total, sheet.columns, numeric)), key="total")
+        empty = self.query_one("#report-empty", Static)
+        empty.update("\n".join(doc.notes) if not sheet.rows else "")
+        empty.display = not sheet.rows
+        remarks = self.query_one("#report-remarks", Static)
+        lines = Text()
+        for extra in doc.sheets[1:]:
+            for day, agent, *parts in extra.rows:
+                if lines:
+                    lines.append("\n")
+                lines.append(f"{agent}  ", "bold")
+                for label, part in zip(("优点", "缺点", "建议"), parts):
+                    if part:
+                        lines.append(f"{label}: ", "bold")
+                        lines.append(f"{part}  ")
+        remarks.update(lines)
+        remarks.display = bool(lines)
+
+    def _fill_due(self, doc: Document, due: DueList) -> None:
+        sheet = doc.sheets[0]
+        table = self.query_one("#due-table", DataTable)
+        table.clear(columns=True)
+        for col in sheet.columns:
+            table.add_column(col.label, key=col.key)
+        for item, row in zip(due.items, sheet.rows):
+            style = "bold red" if item.status == "overdue" else "bold" if item.in_window_now else ""
+            table.add_row(*(Text(text_cell(v, c.kind), style=style if i < 2 else "")
+                            for i, (v, c) in enumerate(zip(row, sheet.columns))))
+        note = Text(f"回电 {len(due.callbacks)} 个 · 回访 {len(due.follow_ups)} 个   ", "bold")
+        note.append("  ".join(doc.notes), "dim")
+        self.query_one("#due-note", Static).update(note)
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("tab-due").label = f"2 待办 ({len(due.items)})"  # type: ignore[assignment]
+
+    def _fill_chart(self, summary: Summary) -> None:
+        from textual_plotext import PlotextPlot
+
+        rows = [r for r in summary.rows if r.counts.leads][:CHART_LIMIT]
+        chart = self.query_one("#chart", PlotextPlot)
+        plt = chart.plt
+        plt.clear_data()
+        plt.clear_figure()
+        title = Text(f"寄卡率 / 好客户率 (%)  {summary.start.isoformat()}  按行业", "bold")
+        self.query_one("#chart-title", Static).update(title)
+        legend = Table.grid(padding=(0, 1))
+        legend.add_column(justify="right", no_wrap=True, min_width=2)
+        legend.add_column(justify="left", no_wrap=True, max_width=16, overflow="ellipsis")
+        for _ in range(3):
+            legend.add_column(justify="right", no_wrap=True)
+        legend.add_row("", "行业", Text("寄卡率", f"bold {CHART_COLORS[0]}"), Text("好客户率", f"bold {CHART_COLORS[1]}"),
+                       Text("总个数", "dim"))
+        if rows:
+            labels = [str(i) for i in range(1, len(rows) + 1)]
+            mail = [round(float(r.counts.mail_rate or 0) * 100, 1) for r in rows]
+            good = [round(float(r.counts.good_rate or 0) * 100, 1) for r in rows]
+            plt.multiple_bar(labels, [mail, good], color=list(CHART_COLORS))
+            plt.ylim(0, max(10.0, max(mail + good) * 1.1))
+            for i, r in enumerate(rows, 1):
+                legend.add_row(str(i), r.industry, Text(text_cell(r.counts.mail_rate, "rate"), CHART_COLORS[0]),
+                               Text(text_cell(r.counts.good_rate, "rate"), CHART_COLORS[1]),
+                               Text(str(r.counts.leads), "dim"))
+        else:
+            legend.add_row("", Text("这一天没有通话记录。", "dim"), "", "", "")
+        self.query_one("#chart-legend", Static).update(legend)
+        chart.refresh()
+
+    # -- actions --------------------------------------------------------------
+    def _go(self, day: date) -> None:
+        self.day = day
+        self._render_title()
+        self.reload()
+
+    def action_step(self, days: int) -> None:
+        from datetime import timedelta
+
+        assert self.day is not None
+        self._go(self.day + timedelta(days=days))
+
+    def action_today(self) -> None:
+        self._go(self.clock().date())
+
+    def action_toggle_by(self) -> None:
+        self.by = "agent" if self.by == "industry" else "industry"
+        self._render_title()
+        self.reload()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    @work(exclusive=True, group="date-dialog")
+    async def action_pick_date(self) -> None:
+        assert self.day is not None
+        chosen = await self.app.push_screen_wait(DateDialog(self.clock().date(), self.day))
+        if chosen is not None:
+            self._go(chosen)
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    # -- reading what is shown (for tests and for the curious) ------------------
+    def table_cells(self, table_id: str = "report-table") -> list[list[str]]:
+        table = self.query_one(f"#{table_id}", DataTable)
+        return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+    def table_labels(self, table_id: str = "report-table") -> list[str]:
+        table = self.query_one(f"#{table_id}", DataTable)
+        return [str(col.label) for col in table.ordered_columns]
