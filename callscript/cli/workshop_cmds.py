@@ -107,7 +107,7 @@ def test_cmd(path: Path | None, tests_path: Path | None, as_json: bool, failed_o
     cov = report.coverage
     extra = "".join(f", {counts[k]} {k}" for k in (XFAIL, XPASS) if counts[k])
     console.print(f"{counts[PASS]} passed, {counts[FAIL]} failed{extra} · coverage: {cov.summary()}"
-                  + ("" if cov.complete else "  (see `callscript paths --uncovered`)"))
+                  + ("" if cov.complete else f"  (list them: callscript paths {script_path} --uncovered" + (f" --tests {tests_file})" if tests_path else ")")))
     sys.exit(EXIT_FAIL if failed else 0)
 
 
