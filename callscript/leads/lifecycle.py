@@ -240,14 +240,16 @@ def lead_list(
         ("later", "status IN ('callback', 'mailed', 'retry') AND next_call_at > ? ORDER BY next_call_at, id",
          [stamp]),
     ]
-    if include_closed:
+    finished = {"maintained", "closed", "dead"}
+    if include_closed or (wanted is not None and wanted & finished):
         tiers.append(("finished", "status IN ('closed', 'dead') ORDER BY updated_at DESC, id DESC", []))
+    produces = {"later": {"callback", "mailed", "called", "set_aside"}, "finished": finished}
 
     leads: list[Lead] = []
     from callscript.storage import Lead as LeadRecord
 
     for name, condition, extra in tiers:
-        if wanted is not None and name not in ("later", "finished") and name not in wanted:
+        if wanted is not None and not (produces.get(name, {name}) & wanted):
             continue
         room = limit - len(leads)
         if room <= 0:

@@ -89,6 +89,7 @@ def test_closed_and_dead_leads_only_with_include_closed(store, script):
     assert [r.lead.id for r in lead_list(store, now=later)] == [fresh.id]
     stages = {r.lead.id: r.stage for r in lead_list(store, include_closed=True, now=later)}
     assert stages == {fresh.id: "new", refused.id: "closed", dead.id: "dead"}
+    assert [r.lead.id for r in lead_list(store, stages=["dead"], now=later)] == [dead.id]
 
 
 def test_lead_list_order_due_work_first(store, script):
