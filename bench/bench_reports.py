@@ -1,0 +1,298 @@
+"""Report benchmarks (issue 6): a year of a 50-agent floor, about two million calls.
+
+    uv run python bench/bench_reports.py [--quick] [--regenerate]
+
+1. Generate the floor once with the demo generator (callscript/reports/demo.py:
+   executemany in one transaction per simulated day) into a file at the schema
+   version *before* the report tables, then migrate it: the migration's set-wise
+   backfill fills the report tables, as it would for an existing user's file.
+   Cached in bench/out/ (git-ignored); ``--regenerate`` makes it again.
+2. Time, in this process, warm (best and median of several runs):
+   * the daily table for one day (by industry, by agent, by both),
+   * the cumulative table for the whole year (by industry, by agent),
+   * the yield table (all time),
+   each next to the best hand-written SQL for the same numbers, run in the same
+   process on the same connection:
+   * "sql on report tables": one GROUP BY over ``report_daily`` with the rates
+     computed in SQL (what a person would write given the same schema);
+   * "sql on calls": one query straight from ``calls``/``leads`` applying the
+     counting rule with a window function (what a person would write without the
+     report tables) — timed once, it takes seconds.
+   The ratio is ours ÷ the faster of the two. Budget: each report < 0.5 s and
+   ≤ 2× the best hand-written SQL. The numbers of every pair are compared, so
+   "the same numbers" is checked, not assumed.
+3. The cost the report tables put on writing: a finished call with and without
+   the triggers (µs per call), and the one-off migration backfill.
+
+Exit status 1 if a budget is missed. ``--quick``: 10 agents, 60 days.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from callscript.reports.demo import DemoConfig, generate  # noqa: E402
+from callscript.reports.queries import Counts, cumulative, daily, open_db, yield_table  # noqa: E402
+from callscript.reports.sql import TALK_SECONDS  # noqa: E402
+from callscript.storage import connect  # noqa: E402
+from callscript.storage.schema import MIGRATIONS, migrate  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+REPORTS_VERSION = next(m.version for m in MIGRATIONS if m.description.startswith("report tables"))
+GENERATOR_VERSION = 3  # bump when the generator changes, so the cached file is remade
+BUDGET_S = 0.5
+BUDGET_RATIO = 2.0
+
+
+def build(path: Path, agents: int, days: int, end: date, per_day: tuple[int, int]) -> dict[str, Any]:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    tmp = path.with_suffix(".building")
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(tmp) + suffix).unlink(missing_ok=True)
+    db = connect(tmp, synchronous="OFF")
+    conn = db.conn
+    conn.execute("PRAGMA cache_size = -400000")
+    migrate(conn, target=REPORTS_VERSION - 1, views=False)
+    started = time.perf_counter()
+    last = [started]
+
+    def progress(day: date, calls: int) -> None:
+        if time.perf_counter() - last[0] > 10:
+            last[0] = time.perf_counter()
+            print(f"  … {day} {calls:,} calls ({last[0] - started:.0f} s)", flush=True)
+
+    stats = generate(conn, DemoConfig(days=days, agents=agents, seed=2025, end=end, calls_per_day=per_day),
+                     progress=progress)
+    generated = time.perf_counter() - started
+    t0 = time.perf_counter()
+    migrate(conn)  # the report tables' migration: create, backfill set-wise, triggers
+    backfill = time.perf_counter() - t0
+    conn.execute("ANALYZE")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    os.replace(tmp, path)
+    return {"calls": stats.calls, "leads": stats.leads, "generate_s": generated, "backfill_s": backfill}
+
+
+# --------------------------------------------------------------------------- hand-written SQL
+
+RATES = """ROUND(1.0 * SUM(mailed) / NULLIF(SUM(leads), 0), 4), ROUND(1.0 * SUM(effective) / NULLIF(SUM(leads), 0), 4),
+           ROUND(1.0 * SUM(good) / NULLIF(SUM(leads), 0), 4)"""
+SUMS = "SUM(leads), SUM(effective), SUM(mailed), SUM(good), SUM(fair), SUM(marginal), SUM(calls), SUM(talk_seconds), SUM(callbacks_made)"
+
+
+def sql_tables(conn: sqlite3.Connection, start: str, end: str, key: str) -> list[tuple]:
+    """The same numbers in one GROUP BY over report_daily (rates in SQL)."""
+    if key == "agent":
+        sql = f"""SELECT a.name, {SUMS}, {RATES} FROM report_daily r JOIN agents a ON a.id = r.agent_id
+                  WHERE day BETWEEN ? AND ? GROUP BY r.agent_id"""
+    elif key == "both":
+        sql = f"""SELECT a.name, industry, {SUMS}, {RATES} FROM report_daily r JOIN agents a ON a.id = r.agent_id
+                  WHERE day BETWEEN ? AND ? GROUP BY r.agent_id, industry"""
+    else:
+        sql = f"SELECT industry, {SUMS}, {RATES} FROM report_daily WHERE day BETWEEN ? AND ? GROUP BY industry"
+    return conn.execute(sql, (start, end)).fetchall()
+
+
+def sql_calls(conn: sqlite3.Connection, start: str, end: str, key: str) -> list[tuple]:
+    """The same numbers straight from the calls: the counting rule with a window function."""
+    group = {"industry": "industry", "agent": "agent_id", "both": "agent_id, industry"}[key]
+    sql = f"""
+        WITH c AS (
+            SELECT c.id, substr(c.started_at, 1, 10) AS day, c.lead_id, c.agent_id, COALESCE(l.industry, '') AS industry,
+                   c.outcome, c.grade, {TALK_SECONDS.format(p='c.')} AS talk,
+                   EXISTS (SELECT 1 FROM callbacks cb WHERE cb.done_call_id = c.id) AS made,
+                   ROW_NUMBER() OVER (PARTITION BY substr(c.started_at, 1, 10), c.lead_id
+                                      ORDER BY c.started_at DESC, c.id DESC) = 1 AS last
+            FROM calls c JOIN leads l ON l.id = c.lead_id
+            WHERE c.started_at >= ? AND c.started_at < date(?, '+1 day') AND c.ended_at IS NOT NULL
+        ), d AS (
+            SELECT *, last AND outcome NOT IN ('invalid_number', 'no_answer', 'busy') AS eff FROM c
+        )
+        SELECT {group}, SUM(last), SUM(eff), SUM(last AND outcome = 'mailed'), SUM(eff AND IFNULL(grade, '') = '好'),
+               SUM(eff AND IFNULL(grade, '') = '一般'), SUM(eff AND IFNULL(grade, '') = '勉强'), COUNT(*), SUM(talk), SUM(made)
+        FROM d GROUP BY {group}"""
+    return conn.execute(sql, (start, end)).fetchall()
+
+
+# --------------------------------------------------------------------------- timing
+
+
+def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float, Any]:
+    """(best, median) seconds of ``runs`` warm runs, after one warm-up; and the last result."""
+    result = fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), statistics.median(times), result
+
+
+def _counts_of_sql(row: tuple) -> Counts:
+    return Counts(*row[:9])
+
+
+def _as_counts(rows: list[tuple], keys: int, names: dict[int, str] | None = None) -> dict[tuple, Counts]:
+    out = {}
+    for row in rows:
+        key = tuple(row[:keys])
+        if names is not None:
+            key = tuple(names.get(k, k) if i == 0 else k for i, k in enumerate(key))
+        key = tuple("未分类" if k == "" else k for k in key)
+        out[key] = _counts_of_sql(row[keys:])
+    return out
+
+
+def ours_as_counts(report, by: str) -> dict[tuple, Counts]:
+    if by == "industry":
+        return {(r.industry,): r.counts for r in report.rows if r.counts.calls}
+    if by == "agent":
+        return {(r.agent,): r.counts for r in report.rows if r.counts.calls}
+    return {(r.agent, r.industry): r.counts for r in report.rows if r.counts.calls}
+
+
+def check_same(ours: dict, theirs: dict, what: str) -> None:
+    if ours != theirs:
+        missing = set(ours) ^ set(theirs)
+        diff = [k for k in set(ours) & set(theirs) if ours[k] != theirs[k]]
+        raise SystemExit(f"{what}: numbers differ (keys {sorted(map(str, missing))[:5]}, values {diff[:5]})")
+
+
+def check_rates(rows: list[tuple], keys: int, ours: dict[tuple, Counts], names=None) -> None:
+    """The SQL-computed rates agree with ours (rounded to 4 places)."""
+    for row in rows:
+        key = tuple(row[:keys])
+        if names is not None:
+            key = tuple(names.get(k, k) if i == 0 else k for i, k in enumerate(key))
+        key = tuple("未分类" if k == "" else k for k in key)
+        counts = ours[key]
+        for sql_rate, rate in zip(row[keys + 9:], (counts.mail_rate, counts.effective_rate, counts.good_rate)):
+            assert (sql_rate is None) == (rate is None) and (rate is None or abs(sql_rate - float(rate)) < 6e-5)
+
+
+def trigger_cost(tmp_dir: Path, n: int = 5000) -> tuple[float, float]:
+    """µs per finished call (UPDATE calls SET ended_at/outcome/grade, one transaction each,
+    synchronous=OFF so the disk is not measured) without and with the report triggers."""
+    results = []
+    for target in (REPORTS_VERSION - 1, None):
+        path = tmp_dir / f"trig{target}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        db = connect(path, synchronous="OFF")
+        c = db.conn
+        if target is None:
+            migrate(c)
+        else:
+            migrate(c, target=target, views=False)
+        c.execute("INSERT INTO agents (id, name, created_at) VALUES (1, 'a', 'x')")
+        c.execute("INSERT INTO scripts (id, name, sha256, source_text, first_seen_at) VALUES (1, 's', 'h', 't', 'x')")
+        c.execute("BEGIN")
+        c.executemany("INSERT INTO leads (id, company, phone, phone_norm, industry, created_at, updated_at) "
+                      "VALUES (?, 'c', ?, ?, '金融业', 'x', 'x')", [(i, str(i), str(i)) for i in range(1, n + 1)])
+        c.executemany("INSERT INTO calls (id, lead_id, agent_id, script_id, started_at) VALUES (?, ?, 1, 1, ?)",
+                      [(i, i, f"2025-03-03T09:{i % 60:02d}:00+08:00") for i in range(1, n + 1)])
+        c.execute("COMMIT")
+        t0 = time.perf_counter()
+        for i in range(1, n + 1):
+            c.execute("BEGIN IMMEDIATE")
+            c.execute("UPDATE calls SET ended_at = '2025-03-03T10:00:00+08:00', outcome = 'mailed', grade = '好' "
+                      "WHERE id = ?", (i,))
+            c.execute("COMMIT")
+        results.append((time.perf_counter() - t0) / n * 1e6)
+        db.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    return results[0], results[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="10 agents, 60 days")
+    parser.add_argument("--regenerate", action="store_true", help="make the cached database again")
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+
+    agents, days, per_day = (10, 60, (130, 160)) if args.quick else (50, 365, (130, 160))
+    end = date(2025, 12, 31)
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"reports-{agents}a-{days}d-g{GENERATOR_VERSION}-s{REPORTS_VERSION}.db"
+    built = None
+    if args.regenerate or not path.exists():
+        print(f"generating {agents} agents × {days} days into {path} …", flush=True)
+        built = build(path, agents, days, end, per_day)
+        print(f"  {built['calls']:,} calls, {built['leads']:,} leads: generated in {built['generate_s']:.0f} s, "
+              f"report tables backfilled by the migration in {built['backfill_s']:.1f} s")
+
+    db = open_db(path)
+    conn = db.conn
+    calls = conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
+    rows = conn.execute("SELECT COUNT(*) FROM report_daily").fetchone()[0]
+    first, last = (date.fromisoformat(d) for d in conn.execute("SELECT MIN(day), MAX(day) FROM report_daily").fetchone())
+    size = path.stat().st_size / 2**20
+    print(f"\n{path.name}: {calls:,} calls, {first} to {last}, report_daily {rows:,} rows, {size:,.0f} MiB, "
+          f"SQLite {sqlite3.sqlite_version}")
+    names = dict(conn.execute("SELECT id, name FROM agents"))
+    one_day = last - timedelta(days=(last.weekday() - 2) % 7)  # the year's last Wednesday
+    cases = [
+        (f"daily {one_day} by industry", lambda: daily(conn, one_day, "industry"), one_day, one_day, "industry"),
+        (f"daily {one_day} by agent", lambda: daily(conn, one_day, "agent"), one_day, one_day, "agent"),
+        (f"daily {one_day} by both", lambda: daily(conn, one_day, "both"), one_day, one_day, "both"),
+        ("cumulative year by industry", lambda: cumulative(conn, first, last, "industry"), first, last, "industry"),
+        ("cumulative year by agent", lambda: cumulative(conn, first, last, "agent"), first, last, "agent"),
+        ("yield table (all time)", lambda: yield_table(conn), first, last, "industry"),
+    ]
+    failed = False
+    header = f"{'report':32} {'ours best/median':>18} {'sql on tables':>14} {'sql on calls':>13} {'ratio':>7}  budget"
+    print("\n" + header + "\n" + "-" * len(header))
+    for label, fn, start, end_day, key in cases:
+        best, median, report = timed(fn, args.runs)
+        s, e = start.isoformat(), end_day.isoformat()
+        t_best, _, t_rows = timed(lambda: sql_tables(conn, s, e, key), args.runs)
+        t0 = time.perf_counter()
+        c_rows = sql_calls(conn, s, e, key)
+        c_time = time.perf_counter() - t0
+        keys = 2 if key == "both" else 1
+        nm = names if key in ("agent", "both") else None
+        if hasattr(report, "by"):
+            ours = ours_as_counts(report, key)
+        else:  # the yield table
+            ours = {(r.industry,): r.counts for r in report.rows}
+        check_same(ours, _as_counts(t_rows, keys, nm), label + " (sql on tables)")
+        check_same(ours, _as_counts(c_rows, keys, nm), label + " (sql on calls)")
+        check_rates(t_rows, keys, ours, nm)
+        reference = min(t_best, c_time)
+        ratio = best / reference
+        ok = best < BUDGET_S and ratio <= BUDGET_RATIO
+        failed |= not ok
+        print(f"{label:32} {best * 1000:8.1f}/{median * 1000:6.1f} ms {t_best * 1000:11.1f} ms "
+              f"{c_time * 1000:10.0f} ms {ratio:6.2f}×  {'ok' if ok else 'MISSED'}")
+    print(f"\nbudget: each < {BUDGET_S * 1000:.0f} ms and ≤ {BUDGET_RATIO:.0f}× the best hand-written SQL "
+          f"(ratio = ours best ÷ min(sql on tables best, sql on calls))")
+
+    without, with_triggers = trigger_cost(OUT)
+    print(f"\nfinishing a call (one transaction, synchronous=OFF): {without:.0f} µs without the report triggers, "
+          f"{with_triggers:.0f} µs with them (+{with_triggers - without:.0f} µs)")
+    if built is not None:
+        print(f"migration backfill of {built['calls']:,} calls: {built['backfill_s']:.1f} s (once, on upgrade)")
+    db.close()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
