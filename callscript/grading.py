@@ -17,6 +17,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .outcomes import NOT_EFFECTIVE
+
+NOT_EFFECTIVE_VALUES = frozenset(o.value for o in NOT_EFFECTIVE)
+
 Tri = bool | None
 Facts = Mapping[str, Any]
 Conds = Mapping[str, Tri]
@@ -174,6 +178,22 @@ class GradeResult:
 
 
 NO_GRADING = Grading((), (), (), ())
+
+#: Shown where a rule would be when a call reached nobody.
+NOT_REACHED = "未接通,不评级"
+
+
+def grade_call(grading: Grading, facts: Facts, outcome: str | None) -> GradeResult:
+    """The grade of a call given how it ended (``None`` while it goes on).
+
+    A call that reached nobody (空号/无人接听/占线: not an effective outcome) has no
+    prospect to class, so the rules' "hotel_star unknown → 勉强" must not count it.
+    Every caller (session, path explorer, storage) grades through here.
+    """
+    result = grading.evaluate(facts)
+    if outcome is not None and outcome in NOT_EFFECTIVE_VALUES:
+        return GradeResult(None, None, None, result.conditions, False, NOT_REACHED)
+    return result
 
 
 def tri_symbol(value: Tri) -> str:

@@ -45,9 +45,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .facts import BOOL, ENUM, INT, FactValue
-from .grading import GradeResult
+from .grading import grade_call
 from .model import END, INPUT, Node, Script
-from .outcomes import EFFECTIVE_VALUES
 
 ENTER, SKIP = "enter", "skip"
 DEFAULT_MAX_VISITS = 2
@@ -59,7 +58,6 @@ TEXT_SAMPLES: dict[str, str] = {
     "price_range": "300–500元",
 }
 
-_NOT_GRADED = GradeResult(None, None, None)
 
 Edge = tuple[str, str]
 """``(node id, key)``: an option key, ``"enter"`` or ``"skip"``."""
@@ -129,7 +127,7 @@ class PathResult:
     """One way from the start to an ending."""
 
     actions: tuple[tuple[str, str | None], ...]
-    """(action, value) pairs as :func:`callscript.cli.script_cmds.parse_answers` returns them."""
+    """(action, value) pairs as :func:`callscript.answers.parse_answers` returns them."""
     nodes: tuple[str, ...]
     edges: tuple[Edge, ...]
     outcome: str
@@ -204,20 +202,14 @@ class _Walker:
             if node.kind == INPUT and node.input is not None:
                 texts = overrides.get(node.input.fact.name) or input_values(script, node, thresholds)
                 self.inputs[node.id] = [(t, node.input.parse(t)) for t in texts]
-        self._grades: dict[frozenset, Any] = {}
+        self._grades: dict[tuple, Any] = {}
 
     def grade(self, facts: dict[str, FactValue], outcome: str):
-        """The grade the call would get: as :meth:`CallSession.grade` gives it.
-
-        Mirrors the session's rule that a call which reached nobody (not an
-        *effective* outcome) has no grade; tests/workshop/test_paths.py replays
-        every explored path through a CallSession to keep the two in step."""
-        if outcome not in EFFECTIVE_VALUES:
-            return _NOT_GRADED
-        key = frozenset(facts.items())
+        """The grade the call would get: :func:`grade_call`, as the session grades (cached)."""
+        key = (frozenset(facts.items()), outcome)
         result = self._grades.get(key)
         if result is None:
-            result = self._grades[key] = self.script.grading.evaluate(facts)
+            result = self._grades[key] = grade_call(self.script.grading, facts, outcome)
         return result
 
     def walk(self) -> Iterator[PathResult]:

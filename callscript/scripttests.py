@@ -172,8 +172,7 @@ def load_tests_text(text: str, script: Script) -> tuple[list[TestCase], list[Pro
 
 
 def _case(name: str, node: YNode, script: Script, problems: list[Problem]) -> TestCase | None:
-    from .cli.common import BadInput
-    from .cli.script_cmds import parse_answers
+    from .answers import AnswerError, parse_answers
 
     where = f"case '{name}'"
     if node.kind != MAP:
@@ -199,8 +198,8 @@ def _case(name: str, node: YNode, script: Script, problems: list[Problem]) -> Te
         for index, item in enumerate(answers.items, start=1):
             try:
                 (action,) = parse_answers([to_python(item)])
-            except BadInput as exc:
-                problems.append(Problem(item.mark, f"{where}: " + exc.format_message().replace("answer 1", f"answer {index}", 1)))
+            except AnswerError as exc:
+                problems.append(Problem(item.mark, f"{where}: " + str(exc).replace("answer 1", f"answer {index}", 1)))
                 continue
             except YamlSourceError as exc:
                 problems.append(exc.problem)
@@ -290,31 +289,11 @@ def _case(name: str, node: YNode, script: Script, problems: list[Problem]) -> Te
 # Running
 # ---------------------------------------------------------------------------
 def run_case(script: Script, case: TestCase) -> CaseResult:
-    from .cli.common import BadInput
-    from .cli.script_cmds import run_answers
-    from .session import CallSession, SessionError
+    from .answers import walk_answers
 
-    try:
-        session = run_answers(script, list(case.actions))
-    except BadInput as exc:
-        # The walk stopped at a failed answer: keep the steps before it, so coverage
-        # still counts them and the failure shows where the walk stood.
-        session = CallSession(script)
-        for kind, value in case.actions:
-            try:
-                if kind == "choose":
-                    session.choose(value or "")
-                elif kind == "enter":
-                    session.enter(value or "")
-                elif kind == "end":
-                    session.end(value or "")
-                elif kind == "skip":
-                    session.skip()
-                else:
-                    session.back()
-            except SessionError:
-                break
-        return CaseResult(case, session, error=exc.format_message())
+    session, error = walk_answers(script, list(case.actions))
+    if error is not None:
+        return CaseResult(case, session, error=error)
     result = CaseResult(case, session)
     grade = session.grade()
     got = {

@@ -13,15 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from .facts import FactValue, FactValueError
-from .grading import GradeResult
+from .grading import NOT_REACHED, GradeResult, grade_call  # noqa: F401 (NOT_REACHED re-exported)
 from .model import END, INPUT, Node, Script
-from .outcomes import OUTCOME_VALUES, Outcome
+from .outcomes import OUTCOME_VALUES
 from .templates import BUILTIN_VARIABLES, variable_lookup
 
 CHOOSE, ENTER, SKIP, BACK, END_CALL = "choose", "enter", "skip", "back", "end"
 EVENT_KINDS = (CHOOSE, ENTER, SKIP, BACK, END_CALL)
-#: Why a call ended without reaching anyone has no grade (shown where a rule would be).
-NOT_REACHED = "未接通,不评级"
 
 
 class SessionError(Exception):
@@ -111,13 +109,7 @@ class CallSession:
     def grade(self) -> GradeResult:
         """The grade and conditions for the facts so far (cached until the next step)."""
         if self._grade is None:
-            result = self.script.grading.evaluate(self._state.facts)
-            outcome = self._state.outcome
-            if outcome is not None and not Outcome(outcome).effective:
-                # Nobody was talked to (空号/无人接听/占线): there is no prospect to
-                # class, so "hotel_star unknown → 勉强" must not count this call.
-                result = GradeResult(None, None, None, result.conditions, False, NOT_REACHED)
-            self._grade = result
+            self._grade = grade_call(self.script.grading, self._state.facts, self._state.outcome)
         return self._grade
 
     def lines(self) -> list[str]:

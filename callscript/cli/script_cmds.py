@@ -70,61 +70,25 @@ def show(path: Path | None, width: int) -> None:
 
 
 def parse_answers(data: Any) -> list[tuple[str, str | None]]:
-    """An answers file as (action, value) pairs: a key, {enter: text}, skip, back, {end: outcome}."""
-    if isinstance(data, dict) and "answers" in data:
-        data = data["answers"]
-    if not isinstance(data, list):
-        raise BadInput("answers must be a list, e.g. [\"1\", {enter: \"3\"}, skip, back]")
-    actions: list[tuple[str, str | None]] = []
-    for index, item in enumerate(data, start=1):
-        if isinstance(item, bool) or item is None:
-            raise BadInput(f"answer {index}: {item!r} is not a key; quote keys such as \"1\"")
-        if isinstance(item, int):
-            actions.append(("choose", str(item)))
-        elif isinstance(item, str):
-            actions.append((item, None) if item in ("skip", "back") else ("choose", item))
-        elif isinstance(item, dict) and len(item) == 1:
-            (kind, value), = item.items()
-            if kind not in ("choose", "enter", "end"):
-                raise BadInput(f"answer {index}: unknown action {kind!r}; use a key, enter:, end:, skip or back")
-            actions.append((kind, str(value)))
-        else:
-            raise BadInput(f"answer {index}: cannot read {item!r}")
-    return actions
+    """:func:`callscript.answers.parse_answers`, with errors as a clean exit 2."""
+    from ..answers import AnswerError
+    from ..answers import parse_answers as parse
+
+    try:
+        return parse(data)
+    except AnswerError as exc:
+        raise BadInput(str(exc)) from None
 
 
 def run_answers(script: Any, actions: list[tuple[str, str | None]], variables: dict[str, str] | None = None):
-    """Walk a session through answers; raises BadInput naming the answer that failed."""
-    from ..session import CallSession, SessionError
+    """:func:`callscript.answers.run_answers`, with errors as a clean exit 2."""
+    from ..answers import AnswerError
+    from ..answers import run_answers as run
 
-    session = CallSession(script, variables)
-    for index, (kind, value) in enumerate(actions, start=1):
-        try:
-            if kind == "choose":
-                session.choose(value or "")
-            elif kind == "enter":
-                session.enter(value or "")
-            elif kind == "end":
-                session.end(value or "")
-            elif kind == "skip":
-                session.skip()
-            else:
-                session.back()
-        except SessionError as exc:
-            raise BadInput(f"answer {index} ({kind} {value or ''}) at node '{session.node_id}': {exc}") from None
-    return session
-
-
-def session_summary(session: Any) -> dict[str, Any]:
-    result = session.grade()
-    return {
-        "path": session.path,
-        "node": session.node_id,
-        "finished": session.finished,
-        "outcome": session.outcome,
-        "facts": session.facts,
-        **result.to_json(),
-    }
+    try:
+        return run(script, actions, variables)
+    except AnswerError as exc:
+        raise BadInput(str(exc)) from None
 
 
 def print_grade(result: Any, script: Any) -> None:
@@ -147,6 +111,8 @@ def replay(path: Path | None, answers_path: Path, as_json: bool) -> None:
     """Run a call without a screen from a list of answers; print path, facts, outcome, grade."""
     script = load_script_or_exit(path)
     session = run_answers(script, parse_answers(read_data_file(answers_path)))
+    from ..answers import session_summary
+
     summary = session_summary(session)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from callscript.cli.script_cmds import parse_answers, run_answers
+from callscript.answers import parse_answers, run_answers
 from callscript.loader import load_script, load_script_text
 from callscript.paths import all_edges, coverage_of_paths, explore, input_values, iter_paths
 

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from callscript.cli.script_cmds import run_answers
+from callscript.answers import run_answers
 from callscript.problems import ScriptError
 from callscript.publish import PUBLISHED, REJECTED, UNCHANGED, ScriptWatcher, publish_atomically, publish_if_valid
 
