@@ -583,11 +583,16 @@ def test_calls_that_reached_nobody_get_no_grade(script, answers, outcome):
 # unknown → 勉强, 问不到消费标准) still classes them; that is the contract as written.
 DEAD_ENDS = [
     pytest.param(["1", "2", "1"], "callback", id="callback"),
-    pytest.param(["1", "2", "2"], "refused", id="no_callback_wanted"),
     pytest.param(["2", "4"], "not_qualified", id="receptionist_nobody_travels"),
     pytest.param(OFTEN_COMPANY_BOOKS + ["2", "2", "2"], "not_qualified", id="b2_no_need"),
     pytest.param(NOT_OFTEN + ["3", "3", "2"], "not_qualified", id="never_no_need"),
 ]
+
+
+def test_no_callback_wanted_is_a_refusal_without_grade(script):
+    session = ended(script, ["1", "2", "2"], "refused")
+    assert session.facts["accepts"] == "no"
+    assert_grade(session, None)
 
 
 @pytest.mark.parametrize("answers,outcome", DEAD_ENDS)
