@@ -129,7 +129,7 @@ _FIELDS = tuple(f.name for f in fields(Counts))
 
 
 def total(counts: Iterable[Counts]) -> Counts:
-    columns = list(zip(*((getattr(c, name) for name in _FIELDS) for c in counts)))
+    columns = list(zip(*[tuple(getattr(c, name) for name in _FIELDS) for c in counts]))
     return Counts(*map(sum, columns)) if columns else Counts()
 
 
