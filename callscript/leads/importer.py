@@ -589,7 +589,10 @@ def parse_file(
     by :func:`import_leads`.
     """
     started = time.perf_counter()
-    region = check_region(region) if region else default_region()
+    try:
+        region = check_region(region) if region else check_region(default_region())
+    except PhoneError as exc:
+        raise ImportFileError(str(exc)) from None
     mapping = dict(mapping or {})
     name = str(path)
     table = read_table_bytes(data, name=name, encoding=encoding, sheet=sheet) if data is not None else read_table(

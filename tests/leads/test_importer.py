@@ -329,3 +329,14 @@ def test_integrity_after_imports(store):
     with pytest.raises(sqlite3.IntegrityError):
         store.conn.execute("INSERT INTO leads (company, phone, phone_norm, created_at, updated_at) "
                            "VALUES ('x', 'x', '+862038881234', 'x', 'x')")
+
+
+def test_region(store, monkeypatch):
+    data = csv_bytes([["公司", "电话"], ["香港公司", "2345 6789"], ["内地公司", "13812345678"]])
+    result = run(store, data, region="HK", dry_run=True)
+    assert result.imported == 1 and "not a number in use in HK" in result.rejected[0].reason  # a CN mobile, read as HK
+    with pytest.raises(ImportFileError, match="unknown phone region"):
+        run(store, data, region="XX")
+    monkeypatch.setenv("CALLSCRIPT_REGION", "ZZZ")
+    with pytest.raises(ImportFileError, match="unknown phone region"):
+        run(store, data)
