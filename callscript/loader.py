@@ -357,32 +357,33 @@ def _node(check: _Checker, node_id: str, raw: YNode, facts: dict[str, FactSpec],
     return Node(node_id, title, say, tips, raw.mark, tuple(options), input_spec, target, skip, end, by_key)
 
 
-def _raw_edges(raw: YNode) -> list[tuple[str, Mark, str]]:
-    """Every ``next`` written in a node as (target, mark of the target, what), read from the YAML.
+def _raw_edges(raw: YNode) -> list[tuple[str, YNode, str]]:
+    """Every ``next`` written in a node as (target, the YAML value naming it, what), read from the YAML.
 
     Read from the tree rather than the model so that a node with an unrelated error
     (a bad fact value, a duplicate key) still leads where it says it leads; otherwise
     every node after it would be reported unreachable too.
     """
-    edges: list[tuple[str, Mark, str]] = []
-
-    def field(mapping: YNode, name: str) -> YNode | None:
-        return next((v for k, v in mapping.items if k.kind == SCALAR and k.value == name), None) if mapping.kind == MAP else None
+    edges: list[tuple[str, YNode, str]] = []
+    if raw.kind != MAP:
+        return edges
 
     def add(mapping: YNode, what: str) -> None:
-        value = field(mapping, "next")
-        if value is not None and value.kind == SCALAR and (value.tag == STR or value.tag in (T_INT, T_FLOAT) and str(value.value) == value.raw):
-            edges.append((value.raw, value.mark, what))
+        for key, value in mapping.items:
+            if key.value == "next" and value.kind == SCALAR and (value.tag == STR or value.tag in (T_INT, T_FLOAT) and str(value.value) == value.raw):
+                edges.append((value.raw, value, what))
 
-    options = field(raw, "options")
-    if options is not None:
-        for item in options.items if options.kind == SEQ else [options] if options.kind == MAP else []:
-            key = field(item, "key")
-            add(item, f"option '{key.raw if key is not None and key.kind == SCALAR else '?'}'")
-    add(raw, "next")
-    skip = field(raw, "skip")
-    if skip is not None:
-        add(skip, "skip")
+    for key, value in raw.items:
+        name = key.value
+        if name == "options":
+            for item in value.items if value.kind == SEQ else [value] if value.kind == MAP else ():
+                if item.kind == MAP:
+                    option_key = next((v.raw for k, v in item.items if k.value == "key" and v.kind == SCALAR), "?")
+                    add(item, f"option '{option_key}'")
+        elif name == "next":
+            add(raw, "next")
+        elif name == "skip" and value.kind == MAP:
+            add(value, "skip")
     return edges
 
 
@@ -390,9 +391,9 @@ def _graph_checks(check: _Checker, start: str, start_mark: Mark, nodes: dict[str
     """Dangling references, unreachable nodes, nodes from which no ending is reachable."""
     edges = {node_id: _raw_edges(raw) for node_id, raw in raw_nodes.items()}
     for node_id, node_edges in edges.items():
-        for target, mark, what in node_edges:
+        for target, value, what in node_edges:
             if target not in raw_nodes:
-                check.error(mark, f"{what} of node '{node_id}' goes to '{target}', which is not a node")
+                check.error(value.mark, f"{what} of node '{node_id}' goes to '{target}', which is not a node")
     if start not in raw_nodes:
         check.error(start_mark, f"start node '{start}' is not a node")
         return

@@ -62,12 +62,22 @@ class YNode:
     """
 
     kind: str
-    mark: Mark
+    at: Any  # where it starts: a Mark, or libyaml's own 0-based mark until ``mark`` is asked for
     tag: str = ""
     value: Any = None
     raw: str = ""
     plain: bool = False
     items: list = field(default_factory=list)
+
+    @property
+    def mark(self) -> Mark:
+        """Where the value starts (1-based). Made on first use: building a Mark for
+        each of the ~100,000 values of a big script cost more than parsing them,
+        and only a few (nodes, options, problems) are ever asked for theirs."""
+        at = self.at
+        if type(at) is not Mark:
+            at = self.at = Mark(at.line + 1, at.column + 1)
+        return at
 
     @property
     def type_word(self) -> str:
@@ -105,6 +115,7 @@ _constructor = SafeConstructor()
 #: regexes dominated validation. Values are immutable, so sharing is safe.
 _plain_cache: dict[str, tuple[str, Any]] = {}
 _PLAIN_CACHE_MAX = 20_000
+_NO_ITEMS: Any = ()  # every scalar shares this empty, immutable "items": one list less per value
 
 
 def _construct(tag: str, event: yaml.ScalarEvent) -> Any:
@@ -117,28 +128,27 @@ def _construct(tag: str, event: yaml.ScalarEvent) -> Any:
 
 def _scalar(event: yaml.ScalarEvent) -> YNode:
     start = event.start_mark
-    mark = Mark(start.line + 1, start.column + 1)
     tag = event.tag
     text = event.value
     plain = bool(event.implicit[0])
     if (tag is None or tag == "!") and not plain:
-        return YNode(SCALAR, mark, STR, text, text, False)  # quoted: always text
+        return YNode(SCALAR, start, STR, text, text, False, _NO_ITEMS)  # quoted: always text
     if (tag is None or tag == "!") and plain:
         cached = _plain_cache.get(text)
         if cached is not None:
-            return YNode(SCALAR, mark, cached[0], cached[1], text, True)
+            return YNode(SCALAR, start, cached[0], cached[1], text, True, _NO_ITEMS)
         tag = _resolver.resolve(ScalarNode, text, event.implicit)
     if tag not in _SCALAR_TAGS:
-        raise YamlSourceError(Problem(mark, f"the tag {tag!r} is not allowed: scripts are plain YAML (no tags such as !!python/...)"))
+        raise YamlSourceError(Problem(_mark(start), f"the tag {tag!r} is not allowed: scripts are plain YAML (no tags such as !!python/...)"))
     try:
         value = _construct(tag, event) if tag != STR else text
     except Exception as exc:  # e.g. an impossible date 2024-13-45
-        raise YamlSourceError(Problem(mark, f"cannot read {text!r} as {_TYPE_WORDS.get(tag, tag)}: {exc}")) from None
+        raise YamlSourceError(Problem(_mark(start), f"cannot read {text!r} as {_TYPE_WORDS.get(tag, tag)}: {exc}")) from None
     if plain and event.tag is None:
         if len(_plain_cache) >= _PLAIN_CACHE_MAX:
             _plain_cache.clear()
         _plain_cache[text] = (tag, value)
-    return YNode(SCALAR, mark, tag, value, text, plain)
+    return YNode(SCALAR, start, tag, value, text, plain, _NO_ITEMS)
 
 
 _ScalarEvent, _AliasEvent = yaml.ScalarEvent, yaml.AliasEvent
@@ -201,13 +211,12 @@ def parse_yaml(text: str) -> YNode | None:
                     raise YamlSourceError(Problem(_mark(event.start_mark), f"the document has more than {MAX_NODES} values; refusing to read further"))
                 # _scalar(event), with its two common cases inlined
                 if event.tag is None:
-                    start = event.start_mark
                     if not event.implicit[0]:  # quoted: always text
-                        node = YNode(SCALAR, Mark(start.line + 1, start.column + 1), STR, event.value, event.value, False)
+                        node = YNode(SCALAR, event.start_mark, STR, event.value, event.value, False, _NO_ITEMS)
                     else:
                         cached = plain_cache.get(event.value)
                         if cached is not None:
-                            node = YNode(SCALAR, Mark(start.line + 1, start.column + 1), cached[0], cached[1], event.value, True)
+                            node = YNode(SCALAR, event.start_mark, cached[0], cached[1], event.value, True, _NO_ITEMS)
                         else:
                             node = _scalar(event)
                 else:
@@ -234,7 +243,7 @@ def parse_yaml(text: str) -> YNode | None:
                     raise YamlSourceError(Problem(_mark(event.start_mark), f"the tag {event.tag!r} is not allowed: scripts are plain YAML (no tags such as !!python/...)"))
                 if len(stack) >= MAX_DEPTH:
                     raise YamlSourceError(Problem(_mark(event.start_mark), f"nesting deeper than {MAX_DEPTH} levels; a script never needs that"))
-                node = YNode(MAP if cls is _MappingStart else SEQ, _mark(event.start_mark))
+                node = YNode(MAP if cls is _MappingStart else SEQ, event.start_mark, "", None, "", False, [])
                 attach(node)
                 if event.anchor:
                     anchors[event.anchor] = node
