@@ -121,6 +121,7 @@ def bench_empty(tmp: Path, rows: int) -> dict:
     return {"rows": result.rows_read, "imported": result.imported, "duplicates": len(result.duplicates),
             "rejected": len(result.rejected), "seconds": round(seconds, 3), "cpu_s": round(cpu, 3),
             "rows_per_s": round(result.rows_read / seconds), "rows_per_cpu_s": round(result.rows_read / cpu),
+            "write_lock_s": round(result.locked_seconds, 3),
             "file_mb": round(source.stat().st_size / 1e6, 1)}
 
 
@@ -146,6 +147,7 @@ def bench_against_big_db(tmp: Path, rows: int, db_leads: int) -> dict:
     return {"db_leads": db_leads, "setup_s": round(setup, 1), "rows": result.rows_read,
             "known": result.duplicates_in_db, "imported": result.imported, "dry_run_s": round(dry_s, 3),
             "import_s": round(real_s, 3), "rows_per_s": round(result.rows_read / real_s),
+            "write_lock_s": round(result.locked_seconds, 3),
             "leads_after": total}
 
 
@@ -192,12 +194,14 @@ def main() -> None:
         verdict = "ok" if a["rows_per_s"] >= 20_000 else "OVER BUDGET"
         print(f"(a) CSV {a['rows']:,} rows ({a['file_mb']} MB) into an empty db: {a['seconds']} s, "
               f"{a['rows_per_s']:,} rows/s [budget >= 20,000: {verdict}] (CPU {a['cpu_s']} s: "
-              f"{a['rows_per_cpu_s']:,} rows per CPU-second); imported {a['imported']:,}, "
+              f"{a['rows_per_cpu_s']:,} rows per CPU-second); write lock held {a['write_lock_s']} s; "
+              f"imported {a['imported']:,}, "
               f"duplicates {a['duplicates']:,}, rejected {a['rejected']}")
     if "csv_against_big_db" in report:
         b = report["csv_against_big_db"]
         print(f"(b) CSV {b['rows']:,} rows against {b['db_leads']:,} leads (set-up {b['setup_s']} s): "
-              f"dedupe (dry run) {b['dry_run_s']} s; import {b['import_s']} s ({b['rows_per_s']:,} rows/s); "
+              f"dedupe (dry run) {b['dry_run_s']} s; import {b['import_s']} s ({b['rows_per_s']:,} rows/s, "
+              f"write lock {b['write_lock_s']} s); "
               f"{b['known']:,} already known, {b['imported']:,} imported, {b['leads_after']:,} leads after")
     if "xlsx_into_empty_db" in report:
         c = report["xlsx_into_empty_db"]

@@ -149,6 +149,8 @@ class ImportResult:
     rejected: list[RowProblem] = field(default_factory=list)
     dry_run: bool = False
     seconds: float = 0.0
+    locked_seconds: float = 0.0
+    """Time spent inside the database transaction (the write lock, for a real import)."""
 
     @property
     def duplicates_in_file(self) -> int:
@@ -701,6 +703,13 @@ def import_leads(
     leads = parsed.leads
 
     def work() -> None:
+        entered = time.perf_counter()
+        try:
+            _work()
+        finally:
+            result.locked_seconds = time.perf_counter() - entered
+
+    def _work() -> None:
         result.duplicates = [d for d in result.duplicates if d.first_row is not None]  # a retried attempt
         known = _existing(store.conn, [lead.phone_norm for lead in leads])
         fresh: list[PreparedLead] = []
