@@ -182,7 +182,7 @@ class CallscriptApp(App[None]):
         info, session = started
         screen = CallScreen(info, session)
         if replace is not None:
-            await self.switch_screen(screen)
+            self.switch_screen(screen)  # not awaited: `replace`'s own worker is calling us
         else:
             await self.push_screen(screen)
         return True

@@ -1,4 +1,4 @@
-"""Reading what the terminal shows (plain text, row by row) during a Pilot test."""
+"""Reading what the terminal shows (plain text, row by row) and driving the app by keys."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import io
 
 from rich.console import Console
 from textual.app import App
+from textual.worker import WorkerCancelled
 
 
 def screen_lines(app: App) -> list[str]:
@@ -24,17 +25,71 @@ def screen_text(app: App) -> str:
 
 
 def squash(text: str) -> str:
-    """The screen text without line breaks and padding, for finding wrapped lines."""
-    return "".join(line.strip() for line in text.split("\n"))
+    """Screen text without line breaks, side-panel borders and padding, for finding wrapped lines."""
+    return "".join(part.strip() for line in text.split("\n") for part in line.split("│"))
+
+
+def region_text(app: App, selector: str) -> str:
+    """What the screen shows inside one widget's region (cell-exact, wide characters whole)."""
+    widget = app.screen.query_one(selector)
+    region = widget.content_region
+    strips = app.screen._compositor.render_strips()
+    rows = []
+    for y in range(region.y, region.bottom):
+        rows.append(strips[y].crop(region.x, region.right).text.rstrip())
+    return "\n".join(rows)
+
+
+def region_flat(app: App, selector: str) -> str:
+    return "".join(region_text(app, selector).split())
+
+
+def flat(app) -> str:
+    """The screen's text with every space and line break removed."""
+    return "".join(squash(screen_text(app)).split())
 
 
 async def settle(pilot, delay: float = 0.0) -> None:
     """Let queued messages, workers and database replies run."""
-    from textual.worker import WorkerCancelled
-
     await pilot.pause(delay)
     try:
         await pilot.app.workers.wait_for_complete()
     except WorkerCancelled:
         pass
     await pilot.pause()
+
+
+async def keys(pilot, *seq: str) -> None:
+    """Press keys; ``"text:…"`` types each character of the text."""
+    for item in seq:
+        if item.startswith("text:"):
+            for char in item[5:]:
+                await pilot.press("space" if char == " " else char)
+        else:
+            await pilot.press(item)
+    await settle(pilot)
+
+
+async def wait_for(pilot, predicate, timeout: float = 5.0) -> None:
+    """Pause until ``predicate()`` holds (database replies come from another thread)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting; screen:\n{screen_text(pilot.app)}")
+        await pilot.pause(0.01)
+
+
+def call_screen(app):
+    from callscript.tui.screens.call import CallScreen
+
+    screen = app.screen
+    assert isinstance(screen, CallScreen), f"expected the call screen, got {type(screen).__name__}"
+    return screen
+
+
+async def all_saved(pilot) -> None:
+    """Wait until the call screen's recorder reports every step on disk."""
+    screen = call_screen(pilot.app)
+    await wait_for(pilot, lambda: screen._status.saved == screen._submitted and screen._status.error is None)

@@ -12,29 +12,68 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from rich.console import Group
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.events import Key
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...model import END, INPUT
 from ...outcomes import Outcome
 from ...session import CallSession, Event, InputRefused, SessionError
 from ..backend import CallInfo, CallRecorder, NoteItem, SaveStatus
 from ..clock import elapsed_text
-from ..text import fact_rows, hanging, marked_text, path_titles, tri_table
+from ...grading import tri_symbol
+from ..text import fact_rows, marked_text, path_titles, tri_style
 from ..timeparse import describe
-from ..widgets import Breadcrumb, CallInput
+from ..widgets import CallInput, KeyBar, Row, SidePanel, TopBar
 from .dialogs import AddressDialog, CallbackDialog, ConfirmDialog, NoteDialog, NoteResult, OutcomeDialog
 from .help import HelpScreen
 
 OUTCOME_LABELS = {o.value: o.label for o in Outcome}
+
+
+_UNSET = object()
+
+
+def _say_text(lines: tuple[str, ...], tips: tuple[str, ...]) -> Text:
+    say = Text()
+    for i, line in enumerate(lines):
+        if i:
+            say.append("\n\n")
+        say.append_text(marked_text(line, style="bold"))
+    for i, tip in enumerate(tips):
+        say.append("\n\n" if i == 0 else "\n")
+        say.append("提示:", "bold yellow")
+        say.append_text(marked_text(tip, style="italic dim"))
+    return say
+
+
+def _options_text(options: tuple[tuple[str, str], ...]) -> Text:
+    lines = Text()
+    for i, (key, label) in enumerate(options):
+        if i:
+            lines.append("\n")
+        lines.append(f" {key} ", "bold reverse")
+        lines.append(" ")
+        lines.append_text(marked_text(label))
+    return lines
+
+
+def _input_keys_text(skip: str | None, error: str | None) -> Text:
+    hint = Text()
+    if error:
+        hint.append("✗ " + error, "bold red")
+    if skip is not None:
+        if error:
+            hint.append("\n")
+        hint.append(" Tab ", "reverse")
+        hint.append(f" 跳过: {skip}")
+    return hint
 
 
 class SaveStatusChanged(Message):
@@ -47,6 +86,8 @@ class SaveStatusChanged(Message):
 
 class CallScreen(Screen[None]):
     """One call, from the greeting to the outcome."""
+
+    AUTO_FOCUS = ""  # focus follows the node: the answer box on input nodes, nothing otherwise
 
     BINDINGS = [
         Binding("backspace", "back", "上一步", key_display="⌫"),
@@ -71,6 +112,10 @@ class CallScreen(Screen[None]):
         self._submitted = len(session.events)  # events already on disk (a resumed call)
         self._status = SaveStatus(0, self._submitted)
         self._finishing = False
+        self._binding_state: tuple | None = None
+        self._saved_shown: tuple[str, int] | None = None
+        self._shown: dict[str, object] = {}
+        self._error: str | None = None
         # forward steps still undoable, so Backspace back into an input node can refill the box
         self._undo: list[Event] = []
         for event in session.events:
@@ -82,28 +127,20 @@ class CallScreen(Screen[None]):
 
     # -- layout ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        with Horizontal(id="topbar"):
-            yield Breadcrumb(id="crumbs")
-            yield Static("", id="timer")
-            yield Static("", id="saved")
-        with Horizontal(id="call-body"):
-            with Vertical(id="call-main"):
-                with VerticalScroll(id="say-box"):
-                    yield Static("", id="say")
-                    yield Static("", id="tips")
-                with Vertical(id="answers"):
-                    yield Static("", id="options")
-                    yield CallInput(id="answer-input", select_on_focus=False)
-                    yield Static("", id="input-error")
-                    yield Static("", id="input-keys")
-                    yield Static("", id="end-panel")
-            with VerticalScroll(id="side"):
-                yield Static("", id="contact", classes="card")
-                yield Static("", id="grade", classes="card")
-                yield Static("", id="conditions", classes="card")
-                yield Static("", id="facts", classes="card")
-                yield Static("", id="notes", classes="card")
-        yield Footer(compact=True, show_command_palette=False)
+        # A flat grid (no nested containers): each answer repaints a few widgets and
+        # lays out one column, which keeps the next line within a frame.
+        yield TopBar(id="topbar")
+        with VerticalScroll(id="say-box"):
+            yield Static("", id="say")
+        yield SidePanel(id="side")
+        yield CallInput(id="answer-input", select_on_focus=False)
+        yield Static("", id="options")
+        yield KeyBar(id="keybar")
+
+    def on_resize(self, event) -> None:
+        width = event.size.width
+        side = max(28, min(44, width * 36 // 100))
+        self.styles.grid_columns = f"1fr {side}"
 
     def on_mount(self) -> None:
         app = self.app
@@ -111,8 +148,8 @@ class CallScreen(Screen[None]):
         box.cursor_blink = getattr(app, "cursor_blink", True)
         box.back_guard = getattr(app, "back_guard", CallInput.back_guard)
         self.recorder = CallRecorder(app.backend, self.info.call_id, self._post_status)  # type: ignore[attr-defined]
-        self._render_contact()
-        self._render_notes()
+        for scroller in self.query(VerticalScroll):
+            scroller.can_focus = False
         self.show_node()
         self._tick()
         if getattr(app, "live_timer", True):
@@ -124,71 +161,62 @@ class CallScreen(Screen[None]):
         self.post_message(SaveStatusChanged(status))  # called on the database thread
 
     # -- drawing --------------------------------------------------------------
+    def _put(self, selector: str, key: object, make) -> None:
+        """Update a Static only when what it shows has changed (each update costs a layout)."""
+        if self._shown.get(selector, _UNSET) == key:
+            return
+        self._shown[selector] = key
+        self.query_one(selector, Static).update(make())
+
+    def _display(self, widget, show: bool) -> None:
+        if widget.display != show:
+            widget.display = show
+
     def show_node(self, refill: str | None = None) -> None:
         """Redraw everything that depends on the session (one synchronous pass)."""
         session = self.session
         node = session.node
         script = session.script
-        self.query_one(Breadcrumb).titles = tuple(path_titles(script.nodes, session.path))
+        self.query_one(TopBar).set(titles=tuple(path_titles(script.nodes, session.path)))
 
-        say = Text()
-        for i, line in enumerate(session.lines()):
-            if i:
-                say.append("\n\n")
-            say.append_text(marked_text(line))
-        self.query_one("#say", Static).update(say)
-        tips = session.tips()
-        tip_text = Text()
-        for i, tip in enumerate(tips):
-            if i:
-                tip_text.append("\n")
-            tip_text.append("提示:", "bold yellow")
-            tip_text.append_text(marked_text(tip, style="italic"))
-        tips_widget = self.query_one("#tips", Static)
-        tips_widget.update(tip_text)
-        tips_widget.display = bool(tips)
-        self.query_one("#say-box").scroll_home(animate=False)
+        lines = tuple(session.lines())
+        tips = tuple(session.tips())
+        if self._shown.get("#say") != (lines, tips):
+            self._shown["#say"] = (lines, tips)
+            self.query_one("#say", Static).update(_say_text(lines, tips))
+            self.query_one("#say-box").scroll_home(animate=False)
 
-        options = self.query_one("#options", Static)
         box = self.query_one(CallInput)
-        error = self.query_one("#input-error", Static)
-        keys = self.query_one("#input-keys", Static)
-        end_panel = self.query_one("#end-panel", Static)
-        error.update("")
         kind = node.kind
-        options.display = kind not in (INPUT, END)
-        box.display = error.display = keys.display = kind == INPUT
-        end_panel.display = kind == END
+        self._display(box, kind == INPUT)
+        self._error = None
         if kind == INPUT and node.input is not None:
             box.placeholder = node.input.hint or node.input.fact.label
             known = session.facts.get(node.input.fact.name)
             box.set_value(refill if refill is not None else "" if known is None else str(known))
-            hint = Text()
-            hint.append(" Enter ", "reverse")
-            hint.append(" 确认  ")
-            if node.skip is not None:
-                hint.append(" Tab ", "reverse")
-                hint.append(f" 跳过:{node.skip.label}  ")
-            hint.append(" ⌫ ", "reverse")
-            hint.append(" 空时返回", "dim")
-            keys.update(hint)
             box.focus()
-        elif kind == END:
-            self.set_focus(None)
-            end_panel.update(self._end_text())
         else:
             self.set_focus(None)
-            lines = Text()
-            for i, (key, label) in enumerate(session.option_labels()):
-                if i:
-                    lines.append("\n")
-                lines.append(f" {key} ", "bold reverse")
-                lines.append(" ")
-                lines.append_text(marked_text(label))
-            options.update(lines)
-        self._render_grade()
+        self._render_answers()
+        self._render_panel()
         self._render_saved()
-        self.refresh_bindings()
+        self._render_keys()
+
+    def _render_answers(self) -> None:
+        """Under the line: the numbered answers, or the input's keys and error, or the ending."""
+        session = self.session
+        node = session.node
+        if node.kind == END:
+            key: object = ("end", session.outcome, self.callback_due, self.manual_address, session.facts.get("address"))
+            make = self._end_text
+        elif node.kind == INPUT:
+            skip = node.skip.label if node.skip is not None else None
+            error = self._error
+            key, make = ("input", skip, error), lambda: _input_keys_text(skip, error)
+        else:
+            options = tuple(session.option_labels())
+            key, make = ("options", options), lambda: _options_text(options)
+        self._put("#options", key, make)
 
     def _end_text(self) -> Text:
         session = self.session
@@ -214,84 +242,105 @@ class CallScreen(Screen[None]):
         text.append(" 返回上一步", "dim")
         return text
 
-    def _render_contact(self) -> None:
-        lead = self.info.lead
-        text = Text()
-        text.append(lead.company, "bold")
-        contact = " · ".join(x for x in (lead.contact, lead.title) if x)
-        if contact:
-            text.append("\n" + contact)
-        text.append("\n" + lead.phone)
-        if lead.industry:
-            text.append(" · " + lead.industry, "dim")
-        if lead.attempts:
-            text.append(f"\n第 {lead.attempts + 1} 次通话", "dim")
-        self.query_one("#contact", Static).update(text)
+    def _render_keys(self) -> None:
+        """The key bar for the node (Textual's binding state follows ``check_action``)."""
+        session = self.session
+        node = session.node
+        pairs: list[tuple[str, str]] = []
+        if session.finished:
+            pairs.append(("Enter", "完成"))
+        elif node.kind == "options":
+            keys = [o.key for o in node.options]
+            span = f"{keys[0]}–{keys[-1]}" if len(keys) > 1 else keys[0] if keys else ""
+            if span:
+                pairs.append((span, "选择"))
+        else:
+            pairs.append(("Enter", "确认"))
+            if node.skip is not None:
+                pairs.append(("Tab", "跳过"))
+        if session.can_go_back:
+            pairs.append(("⌫", "上一步" if node.kind != INPUT or session.finished else "(空时)上一步"))
+        pairs.append(("^N", "备注"))
+        if not session.finished:
+            pairs += [("^B", "约回电"), ("^E", "结束")]
+        if self._status.error:
+            pairs.append(("^R", "重试保存"))
+        pairs.append(("F1", "帮助"))
+        self.query_one(KeyBar).show(pairs)
+        state = (session.finished, node.kind, node.skip is not None, session.can_go_back, bool(self._status.error), not session.events)
+        if state != self._binding_state:
+            self._binding_state = state
+            self.refresh_bindings()
 
-    def _render_grade(self) -> None:
+    def _render_panel(self) -> None:
+        """Contact card, grade and why, the three conditions, facts, notes (one widget)."""
         session = self.session
         result = session.grade()
-        grade = Text()
-        grade.append(" 评级 ", "bold reverse")
-        grade.append(" ")
+        key = (result.grade, result.rule_index, result.excluded_by, tuple(result.conditions.items()),
+               result.qualified, tuple(session.facts.items()), len(self.notes))
+        if self._shown.get("panel") == key:
+            return
+        self._shown["panel"] = key
+        lead = self.info.lead
+        contact: list[Row] = [Row(lead.company, "bold")]
+        who = " · ".join(x for x in (lead.contact, lead.title) if x)
+        if who:
+            contact.append(Row(who))
+        contact.append(Row(lead.phone + (f" · {lead.industry}" if lead.industry else "")))
+        if lead.attempts:
+            contact.append(Row(f"第 {lead.attempts + 1} 次通话", "dim"))
+
         if result.grade:
             style = {"好": "bold green", "一般": "bold yellow", "勉强": "bold magenta"}.get(result.grade, "bold")
-            grade.append(f" {result.grade} ", style + " reverse")
-            grade.append(f"\n规则{result.rule_index}:{result.rule_label}", "dim")
+            grade = [Row(prefix=((" 评级 ", "bold reverse"), (" ", ""), (f" {result.grade} ", style + " reverse"))),
+                     Row(f"规则{result.rule_index}:{result.rule_label}", "dim")]
         elif result.excluded_by:
-            grade.append("不评级", "bold red")
-            grade.append(f"\n{result.excluded_by}", "dim")
+            grade = [Row(prefix=((" 评级 ", "bold reverse"), (" ", ""), ("不评级", "bold red"))),
+                     Row(result.excluded_by, "dim")]
         else:
-            grade.append("暂无", "dim")
-        self.query_one("#grade", Static).update(grade)
+            grade = [Row(prefix=((" 评级 ", "bold reverse"), (" ", ""), ("暂无", "dim")))]
 
-        title = Text(" 准客户条件 ", "bold reverse")
+        head: tuple[tuple[str, str], ...] = ((" 准客户条件 ", "bold reverse"),)
         if result.qualified:
-            title.append(" ✓ 是准客户", "bold green")
-        items = [(result.conditions.get(c.name), c.label) for c in session.script.grading.conditions]
-        self.query_one("#conditions", Static).update(Group(title, tri_table(items)))
+            head += ((" ✓ 是准客户", "bold green"),)
+        conditions = [Row(prefix=head)]
+        for condition in session.script.grading.conditions:
+            value = result.conditions.get(condition.name)
+            conditions.append(Row(condition.label, prefix=((tri_symbol(value), tri_style(value)), (" ", ""))))
 
-        facts = Text()
-        facts.append(" 已了解 ", "bold reverse")
+        facts = [Row(prefix=((" 已了解 ", "bold reverse"),))]
         rows = fact_rows(session.facts, session.script.facts)
-        if not rows:
-            facts.append("\n(还没有)", "dim")
-        for label, value in rows:
-            facts.append(f"\n{label}:", "dim")
-            facts.append(value)
-        self.query_one("#facts", Static).update(facts)
+        facts += [Row(value, prefix=((f"{label}:", "dim"),)) for label, value in rows] or [Row("(还没有)", "dim")]
 
-    def _render_notes(self) -> None:
-        widget = self.query_one("#notes", Static)
-        widget.display = bool(self.notes)
-        if not self.notes:
-            return
-        text = Text()
-        rows = []
-        for note in self.notes[-4:]:
-            body = Text()
-            if note.important:
-                body.append("! ", "bold red")
-            body.append(note.text, "bold" if note.important else "")
-            rows.append((Text(note.at.strftime("%H:%M"), "dim"), body))
-        widget.update(Group(Text(" 备注 ", "bold reverse"), hanging(rows)))
+        blocks = [tuple(contact), tuple(grade), tuple(conditions)]
+        if self.notes:
+            notes = [Row(prefix=((" 备注 ", "bold reverse"),))]
+            for note in self.notes[-4:]:
+                prefix: tuple[tuple[str, str], ...] = ((note.at.strftime("%H:%M") + " ", "dim"),)
+                if note.important:
+                    prefix += (("! ", "bold red"),)
+                notes.append(Row(note.text, "bold" if note.important else "", prefix))
+            blocks.append(tuple(notes))
+        blocks.append(tuple(facts))  # last: the block that is compacted when the panel is full
+        self.query_one(SidePanel).set_blocks(tuple(blocks))
 
     def _tick(self) -> None:
         now = self.app.clock()  # type: ignore[attr-defined]
         seconds = (now - self.info.started_at).total_seconds()
-        self.query_one("#timer", Static).update(Text(f" ⏱ {elapsed_text(seconds)} ", "bold"))
+        self.query_one(TopBar).set(timer=Text(f"⏱ {elapsed_text(seconds)}", "bold"))
 
     def _render_saved(self) -> None:
         status = self._status
-        widget = self.query_one("#saved", Static)
         pending = self._submitted - status.saved
         if status.error:
-            widget.update(Text(f" ✗ 未保存 {pending} 步 · Ctrl+R 重试 ", "bold white on red"))
-            widget.tooltip = status.error
+            state, text = "error", Text(f" ✗ 未保存 {pending} 步 ^R重试 ", "bold white on red")
         elif pending > 0:
-            widget.update(Text(" … 保存中 ", "bold black on yellow"))
+            state, text = "pending", Text(" … 保存中 ", "bold black on yellow")
         else:
-            widget.update(Text(" ✓ 已保存 ", "bold green"))
+            state, text = "ok", Text(" ✓ 已保存 ", "bold green")
+        if (state, pending if status.error else 0) != self._saved_shown:
+            self._saved_shown = (state, pending if status.error else 0)
+            self.query_one(TopBar).set(saved=text)
 
     # -- recording ------------------------------------------------------------
     def _record(self, event: Event) -> None:
@@ -307,9 +356,10 @@ class CallScreen(Screen[None]):
         if message.status.error and not was_error:
             self.notify(f"答案没有保存到数据库: {message.status.error}\n按 Ctrl+R 重试", title="保存失败", severity="error", timeout=10)
             self.set_timer(3.0, self._auto_retry)
+            self._render_keys()
         elif was_error and not message.status.error:
             self.notify("已重新保存", title="保存成功")
-        self.refresh_bindings()
+            self._render_keys()
 
     def _auto_retry(self) -> None:
         if self._status.error and self.recorder is not None and self.is_attached:
@@ -343,7 +393,8 @@ class CallScreen(Screen[None]):
         try:
             event = self.session.enter(message.value)
         except InputRefused as exc:
-            self.query_one("#input-error", Static).update(Text("✗ " + str(exc), "bold red"))
+            self._error = str(exc)
+            self._render_answers()
             return
         self._stepped(event)
 
@@ -414,7 +465,7 @@ class CallScreen(Screen[None]):
             if result is None:
                 return
             self.notes.append(NoteItem(now, result.text, result.important))
-            self._render_notes()
+            self._render_panel()
             self._submitted += 1
             if self.recorder is not None:
                 self.recorder.note(result.text, result.important, self.session.node_id, now)

@@ -73,6 +73,8 @@ class NoteDialog(ModalScreen[NoteResult | None]):
 class CallbackDialog(ModalScreen[datetime | None]):
     """Ctrl+B / a callback ending: when to call back (quick choices or a typed time)."""
 
+    AUTO_FOCUS = ""  # 1–3 pick a quick choice; 4 (or any other character) goes to the time box
+
     BINDINGS = [Binding("escape", "cancel", "取消")]
 
     def __init__(self, now: datetime, reason: str = "") -> None:
@@ -97,28 +99,41 @@ class CallbackDialog(ModalScreen[datetime | None]):
                     lines.append(f" {choice.key} ", "bold reverse")
                     lines.append(f" {choice.label}  ")
                     lines.append(describe(choice.due, self._now), "bold")
+            lines.append("\n")
+            lines.append(" 4 ", "bold reverse")
+            lines.append(" 其它时间 (输入)")
             yield Static(lines, id="callback-choices")
-            yield Input(placeholder="或输入时间: 15:30 · 明天 10:00 · 2小时后", id="callback-input")
+            yield Input(placeholder="15:30 · 明天 10:00 · 2小时后 · 11-28 9:00", id="callback-input")
             yield Static("", id="callback-error", classes="error")
-            yield Static(_keys_line(("1–3", "选择"), ("Enter", "确定输入的时间"), ("Esc", "取消")), classes="dialog-keys")
+            yield Static(_keys_line(("1–4", "选择"), ("Enter", "确定输入的时间"), ("Esc", "取消")), classes="dialog-keys")
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        box = self.query_one("#callback-input", Input)
+        box.cursor_blink = getattr(self.app, "cursor_blink", True)
+        self.set_focus(None)
 
     def on_key(self, event: Key) -> None:
-        # A digit in an empty box picks a quick choice; once typing has started, digits are text.
+        # While the time box has focus, digits are text; otherwise 1–3 pick and 4 opens the box.
         box = self.query_one("#callback-input", Input)
-        if box.value or event.character is None:
+        if box.has_focus or event.character is None:
+            return
+        if event.character == "4":
+            event.stop()
+            box.focus()
             return
         for choice in self._choices:
             if event.character == choice.key:
                 event.stop()
-                event.prevent_default()
                 if choice.due is not None:
                     self.dismiss(choice.due)
                 else:
-                    self.query_one("#callback-error", Static).update("今天下午已经过了, 请输入时间")
+                    self.query_one("#callback-error", Static).update("今天下午已经过了, 按 4 输入时间")
                 return
+        if event.character.isprintable() and not event.character.isspace():
+            # typing a time straight away: move into the box and keep the character
+            event.stop()
+            box.focus()
+            box.insert_text_at_cursor(event.character)
 
     @on(Input.Changed, "#callback-input")
     def _typing(self, event: Input.Changed) -> None:

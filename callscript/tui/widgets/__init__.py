@@ -1,6 +1,8 @@
 """Small widgets of the call screen."""
 
-from .breadcrumb import Breadcrumb
+from .breadcrumb import TopBar
 from .call_input import CallInput
+from .keybar import KeyBar, keys_text
+from .side_panel import Row, SidePanel
 
-__all__ = ["Breadcrumb", "CallInput"]
+__all__ = ["TopBar", "CallInput", "KeyBar", "Row", "SidePanel", "keys_text"]

@@ -1,0 +1,272 @@
+"""Benchmark the agent's app: keypress → screen latency, and start-up time.
+
+    uv run python bench/bench_tui.py            # 200 answers + start-up, prints a table
+    uv run python bench/bench_tui.py --json     # the same figures as JSON
+
+1. **Keypress → screen.** 17 whole calls through ``scripts/ctrip.yaml`` (B4 path:
+   twelve answers each, option keys and typed values confirmed with Enter), driven
+   through Textual's Pilot on a headless 80×24 terminal with a real SQLite file
+   (``synchronous=FULL``, as shipped). For each answer the clock starts when the
+   key event is handed to the app's driver and stops when the compositor
+   produces the first frame after the call screen has drawn the next node (the
+   frame the terminal would be sent). Budget: median < 16 ms, p99 < 50 ms.
+2. **Process start → call screen ready.** A fresh ``python`` process runs the app
+   headless on a seeded database; it presses Enter as soon as the lead list is
+   shown and reports when the call screen has painted its first frame. Measured
+   from just before ``subprocess`` starts it. Budget: < 1 s. Beside it, the import
+   time of Textual alone and of the whole app (fresh processes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CTRIP = ROOT / "scripts" / "ctrip.yaml"
+GAP_S = 0.1
+"""Pause between answers: an agent hears the prospect out before the next key, so
+each key meets an idle app (the previous answer's write and repaint are done)."""
+ANSWERS_PER_CALL = [
+    ("key", "1"),  # 开场白: 本人接听
+    ("key", "1"),  # 方便
+    ("key", "1"),  # 经常出差
+    ("key", "1"),  # 酒店和机票都自己订
+    ("key", "1"),  # 有接待客户
+    ("key", "1"),  # 会
+    ("key", "4"),  # B4
+    ("key", "1"),  # 好
+    ("text", "4"),  # 酒店星级
+    ("key", "1"),  # 愿意接受
+    ("text", "深圳市南山区科技园1号"),  # 地址
+    ("key", "1"),  # 地址无误 → 结束语
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def seed(db: Path, count: int) -> None:
+    from callscript.storage import Store
+
+    with Store.open(db) as store:
+        for i in range(count):
+            store.add_lead(f"测试公司{i:03d}有限公司", f"0755-2688{i:04d}", contact=f"联系人{i}", industry="电子")
+
+
+async def keypress_latency(answers: int = 200, size: tuple[int, int] = (80, 24)) -> tuple[list[float], list[float]]:
+    from textual import events
+
+    from callscript.loader import load_script
+    from callscript.tui.app import CallscriptApp
+    from callscript.tui.clock import FixedClock
+    from callscript.tui.screens.call import CallScreen
+    from callscript.tui.screens.summary import SummaryScreen
+
+    calls = -(-answers // len(ANSWERS_PER_CALL))
+    tmp = Path(tempfile.mkdtemp(prefix="bench-tui-"))
+    db = tmp / "bench.db"
+    seed(db, calls + 2)
+    clock = FixedClock(datetime(2025, 11, 25, 10, 0).astimezone())
+    app = CallscriptApp(
+        db_path=db, agent="张三", clock=clock, config_file=tmp / "config.json", script=load_script(CTRIP),
+        cursor_blink=False, live_timer=False,
+    )
+    latencies: list[float] = []
+    cpu: list[float] = []  # event-loop thread CPU from the key to the frame
+    probe: dict = {}
+    original_display = app._display
+
+    def display(screen, renderable):  # called with every frame the compositor produces
+        wanted = probe.get("screen")
+        if wanted is not None and len(wanted.session.events) > probe["before"]:
+            latencies.append(time.perf_counter() - probe["t0"])
+            cpu.append(time.thread_time() - probe["c0"])
+            probe.clear()
+            done.set()
+        return original_display(screen, renderable)
+
+    app._display = display  # type: ignore[method-assign]
+    done = asyncio.Event()
+
+    async with app.run_test(size=size) as pilot:
+
+        async def until(predicate, timeout: float = 10.0) -> None:
+            deadline = time.monotonic() + timeout
+            while not predicate():
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the app did not get there")
+                await asyncio.sleep(0.005)
+
+        async def send(key: str) -> None:
+            char = key if len(key) == 1 else None
+            event = events.Key(key, char)
+            event.set_sender(app)
+            app._driver.send_message(event)  # type: ignore[union-attr]
+
+        async def measured(key: str, screen: CallScreen) -> None:
+            done.clear()
+            probe.update(screen=screen, before=len(screen.session.events), c0=time.thread_time(), t0=time.perf_counter())
+            await send(key)
+            await asyncio.wait_for(done.wait(), timeout=10)  # no polling: the frame hook wakes us
+
+        await until(lambda: getattr(app, "ready", False))
+        await pilot.pause()
+        await send("enter")
+        for _ in range(calls):
+            await until(lambda: isinstance(app.screen, CallScreen))
+            screen = app.screen
+            await pilot.pause()
+            for kind, value in ANSWERS_PER_CALL:
+                if len(latencies) >= answers:
+                    break
+                if kind == "key":
+                    await measured(value, screen)
+                else:
+                    for char in value:
+                        await send(char)
+                    box = screen.query_one("#answer-input")
+                    await until(lambda: box.value == value)
+                    await measured("enter", screen)
+                await asyncio.sleep(GAP_S)  # an agent listens between answers
+            if len(latencies) >= answers:
+                break
+            await until(lambda: screen._status.pending == 0 and screen._status.saved >= len(screen.session.events))
+            await send("enter")  # finish → summary
+            await until(lambda: isinstance(app.screen, SummaryScreen))
+            await pilot.pause()
+            await send("enter")  # next lead
+    return latencies, cpu
+
+
+STARTUP_CHILD = r"""
+import sys, time, json
+t_import = time.perf_counter()
+from callscript.tui.app import CallscriptApp
+from callscript.tui.screens.call import CallScreen
+from callscript.tui.screens.leads import LeadListScreen
+imported = time.perf_counter() - t_import
+db, config = sys.argv[1], sys.argv[2]
+marks = {}
+
+app = CallscriptApp(db_path=db, agent="张三", config_file=config)
+original = app._display
+
+def display(screen, renderable):
+    now = time.time()
+    if isinstance(screen, LeadListScreen) and "list" not in marks and getattr(app, "ready", False):
+        marks["list"] = now
+        app.call_later(lambda: screen.action_call())
+    if isinstance(screen, CallScreen) and "call" not in marks:
+        marks["call"] = now
+        app.call_later(app.exit)
+    return original(screen, renderable)
+
+app._display = display
+app.run(headless=True, size=(80, 24))
+marks["imported"] = imported
+print(json.dumps(marks))
+"""
+
+
+def startup(runs: int = 5) -> dict[str, float]:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-start-"))
+    db = tmp / "start.db"
+    seed(db, 200)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    to_list, to_call, imports = [], [], []
+    for i in range(runs):
+        config = tmp / f"config{i}.json"
+        t0 = time.time()
+        out = subprocess.run([sys.executable, "-c", STARTUP_CHILD, str(db), str(config)], capture_output=True,
+                             text=True, env=env, cwd=ROOT, timeout=60)
+        if out.returncode != 0:
+            raise RuntimeError(out.stderr)
+        marks = json.loads(out.stdout.strip().splitlines()[-1])
+        to_list.append(marks["list"] - t0)
+        to_call.append(marks["call"] - t0)
+        imports.append(marks["imported"])
+        # the call it opened stays unfinished: close it so the next run starts on the lead list
+        from callscript.storage import Store
+
+        with Store.open(db) as store:
+            for call in store.unfinished_calls():
+                store.discard_call(call.call_id)
+    return {
+        "start_to_lead_list_s": statistics.median(to_list),
+        "start_to_call_screen_s": statistics.median(to_call),
+        "app_import_s": statistics.median(imports),
+        "textual_import_s": import_time("import textual.app, textual.widgets"),
+        "python_startup_s": import_time("pass"),
+    }
+
+
+def import_time(statement: str, runs: int = 5) -> float:
+    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    samples = []
+    for _ in range(runs):
+        if statement == "pass":
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", "pass"], check=True)
+            samples.append(time.perf_counter() - t0)
+        else:
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+            samples.append(float(out.stdout.strip()))
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--answers", type=int, default=200)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--no-startup", action="store_true")
+    args = parser.parse_args()
+
+    latencies, cpu = asyncio.run(keypress_latency(args.answers))
+    ms = [x * 1000 for x in latencies]
+    cpu_ms = [x * 1000 for x in cpu]
+    result = {
+        "answers": len(ms),
+        "median_ms": round(statistics.median(ms), 2),
+        "p90_ms": round(percentile(ms, 90), 2),
+        "p99_ms": round(percentile(ms, 99), 2),
+        "max_ms": round(max(ms), 2),
+        "cpu_median_ms": round(statistics.median(cpu_ms), 2),
+        "cpu_p99_ms": round(percentile(cpu_ms, 99), 2),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
+    }
+    if not args.no_startup:
+        result.update({k: round(v, 3) for k, v in startup().items()})
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"keypress → screen, {result['answers']} answers at 80×24 (budget: median < 16 ms, p99 < 50 ms)")
+    print(f"  median {result['median_ms']:.1f} ms · p90 {result['p90_ms']:.1f} ms · p99 {result['p99_ms']:.1f} ms · max {result['max_ms']:.1f} ms")
+    print(f"  event-loop CPU per answer: median {result['cpu_median_ms']:.1f} ms · p99 {result['cpu_p99_ms']:.1f} ms"
+          f"  (load average {result['load_average_1m']} on {result['cpus']} CPUs)")
+    if not args.no_startup:
+        print("start-up (budget: process start → call screen < 1 s)")
+        print(f"  process start → lead list   {result['start_to_lead_list_s'] * 1000:.0f} ms")
+        print(f"  process start → call screen {result['start_to_call_screen_s'] * 1000:.0f} ms (Enter pressed as soon as the list shows)")
+        print(f"  import callscript.tui.app   {result['app_import_s'] * 1000:.0f} ms")
+        print(f"  import textual (app+widgets) {result['textual_import_s'] * 1000:.0f} ms")
+        print(f"  bare python start           {result['python_startup_s'] * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
