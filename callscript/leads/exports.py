@@ -3,7 +3,7 @@
 * :func:`mailings_table` — one row per thing to post: who (contact, title,
   company), the address *as read back* on the call, what to send (member card and
   materials, a replacement card, materials for friends), the agent and the day.
-  Mailings recorded by ``mailed`` calls, plus ``member_care`` calls that took an
+  Mailings recorded by ``mailed`` calls and by ``member_care`` calls that took an
   address (a member's lost card, new materials to pass on to friends).
 * :func:`calls_table` — one row per finished call: lead, agent, outcome, grade and
   the rule that gave it, the three conditions, every fact, the call's notes.
@@ -142,23 +142,6 @@ def mailings_table(
             {where}
             ORDER BY m.mailed_on, m.id""",
         params,
-    )
-    # member-care calls that took an address: a replacement card or materials for friends
-    cwhere, cparams = _day_range("substr(c.ended_at, 1, 10)", since, until)
-    cwhere = (cwhere + " AND " if cwhere else "WHERE ") + (
-        "c.outcome = 'member_care' AND COALESCE(json_extract(c.facts, '$.address'), '') != '' "
-        "AND NOT EXISTS (SELECT 1 FROM mailings m WHERE m.call_id = c.id)"
-    )
-    rows += store._rows(
-        f"""SELECT substr(c.ended_at, 1, 10) AS mailed_on, json_extract(c.facts, '$.address') AS address,
-                   NULL AS follow_up_from, NULL AS follow_up_by, c.id AS call_id, a.name AS agent,
-                   l.company, l.contact, l.title, l.phone, l.phone_norm, l.industry,
-                   c.grade, c.facts, c.outcome
-            FROM calls c
-            JOIN agents a ON a.id = c.agent_id
-            JOIN leads l ON l.id = c.lead_id
-            {cwhere}""",
-        cparams,
     )
     rows.sort(key=lambda r: (r["mailed_on"], r["call_id"]))
     table = ExportTable("mailings", MAILING_COLUMNS)

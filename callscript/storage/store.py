@@ -788,7 +788,7 @@ class Store:
         claim is released; an effective outcome completes the lead's open callbacks
         and mail follow-ups; ``callback`` (needs ``callback_due``) adds a callback;
         ``mailed`` (needs ``address`` or the ``address`` fact) adds a mailing whose
-        follow-up is due 7–10 days later. ``grade_result`` is ``session.grade()``
+        follow-up is due 7–10 days later; so does ``member_care`` when it took an address. ``grade_result`` is ``session.grade()``
         (``.grade``, ``.rule_label``, ``.rule_index``, ``.conditions``, ``.qualified``) or None.
         """
         outcome = Outcome(outcome)
@@ -850,7 +850,9 @@ class Store:
                        VALUES (?, ?, ?, ?, ?, ?)""",
                     (call_id, lead_id, agent_id, due, callback_reason, stamp),
                 )
-            if outcome is Outcome.MAILED:
+            if outcome is Outcome.MAILED or (outcome is Outcome.MEMBER_CARE and mail_to):
+                # A member-care call that took an address posts a new card or materials
+                # for friends: it is a mailing too, with the same 7–10 day follow-up.
                 self.conn.execute(
                     """INSERT INTO mailings (call_id, lead_id, agent_id, address, mailed_on, follow_up_from,
                                              follow_up_by) VALUES (?, ?, ?, ?, ?, ?, ?)""",

@@ -82,7 +82,9 @@ def test_mailings_for_a_day_as_csv(store, day):
     }
     assert (rows[1]["联系人"], rows[1]["职位"]) == ("'-2+3", "'@x")  # never a formula in Excel
     assert rows[2]["寄送内容"] == "补寄会员卡、新会员资料+新卡(转送朋友)"
-    assert rows[2]["地址"] == "杭州市西湖区文三路 90 号" and rows[2]["回访日期"] == ""
+    # a member-care call that took an address is a mailing too, with its 7–10 day follow-up
+    assert rows[2]["地址"] == "杭州市西湖区文三路 90 号"
+    assert rows[2]["回访日期"] == f"{day + timedelta(days=7)}~{day + timedelta(days=10)}"
 
 
 def test_mailings_as_xlsx_masked_and_in_english(store, day):
