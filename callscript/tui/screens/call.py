@@ -101,11 +101,13 @@ class CallScreen(Screen[None]):
         Binding("f1", "help", "帮助", key_display="F1", priority=True),
     ]
 
-    def __init__(self, info: CallInfo, session: CallSession) -> None:
+    def __init__(self, info: CallInfo, session: CallSession, *, recorder: CallRecorder | None = None) -> None:
         super().__init__()
         self.info = info
         self.session = session
-        self.recorder: CallRecorder | None = None
+        # None: the call's database recorder, made on mount. The script editor's practice
+        # pane passes an in-memory one (callscript.tui.practice): nothing is stored.
+        self.recorder: CallRecorder | None = recorder
         self.notes: list[NoteItem] = list(info.notes)
         self.callback_due: datetime | None = None
         self.manual_address: str | None = None
@@ -147,7 +149,8 @@ class CallScreen(Screen[None]):
         box = self.query_one(CallInput)
         box.cursor_blink = getattr(app, "cursor_blink", True)
         box.back_guard = getattr(app, "back_guard", CallInput.back_guard)
-        self.recorder = CallRecorder(app.backend, self.info.call_id, self._post_status)  # type: ignore[attr-defined]
+        if self.recorder is None:
+            self.recorder = CallRecorder(app.backend, self.info.call_id, self._post_status)  # type: ignore[attr-defined]
         for scroller in self.query(VerticalScroll):
             scroller.can_focus = False
         self.show_node()
