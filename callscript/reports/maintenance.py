@@ -9,8 +9,8 @@ from . import sql
 
 
 def rebuild(conn: sqlite3.Connection) -> float:
-    """Recompute ``report_lead_days`` and ``report_daily`` from ``calls`` in one write
-    transaction; returns the seconds it took."""
+    """Recompute every report table from ``calls`` in one write transaction; returns
+    the seconds it took."""
     from callscript.storage.db import immediate, retry_locked
 
     started = time.perf_counter()
@@ -45,6 +45,15 @@ def differences(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
                             ("unexpected", "main.report_daily", "temp.fresh_daily")):
             for row in conn.execute(f"SELECT {_DAILY} FROM {a} EXCEPT SELECT {_DAILY} FROM {b} LIMIT ?", (limit,)):
                 found.append(f"report_daily {label}: {row}")
+        counters = _DAILY.split(", ", 3)[3]
+        for table, key in sql.ROLLUPS.items():
+            cols = f"{', '.join(key)}, {counters}"
+            sums = f"{', '.join(key)}, " + ", ".join(f"SUM({c})" for c in counters.split(", "))
+            fresh = f"SELECT {sums} FROM temp.fresh_daily GROUP BY {', '.join(key)}"
+            for label, query in (("missing or different", f"{fresh} EXCEPT SELECT {cols} FROM main.{table}"),
+                                 ("unexpected", f"SELECT {cols} FROM main.{table} EXCEPT {fresh}")):
+                for row in conn.execute(f"{query} LIMIT ?", (limit,)):
+                    found.append(f"{table} {label}: {row}")
         return found
     finally:
         conn.execute("DROP TABLE IF EXISTS temp.fresh_lead_days")

@@ -2,7 +2,7 @@
 
 A report becomes a :class:`Document`: a title, a few JSON-safe facts about it
 (``meta``: dates, grouping) and one or more :class:`Sheet` s (the main table, and
-for the daily/cumulative tables the agents' remarks). Every writer walks the
+for the daily table the agents' remarks). Every writer walks the
 same sheets, so a cell is the same number in every format; only its spelling
 differs, by the column's kind:
 
@@ -121,7 +121,7 @@ def _summary_document(s: Summary) -> Document:
         [Sheet("rows", f"{'日分析表' if s.is_daily else '日分析总表'} {s.start:%Y-%m-%d}"
                + ("" if s.is_daily else f" 至 {s.end:%Y-%m-%d}"), columns, rows, total)],
     )
-    if not with_remarks:
+    if s.is_daily and not with_remarks:
         doc.sheets.append(Sheet(
             "remarks", "优点缺点建议",
             [Column("day", "日期", "when"), Column("agent", "业务员"), *REMARK_COLUMNS],

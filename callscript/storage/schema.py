@@ -194,7 +194,10 @@ V2 = Migration(
 # ---------------------------------------------------------------------------
 V3 = Migration(3, report_sql.MIGRATION_DESCRIPTION, report_sql.MIGRATION_STATEMENTS)
 
-MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3)
+# Version 4: the report sums rolled up per day and industry, per day and agent
+V4 = Migration(4, report_sql.ROLLUP_MIGRATION_DESCRIPTION, report_sql.ROLLUP_MIGRATION_STATEMENTS)
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 GRADE_RANKS: dict[str, int] = {"好": 1, "一般": 2, "勉强": 3}
@@ -295,13 +298,13 @@ VIEWS: dict[str, str] = {
     # Per day and agent (all industries).
     "daily_agent": f"""
         SELECT r.day, r.agent_id, a.name AS agent, {_DAILY_COLUMNS}
-        FROM report_daily r JOIN agents a ON a.id = r.agent_id
+        FROM report_day_agent r JOIN agents a ON a.id = r.agent_id
         GROUP BY r.day, r.agent_id
     """,
     # Per day and industry (all agents).
     "daily_industry": f"""
         SELECT r.day, NULLIF(r.industry, '') AS industry, {_DAILY_COLUMNS}
-        FROM report_daily r
+        FROM report_day_industry r
         GROUP BY r.day, r.industry
     """,
     "open_callbacks": """

@@ -264,17 +264,16 @@ def test_cumulative_by_industry_every_cell(conn):
     report = cumulative(conn, D1, D3, "industry")
     text, data, _ = check_all_formats(
         report, ["行业", *COUNT_LABELS], ["industry", *COUNT_KEYS], ["text", *COUNT_KINDS],
-        RANGE_INDUSTRY, ["合计", *TOTAL_RANGE], sheet_name="日分析总表 2025-03-03 至 2025-03-05",
-        extra=remarks_sheet(REMARKS_D1))
+        RANGE_INDUSTRY, ["合计", *TOTAL_RANGE], sheet_name="日分析总表 2025-03-03 至 2025-03-05")
     assert data["report"] == "range" and text.startswith("数据情况日分析总表  2025-03-03 至 2025-03-05  按行业")
+    assert "remarks" not in data and "优点" not in text  # remarks belong to the daily table
 
 
 def test_cumulative_by_agent_every_cell(conn):
     report = cumulative(conn, D1, D3, "agent")
     check_all_formats(
         report, ["业务员", *COUNT_LABELS], ["agent", *COUNT_KEYS], ["text", *COUNT_KINDS],
-        RANGE_AGENT, ["合计", *TOTAL_RANGE], sheet_name="日分析总表 2025-03-03 至 2025-03-05",
-        extra=remarks_sheet(REMARKS_D1))
+        RANGE_AGENT, ["合计", *TOTAL_RANGE], sheet_name="日分析总表 2025-03-03 至 2025-03-05")
 
 
 def test_cumulative_is_the_sum_of_the_daily_tables(conn):
