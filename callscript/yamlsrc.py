@@ -143,7 +143,9 @@ def _scalar(event: yaml.ScalarEvent) -> YNode:
     try:
         value = _construct(tag, event) if tag != STR else text
     except Exception as exc:  # e.g. an impossible date 2024-13-45
-        raise YamlSourceError(Problem(_mark(start), f"cannot read {text!r} as {_TYPE_WORDS.get(tag, tag)}: {exc}")) from None
+        shown = text if len(text) <= 40 else text[:40] + "…"  # e.g. a number 100,000 digits long
+        reason = str(exc).split(";")[0]  # drop Python's advice (sys.set_int_max_str_digits)
+        raise YamlSourceError(Problem(_mark(start), f"cannot read {shown!r} as {_TYPE_WORDS.get(tag, tag)}: {reason}")) from None
     if plain and event.tag is None:
         if len(_plain_cache) >= _PLAIN_CACHE_MAX:
             _plain_cache.clear()

@@ -253,6 +253,8 @@ def test_grade_bad_facts_exit_2_with_a_clear_error(tmp_path: Path, name: str, co
         ("broken.json", b'{"travel": "often",}', ":1:20: Expecting property name enclosed in double quotes"),
         ("binary.yaml", b"travel: \xff\xfe\x00", ":1:9: the file is not UTF-8 text (binary data or another encoding)"),
         ("nul.yaml", b"travel: often\x00", ":1:14: the file contains a NUL byte: it is binary, not a YAML text file"),
+        ("deep.json", b"[" * 100_000 + b"]" * 100_000, ": the JSON is nested too deeply"),
+        ("bignumber.json", b'{"hotel_star": 1' + b"0" * 5000 + b"}", ": cannot read the JSON (Exceeds the limit (4300 digits) for integer string conversion: value has 5001 digits)"),
         ("bomb.yaml", b"a: &a [x, x, x, x, x, x, x, x, x, x]\n" + b"".join(b"%c: &%c [" % (98 + i, 98 + i) + b", ".join([b"*%c" % (97 + i)] * 10) + b"]\n" for i in range(8)), ":6:8: with its aliases the document expands to more than 200000 values (an alias bomb?); refusing to read further"),
     ],
 )

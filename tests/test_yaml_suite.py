@@ -101,6 +101,8 @@ HOSTILE: dict[str, Callable[[], bytes]] = {
     "huge-quoted-line": lambda: b'"' + b"a" * 10_000_000,
     "huge-line-of-values": lambda: b"[" + b", ".join([b"1"] * 250_000) + b"]",
     "python-object": lambda: b"!!python/object/apply:os.system ['echo pwned']\n",
+    "huge-number": lambda: b"script: 1" + b"0" * 100_000 + b"\n",
+    "impossible-date": lambda: b"script: 2024-13-45\n",
 }
 
 
@@ -134,6 +136,8 @@ def test_hostile_document_rejected_within_a_second(tmp_path: Path, name: str) ->
         ("empty", ":1:1: error: the file is empty; a script needs script: and nodes:"),
         ("whitespace-only", ":1:1: error: the file is empty; a script needs script: and nodes:"),
         ("huge-line-of-values", ":1:599999: error: the document has more than 200000 values; refusing to read further"),
+        ("huge-number", ":1:9: error: cannot read '1" + "0" * 39 + "…' as a number: Exceeds the limit (4300 digits) for integer string conversion: value has 100001 digits"),
+        ("impossible-date", ":1:9: error: cannot read '2024-13-45' as a date: month must be in 1..12"),
         ("python-object", ":1:1: error: the tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed: scripts are plain YAML (no tags such as !!python/...)"),
     ],
 )

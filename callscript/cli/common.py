@@ -71,6 +71,10 @@ def read_data_file(path: Path) -> Any:
                 return json.loads(text)
             except json.JSONDecodeError as exc:
                 raise BadInput(f"{path}:{exc.lineno}:{exc.colno}: {exc.msg}") from None
+            except RecursionError:  # [[[[... thousands deep: json recurses
+                raise BadInput(f"{path}: the JSON is nested too deeply") from None
+            except ValueError as exc:  # e.g. a number with more than 4300 digits
+                raise BadInput(f"{path}: cannot read the JSON ({str(exc).split(';')[0]})") from None
         return to_python(parse_yaml(text))
     except YamlSourceError as exc:
         raise BadInput(exc.problem.format(str(path)).replace(": error: ", ": ")) from None
