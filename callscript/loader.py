@@ -52,7 +52,7 @@ class _Checker:
         keys: dict[str, YNode] = {}
         allowed = required + optional
         for key, value in node.items:
-            name = self.key_text(key, what)
+            name = key.value if key.tag == STR else self.key_text(key, what)  # keys are text: the common case inline
             if name is None:
                 continue
             if name in fields:

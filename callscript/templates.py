@@ -47,6 +47,8 @@ class Template:
 
 
 def parse_template(source: str) -> Template:
+    if source and "{" not in source and "}" not in source:
+        return Template(source, ((source, None),))  # no variables: most tips and labels
     try:
         pieces = list(_formatter.parse(source))
     except ValueError as exc:
