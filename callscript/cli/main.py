@@ -32,6 +32,7 @@ def _register() -> None:
     # command groups: each module adds its commands to `cli` (one line per module below)
     from . import report_cmds; report_cmds.register(cli)  # noqa: E702  report daily/range/yield/due/remark, demo-data
     from . import workshop_cmds; workshop_cmds.register(cli)  # noqa: E702  test, paths, diff
+    from . import edit_cmd; edit_cmd.register(cli)  # noqa: E702  edit (the script editor app)
     from . import db_cmds; db_cmds.register(cli)  # noqa: E702  db init/check/stale/close-call
     from . import leads_cmds; leads_cmds.register(cli)  # noqa: E702  leads import/list/dnc, export mailings/calls
 

@@ -1,0 +1,215 @@
+"""Practice: the agents' call screen over the script being edited, with nothing stored.
+
+:class:`PracticeCallScreen` *is* the agents' :class:`~callscript.tui.screens.call.CallScreen`
+(same widgets, keys, dialogs, side panel and grading), given a
+:class:`PracticeRecorder` instead of the database recorder through the screen's
+``recorder=`` parameter. Only the two places where the agents' screen talks to
+the database directly are replaced: finishing (here: an in-memory summary, no
+``calls`` row) and discarding (here: just leave). So a practice walk writes
+nothing to the calls tables, and every key behaves exactly as on the floor.
+
+The summary after a practice call also prints the walk as a script-test case
+(answers, outcome, grade, end node) to paste into ``NAME.tests.yaml``.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import Future
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..model import Script
+from ..outcomes import Outcome
+from ..session import BACK, CHOOSE, END_CALL, ENTER, SKIP, CallSession, Event
+from ..storage.records import CallRecord, Lead
+from .backend import CallInfo, FinishInfo, NoteItem, SaveStatus
+from .screens.call import CallScreen
+from .screens.summary import summary_table
+
+#: Sample lead the practice call is made to (fills {lead_company}, {contact_name}, ...).
+PRACTICE_LEAD = Lead(
+    id=0, company="练习客户有限公司", phone="0755-26880000", phone_norm="+8675526880000",
+    contact="王先生", title="行政经理", industry="练习",
+)
+PRACTICE_MARK = Text(" 练习 · 不保存 ", "bold black on cyan")
+#: Mailed: a follow-up 7 to 10 days later (as the agents' summary card shows it).
+FOLLOW_UP_DAYS = (7, 10)
+
+
+class PracticeRecorder:
+    """The call screen's recorder for practice: keeps the events in memory, saves nothing.
+
+    Same methods as :class:`~callscript.tui.backend.CallRecorder`; every step is
+    "saved" at once (to this list), so the screen never waits on a database.
+    """
+
+    def __init__(self) -> None:
+        self.events: list[tuple[Event, datetime]] = []
+        self.notes: list[NoteItem] = []
+        self.on_status: Any = None
+
+    @property
+    def status(self) -> SaveStatus:
+        return SaveStatus(0, len(self.events) + len(self.notes))
+
+    def _report(self) -> None:
+        if self.on_status is not None:
+            self.on_status(self.status)
+
+    def record(self, event: Event, at: datetime) -> None:
+        self.events.append((event, at))
+        self._report()
+
+    def note(self, text: str, important: bool, node: str | None, at: datetime) -> None:
+        self.notes.append(NoteItem(at, text, important))
+        self._report()
+
+    def retry(self) -> None:
+        self._report()
+
+    def flushed(self) -> Future[SaveStatus]:
+        future: Future[SaveStatus] = Future()
+        future.set_result(self.status)
+        return future
+
+
+class PracticeCallScreen(CallScreen):
+    """The agents' call screen on the edited script; F5 (or Esc before the first answer) leaves."""
+
+    BINDINGS = [Binding("f5", "leave", "离开练习", key_display="F5", priority=True)]
+
+    def __init__(self, script: Script, variables: dict[str, str], now: datetime, lead: Lead = PRACTICE_LEAD) -> None:
+        self.practice = PracticeRecorder()
+        values = {**variables, **lead_values(lead)}
+        info = CallInfo(call_id=0, lead=lead, started_at=now, agent_id=0)
+        super().__init__(info, CallSession(script, values), recorder=self.practice)
+        self.practice.on_status = self._post_status
+
+    def on_mount(self) -> None:
+        self.notify("和坐席一样的通话界面, 什么都不保存; F5 回到编辑器", title="练习模式")
+
+    def action_leave(self) -> None:
+        self.dismiss(None)
+
+    def _render_saved(self) -> None:
+        """Where agents see "✓ 已保存", practice says it saves nothing."""
+        try:
+            from .widgets import TopBar
+
+            self.query_one(TopBar).set(saved=PRACTICE_MARK)
+        except Exception:  # noqa: BLE001 - the call screen's top bar changed: show its own mark
+            super()._render_saved()
+
+    @work(exclusive=True, group="finish")
+    async def finish(self) -> None:
+        """End of the practice call: the agents' summary card, built in memory (no calls row)."""
+        now = self.app.clock()  # type: ignore[attr-defined]
+        finish = practice_finish(self.info, self.session, now, self.callback_due, self.manual_address)
+        info = replace(self.info, notes=tuple(self.notes))
+        self.app.switch_screen(PracticeSummaryScreen(info, self.session, finish))
+
+    @work(exclusive=True, group="finish")
+    async def _discard(self) -> None:
+        self.dismiss(None)
+
+
+def lead_values(lead: Lead) -> dict[str, str]:
+    return {"lead_company": lead.company, "contact_name": lead.contact or "", "contact_title": lead.title or "", "phone": lead.phone}
+
+
+def practice_finish(info: CallInfo, session: CallSession, now: datetime, callback_due: datetime | None = None,
+                    address: str | None = None) -> FinishInfo:
+    """What the agents' summary card needs, as if the call had been stored."""
+    grade = session.grade()
+    facts = dict(session.facts)
+    if address and not facts.get("address"):
+        facts["address"] = address
+    record = CallRecord(
+        id=0, lead_id=info.lead.id, agent_id=0, script_id=0, started_at=info.started_at, ended_at=now,
+        outcome=session.outcome, facts=facts, grade=grade.grade, grade_rule=grade.rule_label,
+        grade_rule_index=grade.rule_index, conditions=dict(grade.conditions), qualified=grade.qualified,
+        callback_due=callback_due if session.outcome == Outcome.CALLBACK.value else None,
+    )
+    follow_from = follow_by = None
+    if session.outcome == Outcome.MAILED.value:
+        follow_from = (now + timedelta(days=FOLLOW_UP_DAYS[0])).date()
+        follow_by = (now + timedelta(days=FOLLOW_UP_DAYS[1])).date()
+    return FinishInfo(record, info.lead, follow_from, follow_by)
+
+
+def answers_of(session: CallSession) -> list[Any]:
+    """The walk as a script-test answers list: ``"1"``, ``{enter: …}``, ``skip``, ``back``, ``{end: …}``."""
+    answers: list[Any] = []
+    for event in session.events:
+        if event.kind == CHOOSE:
+            answers.append(event.value)
+        elif event.kind == ENTER:
+            answers.append({"enter": event.value})
+        elif event.kind == SKIP:
+            answers.append("skip")
+        elif event.kind == BACK:
+            answers.append("back")
+        elif event.kind == END_CALL:
+            answers.append({"end": event.value})
+    return answers
+
+
+def _flow(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if value in ("skip", "back"):
+        return str(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def test_case_yaml(session: CallSession, name: str = "练习") -> str:
+    """The walk as a case for ``NAME.tests.yaml`` (indented to sit under ``cases:``)."""
+    grade = session.grade()
+    lines = [f"  {name}:", "    answers: [" + ", ".join(_flow(a) for a in answers_of(session)) + "]"]
+    lines.append(f"    outcome: {session.outcome if session.outcome else 'null'}")
+    lines.append(f"    grade: {grade.grade if grade.grade else 'null'}")
+    lines.append(f"    ends_at: {session.node_id}")
+    return "\n".join(lines)
+
+
+test_case_yaml.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
+class PracticeSummaryScreen(Screen[None]):
+    """The agents' summary card for a practice call, and the walk as a test case. Enter: again; Esc: editor."""
+
+    BINDINGS = [
+        Binding("enter", "again", "再练一次"),
+        Binding("escape", "leave", "回到编辑器"),
+    ]
+
+    def __init__(self, info: CallInfo, session: CallSession, finish: FinishInfo) -> None:
+        super().__init__()
+        self.info = info
+        self.session = session
+        self.finish = finish
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="summary-box"):
+            yield Static(Text("练习小结 (没有保存)", "bold"), id="summary-title")
+            yield Static(summary_table(self.info, self.session, self.finish, self.app.clock()), id="summary-card")  # type: ignore[attr-defined]
+            yield Static(Text("作为脚本测试 (可贴进 NAME.tests.yaml 的 cases: 下):", "dim"), id="practice-case-title")
+            yield Static(Text(test_case_yaml(self.session)), id="practice-case")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def action_leave(self) -> None:
+        self.dismiss(None)
+
+    def action_again(self) -> None:
+        variables = dict(self.session.variables)
+        self.app.switch_screen(PracticeCallScreen(self.session.script, variables, self.app.clock()))  # type: ignore[attr-defined]
