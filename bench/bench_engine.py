@@ -68,11 +68,12 @@ def generate_script(n_nodes: int = 2000, seed: int = 2024) -> str:
     for i in range(n_mid):
         forward = f"n{i + 1}" if i + 1 < n_mid else ending()
         out += [f"  n{i}:", f"    title: 第{i}步"]
+        # every line and tip unique (numbered), as in a real script: no cache can help
         lines = rng.sample(SAY, rng.randint(1, 3))
-        out += ["    say:"] + [f'      - "{line}"' for line in lines]
+        out += ["    say:"] + [f'      - "{line}({i}.{n})"' for n, line in enumerate(lines)]
         tips = rng.sample(TIPS, rng.randint(0, 3))
         if tips:
-            out += ["    tips:"] + [f"      - {tip}" for tip in tips]
+            out += ["    tips:"] + [f"      - {tip}({i}.{n})" for n, tip in enumerate(tips)]
         if i % 8 == 5:
             fact = rng.choice(["hotel_star", "address", "price_range", "other_center_name"])
             out += [f"    input: {{fact: {fact}, hint: 请输入}}", f"    next: {forward}", f"    skip: {{label: 问不到, next: {ending()}}}"]
@@ -80,7 +81,7 @@ def generate_script(n_nodes: int = 2000, seed: int = 2024) -> str:
         out.append("    options:")
         targets = [forward] + [rng.choice([ending(), f"n{rng.randrange(i + 1)}", f"n{min(n_mid - 1, i + rng.randint(1, 20))}"]) for _ in range(rng.randint(1, 4))]
         for key, target in enumerate(targets, start=1):
-            out += [f'      - key: "{key}"', f"        label: 回答{key}"]
+            out += [f'      - key: "{key}"', f"        label: 回答{i}.{key}"]
             if rng.random() < 0.8:
                 out.append(f"        set: {rng.choice(SETS)}")
             out.append(f"        next: {target}")
@@ -120,7 +121,26 @@ def bench_validate(repeat: int) -> tuple[Measure, str]:
     assert script is not None and len(script.nodes) == 2000, [p.format("bench.yaml") for p in problems if p.is_error][:5]
     events = sum(1 for _ in yaml.parse(text, Loader=yaml.CSafeLoader))
     measure = timed(lambda: validate_text(text, "bench.yaml"), repeat)
-    return measure, f"{text.count(chr(10)):,} lines, {len(text.encode()) // 1024:,} KB, {events:,} YAML events"
+    # where the time goes: libyaml's events alone, then our tree, then the checks
+    from callscript.loader import build_script
+    from callscript.yamlsrc import gc_paused, parse_yaml
+
+    def events_only() -> None:
+        loader = yaml.CSafeLoader(text)
+        get_event = loader.get_event
+        while type(get_event()) is not yaml.StreamEndEvent:
+            pass
+        loader.dispose()
+
+    with gc_paused():
+        root = parse_yaml(text)
+        libyaml = timed(events_only, repeat).cpu
+        tree = timed(lambda: parse_yaml(text), repeat).cpu
+        checks = timed(lambda: build_script(root, text, "bench.yaml"), repeat).cpu
+    return measure, (
+        f"{text.count(chr(10)):,} lines, {len(text.encode()) // 1024:,} KB, {events:,} YAML events; "
+        f"libyaml events alone {libyaml:.3f} s, YAML tree {tree:.3f} s (incl. events), checks {checks:.3f} s"
+    )
 
 
 def _walker(script, steps: int, seed: int, screen: bool):

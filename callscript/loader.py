@@ -389,18 +389,21 @@ def _raw_edges(raw: YNode) -> list[tuple[str, YNode, str]]:
 
 def _graph_checks(check: _Checker, start: str, start_mark: Mark, nodes: dict[str, Node], raw_nodes: dict[str, YNode]) -> None:
     """Dangling references, unreachable nodes, nodes from which no ending is reachable."""
-    edges = {node_id: _raw_edges(raw) for node_id, raw in raw_nodes.items()}
-    for node_id, node_edges in edges.items():
-        for target, value, what in node_edges:
-            if target not in raw_nodes:
-                check.error(value.mark, f"{what} of node '{node_id}' goes to '{target}', which is not a node")
+    # A built node's successors are exactly the next:s written in it; only a broken
+    # node (or one naming a missing node, to say where) needs its YAML read again.
+    edges = {node_id: list(nodes[node_id].successors()) if node_id in nodes else [t for t, _, _ in _raw_edges(raw)] for node_id, raw in raw_nodes.items()}
+    for node_id, targets in edges.items():
+        if any(target not in raw_nodes for target in targets):
+            for target, value, what in _raw_edges(raw_nodes[node_id]):
+                if target not in raw_nodes:
+                    check.error(value.mark, f"{what} of node '{node_id}' goes to '{target}', which is not a node")
     if start not in raw_nodes:
         check.error(start_mark, f"start node '{start}' is not a node")
         return
     reachable = {start}
     queue = deque([start])
     while queue:
-        for target, _, _ in edges[queue.popleft()]:
+        for target in edges[queue.popleft()]:
             if target not in reachable and target in raw_nodes:
                 reachable.add(target)
                 queue.append(target)
