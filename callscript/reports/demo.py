@@ -466,7 +466,7 @@ def generate(
                         my_retries.append((lead, day, start + 2 * 3600 + rng.randint(0, 3600)))
                     else:
                         my_retries.append((lead, day + timedelta(days=rng.choice([1, 1, 2, 3])), MORNING))
-                return start + length + (rng.randint(10, 40) if quick else rng.randint(30, 150))
+                return start + length + (rng.randint(10, 40) if quick else rng.randint(20, 100))
 
             # development calls (weekdays) until 17:30
             while working and t < CLOSE and made < target and t < day_stop:

@@ -138,7 +138,7 @@ def total(counts: Iterable[Counts]) -> Counts:
 # --------------------------------------------------------------------------- remarks
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Remark:
     """An agent's 优点 / 缺点 / 建议 for one day."""
 
@@ -156,6 +156,8 @@ def remarks(conn: sqlite3.Connection, start: date, end: date) -> list[Remark]:
            WHERE r.day BETWEEN ? AND ? ORDER BY r.day, a.name""",
         (start.isoformat(), end.isoformat()),
     ).fetchall()
+    if start == end:
+        return [Remark(name, start, s, w, g) for name, _, s, w, g in rows]
     return [Remark(name, date.fromisoformat(day), s, w, g) for name, day, s, w, g in rows]
 
 

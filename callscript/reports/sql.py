@@ -293,6 +293,8 @@ ROLLUP_MIGRATION_DESCRIPTION = "report rollups per day and industry, per day and
 ROLLUP_MIGRATION_STATEMENTS: tuple[str, ...] = (
     *ROLLUP_TABLES,
     *ROLLUP_BACKFILL,
+    # the daily table reads the day's remarks of every agent (the key is agent first)
+    "CREATE INDEX IF NOT EXISTS agent_day_reviews_day ON agent_day_reviews (day)",
     "DROP TRIGGER report_lead_days_ai",
     "DROP TRIGGER report_lead_days_ad",
     "DROP TRIGGER report_lead_days_au",
