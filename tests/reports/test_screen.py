@@ -144,3 +144,35 @@ async def test_lead_list_key_opens_it_on_the_apps_database(known_db, tmp_path, m
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, ReportsScreen)
+
+
+async def test_r_on_the_agents_lead_list_opens_it(known_db, tmp_path, monkeypatch):
+    """The real app: start of shift on the known database, ``r`` on the lead list, back with Esc."""
+    import shutil
+
+    from callscript.loader import load_script
+    from callscript.reports.demo import default_script_path
+    from callscript.tui.app import CallscriptApp
+    from callscript.tui.screens.leads import LeadListScreen
+
+    monkeypatch.setenv("CALLSCRIPT_CONFIG", str(tmp_path / "config.json"))
+    path = tmp_path / "app.db"
+    shutil.copy(known_db, path)
+    app = CallscriptApp(db_path=path, agent="王芳", clock=FixedClock(NOW), config_file=tmp_path / "config.json",
+                        script=load_script(default_script_path()), cursor_blink=False, live_timer=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        deadline = time.monotonic() + 10
+        while not isinstance(app.screen, LeadListScreen):
+            assert time.monotonic() < deadline, "the lead list did not open"
+            await pilot.pause(0.05)
+        await pilot.press("r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen)
+        await loaded(pilot, screen, 1)
+        assert screen.db_path == path and screen.day.isoformat() == "2025-03-05"
+        assert screen.table_cells()[-1] == ["合计", "2", "2", "1", "2", "0", "0", "50.0%", "100.0%", "100.0%", "2",
+                                            "210.0", "0"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, LeadListScreen)
