@@ -19,11 +19,11 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from ..config import AgentConfig, default_script_path, resolve_db_path
-from ..loader import load_script
 from ..model import Script
 from ..problems import ScriptError
 from .backend import Backend, LeadTaken
 from .clock import Clock, system_clock
+from .publishing import POLL_SECONDS, ScriptFollower
 from .screens.agent import AgentAnswer, AgentNameScreen
 from .screens.call import CallScreen
 from .screens.leads import LeadListScreen
@@ -65,6 +65,7 @@ class CallscriptApp(App[None]):
         live_timer: bool = True,
         back_guard: float | None = None,
         store_options: Mapping[str, Any] | None = None,
+        script_poll: float = POLL_SECONDS,
     ) -> None:
         super().__init__()
         self.script_path = Path(script_path) if script_path else default_script_path()
@@ -73,6 +74,10 @@ class CallscriptApp(App[None]):
         self.clock: Clock = clock or system_clock
         self.config_file = config_file
         self.script: Script | None = script
+        # Follows the script file (when the app loads it) so a newly published version
+        # is used from the next call on: callscript/tui/publishing.py.
+        self.script_poll = script_poll
+        self.follower: ScriptFollower | None = None
         self.cursor_blink = cursor_blink
         self.live_timer = live_timer
         if back_guard is not None:
@@ -97,7 +102,8 @@ class CallscriptApp(App[None]):
     async def startup(self) -> None:
         if self.script is None:
             try:
-                self.script = load_script(self.script_path)
+                self.follower = ScriptFollower.load(self, self.script_path, self.script_poll)
+                self.script = self.follower.in_use
             except ScriptError as exc:
                 await self.push_screen(ErrorScreen(f"脚本有错误: {self.script_path}", str(exc)))
                 return
@@ -128,6 +134,8 @@ class CallscriptApp(App[None]):
             return
         await self.push_screen(LeadListScreen())
         self.ready = True
+        if self.follower is not None:
+            self.follower.start()
         if unfinished:
             await self._offer_resume(unfinished)
 
@@ -165,6 +173,8 @@ class CallscriptApp(App[None]):
     async def open_call(self, lead_id: int | None, *, replace: Screen | None = None) -> bool:
         """Claim ``lead_id`` (None: the next due lead) and show its call screen."""
         assert self.script is not None
+        if self.follower is not None:  # between calls: a newly published version starts here
+            self.script = await self.follower.script_for_next_call()
         backend = self.backend
         try:
             started = await backend.run(backend.start_call, lead_id, self.agent_id, self.script, self.variables())

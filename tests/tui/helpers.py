@@ -51,12 +51,27 @@ def flat(app) -> str:
 
 async def settle(pilot, delay: float = 0.0) -> None:
     """Let queued messages, workers and database replies run."""
+    import asyncio
+
     await pilot.pause(delay)
-    try:
-        await pilot.app.workers.wait_for_complete()
-    except WorkerCancelled:
-        pass
+    app = pilot.app
+    # The start-up and resume workers wait on dialogs the test has yet to answer: skip them.
+    quick = [w for w in app.workers if w.group not in ("startup", "resume") and not w.is_finished]
+    if quick:
+        try:
+            await asyncio.wait_for(app.workers.wait_for_complete(quick), timeout=10)
+        except WorkerCancelled:
+            pass
+    if not getattr(app, "ready", True) and not isinstance(app.screen, _WAITING_SCREENS()):
+        await wait_for(pilot, lambda: app.ready or isinstance(app.screen, _WAITING_SCREENS()))
     await pilot.pause()
+
+
+def _WAITING_SCREENS():
+    from callscript.tui.app import ErrorScreen
+    from callscript.tui.screens.agent import AgentNameScreen
+
+    return (AgentNameScreen, ErrorScreen)
 
 
 async def keys(pilot, *seq: str) -> None:

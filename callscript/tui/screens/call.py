@@ -111,8 +111,8 @@ class CallScreen(Screen[None]):
         self.notes: list[NoteItem] = list(info.notes)
         self.callback_due: datetime | None = None
         self.manual_address: str | None = None
-        self._submitted = len(session.events)  # events already on disk (a resumed call)
-        self._status = SaveStatus(0, self._submitted)
+        self._submitted = 0  # writes handed to the recorder by this screen (a resumed call's log is on disk)
+        self._status = SaveStatus(0, 0)
         self._finishing = False
         self._binding_state: tuple | None = None
         self._saved_shown: tuple[str, int] | None = None

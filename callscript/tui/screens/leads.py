@@ -13,7 +13,6 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from ..backend import LeadRow
 from ..text import crop_cells
-from ..timeparse import describe
 from .help import HelpScreen
 
 TIER_STYLES = {
@@ -28,12 +27,25 @@ TIER_STYLES = {
 #: (label, minimum width in cells, share of the spare width)
 COLUMNS: list[tuple[str, int, int]] = [
     ("状态", 8, 0),
-    ("时间", 11, 0),
-    ("公司", 12, 3),
-    ("联系人", 8, 1),
+    ("时间", 10, 0),
+    ("公司", 14, 4),
+    ("联系人", 6, 1),
     ("电话", 13, 0),
-    ("行业", 6, 1),
+    ("行业", 4, 1),
 ]
+
+
+def short_time(moment, now) -> str:
+    """A due time in at most 10 cells: 09:30 · 明天 09:30 · 11-28 09:30."""
+    days = (moment.date() - now.date()).days
+    clock = moment.strftime("%H:%M")
+    if days == 0:
+        return clock
+    if days == 1:
+        return f"明天 {clock}"
+    if days == -1:
+        return f"昨天 {clock}"
+    return moment.strftime("%m-%d %H:%M")
 
 
 def column_widths(total: int) -> list[int]:
@@ -153,7 +165,7 @@ class LeadListScreen(Screen[None]):
         target = 0
         for index, row in enumerate(self.rows):
             lead = row.lead
-            due = describe(row.due, now) if row.due is not None and row.tier != "new" else ""
+            due = short_time(row.due, now) if row.due is not None and row.tier != "new" else ""
             cells = [row.tier_label, due, lead.company, lead.contact or "", lead.phone, lead.industry or ""]
             style = TIER_STYLES.get(row.tier, "")
             table.add_row(

@@ -99,8 +99,8 @@ def fit_rows(blocks: tuple[Block, ...], width: int, height: int) -> list[list[Ru
     """The blocks laid out to fit ``height`` lines.
 
     Too long (80×24 late in a call): drop the blank lines between blocks, then run
-    the last block's rows (the facts) together as one flowing line, then cut it with
-    a count of what is not shown. Never more than ``height`` lines.
+    the last block's rows (the facts) together as one flowing line, newest first,
+    then cut the oldest off (``…``). Never more than ``height`` lines.
     """
     lines = layout_rows(blocks, width)
     if height <= 0 or len(lines) <= height:
@@ -110,7 +110,7 @@ def fit_rows(blocks: tuple[Block, ...], width: int, height: int) -> list[list[Ru
         return lines[:height]
     *head, last = [b for b in blocks if b]
     title, *rows = last
-    flowing = Row(" · ".join(f"{_plain(r.prefix)}{r.body}" for r in rows), "")
+    flowing = Row(" · ".join(f"{_plain(r.prefix)}{r.body}" for r in reversed(rows)), "")
     compact = [line for line in layout_rows((*head, (title, flowing)), width) if line]
     if len(compact) <= height:
         return compact

@@ -1,0 +1,103 @@
+"""The agent app's side of publishing: follow the script file, switch only between calls.
+
+:class:`ScriptFollower` wraps one :class:`~callscript.publish.ScriptWatcher` for
+the app (see its contract there):
+
+* a timer looks at the file every ``poll`` seconds (one ``stat()`` when nothing
+  changed; read + validate in a thread worker only when it did), so a version
+  published mid-call is noticed, validated and *staged* (``watcher.script``)
+  while the call goes on, and a file broken by hand after it is rejected without
+  losing the staged good version;
+* :meth:`script_for_next_call` looks once more (a file changed a moment ago) and
+  returns the last good script. The app calls it when it starts a call, and only
+  then replaces the script it starts calls on: the call in progress keeps the
+  :class:`~callscript.model.Script` its session holds, and the new call row
+  names the new version (``Backend.start_call`` → ``store_script_version``);
+* what the agent sees: one notice per change: "新版本话术已启用 (下一通电话起)"
+  for a new version, "话术文件有 N 处错误, 未启用; 继续使用版本 …" for a file
+  that does not validate (the problems go to the app log and stay in
+  ``watcher.problems``; the supervisor sees them in ``callscript edit`` /
+  ``callscript check``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from typing import TYPE_CHECKING
+
+from ..model import Script
+from ..publish import ScriptWatcher, WatchResult
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+POLL_SECONDS = 2.0
+
+
+class ScriptFollower:
+    def __init__(self, app: App, watcher: ScriptWatcher, poll: float = POLL_SECONDS) -> None:
+        self.app = app
+        self.watcher = watcher
+        self.poll = poll
+        self._lock = threading.Lock()  # the watcher is not thread-safe: one check at a time
+        self._busy = False
+        self.notices: list[str] = []
+        """Every notice shown to the agent, in order."""
+        self.in_use: Script = watcher.script
+        """The script calls are started on (changes only in :meth:`script_for_next_call`)."""
+
+    @classmethod
+    def load(cls, app: App, path: str | os.PathLike[str], poll: float = POLL_SECONDS) -> ScriptFollower:
+        """Load the script (raises :class:`~callscript.problems.ScriptError` if invalid) and follow it."""
+        return cls(app, ScriptWatcher(path), poll)
+
+    @property
+    def staged(self) -> Script:
+        """The last good version seen: what the next call will use."""
+        return self.watcher.script
+
+    def start(self) -> None:
+        if self.poll > 0:
+            self.app.set_interval(self.poll, self._tick, name="script-watch")
+
+    def check(self) -> WatchResult:
+        """One look at the file (any thread)."""
+        with self._lock:
+            return self.watcher.check()
+
+    def _tick(self) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        self.app.run_worker(self._check_in_thread, thread=True, group="script-watch", exit_on_error=False)
+
+    def _check_in_thread(self) -> None:
+        try:
+            result = self.check()
+        finally:
+            self._busy = False
+        try:
+            self.app.call_from_thread(self._report, result)
+        except RuntimeError:  # the app is closing
+            pass
+
+    def _report(self, result: WatchResult) -> None:
+        if result.published:
+            self._notice(result.notice, "话术更新", "information")
+        elif result.rejected:
+            for problem in result.problems:
+                self.app.log.warning(problem.format(str(self.watcher.path)))
+            self._notice(result.notice, "话术文件有错误", "warning")
+
+    def _notice(self, text: str, title: str, severity: str) -> None:
+        self.notices.append(text)
+        self.app.notify(text, title=title, severity=severity, timeout=8)  # type: ignore[arg-type]
+
+    async def script_for_next_call(self) -> Script:
+        """Between calls: the last good version (after one more look at the file)."""
+        result = await asyncio.to_thread(self.check)
+        self._report(result)
+        self.in_use = self.watcher.script
+        return self.in_use
