@@ -1,0 +1,90 @@
+"""Chinese text at 80×24 and 120×40: nothing overflows, nothing is cut through a character,
+every answer of every node on the walk is on screen in full."""
+
+from __future__ import annotations
+
+import pytest
+from rich.cells import cell_len
+
+from callscript.templates import strip_markup
+from callscript.tui.screens.summary import SummaryScreen
+
+from .conftest import LEADS, seed_leads
+from .helpers import call_screen, keys, region_flat, screen_text, settle
+
+LONG_NAME = dict(company="中国国际航空股份有限公司深圳分公司华南区客户服务与商务旅行管理中心", contact="欧阳娜娜",
+                 title="商务旅行管理中心高级行政经理", phone="0755-88889999", industry="航空运输与物流服务")
+
+WALK = ["1", "1", "1", "1", "1", "1", "1", "text:携程商旅与艺龙旅行网联合订房中心", "enter", "2", "1",
+        "text:4", "enter", "1", "text:广东省深圳市南山区科技园南区高新南七道数字技术园B1栋", "enter", "1"]
+
+
+def assert_fits(app) -> None:
+    width, height = app.size
+    strips = app.screen._compositor.render_strips()
+    assert len(strips) == height
+    for y, strip in enumerate(strips):
+        assert strip.cell_length == width, f"row {y} is {strip.cell_length} cells"
+        assert "\ufffd" not in strip.text
+
+
+def flat(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_a_whole_call_fits_and_shows_every_answer(make_app, db_path, clock, size):
+    seed_leads(db_path, clock, [LONG_NAME, *LEADS])
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        assert_fits(app)
+        lead_row = next(line for line in screen_text(app).splitlines() if "中国国际航空" in line)
+        assert cell_len(lead_row) == size[0] and "…" in lead_row  # cropped with an ellipsis, by cells
+        await keys(pilot, "enter")
+        screen = call_screen(app)
+        seen = 0
+        for step in [None, *WALK]:
+            if step is not None:
+                await keys(pilot, step)
+                if step.startswith("text:"):
+                    continue
+            assert_fits(app)
+            node = screen.session.node
+            if node.kind == "options":
+                options = region_flat(app, "#options")
+                for key, label in screen.session.option_labels():
+                    assert flat(key + strip_markup(label)) in options
+            say_box = app.screen.query_one("#say-box")
+            say_text = flat(strip_markup("".join(screen.session.lines())))
+            if say_box.max_scroll_y == 0:  # the whole line is on screen …
+                assert say_text in region_flat(app, "#say-box")
+            else:  # … or it scrolls, and the start is on screen
+                assert say_text[:20] in region_flat(app, "#say-box")
+            seen += 1
+        assert screen.session.outcome == "mailed" and seen == 15
+        side = region_flat(app, "#side")
+        assert "中国国际航空股份有限公司深圳分公司" in side
+        await keys(pilot, "enter")
+        assert isinstance(app.screen, SummaryScreen)
+        assert_fits(app)
+        assert flat("广东省深圳市南山区科技园南区高新南七道数字技术园B1栋") in flat(screen_text(app))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_dialogs_fit(make_app, seeded, size):
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for opener, closer in (("f1", "escape"), ("n", "escape")):
+            await keys(pilot, opener)
+            assert_fits(app)
+            await keys(pilot, closer)
+        await keys(pilot, "enter")
+        for opener in ("f1", "ctrl+n", "ctrl+b", "ctrl+e"):
+            await keys(pilot, opener)
+            assert_fits(app)
+            text = screen_text(app)
+            assert {"f1": "按键说明", "ctrl+n": "备注", "ctrl+b": "约回电", "ctrl+e": "结束通话"}[opener] in text
+            await keys(pilot, "escape")
+        assert call_screen(app).session.node_id == "opening"
