@@ -68,11 +68,12 @@ def _input_keys_text(skip: str | None, error: str | None) -> Text:
     hint = Text()
     if error:
         hint.append("✗ " + error, "bold red")
+    if error:
+        hint.append("\n")
     if skip is not None:
-        if error:
-            hint.append("\n")
         hint.append(" Tab ", "reverse")
-        hint.append(f" 跳过: {skip}")
+        hint.append(f" 跳过: {skip}   ")
+    hint.append("框空时 ⌫ 回上一步", "dim")
     return hint
 
 
@@ -98,6 +99,8 @@ class CallScreen(Screen[None]):
         Binding("ctrl+e", "end_call", "结束", key_display="^E", priority=True),
         Binding("ctrl+r", "retry_save", "重试保存", key_display="^R", priority=True),
         Binding("escape", "discard", "放弃", show=False),
+        Binding("pageup", "scroll_line(-1)", "上翻", show=False, priority=True),
+        Binding("pagedown", "scroll_line(1)", "下翻", show=False, priority=True),
         Binding("f1", "help", "帮助", key_display="F1", priority=True),
     ]
 
@@ -137,6 +140,7 @@ class CallScreen(Screen[None]):
         yield SidePanel(id="side")
         yield CallInput(id="answer-input", select_on_focus=False)
         yield Static("", id="options")
+        yield Static("", id="call-filler")
         yield KeyBar(id="keybar")
 
     def on_resize(self, event) -> None:
@@ -262,7 +266,7 @@ class CallScreen(Screen[None]):
             if node.skip is not None:
                 pairs.append(("Tab", "跳过"))
         if session.can_go_back:
-            pairs.append(("⌫", "上一步" if node.kind != INPUT or session.finished else "(空时)上一步"))
+            pairs.append(("⌫", "上一步"))
         pairs.append(("^N", "备注"))
         if not session.finished:
             pairs += [("^B", "约回电"), ("^E", "结束")]
@@ -452,6 +456,14 @@ class CallScreen(Screen[None]):
         refill = undone.value if undone is not None and undone.kind == "enter" else None
         self.show_node(refill=refill)
         self._record(event)
+
+    def action_scroll_line(self, direction: int) -> None:
+        """PgUp/PgDn: scroll a line too long for the screen (80×24, the company introduction)."""
+        box = self.query_one("#say-box", VerticalScroll)
+        if direction > 0:
+            box.scroll_page_down(animate=False)
+        else:
+            box.scroll_page_up(animate=False)
 
     def action_retry_save(self) -> None:
         if self.recorder is not None:

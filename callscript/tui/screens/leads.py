@@ -9,10 +9,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from ..backend import LeadRow
 from ..text import crop_cells
+from ..widgets import KeyBar
 from .help import HelpScreen
 
 TIER_STYLES = {
@@ -89,7 +90,7 @@ class LeadListScreen(Screen[None]):
             yield Static("", id="industry-filter")
         yield DataTable(id="leads", cursor_type="row", zebra_stripes=True)
         yield Static("", id="list-empty")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar(id="keybar")
 
     def on_mount(self) -> None:
         search = self.query_one("#search", Input)
@@ -115,6 +116,13 @@ class LeadListScreen(Screen[None]):
         if getattr(self, "_widths", None) != column_widths(event.size.width):
             self._setup_columns()
 
+    def _render_keys(self) -> None:
+        pairs = [("Enter", "打电话"), ("n", "添加"), ("/", "搜索"), ("i", "行业")]
+        if self.unfinished:
+            pairs.append(("u", "继续通话"))
+        pairs += [("r", "日报"), ("F5", "刷新"), ("F1", "帮助"), ("q", "退出")]
+        self.query_one(KeyBar).show(pairs)
+
     def _render_title(self) -> None:
         app = self.app
         text = Text()
@@ -135,6 +143,7 @@ class LeadListScreen(Screen[None]):
         label.append(self.industry or "全部", "bold")
         label.append(" (i)", "dim")
         self.query_one("#industry-filter", Static).update(label)
+        self._render_keys()
 
     @work(exclusive=True, group="reload")
     async def reload(self) -> None:

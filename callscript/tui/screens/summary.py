@@ -9,9 +9,9 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Center, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...outcomes import Outcome
 from ...session import CallSession
@@ -19,6 +19,7 @@ from ..backend import CallInfo, FinishInfo
 from ..clock import elapsed_text
 from ..text import fact_rows, tri_text
 from ..timeparse import WEEKDAYS, describe
+from ..widgets import KeyBar
 from .help import HelpScreen
 
 
@@ -114,19 +115,12 @@ class SummaryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="summary-box"):
-            with Center():
-                yield Static(Text("通话小结", "bold"), id="summary-title")
-            yield Static(summary_table(self.info, self.session, self.finish, self.app.clock()), id="summary-card")  # type: ignore[attr-defined]
-            yield Static(self._keys(), id="summary-keys")
-        yield Footer(compact=True, show_command_palette=False)
-
-    def _keys(self) -> Text:
-        text = Text()
-        text.append(" Enter ", "bold reverse")
-        text.append(" 下一个客户   ")
-        text.append(" Esc ", "reverse")
-        text.append(" 回到客户列表")
-        return text
+            card = Static(summary_table(self.info, self.session, self.finish, self.app.clock()), id="summary-card")  # type: ignore[attr-defined]
+            card.border_title = "通话小结"
+            yield card
+        bar = KeyBar(id="keybar")
+        bar.show([("Enter", "下一个客户"), ("Esc", "回到客户列表"), ("F1", "帮助")])
+        yield bar
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())

@@ -77,7 +77,8 @@ def layout_rows(blocks: tuple[Block, ...], width: int) -> list[list[Run]]:
         for row in block:
             prefix_cells = sum(cell_len(t) for t, _ in row.prefix)
             first: list[Run] = list(row.prefix)
-            if prefix_cells > width // 2 and row.body:  # a long prefix: body on the lines below
+            if prefix_cells > width // 2 and row.body and prefix_cells + cell_len(row.body) > width:
+                # a long prefix and a body that does not fit beside it: body on the lines below
                 out.append(first)
                 first, indent = [], 0
             else:

@@ -1,0 +1,75 @@
+"""Snapshots (pytest-textual-snapshot) of the lead list, a mid-call screen and the end-of-call
+card at 80×24 and 120×40. Stable: a fixed clock, no cursor blink, no live timer.
+
+Update after an intended change of the look: ``uv run pytest tests/tui/test_snapshots.py --snapshot-update``
+and look at the report before committing the new SVGs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from callscript.storage import Store
+
+from .conftest import CTRIP, seed_leads
+from .helpers import all_saved, keys, settle
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+MID_CALL = ["enter", "1", "1", "1", "1", "1", "1", "1", "text:艺龙", "enter", "2", "1"]  # B1 → 酒店星级
+WHOLE_CALL = [*MID_CALL, "text:4", "enter", "1", "text:深圳市南山区科技园南区1栋", "enter", "1"]
+
+
+def with_due_callback(db_path, clock) -> None:
+    """The third lead was called yesterday and asked for a call back at 09:30 today."""
+    from callscript.loader import load_script
+
+    seed_leads(db_path, clock)
+    yesterday = datetime(2025, 11, 24, 16, 0).astimezone()
+    with Store.open(db_path, clock=clock) as store:
+        store.ensure_agent("张三")
+        script_id = store.store_script_version(load_script(CTRIP))
+        store.claim_lead(3, "张三", now=yesterday)
+        call_id = store.start_call(3, "张三", script_id, {}, now=yesterday)
+        store.finish_call(call_id, "callback", {"reached": True}, callback_due=datetime(2025, 11, 25, 9, 30).astimezone(),
+                          now=yesterday)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_lead_list(snap_compare, make_app, db_path, clock, size):
+    with_due_callback(db_path, clock)
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_mid_call(snap_compare, make_app, db_path, clock, size):
+    seed_leads(db_path, clock)
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await keys(pilot, *MID_CALL)
+        await keys(pilot, "ctrl+n", "text:!老板下周去上海出差", "enter")
+        await all_saved(pilot)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_end_of_call_card(snap_compare, make_app, db_path, clock, size):
+    seed_leads(db_path, clock)
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await keys(pilot, *WHOLE_CALL)
+        await all_saved(pilot)
+        clock.advance(minutes=4, seconds=12)
+        await keys(pilot, "enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
