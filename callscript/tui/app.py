@@ -72,7 +72,7 @@ class CallscriptApp(App[None]):
         self.db_path = resolve_db_path(db_path)
         self.agent_arg = agent.strip() if agent else None
         self.clock: Clock = clock or system_clock
-        self.config_file = config_file
+        self.config_file = Path(config_file) if config_file else None
         self.script: Script | None = script
         # Follows the script file (when the app loads it) so a newly published version
         # is used from the next call on: callscript/tui/publishing.py.
