@@ -21,24 +21,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..model import Script
 from ..outcomes import Outcome
 from ..session import CallSession, Event
-from ..storage import (
-    CallFinished,
-    CallRecord,
-    DuplicateLead,
-    Lead,
-    LeadUnavailable,
-    NotFound,
-    StorageError,
-    Store,
-    UnfinishedCall,
-)
-from ..storage.store import FOLLOW_UP_AFTER_DAYS
 from .clock import Clock, system_clock
+
+if TYPE_CHECKING:  # storage (and sqlite-utils) is imported on the database thread, off the start-up path
+    from ..storage import CallRecord, Lead, Store, UnfinishedCall
 
 T = TypeVar("T")
 
@@ -52,7 +43,6 @@ __all__ = [
     "LeadTaken",
     "NoteItem",
     "SaveStatus",
-    "UnfinishedCall",
 ]
 
 
@@ -143,6 +133,7 @@ class Backend:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="callscript-db")
         self.store: Store | None = None
         self.script_ids: dict[str, int] = {}
+        self._executor.submit(_import_storage)  # while Textual sets up the screen
 
     # -- threading ----------------------------------------------------------
     def submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
@@ -169,11 +160,15 @@ class Backend:
     def open(self, script: Script) -> int:
         """Open (create, migrate) the database and register the script; returns its version id."""
         if self.store is None:
+            from ..storage import Store
+
             self.store = Store.open(self.db_path, clock=self.clock, **self._store_options)
         return self.script_id(script)
 
     def _s(self) -> Store:
         if self.store is None:
+            from ..storage import StorageError
+
             raise StorageError("the database is not open")
         return self.store
 
@@ -214,6 +209,8 @@ class Backend:
         return rows
 
     def add_lead(self, company: str, phone: str, *, contact: str = "", title: str = "", industry: str = "") -> Lead:
+        from ..storage import DuplicateLead
+
         company, phone = company.strip(), phone.strip()
         if not company:
             raise LeadRejected("公司名称不能为空", "company")
@@ -239,6 +236,8 @@ class Backend:
 
     def start_call(self, lead_id: int | None, agent_id: int, script: Script, variables: dict[str, str]) -> tuple[CallInfo, CallSession] | None:
         """Claim the lead (``None``: the next due one) and open a call on it; None if no lead is due."""
+        from ..storage import LeadUnavailable
+
         store = self._s()
         try:
             if lead_id is None:
@@ -279,6 +278,9 @@ class Backend:
         self, call_id: int, session: CallSession, *, callback_due: datetime | None = None,
         address: str | None = None, now: datetime | None = None,
     ) -> FinishInfo:
+        from ..storage import CallFinished
+        from ..storage.store import FOLLOW_UP_AFTER_DAYS
+
         store = self._s()
         if session.outcome != Outcome.CALLBACK.value:
             callback_due = None
@@ -296,6 +298,10 @@ class Backend:
 
     def close(self) -> None:
         self._close()
+
+
+def _import_storage() -> None:
+    from .. import storage  # noqa: F401
 
 
 def lead_variables(lead: Lead) -> dict[str, str]:
@@ -393,6 +399,8 @@ class CallRecorder:
             self._report()
 
     def _drain(self) -> SaveStatus:
+        from ..storage import StorageError
+
         store = self.backend.store
         while self._queue:
             job = self._queue[0]

@@ -82,6 +82,7 @@ class LeadListScreen(Screen[None]):
         self.search = ""
         self.unfinished = 0
         self._select_lead: int | None = None
+        self._resumed_once = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="list-title")
@@ -101,7 +102,9 @@ class LeadListScreen(Screen[None]):
         self.query_one(DataTable).focus()
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        if self._resumed_once:  # back from a call or a dialog (the first resume follows the mount)
+            self.reload()
+        self._resumed_once = True
 
     def _setup_columns(self) -> None:
         table = self.query_one(DataTable)

@@ -10,7 +10,10 @@ from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from ..backend import UnfinishedCall
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ...storage import UnfinishedCall
 from ..timeparse import describe
 
 

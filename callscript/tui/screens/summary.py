@@ -122,6 +122,11 @@ class SummaryScreen(Screen[None]):
         bar.show([("Enter", "下一个客户"), ("Esc", "回到客户列表"), ("F1", "帮助")])
         yield bar
 
+    def on_mount(self) -> None:
+        from ..app import _settle_garbage
+
+        self.call_after_refresh(_settle_garbage)  # between calls: the agent reads the card
+
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
 
