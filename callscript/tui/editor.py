@@ -37,11 +37,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
+from textual.document._wrapped_document import WrappedDocument
+from textual.geometry import Size
 from textual.widgets import Footer, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
@@ -181,14 +184,142 @@ def entry_text(entry: Entry) -> Text:
 # ---------------------------------------------------------------------------
 # The screen
 # ---------------------------------------------------------------------------
+class _WrappedDocument(WrappedDocument):
+    """Textual's wrapped document with an O(1) ``height``.
+
+    Textual 8.2's ``WrappedDocument.height`` sums over every line, and the TextArea
+    asks for it once per rendered row: on a 30,000-line script that is ~0.6 s per
+    key. ``_offset_to_line_info`` has exactly one entry per visual row and is kept
+    current by ``wrap``/``wrap_range``, so its length is the height.
+    """
+
+    @property
+    def height(self) -> int:
+        try:
+            return len(self._offset_to_line_info)
+        except AttributeError:  # pragma: no cover - a Textual without that list
+            return super().height
+
+
+class ScriptTextArea(TextArea):
+    """The editor's TextArea: Textual's, made usable on long scripts.
+
+    Three per-key costs of Textual 8.2's TextArea grow with the document:
+
+    * the wrapped height (see :class:`_WrappedDocument`);
+    * the widest line, which ``Document.get_size`` measures anew for every line
+      on every edit (~0.2 s per key at 30,000 lines): here line widths are
+      remembered by line text, so an edit measures only the lines it changed;
+    * ``render_line`` reads ``self.text`` (the whole document joined) for every
+      row it draws, to decide on the placeholder: here the joined text is kept
+      until the document changes (``Document.replace_range`` is the only way a
+      document changes, so counting its calls tells when).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._line_widths: dict[str, int] = {}
+        self._doc_version = 0
+        self._text_cache: tuple[int, int, str] | None = None
+        super().__init__(*args, **kwargs)
+
+    def _set_document(self, text: str, language: str | None) -> None:
+        super()._set_document(text, language)
+        self._doc_version += 1
+        if type(self.wrapped_document) is WrappedDocument:
+            self.wrapped_document.__class__ = _WrappedDocument
+        document = self.document
+        replace_range = document.replace_range
+
+        def counted_replace_range(start: Any, end: Any, text: str) -> Any:
+            self._doc_version += 1
+            return replace_range(start, end, text)
+
+        document.replace_range = counted_replace_range  # type: ignore[method-assign]
+
+    def _get_text(self) -> str:
+        document = self.document
+        cached = self._text_cache
+        if cached is not None and cached[0] == id(document) and cached[1] == self._doc_version:
+            return cached[2]
+        text = document.text
+        self._text_cache = (id(document), self._doc_version, text)
+        return text
+
+    text = property(_get_text, TextArea.text.fset, doc="The document's text (kept until it changes).")  # type: ignore[assignment]
+
+    # -- highlighting: only the rows around the view --------------------------------
+    #
+    # Textual re-queries the whole syntax tree after every edit and turns every
+    # capture into Python tuples (~0.4 s per key at 30,000 lines). The rows on
+    # screen, plus a margin, are enough: the map is rebuilt for that window after
+    # an edit, and when scrolling leaves the window.
+    HIGHLIGHT_MARGIN = 150
+
+    _highlight_window: tuple[int, int] = (0, -1)
+
+    def _build_highlight_map(self) -> None:
+        if not getattr(self, "_highlight_query", None) or not hasattr(self.document, "query_syntax_tree"):
+            super()._build_highlight_map()
+            return
+        self._line_cache.clear()
+        highlights = self._highlights
+        highlights.clear()
+        top = self.scroll_offset.y
+        height = max(self.size.height, 50)
+        first, last = max(0, top - self.HIGHLIGHT_MARGIN), top + height + self.HIGHLIGHT_MARGIN
+        self._highlight_window = (first, last)
+        captures = self.document.query_syntax_tree(self._highlight_query, start_point=(first, 0), end_point=(last + 1, 0))
+        for name, nodes in captures.items():
+            for node in nodes:
+                start_row, start_col = node.start_point
+                end_row, end_col = node.end_point
+                if start_row == end_row:
+                    highlights[start_row].append((start_col, end_col, name))
+                else:
+                    highlights[start_row].append((start_col, None, name))
+                    for row in range(max(start_row + 1, first), min(end_row, last + 1)):
+                        highlights[row].append((0, None, name))
+                    highlights[end_row].append((0, end_col, name))
+
+    def render_lines(self, crop: Any) -> Any:
+        if getattr(self, "_highlight_query", None) and not self.soft_wrap:
+            top = self.scroll_offset.y
+            first, last = self._highlight_window
+            if top < first or top + self.size.height > last:
+                self._build_highlight_map()
+        return super().render_lines(crop)
+
+    def _widest_line(self) -> int:
+        lines = self.document.lines
+        widths = self._line_widths
+        if len(widths) > 2 * len(lines) + 1000:  # old versions of edited lines pile up
+            widths.clear()
+        try:
+            return max(map(widths.__getitem__, lines), default=0)
+        except KeyError:
+            tab = self.indent_width
+            for line in lines:
+                if line not in widths:
+                    widths[line] = cell_len(line.expandtabs(tab))
+            return max(map(widths.__getitem__, lines), default=0)
+
+    def _refresh_size(self) -> None:
+        if self.soft_wrap:
+            super()._refresh_size()  # the height only: O(1) with _WrappedDocument
+            return
+        # as TextArea._refresh_size: +1 width for the cursor resting at the end of the line
+        self.virtual_size = Size(self._widest_line() + self.gutter_width + 1, self.document.line_count)
+        self._refresh_scrollbars()
+
+
 def make_text_area(text: str, highlight: bool = True) -> TextArea:
     """A code editor for YAML; plain text when tree-sitter-yaml is not installed."""
     if highlight:
         try:
-            return TextArea.code_editor(text, language="yaml", id="source", soft_wrap=False)
+            return ScriptTextArea.code_editor(text, language="yaml", id="source", soft_wrap=False)
         except Exception:  # noqa: BLE001 - LanguageDoesNotExist, or a broken grammar wheel
             pass
-    return TextArea.code_editor(text, language=None, id="source", soft_wrap=False)
+    return ScriptTextArea.code_editor(text, language=None, id="source", soft_wrap=False)
 
 
 class EditorHelp(ModalScreen[None]):

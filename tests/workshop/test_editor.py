@@ -380,3 +380,40 @@ def test_cli_edit_is_registered(run_cli):
     result = run_cli("edit", "--help")
     assert result.exit_code == 0 and "PATH" in result.output
 
+
+
+async def test_the_editors_text_area_stays_exact_through_edits_undo_redo_and_reload(mini_file, tmp_path):
+    """ScriptTextArea caches the joined text, line widths and the wrapped height: never stale."""
+    from rich.cells import cell_len
+
+    app = make_app(mini_file, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await checked(pilot)
+        area = screen.text_area
+
+        def exact() -> None:
+            lines = area.document.lines
+            assert area.text == "\n".join(lines) == area.document.text
+            assert area.virtual_size.width == max(cell_len(line) for line in lines) + area.gutter_width + 1
+            assert area.virtual_size.height == len(lines)
+            assert area.wrapped_document.height == sum(len(o) + 1 for o in area.wrapped_document._wrap_offsets)
+
+        exact()
+        await go_to_line_end(pilot, 11)  # the longest line
+        await type_text(pilot, "abc")
+        exact()
+        await pilot.press("enter")
+        await type_text(pilot, "x")
+        exact()
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        exact()
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        exact()
+        area.load_text("a: 1\n")
+        await pilot.pause()
+        exact()
+        assert area.text == "a: 1\n"
+        screen = await checked(pilot)
+        assert screen.check.sha256 == check_text("a: 1\n", "x").sha256
