@@ -218,7 +218,7 @@ class Backend:
             raise LeadRejected("电话不能为空", "phone")
         problem = phone_problem(phone)
         if problem:
-            raise LeadRejected(problem, "phone")
+            raise LeadRejected(f"号码无效: {problem}", "phone")
         try:
             return self._s().add_lead(
                 company, phone, contact=contact.strip() or None, title=title.strip() or None,

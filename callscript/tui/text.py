@@ -78,15 +78,14 @@ def path_titles(nodes: Mapping[str, object], path: Iterable[str]) -> list[str]:
 
 
 def fact_rows(facts: Mapping[str, object], catalogue: Mapping[str, FactSpec]) -> list[tuple[str, str]]:
-    """(Chinese label, display value) for every known fact, in the catalogue's order."""
-    rows: list[tuple[str, str]] = []
+    """(Chinese label, display value) for every known fact, in the order they were learned."""
     specs = {**BUILTIN_FACTS, **catalogue}
-    for name, spec in specs.items():
-        if name in facts and facts[name] is not None:
-            rows.append((spec.label, spec.display(facts[name])))  # type: ignore[arg-type]
-    for name, value in facts.items():  # facts the catalogue does not know (should not happen)
-        if name not in specs and value is not None:
-            rows.append((name, str(value)))
+    rows: list[tuple[str, str]] = []
+    for name, value in facts.items():
+        if value is None:
+            continue
+        spec = specs.get(name)
+        rows.append((spec.label, spec.display(value)) if spec else (name, str(value)))  # type: ignore[arg-type]
     return rows
 
 

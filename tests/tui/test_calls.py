@@ -60,7 +60,7 @@ async def test_b1_call_ends_mailed_with_a_grade(make_app, seeded, db_path, clock
         await keys(pilot, "1")  # 地址无误 → 结束语
         assert screen.session.finished and screen.session.outcome == "mailed"
         end = squash(screen_text(app))
-        assert "800免费电话" in end and "等对方先挂断电话" in end
+        assert "800免费电话" in end and "等对方挂断电话" in end
         await all_saved(pilot)
         await keys(pilot, "enter")
         assert isinstance(app.screen, SummaryScreen)

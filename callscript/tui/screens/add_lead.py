@@ -54,7 +54,7 @@ class AddLeadScreen(ModalScreen[int | None]):
         blink = getattr(self.app, "cursor_blink", True)
         for box in self.query(Input):
             box.cursor_blink = blink
-        self.query_one("#lead-company", Input).focus()
+        self.set_focus(self.query_one("#lead-company", Input))
 
     def values(self) -> dict[str, str]:
         return {name: self.query_one(f"#lead-{name}", Input).value for name, _, _ in FIELDS}
@@ -62,12 +62,16 @@ class AddLeadScreen(ModalScreen[int | None]):
     @on(Input.Submitted)
     def _next(self, event: Input.Submitted) -> None:
         event.stop()
+        # Enter moves on to the next empty field; with none left, it saves (so after
+        # correcting the phone, Enter saves instead of walking through filled fields).
         ids = [f"lead-{name}" for name, _, _ in FIELDS]
         index = ids.index(event.input.id or "")
-        if index + 1 < len(ids):
-            self.query_one(f"#{ids[index + 1]}", Input).focus()
-        else:
-            self.action_save()
+        for later in ids[index + 1:]:
+            box = self.query_one(f"#{later}", Input)
+            if not box.value.strip():
+                self.set_focus(box)  # at once: typing may run ahead
+                return
+        self.action_save()
 
     @work(exclusive=True, group="save")
     async def action_save(self) -> None:

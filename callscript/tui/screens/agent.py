@@ -51,6 +51,6 @@ class AgentNameScreen(Screen[AgentAnswer]):
             self.query_one("#agent-name", Input).focus()
             return
         if event.input.id == "agent-name":
-            self.query_one("#agent-company", Input).focus()
+            self.set_focus(self.query_one("#agent-company", Input))  # at once: typing may run ahead
             return
         self.dismiss(AgentAnswer(name, self.query_one("#agent-company", Input).value.strip()))

@@ -201,7 +201,7 @@ class CallScreen(Screen[None]):
             box.placeholder = node.input.hint or node.input.fact.label
             known = session.facts.get(node.input.fact.name)
             box.set_value(refill if refill is not None else "" if known is None else str(known))
-            box.focus()
+            self.set_focus(box)  # now, not after the queue: a digit typed right away goes in the box
         else:
             self.set_focus(None)
         self._render_answers()
@@ -241,7 +241,8 @@ class CallScreen(Screen[None]):
                 text.append(describe(self.callback_due, self.app.clock()), "bold cyan")  # type: ignore[attr-defined]
             else:
                 text.append("未选 (按 Enter 选时间)", "bold red")
-        text.append("\n等对方先挂断电话, 再轻轻放回电话。", "yellow")
+        if not any("挂断" in tip for tip in session.tips()):  # the script's own tip says it already
+            text.append("\n等对方先挂断电话, 再轻轻放回电话。", "yellow")
         text.append("\n")
         text.append(" Enter ", "reverse")
         text.append(" 完成并看小结   ")
@@ -376,7 +377,16 @@ class CallScreen(Screen[None]):
     # -- answering ------------------------------------------------------------
     def on_key(self, event: Key) -> None:
         session = self.session
-        if session.finished or session.node.kind != "options" or event.character is None:
+        if session.finished or event.character is None:
+            return
+        if session.node.kind == INPUT:
+            box = self.query_one(CallInput)
+            if not box.has_focus and event.is_printable:  # typed before the box had focus: keep it
+                event.stop()
+                self.set_focus(box)
+                box.insert_text_at_cursor(event.character)
+            return
+        if session.node.kind != "options":
             return
         if event.character in session.node.by_key:
             event.stop()
