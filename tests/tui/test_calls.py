@@ -288,6 +288,7 @@ async def test_ctrl_e_ends_with_an_outcome(make_app, seeded, db_path, clock):
         assert isinstance(app.screen, SummaryScreen)
         summary = squash(screen_text(app))
         assert "无人接听" in summary and "无效" in summary and "重拨今天11:00" in summary.replace(" ", "")
+        assert "不计" in summary  # a call that did not reach the company is not graded
     with db(db_path, clock) as store:
         [call] = store.list_calls()
         assert call.outcome == "no_answer"

@@ -88,3 +88,18 @@ async def test_dialogs_fit(make_app, seeded, size):
             assert {"f1": "按键说明", "ctrl+n": "备注", "ctrl+b": "约回电", "ctrl+e": "结束通话"}[opener] in text
             await keys(pilot, "escape")
         assert call_screen(app).session.node_id == "opening"
+
+
+async def test_the_terminal_cursor_follows_wide_characters_in_the_answer_box(make_app, seeded):
+    """The IME draws its candidate window at the terminal cursor: it must sit after the
+    last character typed, counting a Chinese character as two cells."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await keys(pilot, "enter", "1", "1", "1", "1", "1", "1", "1")  # → B1 哪个订房中心 (text input)
+        box = app.screen.query_one("#answer-input")
+        assert app.focused is box
+        await keys(pilot, "text:艺龙a")
+        region = box.content_region
+        assert app.cursor_position.y == region.y
+        assert app.cursor_position.x == region.x + cell_len("艺龙a") == region.x + 5  # the insertion point

@@ -12,6 +12,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
 from ..backend import LeadRejected
+from ..widgets import ImeInput
 
 FIELDS: list[tuple[str, str, str]] = [
     ("company", "公司 *", "公司全称"),
@@ -39,7 +40,7 @@ class AddLeadScreen(ModalScreen[int | None]):
                 for name, label, placeholder in FIELDS:
                     yield Label(label, classes="field-label")
                     suggester = SuggestFromList(self._industries, case_sensitive=False) if name == "industry" and self._industries else None
-                    yield Input(placeholder=placeholder, id=f"lead-{name}", suggester=suggester)
+                    yield ImeInput(placeholder=placeholder, id=f"lead-{name}", suggester=suggester)
             yield Static("", id="add-lead-error", classes="error")
             keys = Text()
             keys.append(" Enter ", "reverse")

@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
+from ..widgets import ImeInput
+
 
 @dataclass(frozen=True, slots=True)
 class AgentAnswer:
@@ -30,9 +32,9 @@ class AgentNameScreen(Screen[AgentAnswer]):
         with Vertical(classes="dialog", id="agent-dialog"):
             yield Label("欢迎使用 callscript", classes="dialog-title")
             yield Static("你的姓名 (开场白里会说「我姓…」):")
-            yield Input(value=self._name, placeholder="例如 张三", id="agent-name")
+            yield ImeInput(value=self._name, placeholder="例如 张三", id="agent-name")
             yield Static(f"公司名称 (留空 = {self._company_default}):")
-            yield Input(placeholder=self._company_default, id="agent-company")
+            yield ImeInput(placeholder=self._company_default, id="agent-company")
             yield Static("", id="agent-error", classes="error")
             yield Static(Text("Enter 确定 · 下次启动会记住", "dim"))
 

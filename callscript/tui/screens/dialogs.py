@@ -16,6 +16,7 @@ from textual.widgets import Input, Label, Static
 
 from ...outcomes import Outcome
 from ..timeparse import TimeParseError, describe, parse_callback_time, quick_choices
+from ..widgets import ImeInput
 
 
 def _keys_line(*pairs: tuple[str, str]) -> Text:
@@ -55,7 +56,7 @@ class NoteDialog(ModalScreen[NoteResult | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="note-dialog"):
             yield Label(f"备注 ({self._stamp})", classes="dialog-title")
-            yield Input(placeholder="写下要记住的事; 以 ! 开头 = 重点", id="note-input")
+            yield ImeInput(placeholder="写下要记住的事; 以 ! 开头 = 重点", id="note-input")
             yield Static(_keys_line(("Enter", "保存"), ("Esc", "取消")), classes="dialog-keys")
 
     def on_mount(self) -> None:
@@ -103,7 +104,7 @@ class CallbackDialog(ModalScreen[datetime | None]):
             lines.append(" 4 ", "bold reverse")
             lines.append(" 其它时间 (输入)")
             yield Static(lines, id="callback-choices")
-            yield Input(placeholder="15:30 · 明天 10:00 · 2小时后 · 11-28 9:00", id="callback-input")
+            yield ImeInput(placeholder="15:30 · 明天 10:00 · 2小时后 · 11-28 9:00", id="callback-input")
             yield Static("", id="callback-error", classes="error")
             yield Static(_keys_line(("1–4", "选择"), ("Enter", "确定输入的时间"), ("Esc", "取消")), classes="dialog-keys")
 
@@ -204,7 +205,7 @@ class AddressDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="address-dialog"):
             yield Label("寄资料: 寄送地址", classes="dialog-title")
-            yield Input(placeholder="地址 (读给客户核对)", id="address-input")
+            yield ImeInput(placeholder="地址 (读给客户核对)", id="address-input")
             yield Static("", id="address-error", classes="error")
             yield Static(_keys_line(("Enter", "确定"), ("Esc", "取消")), classes="dialog-keys")
 

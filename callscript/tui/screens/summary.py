@@ -44,7 +44,10 @@ def summary_table(info: CallInfo, session: CallSession, finish: FinishInfo, now)
         table.add_row("通话时长", elapsed_text((record.ended_at - record.started_at).total_seconds()))
 
     grade = session.grade()
-    if grade.grade:
+    if outcome is not None and not outcome.effective:
+        line = Text("不计", "bold")
+        line.append("  (无效通话不评级; 规则给出: " + (grade.grade or "无") + ")", "dim")
+    elif grade.grade:
         line = Text(f" {grade.grade} ", "bold reverse")
         line.append(f"  规则{grade.rule_index}: {grade.rule_label}")
     elif grade.excluded_by:

@@ -2,7 +2,8 @@
 
 from .breadcrumb import TopBar
 from .call_input import CallInput
+from .ime_input import ImeInput
 from .keybar import KeyBar, keys_text
 from .side_panel import Row, SidePanel
 
-__all__ = ["TopBar", "CallInput", "KeyBar", "Row", "SidePanel", "keys_text"]
+__all__ = ["TopBar", "CallInput", "ImeInput", "KeyBar", "Row", "SidePanel", "keys_text"]

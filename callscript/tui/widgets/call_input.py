@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 
 from textual.message import Message
-from textual.widgets import Input
+from .ime_input import ImeInput
 
 
-class CallInput(Input):
+class CallInput(ImeInput):
     class BackRequested(Message):
         """Backspace on an empty box."""
 
