@@ -8,13 +8,11 @@ from datetime import datetime
 from callscript.storage import Store
 from callscript.tui.screens.add_lead import AddLeadScreen
 from callscript.tui.screens.agent import AgentNameScreen
-from callscript.tui.screens.call import CallScreen
 from callscript.tui.screens.leads import LeadListScreen
 from callscript.tui.screens.reports import ReportsScreen
 from callscript.tui.screens.resume import ResumeScreen
 
-from .conftest import LEADS, seed_leads
-from .helpers import all_saved, call_screen, keys, region_flat, screen_text, settle, squash, wait_for
+from .helpers import all_saved, call_screen, keys, region_flat, screen_text, settle, squash
 
 
 async def test_agent_name_is_asked_once_and_remembered(make_app, seeded, tmp_path):
