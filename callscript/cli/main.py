@@ -25,16 +25,23 @@ def cli(ctx: click.Context, script_path: Path | None, db_path: Path | None, agen
         run_app(script_path, db_path, agent)
 
 
-def _register() -> None:
-    from . import script_cmds
+#: One module per command group; each has ``register(cli)``. Imported here, but each
+#: command imports its own heavy dependencies (Textual, openpyxl) only when it runs.
+COMMAND_MODULES = (
+    "script_cmds",  # validate, show, replay, grade
+    "workshop_cmds",  # test, paths, diff
+    "edit_cmd",  # edit (the script editor app)
+    "db_cmds",  # db init/check/stale/close-call
+    "leads_cmds",  # leads import/list/dnc, export mailings/calls
+    "report_cmds",  # report daily/range/yield/due/remark, demo-data
+)
 
-    script_cmds.register(cli)
-    # command groups: each module adds its commands to `cli` (one line per module below)
-    from . import report_cmds; report_cmds.register(cli)  # noqa: E702  report daily/range/yield/due/remark, demo-data
-    from . import workshop_cmds; workshop_cmds.register(cli)  # noqa: E702  test, paths, diff
-    from . import edit_cmd; edit_cmd.register(cli)  # noqa: E702  edit (the script editor app)
-    from . import db_cmds; db_cmds.register(cli)  # noqa: E702  db init/check/stale/close-call
-    from . import leads_cmds; leads_cmds.register(cli)  # noqa: E702  leads import/list/dnc, export mailings/calls
+
+def _register() -> None:
+    from importlib import import_module
+
+    for name in COMMAND_MODULES:
+        import_module(f"{__package__}.{name}").register(cli)
 
 
 _register()
