@@ -595,8 +595,15 @@ def _warn_soft(check: _Checker, nodes: dict[str, Node], declared_vars: dict[str,
             check.warn(vnode.mark, f"variable '{name}' is declared but never used")
 
 
-def build_script(root: YNode | None, text: str, path: str) -> tuple[Script | None, list[Problem]]:
-    """Validate a parsed tree; returns the script (``None`` on any error) and all problems."""
+def build_script(root: YNode | None, text: str, path: str, *, node_builder=None) -> tuple[Script | None, list[Problem]]:
+    """Validate a parsed tree; returns the script (``None`` on any error) and all problems.
+
+    ``node_builder`` (default: this module's ``_node``) checks one node; the
+    editor passes a caching one (callscript/revalidate.py) that reuses the result
+    for a node whose YAML and context did not change. It must behave exactly like
+    ``_node``: same return value, same problems appended, same variables added.
+    """
+    build_node = node_builder or _node
     check = _Checker()
     top = check.mapping(root, "the script file", Mark(1, 1), ("script", "nodes"), ("variables", "facts", "grading"))
     if root is None:
@@ -657,7 +664,7 @@ def build_script(root: YNode | None, text: str, path: str) -> tuple[Script | Non
                     check.error(key.mark, f"node id '{node_id}' must use letters, digits and _")
                 raw_nodes[node_id] = raw
                 id_lines[node_id] = key.mark.line
-                built = _node(check, node_id, raw, facts, known_vars, used)
+                built = build_node(check, node_id, raw, facts, known_vars, used)
                 if built is not None:
                     nodes[node_id] = built
     if start and raw_nodes:
