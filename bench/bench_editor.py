@@ -1,25 +1,29 @@
 """Benchmark the script editor: validation latency while typing in a 2,000-node script.
 
-    uv run python bench/bench_editor.py              # 40 typing bursts, prints a table
+    uv run python bench/bench_editor.py              # 42 typing bursts, prints a table
     uv run python bench/bench_editor.py --rounds 10  # quicker
     uv run python bench/bench_editor.py --json
 
 The script is bench_engine.py's generated 2,000-node script (~37,000 lines,
 shaped like scripts/ctrip.yaml). The real editor app (``callscript edit``) runs
-headless on it through Textual's Pilot at 120×40, with the shipped debounce.
+headless on it through Textual's Pilot at 120×40, with the shipped debounce
+(100 ms; ``--debounce`` to try another; ``BENCH_HIGHLIGHT=0`` without YAML
+highlighting).
 
 Each round is a burst of typing at a random place, keys sent through the app's
 driver ``GAP_S`` apart (a quick typist): append ``xy`` to an option's ``next:``
 target (the script now has errors), take them out again (valid again), add
-``abc`` to a node title, take it out. The clock starts when the **last key** of
+``abc`` to a node title, take it out, press Enter and type a comment line (every
+node below moves down a line), take it out. The clock starts when the **last key** of
 the burst is handed to the driver and stops when the compositor produces the
 first frame after the problems panel shows the validation of the text as it is
 after that key (earlier, stale results are discarded and do not count). Budget:
 results shown within 300 ms of the last key (median and p99 reported).
 
-Beside it: the validation time alone (the worker's), and the key echo — from a
-key to the frame showing it in the text — while validations run in the worker
-thread (typing must never wait for validation).
+Beside it: the full validation (``validate_text``) and the editor's own
+(``Revalidator``, one node edited) alone, and the key echo — from a key to the
+frame showing it in the text — while validations run in the worker thread
+(typing must never wait for validation).
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-async def typing_latency(rounds: int, size: tuple[int, int] = (120, 40), seed: int = 5) -> dict:
+async def typing_latency(rounds: int, size: tuple[int, int] = (120, 40), seed: int = 5, debounce: float | None = None) -> dict:
     from textual import events
 
     from bench_engine import generate_script
@@ -63,15 +67,20 @@ async def typing_latency(rounds: int, size: tuple[int, int] = (120, 40), seed: i
     tmp = Path(tempfile.mkdtemp(prefix="bench-editor-"))
     path = tmp / "bench.yaml"
     path.write_text(text, encoding="utf-8")
-    app = EditorApp(path, tmp / "bench.db", cursor_blink=False, live_timer=False, highlight=HIGHLIGHT)
+    from callscript.tui.editor import DEBOUNCE
+
+    app = EditorApp(path, tmp / "bench.db", cursor_blink=False, live_timer=False, highlight=HIGHLIGHT,
+                    debounce=DEBOUNCE if debounce is None else debounce)
     lines = text.split("\n")
     next_lines = [i for i, line in enumerate(lines) if line.startswith("        next: ")]
     title_lines = [i for i, line in enumerate(lines) if line.startswith("    title: ")]
     rng = random.Random(seed)
 
     latencies: list[float] = []
+    kinds: list[str] = []
     echoes: list[float] = []
     errors_shown: list[int] = []
+    check_seconds: list[float] = []
     probe: dict = {}
     original_display = app._display
 
@@ -81,6 +90,7 @@ async def typing_latency(rounds: int, size: tuple[int, int] = (120, 40), seed: i
             if target is not None and screen.shown_revision >= target:
                 latencies.append(time.perf_counter() - probe.pop("t0"))
                 errors_shown.append(screen.check.errors if screen.check else -1)
+                check_seconds.append(screen.check.seconds if screen.check else 0.0)
                 probe.pop("revision")
                 shown.set()
             echo = probe.get("echo")
@@ -128,35 +138,44 @@ async def typing_latency(rounds: int, size: tuple[int, int] = (120, 40), seed: i
             await asyncio.wait_for(shown.wait(), timeout=30)
 
         for n in range(rounds):
-            kind = n % 4
-            if kind in (0, 2):
+            kind = n % 6
+            if kind in (0, 2, 4):
                 row = rng.choice(next_lines if kind == 0 else title_lines)
                 area.move_cursor((row, len(area.document.get_line(row))))
                 await pilot.pause()
-                await burst(["x", "y"] if kind == 0 else ["a", "b", "c"])
+                await burst({0: ["x", "y"], 2: ["a", "b", "c"], 4: ["enter", "#", "x"]}[kind])
             else:
                 await burst(["backspace"] * (2 if kind == 1 else 3))
+            kinds.append("new line" if kind in (4, 5) else "in a line")
             await asyncio.sleep(SETTLE_S)
         checks = [screen.check.seconds] if screen.check else []
         stats = dict(checks_run=screen.checks_run, discarded=screen.checks_discarded)
 
     validate_times = []
+    revalidate_times = []
+    from callscript.revalidate import Revalidator
     from callscript.tui.editor import check_text
 
     for _ in range(5):
         validate_times.append(check_text(text, "bench.yaml").seconds)
+    revalidator = Revalidator()
+    check_text(text, "bench.yaml", 0, revalidator)
+    at = text.index("    title: 第1000步") + len("    title: 第1000步")
+    for typed in ("a", "ab", "abc", "ab", "a", ""):
+        revalidate_times.append(check_text(text[:at] + typed + text[at:], "bench.yaml", 0, revalidator).seconds)
     return dict(
         lines=len(lines), kb=len(text.encode()) // 1024, rounds=rounds, latencies=latencies, echoes=echoes,
-        errors_shown=errors_shown, first_check=first_check, validate=validate_times, last_check=checks, **stats,
+        errors_shown=errors_shown, check_seconds=check_seconds, kinds=kinds, first_check=first_check, validate=validate_times, revalidate=revalidate_times, last_check=checks, **stats,
     )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=42)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--debounce", type=float, default=None, help="seconds (default: the editor's, 0.1)")
     args = parser.parse_args()
-    result = asyncio.run(typing_latency(args.rounds))
+    result = asyncio.run(typing_latency(args.rounds, debounce=args.debounce))
     lat = result["latencies"]
     echo = result["echoes"]
     summary = {
@@ -167,7 +186,11 @@ def main() -> int:
         "bursts": len(lat),
         "last_key_to_problems_ms": {"median": statistics.median(lat) * 1e3, "p90": percentile(lat, 90) * 1e3,
                                     "p99": percentile(lat, 99) * 1e3, "max": max(lat) * 1e3},
+        "by_kind_ms": {kind: {"median": statistics.median(v) * 1e3, "max": max(v) * 1e3}
+                       for kind in ("in a line", "new line")
+                       if (v := [x for x, k in zip(lat, result["kinds"]) if k == kind])},
         "validation_alone_ms": {"median": statistics.median(result["validate"]) * 1e3, "min": min(result["validate"]) * 1e3},
+        "revalidation_one_node_ms": {"median": statistics.median(result["revalidate"]) * 1e3},
         "key_echo_ms": {"median": statistics.median(echo) * 1e3, "p99": percentile(echo, 99) * 1e3},
         "checks_run": result["checks_run"],
         "checks_discarded": result["discarded"],
@@ -184,8 +207,12 @@ def main() -> int:
         m = summary["last_key_to_problems_ms"]
         print(f"last key → problems panel shown   median {m['median']:6.0f} ms   p90 {m['p90']:6.0f}   p99 {m['p99']:6.0f}   max {m['max']:6.0f}"
               f"   budget {BUDGET_S * 1000:.0f} ms  {'ok' if ok else 'MISSED'}")
+        for kind, k in summary["by_kind_ms"].items():
+            print(f"  bursts {kind:<10}                median {k['median']:6.0f} ms   max {k['max']:6.0f}")
         v = summary["validation_alone_ms"]
-        print(f"validation alone (worker)         median {v['median']:6.0f} ms   best {v['min']:6.0f}")
+        print(f"full validation (validate_text)   median {v['median']:6.0f} ms   best {v['min']:6.0f}")
+        r = summary["revalidation_one_node_ms"]
+        print(f"editor's validation, one node edited  median {r['median']:4.0f} ms (Revalidator)")
         e = summary["key_echo_ms"]
         print(f"key → frame showing it            median {e['median']:6.1f} ms   p99 {e['p99']:6.1f}")
         print(f"validations run {summary['checks_run']}, discarded as stale {summary['checks_discarded']}; "

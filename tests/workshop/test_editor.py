@@ -318,9 +318,9 @@ async def test_ctrip_opens_highlighted_with_full_coverage(tmp_path):
 
 
 async def test_without_the_yaml_grammar_it_is_plain_text(mini_file, tmp_path, monkeypatch):
-    import textual.widgets._text_area as text_area
+    import textual._tree_sitter
 
-    monkeypatch.setattr(text_area, "get_language", lambda name: None)
+    monkeypatch.setattr(textual._tree_sitter, "get_language", lambda name: None)
     app = make_app(mini_file, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await checked(pilot)
