@@ -57,13 +57,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-async def typing_latency(rounds: int, size: tuple[int, int] = (120, 40), seed: int = 5, debounce: float | None = None) -> dict:
+async def typing_latency(rounds: int, size: tuple[int, int] = (120, 40), seed: int = 5, debounce: float | None = None,
+                         nodes: int = 2000, settle: float = SETTLE_S) -> dict:
     from textual import events
 
     from bench_engine import generate_script
     from callscript.tui.editor import EditorApp, EditorScreen
 
-    text = generate_script()
+    text = generate_script(nodes)
     tmp = Path(tempfile.mkdtemp(prefix="bench-editor-"))
     path = tmp / "bench.yaml"
     path.write_text(text, encoding="utf-8")
@@ -118,7 +119,7 @@ async def typing_latency(rounds: int, size: tuple[int, int] = (120, 40), seed: i
 
         await until(lambda: isinstance(app.screen, EditorScreen) and app.screen.shown_revision == 0)
         screen: EditorScreen = app.screen  # type: ignore[assignment]
-        await pilot.pause(0.3)
+        await pilot.pause(min(0.3, settle))
         area = screen.text_area
         first_check = screen.check.seconds if screen.check else 0.0
 
@@ -147,7 +148,7 @@ async def typing_latency(rounds: int, size: tuple[int, int] = (120, 40), seed: i
             else:
                 await burst(["backspace"] * (2 if kind == 1 else 3))
             kinds.append("new line" if kind in (4, 5) else "in a line")
-            await asyncio.sleep(SETTLE_S)
+            await asyncio.sleep(settle)
         checks = [screen.check.seconds] if screen.check else []
         stats = dict(checks_run=screen.checks_run, discarded=screen.checks_discarded)
 
@@ -160,7 +161,8 @@ async def typing_latency(rounds: int, size: tuple[int, int] = (120, 40), seed: i
         validate_times.append(check_text(text, "bench.yaml").seconds)
     revalidator = Revalidator()
     check_text(text, "bench.yaml", 0, revalidator)
-    at = text.index("    title: 第1000步") + len("    title: 第1000步")
+    middle = f"    title: 第{nodes // 2}步"
+    at = text.index(middle) + len(middle)
     for typed in ("a", "ab", "abc", "ab", "a", ""):
         revalidate_times.append(check_text(text[:at] + typed + text[at:], "bench.yaml", 0, revalidator).seconds)
     return dict(

@@ -417,3 +417,16 @@ async def test_the_editors_text_area_stays_exact_through_edits_undo_redo_and_rel
         assert area.text == "a: 1\n"
         screen = await checked(pilot)
         assert screen.check.sha256 == check_text("a: 1\n", "x").sha256
+
+
+async def test_the_typing_latency_bench_runs():
+    """bench/bench_editor.py keeps working (its figures come from running it; this only keeps it from rotting)."""
+    import importlib.util
+
+    bench = Path(__file__).resolve().parents[2] / "bench" / "bench_editor.py"
+    spec = importlib.util.spec_from_file_location("bench_editor", bench)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = await module.typing_latency(6, nodes=120, settle=0.05)
+    assert len(result["latencies"]) == 6 and result["kinds"].count("new line") == 2
+    assert result["errors_shown"][0] > 0 and result["errors_shown"][1] == 0  # broke a next:, then mended it
