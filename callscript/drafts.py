@@ -25,6 +25,7 @@ published since, e.g. by hand) is left alone and reported.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,6 +144,8 @@ class SaveOutcome:
     sha256: str | None = None
     unchanged: bool = False
     """The published file already held exactly this text: nothing was written."""
+    replaced_sha256: str | None = None
+    """SHA-256 of the text the publish replaced (None: there was no file)."""
 
     @property
     def errors(self) -> int:
@@ -179,4 +182,6 @@ def save_edit(path: str | os.PathLike[str], text: str) -> SaveOutcome:
         unchanged = False
     with contextlib.suppress(FileNotFoundError):
         os.unlink(draft_path(path))
-    return SaveOutcome(True, path, problems, script, previous, previous_problems if previous is None else [], sha, unchanged)
+    replaced = hashlib.sha256(old_text.encode("utf-8")).hexdigest() if old_text is not None else None
+    return SaveOutcome(True, path, problems, script, previous, previous_problems if previous is None else [], sha, unchanged,
+                       replaced)

@@ -660,6 +660,7 @@ class EditorScreen(Screen[None]):
 
     @work(exclusive=True, group="save")
     async def _save(self, text: str) -> None:
+        known = self.published_sha  # what the file held when it was opened or last published from here
         try:
             outcome: SaveOutcome = await asyncio.to_thread(save_edit, self.path, text)
         except OSError as exc:
@@ -683,6 +684,10 @@ class EditorScreen(Screen[None]):
         else:
             self.notify(f"已发布版本 {outcome.sha256[:8] if outcome.sha256 else ''}: 坐席下一通电话起使用{stored}",
                         title="已发布", timeout=6)
+        if not outcome.unchanged and outcome.replaced_sha256 not in (None, known):
+            kept = "也存进了数据库 (可以用 callscript diff 比较)" if outcome.previous is not None else "有错误, 没有存进数据库"
+            self.notify(f"文件在打开后被别处改过 (版本 {outcome.replaced_sha256[:8]}); 被替换的那个版本{kept}",
+                        title="注意", severity="warning", timeout=10)
         self.last_save = outcome
 
     async def _store_versions(self, outcome: SaveOutcome) -> str:

@@ -430,3 +430,19 @@ async def test_the_typing_latency_bench_runs():
     result = await module.typing_latency(6, nodes=120, settle=0.05)
     assert len(result["latencies"]) == 6 and result["kinds"].count("new line") == 2
     assert result["errors_shown"][0] > 0 and result["errors_shown"][1] == 0  # broke a next:, then mended it
+
+
+async def test_publishing_over_a_file_changed_outside_the_editor_keeps_that_version_and_says_so(mini_file, tmp_path):
+    app = make_app(mini_file, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await checked(pilot)
+        by_hand = MINI_TEXT.replace("title: 小脚本", "title: 小脚本 手改")
+        mini_file.write_text(by_hand, encoding="utf-8")  # someone edits the file meanwhile
+        await go_to_line_end(pilot, 3)
+        await type_text(pilot, "v2")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: editor(app).last_save is not None)
+        assert any(n.title == "注意" and "被别处改过" in n.message for n in app._notifications)
+        text = editor(app).text_area.text
+    with Store.open(tmp_path / "calls.db") as store:
+        assert [v.source_text for v in store.script_versions("mini")] == [by_hand, text]
