@@ -56,7 +56,7 @@ from textual.widgets import Footer, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from ..config import AgentConfig, resolve_db_path
-from ..drafts import DRAFT_FILE, NEW_FILE, EditSource, SaveOutcome, open_for_edit, save_edit
+from ..drafts import DRAFT_FILE, NEW_FILE, PUBLISHED_FILE, EditSource, SaveOutcome, open_for_edit, save_edit
 from ..loader import validate_text
 from ..model import Script
 from ..paths import Coverage, edge_text
@@ -67,6 +67,8 @@ from .backend import Backend
 from .clock import Clock, system_clock
 
 DEBOUNCE = 0.10
+BROKEN_FILE = "broken"
+"""The published file, as opened, does not validate (edited by hand)."""
 """Seconds of quiet after a key before the text is validated."""
 
 
@@ -376,7 +378,7 @@ class EditorHelp(ModalScreen[None]):
     BINDINGS = [Binding("escape,enter,f1,q", "close", "关闭")]
 
     KEYS = (
-        ("Ctrl+S", "保存: 没有错误就发布 (agents 下一通电话起用新版本); 有错误只存草稿"),
+        ("Ctrl+S", "保存: 没有错误就发布 (坐席下一通电话起用新版本); 有错误只存草稿"),
         ("F5", "练习: 用坐席的通话界面走一遍正在编辑的脚本 (什么都不保存)"),
         ("F2", "问题列表: ↑↓ 选择, Enter 跳到那一行, Esc 回到文本"),
         ("F8", "跳到下一个问题"),
@@ -408,7 +410,6 @@ class EditorScreen(Screen[None]):
         Binding("f8", "next_problem", "下一个问题", key_display="F8"),
         Binding("escape", "to_text", "回到文本", show=False),
         Binding("f1", "help", "帮助", key_display="F1"),
-        Binding("ctrl+q", "app.request_quit", "退出", key_display="^Q"),
     ]
 
     def __init__(self, path: Path, source: EditSource, *, tests_path: Path | None = None,
@@ -522,6 +523,8 @@ class EditorScreen(Screen[None]):
     def _checked(self, result: CheckResult) -> None:
         self._checking = False
         self.checks_run += 1
+        if self.checks_run == 1 and result.errors and self.state == PUBLISHED_FILE and result.sha256 == self.saved_sha:
+            self.state = BROKEN_FILE  # e.g. edited by hand: agents' apps refuse it and keep their last good version
         if self.checks_run == 1:
             # The text, its document and the validator's trees are now ~10^5 long-lived
             # objects; keep the cyclic collector from re-scanning them on every pass
@@ -573,9 +576,11 @@ class EditorScreen(Screen[None]):
             text.append("  草稿 (未发布)", "bold magenta")
         elif self.state == NEW_FILE:
             text.append("  新文件 (未保存)", "bold magenta")
+        elif self.state == BROKEN_FILE:
+            text.append("  文件有错误: 坐席的 app 不会启用它, 继续用之前的好版本", "bold red")
         else:
             text.append("  已发布", "green")
-        if self.published_sha:
+        if self.published_sha and self.state != BROKEN_FILE:
             text.append(f"  坐席在用版本 {self.published_sha[:8]}", "dim")
         if not self.highlighting and self.highlight:
             text.append("  (无语法高亮)", "dim")
@@ -675,7 +680,7 @@ class EditorScreen(Screen[None]):
                         title="草稿已保存", severity="warning", timeout=8)
             self.last_save = outcome
             return
-        self.state = "published"
+        self.state = PUBLISHED_FILE
         self.published_sha = outcome.sha256
         self._render_title()
         stored = await self._store_versions(outcome)
@@ -744,7 +749,7 @@ class EditorApp(App[None]):
     CSS_PATH = ["app.tcss", "editor.tcss"]
     TITLE = "callscript edit"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [Binding("ctrl+q", "request_quit", "退出", show=False, priority=True)]
+    BINDINGS = [Binding("ctrl+q", "request_quit", "退出", key_display="^Q", priority=True)]
 
     def __init__(
         self,

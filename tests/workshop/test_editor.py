@@ -446,3 +446,13 @@ async def test_publishing_over_a_file_changed_outside_the_editor_keeps_that_vers
         text = editor(app).text_area.text
     with Store.open(tmp_path / "calls.db") as store:
         assert [v.source_text for v in store.script_versions("mini")] == [by_hand, text]
+
+
+async def test_a_published_file_broken_by_hand_is_shown_as_such(mini_file, tmp_path):
+    mini_file.write_text(MINI_TEXT.replace("set: {reached: true}", "set: {reached: maybe}"), encoding="utf-8")
+    app = make_app(mini_file, tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await checked(pilot)
+        title = region_text(app, "#ed-title")
+        assert "文件有错误" in title and "坐席在用版本" not in title
+        assert "^Q" in screen_text(app)  # quitting is on the key bar
