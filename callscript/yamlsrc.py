@@ -16,6 +16,7 @@ values for callers that don't need positions (e.g. a facts file).
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -313,6 +314,11 @@ def parse_yaml(text: str) -> YNode | None:
     return root
 
 
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a YAML tree is built and checked.
@@ -321,14 +327,26 @@ def gc_paused() -> Iterator[None]:
     tree), so every collection pass re-scans a growing heap for cycles that are
     not there: half of validation time. Reference counting still frees
     everything; the collector resumes (if it was on) as soon as we are done.
+
+    Safe across threads (the editor validates in a worker while a save validates
+    in another): the pauses nest, and the collector comes back on when the last
+    one ends, if it was on before the first began. (With each thread saving and
+    restoring ``gc.isenabled()`` on its own, the first to finish turned the
+    collector back on under the other's validation.)
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 def decode_source(data: bytes) -> str:

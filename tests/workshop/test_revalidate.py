@@ -129,3 +129,35 @@ def test_typing_like_edits_take_the_fast_path_and_agree(path: Path, edits: int):
         same(text, revalidator)
     stats = revalidator.stats
     assert stats["incremental"] >= edits * 0.6 and stats["moved"] > 0 and stats["check_reused"] > stats["checked"]
+
+
+def test_overlapping_gc_pauses_from_two_threads_leave_the_collector_on():
+    """The editor validates in a worker while Ctrl+S validates in another thread: A pauses, B pauses,
+    A ends (B is still validating: still paused), B ends — the collector is back on."""
+    import gc
+    import threading
+
+    from callscript.yamlsrc import gc_paused
+
+    assert gc.isenabled()
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    def a() -> None:
+        with gc_paused():
+            a_in.set()
+            b_in.wait(5)
+        a_out.set()
+
+    def b() -> None:
+        a_in.wait(5)
+        with gc_paused():
+            b_in.set()
+            a_out.wait(5)
+            assert not gc.isenabled()  # still paused: B's validation is running
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(5)
+    assert gc.isenabled()
