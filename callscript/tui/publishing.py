@@ -76,6 +76,9 @@ class ScriptFollower:
     def _check_in_thread(self) -> None:
         try:
             result = self.check()
+        except Exception as exc:  # noqa: BLE001 - look again at the next tick
+            self.app.call_from_thread(self.app.log.error, f"script check failed: {type(exc).__name__}: {exc}")
+            return
         finally:
             self._busy = False
         try:
@@ -97,7 +100,11 @@ class ScriptFollower:
 
     async def script_for_next_call(self) -> Script:
         """Between calls: the last good version (after one more look at the file)."""
-        result = await asyncio.to_thread(self.check)
-        self._report(result)
+        try:
+            result = await asyncio.to_thread(self.check)
+        except Exception as exc:  # noqa: BLE001 - check() reports bad files as data; anything else must not stop a call
+            self.app.log.error(f"script check failed: {type(exc).__name__}: {exc}")
+        else:
+            self._report(result)
         self.in_use = self.watcher.script
         return self.in_use
