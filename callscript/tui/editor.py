@@ -60,7 +60,7 @@ from ..drafts import DRAFT_FILE, NEW_FILE, PUBLISHED_FILE, EditSource, SaveOutco
 from ..loader import validate_text
 from ..model import Script
 from ..paths import Coverage, edge_text
-from ..problems import Problem, sort_problems
+from ..problems import Mark, Problem, sort_problems
 from ..revalidate import Revalidator
 from ..scripttests import default_tests_path, load_tests_file, run_tests
 from .backend import Backend
@@ -507,7 +507,15 @@ class EditorScreen(Screen[None]):
 
     def _check_in_thread(self, text: str, revision: int) -> None:
         """Worker thread: validate, hand the result to the screen, then run the sidecar tests."""
-        result = check_text(text, str(self.path), revision, self.revalidator)
+        try:
+            result = check_text(text, str(self.path), revision, self.revalidator)
+        except Exception:  # noqa: BLE001 - a bug in the fast path must not stop validation: use the loader's own
+            self.revalidator = Revalidator()
+            try:
+                result = check_text(text, str(self.path), revision)
+            except Exception as exc:  # noqa: BLE001 - shown in the panel rather than lost in a worker
+                problem = Problem(Mark(1, 1), f"内部错误, 无法检查: {type(exc).__name__}: {exc}")
+                result = CheckResult(revision, text_sha(text), None, (problem,), 0.0)
         try:
             self.app.call_from_thread(self._checked, result)
         except RuntimeError:  # the app is closing

@@ -456,3 +456,20 @@ async def test_a_published_file_broken_by_hand_is_shown_as_such(mini_file, tmp_p
         title = region_text(app, "#ed-title")
         assert "文件有错误" in title and "坐席在用版本" not in title
         assert "^Q" in screen_text(app)  # quitting is on the key bar
+
+
+async def test_a_failing_fast_validation_falls_back_to_the_full_one(mini_file, tmp_path, monkeypatch):
+    from callscript.revalidate import Revalidator
+
+    def broken(self, text, path):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(Revalidator, "validate", broken)
+    app = make_app(mini_file, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await checked(pilot)
+        await go_to_line_end(pilot, LINE_SET)
+        await pilot.press(*["backspace"] * 5)
+        await type_text(pilot, "maybe}")
+        screen = await checked(pilot)
+        assert [(e.kind, e.line) for e in screen.entries] == [("error", LINE_SET)]
