@@ -49,9 +49,9 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.screen import ModalScreen, Screen
 from textual.document._wrapped_document import WrappedDocument
 from textual.geometry import Size
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
