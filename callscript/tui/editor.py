@@ -67,6 +67,8 @@ from .backend import Backend
 from .clock import Clock, system_clock
 
 DEBOUNCE = 0.10
+_DUE = object()
+"""EditorScreen._timer when the debounce is already over and a check is queued to start."""
 BROKEN_FILE = "broken"
 """The published file, as opened, does not validate (edited by hand)."""
 """Seconds of quiet after a key before the text is validated."""
@@ -480,6 +482,8 @@ class EditorScreen(Screen[None]):
         if not self._modified:
             self._modified = True
             self._render_title()
+        if self._timer is _DUE:
+            return  # a check is about to start; it reads the text as it is then
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
@@ -489,6 +493,7 @@ class EditorScreen(Screen[None]):
         if wait > 0.005:
             self._timer = self.set_timer(wait, self._debounced)
         else:
+            self._timer = _DUE
             self.call_later(self._debounced)
 
     def _debounced(self) -> None:

@@ -163,7 +163,8 @@ async def test_results_for_old_text_are_discarded(mini_file, tmp_path):
         expected = check_text(screen.text_area.text, str(mini_file))
         assert screen.check.sha256 == expected.sha256
         assert [(e.line, e.text) for e in screen.entries] == [(p.mark.line, p.message) for p in expected.problems]
-        assert screen.checks_run <= screen.revision + 1
+        assert screen.checks_run <= screen.revision + 1  # at most one check per change (and the first)
+        assert screen._timer is None and not screen._checking
 
 
 # ---------------------------------------------------------------------------
