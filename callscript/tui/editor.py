@@ -344,13 +344,21 @@ class ScriptTextArea(TextArea):
             start -= 1
         self._highlight_window = (first, last)
         parser, query = self._highlighter
-        tree = parser.parse("\n".join(lines[start : last + 1]).encode("utf-8"))
+        # A window that starts on a node (indented) gets a dummy top-level key above it,
+        # so the top-level keys further down stay its siblings as in the whole file.
+        indented = lines[start][:1] == " "
+        source = ("_:\n" if indented else "") + "\n".join(lines[start : last + 1])
+        offset = start - 1 if indented else start
+        tree = parser.parse(source.encode("utf-8"))
         for name, nodes in QueryCursor(query).captures(tree.root_node).items():
             for node in nodes:
                 start_row, start_col = node.start_point
                 end_row, end_col = node.end_point
-                start_row += start
-                end_row += start
+                start_row += offset
+                end_row += offset
+                if end_row < start:
+                    continue  # the dummy line
+                start_row = max(start_row, start)
                 if start_row == end_row:
                     highlights[start_row].append((start_col, end_col, name))
                 else:

@@ -474,3 +474,31 @@ async def test_a_failing_fast_validation_falls_back_to_the_full_one(mini_file, t
         await type_text(pilot, "maybe}")
         screen = await checked(pilot)
         assert [(e.kind, e.line) for e in screen.entries] == [("error", LINE_SET)]
+
+
+async def test_highlighting_follows_the_view_in_a_long_script(tmp_path):
+    """Only the rows around the view are highlighted; scrolling far away highlights the new rows."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from bench_engine import generate_script
+
+    path = tmp_path / "big.yaml"
+    path.write_text(generate_script(300), encoding="utf-8")
+    app = make_app(path, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await checked(pilot)
+        area = screen.text_area
+        assert screen.highlighting
+
+        def highlighted_rows() -> set[int]:
+            return {row for row, spans in area._highlights.items() if spans}
+
+        top = highlighted_rows()
+        assert set(range(0, 20)) & top and max(top) < 1000  # the top of the file, not all of it
+        last = area.document.line_count - 1
+        area.move_cursor((last - 5, 0), center=True)
+        await pilot.pause(0.1)
+        view = range(area.scroll_offset.y, area.scroll_offset.y + area.size.height)
+        assert set(view) & highlighted_rows()
+        assert min(highlighted_rows()) > 1000
