@@ -561,6 +561,22 @@ class EditorScreen(Screen[None]):
         if self._again or (result.revision != self.revision and self._timer is None):
             self._start_check()
 
+    def rerun_tests(self) -> None:
+        """Run the sidecar tests again on the current valid text (the tests file changed)."""
+        check = self.check
+        if check is None or check.script is None or check.revision != self.revision:
+            return  # the next validation runs them anyway
+        script, revision = check.script, check.revision
+
+        def run() -> None:
+            tests = run_sidecar_tests(script, self.tests_path, revision)
+            try:
+                self.app.call_from_thread(self._tested, tests)
+            except RuntimeError:
+                pass
+
+        self.run_worker(run, thread=True, group="tests", exit_on_error=False)
+
     def _tested(self, tests: TestsResult) -> None:
         if self.check is None or tests.revision != self.check.revision or tests.revision != self.revision:
             return
@@ -745,7 +761,8 @@ class EditorScreen(Screen[None]):
         from .practice import PracticeCallScreen
 
         app = self.app
-        await app.push_screen(PracticeCallScreen(check.script, app.practice_variables(check.script), app.clock()))  # type: ignore[attr-defined]
+        await app.push_screen(PracticeCallScreen(check.script, app.practice_variables(check.script), app.clock(),  # type: ignore[attr-defined]
+                                                 tests_path=self.tests_path))
 
     # -- other -----------------------------------------------------------------
     def action_help(self) -> None:
@@ -809,6 +826,12 @@ class EditorApp(App[None]):
 
     def on_unmount(self) -> None:
         self.backend.shutdown()
+
+    def tests_changed(self) -> None:
+        """The tests file was written (a practice walk added as a case): run the tests again."""
+        for screen in self.screen_stack:
+            if isinstance(screen, EditorScreen):
+                screen.rerun_tests()
 
     def action_request_quit(self) -> None:
         """Ctrl+Q anywhere (practice too): the editor asks first when there are unsaved edits."""

@@ -9,15 +9,19 @@ the database directly are replaced: finishing (here: an in-memory summary, no
 nothing to the calls tables, and every key behaves exactly as on the floor.
 
 The summary after a practice call also prints the walk as a script-test case
-(answers, outcome, grade, end node) to paste into ``NAME.tests.yaml``.
+(answers, outcome, grade, end node); ``a`` appends it to ``NAME.tests.yaml``
+(checked against the script first, written atomically), and the editor's
+tests and coverage are run again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from concurrent.futures import Future
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -30,8 +34,12 @@ from textual.widgets import Footer, Static
 
 from ..model import Script
 from ..outcomes import Outcome
+from ..problems import Mark, Problem
+from ..publish import publish_atomically
+from ..scripttests import load_tests_text
 from ..session import BACK, CHOOSE, END_CALL, ENTER, SKIP, CallSession, Event
 from ..storage.records import CallRecord, Lead
+from ..yamlsrc import YamlSourceError, decode_source
 from .backend import CallInfo, FinishInfo, NoteItem, SaveStatus
 from .screens.call import CallScreen
 from .screens.summary import summary_table
@@ -88,8 +96,10 @@ class PracticeCallScreen(CallScreen):
 
     BINDINGS = [Binding("f5", "leave", "离开练习", key_display="F5", priority=True)]
 
-    def __init__(self, script: Script, variables: dict[str, str], now: datetime, lead: Lead = PRACTICE_LEAD) -> None:
+    def __init__(self, script: Script, variables: dict[str, str], now: datetime, lead: Lead = PRACTICE_LEAD,
+                 tests_path: Path | None = None) -> None:
         self.practice = PracticeRecorder()
+        self.tests_path = tests_path
         values = {**variables, **lead_values(lead)}
         info = CallInfo(call_id=0, lead=lead, started_at=now, agent_id=0)
         super().__init__(info, CallSession(script, values), recorder=self.practice)
@@ -116,7 +126,7 @@ class PracticeCallScreen(CallScreen):
         now = self.app.clock()  # type: ignore[attr-defined]
         finish = practice_finish(self.info, self.session, now, self.callback_due, self.manual_address)
         info = replace(self.info, notes=tuple(self.notes))
-        self.app.switch_screen(PracticeSummaryScreen(info, self.session, finish))
+        self.app.switch_screen(PracticeSummaryScreen(info, self.session, finish, self.tests_path))
 
     @work(exclusive=True, group="finish")
     async def _discard(self) -> None:
@@ -185,25 +195,56 @@ def test_case_yaml(session: CallSession, name: str = "练习") -> str:
 test_case_yaml.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
+def add_test_case(tests_path: Path, session: CallSession, base: str = "练习") -> tuple[str, list[Problem]]:
+    """Append the walk to the script's tests file as a new case (created with ``cases:`` if missing).
+
+    The new file is checked against the script first and written atomically only
+    if it reads cleanly; returns the case's name and the problems (empty: written).
+    """
+    try:
+        existing = decode_source(tests_path.read_bytes())
+    except FileNotFoundError:
+        existing = "# Script tests; see docs/script-format.md.\ncases:\n"
+    except (OSError, YamlSourceError) as exc:
+        return "", [Problem(Mark(1, 1), f"cannot read {tests_path.name}: {exc}")]
+    number = 1
+    while f"\n  {base}{number}:" in "\n" + existing:
+        number += 1
+    name = f"{base}{number}"
+    text = existing if existing.endswith("\n") else existing + "\n"
+    text += test_case_yaml(session, name) + "\n"
+    cases, problems = load_tests_text(text, session.script)
+    errors = [p for p in problems if p.is_error]
+    if errors or name not in {c.name for c in cases}:
+        return name, errors or [Problem(Mark(1, 1), f"{tests_path.name}: the case would not be read as '{name}' (is cases: the last section, with cases two spaces in?)")]
+    publish_atomically(tests_path, text)
+    return name, []
+
+
 class PracticeSummaryScreen(Screen[None]):
     """The agents' summary card for a practice call, and the walk as a test case. Enter: again; Esc: editor."""
 
     BINDINGS = [
         Binding("enter", "again", "再练一次"),
+        Binding("a", "add_case", "加进测试"),
         Binding("escape", "leave", "回到编辑器"),
     ]
 
-    def __init__(self, info: CallInfo, session: CallSession, finish: FinishInfo) -> None:
+    def __init__(self, info: CallInfo, session: CallSession, finish: FinishInfo, tests_path: Path | None = None) -> None:
         super().__init__()
         self.info = info
         self.session = session
         self.finish = finish
+        self.tests_path = tests_path
+        self.added: str | None = None
+        """The name of the case this walk was added as (tests wait for it)."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="summary-box"):
             yield Static(Text("练习小结 (没有保存)", "bold"), id="summary-title")
             yield Static(summary_table(self.info, self.session, self.finish, self.app.clock()), id="summary-card")  # type: ignore[attr-defined]
-            yield Static(Text("作为脚本测试 (可贴进 NAME.tests.yaml 的 cases: 下):", "dim"), id="practice-case-title")
+            where = self.tests_path.name if self.tests_path else "NAME.tests.yaml"
+            yield Static(Text(f"作为脚本测试 (按 a 加进 {where}, 或贴到 cases: 下):", "dim"), id="practice-case-title")
             yield Static(Text(test_case_yaml(self.session)), id="practice-case")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -212,4 +253,28 @@ class PracticeSummaryScreen(Screen[None]):
 
     def action_again(self) -> None:
         variables = dict(self.session.variables)
-        self.app.switch_screen(PracticeCallScreen(self.session.script, variables, self.app.clock()))  # type: ignore[attr-defined]
+        self.app.switch_screen(PracticeCallScreen(self.session.script, variables, self.app.clock(), tests_path=self.tests_path))  # type: ignore[attr-defined]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "add_case":
+            return self.tests_path is not None and self.added is None
+        return True
+
+    @work(exclusive=True, group="add-case")
+    async def action_add_case(self) -> None:
+        if self.tests_path is None or self.added is not None:
+            return
+        try:
+            name, problems = await asyncio.to_thread(add_test_case, self.tests_path, self.session)
+        except OSError as exc:
+            self.notify(f"没有写进 {self.tests_path.name}: {exc.strerror or exc}", severity="error")
+            return
+        if problems:
+            self.notify(problems[0].format(self.tests_path.name), title="没有加进测试", severity="warning", timeout=10)
+            return
+        self.added = name
+        self.refresh_bindings()
+        self.notify(f"已加进 {self.tests_path.name}: 「{name}」", title="测试")
+        tests_changed = getattr(self.app, "tests_changed", None)
+        if tests_changed is not None:
+            tests_changed()

@@ -502,3 +502,57 @@ async def test_highlighting_follows_the_view_in_a_long_script(tmp_path):
         view = range(area.scroll_offset.y, area.scroll_offset.y + area.size.height)
         assert set(view) & highlighted_rows()
         assert min(highlighted_rows()) > 1000
+
+
+async def test_a_practice_walk_added_as_a_test_case_raises_coverage(tmp_path):
+    path = tmp_path / "loop.yaml"
+    shutil.copy(LOOP, path)
+    tests = tmp_path / "loop.tests.yaml"
+    tests.write_text('cases:\n  空号:\n    answers: ["2"]\n    outcome: invalid_number\n', encoding="utf-8")
+    app = make_app(path, tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await checked(pilot, tests=True)
+        before = screen.tests.coverage.to_json()["nodes_covered"]
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, PracticeCallScreen))
+        await pilot.pause()
+        await pilot.press("1", "3", "enter", "1")  # a walk the one case does not take
+        call = app.screen
+        await type_text(pilot, "abc")
+        await pilot.press("enter")
+        await until(pilot, lambda: call.session.node.kind == "options" or call.session.finished)
+        while not call.session.finished:
+            await pilot.press("1")
+            await pilot.pause()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, PracticeSummaryScreen))
+        await pilot.press("a")
+        await until(pilot, lambda: app.screen.added is not None)
+        assert app.screen.added == "练习1"
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, EditorScreen))
+        await until(pilot, lambda: screen.tests.total == 2)
+        assert screen.tests.passed == 2 and screen.tests.coverage.to_json()["nodes_covered"] > before
+    from callscript.loader import load_script
+    from callscript.scripttests import load_tests_file
+
+    cases, problems = load_tests_file(tests, load_script(path))
+    assert problems == [] and [c.name for c in cases] == ["空号", "练习1"]
+
+
+def test_add_test_case_creates_the_file_and_refuses_one_it_cannot_append_to(tmp_path):
+    from callscript.answers import run_answers
+    from callscript.loader import load_script
+    from callscript.tui.practice import add_test_case
+
+    script = load_script(MINI)
+    session = run_answers(script, [("choose", "2")])
+    tests = tmp_path / "mini.tests.yaml"
+    assert add_test_case(tests, session) == ("练习1", [])
+    assert add_test_case(tests, session) == ("练习2", [])
+    assert "练习2:" in tests.read_text(encoding="utf-8")
+
+    odd = tmp_path / "odd.tests.yaml"
+    odd.write_text("cases:\n    空号:\n        answers: [\"2\"]\n", encoding="utf-8")  # cases four spaces in
+    name, problems = add_test_case(odd, session)
+    assert problems and odd.read_text(encoding="utf-8") == "cases:\n    空号:\n        answers: [\"2\"]\n"
