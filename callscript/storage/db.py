@@ -108,6 +108,29 @@ def is_locked_error(exc: BaseException) -> bool:
     return "locked" in message or "busy" in message
 
 
+def _poll_for_lock(conn: sqlite3.Connection, attempt: Callable[[], T], wait_s: float, busy_ms: int | None) -> T:
+    """Run ``attempt`` with SQLite's busy handler off, retrying on a lock every ≤ 2 ms for ``wait_s``.
+
+    ``busy_ms`` is the connection's busy timeout to restore afterwards (read from
+    the connection if not given). See :func:`begin_immediate` for why we poll.
+    """
+    restore = busy_ms if busy_ms is not None else conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        give_up = time.monotonic() + wait_s
+        pause = 0.0002
+        while True:
+            try:
+                return attempt()
+            except sqlite3.OperationalError as exc:
+                if not is_locked_error(exc) or time.monotonic() > give_up:
+                    raise
+            time.sleep(pause * (0.5 + random.random()))
+            pause = min(pause * 1.5, 0.002)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(restore)}")
+
+
 def begin_immediate(conn: sqlite3.Connection, wait_s: float = BUSY_TIMEOUT_S, busy_ms: int | None = None) -> None:
     """``BEGIN IMMEDIATE``, waiting up to ``wait_s`` for the write lock by polling every ≤ 2 ms.
 
@@ -121,22 +144,7 @@ def begin_immediate(conn: sqlite3.Connection, wait_s: float = BUSY_TIMEOUT_S, bu
     e.g. while another process recovers the WAL after a crash). ``busy_ms`` is the
     connection's busy timeout to restore (read from the connection if not given).
     """
-    restore = busy_ms if busy_ms is not None else conn.execute("PRAGMA busy_timeout").fetchone()[0]
-    conn.execute("PRAGMA busy_timeout = 0")
-    try:
-        give_up = time.monotonic() + wait_s
-        pause = 0.0002
-        while True:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if not is_locked_error(exc) or time.monotonic() > give_up:
-                    raise
-            time.sleep(pause * (0.5 + random.random()))
-            pause = min(pause * 1.5, 0.002)
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {int(restore)}")
+    _poll_for_lock(conn, lambda: conn.execute("BEGIN IMMEDIATE"), wait_s, busy_ms)
 
 
 def write_once(
@@ -152,21 +160,8 @@ def write_once(
     """
     if conn.in_transaction:
         return conn.execute(sql, params).fetchall()
-    restore = busy_ms if busy_ms is not None else conn.execute("PRAGMA busy_timeout").fetchone()[0]
-    conn.execute("PRAGMA busy_timeout = 0")
-    try:
-        give_up = time.monotonic() + wait_s
-        pause = 0.0002
-        while True:
-            try:
-                return conn.execute(sql, params).fetchall()  # fetchall: step to the end, so it commits
-            except sqlite3.OperationalError as exc:
-                if not is_locked_error(exc) or time.monotonic() > give_up:
-                    raise
-            time.sleep(pause * (0.5 + random.random()))
-            pause = min(pause * 1.5, 0.002)
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {int(restore)}")
+    # fetchall: step the statement to the end, so it commits
+    return _poll_for_lock(conn, lambda: conn.execute(sql, params).fetchall(), wait_s, busy_ms)
 
 
 @contextlib.contextmanager
