@@ -75,10 +75,19 @@ class LeadRow:
     lead: Lead
     tier: str
     due: datetime | None = None
+    phone: str = ""
+    """The number as a person dials it (``139 1876 5432``), worked out on the database
+    thread so the list never parses phone numbers on the UI thread; raw text if unparsed."""
 
     @property
     def tier_label(self) -> str:
         return TIER_LABELS[self.tier]
+
+
+def _dial_form(lead: Lead) -> str:
+    from ..phones import display_phone
+
+    return display_phone(lead.phone_norm) if lead.phone_norm.startswith("+") else lead.phone
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,9 +210,9 @@ class Backend:
                 tier = "follow_up" if is_due else "mailed"
             else:
                 tier = "retry"
-            rows.append(LeadRow(lead, tier, due))
+            rows.append(LeadRow(lead, tier, due, _dial_form(lead)))
         for lead in store.list_leads(status="new", limit=new_limit, **filters):
-            rows.append(LeadRow(lead, "new", lead.next_call_at))
+            rows.append(LeadRow(lead, "new", lead.next_call_at, _dial_form(lead)))
         far = datetime.max.replace(tzinfo=now.tzinfo)
         rows.sort(key=lambda r: (TIER_ORDER[r.tier], r.due or far, r.lead.id))
         return rows

@@ -62,7 +62,7 @@ async def test_lead_list_puts_due_callbacks_first_and_filters(make_app, seeded, 
 
         await keys(pilot, "i")  # industries cycle: 全部 → 制造 → 家具 → …
         assert "行业 制造" in screen_text(app)
-        rows = [line for line in screen_text(app).splitlines() if "-" in line and ("新客户" in line or "回电到期" in line)]
+        rows = [line for line in screen_text(app).splitlines() if line.strip().startswith(("新客户", "回电到期"))]
         assert len(rows) == 1 and "东莞长安五金制品厂" in rows[0]
         await keys(pilot, "i", "i", "i", "i")  # back round to 全部
         assert "行业 全部" in screen_text(app)

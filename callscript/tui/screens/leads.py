@@ -31,7 +31,7 @@ COLUMNS: list[tuple[str, int, int]] = [
     ("时间", 10, 0),
     ("公司", 14, 4),
     ("联系人", 6, 1),
-    ("电话", 13, 0),
+    ("电话", 14, 0),  # "0769 8533 1234": a 4-digit area code in dial form
     ("行业", 4, 1),
 ]
 
@@ -178,7 +178,7 @@ class LeadListScreen(Screen[None]):
         for index, row in enumerate(self.rows):
             lead = row.lead
             due = short_time(row.due, now) if row.due is not None and row.tier != "new" else ""
-            cells = [row.tier_label, due, lead.company, lead.contact or "", lead.phone, lead.industry or ""]
+            cells = [row.tier_label, due, lead.company, lead.contact or "", row.phone or lead.phone, lead.industry or ""]
             style = TIER_STYLES.get(row.tier, "")
             table.add_row(
                 *[Text(crop_cells(c, w), style=style if i < 2 else "", no_wrap=True) for i, (c, w) in enumerate(zip(cells, widths))],
