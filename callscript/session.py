@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .facts import FactValue, FactValueError
-from .grading import NOT_REACHED, GradeResult, grade_call  # noqa: F401 (NOT_REACHED re-exported)
+from .grading import GradeResult, grade_call
 from .model import END, INPUT, Node, Script
 from .outcomes import OUTCOME_VALUES
 from .templates import BUILTIN_VARIABLES, variable_lookup

@@ -36,7 +36,8 @@ from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from callscript.config import PROJECT_DIR
+from callscript.config import PROJECT_DIR, default_script_path
+from callscript.grading import grade_call
 from callscript.outcomes import Outcome
 
 # --------------------------------------------------------------------------- vocabulary
@@ -194,17 +195,17 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def graded(facts: dict[str, Any], grading) -> GradedFacts:
+def graded(facts: dict[str, Any], outcome: Outcome, grading) -> GradedFacts:
     if not facts:
         return ("{}", None, None, None, "{}", None)
-    result = grading.evaluate(facts)
+    result = grade_call(grading, facts, outcome.value)
     return (_dumps(facts), result.grade, result.rule_label, result.rule_index, _dumps(dict(result.conditions)),
             int(bool(result.qualified)))
 
 
-def default_script_path() -> Path:
-    """``scripts/ctrip.yaml`` if it is there, else the tests' small script."""
-    shipped = PROJECT_DIR / "scripts" / "ctrip.yaml"
+def demo_script_path() -> Path:
+    """The shipped script (:func:`callscript.config.default_script_path`) if it is there, else the tests' small one."""
+    shipped = default_script_path()
     return shipped if shipped.exists() else PROJECT_DIR / "tests" / "scripts" / "mini.yaml"
 
 
@@ -307,7 +308,7 @@ def generate(
     stop_at = (cfg.now.hour * 3600 + cfg.now.minute * 60) if cfg.now is not None else 24 * 3600
     stats = DemoStats(first_day=first, last_day=end)
 
-    script = load_script(cfg.script_path or default_script_path())
+    script = load_script(cfg.script_path or demo_script_path())
     grading = script.grading
     created = stamp(first, 8 * 3600)
 
@@ -340,7 +341,7 @@ def generate(
     pools: dict[tuple[Outcome, int], list[GradedFacts]] = {}
     for outcome in Outcome:
         for q in range(3):
-            pools[(outcome, q)] = [graded(generate_facts(outcome, q, rng), grading)
+            pools[(outcome, q)] = [graded(generate_facts(outcome, q, rng), outcome, grading)
                                    for _ in range(cfg.pool_size if outcome.effective else 1)]
 
     industries = list(INDUSTRIES)

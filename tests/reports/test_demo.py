@@ -41,11 +41,11 @@ def test_volume_and_mix(demo):
 
 def test_grades_come_from_the_real_grading(demo):
     from callscript.loader import load_script
-    from callscript.reports.demo import default_script_path
+    from callscript.reports.demo import demo_script_path
     import json
 
     store, _ = demo
-    grading = load_script(default_script_path()).grading
+    grading = load_script(demo_script_path()).grading
     rows = store.conn.execute("SELECT facts, grade, grade_rule, outcome FROM calls ORDER BY id LIMIT 2000").fetchall()
     for facts, grade, rule, outcome in rows:
         facts = json.loads(facts)

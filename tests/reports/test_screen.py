@@ -151,7 +151,7 @@ async def test_r_on_the_agents_lead_list_opens_it(known_db, tmp_path, monkeypatc
     import shutil
 
     from callscript.loader import load_script
-    from callscript.reports.demo import default_script_path
+    from callscript.reports.demo import demo_script_path
     from callscript.tui.app import CallscriptApp
     from callscript.tui.screens.leads import LeadListScreen
 
@@ -159,7 +159,7 @@ async def test_r_on_the_agents_lead_list_opens_it(known_db, tmp_path, monkeypatc
     path = tmp_path / "app.db"
     shutil.copy(known_db, path)
     app = CallscriptApp(db_path=path, agent="王芳", clock=FixedClock(NOW), config_file=tmp_path / "config.json",
-                        script=load_script(default_script_path()), cursor_blink=False, live_timer=False)
+                        script=load_script(demo_script_path()), cursor_blink=False, live_timer=False)
     async with app.run_test(size=(120, 36)) as pilot:
         deadline = time.monotonic() + 10
         while not isinstance(app.screen, LeadListScreen):

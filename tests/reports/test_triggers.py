@@ -222,7 +222,7 @@ def test_store_flow_counts_callbacks_made_and_follow_ups(tmp_path):
     """Through the real storage API: a callback, then the call that honours it, then a mailing."""
     from callscript.reports.due import due_list
 
-    script = load_script(__import__("callscript.reports.demo", fromlist=["x"]).default_script_path())
+    script = load_script(__import__("callscript.reports.demo", fromlist=["x"]).demo_script_path())
     t0 = datetime(2025, 3, 3, 10, 0).astimezone()
     with Store.open(tmp_path / "s.db", synchronous="OFF") as store:
         agent = store.ensure_agent("王芳")

@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from ...grading import NOT_REACHED
 from ...outcomes import Outcome
 from ...session import CallSession
 from ..backend import CallInfo, FinishInfo
@@ -44,9 +45,9 @@ def summary_table(info: CallInfo, session: CallSession, finish: FinishInfo, now)
         table.add_row("通话时长", elapsed_text((record.ended_at - record.started_at).total_seconds()))
 
     grade = session.grade()
-    if outcome is not None and not outcome.effective:
+    if grade.excluded_by == NOT_REACHED:  # grade_call: a call that reached nobody is not graded
         line = Text("不计", "bold")
-        line.append("  (无效通话不评级; 规则给出: " + (grade.grade or "无") + ")", "dim")
+        line.append("  (无效通话不评级)", "dim")
     elif grade.grade:
         line = Text(f" {grade.grade} ", "bold reverse")
         line.append(f"  规则{grade.rule_index}: {grade.rule_label}")
