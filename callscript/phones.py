@@ -434,6 +434,12 @@ def display_phone(norm: str, region: str | None = None) -> str:
     return f"{shown} 转 {ext}" if ext else shown
 
 
+def dial_form(phone_norm: str, raw: str) -> str:
+    """A stored lead's number as a person dials it (:func:`display_phone`); the text as
+    imported when it was never parsed to E.164 (a key without a leading ``+``)."""
+    return display_phone(phone_norm) if phone_norm.startswith("+") else raw
+
+
 def mask_phone(phone: str, region: str | None = None) -> str:
     """Hide the middle of a number for an export: ``138 **** 5678``, ``0755 **** 1234``.
 

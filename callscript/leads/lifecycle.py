@@ -171,10 +171,9 @@ class LeadListRow:
 
     @property
     def phone_display(self) -> str:
-        from callscript.phones import display_phone
+        from callscript.phones import dial_form
 
-        norm = self.lead.phone_norm
-        return display_phone(norm) if norm.startswith("+") else self.lead.phone
+        return dial_form(self.lead.phone_norm, self.lead.phone)
 
 
 _SELECT = "SELECT * FROM leads"

@@ -84,12 +84,6 @@ class LeadRow:
         return TIER_LABELS[self.tier]
 
 
-def _dial_form(lead: Lead) -> str:
-    from ..phones import display_phone
-
-    return display_phone(lead.phone_norm) if lead.phone_norm.startswith("+") else lead.phone
-
-
 @dataclass(frozen=True, slots=True)
 class NoteItem:
     at: datetime
@@ -195,6 +189,8 @@ class Backend:
 
     def lead_rows(self, agent_id: int, *, industry: str | None = None, search: str | None = None, new_limit: int = 500) -> list[LeadRow]:
         """The lead list: due callbacks and follow-ups first, then new leads, retries, later work."""
+        from ..phones import dial_form  # phonenumbers loads here, on the database thread
+
         store = self._s()
         now = self.clock()
         filters = dict(industry=industry or None, search=search or None, do_not_call=False)
@@ -210,9 +206,9 @@ class Backend:
                 tier = "follow_up" if is_due else "mailed"
             else:
                 tier = "retry"
-            rows.append(LeadRow(lead, tier, due, _dial_form(lead)))
+            rows.append(LeadRow(lead, tier, due, dial_form(lead.phone_norm, lead.phone)))
         for lead in store.list_leads(status="new", limit=new_limit, **filters):
-            rows.append(LeadRow(lead, "new", lead.next_call_at, _dial_form(lead)))
+            rows.append(LeadRow(lead, "new", lead.next_call_at, dial_form(lead.phone_norm, lead.phone)))
         far = datetime.max.replace(tzinfo=now.tzinfo)
         rows.sort(key=lambda r: (TIER_ORDER[r.tier], r.due or far, r.lead.id))
         return rows
