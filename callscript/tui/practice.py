@@ -47,7 +47,7 @@ from .screens.summary import summary_table
 #: Sample lead the practice call is made to (fills {lead_company}, {contact_name}, ...).
 PRACTICE_LEAD = Lead(
     id=0, company="练习客户有限公司", phone="0755-26880000", phone_norm="+8675526880000",
-    contact="王先生", title="行政经理", industry="练习",
+    contact="王建华", title="行政经理", industry="练习",
 )
 PRACTICE_MARK = Text(" 练习 · 不保存 ", "bold black on cyan")
 #: Mailed: a follow-up 7 to 10 days later (as the agents' summary card shows it).
