@@ -59,9 +59,9 @@ def percentile(values: list[float], q: float) -> float:
 
 async def typing_latency(rounds: int, size: tuple[int, int] = (120, 40), seed: int = 5, debounce: float | None = None,
                          nodes: int = 2000, settle: float = SETTLE_S) -> dict:
+    from bench_engine import generate_script
     from textual import events
 
-    from bench_engine import generate_script
     from callscript.tui.editor import EditorApp, EditorScreen
 
     text = generate_script(nodes)
@@ -154,8 +154,8 @@ async def typing_latency(rounds: int, size: tuple[int, int] = (120, 40), seed: i
 
     validate_times = []
     revalidate_times = []
-    from callscript.revalidate import Revalidator
     from callscript.tui.editor import check_text
+    from callscript.workshop.revalidate import Revalidator
 
     for _ in range(5):
         validate_times.append(check_text(text, "bench.yaml").seconds)

@@ -30,9 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from callscript.facts import BOOL, BUILTIN_FACTS, ENUM, INT  # noqa: E402
-from callscript.loader import load_script, validate_text  # noqa: E402
-from callscript.session import CallSession, SessionError  # noqa: E402
+from callscript.script.facts import BOOL, BUILTIN_FACTS, ENUM, INT  # noqa: E402
+from callscript.script.loader import load_script, validate_text  # noqa: E402
+from callscript.script.session import CallSession  # noqa: E402
 
 CTRIP = ROOT / "scripts" / "ctrip.yaml"
 
@@ -139,8 +139,8 @@ def bench_validate(repeat: int) -> tuple[Measure, str]:
     events = sum(1 for _ in yaml.parse(text, Loader=yaml.CSafeLoader))
     measure = timed(lambda: validate_text(text, "bench.yaml"), repeat)
     # where the time goes: libyaml's events alone, then our tree, then the checks
-    from callscript.loader import build_script
-    from callscript.yamlsrc import gc_paused, parse_yaml
+    from callscript.script.loader import build_script
+    from callscript.script.yaml_source import gc_paused, parse_yaml
 
     def events_only() -> None:
         loader = yaml.CSafeLoader(text)

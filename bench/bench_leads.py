@@ -81,7 +81,7 @@ def write_csv(path: Path, rows: list[list[str]]) -> None:
 
 def fill_db(path: Path, leads: int) -> float:
     """Insert ``leads`` leads with E.164 numbers straight into a fresh database (set-up)."""
-    from callscript.phones import parse_phone
+    from callscript.core.phones import parse_phone
 
     with Store.open(path):
         pass

@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from callscript.loader import load_script  # noqa: E402
-from callscript.paths import explore, iter_paths  # noqa: E402
-from callscript.scripttests import default_tests_path, load_tests_file, run_tests  # noqa: E402
+from callscript.script.loader import load_script  # noqa: E402
+from callscript.workshop.path_explorer import explore, iter_paths  # noqa: E402
+from callscript.workshop.script_tests import default_tests_path, load_tests_file, run_tests  # noqa: E402
 
 
 def bench_bound(script, visits: int, repeat: int, memory: bool) -> dict:

@@ -35,14 +35,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sqlite3
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
-from fractions import Fraction
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +49,8 @@ sys.path.insert(0, str(ROOT))
 
 from callscript.reports.demo import DemoConfig, generate  # noqa: E402
 from callscript.reports.queries import Counts, cumulative, daily, open_db, yield_table  # noqa: E402
-from callscript.reports.sql import TALK_SECONDS  # noqa: E402
 from callscript.storage import connect  # noqa: E402
+from callscript.storage.report_tables import TALK_SECONDS  # noqa: E402
 from callscript.storage.schema import MIGRATIONS, migrate  # noqa: E402
 
 OUT = ROOT / "bench" / "out"

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
 import random
 import sqlite3
 import statistics
@@ -36,11 +35,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from callscript.config import default_script_path  # noqa: E402
-from callscript.loader import load_script  # noqa: E402
-from callscript.model import INPUT  # noqa: E402
-from callscript.paths import input_values  # noqa: E402
-from callscript.session import CallSession  # noqa: E402
+from callscript.script.loader import load_script  # noqa: E402
+from callscript.script.model import INPUT  # noqa: E402
+from callscript.script.session import CallSession  # noqa: E402
 from callscript.storage import Store  # noqa: E402
+from callscript.workshop.path_explorer import input_values  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:

@@ -71,7 +71,7 @@ def seed(db: Path, count: int) -> None:
 async def keypress_latency(answers: int = 200, size: tuple[int, int] = (80, 24)) -> tuple[list[float], list[float]]:
     from textual import events
 
-    from callscript.loader import load_script
+    from callscript.script.loader import load_script
     from callscript.tui.app import CallscriptApp
     from callscript.tui.clock import FixedClock
     from callscript.tui.screens.call import CallScreen

@@ -25,7 +25,7 @@ def bench():
 
 
 def test_generated_script_is_a_valid_2000_node_script(bench) -> None:
-    from callscript.loader import validate_text
+    from callscript.script.loader import validate_text
 
     script, problems = validate_text(bench.generate_script(), "bench.yaml")
     assert script is not None, [p.format("bench.yaml") for p in problems if p.is_error][:5]
@@ -37,7 +37,7 @@ def test_generated_script_is_a_valid_2000_node_script(bench) -> None:
 def test_walk_and_grade_run(bench) -> None:
     if not bench.CTRIP.exists():
         pytest.skip("scripts/ctrip.yaml is not written yet")
-    from callscript.loader import load_script
+    from callscript.script.loader import load_script
 
     walk, counts = bench._walker(load_script(bench.CTRIP), 500, seed=1, screen=True)
     walk()

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from callscript.facts import BOOL, BUILTIN_FACTS, ENUM
-from callscript.loader import load_script, validate_file
-from callscript.outcomes import OUTCOME_VALUES
-from callscript.session import CallSession
+from callscript.script.facts import BOOL, BUILTIN_FACTS, ENUM
+from callscript.script.loader import load_script, validate_file
+from callscript.script.outcomes import OUTCOME_VALUES
+from callscript.script.session import CallSession
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT_PATH = ROOT / "scripts" / "ctrip.yaml"
@@ -428,7 +428,7 @@ def test_hotel_star_unknown(script):
 
 
 def test_hotel_star_input_is_checked(script):
-    from callscript.session import InputRefused
+    from callscript.script.session import InputRefused
 
     session = walk(script, OFTEN + ["4", "1"])
     assert session.node_id == "ask_star"

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callscript.facts import BOOL, BUILTIN_FACTS, ENUM, INT, check_facts
-from callscript.grading import GradeResult, Grading
-from callscript.loader import load_script
+from callscript.script.facts import BOOL, BUILTIN_FACTS, ENUM, INT, check_facts
+from callscript.script.grading import GradeResult, Grading
+from callscript.script.loader import load_script
 
 HERE = Path(__file__).parent
 BRIEF_GRADING = HERE / "scripts" / "brief_grading.yaml"

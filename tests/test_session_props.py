@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callscript.loader import load_script, load_script_text
-from callscript.outcomes import OUTCOME_VALUES, Outcome
-from callscript.session import BACK, CallSession, Event, SessionError
+from callscript.script.loader import load_script, load_script_text
+from callscript.script.outcomes import OUTCOME_VALUES, Outcome
+from callscript.script.session import BACK, CallSession, Event, SessionError
 
 HERE = Path(__file__).parent
 CTRIP = HERE.parent / "scripts" / "ctrip.yaml"

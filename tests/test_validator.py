@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from callscript.loader import load_script_text, validate_file, validate_text
-from callscript.problems import ScriptError, sort_problems
+from callscript.script.loader import load_script_text, validate_file, validate_text
+from callscript.script.problems import ScriptError, sort_problems
 
 HERE = Path(__file__).parent
 BROKEN = HERE / "scripts" / "broken"

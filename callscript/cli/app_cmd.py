@@ -6,6 +6,6 @@ from pathlib import Path
 
 
 def run_app(script_path: Path | None, db_path: Path | None, agent: str | None) -> None:
-    from ..tui.app import run
+    from callscript.tui.app import run
 
     run(script_path=script_path, db_path=db_path, agent=agent)

@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
-from ..config import default_script_path, resolve_db_path
-from ..problems import ScriptError
+from callscript.config import default_script_path, resolve_db_path
+from callscript.script.problems import ScriptError
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -45,7 +45,7 @@ def script_path_or_default(path: str | Path | None) -> Path:
 
 def load_script_or_exit(path: str | Path | None):
     """Load a valid script, or print every problem as file:line:col and exit 2."""
-    from ..loader import load_script
+    from callscript.script.loader import load_script
 
     try:
         return load_script(script_path_or_default(path))
@@ -58,7 +58,7 @@ def read_data_file(path: Path) -> Any:
     """A JSON or YAML data file (answers, facts) as plain values, loaded safely."""
     import json
 
-    from ..yamlsrc import YamlSourceError, decode_source, parse_yaml, to_python
+    from callscript.script.yaml_source import YamlSourceError, decode_source, parse_yaml, to_python
 
     try:
         data = path.read_bytes()

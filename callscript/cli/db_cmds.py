@@ -13,11 +13,11 @@ from pathlib import Path
 
 import click
 
-from .common import EXIT_FAIL, BadInput, db_option
+from callscript.cli.common import EXIT_FAIL, BadInput, db_option
 
 
 def _open_existing(db_path: Path, *, migrate: bool):
-    from ..storage import Store, StorageError
+    from callscript.storage import StorageError, Store
 
     try:
         return Store.open(db_path, create=False, migrate=migrate)
@@ -41,8 +41,8 @@ def path_cmd(db_path: Path) -> None:
 @db_option
 def init_cmd(db_path: Path) -> None:
     """Create the database (mode 0600, WAL) or migrate it to this release's schema."""
-    from ..storage import Store, StorageError, schema
-    from ..storage.db import connect
+    from callscript.storage import StorageError, Store, schema
+    from callscript.storage.db import connect
 
     existed = db_path.exists()
     try:
@@ -119,8 +119,8 @@ def stale_cmd(db_path: Path, hours: float) -> None:
 @click.option("--note", default=None, help="Why it was closed this way (kept in the call's log).")
 def close_call_cmd(db_path: Path, call_id: int, outcome: str, due: str | None, address: str | None, note: str | None) -> None:
     """Close an unfinished call with an outcome; its facts and grade come from replaying its answers."""
-    from ..outcomes import OUTCOME_VALUES
-    from ..storage import CallFinished, NotFound
+    from callscript.script.outcomes import OUTCOME_VALUES
+    from callscript.storage import CallFinished, NotFound
 
     if outcome not in OUTCOME_VALUES:
         raise BadInput(f"outcome is one of {', '.join(OUTCOME_VALUES)}, not {outcome!r}")

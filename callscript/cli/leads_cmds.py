@@ -10,13 +10,13 @@ from typing import Any
 
 import click
 
-from .common import BadInput, db_option
+from callscript.cli.common import BadInput, db_option
 
 MAX_PROBLEMS_SHOWN = 50
 
 
 def _open_store(db_path: Path, *, create: bool = True):
-    from ..storage import StorageError, Store
+    from callscript.storage import StorageError, Store
 
     try:
         return Store.open(db_path, create=create)
@@ -33,7 +33,7 @@ def _agent_name(explicit: str | None) -> str | None:
     top = ((ctx.find_root().obj or {}).get("agent") if ctx else None) or None
     if top:
         return top
-    from ..config import AgentConfig
+    from callscript.config import AgentConfig
 
     return AgentConfig.load().agent_name or None
 
@@ -75,8 +75,8 @@ def import_cmd(
     skipped; numbers already known, in any spelling, are skipped as duplicates
     (a do-not-call lead stays do-not-call). The import is one transaction.
     """
-    from ..leads.importer import ImportFileError, import_leads, parse_mapping, problems_csv
-    from ..phones import PhoneError
+    from callscript.core.phones import PhoneError
+    from callscript.leads.importer import ImportFileError, import_leads, parse_mapping, problems_csv
 
     try:
         mapping = parse_mapping(maps)
@@ -152,9 +152,9 @@ def list_cmd(
     agent: str | None, limit: int, mask_phones: bool, as_json: bool, db_path: Path,
 ) -> None:
     """The lead list as agents see it: due work first, then new leads; never do-not-call."""
-    from ..leads.lifecycle import STAGE_LABELS, do_not_call_leads, lead_list
-    from ..phones import display_phone, mask_phone
-    from ..storage import NotFound
+    from callscript.core.phones import display_phone, mask_phone
+    from callscript.leads.lifecycle import STAGE_LABELS, do_not_call_leads, lead_list
+    from callscript.storage import NotFound
 
     unknown = [s for s in stages if s not in STAGE_LABELS]
     if unknown:
@@ -222,8 +222,8 @@ def dnc_cmd(phone: str, reason: str | None, company: str | None, agent: str | No
             region: str | None, db_path: Path) -> None:
     """Never call PHONE again (any spelling of the number). A number not yet a lead is
     recorded as do-not-call so a later import skips it."""
-    from ..leads.lifecycle import clear_do_not_call, mark_phone_do_not_call
-    from ..phones import PhoneError, display_phone, parse_phone
+    from callscript.core.phones import PhoneError, display_phone, parse_phone
+    from callscript.leads.lifecycle import clear_do_not_call, mark_phone_do_not_call
 
     who = _agent_name(agent)
     store = _open_store(db_path)
@@ -273,7 +273,7 @@ def _export_options(fn):
 
 
 def _range(day: str | None, since: str | None, until: str | None) -> tuple[date | None, date | None, str]:
-    from ..leads.exports import parse_day
+    from callscript.leads.exports import parse_day
 
     try:
         if day and (since or until):
@@ -295,7 +295,7 @@ def _range(day: str | None, since: str | None, until: str | None) -> tuple[date 
 
 
 def _write(table, kind: str, label: str, fmt: str | None, out: Path | None, lang: str) -> None:
-    from ..leads.exports import write_table
+    from callscript.leads.exports import write_table
 
     if fmt is None:
         fmt = "xlsx" if out is not None and out.suffix.lower() == ".xlsx" else "csv"
@@ -325,7 +325,7 @@ def _write(table, kind: str, label: str, fmt: str | None, out: Path | None, lang
 def export_mailings(day, since, until, fmt, out, mask_phones, lang, db_path: Path) -> None:
     """What the mail room posts: contact, title, company, the address as read back,
     what to send (card and materials), agent, date."""
-    from ..leads.exports import mailings_table
+    from callscript.leads.exports import mailings_table
 
     start, end, label = _range(day, since, until)
     if not db_path.exists():
@@ -341,7 +341,7 @@ def export_mailings(day, since, until, fmt, out, mask_phones, lang, db_path: Pat
 @db_option
 def export_calls(day, since, until, fmt, out, mask_phones, lang, agent, db_path: Path) -> None:
     """Every finished call with its outcome, grade (and why), conditions and facts."""
-    from ..leads.exports import calls_table
+    from callscript.leads.exports import calls_table
 
     start, end, label = _range(day, since, until)
     if not db_path.exists():

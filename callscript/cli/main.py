@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .. import __version__
+from callscript import __version__
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,7 +20,7 @@ def cli(ctx: click.Context, script_path: Path | None, db_path: Path | None, agen
     ctx.ensure_object(dict)
     ctx.obj.update(script=script_path, db=db_path, agent=agent)
     if ctx.invoked_subcommand is None:
-        from .app_cmd import run_app
+        from callscript.cli.app_cmd import run_app
 
         run_app(script_path, db_path, agent)
 

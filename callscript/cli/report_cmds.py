@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from .common import BadInput, db_option
+from callscript.cli.common import BadInput, db_option
 
 FORMAT_BY_SUFFIX = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".txt": "table"}
 
@@ -22,7 +22,7 @@ def _now() -> datetime:
 
 
 def _day(text: str | None, what: str = "--date") -> date:
-    from ..reports.queries import parse_day
+    from callscript.reports.queries import parse_day
 
     today = _now().date()
     if text is None:
@@ -34,8 +34,8 @@ def _day(text: str | None, what: str = "--date") -> date:
 
 
 def _open(db_path: Path):
-    from ..reports.queries import open_db
-    from ..storage import StorageError
+    from callscript.reports.queries import open_db
+    from callscript.storage import StorageError
 
     try:
         return open_db(db_path)
@@ -57,7 +57,7 @@ def output_options(fn: Callable) -> Callable:
 
 def emit(report: Any, fmt: str | None, out: Path | None, default_name: str) -> None:
     """Write a report in a format to ``out`` or stdout (xlsx without --out: ``default_name``.xlsx)."""
-    from ..reports.render import render
+    from callscript.reports.render import render
 
     if fmt is None:
         fmt = FORMAT_BY_SUFFIX.get(out.suffix.lower(), "table") if out is not None else "table"
@@ -108,7 +108,7 @@ def report() -> None:
 @db_option
 def daily_cmd(db_path: Path, day: str | None, by: str, fmt: str | None, out: Path | None) -> None:
     """数据情况日分析表: one day, with the agents' 优点/缺点/建议."""
-    from ..reports.queries import daily
+    from callscript.reports.queries import daily
 
     when = _day(day)
     db = _open(db_path)
@@ -127,7 +127,7 @@ def daily_cmd(db_path: Path, day: str | None, by: str, fmt: str | None, out: Pat
 @db_option
 def range_cmd(db_path: Path, start: str, end: str | None, by: str, fmt: str | None, out: Path | None) -> None:
     """数据情况日分析总表: the daily table summed over a date range."""
-    from ..reports.queries import cumulative
+    from callscript.reports.queries import cumulative
 
     first, last = _day(start, "--from"), _day(end, "--to")
     if last < first:
@@ -150,7 +150,7 @@ def range_cmd(db_path: Path, start: str, end: str | None, by: str, fmt: str | No
 def yield_cmd(db_path: Path, start: str | None, end: str | None, min_leads: int | None, fmt: str | None,
               out: Path | None) -> None:
     """数据产出分析表: industries ranked by 寄卡率 and 好客户率, low samples marked."""
-    from ..reports.queries import DEFAULT_MIN_LEADS, yield_table
+    from callscript.reports.queries import DEFAULT_MIN_LEADS, yield_table
 
     first = _day(start, "--from") if start else None
     last = _day(end, "--to") if end else None
@@ -172,7 +172,7 @@ def yield_cmd(db_path: Path, start: str | None, end: str | None, min_leads: int 
 def due_cmd(db_path: Path, agent: str | None, at: str | None, overdue_days: int | None, fmt: str | None,
             out: Path | None) -> None:
     """Callbacks due today or overdue; follow-ups due (mailed 7–10 days ago), with the 17:30–18:00 / weekend slot."""
-    from ..reports.due import DEFAULT_OVERDUE_DAYS, due_list
+    from callscript.reports.due import DEFAULT_OVERDUE_DAYS, due_list
 
     now = _now()
     if at is not None:
@@ -203,7 +203,7 @@ def remark_cmd(db_path: Path, agent: str, day: str | None, strengths: str | None
 
     A part left out keeps what was written before; an empty string clears it.
     """
-    from ..reports.queries import remarks, save_remark
+    from callscript.reports.queries import remarks, save_remark
 
     when = _day(day)
     db = _open(db_path)
@@ -231,7 +231,7 @@ def remark_cmd(db_path: Path, agent: str, day: str | None, strengths: str | None
 @db_option
 def rebuild_cmd(db_path: Path) -> None:
     """Recompute the report tables from the calls (a repair; normally they are kept current)."""
-    from ..reports.maintenance import rebuild
+    from callscript.reports.rebuild import rebuild
 
     db = _open(db_path)
     try:
@@ -254,9 +254,9 @@ def rebuild_cmd(db_path: Path) -> None:
 def demo_data(db_path: Path, days: int, agents: int, seed: int, end: str | None, append: bool,
               script_path: Path | None) -> None:
     """Fill a database with realistic generated calls (agents, leads, callbacks, mailings, remarks)."""
-    from ..reports.demo import DemoConfig, generate
-    from ..storage import connect
-    from ..storage.schema import migrate
+    from callscript.reports.demo import DemoConfig, generate
+    from callscript.storage import connect
+    from callscript.storage.schema import migrate
 
     last = _day(end, "--end") if end else None
     db = connect(db_path, synchronous="NORMAL")

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .common import EXIT_BAD_INPUT, BadInput, load_script_or_exit, read_data_file
+from callscript.cli.common import EXIT_BAD_INPUT, BadInput, load_script_or_exit, read_data_file
 
 PathArg = click.Path(dir_okay=False, path_type=Path)
 
@@ -19,8 +19,8 @@ PathArg = click.Path(dir_okay=False, path_type=Path)
 @click.option("--quiet", "-q", is_flag=True, help="Print problems only, no summary line.")
 def validate(paths: tuple[Path, ...], quiet: bool) -> None:
     """Check script files; print every problem as file:line:col. Exit 2 on any error."""
-    from ..loader import validate_file
-    from ..problems import sort_problems
+    from callscript.script.loader import validate_file
+    from callscript.script.problems import sort_problems
 
     failed = False
     for path in paths:
@@ -47,7 +47,7 @@ def show(path: Path | None, width: int) -> None:
     from rich.markup import escape
     from rich.tree import Tree
 
-    from ..templates import strip_markup
+    from callscript.script.templates import strip_markup
 
     script = load_script_or_exit(path)
     console = Console()
@@ -70,9 +70,9 @@ def show(path: Path | None, width: int) -> None:
 
 
 def parse_answers(data: Any) -> list[tuple[str, str | None]]:
-    """:func:`callscript.answers.parse_answers`, with errors as a clean exit 2."""
-    from ..answers import AnswerError
-    from ..answers import parse_answers as parse
+    """:func:`callscript.script.answers.parse_answers`, with errors as a clean exit 2."""
+    from callscript.script.answers import AnswerError
+    from callscript.script.answers import parse_answers as parse
 
     try:
         return parse(data)
@@ -81,9 +81,9 @@ def parse_answers(data: Any) -> list[tuple[str, str | None]]:
 
 
 def run_answers(script: Any, actions: list[tuple[str, str | None]], variables: dict[str, str] | None = None):
-    """:func:`callscript.answers.run_answers`, with errors as a clean exit 2."""
-    from ..answers import AnswerError
-    from ..answers import run_answers as run
+    """:func:`callscript.script.answers.run_answers`, with errors as a clean exit 2."""
+    from callscript.script.answers import AnswerError
+    from callscript.script.answers import run_answers as run
 
     try:
         return run(script, actions, variables)
@@ -92,7 +92,7 @@ def run_answers(script: Any, actions: list[tuple[str, str | None]], variables: d
 
 
 def print_grade(result: Any, script: Any) -> None:
-    from ..grading import tri_symbol
+    from callscript.script.grading import tri_symbol
 
     grade = result.grade or "无"
     why = f"  ← {result.rule_label}" if result.rule_label else (f"  ({result.excluded_by})" if result.excluded_by else "")
@@ -111,7 +111,7 @@ def replay(path: Path | None, answers_path: Path, as_json: bool) -> None:
     """Run a call without a screen from a list of answers; print path, facts, outcome, grade."""
     script = load_script_or_exit(path)
     session = run_answers(script, parse_answers(read_data_file(answers_path)))
-    from ..answers import session_summary
+    from callscript.script.answers import session_summary
 
     summary = session_summary(session)
     if as_json:
@@ -131,7 +131,7 @@ def replay(path: Path | None, answers_path: Path, as_json: bool) -> None:
 @click.pass_context
 def grade(ctx: click.Context, facts_path: Path, script_path: Path | None, as_json: bool) -> None:
     """Grade a prospect from a facts file."""
-    from ..facts import FactValueError, check_facts
+    from callscript.script.facts import FactValueError, check_facts
 
     script = load_script_or_exit(script_path or (ctx.find_root().obj or {}).get("script"))
     data = read_data_file(facts_path)

@@ -1,7 +1,7 @@
 """The supervisor's workshop without a screen: ``test``, ``paths``, ``diff``.
 
-Thin layers over :mod:`callscript.scripttests`, :mod:`callscript.paths` and
-:mod:`callscript.scriptdiff`. Exit codes: 0 fine, 1 a test failed (or, with
+Thin layers over :mod:`callscript.workshop.script_tests`, :mod:`callscript.workshop.path_explorer` and
+:mod:`callscript.workshop.diff`. Exit codes: 0 fine, 1 a test failed (or, with
 ``paths --uncovered``, something is uncovered), 2 a file cannot be used.
 """
 
@@ -15,7 +15,14 @@ from typing import Any
 
 import click
 
-from .common import EXIT_BAD_INPUT, EXIT_FAIL, BadInput, db_option, load_script_or_exit, script_path_or_default
+from callscript.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAIL,
+    BadInput,
+    db_option,
+    load_script_or_exit,
+    script_path_or_default,
+)
 
 PathArg = click.Path(dir_okay=False, path_type=Path)
 
@@ -27,8 +34,8 @@ def _console():
 
 
 def _load_cases_or_exit(script: Any, script_path: Path, tests_path: Path | None):
-    from ..problems import sort_problems
-    from ..scripttests import default_tests_path, load_tests_file
+    from callscript.script.problems import sort_problems
+    from callscript.workshop.script_tests import default_tests_path, load_tests_file
 
     path = tests_path or default_tests_path(script_path)
     if not path.exists():
@@ -56,7 +63,7 @@ def test_cmd(path: Path | None, tests_path: Path | None, as_json: bool, failed_o
     from rich.markup import escape
     from rich.table import Table
 
-    from ..scripttests import FAIL, PASS, XFAIL, XPASS, run_tests, show_value
+    from callscript.workshop.script_tests import FAIL, PASS, XFAIL, XPASS, run_tests, show_value
 
     script_path = script_path_or_default(path)
     script = load_script_or_exit(script_path)
@@ -155,8 +162,8 @@ def paths_cmd(path: Path | None, max_visits: int, limit: int | None, rows: int, 
     from rich.markup import escape
     from rich.table import Table
 
-    from ..facts import FactValueError
-    from ..paths import explore
+    from callscript.script.facts import FactValueError
+    from callscript.workshop.path_explorer import explore
 
     script_path = script_path_or_default(path)
     script = load_script_or_exit(script_path)
@@ -220,8 +227,8 @@ def paths_cmd(path: Path | None, max_visits: int, limit: int | None, rows: int, 
 def _uncovered(script: Any, script_path: Path, tests_path: Path | None, as_json: bool) -> None:
     from rich.markup import escape
 
-    from ..paths import edge_text
-    from ..scripttests import run_tests
+    from callscript.workshop.path_explorer import edge_text
+    from callscript.workshop.script_tests import run_tests
 
     tests_file, cases = _load_cases_or_exit(script, script_path, tests_path)
     report = run_tests(script, cases)
@@ -251,8 +258,8 @@ _HEX = re.compile(r"^[0-9a-fA-F]{4,64}$")
 
 def _resolve_version(spec: str, db_path: Path) -> tuple[Any, str]:
     """A script from a file path or a stored version's sha256 prefix; exits 2 with the problems if unusable."""
-    from ..loader import load_script_text, validate_file
-    from ..problems import ScriptError, sort_problems
+    from callscript.script.loader import load_script_text, validate_file
+    from callscript.script.problems import ScriptError, sort_problems
 
     path = Path(spec)
     if path.exists():
@@ -264,7 +271,7 @@ def _resolve_version(spec: str, db_path: Path) -> tuple[Any, str]:
         return script, str(path)
     if not _HEX.match(spec):
         raise BadInput(f"{spec}: no such file (and not a version hash)")
-    from ..storage import StorageError, Store
+    from callscript.storage import StorageError, Store
 
     if not db_path.exists():
         raise BadInput(f"{spec}: no such file, and no database at {db_path} to look the version up in (--db)")
@@ -297,7 +304,7 @@ def _resolve_version(spec: str, db_path: Path) -> tuple[Any, str]:
 @db_option
 def diff_cmd(old: str, new: str, as_json: bool, db_path: Path) -> None:
     """What changed between two scripts, in words: OLD and NEW are files or stored versions (sha256 prefix)."""
-    from ..scriptdiff import diff_scripts
+    from callscript.workshop.diff import diff_scripts
 
     old_script, old_label = _resolve_version(old, db_path)
     new_script, new_label = _resolve_version(new, db_path)

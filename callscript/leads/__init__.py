@@ -4,8 +4,8 @@ No Textual, no terminal: the CLI (``callscript leads …``, ``callscript export 
 and the TUI use these functions. See docs/leads.md.
 """
 
-from .importer import ImportFileError, ImportResult, import_leads, parse_mapping
-from .lifecycle import (
+from callscript.leads.importer import ImportFileError, ImportResult, import_leads, parse_mapping
+from callscript.leads.lifecycle import (
     STAGE_LABELS,
     LeadListRow,
     clear_do_not_call,

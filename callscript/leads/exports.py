@@ -27,9 +27,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from ..facts import BUILTIN_FACTS
-from ..outcomes import OUTCOME_LABELS, Outcome
-from ..phones import display_phone, mask_phone
+from callscript.core.phones import display_phone, mask_phone
+from callscript.script.facts import BUILTIN_FACTS
+from callscript.script.outcomes import OUTCOME_LABELS, Outcome
 
 FORMATS = ("csv", "xlsx")
 LANGS = ("zh", "en")

@@ -41,7 +41,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ..phones import PhoneError, check_region, default_region, parse_phone
+from callscript.core.phones import PhoneError, check_region, default_region, parse_phone
 
 FIELDS: tuple[str, ...] = ("company", "contact", "title", "phone", "industry", "source", "notes")
 """The lead columns an import fills."""
@@ -753,7 +753,7 @@ def import_leads(
 
 
 def _stamp(store, now: datetime | None) -> str:
-    from ..storage.timefmt import iso
+    from callscript.storage.timefmt import iso
 
     return iso(store._now(now))
 

@@ -171,7 +171,7 @@ class LeadListRow:
 
     @property
     def phone_display(self) -> str:
-        from callscript.phones import dial_form
+        from callscript.core.phones import dial_form
 
         return dial_form(self.lead.phone_norm, self.lead.phone)
 
@@ -219,7 +219,7 @@ def lead_list(
         extra = [like, like, like, like]
         digits = "".join(ch for ch in search if ch.isdigit())
         if len(digits) >= 7:
-            from callscript.phones import phone_norm
+            from callscript.core.phones import phone_norm
 
             norm = phone_norm(search)
             if norm:
@@ -381,7 +381,7 @@ def mark_phone_do_not_call(
     in any spelling, is marked; a number not yet known is added as a do-not-call lead so
     a later import skips it. Returns (lead, created). Raises ``PhoneError`` for an invalid number.
     """
-    from callscript.phones import parse_phone
+    from callscript.core.phones import parse_phone
     from callscript.storage.timefmt import iso
 
     parsed = parse_phone(phone, region)

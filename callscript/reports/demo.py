@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from callscript.config import PROJECT_DIR, default_script_path
-from callscript.grading import grade_call
-from callscript.outcomes import Outcome
+from callscript.script.grading import grade_call
+from callscript.script.outcomes import Outcome
 
 # --------------------------------------------------------------------------- vocabulary
 
@@ -295,7 +295,7 @@ def generate(
     progress: Callable[[date, int], None] | None = None,
 ) -> DemoStats:
     """Fill the (migrated) database behind ``conn`` with a simulated floor. Adds to what is there."""
-    from callscript.loader import load_script
+    from callscript.script.loader import load_script
 
     cfg = config or DemoConfig()
     rng = random.Random(cfg.seed)

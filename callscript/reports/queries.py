@@ -4,7 +4,7 @@ Every function takes an open ``sqlite3.Connection`` to a migrated database (the
 app's ``Store.conn`` or :func:`open_db`) and returns plain dataclasses; the
 formats (rich table, CSV, JSON, XLSX) are in :mod:`callscript.reports.render`.
 
-The numbers come from the report tables (callscript/reports/sql.py), kept
+The numbers come from the report tables (callscript/storage/report_tables.py), kept
 current by triggers: ``report_day_industry`` (by industry, and the yield table),
 ``report_day_agent`` (by agent) and ``report_daily`` (by agent and industry). A
 year of a 50-agent floor is then ~6,000 / ~13,000 / ~280,000 small rows rather
@@ -21,7 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
-from .sql import UNCLASSIFIED
+from callscript.storage.report_tables import UNCLASSIFIED
 
 By = Literal["industry", "agent", "both"]
 BY_CHOICES: tuple[str, ...] = ("industry", "agent", "both")

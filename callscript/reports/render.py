@@ -32,12 +32,12 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
-from .due import DueItem, DueList
-from .queries import BY_LABELS, Counts, Remark, Summary, YieldTable
+from callscript.reports.due import DueItem, DueList
+from callscript.reports.queries import BY_LABELS, Counts, Remark, Summary, YieldTable
 
 FORMATS: tuple[str, ...] = ("table", "csv", "json", "xlsx")
 

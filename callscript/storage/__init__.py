@@ -6,9 +6,9 @@ No Textual, no terminal: the TUI, CLI, reports and lead import all go through
     from callscript.storage import Store, resolve_db_path
 """
 
-from .db import StorageError, connect, immediate
-from .paths import ENV_VAR, resolve_db_path
-from .records import (
+from callscript.storage.db import StorageError, connect, immediate
+from callscript.storage.location import ENV_VAR, resolve_db_path
+from callscript.storage.records import (
     LEAD_STATUSES,
     Agent,
     Callback,
@@ -23,8 +23,8 @@ from .records import (
     ScriptVersion,
     UnfinishedCall,
 )
-from .schema import SCHEMA_VERSION
-from .store import (
+from callscript.storage.schema import SCHEMA_VERSION
+from callscript.storage.store import (
     CLAIM_TIERS,
     CallFinished,
     DuplicateLead,

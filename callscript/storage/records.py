@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from .timefmt import parse_day, parse_iso
+from callscript.storage.timefmt import parse_day, parse_iso
 
 
 class _FromRow:

@@ -21,10 +21,9 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from callscript.outcomes import NOT_EFFECTIVE
-from callscript.reports import sql as report_sql
-
-from .db import StorageError, immediate, retry_locked
+from callscript.storage import report_tables as report_sql
+from callscript.script.outcomes import NOT_EFFECTIVE
+from callscript.storage.db import StorageError, immediate, retry_locked
 
 
 @dataclass(frozen=True)
@@ -190,7 +189,7 @@ V2 = Migration(
 
 # ---------------------------------------------------------------------------
 # Version 3: the reports' tables, filled from the calls already there and kept
-# current by triggers (the SQL lives with the reports: callscript/reports/sql.py)
+# current by triggers (the SQL lives with the reports: callscript/storage/report_tables.py)
 # ---------------------------------------------------------------------------
 V3 = Migration(3, report_sql.MIGRATION_DESCRIPTION, report_sql.MIGRATION_STATEMENTS)
 

@@ -37,12 +37,19 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlite_utils
 
-from callscript.outcomes import OUTCOME_VALUES, Outcome
-
-from . import schema
-from .db import BUSY_TIMEOUT_S, StorageError, connect, immediate, retry_locked, synchronous_level, write_once
-from .paths import resolve_db_path
-from .records import (
+from callscript.script.outcomes import OUTCOME_VALUES, Outcome
+from callscript.storage import schema
+from callscript.storage.db import (
+    BUSY_TIMEOUT_S,
+    StorageError,
+    connect,
+    immediate,
+    retry_locked,
+    synchronous_level,
+    write_once,
+)
+from callscript.storage.location import resolve_db_path
+from callscript.storage.records import (
     LEAD_STATUSES,
     Agent,
     Callback,
@@ -57,11 +64,11 @@ from .records import (
     ScriptVersion,
     UnfinishedCall,
 )
-from .timefmt import iso, iso_day, now_local, parse_iso, to_local
+from callscript.storage.timefmt import iso, iso_day, now_local, parse_iso, to_local
 
 if TYPE_CHECKING:  # the engine is imported lazily: storage must not need it to open a file
-    from callscript.loader import Script
-    from callscript.session import CallSession
+    from callscript.script.loader import Script
+    from callscript.script.session import CallSession
 
 T = TypeVar("T")
 AgentRef = int | str | Agent
@@ -99,18 +106,18 @@ class CallFinished(StorageError):
 
 
 def e164_normalise(phone: str) -> str | None:
-    """Default phone normaliser: :func:`callscript.phones.phone_norm` (E.164 via
+    """Default phone normaliser: :func:`callscript.core.phones.phone_norm` (E.164 via
     ``phonenumbers``, region CN unless ``$CALLSCRIPT_REGION``); None if not a valid number.
 
     Imported on first use so opening the store does not load libphonenumber's data.
     """
-    from callscript.phones import phone_norm
+    from callscript.core.phones import phone_norm
 
     return phone_norm(phone)
 
 
 def _phone_kind(norm: str) -> str | None:
-    from callscript.phones import kind_of_norm
+    from callscript.core.phones import kind_of_norm
 
     return kind_of_norm(norm)
 
@@ -567,7 +574,7 @@ class Store:
 
     def load_script_version(self, script_id: int) -> Script:
         """The script exactly as it was when the call was made (parsed from the stored text)."""
-        from callscript.loader import load_script_text
+        from callscript.script.loader import load_script_text
 
         version = self.get_script_version(script_id)
         return load_script_text(version.source_text, path=version.path or f"<script version {script_id}>")
@@ -981,7 +988,7 @@ class Store:
         started before the supervisor edited the YAML resumes on the old text). A
         ``script`` with a different sha256 is refused.
         """
-        from callscript.session import CallSession, Event
+        from callscript.script.session import CallSession, Event
 
         call = self.get_call(call_id)
         version = self.get_script_version(call.script_id)

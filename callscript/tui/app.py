@@ -18,16 +18,16 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ..config import AgentConfig, default_script_path, resolve_db_path
-from ..model import Script
-from ..problems import ScriptError
-from .backend import Backend, LeadTaken
-from .clock import Clock, system_clock
-from .publishing import POLL_SECONDS, ScriptFollower
-from .screens.agent import AgentAnswer, AgentNameScreen
-from .screens.call import CallScreen
-from .screens.leads import LeadListScreen
-from .screens.resume import ResumeScreen
+from callscript.config import AgentConfig, default_script_path, resolve_db_path
+from callscript.script.model import Script
+from callscript.script.problems import ScriptError
+from callscript.tui.backend import Backend, LeadTaken
+from callscript.tui.clock import Clock, system_clock
+from callscript.tui.screens.agent import AgentAnswer, AgentNameScreen
+from callscript.tui.screens.call import CallScreen
+from callscript.tui.screens.leads import LeadListScreen
+from callscript.tui.screens.resume import ResumeScreen
+from callscript.tui.script_updates import POLL_SECONDS, ScriptFollower
 
 
 class ErrorScreen(Screen[None]):
@@ -75,7 +75,7 @@ class CallscriptApp(App[None]):
         self.config_file = Path(config_file) if config_file else None
         self.script: Script | None = script
         # Follows the script file (when the app loads it) so a newly published version
-        # is used from the next call on: callscript/tui/publishing.py.
+        # is used from the next call on: callscript/tui/script_updates.py.
         self.script_poll = script_poll
         self.follower: ScriptFollower | None = None
         self.cursor_blink = cursor_blink

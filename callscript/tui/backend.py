@@ -18,18 +18,18 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..model import Script
-from ..outcomes import Outcome
-from ..session import CallSession, Event
-from .clock import Clock, system_clock
+from callscript.script.model import Script
+from callscript.script.outcomes import Outcome
+from callscript.script.session import CallSession, Event
+from callscript.tui.clock import Clock, system_clock
 
 if TYPE_CHECKING:  # storage (and sqlite-utils) is imported on the database thread, off the start-up path
-    from ..storage import CallRecord, Lead, Store, UnfinishedCall
+    from callscript.storage import CallRecord, Lead, Store, UnfinishedCall
 
 T = TypeVar("T")
 
@@ -163,14 +163,14 @@ class Backend:
     def open(self, script: Script) -> int:
         """Open (create, migrate) the database and register the script; returns its version id."""
         if self.store is None:
-            from ..storage import Store
+            from callscript.storage import Store
 
             self.store = Store.open(self.db_path, clock=self.clock, **self._store_options)
         return self.script_id(script)
 
     def _s(self) -> Store:
         if self.store is None:
-            from ..storage import StorageError
+            from callscript.storage import StorageError
 
             raise StorageError("the database is not open")
         return self.store
@@ -189,7 +189,7 @@ class Backend:
 
     def lead_rows(self, agent_id: int, *, industry: str | None = None, search: str | None = None, new_limit: int = 500) -> list[LeadRow]:
         """The lead list: due callbacks and follow-ups first, then new leads, retries, later work."""
-        from ..phones import dial_form  # phonenumbers loads here, on the database thread
+        from callscript.core.phones import dial_form  # phonenumbers loads here, on the database thread
 
         store = self._s()
         now = self.clock()
@@ -214,7 +214,7 @@ class Backend:
         return rows
 
     def add_lead(self, company: str, phone: str, *, contact: str = "", title: str = "", industry: str = "") -> Lead:
-        from ..storage import DuplicateLead
+        from callscript.storage import DuplicateLead
 
         company, phone = company.strip(), phone.strip()
         if not company:
@@ -241,7 +241,7 @@ class Backend:
 
     def start_call(self, lead_id: int | None, agent_id: int, script: Script, variables: dict[str, str]) -> tuple[CallInfo, CallSession] | None:
         """Claim the lead (``None``: the next due one) and open a call on it; None if no lead is due."""
-        from ..storage import LeadUnavailable
+        from callscript.storage import LeadUnavailable
 
         store = self._s()
         try:
@@ -283,8 +283,8 @@ class Backend:
         self, call_id: int, session: CallSession, *, callback_due: datetime | None = None,
         address: str | None = None, now: datetime | None = None,
     ) -> FinishInfo:
-        from ..storage import CallFinished
-        from ..storage.store import FOLLOW_UP_AFTER_DAYS
+        from callscript.storage import CallFinished
+        from callscript.storage.store import FOLLOW_UP_AFTER_DAYS
 
         store = self._s()
         if session.outcome != Outcome.CALLBACK.value:
@@ -306,7 +306,7 @@ class Backend:
 
 
 def _import_storage() -> None:
-    from .. import storage  # noqa: F401
+    from callscript import storage  # noqa: F401
 
 
 def lead_variables(lead: Lead) -> dict[str, str]:
@@ -321,7 +321,7 @@ def lead_variables(lead: Lead) -> dict[str, str]:
 def phone_problem(phone: str) -> str | None:
     """Why ``phone`` is not a callable number (Chinese), or None."""
     try:
-        from ..phones import PhoneError, parse_phone
+        from callscript.core.phones import PhoneError, parse_phone
     except ImportError:  # pragma: no cover - the phones module arrives with lead import
         digits = [c for c in phone if c.isdigit()]
         return None if 7 <= len(digits) <= 15 else "号码位数不对"
@@ -404,7 +404,7 @@ class CallRecorder:
             self._report()
 
     def _drain(self) -> SaveStatus:
-        from ..storage import StorageError
+        from callscript.storage import StorageError
 
         store = self.backend.store
         while self._queue:

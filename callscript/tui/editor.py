@@ -14,7 +14,7 @@ timer (``debounce``, 100 ms of quiet counted from the edit itself; with the
 validation below at ~40 ms on a 2,000-node script that keeps results within
 300 ms of the last key, see bench/bench_editor.py). When it fires, the text is validated in a thread
 worker (the event loop never waits for it), by a
-:class:`~callscript.revalidate.Revalidator`: the same result as
+:class:`~callscript.workshop.revalidate.Revalidator`: the same result as
 ``validate_text``, but nodes whose text did not change are neither parsed nor
 checked again. At most one validation runs at a
 time; a result whose revision is no longer the text's is discarded, and if the
@@ -23,7 +23,7 @@ valid script, the sidecar tests (``NAME.tests.yaml``) run in the same thread and
 the status line shows how many pass and the nodes/branches they cover; failing
 cases and uncovered nodes and branches are listed under the problems.
 
-Saving (Ctrl+S) runs :func:`callscript.drafts.save_edit` in a thread: text with
+Saving (Ctrl+S) runs :func:`callscript.workshop.drafts.save_edit` in a thread: text with
 no errors is published atomically and both the replaced text and the new one are
 stored as script versions in the database (through the app's
 :class:`~callscript.tui.backend.Backend`, on its one database thread); text with
@@ -55,16 +55,24 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from ..config import AgentConfig, resolve_db_path
-from ..drafts import DRAFT_FILE, NEW_FILE, PUBLISHED_FILE, EditSource, SaveOutcome, open_for_edit, save_edit
-from ..loader import validate_text
-from ..model import Script
-from ..paths import Coverage, edge_text
-from ..problems import Mark, Problem, sort_problems
-from ..revalidate import Revalidator
-from ..scripttests import default_tests_path, load_tests_file, run_tests
-from .backend import Backend
-from .clock import Clock, system_clock
+from callscript.config import AgentConfig, resolve_db_path
+from callscript.script.loader import validate_text
+from callscript.script.model import Script
+from callscript.script.problems import Mark, Problem, sort_problems
+from callscript.tui.backend import Backend
+from callscript.tui.clock import Clock, system_clock
+from callscript.workshop.drafts import (
+    DRAFT_FILE,
+    NEW_FILE,
+    PUBLISHED_FILE,
+    EditSource,
+    SaveOutcome,
+    open_for_edit,
+    save_edit,
+)
+from callscript.workshop.path_explorer import Coverage, edge_text
+from callscript.workshop.revalidate import Revalidator
+from callscript.workshop.script_tests import default_tests_path, load_tests_file, run_tests
 
 DEBOUNCE = 0.10
 _DUE = object()
@@ -449,7 +457,7 @@ class EditorScreen(Screen[None]):
         self._modified = source.kind == NEW_FILE
         self._timer: Any = None
         self.revalidator = Revalidator()
-        """Used by one validation at a time (the as-you-type worker); see callscript/revalidate.py."""
+        """Used by one validation at a time (the as-you-type worker); see callscript/workshop/revalidate.py."""
         self._checking = False
         self._again = False
 
@@ -758,7 +766,7 @@ class EditorScreen(Screen[None]):
         if check.script is None:
             self.notify(f"脚本有 {check.errors} 个错误, 改正后才能练习 (F2 看问题列表)", title="不能练习", severity="warning")
             return
-        from .practice import PracticeCallScreen
+        from callscript.tui.practice import PracticeCallScreen
 
         app = self.app
         await app.push_screen(PracticeCallScreen(check.script, app.practice_variables(check.script), app.clock(),  # type: ignore[attr-defined]
@@ -772,7 +780,7 @@ class EditorScreen(Screen[None]):
         if not self._modified:
             self.app.exit()
             return
-        from .screens.dialogs import ConfirmDialog
+        from callscript.tui.screens.dialogs import ConfirmDialog
 
         def answer(yes: bool | None) -> None:
             if yes:

@@ -32,17 +32,17 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ..model import Script
-from ..outcomes import Outcome
-from ..problems import Mark, Problem
-from ..publish import publish_atomically
-from ..scripttests import load_tests_text
-from ..session import BACK, CHOOSE, END_CALL, ENTER, SKIP, CallSession, Event
-from ..storage.records import CallRecord, Lead
-from ..yamlsrc import YamlSourceError, decode_source
-from .backend import CallInfo, FinishInfo, NoteItem, SaveStatus
-from .screens.call import CallScreen
-from .screens.summary import summary_table
+from callscript.script.model import Script
+from callscript.script.outcomes import Outcome
+from callscript.script.problems import Mark, Problem
+from callscript.script.session import BACK, CHOOSE, END_CALL, ENTER, SKIP, CallSession, Event
+from callscript.script.yaml_source import YamlSourceError, decode_source
+from callscript.storage.records import CallRecord, Lead
+from callscript.tui.backend import CallInfo, FinishInfo, NoteItem, SaveStatus
+from callscript.tui.screens.call import CallScreen
+from callscript.tui.screens.summary import summary_table
+from callscript.workshop.publishing import publish_atomically
+from callscript.workshop.script_tests import load_tests_text
 
 #: Sample lead the practice call is made to (fills {lead_company}, {contact_name}, ...).
 PRACTICE_LEAD = Lead(
@@ -114,7 +114,7 @@ class PracticeCallScreen(CallScreen):
     def _render_saved(self) -> None:
         """Where agents see "✓ 已保存", practice says it saves nothing."""
         try:
-            from .widgets import TopBar
+            from callscript.tui.widgets import TopBar
 
             self.query_one(TopBar).set(saved=PRACTICE_MARK)
         except Exception:  # noqa: BLE001 - the call screen's top bar changed: show its own mark

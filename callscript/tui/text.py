@@ -12,9 +12,9 @@ from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
-from ..facts import BUILTIN_FACTS, FactSpec
-from ..grading import tri_symbol
-from ..templates import split_markup
+from callscript.script.facts import BUILTIN_FACTS, FactSpec
+from callscript.script.grading import tri_symbol
+from callscript.script.templates import split_markup
 
 KEY_WORD_STYLE = "bold red"
 SEPARATOR = " › "

@@ -3,8 +3,7 @@ from __future__ import annotations
 import pytest
 
 from callscript.storage import Store
-
-from .helpers import shipped_script
+from leads.helpers import shipped_script
 
 
 @pytest.fixture

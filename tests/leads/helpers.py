@@ -13,7 +13,7 @@ MONDAY = datetime(2026, 3, 2, 10, 0).astimezone()  # a Monday morning, local tim
 
 
 def shipped_script():
-    from callscript.loader import load_script
+    from callscript.script.loader import load_script
 
     return load_script(ROOT / "scripts" / "ctrip.yaml")
 

@@ -13,9 +13,8 @@ from click.testing import CliRunner
 
 from callscript.cli.main import cli
 from callscript.storage import Store
-
-from . import sample_data
-from .helpers import csv_bytes, shipped_script
+from leads import sample_data
+from leads.helpers import csv_bytes, shipped_script
 
 
 @pytest.fixture

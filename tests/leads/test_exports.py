@@ -19,8 +19,7 @@ from callscript.leads.exports import (
     write_csv,
     write_xlsx,
 )
-
-from .helpers import MONDAY, call, mobile
+from leads.helpers import MONDAY, call, mobile
 
 GOOD_FACTS = {
     "reached": True, "travel": "often", "books_self": True, "booking_method": "on_arrival",

@@ -10,9 +10,8 @@ from openpyxl import Workbook
 
 from callscript.leads.importer import ImportFileError, import_leads, parse_mapping, problems_csv
 from callscript.leads.lifecycle import mark_phone_do_not_call
-
-from . import sample_data
-from .helpers import csv_bytes
+from leads import sample_data
+from leads.helpers import csv_bytes
 
 HEADER_ZH = ["公司名称", "联系人", "职位", "电话", "行业", "来源", "备注"]
 ROWS = [

@@ -13,8 +13,7 @@ import time
 import pytest
 
 from callscript.storage import Store
-
-from .helpers import ROOT, csv_bytes
+from leads.helpers import ROOT, csv_bytes
 
 pytestmark = pytest.mark.slow
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from callscript.core.phones import PhoneError
 from callscript.leads.lifecycle import (
     NO_ANSWERS_TO_SET_ASIDE,
     clear_do_not_call,
@@ -17,10 +18,8 @@ from callscript.leads.lifecycle import (
     no_answer_streak,
     set_aside_until,
 )
-from callscript.phones import PhoneError
 from callscript.storage import LeadUnavailable
-
-from .helpers import MONDAY, call, mobile
+from leads.helpers import MONDAY, call, mobile
 
 
 def stage_of(store, lead_id, now):

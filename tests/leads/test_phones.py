@@ -1,4 +1,4 @@
-"""callscript.phones: normalisation, kinds, clear errors, masking; the fast path agrees with libphonenumber."""
+"""callscript.core.phones: normalisation, kinds, clear errors, masking; the fast path agrees with libphonenumber."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callscript import phones
-from callscript.phones import PhoneError, display_phone, kind_of_norm, mask_phone, parse_phone, phone_norm
+from callscript.core import phones
+from callscript.core.phones import PhoneError, display_phone, kind_of_norm, mask_phone, parse_phone, phone_norm
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from datetime import date
 from pathlib import Path
 

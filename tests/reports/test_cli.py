@@ -7,8 +7,7 @@ import json
 from click.testing import CliRunner
 
 from callscript.cli.main import cli
-
-from .conftest import read_csv, read_xlsx
+from reports.conftest import read_csv, read_xlsx
 
 
 def run(*args: str, ok: bool = True):

@@ -8,8 +8,8 @@ import pytest
 
 from callscript.reports.demo import INDUSTRIES, DemoConfig, generate
 from callscript.reports.due import due_list
-from callscript.reports.maintenance import differences
 from callscript.reports.queries import cumulative, daily, yield_table
+from callscript.reports.rebuild import differences
 from callscript.storage import Store
 
 END = date(2025, 3, 14)  # a Friday
@@ -40,9 +40,10 @@ def test_volume_and_mix(demo):
 
 
 def test_grades_come_from_the_real_grading(demo):
-    from callscript.loader import load_script
-    from callscript.reports.demo import demo_script_path
     import json
+
+    from callscript.reports.demo import demo_script_path
+    from callscript.script.loader import load_script
 
     store, _ = demo
     grading = load_script(demo_script_path()).grading

@@ -8,8 +8,7 @@ import pytest
 
 from callscript.reports.due import due_list, next_follow_up_slot
 from callscript.reports.render import render
-
-from .conftest import read_csv, read_json, read_table, read_xlsx
+from reports.conftest import read_csv, read_json, read_table, read_xlsx
 
 CST = timezone(timedelta(hours=8))
 

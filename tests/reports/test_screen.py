@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import datetime, timedelta, timezone
 
 from textual.app import App
-from textual.widgets import DataTable, Input, Static, TabbedContent
+from textual.widgets import Input, Static, TabbedContent
 
 from callscript.tui.clock import FixedClock
 from callscript.tui.screens.reports import ReportsScreen
-
-from .test_tables import (COUNT_KINDS, COUNT_LABELS, DAILY_D1_AGENT, DAILY_D1_INDUSTRY, DAILY_D3_INDUSTRY,
-                          REMARK_LABELS, TOTAL_D1, TOTAL_D3, TOTAL_EMPTY, as_table, spell)
+from reports.test_tables import (
+    COUNT_KINDS,
+    COUNT_LABELS,
+    DAILY_D1_AGENT,
+    DAILY_D1_INDUSTRY,
+    DAILY_D3_INDUSTRY,
+    REMARK_LABELS,
+    TOTAL_D1,
+    TOTAL_D3,
+    TOTAL_EMPTY,
+    as_table,
+    spell,
+)
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2025, 3, 5, 14, 0, tzinfo=CST)  # Wednesday afternoon, the known database's third day
@@ -150,8 +159,8 @@ async def test_r_on_the_agents_lead_list_opens_it(known_db, tmp_path, monkeypatc
     """The real app: start of shift on the known database, ``r`` on the lead list, back with Esc."""
     import shutil
 
-    from callscript.loader import load_script
     from callscript.reports.demo import demo_script_path
+    from callscript.script.loader import load_script
     from callscript.tui.app import CallscriptApp
     from callscript.tui.screens.leads import LeadListScreen
 

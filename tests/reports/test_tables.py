@@ -14,8 +14,7 @@ import pytest
 
 from callscript.reports.queries import cumulative, daily, yield_table
 from callscript.reports.render import render
-
-from .conftest import D1, D2, D3, read_csv, read_json, read_table, read_xlsx
+from reports.conftest import D1, D2, D3, read_csv, read_json, read_table, read_xlsx
 
 COUNT_LABELS = ["总个数", "有效数", "寄卡量", "好", "一般", "勉强", "寄卡率", "有效率", "好客户率", "通话数",
                 "平均时长(秒)", "回电数"]

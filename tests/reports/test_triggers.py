@@ -11,13 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callscript.loader import load_script
-from callscript.reports.maintenance import differences, rebuild
 from callscript.reports.queries import daily, open_db
+from callscript.reports.rebuild import differences, rebuild
+from callscript.script.loader import load_script
 from callscript.storage import Store, connect
 from callscript.storage.schema import MIGRATIONS, migrate, schema_version
-
-from .conftest import D1, D3, build_known_db
+from reports.conftest import D1, D3, build_known_db
 
 REPORTS_VERSION = next(m.version for m in MIGRATIONS if m.description.startswith("report tables"))
 

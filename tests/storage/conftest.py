@@ -3,8 +3,7 @@ from __future__ import annotations
 import pytest
 
 from callscript.storage import Store
-
-from .helpers import mini_script
+from storage.helpers import mini_script
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from callscript.loader import load_script
-from callscript.model import END, INPUT
-from callscript.paths import input_values
-from callscript.session import CallSession
+from callscript.script.loader import load_script
+from callscript.script.model import END, INPUT
+from callscript.script.session import CallSession
+from callscript.workshop.path_explorer import input_values
 
 HERE = Path(__file__).resolve().parent
 MINI_SCRIPT = HERE / "mini.yaml"

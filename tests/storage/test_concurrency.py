@@ -12,9 +12,8 @@ from collections import Counter
 import pytest
 
 from callscript.storage import Store
-
-from .helpers import lead_rows
-from .workers import claiming_agent, fork, read_reports, wait_exit
+from storage.helpers import lead_rows
+from storage.workers import claiming_agent, fork, read_reports, wait_exit
 
 AGENTS = 8
 LEADS = 160

@@ -17,9 +17,8 @@ import time
 import pytest
 
 from callscript.storage import Store
-
-from .helpers import lead_rows
-from .workers import crash_walker, fork, read_reports, wait_exit
+from storage.helpers import lead_rows
+from storage.workers import crash_walker, fork, read_reports, wait_exit
 
 KILLS = 25
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from click.testing import CliRunner
 
 from callscript.cli.main import cli
-from callscript.session import CallSession
+from callscript.script.session import CallSession
 from callscript.storage import SCHEMA_VERSION, Store
 
 

@@ -7,10 +7,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from callscript.session import CallSession
+from callscript.script.session import CallSession
 from callscript.storage import DuplicateLead, LeadUnavailable, NotFound, Store
-
-from .helpers import lead_rows
+from storage.helpers import lead_rows
 
 MONDAY = datetime(2025, 3, 3, 10, 0).astimezone()  # a Monday morning: outside the follow-up window
 

@@ -10,11 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callscript.loader import load_script_text
-from callscript.session import CallSession
+from callscript.script.loader import load_script_text
+from callscript.script.session import CallSession
 from callscript.storage import CallFinished, NotFound, StorageError, Store
-
-from .helpers import finish_kwargs, mini_script, random_step
+from storage.helpers import finish_kwargs, mini_script, random_step
 
 T0 = datetime(2025, 3, 3, 10, 0).astimezone()
 

@@ -9,10 +9,8 @@ import time
 
 import pytest
 
-from callscript.storage import SCHEMA_VERSION, StorageError, Store, connect, resolve_db_path
-from callscript.storage import schema
-
-from .workers import fork, wait_exit
+from callscript.storage import SCHEMA_VERSION, StorageError, Store, connect, resolve_db_path, schema
+from storage.workers import fork, wait_exit
 
 TABLES = {"agents", "leads", "scripts", "calls", "call_events", "callbacks", "mailings", "agent_day_reviews"}
 

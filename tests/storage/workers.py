@@ -14,10 +14,9 @@ import random
 import sqlite3
 from datetime import datetime, timedelta
 
-from callscript.session import CallSession
+from callscript.script.session import CallSession
 from callscript.storage import Store
-
-from .helpers import finish_kwargs, mini_script, random_step
+from storage.helpers import finish_kwargs, mini_script, random_step
 
 
 class Reporter:

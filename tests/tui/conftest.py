@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from callscript.loader import load_script
+from callscript.script.loader import load_script
 from callscript.storage import Store
 from callscript.tui.app import CallscriptApp
 from callscript.tui.clock import FixedClock

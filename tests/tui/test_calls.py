@@ -9,8 +9,7 @@ from callscript.tui.screens.call import CallScreen
 from callscript.tui.screens.dialogs import CallbackDialog
 from callscript.tui.screens.leads import LeadListScreen
 from callscript.tui.screens.summary import SummaryScreen
-
-from .helpers import all_saved, call_screen, keys, region_flat, screen_text, settle, squash
+from tui.helpers import all_saved, call_screen, keys, region_flat, screen_text, settle, squash
 
 
 async def start_first_call(pilot) -> CallScreen:

@@ -18,9 +18,8 @@ import pytest
 
 from callscript.storage import Store
 from callscript.tui.screens.resume import ResumeScreen
-
-from .conftest import CTRIP, LEADS
-from .helpers import call_screen, keys, region_flat, screen_text, settle
+from tui.conftest import CTRIP, LEADS
+from tui.helpers import call_screen, keys, region_flat, screen_text, settle
 
 ROOT = Path(__file__).resolve().parents[2]
 

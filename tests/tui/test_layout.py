@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 from rich.cells import cell_len
 
-from callscript.templates import strip_markup
+from callscript.script.templates import strip_markup
 from callscript.tui.screens.summary import SummaryScreen
-
-from .conftest import LEADS, seed_leads
-from .helpers import call_screen, keys, region_flat, screen_text, settle
+from tui.conftest import LEADS, seed_leads
+from tui.helpers import call_screen, keys, region_flat, screen_text, settle
 
 LONG_NAME = dict(company="中国国际航空股份有限公司深圳分公司华南区客户服务与商务旅行管理中心", contact="欧阳娜娜",
                  title="商务旅行管理中心高级行政经理", phone="0755-88889999", industry="航空运输与物流服务")

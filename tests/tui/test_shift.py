@@ -11,8 +11,7 @@ from callscript.tui.screens.agent import AgentNameScreen
 from callscript.tui.screens.leads import LeadListScreen
 from callscript.tui.screens.reports import ReportsScreen
 from callscript.tui.screens.resume import ResumeScreen
-
-from .helpers import all_saved, call_screen, keys, region_flat, screen_text, settle, squash
+from tui.helpers import all_saved, call_screen, keys, region_flat, screen_text, settle, squash
 
 
 async def test_agent_name_is_asked_once_and_remembered(make_app, seeded, tmp_path):
@@ -41,7 +40,7 @@ async def test_lead_list_puts_due_callbacks_first_and_filters(make_app, seeded, 
     with Store.open(db_path, clock=clock) as store:  # a callback that fell due at 09:30, made by 张三
         store.ensure_agent("张三")
         lead = store.claim_lead(seeded[2], "张三", now=datetime(2025, 11, 24, 9, 0).astimezone())
-        script_id = store.store_script_version(__import__("callscript.loader", fromlist=["x"]).load_script(
+        script_id = store.store_script_version(__import__("callscript.script.loader", fromlist=["x"]).load_script(
             __import__("tests.tui.conftest", fromlist=["x"]).CTRIP))
         call_id = store.start_call(lead.id, "张三", script_id, {}, now=datetime(2025, 11, 24, 9, 0).astimezone())
         store.finish_call(call_id, "callback", {}, callback_due=datetime(2025, 11, 25, 9, 30).astimezone(),

@@ -12,9 +12,8 @@ from datetime import datetime
 import pytest
 
 from callscript.storage import Store
-
-from .conftest import CTRIP, seed_leads
-from .helpers import all_saved, keys, settle
+from tui.conftest import CTRIP, seed_leads
+from tui.helpers import all_saved, keys, settle
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
@@ -24,7 +23,7 @@ WHOLE_CALL = [*MID_CALL, "text:4", "enter", "1", "text:深圳市南山区科技�
 
 def with_due_callback(db_path, clock) -> None:
     """The third lead was called yesterday and asked for a call back at 09:30 today."""
-    from callscript.loader import load_script
+    from callscript.script.loader import load_script
 
     seed_leads(db_path, clock)
     yesterday = datetime(2025, 11, 24, 16, 0).astimezone()

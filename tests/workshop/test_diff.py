@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from callscript.loader import load_script, load_script_text
-from callscript.scriptdiff import describe_test, diff_scripts
-
-from .conftest import CTRIP, LOOP
+from callscript.script.loader import load_script, load_script_text
+from callscript.workshop.diff import describe_test, diff_scripts
+from workshop.conftest import CTRIP, LOOP
 
 BASE = LOOP.read_text(encoding="utf-8")
 

@@ -10,16 +10,15 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from tui.helpers import region_text, screen_text
 
-from callscript.drafts import DRAFT_FILE, NEW_FILE, PUBLISHED_FILE, draft_path, open_for_edit, save_edit
-from callscript.loader import validate_text
+from callscript.script.loader import validate_text
 from callscript.storage import Store
 from callscript.tui.clock import FixedClock
 from callscript.tui.editor import EditorApp, EditorScreen, check_text
 from callscript.tui.practice import PracticeCallScreen, PracticeSummaryScreen, test_case_yaml
-
-from tui.helpers import region_text, screen_text
-from .conftest import CTRIP, LOOP, MINI
+from callscript.workshop.drafts import DRAFT_FILE, NEW_FILE, PUBLISHED_FILE, draft_path, open_for_edit, save_edit
+from workshop.conftest import CTRIP, LOOP, MINI
 
 T0 = datetime(2025, 11, 25, 17, 0, 0).astimezone()
 MINI_TEXT = MINI.read_text(encoding="utf-8")
@@ -276,9 +275,9 @@ async def test_practice_refuses_a_script_with_errors(mini_file, tmp_path):
 
 
 def test_practice_case_is_a_valid_script_test(tmp_path):
-    from callscript.answers import run_answers
-    from callscript.loader import load_script
-    from callscript.scripttests import load_tests_text, run_tests
+    from callscript.script.answers import run_answers
+    from callscript.script.loader import load_script
+    from callscript.workshop.script_tests import load_tests_text, run_tests
 
     script = load_script(MINI)
     session = run_answers(script, [("choose", "1"), ("skip", None), ("choose", "1"), ("enter", "上海 \"1\" 号")])
@@ -460,7 +459,7 @@ async def test_a_published_file_broken_by_hand_is_shown_as_such(mini_file, tmp_p
 
 
 async def test_a_failing_fast_validation_falls_back_to_the_full_one(mini_file, tmp_path, monkeypatch):
-    from callscript.revalidate import Revalidator
+    from callscript.workshop.revalidate import Revalidator
 
     def broken(self, text, path):
         raise RuntimeError("bug")
@@ -533,16 +532,16 @@ async def test_a_practice_walk_added_as_a_test_case_raises_coverage(tmp_path):
         await until(pilot, lambda: isinstance(app.screen, EditorScreen))
         await until(pilot, lambda: screen.tests.total == 2)
         assert screen.tests.passed == 2 and screen.tests.coverage.to_json()["nodes_covered"] > before
-    from callscript.loader import load_script
-    from callscript.scripttests import load_tests_file
+    from callscript.script.loader import load_script
+    from callscript.workshop.script_tests import load_tests_file
 
     cases, problems = load_tests_file(tests, load_script(path))
     assert problems == [] and [c.name for c in cases] == ["空号", "练习1"]
 
 
 def test_add_test_case_creates_the_file_and_refuses_one_it_cannot_append_to(tmp_path):
-    from callscript.answers import run_answers
-    from callscript.loader import load_script
+    from callscript.script.answers import run_answers
+    from callscript.script.loader import load_script
     from callscript.tui.practice import add_test_case
 
     script = load_script(MINI)

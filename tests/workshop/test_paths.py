@@ -6,11 +6,10 @@ import json
 
 import pytest
 
-from callscript.answers import parse_answers, run_answers
-from callscript.loader import load_script, load_script_text
-from callscript.paths import all_edges, coverage_of_paths, explore, input_values, iter_paths
-
-from .conftest import CTRIP, LOOP, MINI
+from callscript.script.answers import parse_answers, run_answers
+from callscript.script.loader import load_script, load_script_text
+from callscript.workshop.path_explorer import all_edges, coverage_of_paths, explore, input_values, iter_paths
+from workshop.conftest import CTRIP, LOOP, MINI
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,17 @@ import stat
 
 import pytest
 
-from callscript.answers import run_answers
-from callscript.problems import ScriptError
-from callscript.publish import PUBLISHED, REJECTED, UNCHANGED, ScriptWatcher, publish_atomically, publish_if_valid
-
-from .conftest import LOOP
+from callscript.script.answers import run_answers
+from callscript.script.problems import ScriptError
+from callscript.workshop.publishing import (
+    PUBLISHED,
+    REJECTED,
+    UNCHANGED,
+    ScriptWatcher,
+    publish_atomically,
+    publish_if_valid,
+)
+from workshop.conftest import LOOP
 
 BASE = LOOP.read_text(encoding="utf-8")
 V2 = BASE.replace("title: 循环测试", "title: 循环测试 第二版")
@@ -96,7 +102,7 @@ def test_touch_and_rewrite_of_same_text_is_unchanged(script_file):
 
 
 def test_adopting_a_loaded_script_and_invalid_at_start(script_file):
-    from callscript.loader import load_script
+    from callscript.script.loader import load_script
 
     loaded = load_script(script_file)
     watcher = ScriptWatcher(script_file, script=loaded)
@@ -120,7 +126,7 @@ def test_publish_atomically_writes_whole_file_and_keeps_mode(script_file):
     sha = publish_atomically(script_file, V2)
     assert script_file.read_text(encoding="utf-8") == V2
     assert stat.S_IMODE(script_file.stat().st_mode) == 0o640
-    from callscript.loader import load_script
+    from callscript.script.loader import load_script
 
     assert load_script(script_file).sha256 == sha
     assert [p.name for p in script_file.parent.iterdir()] == ["loop.yaml"]  # no temp file left

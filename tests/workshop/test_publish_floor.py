@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from callscript.publish import publish_atomically
 from callscript.storage import Store
-
-from .conftest import MINI, ROOT
+from callscript.workshop.publishing import publish_atomically
+from workshop.conftest import MINI, ROOT
 
 V1 = MINI.read_text(encoding="utf-8")
 V2 = V1.replace("title: 小脚本", "title: 小脚本 第二版").replace("您一般住几星级的酒店?", "请问您一般住几星级的酒店?")

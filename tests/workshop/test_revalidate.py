@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from callscript.loader import validate_text
-from callscript.revalidate import Revalidator
-
-from .conftest import CTRIP, LOOP, MINI, ROOT
+from callscript.script.loader import validate_text
+from callscript.workshop.revalidate import Revalidator
+from workshop.conftest import CTRIP, LOOP, MINI, ROOT
 
 SNIPPETS = [
     "x", " ", ":", ": ", "\n", "\n  ", "\n  x:", "\n  x:\n    title: t", "\n    ", "#", " # c", "\"", "'", "{", "}",
@@ -137,7 +136,7 @@ def test_overlapping_gc_pauses_from_two_threads_leave_the_collector_on():
     import gc
     import threading
 
-    from callscript.yamlsrc import gc_paused
+    from callscript.script.yaml_source import gc_paused
 
     assert gc.isenabled()
     a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import shutil
 
-from callscript.loader import load_script
-from callscript.scripttests import default_tests_path, load_tests_text, run_tests
-
-from .conftest import CTRIP, LOOP
+from callscript.script.loader import load_script
+from callscript.workshop.script_tests import default_tests_path, load_tests_text, run_tests
+from workshop.conftest import CTRIP, LOOP
 
 
 def write_tests(tmp_path, text: str):
@@ -164,7 +163,7 @@ def test_uncovered_lists_nodes_and_branches(run_cli, tmp_path):
 
 def test_ctrip_tests_pass_and_cover_every_branch():
     """The shipped script's tests: all pass, and every node and branch is reached."""
-    from callscript.scripttests import load_tests_file
+    from callscript.workshop.script_tests import load_tests_file
 
     script = load_script(CTRIP)
     cases, problems = load_tests_file(default_tests_path(CTRIP), script)

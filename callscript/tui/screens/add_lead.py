@@ -11,8 +11,8 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
-from ..backend import LeadRejected
-from ..widgets import ImeInput
+from callscript.tui.backend import LeadRejected
+from callscript.tui.widgets import ImeInput
 
 FIELDS: list[tuple[str, str, str]] = [
     ("company", "公司 *", "公司全称"),

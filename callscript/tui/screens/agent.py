@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
-from ..widgets import ImeInput
+from callscript.tui.widgets import ImeInput
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """The live-call screen: the line to say, one key per answer, the side panel, nothing lost.
 
-Every action goes to the in-memory :class:`~callscript.session.CallSession` first
+Every action goes to the in-memory :class:`~callscript.script.session.CallSession` first
 and the screen is redrawn at once; the event is then queued to the call's
 :class:`~callscript.tui.backend.CallRecorder`, which commits it on the database
 thread and reports back (``SaveStatusChanged``), so the "saved" mark only shows
@@ -22,17 +22,24 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ...model import END, INPUT
-from ...outcomes import Outcome
-from ...session import CallSession, Event, InputRefused, SessionError
-from ..backend import CallInfo, CallRecorder, NoteItem, SaveStatus
-from ..clock import elapsed_text
-from ...grading import tri_symbol
-from ..text import fact_rows, marked_text, path_titles, tri_style
-from ..timeparse import describe
-from ..widgets import CallInput, KeyBar, Row, SidePanel, TopBar
-from .dialogs import AddressDialog, CallbackDialog, ConfirmDialog, NoteDialog, NoteResult, OutcomeDialog
-from .help import HelpScreen
+from callscript.script.grading import tri_symbol
+from callscript.script.model import END, INPUT
+from callscript.script.outcomes import Outcome
+from callscript.script.session import CallSession, Event, InputRefused, SessionError
+from callscript.tui.backend import CallInfo, CallRecorder, NoteItem, SaveStatus
+from callscript.tui.clock import elapsed_text
+from callscript.tui.screens.dialogs import (
+    AddressDialog,
+    CallbackDialog,
+    ConfirmDialog,
+    NoteDialog,
+    NoteResult,
+    OutcomeDialog,
+)
+from callscript.tui.screens.help import HelpScreen
+from callscript.tui.text import fact_rows, marked_text, path_titles, tri_style
+from callscript.tui.timeparse import describe
+from callscript.tui.widgets import CallInput, KeyBar, Row, SidePanel, TopBar
 
 OUTCOME_LABELS = {o.value: o.label for o in Outcome}
 
@@ -612,6 +619,6 @@ class CallScreen(Screen[None]):
             return
         finally:
             self._finishing = False
-        from .summary import SummaryScreen
+        from callscript.tui.screens.summary import SummaryScreen
 
         self.app.switch_screen(SummaryScreen(replace(self.info, notes=tuple(self.notes)), self.session, info))

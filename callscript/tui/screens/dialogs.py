@@ -14,9 +14,9 @@ from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from ...outcomes import Outcome
-from ..timeparse import TimeParseError, describe, parse_callback_time, quick_choices
-from ..widgets import ImeInput
+from callscript.script.outcomes import Outcome
+from callscript.tui.timeparse import TimeParseError, describe, parse_callback_time, quick_choices
+from callscript.tui.widgets import ImeInput
 
 
 def _keys_line(*pairs: tuple[str, str]) -> Text:

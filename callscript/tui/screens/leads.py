@@ -11,10 +11,10 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
-from ..backend import LeadRow
-from ..text import crop_cells
-from ..widgets import KeyBar
-from .help import HelpScreen
+from callscript.tui.backend import LeadRow
+from callscript.tui.screens.help import HelpScreen
+from callscript.tui.text import crop_cells
+from callscript.tui.widgets import KeyBar
 
 TIER_STYLES = {
     "callback": "bold red",
@@ -228,7 +228,7 @@ class LeadListScreen(Screen[None]):
         await self.app.open_call(lead_id)  # type: ignore[attr-defined]
 
     def action_add_lead(self) -> None:
-        from .add_lead import AddLeadScreen
+        from callscript.tui.screens.add_lead import AddLeadScreen
 
         def added(lead_id: int | None) -> None:
             if lead_id is not None:
@@ -272,7 +272,7 @@ class LeadListScreen(Screen[None]):
         self.app.offer_resume()  # type: ignore[attr-defined]
 
     def action_reports(self) -> None:
-        from .reports import ReportsScreen
+        from callscript.tui.screens.reports import ReportsScreen
 
         self.app.push_screen(ReportsScreen())
 

@@ -33,10 +33,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
-from ...reports.due import DueList, due_list
-from ...reports.queries import BY_LABELS, Summary, daily, open_db, parse_day
-from ...reports.render import Document, document, text_cell
-from ..clock import Clock, system_clock
+from callscript.reports.due import DueList, due_list
+from callscript.reports.queries import BY_LABELS, Summary, daily, open_db, parse_day
+from callscript.reports.render import Document, document, text_cell
+from callscript.tui.clock import Clock, system_clock
 
 WEEKDAYS = "一二三四五六日"
 CHART_LIMIT = 12

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,11 +12,9 @@ from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from typing import TYPE_CHECKING
-
 if TYPE_CHECKING:
-    from ...storage import UnfinishedCall
-from ..timeparse import describe
+    from callscript.storage import UnfinishedCall
+from callscript.tui.timeparse import describe
 
 
 class ResumeScreen(ModalScreen[int | None]):

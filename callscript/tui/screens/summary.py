@@ -13,15 +13,15 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ...grading import NOT_REACHED
-from ...outcomes import Outcome
-from ...session import CallSession
-from ..backend import CallInfo, FinishInfo
-from ..clock import elapsed_text
-from ..text import fact_rows, tri_text
-from ..timeparse import WEEKDAYS, describe
-from ..widgets import KeyBar
-from .help import HelpScreen
+from callscript.script.grading import NOT_REACHED
+from callscript.script.outcomes import Outcome
+from callscript.script.session import CallSession
+from callscript.tui.backend import CallInfo, FinishInfo
+from callscript.tui.clock import elapsed_text
+from callscript.tui.screens.help import HelpScreen
+from callscript.tui.text import fact_rows, tri_text
+from callscript.tui.timeparse import WEEKDAYS, describe
+from callscript.tui.widgets import KeyBar
 
 
 def _day(day: date) -> str:
@@ -127,7 +127,7 @@ class SummaryScreen(Screen[None]):
         yield bar
 
     def on_mount(self) -> None:
-        from ..app import _settle_garbage
+        from callscript.tui.app import _settle_garbage
 
         self.call_after_refresh(_settle_garbage)  # between calls: the agent reads the card
 

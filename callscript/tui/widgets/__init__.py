@@ -1,9 +1,9 @@
 """Small widgets of the call screen."""
 
-from .breadcrumb import TopBar
-from .call_input import CallInput
-from .ime_input import ImeInput
-from .keybar import KeyBar, keys_text
-from .side_panel import Row, SidePanel
+from callscript.tui.widgets.breadcrumb import TopBar
+from callscript.tui.widgets.call_input import CallInput
+from callscript.tui.widgets.ime_input import ImeInput
+from callscript.tui.widgets.keybar import KeyBar, keys_text
+from callscript.tui.widgets.side_panel import Row, SidePanel
 
 __all__ = ["TopBar", "CallInput", "ImeInput", "KeyBar", "Row", "SidePanel", "keys_text"]

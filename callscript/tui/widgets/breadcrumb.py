@@ -11,7 +11,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
 
-from ..text import fit_breadcrumb
+from callscript.tui.text import fit_breadcrumb
 
 
 class TopBar(Widget):

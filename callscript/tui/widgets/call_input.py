@@ -10,7 +10,8 @@ from __future__ import annotations
 import time
 
 from textual.message import Message
-from .ime_input import ImeInput
+
+from callscript.tui.widgets.ime_input import ImeInput
 
 
 class CallInput(ImeInput):

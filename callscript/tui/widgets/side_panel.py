@@ -10,7 +10,6 @@ under its own first character, not under the ✓ in front of it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from functools import lru_cache
 
 from rich.cells import cell_len

@@ -1,6 +1,6 @@
 """What an edit does to a script, in words a supervisor reads (not a text diff).
 
-:func:`diff_scripts` compares two valid :class:`~callscript.model.Script` objects
+:func:`diff_scripts` compares two valid :class:`~callscript.script.model.Script` objects
 and returns a list of :class:`Change` items, grouped by section:
 
 * ``script``: name, title, company, start node, variables;
@@ -28,8 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import Node, Option, Script
-from .templates import strip_markup
+from callscript.script.model import Node, Option, Script
+from callscript.script.templates import strip_markup
 
 SECTIONS = ("script", "nodes", "options", "facts", "grading")
 SECTION_TITLES = {"script": "脚本 Script", "nodes": "节点 Nodes", "options": "选项 Options", "facts": "事实 Facts", "grading": "评级 Grading"}
@@ -305,7 +305,7 @@ def _diff_options(namer: _Namer, where: str, target_old, o: Node, n: Node, out: 
 # Grading (from the YAML sources)
 # ---------------------------------------------------------------------------
 def _grading_source(script: Script) -> dict[str, Any]:
-    from .yamlsrc import YamlSourceError, parse_yaml, to_python
+    from callscript.script.yaml_source import YamlSourceError, parse_yaml, to_python
 
     try:
         data = to_python(parse_yaml(script.source_text)) if script.source_text else None

@@ -1,6 +1,6 @@
 """The script model: an immutable, validated decision tree.
 
-Built only by :mod:`callscript.loader`; everything downstream (session, TUI,
+Built only by :mod:`callscript.script.loader`; everything downstream (session, TUI,
 path explorer, storage) can trust it: every ``next`` names a node, every fact
 value is allowed, every template variable is known.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .facts import FactSpec, FactValue
-from .grading import NO_GRADING, Grading
-from .problems import Mark, Problem
-from .templates import Template
+from callscript.script.facts import FactSpec, FactValue
+from callscript.script.grading import NO_GRADING, Grading
+from callscript.script.problems import Mark, Problem
+from callscript.script.templates import Template
 
 OPTIONS, INPUT, END = "options", "input", "end"
 
@@ -35,8 +35,8 @@ class InputSpec:
     max: int | None = None
 
     def parse(self, text: str) -> FactValue:
-        """The typed text as a fact value, or :class:`~callscript.facts.FactValueError`."""
-        from .facts import FactValueError
+        """The typed text as a fact value, or :class:`~callscript.script.facts.FactValueError`."""
+        from callscript.script.facts import FactValueError
 
         value = self.fact.parse_text(text)
         if isinstance(value, int) and not isinstance(value, bool):

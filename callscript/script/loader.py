@@ -1,4 +1,4 @@
-"""Load and validate a call script: YAML text → :class:`~callscript.model.Script`.
+"""Load and validate a call script: YAML text → :class:`~callscript.script.model.Script`.
 
 Every problem is collected (not just the first) with the line and column of the
 YAML value it is about, so ``callscript validate`` shows the supervisor the whole
@@ -13,16 +13,28 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from . import grading as g
-from .facts import BOOL, BUILTIN_FACTS, ENUM, FACT_TYPES, INT, TEXT, FactSpec, FactValueError
-from .model import InputSpec, Node, Option, Script, Skip
-from .outcomes import OUTCOME_VALUES, Outcome
-from .problems import Mark, Problem, ScriptError, Severity
-from .templates import BUILTIN_VARIABLES, Template, TemplateError, parse_template
-from .yamlsrc import BOOL as T_BOOL
-from .yamlsrc import FLOAT as T_FLOAT
-from .yamlsrc import INT as T_INT
-from .yamlsrc import MAP, NULL, SCALAR, SEQ, STR, TIMESTAMP, YamlSourceError, YNode, decode_source, gc_paused, parse_yaml
+from callscript.script import grading as g
+from callscript.script.facts import BOOL, BUILTIN_FACTS, ENUM, FACT_TYPES, INT, TEXT, FactSpec, FactValueError
+from callscript.script.model import InputSpec, Node, Option, Script, Skip
+from callscript.script.outcomes import OUTCOME_VALUES, Outcome
+from callscript.script.problems import Mark, Problem, ScriptError, Severity
+from callscript.script.templates import BUILTIN_VARIABLES, Template, TemplateError, parse_template
+from callscript.script.yaml_source import BOOL as T_BOOL
+from callscript.script.yaml_source import FLOAT as T_FLOAT
+from callscript.script.yaml_source import INT as T_INT
+from callscript.script.yaml_source import (
+    MAP,
+    NULL,
+    SCALAR,
+    SEQ,
+    STR,
+    TIMESTAMP,
+    YamlSourceError,
+    YNode,
+    decode_source,
+    gc_paused,
+    parse_yaml,
+)
 
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _KEY = re.compile(r"^[0-9A-Za-z]$")
@@ -599,7 +611,7 @@ def build_script(root: YNode | None, text: str, path: str, *, node_builder=None)
     """Validate a parsed tree; returns the script (``None`` on any error) and all problems.
 
     ``node_builder`` (default: this module's ``_node``) checks one node; the
-    editor passes a caching one (callscript/revalidate.py) that reuses the result
+    editor passes a caching one (callscript/workshop/revalidate.py) that reuses the result
     for a node whose YAML and context did not change. It must behave exactly like
     ``_node``: same return value, same problems appended, same variables added.
     """

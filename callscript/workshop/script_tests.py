@@ -25,7 +25,7 @@ Two kinds of trouble, kept apart (the CLI maps them to exit codes):
 
 * **problems** (exit 2): the tests file cannot be read against this script: YAML
   errors, unknown fields, an outcome/grade/fact/node/rule the script does not
-  have. Each has a line and column. Loaded with :mod:`callscript.yamlsrc`.
+  have. Each has a line and column. Loaded with :mod:`callscript.script.yaml_source`.
 * **failures** (exit 1): the file is fine but a case does not hold: an answer
   cannot be given at the node the walk reached (e.g. an option was removed), or
   the outcome/grade/rule/facts/end differ from what the case expects.
@@ -39,12 +39,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .facts import FactValueError
-from .model import Script
-from .outcomes import OUTCOME_VALUES
-from .paths import Coverage
-from .problems import Mark, Problem
-from .yamlsrc import MAP, NULL, SCALAR, SEQ, STR, YamlSourceError, YNode, decode_source, parse_yaml, to_python
+from callscript.script.facts import FactValueError
+from callscript.script.model import Script
+from callscript.script.outcomes import OUTCOME_VALUES
+from callscript.script.problems import Mark, Problem
+from callscript.script.yaml_source import (
+    MAP,
+    NULL,
+    SCALAR,
+    SEQ,
+    STR,
+    YamlSourceError,
+    YNode,
+    decode_source,
+    parse_yaml,
+    to_python,
+)
+from callscript.workshop.path_explorer import Coverage
 
 CASE_FIELDS = ("answers", "outcome", "grade", "rule", "facts", "ends_at", "note", "xfail")
 PASS, FAIL, XFAIL, XPASS = "pass", "fail", "xfail", "xpass"
@@ -172,7 +183,7 @@ def load_tests_text(text: str, script: Script) -> tuple[list[TestCase], list[Pro
 
 
 def _case(name: str, node: YNode, script: Script, problems: list[Problem]) -> TestCase | None:
-    from .answers import AnswerError, parse_answers
+    from callscript.script.answers import AnswerError, parse_answers
 
     where = f"case '{name}'"
     if node.kind != MAP:
@@ -289,7 +300,7 @@ def _case(name: str, node: YNode, script: Script, problems: list[Problem]) -> Te
 # Running
 # ---------------------------------------------------------------------------
 def run_case(script: Script, case: TestCase) -> CaseResult:
-    from .answers import walk_answers
+    from callscript.script.answers import walk_answers
 
     session, error = walk_answers(script, list(case.actions))
     if error is not None:

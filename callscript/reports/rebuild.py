@@ -1,11 +1,11 @@
-"""Rebuilding and checking the report tables (callscript/reports/sql.py)."""
+"""Rebuilding and checking the report tables (callscript/storage/report_tables.py)."""
 
 from __future__ import annotations
 
 import sqlite3
 import time
 
-from . import sql
+from callscript.storage import report_tables as sql
 
 
 def rebuild(conn: sqlite3.Connection) -> float:

@@ -3,18 +3,18 @@
 No Textual; file I/O only (the editor runs these in a worker thread).
 
 * ``scripts/NAME.yaml`` is the **published** script: what agents' apps load and
-  watch (:class:`~callscript.publish.ScriptWatcher`).
+  watch (:class:`~callscript.workshop.publishing.ScriptWatcher`).
 * ``scripts/NAME.draft.yaml`` is the **draft**: the editor's text saved while it
   still has errors. Agents never read it. It is written atomically too, and
   removed once the text is published.
 * Saving text with **no errors** (warnings are fine) publishes it with
-  :func:`~callscript.publish.publish_atomically` (temp file, fsync, rename, fsync
+  :func:`~callscript.workshop.publishing.publish_atomically` (temp file, fsync, rename, fsync
   of the folder). :class:`SaveOutcome` carries the script that was published and
   the one it replaced, so the caller stores both as versions in the database
   (``Store.store_script_version``): the previous text is never lost, even when it
   was edited by hand outside the editor.
 * Drafts are not stored in the database: the ``scripts`` table holds versions
-  agents can call on (each parses into a :class:`~callscript.model.Script`), and
+  agents can call on (each parses into a :class:`~callscript.script.model.Script`), and
   a draft with errors is not one.
 
 Opening (:func:`open_for_edit`): a draft newer than the published file is what
@@ -30,11 +30,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .loader import validate_text
-from .model import Script
-from .problems import Problem
-from .publish import publish_atomically
-from .yamlsrc import YamlSourceError, decode_source
+from callscript.script.loader import validate_text
+from callscript.script.model import Script
+from callscript.script.problems import Problem
+from callscript.script.yaml_source import YamlSourceError, decode_source
+from callscript.workshop.publishing import publish_atomically
 
 PUBLISHED_FILE, DRAFT_FILE, NEW_FILE = "published", "draft", "new"
 

@@ -1,6 +1,6 @@
 """Validating a script again after a small edit, fast: what the editor runs as the supervisor types.
 
-:func:`callscript.loader.validate_text` reads and checks the whole text: ~0.25 s
+:func:`callscript.script.loader.validate_text` reads and checks the whole text: ~0.25 s
 for a 2,000-node script, too slow to show problems within 300 ms of a key. But a
 key changes one line of one node. :class:`Revalidator` keeps, from the texts it
 validated before:
@@ -35,10 +35,20 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import loader
-from .model import Script
-from .problems import Mark, Problem
-from .yamlsrc import MAP, MAX_DEPTH, MAX_NODES, SCALAR, STR, YamlSourceError, YNode, gc_paused, parse_yaml
+from callscript.script import loader
+from callscript.script.model import Script
+from callscript.script.problems import Mark, Problem
+from callscript.script.yaml_source import (
+    MAP,
+    MAX_DEPTH,
+    MAX_NODES,
+    SCALAR,
+    STR,
+    YamlSourceError,
+    YNode,
+    gc_paused,
+    parse_yaml,
+)
 
 _UNSURE = re.compile(r"^(?:---|\.\.\.|%)", re.M)
 _NODES_LINE = re.compile(r"^nodes:[ \t]*(?:#[^\n]*)?$", re.M)

@@ -27,7 +27,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
-from .problems import Mark, Problem
+from callscript.script.problems import Mark, Problem
 
 try:  # libyaml is ~10x faster; fall back to the pure-Python parser if absent.
     _Loader: type = yaml.CSafeLoader

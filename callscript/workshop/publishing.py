@@ -6,7 +6,7 @@ and the editor calls :func:`publish_atomically` on Ctrl+S.
 The watcher's contract
 ----------------------
 ``watcher = ScriptWatcher(path)`` loads the script (raises
-:class:`~callscript.problems.ScriptError` if the file is invalid at start-up; pass
+:class:`~callscript.script.problems.ScriptError` if the file is invalid at start-up; pass
 ``script=`` to adopt one you already loaded). ``watcher.script`` is always the
 last **good** script: the one the next call must use.
 
@@ -19,7 +19,7 @@ last **good** script: the one the next call must use.
 * ``status == "published"``: the file holds a new, valid script;
   ``result.script`` is it, and ``watcher.script`` now is too. Start the *next* call
   on it; a call in progress keeps the script object it started with (a
-  :class:`~callscript.session.CallSession` holds its own reference), and the call
+  :class:`~callscript.script.session.CallSession` holds its own reference), and the call
   row names the version by ``script.sha256``.
 * ``status == "rejected"``: the file changed but cannot be used (invalid, or
   unreadable, or gone). ``result.problems`` lists every problem with its line;
@@ -46,10 +46,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .loader import load_script, validate_text
-from .model import Script
-from .problems import Mark, Problem
-from .yamlsrc import YamlSourceError, decode_source
+from callscript.script.loader import load_script, validate_text
+from callscript.script.model import Script
+from callscript.script.problems import Mark, Problem
+from callscript.script.yaml_source import YamlSourceError, decode_source
 
 UNCHANGED, PUBLISHED, REJECTED = "unchanged", "published", "rejected"
 _MISSING = "<missing>"  # the file was gone (or unreadable) at the last look, and that was reported

@@ -34,7 +34,7 @@ A script's *branches* are its nodes and its edges: ``(node, key)`` for each
 option, ``(node, "enter")`` for an input and ``(node, "skip")`` for a skip.
 :class:`Coverage` records which of them a set of walks (script tests, practice
 calls, explored paths) reached; :func:`session_walk` turns a finished or
-unfinished :class:`~callscript.session.CallSession` into the nodes and edges it
+unfinished :class:`~callscript.script.session.CallSession` into the nodes and edges it
 walked, ignoring steps that were taken back.
 """
 
@@ -44,9 +44,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .facts import BOOL, ENUM, INT, FactValue
-from .grading import grade_call
-from .model import END, INPUT, Node, Script
+from callscript.script.facts import BOOL, ENUM, INT, FactValue
+from callscript.script.grading import grade_call
+from callscript.script.model import END, INPUT, Node, Script
 
 ENTER, SKIP = "enter", "skip"
 DEFAULT_MAX_VISITS = 2
@@ -70,7 +70,7 @@ def grading_thresholds(script: Script) -> dict[str, list[tuple[str, Any]]]:
     """``{fact: [(op, value), ...]}`` for every fact comparison in the ``grading:`` section.
 
     Read from the script's YAML source (the compiled tests are closures)."""
-    from .yamlsrc import YamlSourceError, parse_yaml, to_python
+    from callscript.script.yaml_source import YamlSourceError, parse_yaml, to_python
 
     try:
         data = to_python(parse_yaml(script.source_text)) if script.source_text else None
@@ -127,7 +127,7 @@ class PathResult:
     """One way from the start to an ending."""
 
     actions: tuple[tuple[str, str | None], ...]
-    """(action, value) pairs as :func:`callscript.answers.parse_answers` returns them."""
+    """(action, value) pairs as :func:`callscript.script.answers.parse_answers` returns them."""
     nodes: tuple[str, ...]
     edges: tuple[Edge, ...]
     outcome: str
@@ -303,8 +303,10 @@ def edge_text(script: Script, edge: Edge) -> str:
 
 
 def session_walk(session: Any) -> tuple[list[str], list[Edge]]:
-    """The nodes and edges a :class:`~callscript.session.CallSession` walked (taken-back steps excluded)."""
-    from .session import BACK, CHOOSE, ENTER as EV_ENTER, SKIP as EV_SKIP
+    """The nodes and edges a :class:`~callscript.script.session.CallSession` walked (taken-back steps excluded)."""
+    from callscript.script.session import BACK, CHOOSE
+    from callscript.script.session import ENTER as EV_ENTER
+    from callscript.script.session import SKIP as EV_SKIP
 
     stack: list[Edge | None] = []
     for event in session.events:

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 
-from callscript.outcomes import NOT_EFFECTIVE
+from callscript.script.outcomes import NOT_EFFECTIVE
 
 GRADES: tuple[str, str, str] = ("好", "一般", "勉强")
 """The BRIEF's grades in the order the tables show them (good, fair, marginal)."""

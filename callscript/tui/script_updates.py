@@ -1,6 +1,6 @@
 """The agent app's side of publishing: follow the script file, switch only between calls.
 
-:class:`ScriptFollower` wraps one :class:`~callscript.publish.ScriptWatcher` for
+:class:`ScriptFollower` wraps one :class:`~callscript.workshop.publishing.ScriptWatcher` for
 the app (see its contract there):
 
 * a timer looks at the file every ``poll`` seconds (one ``stat()`` when nothing
@@ -11,7 +11,7 @@ the app (see its contract there):
 * :meth:`script_for_next_call` looks once more (a file changed a moment ago) and
   returns the last good script. The app calls it when it starts a call, and only
   then replaces the script it starts calls on: the call in progress keeps the
-  :class:`~callscript.model.Script` its session holds, and the new call row
+  :class:`~callscript.script.model.Script` its session holds, and the new call row
   names the new version (``Backend.start_call`` → ``store_script_version``);
 * what the agent sees: one notice per change: "新版本话术已启用 (下一通电话起)"
   for a new version, "话术文件有 N 处错误, 未启用; 继续使用版本 …" for a file
@@ -27,8 +27,8 @@ import os
 import threading
 from typing import TYPE_CHECKING
 
-from ..model import Script
-from ..publish import ScriptWatcher, WatchResult
+from callscript.script.model import Script
+from callscript.workshop.publishing import ScriptWatcher, WatchResult
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -50,7 +50,7 @@ class ScriptFollower:
 
     @classmethod
     def load(cls, app: App, path: str | os.PathLike[str], poll: float = POLL_SECONDS) -> ScriptFollower:
-        """Load the script (raises :class:`~callscript.problems.ScriptError` if invalid) and follow it."""
+        """Load the script (raises :class:`~callscript.script.problems.ScriptError` if invalid) and follow it."""
         return cls(app, ScriptWatcher(path), poll)
 
     @property

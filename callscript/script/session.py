@@ -12,11 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .facts import FactValue, FactValueError
-from .grading import GradeResult, grade_call
-from .model import END, INPUT, Node, Script
-from .outcomes import OUTCOME_VALUES
-from .templates import BUILTIN_VARIABLES, variable_lookup
+from callscript.script.facts import FactValue, FactValueError
+from callscript.script.grading import GradeResult, grade_call
+from callscript.script.model import END, INPUT, Node, Script
+from callscript.script.outcomes import OUTCOME_VALUES
+from callscript.script.templates import BUILTIN_VARIABLES, variable_lookup
 
 CHOOSE, ENTER, SKIP, BACK, END_CALL = "choose", "enter", "skip", "back", "end"
 EVENT_KINDS = (CHOOSE, ENTER, SKIP, BACK, END_CALL)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .model import Script
-from .session import CallSession, SessionError
+from callscript.script.model import Script
+from callscript.script.session import CallSession, SessionError
 
 Action = tuple[str, str | None]
 

@@ -1,0 +1,3 @@
+"""The supervisor's workshop: script tests, the path explorer, diffs, drafts,
+publishing, and re-validation while typing. No Textual.
+"""
