@@ -57,8 +57,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-async def typing_latency(rounds: int, size: tuple[int, int] = (120, 40), seed: int = 5, debounce: float | None = None,
-                         nodes: int = 2000, settle: float = SETTLE_S) -> dict:
+async def typing_latency(
+    rounds: int,
+    size: tuple[int, int] = (120, 40),
+    seed: int = 5,
+    debounce: float | None = None,
+    nodes: int = 2000,
+    settle: float = SETTLE_S,
+) -> dict:
     from bench_engine import generate_script
     from textual import events
 
@@ -70,8 +76,14 @@ async def typing_latency(rounds: int, size: tuple[int, int] = (120, 40), seed: i
     path.write_text(text, encoding="utf-8")
     from callscript.tui.editor import DEBOUNCE
 
-    app = EditorApp(path, tmp / "bench.db", cursor_blink=False, live_timer=False, highlight=HIGHLIGHT,
-                    debounce=DEBOUNCE if debounce is None else debounce)
+    app = EditorApp(
+        path,
+        tmp / "bench.db",
+        cursor_blink=False,
+        live_timer=False,
+        highlight=HIGHLIGHT,
+        debounce=DEBOUNCE if debounce is None else debounce,
+    )
     lines = text.split("\n")
     next_lines = [i for i, line in enumerate(lines) if line.startswith("        next: ")]
     title_lines = [i for i, line in enumerate(lines) if line.startswith("    title: ")]
@@ -104,6 +116,7 @@ async def typing_latency(rounds: int, size: tuple[int, int] = (120, 40), seed: i
     shown = asyncio.Event()
 
     async with app.run_test(size=size) as pilot:
+
         async def until(predicate, timeout: float = 30.0) -> None:
             deadline = time.monotonic() + timeout
             while not predicate():
@@ -166,8 +179,19 @@ async def typing_latency(rounds: int, size: tuple[int, int] = (120, 40), seed: i
     for typed in ("a", "ab", "abc", "ab", "a", ""):
         revalidate_times.append(check_text(text[:at] + typed + text[at:], "bench.yaml", 0, revalidator).seconds)
     return dict(
-        lines=len(lines), kb=len(text.encode()) // 1024, rounds=rounds, latencies=latencies, echoes=echoes,
-        errors_shown=errors_shown, check_seconds=check_seconds, kinds=kinds, first_check=first_check, validate=validate_times, revalidate=revalidate_times, last_check=checks, **stats,
+        lines=len(lines),
+        kb=len(text.encode()) // 1024,
+        rounds=rounds,
+        latencies=latencies,
+        echoes=echoes,
+        errors_shown=errors_shown,
+        check_seconds=check_seconds,
+        kinds=kinds,
+        first_check=first_check,
+        validate=validate_times,
+        revalidate=revalidate_times,
+        last_check=checks,
+        **stats,
     )
 
 
@@ -186,12 +210,21 @@ def main() -> int:
         "load": round(os.getloadavg()[0], 1),
         "script": f"2,000 nodes, {result['lines']:,} lines, {result['kb']:,} KB",
         "bursts": len(lat),
-        "last_key_to_problems_ms": {"median": statistics.median(lat) * 1e3, "p90": percentile(lat, 90) * 1e3,
-                                    "p99": percentile(lat, 99) * 1e3, "max": max(lat) * 1e3},
-        "by_kind_ms": {kind: {"median": statistics.median(v) * 1e3, "max": max(v) * 1e3}
-                       for kind in ("in a line", "new line")
-                       if (v := [x for x, k in zip(lat, result["kinds"]) if k == kind])},
-        "validation_alone_ms": {"median": statistics.median(result["validate"]) * 1e3, "min": min(result["validate"]) * 1e3},
+        "last_key_to_problems_ms": {
+            "median": statistics.median(lat) * 1e3,
+            "p90": percentile(lat, 90) * 1e3,
+            "p99": percentile(lat, 99) * 1e3,
+            "max": max(lat) * 1e3,
+        },
+        "by_kind_ms": {
+            kind: {"median": statistics.median(v) * 1e3, "max": max(v) * 1e3}
+            for kind in ("in a line", "new line")
+            if (v := [x for x, k in zip(lat, result["kinds"]) if k == kind])
+        },
+        "validation_alone_ms": {
+            "median": statistics.median(result["validate"]) * 1e3,
+            "min": min(result["validate"]) * 1e3,
+        },
         "revalidation_one_node_ms": {"median": statistics.median(result["revalidate"]) * 1e3},
         "key_echo_ms": {"median": statistics.median(echo) * 1e3, "p99": percentile(echo, 99) * 1e3},
         "checks_run": result["checks_run"],
@@ -207,8 +240,10 @@ def main() -> int:
         print(f"callscript editor bench — Python {summary['python']}, {summary['cpus']} CPUs, load {summary['load']}")
         print(f"{summary['script']}; {summary['bursts']} typing bursts, keys {GAP_S * 1000:.0f} ms apart\n")
         m = summary["last_key_to_problems_ms"]
-        print(f"last key → problems panel shown   median {m['median']:6.0f} ms   p90 {m['p90']:6.0f}   p99 {m['p99']:6.0f}   max {m['max']:6.0f}"
-              f"   budget {BUDGET_S * 1000:.0f} ms  {'ok' if ok else 'MISSED'}")
+        print(
+            f"last key → problems panel shown   median {m['median']:6.0f} ms   p90 {m['p90']:6.0f}   p99 {m['p99']:6.0f}   max {m['max']:6.0f}"
+            f"   budget {BUDGET_S * 1000:.0f} ms  {'ok' if ok else 'MISSED'}"
+        )
         for kind, k in summary["by_kind_ms"].items():
             print(f"  bursts {kind:<10}                median {k['median']:6.0f} ms   max {k['max']:6.0f}")
         v = summary["validation_alone_ms"]
@@ -217,8 +252,10 @@ def main() -> int:
         print(f"editor's validation, one node edited  median {r['median']:4.0f} ms (Revalidator)")
         e = summary["key_echo_ms"]
         print(f"key → frame showing it            median {e['median']:6.1f} ms   p99 {e['p99']:6.1f}")
-        print(f"validations run {summary['checks_run']}, discarded as stale {summary['checks_discarded']}; "
-              f"bursts whose result had errors {summary['bursts_with_errors_shown']}")
+        print(
+            f"validations run {summary['checks_run']}, discarded as stale {summary['checks_discarded']}; "
+            f"bursts whose result had errors {summary['bursts_with_errors_shown']}"
+        )
     return 0 if ok else 1
 
 

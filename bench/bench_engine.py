@@ -43,7 +43,13 @@ SAY = [
     "我们{our_company}可以为您提供全国各大城市酒店的优惠价格,有问题请拨打{hotline}。",
     "那您一般是预定几星级的酒店?每次出差的费用标准大概是多少?",
 ]
-TIPS = ["少说多问", "一定要先报出**公司的名称**,然后再报自己姓名", "讲电话要真诚,热情,有礼貌", "地址一定要复述一遍", "一定要等对方挂断电话后,再轻轻放回电话"]
+TIPS = [
+    "少说多问",
+    "一定要先报出**公司的名称**,然后再报自己姓名",
+    "讲电话要真诚,热情,有礼貌",
+    "地址一定要复述一遍",
+    "一定要等对方挂断电话后,再轻轻放回电话",
+]
 SETS = [
     "{reached: true}",
     "{travel: often, hosts_clients: false}",
@@ -68,7 +74,16 @@ def generate_script(n_nodes: int = 2000, seed: int = 2024) -> str:
     rng = random.Random(seed)
     n_end = n_nodes * 18 // 100
     n_mid = n_nodes - n_end
-    out = ["script:", "  name: bench", "  title: 生成的基准脚本", "  start: n0", "  company: 携程旅行网", "variables:", "  hotline: 800免费电话", "nodes:"]
+    out = [
+        "script:",
+        "  name: bench",
+        "  title: 生成的基准脚本",
+        "  start: n0",
+        "  company: 携程旅行网",
+        "variables:",
+        "  hotline: 800免费电话",
+        "nodes:",
+    ]
 
     used = iter(range(n_end))
 
@@ -86,20 +101,36 @@ def generate_script(n_nodes: int = 2000, seed: int = 2024) -> str:
             out += ["    tips:"] + [f"      - {tip}({i}.{n})" for n, tip in enumerate(tips)]
         if i % 7 == 5:
             fact = rng.choice(["hotel_star", "address", "price_range", "other_center_name"])
-            out += [f"    input: {{fact: {fact}, hint: 请输入}}", f"    next: {forward}", f"    skip: {{label: 问不到, next: {ending()}}}"]
+            out += [
+                f"    input: {{fact: {fact}, hint: 请输入}}",
+                f"    next: {forward}",
+                f"    skip: {{label: 问不到, next: {ending()}}}",
+            ]
             continue
         out.append("    options:")
         targets = [forward]
         for _ in range(rng.choice([1, 1, 2, 2, 2, 3])):
             way = rng.randrange(4)  # half to an ending, a quarter back, a quarter ahead
-            targets.append(ending() if way < 2 else f"n{rng.randrange(i + 1)}" if way == 2 else f"n{min(n_mid - 1, i + rng.randint(1, 20))}")
+            targets.append(
+                ending()
+                if way < 2
+                else f"n{rng.randrange(i + 1)}"
+                if way == 2
+                else f"n{min(n_mid - 1, i + rng.randint(1, 20))}"
+            )
         for key, target in enumerate(targets, start=1):
             out += [f'      - key: "{key}"', f"        label: 回答{i}.{key}"]
             if rng.random() < 0.7:
                 out.append(f"        set: {rng.choice(SETS)}")
             out.append(f"        next: {target}")
     for j in range(n_end):
-        out += [f"  e{j}:", f"    title: 结束{j}", f"    say: 好的,谢谢您!再见。({j})", f"    tips: 一定要等对方挂断电话后,再轻轻放回电话({j})", f"    end: {OUTCOMES[j % len(OUTCOMES)]}"]
+        out += [
+            f"  e{j}:",
+            f"    title: 结束{j}",
+            f"    say: 好的,谢谢您!再见。({j})",
+            f"    tips: 一定要等对方挂断电话后,再轻轻放回电话({j})",
+            f"    end: {OUTCOMES[j % len(OUTCOMES)]}",
+        ]
     text = "\n".join(out) + "\n"
     if CTRIP.exists():  # a real script carries its grading rules too: take ctrip.yaml's
         source = CTRIP.read_text(encoding="utf-8")
@@ -135,7 +166,9 @@ def bench_validate(repeat: int) -> tuple[Measure, str]:
 
     text = generate_script()
     script, problems = validate_text(text, "bench.yaml")
-    assert script is not None and len(script.nodes) == 2000, [p.format("bench.yaml") for p in problems if p.is_error][:5]
+    assert script is not None and len(script.nodes) == 2000, [p.format("bench.yaml") for p in problems if p.is_error][
+        :5
+    ]
     events = sum(1 for _ in yaml.parse(text, Loader=yaml.CSafeLoader))
     measure = timed(lambda: validate_text(text, "bench.yaml"), repeat)
     # where the time goes: libyaml's events alone, then our tree, then the checks
@@ -166,7 +199,12 @@ def _walker(script, steps: int, seed: int, screen: bool):
     starts. With ``screen``, also what the call screen reads after each step."""
     rng = random.Random(seed)
     plan = [(rng.random(), rng.randrange(1 << 30)) for _ in range(steps)]
-    typed = {"hotel_star": ["1", "2", "3", "4", "5"], "address": ["广州市天河区体育西路100号"], "price_range": ["300-500元"], "other_center_name": ["艺龙"]}
+    typed = {
+        "hotel_star": ["1", "2", "3", "4", "5"],
+        "address": ["广州市天河区体育西路100号"],
+        "price_range": ["300-500元"],
+        "other_center_name": ["艺龙"],
+    }
     variables = {"agent_name": "王小明", "contact_name": "张伟"}
     counts = dict.fromkeys(("choose", "enter", "skip", "back", "calls"), 0)
 
@@ -179,7 +217,7 @@ def _walker(script, steps: int, seed: int, screen: bool):
                 session = CallSession(script, variables)
                 counts["calls"] += 1
                 node = session.node
-            if session.finished or chance < 0.1 and session.can_go_back:
+            if session.finished or (chance < 0.1 and session.can_go_back):
                 session.back()
                 counts["back"] += 1
             elif node.input is not None:
@@ -257,13 +295,17 @@ def main() -> int:
         # Judged on CPU time: on a shared machine wall time also counts waiting for a core.
         ok = m.cpu < budget
         fmt = (lambda v: f"{v * scale:.3f}") if unit == "s" else (lambda v: f"{v * scale:.1f}")
-        print(f"{what:<44} {fmt(m.cpu):>7} {unit}  (median {fmt(m.cpu_median)}; wall {fmt(m.wall)})   budget {fmt(budget)} {unit}  {'ok' if ok else 'MISSED'}")
+        print(
+            f"{what:<44} {fmt(m.cpu):>7} {unit}  (median {fmt(m.cpu_median)}; wall {fmt(m.wall)})   budget {fmt(budget)} {unit}  {'ok' if ok else 'MISSED'}"
+        )
         if note:
             print(f"{'':<46}{note}")
         if not ok:
             missed.append(what)
 
-    print(f"callscript engine bench — Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+    print(
+        f"callscript engine bench — Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}"
+    )
     print(f"CPU time of this process, best of {repeat} runs (median; best wall-clock time)\n")
     m, note = bench_validate(repeat)
     report("validate a generated 2,000-node script", m, "s", 1, 0.3, note)

@@ -36,11 +36,60 @@ sys.path.insert(0, str(ROOT))
 from callscript.leads.importer import import_leads  # noqa: E402
 from callscript.storage import Store  # noqa: E402
 
-AREAS = ["010", "020", "021", "022", "023", "024", "025", "027", "028", "029", "0571", "0755", "0512", "0532",
-         "0591", "0731", "0769", "0757", "0551", "0871"]
-MOBILE_PREFIXES = ["130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155",
-                   "156", "158", "159", "166", "170", "176", "177", "180", "181", "182", "185", "186", "187",
-                   "188", "189", "198", "199"]
+AREAS = [
+    "010",
+    "020",
+    "021",
+    "022",
+    "023",
+    "024",
+    "025",
+    "027",
+    "028",
+    "029",
+    "0571",
+    "0755",
+    "0512",
+    "0532",
+    "0591",
+    "0731",
+    "0769",
+    "0757",
+    "0551",
+    "0871",
+]
+MOBILE_PREFIXES = [
+    "130",
+    "131",
+    "132",
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "155",
+    "156",
+    "158",
+    "159",
+    "166",
+    "170",
+    "176",
+    "177",
+    "180",
+    "181",
+    "182",
+    "185",
+    "186",
+    "187",
+    "188",
+    "189",
+    "198",
+    "199",
+]
 INDUSTRIES = ["IT/软件", "贸易", "制药", "建筑", "广告", "物流", "机械制造", "电子", "家具", "金融"]
 CITIES = ["广州", "深圳", "上海", "北京", "杭州", "苏州", "成都", "武汉", "南京", "天津"]
 
@@ -49,8 +98,14 @@ def number(i: int, rng: random.Random) -> str:
     """A valid, made-up number for index ``i``, unique per ``i``, in a random spelling."""
     if i % 3:
         digits = f"{MOBILE_PREFIXES[i % len(MOBILE_PREFIXES)]}{i // len(MOBILE_PREFIXES):08d}"
-        return rng.choice([digits, f"{digits[:3]} {digits[3:7]} {digits[7:]}", f"{digits[:3]}-{digits[3:7]}-{digits[7:]}",
-                           f"+86 {digits}"])
+        return rng.choice(
+            [
+                digits,
+                f"{digits[:3]} {digits[3:7]} {digits[7:]}",
+                f"{digits[:3]}-{digits[3:7]}-{digits[7:]}",
+                f"+86 {digits}",
+            ]
+        )
     area = AREAS[i % len(AREAS)]
     local = f"6{i // len(AREAS):07d}"
     return rng.choice([f"{area}-{local}", f"({area}){local}", f"{area} {local[:4]} {local[4:]}"])
@@ -63,8 +118,17 @@ def make_rows(start: int, count: int, rng: random.Random, dup_rate: float = 0.01
         if k and rng.random() < dup_rate:
             i = start + rng.randrange(k)  # the same number again, maybe spelled differently
         city = CITIES[i % len(CITIES)]
-        rows.append([f"{city}市测试{i}有限公司", f"联系人{i % 997}", "经理", number(i, rng),
-                     INDUSTRIES[i % len(INDUSTRIES)], "商务网站", ""])
+        rows.append(
+            [
+                f"{city}市测试{i}有限公司",
+                f"联系人{i % 997}",
+                "经理",
+                number(i, rng),
+                INDUSTRIES[i % len(INDUSTRIES)],
+                "商务网站",
+                "",
+            ]
+        )
     return rows
 
 
@@ -97,12 +161,18 @@ def fill_db(path: Path, leads: int) -> float:
         parsed = parse_phone(phone)
         batch.append((f"已有公司{i}", phone, parsed.norm, parsed.kind, INDUSTRIES[i % len(INDUSTRIES)], stamp, stamp))
         if len(batch) == 50_000:
-            conn.executemany("INSERT INTO leads (company, phone, phone_norm, phone_kind, industry, created_at, "
-                             "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+            conn.executemany(
+                "INSERT INTO leads (company, phone, phone_norm, phone_kind, industry, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                batch,
+            )
             batch.clear()
     if batch:
-        conn.executemany("INSERT INTO leads (company, phone, phone_norm, phone_kind, industry, created_at, "
-                         "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+        conn.executemany(
+            "INSERT INTO leads (company, phone, phone_norm, phone_kind, industry, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            batch,
+        )
     conn.execute("COMMIT")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
@@ -118,11 +188,18 @@ def bench_empty(tmp: Path, rows: int) -> dict:
         started, cpu = time.perf_counter(), time.process_time()
         result = import_leads(store, source)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return {"rows": result.rows_read, "imported": result.imported, "duplicates": len(result.duplicates),
-            "rejected": len(result.rejected), "seconds": round(seconds, 3), "cpu_s": round(cpu, 3),
-            "rows_per_s": round(result.rows_read / seconds), "rows_per_cpu_s": round(result.rows_read / cpu),
-            "write_lock_s": round(result.locked_seconds, 3),
-            "file_mb": round(source.stat().st_size / 1e6, 1)}
+    return {
+        "rows": result.rows_read,
+        "imported": result.imported,
+        "duplicates": len(result.duplicates),
+        "rejected": len(result.rejected),
+        "seconds": round(seconds, 3),
+        "cpu_s": round(cpu, 3),
+        "rows_per_s": round(result.rows_read / seconds),
+        "rows_per_cpu_s": round(result.rows_read / cpu),
+        "write_lock_s": round(result.locked_seconds, 3),
+        "file_mb": round(source.stat().st_size / 1e6, 1),
+    }
 
 
 def bench_against_big_db(tmp: Path, rows: int, db_leads: int) -> dict:
@@ -144,11 +221,18 @@ def bench_against_big_db(tmp: Path, rows: int, db_leads: int) -> dict:
         result = import_leads(store, source)
         real_s = time.perf_counter() - started
         total = store.count_leads()
-    return {"db_leads": db_leads, "setup_s": round(setup, 1), "rows": result.rows_read,
-            "known": result.duplicates_in_db, "imported": result.imported, "dry_run_s": round(dry_s, 3),
-            "import_s": round(real_s, 3), "rows_per_s": round(result.rows_read / real_s),
-            "write_lock_s": round(result.locked_seconds, 3),
-            "leads_after": total}
+    return {
+        "db_leads": db_leads,
+        "setup_s": round(setup, 1),
+        "rows": result.rows_read,
+        "known": result.duplicates_in_db,
+        "imported": result.imported,
+        "dry_run_s": round(dry_s, 3),
+        "import_s": round(real_s, 3),
+        "rows_per_s": round(result.rows_read / real_s),
+        "write_lock_s": round(result.locked_seconds, 3),
+        "leads_after": total,
+    }
 
 
 def bench_xlsx(tmp: Path, rows: int) -> dict:
@@ -165,8 +249,12 @@ def bench_xlsx(tmp: Path, rows: int) -> dict:
         started = time.perf_counter()
         result = import_leads(store, source)
         seconds = time.perf_counter() - started
-    return {"rows": result.rows_read, "imported": result.imported, "seconds": round(seconds, 3),
-            "rows_per_s": round(result.rows_read / seconds)}
+    return {
+        "rows": result.rows_read,
+        "imported": result.imported,
+        "seconds": round(seconds, 3),
+        "rows_per_s": round(result.rows_read / seconds),
+    }
 
 
 def main() -> None:
@@ -192,17 +280,21 @@ def main() -> None:
     if "csv_into_empty_db" in report:
         a = report["csv_into_empty_db"]
         verdict = "ok" if a["rows_per_s"] >= 20_000 else "OVER BUDGET"
-        print(f"(a) CSV {a['rows']:,} rows ({a['file_mb']} MB) into an empty db: {a['seconds']} s, "
-              f"{a['rows_per_s']:,} rows/s [budget >= 20,000: {verdict}] (CPU {a['cpu_s']} s: "
-              f"{a['rows_per_cpu_s']:,} rows per CPU-second); write lock held {a['write_lock_s']} s; "
-              f"imported {a['imported']:,}, "
-              f"duplicates {a['duplicates']:,}, rejected {a['rejected']}")
+        print(
+            f"(a) CSV {a['rows']:,} rows ({a['file_mb']} MB) into an empty db: {a['seconds']} s, "
+            f"{a['rows_per_s']:,} rows/s [budget >= 20,000: {verdict}] (CPU {a['cpu_s']} s: "
+            f"{a['rows_per_cpu_s']:,} rows per CPU-second); write lock held {a['write_lock_s']} s; "
+            f"imported {a['imported']:,}, "
+            f"duplicates {a['duplicates']:,}, rejected {a['rejected']}"
+        )
     if "csv_against_big_db" in report:
         b = report["csv_against_big_db"]
-        print(f"(b) CSV {b['rows']:,} rows against {b['db_leads']:,} leads (set-up {b['setup_s']} s): "
-              f"dedupe (dry run) {b['dry_run_s']} s; import {b['import_s']} s ({b['rows_per_s']:,} rows/s, "
-              f"write lock {b['write_lock_s']} s); "
-              f"{b['known']:,} already known, {b['imported']:,} imported, {b['leads_after']:,} leads after")
+        print(
+            f"(b) CSV {b['rows']:,} rows against {b['db_leads']:,} leads (set-up {b['setup_s']} s): "
+            f"dedupe (dry run) {b['dry_run_s']} s; import {b['import_s']} s ({b['rows_per_s']:,} rows/s, "
+            f"write lock {b['write_lock_s']} s); "
+            f"{b['known']:,} already known, {b['imported']:,} imported, {b['leads_after']:,} leads after"
+        )
     if "xlsx_into_empty_db" in report:
         c = report["xlsx_into_empty_db"]
         print(f"(c) XLSX {c['rows']:,} rows into an empty db: {c['seconds']} s, {c['rows_per_s']:,} rows/s")

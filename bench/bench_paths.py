@@ -74,7 +74,9 @@ def main() -> None:
     parser.add_argument("--visits", type=int, nargs="*", default=[1, 2, 3])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--memory", action="store_true", help="Also measure the peak memory of keeping every path (slow).")
+    parser.add_argument(
+        "--memory", action="store_true", help="Also measure the peak memory of keeping every path (slow)."
+    )
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -95,17 +97,29 @@ def main() -> None:
             "coverage": report.coverage.summary(),
         }
 
-    info = {"script": args.script, "nodes": len(script.nodes), "load_seconds": round(load_s, 3), "bounds": rows, "tests": tests}
+    info = {
+        "script": args.script,
+        "nodes": len(script.nodes),
+        "load_seconds": round(load_s, 3),
+        "bounds": rows,
+        "tests": tests,
+    }
     if args.json:
         print(json.dumps(info, ensure_ascii=False, indent=2))
         return
     print(f"{args.script}: {len(script.nodes)} nodes, loaded and validated in {load_s * 1000:.0f} ms")
-    print(f"{'visits':>6} {'paths':>10} {'routes':>8} {'cut':>8} {'time':>8} {'paths/s':>10} {'stream':>8} {'kept MiB':>9}")
+    print(
+        f"{'visits':>6} {'paths':>10} {'routes':>8} {'cut':>8} {'time':>8} {'paths/s':>10} {'stream':>8} {'kept MiB':>9}"
+    )
     for r in rows:
-        print(f"{r['max_visits']:>6} {r['paths']:>10,} {r['routes']:>8,} {r['pruned']:>8,} {r['seconds']:>7.3f}s "
-              f"{r['paths_per_s'] or 0:>10,} {r['stream_seconds']:>7.3f}s {r['peak_mib_kept'] if r['peak_mib_kept'] is not None else '-':>9}")
+        print(
+            f"{r['max_visits']:>6} {r['paths']:>10,} {r['routes']:>8,} {r['pruned']:>8,} {r['seconds']:>7.3f}s "
+            f"{r['paths_per_s'] or 0:>10,} {r['stream_seconds']:>7.3f}s {r['peak_mib_kept'] if r['peak_mib_kept'] is not None else '-':>9}"
+        )
     if tests:
-        print(f"script tests: {tests['passed']}/{tests['cases']} ok in {tests['seconds'] * 1000:.0f} ms; coverage {tests['coverage']}")
+        print(
+            f"script tests: {tests['passed']}/{tests['cases']} ok in {tests['seconds'] * 1000:.0f} ms; coverage {tests['coverage']}"
+        )
 
 
 if __name__ == "__main__":

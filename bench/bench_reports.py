@@ -78,8 +78,9 @@ def build(path: Path, agents: int, days: int, end: date, per_day: tuple[int, int
             last[0] = time.perf_counter()
             print(f"  … {day} {calls:,} calls ({last[0] - started:.0f} s)", flush=True)
 
-    stats = generate(conn, DemoConfig(days=days, agents=agents, seed=2025, end=end, calls_per_day=per_day),
-                     progress=progress)
+    stats = generate(
+        conn, DemoConfig(days=days, agents=agents, seed=2025, end=end, calls_per_day=per_day), progress=progress
+    )
     generated = time.perf_counter() - started
     t0 = time.perf_counter()
     migrate(conn)  # the report tables' migrations: create, backfill set-wise, triggers
@@ -131,12 +132,12 @@ def sql_cells(conn: sqlite3.Connection, start: str, end: str, key: str) -> list[
                                                                 WHERE r.day = v.day AND r.agent_id = v.agent_id)"""
     else:
         keys, blanks = ("a.name, industry", "NULL, NULL") if key == "both" else ("industry", "NULL")
-        table = ("report_daily r JOIN agents a ON a.id = r.agent_id" if key == "both" else "report_day_industry r")
+        table = "report_daily r JOIN agents a ON a.id = r.agent_id" if key == "both" else "report_day_industry r"
         group = "r.agent_id, industry" if key == "both" else "industry"
         sql = f"""SELECT {keys}, {SUMS}, {RATES}, NULL, NULL, NULL, NULL FROM {table}
                   WHERE day BETWEEN ?1 AND ?2 GROUP BY {group}
                   UNION ALL
-                  SELECT {blanks}, {', '.join(['NULL'] * 12)}, {REMARKS}
+                  SELECT {blanks}, {", ".join(["NULL"] * 12)}, {REMARKS}
                   FROM agent_day_reviews v JOIN agents a ON a.id = v.agent_id WHERE v.day BETWEEN ?1 AND ?2"""
     return conn.execute(sql, (start, end)).fetchall()
 
@@ -147,7 +148,7 @@ def sql_calls(conn: sqlite3.Connection, start: str, end: str, key: str) -> list[
     sql = f"""
         WITH c AS (
             SELECT c.id, substr(c.started_at, 1, 10) AS day, c.lead_id, c.agent_id, COALESCE(l.industry, '') AS industry,
-                   c.outcome, c.grade, {TALK_SECONDS.format(p='c.')} AS talk,
+                   c.outcome, c.grade, {TALK_SECONDS.format(p="c.")} AS talk,
                    EXISTS (SELECT 1 FROM callbacks cb WHERE cb.done_call_id = c.id) AS made,
                    ROW_NUMBER() OVER (PARTITION BY substr(c.started_at, 1, 10), c.lead_id
                                       ORDER BY c.started_at DESC, c.id DESC) = 1 AS last
@@ -214,7 +215,7 @@ def check_rates(rows: list[tuple], keys: int, ours: dict[tuple, Counts], names=N
             key = tuple(names.get(k, k) if i == 0 else k for i, k in enumerate(key))
         key = tuple("未分类" if k == "" else k for k in key)
         counts = ours[key]
-        for sql_rate, rate in zip(row[keys + 9:], (counts.mail_rate, counts.effective_rate, counts.good_rate)):
+        for sql_rate, rate in zip(row[keys + 9 :], (counts.mail_rate, counts.effective_rate, counts.good_rate)):
             assert (sql_rate is None) == (rate is None) and (rate is None or abs(sql_rate - float(rate)) < 6e-5)
 
 
@@ -235,16 +236,24 @@ def trigger_cost(tmp_dir: Path, n: int = 5000) -> tuple[float, float]:
         c.execute("INSERT INTO agents (id, name, created_at) VALUES (1, 'a', 'x')")
         c.execute("INSERT INTO scripts (id, name, sha256, source_text, first_seen_at) VALUES (1, 's', 'h', 't', 'x')")
         c.execute("BEGIN")
-        c.executemany("INSERT INTO leads (id, company, phone, phone_norm, industry, created_at, updated_at) "
-                      "VALUES (?, 'c', ?, ?, '金融业', 'x', 'x')", [(i, str(i), str(i)) for i in range(1, n + 1)])
-        c.executemany("INSERT INTO calls (id, lead_id, agent_id, script_id, started_at) VALUES (?, ?, 1, 1, ?)",
-                      [(i, i, f"2025-03-03T09:{i % 60:02d}:00+08:00") for i in range(1, n + 1)])
+        c.executemany(
+            "INSERT INTO leads (id, company, phone, phone_norm, industry, created_at, updated_at) "
+            "VALUES (?, 'c', ?, ?, '金融业', 'x', 'x')",
+            [(i, str(i), str(i)) for i in range(1, n + 1)],
+        )
+        c.executemany(
+            "INSERT INTO calls (id, lead_id, agent_id, script_id, started_at) VALUES (?, ?, 1, 1, ?)",
+            [(i, i, f"2025-03-03T09:{i % 60:02d}:00+08:00") for i in range(1, n + 1)],
+        )
         c.execute("COMMIT")
         t0 = time.perf_counter()
         for i in range(1, n + 1):
             c.execute("BEGIN IMMEDIATE")
-            c.execute("UPDATE calls SET ended_at = '2025-03-03T10:00:00+08:00', outcome = 'mailed', grade = '好' "
-                      "WHERE id = ?", (i,))
+            c.execute(
+                "UPDATE calls SET ended_at = '2025-03-03T10:00:00+08:00', outcome = 'mailed', grade = '好' "
+                "WHERE id = ?",
+                (i,),
+            )
             c.execute("COMMIT")
         results.append((time.perf_counter() - t0) / n * 1e6)
         db.close()
@@ -268,17 +277,23 @@ def main() -> int:
     if args.regenerate or not path.exists():
         print(f"generating {agents} agents × {days} days into {path} …", flush=True)
         built = build(path, agents, days, end, per_day)
-        print(f"  {built['calls']:,} calls, {built['leads']:,} leads: generated in {built['generate_s']:.0f} s, "
-              f"report tables backfilled by the migration in {built['backfill_s']:.1f} s")
+        print(
+            f"  {built['calls']:,} calls, {built['leads']:,} leads: generated in {built['generate_s']:.0f} s, "
+            f"report tables backfilled by the migration in {built['backfill_s']:.1f} s"
+        )
 
     db = open_db(path)
     conn = db.conn
     calls = conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
     rows = conn.execute("SELECT COUNT(*) FROM report_daily").fetchone()[0]
-    first, last = (date.fromisoformat(d) for d in conn.execute("SELECT MIN(day), MAX(day) FROM report_daily").fetchone())
+    first, last = (
+        date.fromisoformat(d) for d in conn.execute("SELECT MIN(day), MAX(day) FROM report_daily").fetchone()
+    )
     size = path.stat().st_size / 2**20
-    print(f"\n{path.name}: {calls:,} calls, {first} to {last}, report_daily {rows:,} rows, {size:,.0f} MiB, "
-          f"SQLite {sqlite3.sqlite_version}")
+    print(
+        f"\n{path.name}: {calls:,} calls, {first} to {last}, report_daily {rows:,} rows, {size:,.0f} MiB, "
+        f"SQLite {sqlite3.sqlite_version}"
+    )
     names = dict(conn.execute("SELECT id, name FROM agents"))
     one_day = last - timedelta(days=(last.weekday() - 2) % 7)  # the year's last Wednesday
     cases = [
@@ -290,8 +305,10 @@ def main() -> int:
         ("yield table (all time)", lambda: yield_table(conn), first, last, "industry"),
     ]
     failed = False
-    header = (f"{'report':30} {'ours best/median':>17} {'sql same cells':>15} {'sql numbers only':>17} "
-              f"{'sql on calls':>13} {'ratio':>6}  budget")
+    header = (
+        f"{'report':30} {'ours best/median':>17} {'sql same cells':>15} {'sql numbers only':>17} "
+        f"{'sql on calls':>13} {'ratio':>6}  budget"
+    )
     print("\n" + header + "\n" + "-" * len(header))
     for label, fn, start, end_day, key in cases:
         best, median, report = timed(fn, args.runs)
@@ -308,8 +325,15 @@ def main() -> int:
             if start == end:  # the remarks are cells too: the same ones?
                 if key == "agent":
                     got = {(row[0], tuple(row[13:16])) for row in cell_rows}
-                    want = {(r.agent, (r.remark.strengths, r.remark.weaknesses, r.remark.suggestions) if r.remark
-                             else (None, None, None)) for r in report.rows}
+                    want = {
+                        (
+                            r.agent,
+                            (r.remark.strengths, r.remark.weaknesses, r.remark.suggestions)
+                            if r.remark
+                            else (None, None, None),
+                        )
+                        for r in report.rows
+                    }
                 else:
                     got = {tuple(row[-4:]) for row in cell_rows if row[-4] is not None}
                     want = {(r.agent, r.strengths, r.weaknesses, r.suggestions) for r in report.remarks}
@@ -323,15 +347,21 @@ def main() -> int:
         ratio = best / reference
         ok = best < BUDGET_S and ratio <= BUDGET_RATIO
         failed |= not ok
-        print(f"{label:30} {best * 1000:7.1f}/{median * 1000:6.1f} ms {cells_best * 1000:12.2f} ms "
-              f"{numbers_best * 1000:14.2f} ms {c_time * 1000:10.0f} ms {ratio:5.2f}×  {'ok' if ok else 'MISSED'}")
-    print(f"\nbudget: each < {BUDGET_S * 1000:.0f} ms and ≤ {BUDGET_RATIO:.0f}× the best hand-written SQL for the "
-          "same cells\n(ratio = ours best ÷ min(sql same cells best, sql on calls); the daily tables' cells include "
-          "the day's 优点/缺点/建议)")
+        print(
+            f"{label:30} {best * 1000:7.1f}/{median * 1000:6.1f} ms {cells_best * 1000:12.2f} ms "
+            f"{numbers_best * 1000:14.2f} ms {c_time * 1000:10.0f} ms {ratio:5.2f}×  {'ok' if ok else 'MISSED'}"
+        )
+    print(
+        f"\nbudget: each < {BUDGET_S * 1000:.0f} ms and ≤ {BUDGET_RATIO:.0f}× the best hand-written SQL for the "
+        "same cells\n(ratio = ours best ÷ min(sql same cells best, sql on calls); the daily tables' cells include "
+        "the day's 优点/缺点/建议)"
+    )
 
     without, with_triggers = trigger_cost(OUT)
-    print(f"\nfinishing a call (one transaction, synchronous=OFF): {without:.0f} µs without the report triggers, "
-          f"{with_triggers:.0f} µs with them (+{with_triggers - without:.0f} µs)")
+    print(
+        f"\nfinishing a call (one transaction, synchronous=OFF): {without:.0f} µs without the report triggers, "
+        f"{with_triggers:.0f} µs with them (+{with_triggers - without:.0f} µs)"
+    )
     if built is not None:
         print(f"migration backfill of {built['calls']:,} calls: {built['backfill_s']:.1f} s (once, on upgrade)")
     db.close()

@@ -80,8 +80,10 @@ def bench_answer(n: int, workdir: Path, synchronous: str) -> dict:
     theirs: list[float] = []
     for i in range(20):  # warm up both paths
         store.record_event(ours_call, event)
-        raw.execute("INSERT INTO call_events (call_id, seq, at, kind, node, value) VALUES (?, ?, ?, ?, ?, ?)",
-                    (raw_call, i + 1, datetime.now().astimezone().isoformat(timespec="seconds"), "choose", "ask_travel", "1"))
+        raw.execute(
+            "INSERT INTO call_events (call_id, seq, at, kind, node, value) VALUES (?, ?, ?, ?, ?, ?)",
+            (raw_call, i + 1, datetime.now().astimezone().isoformat(timespec="seconds"), "choose", "ask_travel", "1"),
+        )
     seq = 20
     for _ in range(n):
         t = time.perf_counter()
@@ -89,8 +91,10 @@ def bench_answer(n: int, workdir: Path, synchronous: str) -> dict:
         ours.append(time.perf_counter() - t)
         seq += 1
         t = time.perf_counter()
-        raw.execute("INSERT INTO call_events (call_id, seq, at, kind, node, value) VALUES (?, ?, ?, ?, ?, ?)",
-                    (raw_call, seq, datetime.now().astimezone().isoformat(timespec="seconds"), "choose", "ask_travel", "1"))
+        raw.execute(
+            "INSERT INTO call_events (call_id, seq, at, kind, node, value) VALUES (?, ?, ?, ?, ?, ?)",
+            (raw_call, seq, datetime.now().astimezone().isoformat(timespec="seconds"), "choose", "ask_travel", "1"),
+        )
         theirs.append(time.perf_counter() - t)
     raw.close()
     stored = store.db.execute("SELECT COUNT(*) FROM call_events WHERE call_id = ?", (ours_call,)).fetchone()[0]
@@ -99,8 +103,10 @@ def bench_answer(n: int, workdir: Path, synchronous: str) -> dict:
     return {
         "synchronous": synchronous,
         "n": n,
-        "ours_median": statistics.median(ours), "ours_p99": pct(ours, 0.99),
-        "raw_median": statistics.median(theirs), "raw_p99": pct(theirs, 0.99),
+        "ours_median": statistics.median(ours),
+        "ours_p99": pct(ours, 0.99),
+        "raw_median": statistics.median(theirs),
+        "raw_p99": pct(theirs, 0.99),
     }
 
 
@@ -173,8 +179,17 @@ def writer(db: str, name: str, seed: int, seconds: float, rate: float, start_at:
     except sqlite3.OperationalError:
         pass
     store.close()
-    Path(out_path).write_text(json.dumps({"latencies": latencies, "saved": saved, "locked": locked,
-                                          "errors": other_errors, "retries": store.lock_retries}))
+    Path(out_path).write_text(
+        json.dumps(
+            {
+                "latencies": latencies,
+                "saved": saved,
+                "locked": locked,
+                "errors": other_errors,
+                "retries": store.lock_retries,
+            }
+        )
+    )
 
 
 def bench_writers(workers: int, seconds: float, rate: float, workdir: Path) -> dict:
@@ -185,14 +200,17 @@ def bench_writers(workers: int, seconds: float, rate: float, workdir: Path) -> d
     start_at = time.time() + 1.0
     procs = []
     for i in range(workers):
-        p = ctx.Process(target=writer, args=(str(db), f"agent{i:02d}", i, seconds, rate, start_at,
-                                             str(workdir / f"w{i}.json")))
+        p = ctx.Process(
+            target=writer, args=(str(db), f"agent{i:02d}", i, seconds, rate, start_at, str(workdir / f"w{i}.json"))
+        )
         p.start()
         procs.append(p)
     for p in procs:
         p.join()
     wall = time.time() - start_at
-    results = [json.loads((workdir / f"w{i}.json").read_text()) for i in range(workers) if (workdir / f"w{i}.json").exists()]
+    results = [
+        json.loads((workdir / f"w{i}.json").read_text()) for i in range(workers) if (workdir / f"w{i}.json").exists()
+    ]
     all_lat: list[float] = []
     by_kind: dict[str, list[float]] = {}
     for r in results:
@@ -208,15 +226,25 @@ def bench_writers(workers: int, seconds: float, rate: float, workdir: Path) -> d
         check = store.check()
         finished = store.db.execute("SELECT COUNT(*) FROM calls WHERE ended_at IS NOT NULL").fetchone()[0]
     return {
-        "workers": workers, "finished_writers": len(results), "exit_codes": [p.exitcode for p in procs],
-        "seconds": seconds, "wall": wall, "rate": rate,
-        "commits": len(all_lat), "answers": len(by_kind.get("answer", [])), "calls_finished": finished,
-        "median": statistics.median(all_lat) if all_lat else 0.0, "p99": pct(all_lat, 0.99) if all_lat else 0.0,
+        "workers": workers,
+        "finished_writers": len(results),
+        "exit_codes": [p.exitcode for p in procs],
+        "seconds": seconds,
+        "wall": wall,
+        "rate": rate,
+        "commits": len(all_lat),
+        "answers": len(by_kind.get("answer", [])),
+        "calls_finished": finished,
+        "median": statistics.median(all_lat) if all_lat else 0.0,
+        "p99": pct(all_lat, 0.99) if all_lat else 0.0,
         "max": max(all_lat) if all_lat else 0.0,
         "by_kind": {k: (len(v), statistics.median(v), pct(v, 0.99)) for k, v in by_kind.items() if v},
-        "lost": lost, "locked": sum(r["locked"] for r in results),
-        "errors": [e for r in results for e in r["errors"]], "retries": sum(r["retries"] for r in results),
-        "check_ok": check.ok, "check_errors": check.errors,
+        "lost": lost,
+        "locked": sum(r["locked"] for r in results),
+        "errors": [e for r in results for e in r["errors"]],
+        "retries": sum(r["retries"] for r in results),
+        "check_ok": check.ok,
+        "check_errors": check.errors,
     }
 
 
@@ -225,8 +253,9 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=2000, help="(a) answers timed per side (default 2000)")
     parser.add_argument("--writers", type=int, default=20, help="(b) writer processes (default 20)")
     parser.add_argument("--seconds", type=float, default=60.0, help="(b) seconds of writing (default 60)")
-    parser.add_argument("--rate", type=float, default=1.0,
-                        help="(b) answers per second per writer (default 1: ~3x a fast human agent)")
+    parser.add_argument(
+        "--rate", type=float, default=1.0, help="(b) answers per second per writer (default 1: ~3x a fast human agent)"
+    )
     parser.add_argument("--only", choices=["a", "b"], default=None)
     parser.add_argument("--dir", type=Path, default=None, help="where to put the database files (default: a temp dir)")
     args = parser.parse_args()
@@ -236,26 +265,34 @@ def main() -> None:
 
     if args.only in (None, "a"):
         print(f"\n(a) record one answer durably, {args.answers} answers each, interleaved, same file")
-        print(f"    {'synchronous':<12}{'store median':>14}{'raw median':>14}{'ratio':>8}"
-              f"{'store p99':>14}{'raw p99':>14}{'ratio':>8}")
+        print(
+            f"    {'synchronous':<12}{'store median':>14}{'raw median':>14}{'ratio':>8}"
+            f"{'store p99':>14}{'raw p99':>14}{'ratio':>8}"
+        )
         for sync in ("FULL", "NORMAL"):
             r = bench_answer(args.answers, workdir, sync)
             tag = "FULL (default)" if sync == "FULL" else "NORMAL (info)"
-            print(f"    {tag:<12}{ms(r['ours_median']):>14}{ms(r['raw_median']):>14}"
-                  f"{r['ours_median'] / r['raw_median']:>7.2f}x{ms(r['ours_p99']):>14}{ms(r['raw_p99']):>14}"
-                  f"{r['ours_p99'] / r['raw_p99']:>7.2f}x")
+            print(
+                f"    {tag:<12}{ms(r['ours_median']):>14}{ms(r['raw_median']):>14}"
+                f"{r['ours_median'] / r['raw_median']:>7.2f}x{ms(r['ours_p99']):>14}{ms(r['raw_p99']):>14}"
+                f"{r['ours_p99'] / r['raw_p99']:>7.2f}x"
+            )
 
     if args.only in (None, "b"):
         print(f"\n(b) {args.writers} writer processes x {args.seconds:g} s, ~{args.rate:g} answer(s)/s each, one file")
         r = bench_writers(args.writers, args.seconds, args.rate, workdir)
-        print(f"    commits {r['commits']} ({r['answers']} answers, {r['calls_finished']} calls finished) "
-              f"in {r['wall']:.1f} s = {r['commits'] / max(r['wall'], 1e-9):.1f} commits/s")
+        print(
+            f"    commits {r['commits']} ({r['answers']} answers, {r['calls_finished']} calls finished) "
+            f"in {r['wall']:.1f} s = {r['commits'] / max(r['wall'], 1e-9):.1f} commits/s"
+        )
         print(f"    latency median {ms(r['median'])}, p99 {ms(r['p99'])}, max {ms(r['max'])}")
         for kind, (n, med, p99) in sorted(r["by_kind"].items()):
             print(f"      {kind:<7}{n:>7} commits  median {ms(med):>11}  p99 {ms(p99):>11}")
-        print(f"    lost rows {r['lost']}, locked errors {r['locked']}, other errors {len(r['errors'])}, "
-              f"whole-transaction retries {r['retries']}, writers finished {r['finished_writers']}/{r['workers']}, "
-              f"db check {'ok' if r['check_ok'] else r['check_errors']}")
+        print(
+            f"    lost rows {r['lost']}, locked errors {r['locked']}, other errors {len(r['errors'])}, "
+            f"whole-transaction retries {r['retries']}, writers finished {r['finished_writers']}/{r['workers']}, "
+            f"db check {'ok' if r['check_ok'] else r['check_errors']}"
+        )
         if r["lost"] or r["locked"] or r["errors"] or not r["check_ok"]:
             sys.exit(1)
 

@@ -83,8 +83,13 @@ async def keypress_latency(answers: int = 200, size: tuple[int, int] = (80, 24))
     seed(db, calls + 2)
     clock = FixedClock(datetime(2025, 11, 25, 10, 0).astimezone())
     app = CallscriptApp(
-        db_path=db, agent="张三", clock=clock, config_file=tmp / "config.json", script=load_script(CTRIP),
-        cursor_blink=False, live_timer=False,
+        db_path=db,
+        agent="张三",
+        clock=clock,
+        config_file=tmp / "config.json",
+        script=load_script(CTRIP),
+        cursor_blink=False,
+        live_timer=False,
     )
     latencies: list[float] = []
     cpu: list[float] = []  # event-loop thread CPU from the key to the frame
@@ -120,7 +125,9 @@ async def keypress_latency(answers: int = 200, size: tuple[int, int] = (80, 24))
 
         async def measured(key: str, screen: CallScreen) -> None:
             done.clear()
-            probe.update(screen=screen, before=len(screen.session.events), c0=time.thread_time(), t0=time.perf_counter())
+            probe.update(
+                screen=screen, before=len(screen.session.events), c0=time.thread_time(), t0=time.perf_counter()
+            )
             await send(key)
             await asyncio.wait_for(done.wait(), timeout=10)  # no polling: the frame hook wakes us
 
@@ -201,8 +208,14 @@ def _start_once(db: Path, config: Path, env: dict[str, str]) -> dict[str, float]
     from callscript.storage import Store
 
     t0 = time.time()
-    out = subprocess.run([sys.executable, "-c", STARTUP_CHILD, str(db), str(config)], capture_output=True,
-                         text=True, env=env, cwd=ROOT, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", STARTUP_CHILD, str(db), str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
     if out.returncode != 0:
         raise RuntimeError(out.stderr)
     marks = json.loads(out.stdout.strip().splitlines()[-1])
@@ -246,7 +259,9 @@ def import_time(statement: str, env: dict[str, str], runs: int = 5) -> float:
             subprocess.run([sys.executable, "-c", "pass"], check=True, env=env)
             samples.append(time.perf_counter() - t0)
         else:
-            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env)
+            out = subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env
+            )
             samples.append(float(out.stdout.strip()))
     return statistics.median(samples[1:])  # the first run may fill the cache
 
@@ -278,13 +293,19 @@ def main() -> None:
         print(json.dumps(result, indent=2))
         return
     print(f"keypress → screen, {result['answers']} answers at 80×24 (budget: median < 16 ms, p99 < 50 ms)")
-    print(f"  median {result['median_ms']:.1f} ms · p90 {result['p90_ms']:.1f} ms · p99 {result['p99_ms']:.1f} ms · max {result['max_ms']:.1f} ms")
-    print(f"  event-loop CPU per answer: median {result['cpu_median_ms']:.1f} ms · p99 {result['cpu_p99_ms']:.1f} ms"
-          f"  (load average {result['load_average_1m']} on {result['cpus']} CPUs)")
+    print(
+        f"  median {result['median_ms']:.1f} ms · p90 {result['p90_ms']:.1f} ms · p99 {result['p99_ms']:.1f} ms · max {result['max_ms']:.1f} ms"
+    )
+    print(
+        f"  event-loop CPU per answer: median {result['cpu_median_ms']:.1f} ms · p99 {result['cpu_p99_ms']:.1f} ms"
+        f"  (load average {result['load_average_1m']} on {result['cpus']} CPUs)"
+    )
     if not args.no_startup:
         print("start-up (budget: process start → call screen < 1 s)")
         print(f"  process start → lead list   {result['start_to_lead_list_s'] * 1000:.0f} ms")
-        print(f"  process start → call screen {result['start_to_call_screen_s'] * 1000:.0f} ms (Enter pressed as soon as the list shows)")
+        print(
+            f"  process start → call screen {result['start_to_call_screen_s'] * 1000:.0f} ms (Enter pressed as soon as the list shows)"
+        )
         print(f"  … first start ever (no bytecode cache) {result['cold_start_to_call_screen_s'] * 1000:.0f} ms")
         print(f"  import callscript.tui.app   {result['app_import_s'] * 1000:.0f} ms")
         print(f"  import textual (app+widgets) {result['textual_import_s'] * 1000:.0f} ms")

@@ -57,7 +57,7 @@ class AgentConfig:
     company: str = ""  # overrides script.company for {our_company} when set
 
     @classmethod
-    def load(cls, path: Path | None = None) -> "AgentConfig":
+    def load(cls, path: Path | None = None) -> AgentConfig:
         path = path or config_path()
         try:
             data = json.loads(path.read_text(encoding="utf-8"))

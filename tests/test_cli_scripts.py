@@ -62,7 +62,17 @@ def test_validate_errors_exit_2_one_line_per_problem() -> None:
     parsed = [PROBLEM_LINE.match(line) for line in errors[:-1]]
     assert all(parsed), errors
     assert {m["path"] for m in parsed} == {str(path)}
-    assert [(int(m["line"]), int(m["col"])) for m in parsed] == [(9, 10), (11, 14), (16, 24), (16, 37), (18, 14), (20, 15), (22, 5), (26, 5), (33, 3)]
+    assert [(int(m["line"]), int(m["col"])) for m in parsed] == [
+        (9, 10),
+        (11, 14),
+        (16, 24),
+        (16, 37),
+        (18, 14),
+        (20, 15),
+        (22, 5),
+        (26, 5),
+        (33, 3),
+    ]
     # the one warning goes to stdout, in the same shape
     assert PROBLEM_LINE.match(result.stdout.strip())["severity"] == "warning"
 
@@ -71,7 +81,9 @@ def test_validate_several_paths_and_quiet() -> None:
     bad = BROKEN / "unreachable.yaml"
     result = run("validate", "-q", str(MINI), str(bad))
     assert result.exit_code == 2
-    assert result.output.splitlines() == [f"{bad}:14:5: error: node 'orphan' cannot be reached from the start node 'hello'"]
+    assert result.output.splitlines() == [
+        f"{bad}:14:5: error: node 'orphan' cannot be reached from the start node 'hello'"
+    ]
 
 
 def test_validate_missing_file_is_an_error_not_a_crash(tmp_path: Path) -> None:
@@ -85,7 +97,9 @@ def test_validate_through_python_dash_m(tmp_path: Path) -> None:
     """The real entry point: exit status 2 and the path:line:col shape on stderr."""
     bad = tmp_path / "bad.yaml"
     bad.write_text("script:\n  name: x\n  title: [1]\n", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "callscript", "validate", str(bad)], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "callscript", "validate", str(bad)], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.splitlines()[0] == f"{bad}:1:1: error: the script file is missing required field 'nodes'"
@@ -104,7 +118,13 @@ def test_replay_json_reports_path_facts_outcome_and_grade(tmp_path: Path) -> Non
         "node": "closing",
         "finished": True,
         "outcome": "mailed",
-        "facts": {"reached": True, "hotel_star": 4, "accepts": "yes", "travel": "often", "address": "上海市南京西路1号"},
+        "facts": {
+            "reached": True,
+            "hotel_star": 4,
+            "accepts": "yes",
+            "travel": "often",
+            "address": "上海市南京西路1号",
+        },
         "grade": "好",
         "qualified": True,
         "conditions": {"travel_or_host": True, "hotel_2star": True},
@@ -142,10 +162,13 @@ def test_replay_text_output(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('["1", "9"]', "error: answer 2 (choose 9) at node 'star': no option '9' at 星级; keys: none (this node takes typed input)"),
+        (
+            '["1", "9"]',
+            "error: answer 2 (choose 9) at node 'star': no option '9' at 星级; keys: none (this node takes typed input)",
+        ),
         ('["1", {enter: "7"}]', "error: answer 2 (enter 7) at node 'star': 超出范围: 1–5"),
         ("[back]", "error: answer 1 (back ) at node 'hello': already at the start of the call"),
-        ("[yes]", "error: answer 1: True is not a key; quote keys such as \"1\""),
+        ("[yes]", 'error: answer 1: True is not a key; quote keys such as "1"'),
         ("{a: 1}", 'error: answers must be a list, e.g. ["1", {enter: "3"}, skip, back]'),
         ("[{jump: x}]", "error: answer 1: unknown action 'jump'; use a key, enter:, end:, skip or back"),
         ("[1, [", "error: {path}:2:1: YAML syntax: did not find expected node content (while parsing a flow node)"),
@@ -184,14 +207,24 @@ def test_grade_json_has_exactly_the_documented_shape(tmp_path: Path) -> None:
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert list(data) == ["grade", "qualified", "conditions", "rule"]
-    assert data == {"grade": "好", "qualified": True, "conditions": {"travel_or_host": True, "hotel_2star": True}, "rule": "出差多愿意接受三星以上"}
+    assert data == {
+        "grade": "好",
+        "qualified": True,
+        "conditions": {"travel_or_host": True, "hotel_2star": True},
+        "rule": "出差多愿意接受三星以上",
+    }
     assert result.stdout.count("\n") == 1  # one line of JSON
 
 
 def test_grade_json_nulls_for_no_grade_and_unknown_conditions(tmp_path: Path) -> None:
     result = grade_json(tmp_path, {"accepts": "no", "hotel_star": None, "travel": "rarely"})
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == {"grade": None, "qualified": False, "conditions": {"travel_or_host": None, "hotel_2star": None}, "rule": None}
+    assert json.loads(result.stdout) == {
+        "grade": None,
+        "qualified": False,
+        "conditions": {"travel_or_host": None, "hotel_2star": None},
+        "rule": None,
+    }
 
 
 def test_grade_reads_yaml_facts_and_prints_text(tmp_path: Path) -> None:
@@ -199,7 +232,12 @@ def test_grade_reads_yaml_facts_and_prints_text(tmp_path: Path) -> None:
     path.write_text('travel: often\naccepts: "yes"\nhotel_star: 2\n', encoding="utf-8")
     result = run("grade", "--facts", str(path), "--script", str(MINI))
     assert result.exit_code == 0
-    assert result.stdout.splitlines() == ["评级: 无", "  ✓ travel_or_host  经常出差或接待客户", "  ✓ hotel_2star  二星以上", "准客户: 是"]
+    assert result.stdout.splitlines() == [
+        "评级: 无",
+        "  ✓ travel_or_host  经常出差或接待客户",
+        "  ✓ hotel_2star  二星以上",
+        "准客户: 是",
+    ]
 
 
 @pytest.mark.skipif(not CTRIP.exists(), reason="scripts/ctrip.yaml not written yet")
@@ -228,10 +266,18 @@ NOT_A_MAPPING = 'facts must be a mapping of fact name to value, such as {"travel
     ("name", "content", "message"),
     [
         ("unknown.json", b'{"travle": "often"}', f"unknown fact 'travle' (known: {FACT_NAMES})"),
-        ("badvalue.json", b'{"travel": "sometimes"}', "fact 'travel' takes one of often, rarely, never; not 'sometimes'"),
+        (
+            "badvalue.json",
+            b'{"travel": "sometimes"}',
+            "fact 'travel' takes one of often, rarely, never; not 'sometimes'",
+        ),
         ("badstar.json", b'{"hotel_star": 6}', "fact 'hotel_star' must be between 1 and 5, not 6"),
         ("stringstar.json", b'{"hotel_star": "3"}', "fact 'hotel_star' is a whole number, not '3'"),
-        ("boolenum.yaml", b"accepts: yes\n", "fact 'accepts' takes one of yes, reluctant, later, no; not True (YAML reads unquoted yes/no/on/off as true/false; put the value in quotes)"),
+        (
+            "boolenum.yaml",
+            b"accepts: yes\n",
+            "fact 'accepts' takes one of yes, reluctant, later, no; not True (YAML reads unquoted yes/no/on/off as true/false; put the value in quotes)",
+        ),
         ("list.json", b"[1, 2]", NOT_A_MAPPING + "a list"),
         ("text.yaml", b"just words\n", NOT_A_MAPPING + "the text 'just words'"),
         ("empty.yaml", b"", NOT_A_MAPPING + "nothing (the file is empty)"),
@@ -249,16 +295,33 @@ def test_grade_bad_facts_exit_2_with_a_clear_error(tmp_path: Path, name: str, co
 @pytest.mark.parametrize(
     ("name", "content", "where"),
     [
-        ("broken.yaml", b"travel: [often\n", ":2:1: YAML syntax: did not find expected ',' or ']' (while parsing a flow sequence that starts at line 1, column 9)"),
+        (
+            "broken.yaml",
+            b"travel: [often\n",
+            ":2:1: YAML syntax: did not find expected ',' or ']' (while parsing a flow sequence that starts at line 1, column 9)",
+        ),
         ("broken.json", b'{"travel": "often",}', ":1:20: Expecting property name enclosed in double quotes"),
         ("binary.yaml", b"travel: \xff\xfe\x00", ":1:9: the file is not UTF-8 text (binary data or another encoding)"),
         ("nul.yaml", b"travel: often\x00", ":1:14: the file contains a NUL byte: it is binary, not a YAML text file"),
         ("deep.json", b"[" * 100_000 + b"]" * 100_000, ": the JSON is nested too deeply"),
-        ("bignumber.json", b'{"hotel_star": 1' + b"0" * 5000 + b"}", ": cannot read the JSON (Exceeds the limit (4300 digits) for integer string conversion: value has 5001 digits)"),
-        ("bomb.yaml", b"a: &a [x, x, x, x, x, x, x, x, x, x]\n" + b"".join(b"%c: &%c [" % (98 + i, 98 + i) + b", ".join([b"*%c" % (97 + i)] * 10) + b"]\n" for i in range(8)), ":6:8: with its aliases the document expands to more than 200000 values (an alias bomb?); refusing to read further"),
+        (
+            "bignumber.json",
+            b'{"hotel_star": 1' + b"0" * 5000 + b"}",
+            ": cannot read the JSON (Exceeds the limit (4300 digits) for integer string conversion: value has 5001 digits)",
+        ),
+        (
+            "bomb.yaml",
+            b"a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + b"".join(
+                b"%c: &%c [" % (98 + i, 98 + i) + b", ".join([b"*%c" % (97 + i)] * 10) + b"]\n" for i in range(8)
+            ),
+            ":6:8: with its aliases the document expands to more than 200000 values (an alias bomb?); refusing to read further",
+        ),
     ],
 )
-def test_grade_unreadable_facts_file_exit_2_with_position(tmp_path: Path, name: str, content: bytes, where: str) -> None:
+def test_grade_unreadable_facts_file_exit_2_with_position(
+    tmp_path: Path, name: str, content: bytes, where: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     result = run("grade", "--facts", str(path), "--script", str(MINI))

@@ -23,7 +23,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT_PATH = ROOT / "scripts" / "ctrip.yaml"
 ANSWERS_DIR = ROOT / "scripts" / "answers"
 
-VARIABLES = {"agent_name": "王小明", "contact_name": "张伟", "contact_title": "行政部", "lead_company": "广州某贸易公司"}
+VARIABLES = {
+    "agent_name": "王小明",
+    "contact_name": "张伟",
+    "contact_title": "行政部",
+    "lead_company": "广州某贸易公司",
+}
 ADDR = "广州市天河区体育西路100号8楼 张伟收"
 
 # Common prefixes.
@@ -309,7 +314,16 @@ def test_b1_other_center_member_not_tried_us(script):
     # B1 → 艺龙 → 没用过携程,是艺龙的会员 → 好 → 二星 → 愿意接受 → 地址
     answers = OFTEN + ["1", {"enter": "艺龙"}, "2", "1", {"enter": "2"}, "1"] + ADDRESS
     session = ended(script, answers, "mailed")
-    assert session.path[-8:] == ["b1_which", "b1_tried", "b1_not_tried", "ask_star", "ask_accept", "ask_address", "confirm_address", "closing"]
+    assert session.path[-8:] == [
+        "b1_which",
+        "b1_tried",
+        "b1_not_tried",
+        "ask_star",
+        "ask_accept",
+        "ask_address",
+        "confirm_address",
+        "closing",
+    ]
     facts = session.facts
     assert facts["booking_method"] == "other_center"
     assert facts["other_center_name"] == "艺龙"
@@ -445,7 +459,15 @@ def test_member_no_service_gap_refers_friends(script):
     # 经常出差? 已经是携程会员 → 暂时没有 → 卡在 → 有使用 → 有朋友需要 → 地址
     answers = OPEN + ["3", "1", "1", "1", "1"] + ADDRESS
     session = ended(script, answers, "member_care")
-    assert session.path[-7:] == ["member_service", "member_card", "member_used", "member_refer", "member_address", "member_confirm_address", "member_closing"]
+    assert session.path[-7:] == [
+        "member_service",
+        "member_card",
+        "member_used",
+        "member_refer",
+        "member_address",
+        "member_confirm_address",
+        "member_closing",
+    ]
     facts = session.facts
     assert facts["is_member"] is True and facts["booking_method"] == "member"
     assert facts["refers_friends"] is True and facts["complaint"] is False

@@ -39,7 +39,11 @@ RULE_LABELS = {
     13: "客户说寄过来再说",
     14: "很少出差,但偶尔有旅游机会",
 }
-RULE_GRADES = {**dict.fromkeys(range(1, 5), "好"), **dict.fromkeys(range(5, 12), "一般"), **dict.fromkeys(range(12, 15), "勉强")}
+RULE_GRADES = {
+    **dict.fromkeys(range(1, 5), "好"),
+    **dict.fromkeys(range(5, 12), "一般"),
+    **dict.fromkeys(range(12, 15), "勉强"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +94,12 @@ def test_each_rule_matching_alone(grading: Grading, index: int, facts: dict) -> 
     assert check_facts(facts, BUILTIN_FACTS) == facts  # every case is a legal fact set
     assert matching_rules(grading, facts) == [index]
     result = grading.evaluate(facts)
-    assert (result.grade, result.rule_index, result.rule_label, result.excluded_by) == (RULE_GRADES[index], index, RULE_LABELS[index], None)
+    assert (result.grade, result.rule_index, result.rule_label, result.excluded_by) == (
+        RULE_GRADES[index],
+        index,
+        RULE_LABELS[index],
+        None,
+    )
 
 
 def test_every_rule_has_a_case() -> None:
@@ -102,28 +111,90 @@ def test_every_rule_has_a_case() -> None:
 CASES: list[tuple[str, dict, str | None, int | None, str | None]] = [
     # (why, facts, grade, rule index, excluded_by)
     ("好 over 勉强: booked on the call, star never asked", {"booked_on_call": True}, "好", 3, None),
-    ("好 over 勉强: member who refers, said later", {"is_member": True, "refers_friends": True, "accepts": "later"}, "好", 2, None),
-    ("好 over 一般: rule 1 before needs hotel_only", {"travel": "often", "accepts": "yes", "hotel_star": 4, "needs": "hotel_only"}, "好", 1, None),
-    ("好 rule 1 before rule 4", {"travel": "often", "accepts": "yes", "hotel_star": 4, "other_center_member": True}, "好", 1, None),
+    (
+        "好 over 勉强: member who refers, said later",
+        {"is_member": True, "refers_friends": True, "accepts": "later"},
+        "好",
+        2,
+        None,
+    ),
+    (
+        "好 over 一般: rule 1 before needs hotel_only",
+        {"travel": "often", "accepts": "yes", "hotel_star": 4, "needs": "hotel_only"},
+        "好",
+        1,
+        None,
+    ),
+    (
+        "好 rule 1 before rule 4",
+        {"travel": "often", "accepts": "yes", "hotel_star": 4, "other_center_member": True},
+        "好",
+        1,
+        None,
+    ),
     ("一般 over 勉强: reluctant, star unknown", {"accepts": "reluctant"}, "一般", 7, None),
-    ("一般 rule 5 before rule 6", {"booking_method": "agreement", "accepts": "yes", "needs": "flight_only", "hotel_star": 1}, "一般", 5, None),
-    ("一般 over 勉强: rarely+leisure often, also later", {"travel": "rarely", "leisure_travel": "often", "hotel_star": 2, "accepts": "later"}, "一般", 11, None),
+    (
+        "一般 rule 5 before rule 6",
+        {"booking_method": "agreement", "accepts": "yes", "needs": "flight_only", "hotel_star": 1},
+        "一般",
+        5,
+        None,
+    ),
+    (
+        "一般 over 勉强: rarely+leisure often, also later",
+        {"travel": "rarely", "leisure_travel": "often", "hotel_star": 2, "accepts": "later"},
+        "一般",
+        11,
+        None,
+    ),
     ("勉强 rule 12 before 13", {"accepts": "later"}, "勉强", 12, None),
-    ("excluded: accepts no beats everything", {"accepts": "no", "travel": "often", "hotel_star": 5, "booked_on_call": True}, None, None, "客户不要"),
-    ("excluded: member who does not refer", {"accepts": "no", "is_member": True, "refers_friends": False, "hotel_star": 3}, None, None, "客户不要"),
+    (
+        "excluded: accepts no beats everything",
+        {"accepts": "no", "travel": "often", "hotel_star": 5, "booked_on_call": True},
+        None,
+        None,
+        "客户不要",
+    ),
+    (
+        "excluded: member who does not refer",
+        {"accepts": "no", "is_member": True, "refers_friends": False, "hotel_star": 3},
+        None,
+        None,
+        "客户不要",
+    ),
     ("excluded: member, referral unknown", {"accepts": "no", "is_member": True}, None, None, "客户不要"),
-    ("exception: member who refers, though accepts no", {"accepts": "no", "is_member": True, "refers_friends": True}, "好", 2, None),
+    (
+        "exception: member who refers, though accepts no",
+        {"accepts": "no", "is_member": True, "refers_friends": True},
+        "好",
+        2,
+        None,
+    ),
     ("no rule matches", {"travel": "never", "hotel_star": 1}, None, None, None),
-    ("no rule: rarely travels, low star, accepts yes", {"travel": "rarely", "hotel_star": 2, "accepts": "yes"}, None, None, None),
+    (
+        "no rule: rarely travels, low star, accepts yes",
+        {"travel": "rarely", "hotel_star": 2, "accepts": "yes"},
+        None,
+        None,
+        None,
+    ),
     ("unknown star is not >= 3: falls to 勉强", {"travel": "often", "accepts": "yes"}, "勉强", 12, None),
     ("unknown star is not <= 2 either", {"travel": "often", "accepts": "reluctant"}, "一般", 7, None),
     ("receptionist without travel known is not 一般", {"via_receptionist": True, "hotel_star": 1}, None, None, None),
-    ("travel in (rarely, never) needs travel known", {"leisure_travel": "sometimes", "hotel_star": 1}, None, None, None),
+    (
+        "travel in (rarely, never) needs travel known",
+        {"leisure_travel": "sometimes", "hotel_star": 1},
+        None,
+        None,
+        None,
+    ),
 ]
 
 
 @pytest.mark.parametrize(("why", "facts", "grade", "index", "excluded_by"), CASES, ids=[c[0] for c in CASES])
-def test_precedence_exclusion_and_unknowns(grading: Grading, why: str, facts: dict, grade: str | None, index: int | None, excluded_by: str | None) -> None:
+def test_precedence_exclusion_and_unknowns(
+    grading: Grading, why: str, facts: dict, grade: str | None, index: int | None, excluded_by: str | None
+) -> None:
     assert check_facts(facts, BUILTIN_FACTS) == facts
     result = grading.evaluate(facts)
     assert (result.grade, result.rule_index, result.excluded_by) == (grade, index, excluded_by)
@@ -161,8 +232,18 @@ def test_conditions_are_three_valued(grading: Grading, facts: dict, expected: tu
 def test_to_json_shape(grading: Grading) -> None:
     data = grading.evaluate({"travel": "often", "books_self": True, "hotel_star": 3, "accepts": "yes"}).to_json()
     assert list(data) == ["grade", "qualified", "conditions", "rule"]
-    assert data == {"grade": "好", "qualified": True, "conditions": {"travel_or_host": True, "booking_match": True, "hotel_2star": True}, "rule": RULE_LABELS[1]}
-    assert grading.evaluate({"accepts": "no"}).to_json() == {"grade": None, "qualified": False, "conditions": {"travel_or_host": None, "booking_match": None, "hotel_2star": None}, "rule": None}
+    assert data == {
+        "grade": "好",
+        "qualified": True,
+        "conditions": {"travel_or_host": True, "booking_match": True, "hotel_2star": True},
+        "rule": RULE_LABELS[1],
+    }
+    assert grading.evaluate({"accepts": "no"}).to_json() == {
+        "grade": None,
+        "qualified": False,
+        "conditions": {"travel_or_host": None, "booking_match": None, "hotel_2star": None},
+        "rule": None,
+    }
 
 
 # -- properties ----------------------------------------------------------------------
@@ -223,7 +304,9 @@ def test_evaluation_never_raises_and_is_consistent(grading: Grading, facts: dict
         assert (result.grade, result.rule_label) == (RULE_GRADES[result.rule_index], RULE_LABELS[result.rule_index])
         assert matching_rules(grading, facts)[0] == result.rule_index  # the first match wins
     if result.excluded_by is not None:
-        assert facts.get("accepts") == "no" and not (facts.get("is_member") is True and facts.get("refers_friends") is True)
+        assert facts.get("accepts") == "no" and not (
+            facts.get("is_member") is True and facts.get("refers_friends") is True
+        )
 
 
 @pytest.fixture(scope="module")
@@ -237,7 +320,13 @@ def ctrip_grading() -> Grading:
 @given(facts=FACT_SETS)
 def test_ctrip_grades_exactly_like_the_brief(grading: Grading, ctrip_grading: Grading, facts: dict) -> None:
     ours, shipped = grading.evaluate(facts), ctrip_grading.evaluate(facts)
-    assert (shipped.grade, shipped.rule_index, shipped.rule_label, shipped.excluded_by, shipped.qualified) == (ours.grade, ours.rule_index, ours.rule_label, ours.excluded_by, ours.qualified)
+    assert (shipped.grade, shipped.rule_index, shipped.rule_label, shipped.excluded_by, shipped.qualified) == (
+        ours.grade,
+        ours.rule_index,
+        ours.rule_label,
+        ours.excluded_by,
+        ours.qualified,
+    )
     assert shipped.conditions == ours.conditions
 
 

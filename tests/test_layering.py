@@ -7,11 +7,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 CORE = [
-    "callscript.script.yaml_source", "callscript.script.loader", "callscript.script.model", "callscript.script.session",
-    "callscript.script.grading", "callscript.script.facts", "callscript.script.templates", "callscript.script.outcomes",
-    "callscript.script.answers", "callscript.config", "callscript.storage", "callscript.reports",
-    "callscript.leads", "callscript.core.phones", "callscript.workshop.path_explorer", "callscript.workshop.script_tests",
-    "callscript.workshop.diff", "callscript.workshop.publishing", "callscript.workshop.drafts", "callscript.workshop.revalidate",
+    "callscript.script.yaml_source",
+    "callscript.script.loader",
+    "callscript.script.model",
+    "callscript.script.session",
+    "callscript.script.grading",
+    "callscript.script.facts",
+    "callscript.script.templates",
+    "callscript.script.outcomes",
+    "callscript.script.answers",
+    "callscript.config",
+    "callscript.storage",
+    "callscript.reports",
+    "callscript.leads",
+    "callscript.core.phones",
+    "callscript.workshop.path_explorer",
+    "callscript.workshop.script_tests",
+    "callscript.workshop.diff",
+    "callscript.workshop.publishing",
+    "callscript.workshop.drafts",
+    "callscript.workshop.revalidate",
 ]
 
 

@@ -25,7 +25,13 @@ HERE = Path(__file__).parent
 CTRIP = HERE.parent / "scripts" / "ctrip.yaml"
 MINI = HERE / "scripts" / "mini.yaml"
 
-VARIABLES = {"agent_name": "王小明", "contact_name": "张伟", "contact_title": "经理", "lead_company": "某公司", "phone": "02088889999"}
+VARIABLES = {
+    "agent_name": "王小明",
+    "contact_name": "张伟",
+    "contact_title": "经理",
+    "lead_company": "某公司",
+    "phone": "02088889999",
+}
 
 
 def _load(path: Path):
@@ -39,7 +45,27 @@ def script(request):
     return _load(CTRIP if request.param == "ctrip" else MINI)
 
 
-TYPED = ["1", "2", "3", "4", "5", " 3 ", "0", "6", "-1", "3.5", "abc", "", "   ", "广州市天河区体育西路100号", "艺龙", "300-500元", "{contact_name}", "是", "否"]
+TYPED = [
+    "1",
+    "2",
+    "3",
+    "4",
+    "5",
+    " 3 ",
+    "0",
+    "6",
+    "-1",
+    "3.5",
+    "abc",
+    "",
+    "   ",
+    "广州市天河区体育西路100号",
+    "艺龙",
+    "300-500元",
+    "{contact_name}",
+    "是",
+    "否",
+]
 JUNK_KEYS = ["0", "7", "9", "x", "", "11", "yes"]
 
 
@@ -181,7 +207,9 @@ def test_rebuild_refuses_an_event_from_elsewhere(script) -> None:
 
 
 def test_a_script_that_starts_at_an_ending_is_finished_at_once() -> None:
-    script = load_script_text("script: {name: t, title: 测试, start: bye}\nnodes:\n  bye: {title: 道别, say: \"谢谢,再见\", end: refused}\n")
+    script = load_script_text(
+        'script: {name: t, title: 测试, start: bye}\nnodes:\n  bye: {title: 道别, say: "谢谢,再见", end: refused}\n'
+    )
     session = CallSession(script)
     assert (session.finished, session.outcome) == (True, "refused")
     with pytest.raises(SessionError):

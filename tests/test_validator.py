@@ -158,7 +158,9 @@ def test_load_script_raises_with_every_problem() -> None:
     text = (BROKEN / "accepts_unquoted.yaml").read_text(encoding="utf-8")
     with pytest.raises(ScriptError) as info:
         load_script_text(text, "a.yaml")
-    assert info.value.report().splitlines() == [line.replace("accepts_unquoted.yaml", "a.yaml") for line in CASES["accepts_unquoted"]]
+    assert info.value.report().splitlines() == [
+        line.replace("accepts_unquoted.yaml", "a.yaml") for line in CASES["accepts_unquoted"]
+    ]
 
 
 def test_the_example_scripts_are_valid() -> None:
@@ -188,12 +190,17 @@ END_NODE = "  z:\n    title: 道别\n    say: 谢谢,再见\n    end: refused\n"
             ],
         ),
         (
-            HEAD + "  a:\n    title: 开场\n    say: 您好\n    options:\n      - {key: \"1\", label: 好, next: z}\n" + END_NODE + "---\nx: 1\n",
+            HEAD
+            + '  a:\n    title: 开场\n    say: 您好\n    options:\n      - {key: "1", label: 好, next: z}\n'
+            + END_NODE
+            + "---\nx: 1\n",
             ["t.yaml:15:1: error: a script is one YAML document, but a second one starts here"],
         ),
         (
             HEAD + "  a:\n    title: 2024-01-01\n    say: 您好\n    end: refused\n",
-            ["t.yaml:7:12: error: title of node 'a': '2024-01-01' is read by YAML as a date; put it in quotes: \"2024-01-01\""],
+            [
+                "t.yaml:7:12: error: title of node 'a': '2024-01-01' is read by YAML as a date; put it in quotes: \"2024-01-01\""
+            ],
         ),
         (
             HEAD.replace("start: a", "start: nowhere") + END_NODE,
@@ -201,26 +208,50 @@ END_NODE = "  z:\n    title: 道别\n    say: 谢谢,再见\n    end: refused\n"
         ),
         (
             HEAD + "  a:\n    title: 开场\n    say: 您好\n    end: hung_up\n",
-            ["t.yaml:9:10: error: end of node 'a': 'hung_up' is not an outcome; use one of invalid_number, no_answer, busy, callback, refused, not_qualified, mailed, member_care"],
+            [
+                "t.yaml:9:10: error: end of node 'a': 'hung_up' is not an outcome; use one of invalid_number, no_answer, busy, callback, refused, not_qualified, mailed, member_care"
+            ],
         ),
         (
             HEAD + "  a:\n    title: 开场\n    say: 您好\n    input: {fact: reached}\n    next: z\n" + END_NODE,
             ["t.yaml:9:19: error: input of node 'a': 'reached' is true/false; ask it with options, not a typed input"],
         ),
         (
-            HEAD + "  a:\n    title: 开场\n    say: 您好\n    options:\n      - {key: \"1\", label: 好, set: !!python/object:os.system {x: 1}, next: z}\n" + END_NODE,
+            HEAD
+            + '  a:\n    title: 开场\n    say: 您好\n    options:\n      - {key: "1", label: 好, set: !!python/object:os.system {x: 1}, next: z}\n'
+            + END_NODE,
             [f"t.yaml:10:35: error: the tag 'tag:yaml.org,2002:python/object:os.system' {TAG_RULE}"],
         ),
         (
-            HEAD + "  a:\n    title: 开场\n    say: 您好\n    options:\n      - {key: \"1\", label: 好, next: z}\n    end: refused\n" + END_NODE,
+            HEAD
+            + '  a:\n    title: 开场\n    say: 您好\n    options:\n      - {key: "1", label: 好, next: z}\n    end: refused\n'
+            + END_NODE,
             ["t.yaml:11:10: error: node 'a' has both options: and end:; a node is one kind"],
         ),
         (
-            HEAD + "  a:\n    title: 开场\n    say: 您好 {{literal}} braces\n    options:\n      - {key: \"1\", label: \"{oops\", next: z}\n" + END_NODE,
-            ["t.yaml:10:27: error: option label in node 'a': bad braces in line (expected '}' before end of string); write {{ and }} for literal braces"],
+            HEAD
+            + '  a:\n    title: 开场\n    say: 您好 {{literal}} braces\n    options:\n      - {key: "1", label: "{oops", next: z}\n'
+            + END_NODE,
+            [
+                "t.yaml:10:27: error: option label in node 'a': bad braces in line (expected '}' before end of string); write {{ and }} for literal braces"
+            ],
         ),
     ],
-    ids=["empty", "whitespace", "comment-only", "list", "typo-top-key", "two-documents", "date", "bad-start", "bad-outcome", "bool-input", "python-tag-in-set", "two-kinds", "bad-braces"],
+    ids=[
+        "empty",
+        "whitespace",
+        "comment-only",
+        "list",
+        "typo-top-key",
+        "two-documents",
+        "date",
+        "bad-start",
+        "bad-outcome",
+        "bool-input",
+        "python-tag-in-set",
+        "two-kinds",
+        "bad-braces",
+    ],
 )
 def test_inline_errors(text: str, expected: list[str]) -> None:
     script, lines = report_text(text)
@@ -229,13 +260,21 @@ def test_inline_errors(text: str, expected: list[str]) -> None:
 
 
 def test_quoted_keys_and_values_are_fine() -> None:
-    text = HEAD + (
-        "  a:\n    title: 开场\n    say: 您好\n    options:\n"
-        "      - {key: \"y\", label: 是, set: {accepts: \"yes\"}, next: z}\n"
-        "      - {key: \"n\", label: 否, set: {accepts: \"no\"}, next: z}\n"
-        "      - {key: 0, label: 零, next: z}\n"
-    ) + END_NODE
+    text = (
+        HEAD
+        + (
+            "  a:\n    title: 开场\n    say: 您好\n    options:\n"
+            '      - {key: "y", label: 是, set: {accepts: "yes"}, next: z}\n'
+            '      - {key: "n", label: 否, set: {accepts: "no"}, next: z}\n'
+            "      - {key: 0, label: 零, next: z}\n"
+        )
+        + END_NODE
+    )
     script, lines = report_text(text)
     assert lines == []
     assert script is not None
-    assert [(o.key, o.sets) for o in script.nodes["a"].options] == [("y", (("accepts", "yes"),)), ("n", (("accepts", "no"),)), ("0", ())]
+    assert [(o.key, o.sets) for o in script.nodes["a"].options] == [
+        ("y", (("accepts", "yes"),)),
+        ("n", (("accepts", "no"),)),
+        ("0", ()),
+    ]

@@ -66,7 +66,9 @@ BILLION_LAUGHS = 'lol: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol
 
 def _bomb_in_grading() -> str:
     """A valid script whose one grade rule tests a nine-deep ladder of aliases (9^9 tests)."""
-    ladder = "x0: &t0 {fact: travel, is: often}\n" + "".join(f"x{i}: &t{i} {{any: [" + ", ".join([f"*t{i - 1}"] * 9) + "]}\n" for i in range(1, 10))
+    ladder = "x0: &t0 {fact: travel, is: often}\n" + "".join(
+        f"x{i}: &t{i} {{any: [" + ", ".join([f"*t{i - 1}"] * 9) + "]}\n" for i in range(1, 10)
+    )
     text = MINI.read_text(encoding="utf-8").replace("when: {fact: hotel_star, known: false}", "when: *t9")
     return ladder + text
 
@@ -126,8 +128,14 @@ def test_hostile_document_rejected_within_a_second(tmp_path: Path, name: str) ->
     [
         ("flow-map-10000-deep", ":1:257: error: nesting deeper than 64 levels; a script never needs that"),
         ("block-map-10000-deep", ":65:65: error: nesting deeper than 64 levels; a script never needs that"),
-        ("billion-laughs", ":6:13: error: with its aliases the document expands to more than 200000 values (an alias bomb?); refusing to read further"),
-        ("alias-bomb-in-grading", ":6:36: error: with its aliases the document expands to more than 200000 values (an alias bomb?); refusing to read further"),
+        (
+            "billion-laughs",
+            ":6:13: error: with its aliases the document expands to more than 200000 values (an alias bomb?); refusing to read further",
+        ),
+        (
+            "alias-bomb-in-grading",
+            ":6:36: error: with its aliases the document expands to more than 200000 values (an alias bomb?); refusing to read further",
+        ),
         ("self-alias-seq", ":1:5: error: alias *a refers to a value that contains it (a loop)"),
         ("self-alias-nested", ":3:10: error: alias *s refers to a value that contains it (a loop)"),
         ("alias-to-nothing", ":1:9: error: alias *nope names no anchor"),
@@ -136,9 +144,17 @@ def test_hostile_document_rejected_within_a_second(tmp_path: Path, name: str) ->
         ("empty", ":1:1: error: the file is empty; a script needs script: and nodes:"),
         ("whitespace-only", ":1:1: error: the file is empty; a script needs script: and nodes:"),
         ("huge-line-of-values", ":1:599999: error: the document has more than 200000 values; refusing to read further"),
-        ("huge-number", ":1:9: error: cannot read '1" + "0" * 39 + "…' as a number: Exceeds the limit (4300 digits) for integer string conversion: value has 100001 digits"),
+        (
+            "huge-number",
+            ":1:9: error: cannot read '1"
+            + "0" * 39
+            + "…' as a number: Exceeds the limit (4300 digits) for integer string conversion: value has 100001 digits",
+        ),
         ("impossible-date", ":1:9: error: cannot read '2024-13-45' as a date: month must be in 1..12"),
-        ("python-object", ":1:1: error: the tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed: scripts are plain YAML (no tags such as !!python/...)"),
+        (
+            "python-object",
+            ":1:1: error: the tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed: scripts are plain YAML (no tags such as !!python/...)",
+        ),
     ],
 )
 def test_hostile_document_messages(tmp_path: Path, name: str, expected: str) -> None:

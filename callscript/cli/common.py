@@ -28,7 +28,13 @@ class BadInput(click.ClickException):
 def db_option(fn: Callable) -> Callable:
     """``--db PATH`` on a subcommand; falls back to the top-level ``--db``, then $CALLSCRIPT_DB."""
 
-    @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="SQLite database (default: $CALLSCRIPT_DB or data/callscript.db)")
+    @click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="SQLite database (default: $CALLSCRIPT_DB or data/callscript.db)",
+    )
     @click.pass_context
     @functools.wraps(fn)
     def wrapper(ctx: click.Context, *args: Any, db_path: Path | None = None, **kwargs: Any) -> Any:

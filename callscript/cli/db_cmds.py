@@ -66,8 +66,13 @@ def init_cmd(db_path: Path) -> None:
 
 @db.command("check")
 @db_option
-@click.option("--stale-hours", type=float, default=2.0, show_default=True,
-              help="Warn about unfinished calls idle for longer than this.")
+@click.option(
+    "--stale-hours",
+    type=float,
+    default=2.0,
+    show_default=True,
+    help="Warn about unfinished calls idle for longer than this.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def check_cmd(db_path: Path, stale_hours: float, as_json: bool) -> None:
     """PRAGMA integrity_check plus the app's own checks. Exit 1 if anything is wrong.
@@ -80,9 +85,20 @@ def check_cmd(db_path: Path, stale_hours: float, as_json: bool) -> None:
     with _open_existing(db_path, migrate=False) as store:
         report = store.check(stale_after=timedelta(hours=stale_hours))
     if as_json:
-        click.echo(json.dumps({"path": report.path, "ok": report.ok, "schema_version": report.schema_version,
-                               "errors": report.errors, "warnings": report.warnings, "counts": report.counts},
-                              ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "path": report.path,
+                    "ok": report.ok,
+                    "schema_version": report.schema_version,
+                    "errors": report.errors,
+                    "warnings": report.warnings,
+                    "counts": report.counts,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         for line in report.errors:
             click.echo(f"error: {line}")
@@ -90,7 +106,9 @@ def check_cmd(db_path: Path, stale_hours: float, as_json: bool) -> None:
             click.echo(f"warning: {line}")
         counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
         status = "ok" if report.ok else f"{len(report.errors)} error(s)"
-        click.echo(f"{report.path}: {status}; schema version {report.schema_version}" + (f"; {counts}" if counts else ""))
+        click.echo(
+            f"{report.path}: {status}; schema version {report.schema_version}" + (f"; {counts}" if counts else "")
+        )
     if not report.ok:
         sys.exit(EXIT_FAIL)
 
@@ -106,18 +124,26 @@ def stale_cmd(db_path: Path, hours: float) -> None:
         click.echo("no stale unfinished calls")
         return
     for c in calls:
-        click.echo(f"call {c.call_id}\t{c.agent}\t{c.company}\tstarted {c.started_at:%Y-%m-%d %H:%M}"
-                   f"\tlast activity {c.last_activity:%Y-%m-%d %H:%M}\t{c.events} event(s)")
+        click.echo(
+            f"call {c.call_id}\t{c.agent}\t{c.company}\tstarted {c.started_at:%Y-%m-%d %H:%M}"
+            f"\tlast activity {c.last_activity:%Y-%m-%d %H:%M}\t{c.events} event(s)"
+        )
 
 
 @db.command("close-call")
 @db_option
 @click.argument("call_id", type=int)
-@click.option("--outcome", required=True, help="One of the outcomes (invalid_number, no_answer, busy, callback, refused, not_qualified, mailed, member_care).")
+@click.option(
+    "--outcome",
+    required=True,
+    help="One of the outcomes (invalid_number, no_answer, busy, callback, refused, not_qualified, mailed, member_care).",
+)
 @click.option("--due", "due", default=None, help="For callback: when, e.g. '2025-03-04 15:00'.")
 @click.option("--address", default=None, help="For mailed: the address as read back (else the call's address fact).")
 @click.option("--note", default=None, help="Why it was closed this way (kept in the call's log).")
-def close_call_cmd(db_path: Path, call_id: int, outcome: str, due: str | None, address: str | None, note: str | None) -> None:
+def close_call_cmd(
+    db_path: Path, call_id: int, outcome: str, due: str | None, address: str | None, note: str | None
+) -> None:
     """Close an unfinished call with an outcome; its facts and grade come from replaying its answers."""
     from callscript.script.outcomes import OUTCOME_VALUES
     from callscript.storage import CallFinished, NotFound

@@ -11,8 +11,13 @@ from callscript.cli.common import db_option, script_path_or_default
 
 @click.command("edit")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False)
-@click.option("--tests", "tests_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Tests file for the coverage line (default: beside the script, NAME.tests.yaml).")
+@click.option(
+    "--tests",
+    "tests_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Tests file for the coverage line (default: beside the script, NAME.tests.yaml).",
+)
 @db_option
 def edit_cmd(path: Path | None, tests_path: Path | None, db_path: Path) -> None:
     """Edit a call script: problems as you type, practice (F5), Ctrl+S publishes (or saves a draft).

@@ -50,23 +50,48 @@ def leads_group() -> None:
 
 @leads_group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
-              help="Read a column into a field, e.g. --map 单位=company (fields: company contact title phone "
-                   "industry source notes, or ignore). Repeatable.")
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="COLUMN=FIELD",
+    help="Read a column into a field, e.g. --map 单位=company (fields: company contact title phone "
+    "industry source notes, or ignore). Repeatable.",
+)
 @click.option("--dry-run", is_flag=True, help="Check the file and report what would happen; write nothing.")
-@click.option("--encoding", default=None, help="CSV text encoding (default: detect UTF-8 / UTF-8 with BOM / GBK / UTF-16).")
+@click.option(
+    "--encoding", default=None, help="CSV text encoding (default: detect UTF-8 / UTF-8 with BOM / GBK / UTF-16)."
+)
 @click.option("--sheet", default=None, help="XLSX sheet name (default: the first sheet).")
-@click.option("--region", default=None, help="Country of numbers written without +code (default: $CALLSCRIPT_REGION or CN).")
-@click.option("--source", "default_source", default=None, help="来源 for rows whose source cell is empty (e.g. 广交会2026).")
+@click.option(
+    "--region", default=None, help="Country of numbers written without +code (default: $CALLSCRIPT_REGION or CN)."
+)
+@click.option(
+    "--source", "default_source", default=None, help="来源 for rows whose source cell is empty (e.g. 广交会2026)."
+)
 @click.option("--strict", is_flag=True, help="Import nothing if any row is rejected.")
-@click.option("--problems", "problems_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write every row not imported (row, status, reason) to this CSV file.")
+@click.option(
+    "--problems",
+    "problems_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write every row not imported (row, status, reason) to this CSV file.",
+)
 @click.option("--all-problems", is_flag=True, help=f"List every problem row (default: the first {MAX_PROBLEMS_SHOWN}).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @db_option
 def import_cmd(
-    file: Path, maps: tuple[str, ...], dry_run: bool, encoding: str | None, sheet: str | None, region: str | None,
-    default_source: str | None, strict: bool, problems_out: Path | None, all_problems: bool, as_json: bool,
+    file: Path,
+    maps: tuple[str, ...],
+    dry_run: bool,
+    encoding: str | None,
+    sheet: str | None,
+    region: str | None,
+    default_source: str | None,
+    strict: bool,
+    problems_out: Path | None,
+    all_problems: bool,
+    as_json: bool,
     db_path: Path,
 ) -> None:
     """Import leads from a CSV or XLSX FILE (Chinese or English headers).
@@ -85,8 +110,15 @@ def import_cmd(
     store = _open_store(db_path)
     try:
         result = import_leads(
-            store, file, mapping=mapping, encoding=encoding, sheet=sheet, region=region,
-            default_source=default_source, dry_run=dry_run, strict=strict,
+            store,
+            file,
+            mapping=mapping,
+            encoding=encoding,
+            sheet=sheet,
+            region=region,
+            default_source=default_source,
+            dry_run=dry_run,
+            strict=strict,
         )
     except (ImportFileError, PhoneError) as exc:
         raise BadInput(str(exc)) from None
@@ -101,8 +133,9 @@ def import_cmd(
         click.echo(json.dumps(_result_json(result), ensure_ascii=False, indent=2))
         return
     where = f"sheet {result.sheet!r}" if result.format == "xlsx" else result.encoding
-    click.echo(f"{result.path}: {result.format.upper()}, {where}, header on row {result.header_row}, "
-               f"{result.rows_read} rows")
+    click.echo(
+        f"{result.path}: {result.format.upper()}, {where}, header on row {result.header_row}, {result.rows_read} rows"
+    )
     click.echo("columns: " + ", ".join(f"{field}←{'+'.join(cols)}" for field, cols in result.columns.items()))
     if result.ignored_columns:
         click.echo("ignored columns: " + ", ".join(result.ignored_columns) + "  (use --map COLUMN=FIELD to read one)")
@@ -121,23 +154,42 @@ def import_cmd(
 
 def _result_json(result) -> dict[str, Any]:
     return {
-        "path": result.path, "format": result.format, "encoding": result.encoding, "sheet": result.sheet,
-        "header_row": result.header_row, "columns": result.columns, "ignored_columns": result.ignored_columns,
-        "rows": result.rows_read, "imported": result.imported, "dry_run": result.dry_run,
+        "path": result.path,
+        "format": result.format,
+        "encoding": result.encoding,
+        "sheet": result.sheet,
+        "header_row": result.header_row,
+        "columns": result.columns,
+        "ignored_columns": result.ignored_columns,
+        "rows": result.rows_read,
+        "imported": result.imported,
+        "dry_run": result.dry_run,
         "duplicates": [
-            {"row": d.row, "phone": d.phone, "phone_norm": d.phone_norm, "first_row": d.first_row,
-             "lead_id": d.lead_id, "do_not_call": d.do_not_call, "reason": d.reason}
+            {
+                "row": d.row,
+                "phone": d.phone,
+                "phone_norm": d.phone_norm,
+                "first_row": d.first_row,
+                "lead_id": d.lead_id,
+                "do_not_call": d.do_not_call,
+                "reason": d.reason,
+            }
             for d in result.duplicates
         ],
-        "rejected": [{"row": p.row, "reason": p.reason, "phone": p.phone, "company": p.company}
-                     for p in result.rejected],
+        "rejected": [
+            {"row": p.row, "reason": p.reason, "phone": p.phone, "company": p.company} for p in result.rejected
+        ],
     }
 
 
 @leads_group.command("list")
-@click.option("--stage", "stages", multiple=True,
-              help="Only these stages (callback_due, follow_up_due, new, retry_due, callback, mailed, called, "
-                   "set_aside, maintained, closed, dead). Repeatable.")
+@click.option(
+    "--stage",
+    "stages",
+    multiple=True,
+    help="Only these stages (callback_due, follow_up_due, new, retry_due, callback, mailed, called, "
+    "set_aside, maintained, closed, dead). Repeatable.",
+)
 @click.option("--industry", default=None, help="Only this industry.")
 @click.option("--search", default=None, help="Company, contact or phone contains this.")
 @click.option("--all", "include_closed", is_flag=True, help="Also maintained, closed and dead leads.")
@@ -148,8 +200,16 @@ def _result_json(result) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @db_option
 def list_cmd(
-    stages: tuple[str, ...], industry: str | None, search: str | None, include_closed: bool, dnc_only: bool,
-    agent: str | None, limit: int, mask_phones: bool, as_json: bool, db_path: Path,
+    stages: tuple[str, ...],
+    industry: str | None,
+    search: str | None,
+    include_closed: bool,
+    dnc_only: bool,
+    agent: str | None,
+    limit: int,
+    mask_phones: bool,
+    as_json: bool,
+    db_path: Path,
 ) -> None:
     """The lead list as agents see it: due work first, then new leads; never do-not-call."""
     from callscript.core.phones import display_phone, mask_phone
@@ -171,9 +231,22 @@ def list_cmd(
         if dnc_only:
             leads = do_not_call_leads(store, limit=limit)
             if as_json:
-                click.echo(json.dumps([{"id": l.id, "company": l.company, "contact": l.contact,
-                                        "phone": shown_phone(l), "notes": l.notes} for l in leads],
-                                      ensure_ascii=False, indent=2))
+                click.echo(
+                    json.dumps(
+                        [
+                            {
+                                "id": l.id,
+                                "company": l.company,
+                                "contact": l.contact,
+                                "phone": shown_phone(l),
+                                "notes": l.notes,
+                            }
+                            for l in leads
+                        ],
+                        ensure_ascii=False,
+                        indent=2,
+                    )
+                )
                 return
             for lead in leads:
                 note = (lead.notes or "").splitlines()[-1] if lead.notes else ""
@@ -181,19 +254,44 @@ def list_cmd(
             click.echo(f"{len(leads)} do-not-call lead(s)")
             return
         try:
-            rows = lead_list(store, agent=agent, industry=industry, search=search, stages=stages or None,
-                             include_closed=include_closed, limit=limit)
+            rows = lead_list(
+                store,
+                agent=agent,
+                industry=industry,
+                search=search,
+                stages=stages or None,
+                include_closed=include_closed,
+                limit=limit,
+            )
         except NotFound as exc:
             raise BadInput(str(exc)) from None
     if as_json:
-        click.echo(json.dumps([
-            {"id": r.lead.id, "stage": r.stage, "stage_label": r.stage_label, "due": r.due, "marker": r.marker,
-             "due_at": r.due_at.isoformat() if r.due_at else None, "attempts": r.attempts,
-             "no_answers": r.no_answers, "company": r.lead.company, "contact": r.lead.contact,
-             "title": r.lead.title, "phone": shown_phone(r.lead), "phone_kind": r.lead.phone_kind,
-             "industry": r.lead.industry, "last_outcome": r.lead.last_outcome}
-            for r in rows
-        ], ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": r.lead.id,
+                        "stage": r.stage,
+                        "stage_label": r.stage_label,
+                        "due": r.due,
+                        "marker": r.marker,
+                        "due_at": r.due_at.isoformat() if r.due_at else None,
+                        "attempts": r.attempts,
+                        "no_answers": r.no_answers,
+                        "company": r.lead.company,
+                        "contact": r.lead.contact,
+                        "title": r.lead.title,
+                        "phone": shown_phone(r.lead),
+                        "phone_kind": r.lead.phone_kind,
+                        "industry": r.lead.industry,
+                        "last_outcome": r.lead.last_outcome,
+                    }
+                    for r in rows
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     from rich.console import Console
     from rich.table import Table
@@ -203,8 +301,17 @@ def list_cmd(
         table.add_column(name, no_wrap=name in ("电话", "到期"))
     for r in rows:
         due = r.due_at.strftime("%m-%d %H:%M") if r.due_at else ""
-        table.add_row(r.marker, str(r.lead.id), r.stage_label, str(r.attempts), due, r.lead.company,
-                      r.lead.contact or "", shown_phone(r.lead), r.lead.industry or "")
+        table.add_row(
+            r.marker,
+            str(r.lead.id),
+            r.stage_label,
+            str(r.attempts),
+            due,
+            r.lead.company,
+            r.lead.contact or "",
+            shown_phone(r.lead),
+            r.lead.industry or "",
+        )
     console = Console(highlight=False)
     console.print(table)
     console.print(f"{len(rows)} lead(s)" + (f" (limit {limit})" if len(rows) >= limit else ""))
@@ -218,8 +325,15 @@ def list_cmd(
 @click.option("--undo", is_flag=True, help="Clear the mark (a mistake); the note stays.")
 @click.option("--region", default=None, help="Country of a number without +code (default CN).")
 @db_option
-def dnc_cmd(phone: str, reason: str | None, company: str | None, agent: str | None, undo: bool,
-            region: str | None, db_path: Path) -> None:
+def dnc_cmd(
+    phone: str,
+    reason: str | None,
+    company: str | None,
+    agent: str | None,
+    undo: bool,
+    region: str | None,
+    db_path: Path,
+) -> None:
     """Never call PHONE again (any spelling of the number). A number not yet a lead is
     recorded as do-not-call so a later import skips it."""
     from callscript.core.phones import PhoneError, display_phone, parse_phone
@@ -259,13 +373,28 @@ def _export_options(fn):
         click.option("--date", "day", default=None, help="One day (2026-11-25, today, yesterday). Default: today."),
         click.option("--from", "since", default=None, help="First day (inclusive)."),
         click.option("--to", "until", default=None, help="Last day (inclusive)."),
-        click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None,
-                     help="csv (UTF-8 with BOM, opens right in Excel) or xlsx. Default: from --out, else csv."),
-        click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                     help="Output file ('-' for standard output). Default: a name with the dates, here."),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["csv", "xlsx"]),
+            default=None,
+            help="csv (UTF-8 with BOM, opens right in Excel) or xlsx. Default: from --out, else csv.",
+        ),
+        click.option(
+            "--out",
+            "out",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="Output file ('-' for standard output). Default: a name with the dates, here.",
+        ),
         click.option("--mask-phones", is_flag=True, help="Show 138 **** 5678 instead of the number."),
-        click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-                     help="zh: Chinese headers and values; en: English headers, raw values."),
+        click.option(
+            "--lang",
+            type=click.Choice(["zh", "en"]),
+            default="zh",
+            show_default=True,
+            help="zh: Chinese headers and values; en: English headers, raw values.",
+        ),
     ]
     for option in reversed(options):
         fn = option(fn)

@@ -10,8 +10,20 @@ from callscript import __version__
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--script", "script_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Call script YAML (default: scripts/ctrip.yaml)")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="SQLite database (default: $CALLSCRIPT_DB or data/callscript.db)")
+@click.option(
+    "--script",
+    "script_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Call script YAML (default: scripts/ctrip.yaml)",
+)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="SQLite database (default: $CALLSCRIPT_DB or data/callscript.db)",
+)
 @click.option("--agent", "agent", default=None, help="Agent name (remembered in the config file)")
 @click.version_option(__version__, prog_name="callscript")
 @click.pass_context

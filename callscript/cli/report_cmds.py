@@ -44,10 +44,20 @@ def _open(db_path: Path):
 
 
 def output_options(fn: Callable) -> Callable:
-    @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]), default=None,
-                  help="Output format (default: table, or from the --out file's extension).")
-    @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                  help="Write to this file instead of the terminal (xlsx always goes to a file).")
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "csv", "json", "xlsx"]),
+        default=None,
+        help="Output format (default: table, or from the --out file's extension).",
+    )
+    @click.option(
+        "--out",
+        "out",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Write to this file instead of the terminal (xlsx always goes to a file).",
+    )
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return fn(*args, **kwargs)
@@ -88,8 +98,13 @@ def emit(report: Any, fmt: str | None, out: Path | None, default_name: str) -> N
     click.echo(f"wrote {out}", err=True)
 
 
-BY_OPTION = click.option("--by", type=click.Choice(["industry", "agent", "both"]), default="industry",
-                         show_default=True, help="Group rows by industry (行业), agent (业务员) or both.")
+BY_OPTION = click.option(
+    "--by",
+    type=click.Choice(["industry", "agent", "both"]),
+    default="industry",
+    show_default=True,
+    help="Group rows by industry (行业), agent (业务员) or both.",
+)
 
 
 @click.group("report")
@@ -143,12 +158,17 @@ def range_cmd(db_path: Path, start: str, end: str | None, by: str, fmt: str | No
 @report.command("yield")
 @click.option("--from", "start", default=None, help="First day (default: the first call).")
 @click.option("--to", "end", default=None, help="Last day (default: the last call).")
-@click.option("--min-leads", type=click.IntRange(min=1), default=None,
-              help="Rank an industry only from this many leads (总个数) up [default: 30].")
+@click.option(
+    "--min-leads",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Rank an industry only from this many leads (总个数) up [default: 30].",
+)
 @output_options
 @db_option
-def yield_cmd(db_path: Path, start: str | None, end: str | None, min_leads: int | None, fmt: str | None,
-              out: Path | None) -> None:
+def yield_cmd(
+    db_path: Path, start: str | None, end: str | None, min_leads: int | None, fmt: str | None, out: Path | None
+) -> None:
     """数据产出分析表: industries ranked by 寄卡率 and 好客户率, low samples marked."""
     from callscript.reports.queries import DEFAULT_MIN_LEADS, yield_table
 
@@ -165,12 +185,17 @@ def yield_cmd(db_path: Path, start: str | None, end: str | None, min_leads: int 
 @report.command("due")
 @click.option("--agent", default=None, help="Only this agent's callbacks and follow-ups.")
 @click.option("--at", "at", default=None, help="Pretend it is this time (YYYY-MM-DD HH:MM; default: now).")
-@click.option("--overdue-days", type=click.IntRange(min=0), default=None,
-              help="List follow-ups overdue by up to this many days [default: 14].")
+@click.option(
+    "--overdue-days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="List follow-ups overdue by up to this many days [default: 14].",
+)
 @output_options
 @db_option
-def due_cmd(db_path: Path, agent: str | None, at: str | None, overdue_days: int | None, fmt: str | None,
-            out: Path | None) -> None:
+def due_cmd(
+    db_path: Path, agent: str | None, at: str | None, overdue_days: int | None, fmt: str | None, out: Path | None
+) -> None:
     """Callbacks due today or overdue; follow-ups due (mailed 7–10 days ago), with the 17:30–18:00 / weekend slot."""
     from callscript.reports.due import DEFAULT_OVERDUE_DAYS, due_list
 
@@ -183,8 +208,9 @@ def due_cmd(db_path: Path, agent: str | None, at: str | None, overdue_days: int 
         now = moment if moment.tzinfo else moment.astimezone()
     db = _open(db_path)
     try:
-        result = due_list(db.conn, now, agent=agent,
-                          overdue_days=DEFAULT_OVERDUE_DAYS if overdue_days is None else overdue_days)
+        result = due_list(
+            db.conn, now, agent=agent, overdue_days=DEFAULT_OVERDUE_DAYS if overdue_days is None else overdue_days
+        )
     finally:
         db.close()
     emit(result, fmt, out, f"待办-{now:%Y-%m-%d}")
@@ -197,8 +223,9 @@ def due_cmd(db_path: Path, agent: str | None, at: str | None, overdue_days: int 
 @click.option("--weaknesses", "--缺点", "weaknesses", default=None, help="缺点")
 @click.option("--suggestions", "--建议", "suggestions", default=None, help="建议")
 @db_option
-def remark_cmd(db_path: Path, agent: str, day: str | None, strengths: str | None, weaknesses: str | None,
-               suggestions: str | None) -> None:
+def remark_cmd(
+    db_path: Path, agent: str, day: str | None, strengths: str | None, weaknesses: str | None, suggestions: str | None
+) -> None:
     """Write (or, with no text, show) an agent's 优点/缺点/建议 for a day.
 
     A part left out keeps what was written before; an empty string clears it.
@@ -212,8 +239,11 @@ def remark_cmd(db_path: Path, agent: str, day: str | None, strengths: str | None
             found = [r for r in remarks(db.conn, when, when) if r.agent == agent.strip()]
         else:
             try:
-                found = [save_remark(db.conn, agent, when, strengths=strengths, weaknesses=weaknesses,
-                                     suggestions=suggestions)]
+                found = [
+                    save_remark(
+                        db.conn, agent, when, strengths=strengths, weaknesses=weaknesses, suggestions=suggestions
+                    )
+                ]
             except LookupError as exc:
                 raise BadInput(str(exc.args[0])) from None
     finally:
@@ -242,17 +272,28 @@ def rebuild_cmd(db_path: Path) -> None:
 
 
 @click.command("demo-data")
-@click.option("--days", type=click.IntRange(min=1, max=3660), default=21, show_default=True,
-              help="Calendar days to simulate, ending today (or --end).")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1, max=3660),
+    default=21,
+    show_default=True,
+    help="Calendar days to simulate, ending today (or --end).",
+)
 @click.option("--agents", type=click.IntRange(min=1, max=500), default=8, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed (same seed, same data).")
 @click.option("--end", default=None, help="Last simulated day (default: today, up to the current time).")
 @click.option("--append", is_flag=True, help="Add to a database that already has calls.")
-@click.option("--script", "script_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Script whose grading grades the calls (default: scripts/ctrip.yaml, else tests/scripts/mini.yaml).")
+@click.option(
+    "--script",
+    "script_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Script whose grading grades the calls (default: scripts/ctrip.yaml, else tests/scripts/mini.yaml).",
+)
 @db_option
-def demo_data(db_path: Path, days: int, agents: int, seed: int, end: str | None, append: bool,
-              script_path: Path | None) -> None:
+def demo_data(
+    db_path: Path, days: int, agents: int, seed: int, end: str | None, append: bool, script_path: Path | None
+) -> None:
     """Fill a database with realistic generated calls (agents, leads, callbacks, mailings, remarks)."""
     from callscript.reports.demo import DemoConfig, generate
     from callscript.storage import connect
@@ -264,16 +305,26 @@ def demo_data(db_path: Path, days: int, agents: int, seed: int, end: str | None,
         migrate(db.conn)
         existing = db.conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
         if existing and not append:
-            raise BadInput(f"{db_path} already has {existing} calls; use --append to add demo data to it, "
-                           "or --db to fill another file")
-        config = DemoConfig(days=days, agents=agents, seed=seed, end=last, script_path=script_path,
-                            now=None if last is not None else _now())
+            raise BadInput(
+                f"{db_path} already has {existing} calls; use --append to add demo data to it, "
+                "or --db to fill another file"
+            )
+        config = DemoConfig(
+            days=days,
+            agents=agents,
+            seed=seed,
+            end=last,
+            script_path=script_path,
+            now=None if last is not None else _now(),
+        )
         stats = generate(db.conn, config)
     finally:
         db.close()
-    click.echo(f"{db_path}: {stats.agents} agents, {stats.leads} leads, {stats.calls} calls, "
-               f"{stats.callbacks} callbacks, {stats.mailings} mailings, {stats.remarks} remarks "
-               f"({stats.first_day} to {stats.last_day})")
+    click.echo(
+        f"{db_path}: {stats.agents} agents, {stats.leads} leads, {stats.calls} calls, "
+        f"{stats.callbacks} callbacks, {stats.mailings} mailings, {stats.remarks} remarks "
+        f"({stats.first_day} to {stats.last_day})"
+    )
     click.echo(f"try: callscript report daily --db {db_path} --date {stats.last_day}")
 
 

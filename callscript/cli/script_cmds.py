@@ -59,7 +59,10 @@ def show(path: Path | None, width: int) -> None:
         branch = tree.add(f"[cyan]{node.id}[/] [bold]{escape(node.title)}[/]  {escape(line)}")
         for option in node.options:
             sets = ", ".join(f"{k}={v}" for k, v in option.sets)
-            branch.add(f"[yellow]{option.key}[/] {escape(option.label.source)} → [cyan]{option.next}[/]" + (f"  [dim]{escape(sets)}[/]" if sets else ""))
+            branch.add(
+                f"[yellow]{option.key}[/] {escape(option.label.source)} → [cyan]{option.next}[/]"
+                + (f"  [dim]{escape(sets)}[/]" if sets else "")
+            )
         if node.input is not None:
             branch.add(f"[yellow]⌨[/] {node.input.fact.name} ({escape(node.input.hint)}) → [cyan]{node.next}[/]")
         if node.skip is not None:
@@ -95,7 +98,9 @@ def print_grade(result: Any, script: Any) -> None:
     from callscript.script.grading import tri_symbol
 
     grade = result.grade or "无"
-    why = f"  ← {result.rule_label}" if result.rule_label else (f"  ({result.excluded_by})" if result.excluded_by else "")
+    why = (
+        f"  ← {result.rule_label}" if result.rule_label else (f"  ({result.excluded_by})" if result.excluded_by else "")
+    )
     click.echo(f"评级: {grade}{why}")
     labels = {c.name: c.label for c in script.grading.conditions}
     for name, value in result.conditions.items():
@@ -126,7 +131,13 @@ def replay(path: Path | None, answers_path: Path, as_json: bool) -> None:
 
 @click.command()
 @click.option("--facts", "facts_path", type=PathArg, required=True, help="JSON or YAML object of facts.")
-@click.option("--script", "script_path", type=PathArg, default=None, help="Script whose grading rules apply (default: scripts/ctrip.yaml).")
+@click.option(
+    "--script",
+    "script_path",
+    type=PathArg,
+    default=None,
+    help="Script whose grading rules apply (default: scripts/ctrip.yaml).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def grade(ctx: click.Context, facts_path: Path, script_path: Path | None, as_json: bool) -> None:

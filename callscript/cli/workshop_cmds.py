@@ -39,7 +39,9 @@ def _load_cases_or_exit(script: Any, script_path: Path, tests_path: Path | None)
 
     path = tests_path or default_tests_path(script_path)
     if not path.exists():
-        raise BadInput(f"no tests file at {path} (write one beside the script, or pass --tests FILE; see docs/script-format.md)")
+        raise BadInput(
+            f"no tests file at {path} (write one beside the script, or pass --tests FILE; see docs/script-format.md)"
+        )
     cases, problems = load_tests_file(path, script)
     if any(p.is_error for p in problems):
         for problem in sort_problems(problems):
@@ -55,7 +57,13 @@ def _load_cases_or_exit(script: Any, script_path: Path, tests_path: Path | None)
 # ---------------------------------------------------------------------------
 @click.command("test")
 @click.argument("path", type=PathArg, required=False)
-@click.option("--tests", "tests_path", type=PathArg, default=None, help="Tests file (default: beside the script, NAME.tests.yaml).")
+@click.option(
+    "--tests",
+    "tests_path",
+    type=PathArg,
+    default=None,
+    help="Tests file (default: beside the script, NAME.tests.yaml).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--failed-only", is_flag=True, help="List only the cases that failed.")
 def test_cmd(path: Path | None, tests_path: Path | None, as_json: bool, failed_only: bool) -> None:
@@ -70,30 +78,44 @@ def test_cmd(path: Path | None, tests_path: Path | None, as_json: bool, failed_o
     tests_file, cases = _load_cases_or_exit(script, script_path, tests_path)
     report = run_tests(script, cases)
     if as_json:
-        click.echo(json.dumps({
-            "script": str(script_path),
-            "tests": str(tests_file),
-            "passed": report.passed,
-            "cases": [
+        click.echo(
+            json.dumps(
                 {
-                    "name": r.case.name,
-                    "passed": r.passed,
-                    "status": r.status,
-                    "error": r.error,
-                    "mismatches": [{"field": m.field, "expected": m.expected, "got": m.got} for m in r.mismatches],
-                }
-                for r in report.results
-            ],
-            "coverage": report.coverage.to_json(),
-        }, ensure_ascii=False))
+                    "script": str(script_path),
+                    "tests": str(tests_file),
+                    "passed": report.passed,
+                    "cases": [
+                        {
+                            "name": r.case.name,
+                            "passed": r.passed,
+                            "status": r.status,
+                            "error": r.error,
+                            "mismatches": [
+                                {"field": m.field, "expected": m.expected, "got": m.got} for m in r.mismatches
+                            ],
+                        }
+                        for r in report.results
+                    ],
+                    "coverage": report.coverage.to_json(),
+                },
+                ensure_ascii=False,
+            )
+        )
         sys.exit(0 if report.passed else EXIT_FAIL)
     console = _console()
-    table = Table(title=f"{escape(str(tests_file))} → {escape(script.title)} ({script.sha256[:8]})", title_justify="left")
+    table = Table(
+        title=f"{escape(str(tests_file))} → {escape(script.title)} ({script.sha256[:8]})", title_justify="left"
+    )
     table.add_column("#", justify="right", style="dim")
     table.add_column("case")
     table.add_column("result")
     table.add_column("expected ≠ got")
-    marks = {PASS: "[green]✓ pass[/]", FAIL: "[bold red]✗ FAIL[/]", XFAIL: "[yellow]✗ xfail[/]", XPASS: "[bold red]✓ XPASS[/]"}
+    marks = {
+        PASS: "[green]✓ pass[/]",
+        FAIL: "[bold red]✗ FAIL[/]",
+        XFAIL: "[yellow]✗ xfail[/]",
+        XPASS: "[bold red]✓ XPASS[/]",
+    }
     for number, r in enumerate(report.results, start=1):
         status = r.status
         if failed_only and status == PASS:
@@ -102,7 +124,9 @@ def test_cmd(path: Path | None, tests_path: Path | None, as_json: bool, failed_o
         if r.error:
             details.append(f"[red]{escape(r.error)}[/]")
         for m in r.mismatches:
-            details.append(f"{m.field}: expected [bold]{escape(show_value(m.expected))}[/], got [bold red]{escape(show_value(m.got))}[/]")
+            details.append(
+                f"{m.field}: expected [bold]{escape(show_value(m.expected))}[/], got [bold red]{escape(show_value(m.got))}[/]"
+            )
         if status == XFAIL:
             details = [f"[dim]{d}[/]" for d in details] + [f"[yellow]known: {escape(r.case.xfail)}[/]"]
         elif status == XPASS:
@@ -113,8 +137,15 @@ def test_cmd(path: Path | None, tests_path: Path | None, as_json: bool, failed_o
     failed = counts[FAIL] + counts[XPASS]
     cov = report.coverage
     extra = "".join(f", {counts[k]} {k}" for k in (XFAIL, XPASS) if counts[k])
-    console.print(f"{counts[PASS]} passed, {counts[FAIL]} failed{extra} · coverage: {cov.summary()}"
-                  + ("" if cov.complete else f"  (list them: callscript paths {script_path} --uncovered" + (f" --tests {tests_file})" if tests_path else ")")))
+    console.print(
+        f"{counts[PASS]} passed, {counts[FAIL]} failed{extra} · coverage: {cov.summary()}"
+        + (
+            ""
+            if cov.complete
+            else f"  (list them: callscript paths {script_path} --uncovered"
+            + (f" --tests {tests_file})" if tests_path else ")")
+        )
+    )
     sys.exit(EXIT_FAIL if failed else 0)
 
 
@@ -150,14 +181,43 @@ def _parse_values(items: tuple[str, ...]) -> dict[str, list[str]]:
 
 @click.command("paths")
 @click.argument("path", type=PathArg, required=False)
-@click.option("--max-visits", type=click.IntRange(1, 10), default=2, show_default=True, help="A node appears at most this many times on one path (bounds loops).")
+@click.option(
+    "--max-visits",
+    type=click.IntRange(1, 10),
+    default=2,
+    show_default=True,
+    help="A node appears at most this many times on one path (bounds loops).",
+)
 @click.option("--limit", type=click.IntRange(1), default=None, help="Stop after this many paths.")
-@click.option("--rows", type=click.IntRange(0), default=40, show_default=True, help="Paths to list in the table (0: all).")
-@click.option("--value", "value_items", multiple=True, metavar="FACT=V1,V2", help="Values typed at inputs of FACT (default: see docs).")
+@click.option(
+    "--rows", type=click.IntRange(0), default=40, show_default=True, help="Paths to list in the table (0: all)."
+)
+@click.option(
+    "--value",
+    "value_items",
+    multiple=True,
+    metavar="FACT=V1,V2",
+    help="Values typed at inputs of FACT (default: see docs).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every path.")
 @click.option("--uncovered", is_flag=True, help="List the nodes and options no script test reaches (exit 1 if any).")
-@click.option("--tests", "tests_path", type=PathArg, default=None, help="Tests file for --uncovered (default: NAME.tests.yaml beside the script).")
-def paths_cmd(path: Path | None, max_visits: int, limit: int | None, rows: int, value_items: tuple[str, ...], as_json: bool, uncovered: bool, tests_path: Path | None) -> None:
+@click.option(
+    "--tests",
+    "tests_path",
+    type=PathArg,
+    default=None,
+    help="Tests file for --uncovered (default: NAME.tests.yaml beside the script).",
+)
+def paths_cmd(
+    path: Path | None,
+    max_visits: int,
+    limit: int | None,
+    rows: int,
+    value_items: tuple[str, ...],
+    as_json: bool,
+    uncovered: bool,
+    tests_path: Path | None,
+) -> None:
     """Every path from the start to an ending, with its outcome and grade; or, with --uncovered, test coverage."""
     from rich.markup import escape
     from rich.table import Table
@@ -179,21 +239,28 @@ def paths_cmd(path: Path | None, max_visits: int, limit: int | None, rows: int, 
     except FactValueError as exc:
         raise BadInput(f"--value: {exc}") from None
     if as_json:
-        click.echo(json.dumps({
-            "script": str(script_path),
-            "sha256": script.sha256,
-            "count": len(result.paths),
-            "truncated": result.truncated,
-            "pruned": result.pruned,
-            "max_visits": result.max_visits,
-            "input_values": result.values,
-            "paths": [p.to_json() for p in result.paths],
-        }, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "script": str(script_path),
+                    "sha256": script.sha256,
+                    "count": len(result.paths),
+                    "truncated": result.truncated,
+                    "pruned": result.pruned,
+                    "max_visits": result.max_visits,
+                    "input_values": result.values,
+                    "paths": [p.to_json() for p in result.paths],
+                },
+                ensure_ascii=False,
+            )
+        )
         return
     console = _console()
     more = " (stopped at --limit; there are more)" if result.truncated else ""
-    console.print(f"[bold]{len(result.paths):,}[/] paths from {escape(script.start)} to an ending{more} · "
-                  f"a node at most {max_visits}× per path ({result.pruned:,} loop branches cut)")
+    console.print(
+        f"[bold]{len(result.paths):,}[/] paths from {escape(script.start)} to an ending{more} · "
+        f"a node at most {max_visits}× per path ({result.pruned:,} loop branches cut)"
+    )
     if result.values:
         typed = "; ".join(f"{node} ⌨ {', '.join(v)}" for node, v in result.values.items())
         console.print(f"[dim]typed at inputs: {escape(typed)}[/]")
@@ -212,7 +279,10 @@ def paths_cmd(path: Path | None, max_visits: int, limit: int | None, rows: int, 
     console.print(summary)
     shown = result.paths if rows == 0 else result.paths[:rows]
     if shown:
-        table = Table(title=f"paths (answers: key, ⌨ typed, 跳过 skip){'' if len(shown) == len(result.paths) else f' — first {len(shown)}, --rows 0 for all'}", title_justify="left")
+        table = Table(
+            title=f"paths (answers: key, ⌨ typed, 跳过 skip){'' if len(shown) == len(result.paths) else f' — first {len(shown)}, --rows 0 for all'}",
+            title_justify="left",
+        )
         table.add_column("#", justify="right", style="dim")
         table.add_column("answers")
         table.add_column("ends at")
@@ -237,7 +307,9 @@ def _uncovered(script: Any, script_path: Path, tests_path: Path | None, as_json:
         click.echo(json.dumps({"tests": str(tests_file), **cov.to_json()}, ensure_ascii=False))
         sys.exit(0 if cov.complete else EXIT_FAIL)
     console = _console()
-    console.print(f"coverage of {escape(script.name)} by {escape(str(tests_file))} ({len(cases)} cases): {cov.summary()}")
+    console.print(
+        f"coverage of {escape(script.name)} by {escape(str(tests_file))} ({len(cases)} cases): {cov.summary()}"
+    )
     if cov.complete:
         console.print("[green]every node and every option is reached by a test[/]")
         return
@@ -286,10 +358,17 @@ def _resolve_version(spec: str, db_path: Path) -> tuple[Any, str]:
     if not found:
         raise BadInput(f"{spec}: no such file, and no stored script version whose sha256 starts with it in {db_path}")
     if len(found) > 1:
-        listing = ", ".join(f"{v.sha256[:12]} ({v.name}, {v.first_seen_at:%Y-%m-%d %H:%M})" if v.first_seen_at else v.sha256[:12] for v in found)
+        listing = ", ".join(
+            f"{v.sha256[:12]} ({v.name}, {v.first_seen_at:%Y-%m-%d %H:%M})" if v.first_seen_at else v.sha256[:12]
+            for v in found
+        )
         raise BadInput(f"{spec}: several stored versions match: {listing}; give more characters")
     version = found[0]
-    label = f"version {version.sha256[:12]} ({version.name}" + (f", first seen {version.first_seen_at:%Y-%m-%d %H:%M}" if version.first_seen_at else "") + ")"
+    label = (
+        f"version {version.sha256[:12]} ({version.name}"
+        + (f", first seen {version.first_seen_at:%Y-%m-%d %H:%M}" if version.first_seen_at else "")
+        + ")"
+    )
     try:
         return load_script_text(version.source_text, path=label), label
     except ScriptError as exc:
@@ -310,7 +389,18 @@ def diff_cmd(old: str, new: str, as_json: bool, db_path: Path) -> None:
     new_script, new_label = _resolve_version(new, db_path)
     result = diff_scripts(old_script, new_script)
     if as_json:
-        click.echo(json.dumps({"old": old_label, "new": new_label, "old_sha256": old_script.sha256, "new_sha256": new_script.sha256, **result.to_json()}, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "old": old_label,
+                    "new": new_label,
+                    "old_sha256": old_script.sha256,
+                    "new_sha256": new_script.sha256,
+                    **result.to_json(),
+                },
+                ensure_ascii=False,
+            )
+        )
         return
     click.echo(f"{old_label} ({old_script.sha256[:8]}) → {new_label} ({new_script.sha256[:8]})")
     for line in result.lines():

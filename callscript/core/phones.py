@@ -97,7 +97,9 @@ def check_region(region: str) -> str:
         return region
     code = (region or "").strip().upper()
     if code not in phonenumbers.SUPPORTED_REGIONS:
-        raise PhoneError(f"unknown phone region {region!r} (use a two-letter code such as CN, HK, US)", f"未知的地区代码 {region!r}")
+        raise PhoneError(
+            f"unknown phone region {region!r} (use a two-letter code such as CN, HK, US)", f"未知的地区代码 {region!r}"
+        )
     return code
 
 
@@ -394,8 +396,10 @@ def _invalid_reason(number: PhoneNumber, body: str) -> tuple[str, str]:
         return f"invalid number {shown!r}: contains letters", "号码里有字母"
     national = str(number.national_number)
     if number.country_code == 86 and national[:1] == "1" and national[1:2] in "3456789" and len(national) != 11:
-        return (f"invalid number {shown!r}: a mobile number has 11 digits, this one has {len(national)}",
-                f"手机号应为11位,这个是{len(national)}位")
+        return (
+            f"invalid number {shown!r}: a mobile number has 11 digits, this one has {len(national)}",
+            f"手机号应为11位,这个是{len(national)}位",
+        )
     if number.country_code == 86 and len(national) == 11 and national.startswith("1"):
         return f"invalid number {shown!r}: no such mobile prefix {national[:3]}", f"没有 {national[:3]} 开头的手机号"
     return f"invalid number {shown!r}: not a number in use in {where}", "不是有效号码(空号段或区号不对)"
@@ -466,5 +470,5 @@ def _mask_digits(text: str, keep_head: int, keep_tail: int) -> str:
     digits = [i for i, ch in enumerate(text) if ch.isdigit()]
     if len(digits) < keep_head + keep_tail + 2:
         keep_head, keep_tail = 0, min(2, len(digits))
-    hidden = set(digits[keep_head: len(digits) - keep_tail])
+    hidden = set(digits[keep_head : len(digits) - keep_tail])
     return "".join("*" if i in hidden else ch for i, ch in enumerate(text))

@@ -17,7 +17,16 @@ from callscript.leads.lifecycle import (
 )
 
 __all__ = [
-    "STAGE_LABELS", "ImportFileError", "ImportResult", "LeadListRow",
-    "clear_do_not_call", "end_call_do_not_call", "import_leads", "lead_list", "lead_stage", "mark_do_not_call",
-    "mark_phone_do_not_call", "parse_mapping",
+    "STAGE_LABELS",
+    "ImportFileError",
+    "ImportResult",
+    "LeadListRow",
+    "clear_do_not_call",
+    "end_call_do_not_call",
+    "import_leads",
+    "lead_list",
+    "lead_stage",
+    "mark_do_not_call",
+    "mark_phone_do_not_call",
+    "parse_mapping",
 ]

@@ -148,20 +148,22 @@ def mailings_table(
     for r in rows:
         facts = _facts(r["facts"])
         follow = f"{r['follow_up_from']}~{r['follow_up_by']}" if r["follow_up_from"] else ""
-        table.rows.append({
-            "mailed_on": r["mailed_on"],
-            "contact": r["contact"] or "",
-            "title": r["title"] or "",
-            "company": r["company"],
-            "address": r["address"],
-            "send": what_to_send(facts, r["outcome"]),
-            "agent": r["agent"],
-            "phone": _phone(r["phone"], r["phone_norm"], mask_phones),
-            "industry": r["industry"] or "",
-            "grade": r["grade"] or "",
-            "follow_up": follow,
-            "call_id": r["call_id"],
-        })
+        table.rows.append(
+            {
+                "mailed_on": r["mailed_on"],
+                "contact": r["contact"] or "",
+                "title": r["title"] or "",
+                "company": r["company"],
+                "address": r["address"],
+                "send": what_to_send(facts, r["outcome"]),
+                "agent": r["agent"],
+                "phone": _phone(r["phone"], r["phone_norm"], mask_phones),
+                "industry": r["industry"] or "",
+                "grade": r["grade"] or "",
+                "follow_up": follow,
+                "call_id": r["call_id"],
+            }
+        )
     return table
 
 
@@ -247,8 +249,9 @@ def calls_table(
             "contact": r["contact"] or "",
             "title": r["title"] or "",
             "phone": _phone(r["phone"], r["phone_norm"], mask_phones),
-            "phone_kind": (_PHONE_KIND_ZH.get(r["phone_kind"] or "", r["phone_kind"] or "") if zh
-                           else r["phone_kind"] or ""),
+            "phone_kind": (
+                _PHONE_KIND_ZH.get(r["phone_kind"] or "", r["phone_kind"] or "") if zh else r["phone_kind"] or ""
+            ),
             "industry": r["industry"] or "",
             "source": r["source"] or "",
             "outcome": _outcome(outcome, zh),

@@ -47,27 +47,81 @@ FIELDS: tuple[str, ...] = ("company", "contact", "title", "phone", "industry", "
 """The lead columns an import fills."""
 
 FIELD_LABELS: dict[str, str] = {
-    "company": "公司", "contact": "联系人", "title": "职位", "phone": "电话",
-    "industry": "行业", "source": "来源", "notes": "备注",
+    "company": "公司",
+    "contact": "联系人",
+    "title": "职位",
+    "phone": "电话",
+    "industry": "行业",
+    "source": "来源",
+    "notes": "备注",
 }
 
 IGNORE = "ignore"
 
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "company": ("公司", "公司名称", "公司名", "单位", "单位名称", "企业", "企业名称", "客户名称", "客户公司",
-                "company", "company name", "companyname", "organisation", "organization", "firm"),
-    "contact": ("联系人", "联系人姓名", "姓名", "客户姓名", "名字", "contact", "contact name", "contact person",
-                "name", "person"),
+    "company": (
+        "公司",
+        "公司名称",
+        "公司名",
+        "单位",
+        "单位名称",
+        "企业",
+        "企业名称",
+        "客户名称",
+        "客户公司",
+        "company",
+        "company name",
+        "companyname",
+        "organisation",
+        "organization",
+        "firm",
+    ),
+    "contact": (
+        "联系人",
+        "联系人姓名",
+        "姓名",
+        "客户姓名",
+        "名字",
+        "contact",
+        "contact name",
+        "contact person",
+        "name",
+        "person",
+    ),
     "title": ("职位", "职务", "头衔", "岗位", "title", "job title", "position", "role"),
-    "phone": ("电话", "手机", "联系电话", "电话号码", "手机号", "手机号码", "移动电话", "座机", "固话", "固定电话",
-              "办公电话", "phone", "phone number", "telephone", "tel", "mobile", "mobile phone", "cell"),
+    "phone": (
+        "电话",
+        "手机",
+        "联系电话",
+        "电话号码",
+        "手机号",
+        "手机号码",
+        "移动电话",
+        "座机",
+        "固话",
+        "固定电话",
+        "办公电话",
+        "phone",
+        "phone number",
+        "telephone",
+        "tel",
+        "mobile",
+        "mobile phone",
+        "cell",
+    ),
     "industry": ("行业", "所属行业", "行业类别", "行业分类", "industry", "sector"),
     "source": ("来源", "数据来源", "信息来源", "资料来源", "渠道", "source", "lead source", "origin"),
     "notes": ("备注", "说明", "附注", "notes", "note", "remarks", "remark", "comment", "comments"),
 }
 
 MAX_CELL_CHARS: dict[str, int] = {
-    "company": 200, "contact": 100, "title": 100, "phone": 100, "industry": 100, "source": 200, "notes": 2000,
+    "company": 200,
+    "contact": 100,
+    "title": 100,
+    "phone": 100,
+    "industry": 100,
+    "source": 200,
+    "notes": 2000,
 }
 """A cell longer than this is a mistake in the file (a whole paragraph in the phone column)."""
 
@@ -220,7 +274,9 @@ def read_table(path: str | Path, *, encoding: str | None = None, sheet: str | No
     return read_table_bytes(data, name=str(path), encoding=encoding, sheet=sheet)
 
 
-def read_table_bytes(data: bytes, *, name: str = "<data>", encoding: str | None = None, sheet: str | None = None) -> Table:
+def read_table_bytes(
+    data: bytes, *, name: str = "<data>", encoding: str | None = None, sheet: str | None = None
+) -> Table:
     if data.startswith(b"PK\x03\x04"):
         if encoding:
             raise ImportFileError(f"{name}: is an .xlsx workbook; --encoding is for CSV files only")
@@ -294,7 +350,7 @@ _SEP_LINE = re.compile(r"^sep=(.)\r?\n", re.IGNORECASE)
 def _csv_rows(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
     hint = _SEP_LINE.match(text)
     if hint:  # Excel's "sep=;" first line: not a row Excel shows
-        delimiter, text = hint.group(1), text[hint.end():]
+        delimiter, text = hint.group(1), text[hint.end() :]
     else:
         delimiter = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
@@ -597,8 +653,10 @@ def parse_file(
         raise ImportFileError(str(exc)) from None
     mapping = dict(mapping or {})
     name = str(path)
-    table = read_table_bytes(data, name=name, encoding=encoding, sheet=sheet) if data is not None else read_table(
-        path, encoding=encoding, sheet=sheet
+    table = (
+        read_table_bytes(data, name=name, encoding=encoding, sheet=sheet)
+        if data is not None
+        else read_table(path, encoding=encoding, sheet=sheet)
     )
     result = ImportResult(path=name, format=table.format, encoding=table.encoding, sheet=table.sheet)
     rows = table.rows
@@ -688,8 +746,13 @@ def import_leads(
     """
     started = time.perf_counter()
     parsed = parse_file(
-        path, mapping=mapping, encoding=encoding, sheet=sheet, region=region,
-        default_source=default_source, data=data,
+        path,
+        mapping=mapping,
+        encoding=encoding,
+        sheet=sheet,
+        region=region,
+        default_source=default_source,
+        data=data,
     )
     result = parsed.result
     result.dry_run = dry_run
@@ -727,14 +790,25 @@ def import_leads(
             return
         inserted = 0
         for start in range(0, len(fresh), DB_CHUNK):
-            batch = fresh[start:start + DB_CHUNK]
+            batch = fresh[start : start + DB_CHUNK]
             cursor = store.conn.executemany(
                 """INSERT INTO leads (company, contact, title, phone, phone_norm, phone_kind, industry, source,
                                       notes, do_not_call, status, attempts, created_at, updated_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'new', 0, ?, ?)""",
                 [
-                    (l.company, l.contact, l.title, l.phone, l.phone_norm, l.phone_kind, l.industry, l.source,
-                     l.notes, stamp, stamp)
+                    (
+                        l.company,
+                        l.contact,
+                        l.title,
+                        l.phone,
+                        l.phone_norm,
+                        l.phone_kind,
+                        l.industry,
+                        l.source,
+                        l.notes,
+                        stamp,
+                        stamp,
+                    )
                     for l in batch
                 ],
             )
@@ -762,7 +836,7 @@ def _existing(conn, norms: Sequence[str]) -> dict[str, tuple[int, int]]:
     """phone_norm → (lead id, do_not_call) for the numbers already stored (chunked index lookups)."""
     found: dict[str, tuple[int, int]] = {}
     for start in range(0, len(norms), DB_CHUNK):
-        chunk = norms[start:start + DB_CHUNK]
+        chunk = norms[start : start + DB_CHUNK]
         marks = ",".join("?" * len(chunk))
         for norm, lead_id, dnc in conn.execute(
             f"SELECT phone_norm, id, do_not_call FROM leads WHERE phone_norm IN ({marks})", chunk

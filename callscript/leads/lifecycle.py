@@ -74,7 +74,7 @@ def no_answer_streaks(conn: sqlite3.Connection, lead_ids: Iterable[int]) -> dict
     ids = list(dict.fromkeys(lead_ids))
     streaks: dict[int, int] = {}
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         rows = conn.execute(
             f"""SELECT lead_id, outcome FROM calls
@@ -234,10 +234,12 @@ def lead_list(
         ("callback_due", "status = 'callback' AND next_call_at <= ? ORDER BY next_call_at, id", [stamp]),
         ("follow_up_due", "status = 'mailed' AND next_call_at <= ? ORDER BY next_call_at, id", [stamp]),
         ("new", "status = 'new' ORDER BY next_call_at, id", []),
-        ("retry_due", "status = 'retry' AND (next_call_at IS NULL OR next_call_at <= ?) ORDER BY next_call_at, id",
-         [stamp]),
-        ("later", "status IN ('callback', 'mailed', 'retry') AND next_call_at > ? ORDER BY next_call_at, id",
-         [stamp]),
+        (
+            "retry_due",
+            "status = 'retry' AND (next_call_at IS NULL OR next_call_at <= ?) ORDER BY next_call_at, id",
+            [stamp],
+        ),
+        ("later", "status IN ('callback', 'mailed', 'retry') AND next_call_at > ? ORDER BY next_call_at, id", [stamp]),
     ]
     finished = {"maintained", "closed", "dead"}
     if include_closed or (wanted is not None and wanted & finished):
@@ -263,8 +265,9 @@ def lead_list(
     maintained = _maintained(store, closed_ids) if closed_ids else set()
     result = []
     for lead in leads:
-        stage = lead_stage(lead.status, lead.next_call_at, moment, streak=streaks.get(lead.id, 0),
-                           maintained=lead.id in maintained)
+        stage = lead_stage(
+            lead.status, lead.next_call_at, moment, streak=streaks.get(lead.id, 0), maintained=lead.id in maintained
+        )
         if wanted is not None and stage not in wanted:
             continue
         result.append(LeadListRow(lead, stage, lead.next_call_at, streaks.get(lead.id, 0)))
@@ -277,7 +280,7 @@ def _maintained(store: Store, lead_ids: Sequence[int]) -> set[int]:
     not refused since."""
     found: set[int] = set()
     for start in range(0, len(lead_ids), 500):
-        chunk = list(lead_ids[start:start + 500])
+        chunk = list(lead_ids[start : start + 500])
         marks = ",".join("?" * len(chunk))
         rows = store._rows(
             f"""SELECT DISTINCT m.lead_id FROM mailings m JOIN leads l ON l.id = m.lead_id
@@ -396,8 +399,15 @@ def mark_phone_do_not_call(
             """INSERT INTO leads (company, phone, phone_norm, phone_kind, notes, do_not_call, status,
                                   created_at, updated_at)
                VALUES (?, ?, ?, ?, ?, 1, 'closed', ?, ?)""",
-            ((company or "").strip() or "(不再拨打)", phone.strip(), parsed.norm, parsed.kind,
-             _dnc_note(None, reason, agent, moment), stamp, stamp),
+            (
+                (company or "").strip() or "(不再拨打)",
+                phone.strip(),
+                parsed.norm,
+                parsed.kind,
+                _dnc_note(None, reason, agent, moment),
+                stamp,
+                stamp,
+            ),
         )
         return cursor.lastrowid, True
 

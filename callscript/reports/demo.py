@@ -43,25 +43,120 @@ from callscript.script.outcomes import Outcome
 # --------------------------------------------------------------------------- vocabulary
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-GIVEN = ["芳", "娜", "伟", "洋", "静", "帆", "敏", "磊", "婷", "刚", "丽", "强", "超", "琳", "军", "佳", "平", "翔",
-         "晓燕", "丹", "海燕", "建国", "志强", "秀英", "小红", "文静", "子涵", "雨欣", "浩然", "梓萱", "晨", "颖", "杰",
-         "慧", "鹏", "倩", "宇", "欣怡", "俊杰", "思雨"]
+GIVEN = [
+    "芳",
+    "娜",
+    "伟",
+    "洋",
+    "静",
+    "帆",
+    "敏",
+    "磊",
+    "婷",
+    "刚",
+    "丽",
+    "强",
+    "超",
+    "琳",
+    "军",
+    "佳",
+    "平",
+    "翔",
+    "晓燕",
+    "丹",
+    "海燕",
+    "建国",
+    "志强",
+    "秀英",
+    "小红",
+    "文静",
+    "子涵",
+    "雨欣",
+    "浩然",
+    "梓萱",
+    "晨",
+    "颖",
+    "杰",
+    "慧",
+    "鹏",
+    "倩",
+    "宇",
+    "欣怡",
+    "俊杰",
+    "思雨",
+]
 CITIES = ["广州", "深圳", "上海", "北京", "杭州", "成都", "武汉", "南京", "东莞", "佛山", "厦门", "苏州"]
-ROADS = ["天河路", "深南大道", "南京西路", "建国路", "文三路", "人民南路", "解放大道", "中山路", "东莞大道",
-         "季华路", "湖滨北路", "干将路"]
-WORDS = ["恒信", "华通", "金桥", "远航", "嘉禾", "新宇", "瑞丰", "德隆", "宏达", "百汇", "天成", "汇丰", "长城",
-         "东方", "联众", "博远", "信达", "中润", "鼎盛", "安泰"]
+ROADS = [
+    "天河路",
+    "深南大道",
+    "南京西路",
+    "建国路",
+    "文三路",
+    "人民南路",
+    "解放大道",
+    "中山路",
+    "东莞大道",
+    "季华路",
+    "湖滨北路",
+    "干将路",
+]
+WORDS = [
+    "恒信",
+    "华通",
+    "金桥",
+    "远航",
+    "嘉禾",
+    "新宇",
+    "瑞丰",
+    "德隆",
+    "宏达",
+    "百汇",
+    "天成",
+    "汇丰",
+    "长城",
+    "东方",
+    "联众",
+    "博远",
+    "信达",
+    "中润",
+    "鼎盛",
+    "安泰",
+]
 TITLES = ["总经理", "行政经理", "总经理助理", "采购部经理", "销售总监", "办公室主任", "财务经理", "前台", "人事主管"]
 CENTERS = ["艺龙", "金色世纪", "同程", "去哪儿", "东方航空售票处"]
 
 # Remarks (优点/缺点/建议) in the seed's words (工作前的准备, 开发过程几个需要注意的要素).
-STRENGTHS = ["开场白清楚,先报公司再报姓名", "声音热忱有活力", "自信,熟悉我司和竞争对手的服务", "真诚,客户愿意留地址",
-             "善用开放式问题", "认真倾听,不打断客户", "地址复核仔细", "语速与客户同步", "回访及时,客户记得我们"]
-WEAKNESSES = ["语速太快", "口头语多(嗯、啊)", "问不到消费标准", "前台转接后没问到负责人", "介绍公司太长,少说多问做得不够",
-              "遇到拒绝容易泄气", "没有问是否有座机", "忘记确认是否方便讲话"]
-SUGGESTIONS = ["多问“几星级的酒店”,了解消费能力", "下午多打商务网站找来的资料", "回访放在17:30-18:00",
-               "先问出差频率再介绍公司", "准备好便笺纸记回电时间", "照镜子调整状态", "周末到展会拿名片补充资料",
-               "多用封闭式问题确认预订方式"]
+STRENGTHS = [
+    "开场白清楚,先报公司再报姓名",
+    "声音热忱有活力",
+    "自信,熟悉我司和竞争对手的服务",
+    "真诚,客户愿意留地址",
+    "善用开放式问题",
+    "认真倾听,不打断客户",
+    "地址复核仔细",
+    "语速与客户同步",
+    "回访及时,客户记得我们",
+]
+WEAKNESSES = [
+    "语速太快",
+    "口头语多(嗯、啊)",
+    "问不到消费标准",
+    "前台转接后没问到负责人",
+    "介绍公司太长,少说多问做得不够",
+    "遇到拒绝容易泄气",
+    "没有问是否有座机",
+    "忘记确认是否方便讲话",
+]
+SUGGESTIONS = [
+    "多问“几星级的酒店”,了解消费能力",
+    "下午多打商务网站找来的资料",
+    "回访放在17:30-18:00",
+    "先问出差频率再介绍公司",
+    "准备好便笺纸记回电时间",
+    "照镜子调整状态",
+    "周末到展会拿名片补充资料",
+    "多用封闭式问题确认预订方式",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,15 +196,41 @@ INDUSTRIES: tuple[Industry, ...] = (
     Industry("", 1.5, 0.20, 0.60, 0.20, 0),
 )
 
-SUFFIX = {"电信业": "通信", "金融业": "投资", "房地产业": "置业", "娱乐业": "文化娱乐", "体育活动": "体育", "旅游业": "旅行社",
-          "餐饮服务业": "餐饮", "工矿企业": "矿业", "医药保健业": "医药", "零售业": "商贸", "百货业": "百货", "批发业": "贸易",
-          "汽车工业": "汽车", "航空公司": "航空服务", "文化业": "传媒", "收藏业": "艺术品", "铁水陆路运输": "物流", "学校": "教育",
-          "党政机关": "办公室", "事业单位": "中心", "慈善机构行业组织": "基金会", "临时组织": "筹备组", "": "实业"}
+SUFFIX = {
+    "电信业": "通信",
+    "金融业": "投资",
+    "房地产业": "置业",
+    "娱乐业": "文化娱乐",
+    "体育活动": "体育",
+    "旅游业": "旅行社",
+    "餐饮服务业": "餐饮",
+    "工矿企业": "矿业",
+    "医药保健业": "医药",
+    "零售业": "商贸",
+    "百货业": "百货",
+    "批发业": "贸易",
+    "汽车工业": "汽车",
+    "航空公司": "航空服务",
+    "文化业": "传媒",
+    "收藏业": "艺术品",
+    "铁水陆路运输": "物流",
+    "学校": "教育",
+    "党政机关": "办公室",
+    "事业单位": "中心",
+    "慈善机构行业组织": "基金会",
+    "临时组织": "筹备组",
+    "": "实业",
+}
 
 DURATION = {  # seconds (min, max) a call of this outcome lasts
-    Outcome.INVALID_NUMBER: (8, 20), Outcome.NO_ANSWER: (25, 45), Outcome.BUSY: (5, 12),
-    Outcome.REFUSED: (20, 90), Outcome.NOT_QUALIFIED: (60, 200), Outcome.CALLBACK: (30, 120),
-    Outcome.MAILED: (180, 480), Outcome.MEMBER_CARE: (90, 300),
+    Outcome.INVALID_NUMBER: (8, 20),
+    Outcome.NO_ANSWER: (25, 45),
+    Outcome.BUSY: (5, 12),
+    Outcome.REFUSED: (20, 90),
+    Outcome.NOT_QUALIFIED: (60, 200),
+    Outcome.CALLBACK: (30, 120),
+    Outcome.MAILED: (180, 480),
+    Outcome.MEMBER_CARE: (90, 300),
 }
 
 
@@ -153,7 +274,9 @@ def generate_facts(outcome: Outcome, quality: int, rng: random.Random) -> dict[s
         f["needs"] = _pick(rng, {"both": 70, "hotel_only": 15, "flight_only": 15})
         if rng.random() < 0.85:
             f["hotel_star"] = _pick(rng, {1: 4, 2: 22 - 4 * q, 3: 40, 4: 20 + 6 * q, 5: 6 + 4 * q})
-            f["price_range"] = {1: "100元以下", 2: "100-200元", 3: "200-400元", 4: "400-700元", 5: "700元以上"}[f["hotel_star"]]
+            f["price_range"] = {1: "100元以下", 2: "100-200元", 3: "200-400元", 4: "400-700元", 5: "700元以上"}[
+                f["hotel_star"]
+            ]
         f["accepts"] = _pick(rng, {"yes": 0.55 + 0.1 * q, "reluctant": 0.2, "later": 0.2})
         if rng.random() < 0.02 + 0.01 * q:
             f["booked_on_call"] = True
@@ -199,8 +322,14 @@ def graded(facts: dict[str, Any], outcome: Outcome, grading) -> GradedFacts:
     if not facts:
         return ("{}", None, None, None, "{}", None)
     result = grade_call(grading, facts, outcome.value)
-    return (_dumps(facts), result.grade, result.rule_label, result.rule_index, _dumps(dict(result.conditions)),
-            int(bool(result.qualified)))
+    return (
+        _dumps(facts),
+        result.grade,
+        result.rule_label,
+        result.rule_index,
+        _dumps(dict(result.conditions)),
+        int(bool(result.qualified)),
+    )
 
 
 def demo_script_path() -> Path:
@@ -317,7 +446,9 @@ def generate(
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.executemany("INSERT OR IGNORE INTO agents (name, created_at) VALUES (?, ?)", [(n, created) for n in names])
-        ids = dict(conn.execute(f"SELECT name, id FROM agents WHERE name IN ({','.join('?' * len(names))})", names).fetchall())
+        ids = dict(
+            conn.execute(f"SELECT name, id FROM agents WHERE name IN ({','.join('?' * len(names))})", names).fetchall()
+        )
         conn.execute(
             """INSERT INTO scripts (name, title, sha256, source_text, path, first_seen_at) VALUES (?, ?, ?, ?, ?, ?)
                ON CONFLICT (sha256) DO NOTHING""",
@@ -341,8 +472,10 @@ def generate(
     pools: dict[tuple[Outcome, int], list[GradedFacts]] = {}
     for outcome in Outcome:
         for q in range(3):
-            pools[(outcome, q)] = [graded(generate_facts(outcome, q, rng), outcome, grading)
-                                   for _ in range(cfg.pool_size if outcome.effective else 1)]
+            pools[(outcome, q)] = [
+                graded(generate_facts(outcome, q, rng), outcome, grading)
+                for _ in range(cfg.pool_size if outcome.effective else 1)
+            ]
 
     industries = list(INDUSTRIES)
     weights = [i.weight for i in industries]
@@ -369,8 +502,9 @@ def generate(
                 break
         company = f"{rng.choice(CITIES)}{rng.choice(WORDS)}{SUFFIX[industry.name]}有限公司"
         contact = rng.choice(SURNAMES) + rng.choice(["先生", "小姐", "经理", "总"])
-        rows.append((lead_id, company, contact, rng.choice(TITLES), phone, norm, kind, industry.name or None,
-                     created, created))
+        rows.append(
+            (lead_id, company, contact, rng.choice(TITLES), phone, norm, kind, industry.name or None, created, created)
+        )
         lead_industry.append(index)
         return lead_id
 
@@ -396,14 +530,23 @@ def generate(
         if r < ind.mail:
             return Outcome.MAILED
         r = rng.random()
-        return (Outcome.CALLBACK if r < 0.18 else Outcome.REFUSED if r < 0.6
-                else Outcome.NOT_QUALIFIED if r < 0.96 else Outcome.MEMBER_CARE)
+        return (
+            Outcome.CALLBACK
+            if r < 0.18
+            else Outcome.REFUSED
+            if r < 0.6
+            else Outcome.NOT_QUALIFIED
+            if r < 0.96
+            else Outcome.MEMBER_CARE
+        )
 
     def callback_outcome() -> Outcome:
         r = rng.random()
         if r < 0.2:
             return Outcome.NO_ANSWER
-        return _pick(rng, {Outcome.MAILED: 0.55, Outcome.REFUSED: 0.2, Outcome.NOT_QUALIFIED: 0.15, Outcome.CALLBACK: 0.1})
+        return _pick(
+            rng, {Outcome.MAILED: 0.55, Outcome.REFUSED: 0.2, Outcome.NOT_QUALIFIED: 0.15, Outcome.CALLBACK: 0.1}
+        )
 
     day = first
     while day <= end:
@@ -446,21 +589,60 @@ def generate(
                     due_text = stamp(due_day, due_sec)
                     my_callbacks.append([next_cb, lead, due_day, due_sec, call_id, ended])
                     next_cb += 1
-                call_rows.append((call_id, lead, agent_id, script_id, started, ended, outcome.value, facts_json, grade,
-                                  rule, rule_index, conds, qualified, due_text))
+                call_rows.append(
+                    (
+                        call_id,
+                        lead,
+                        agent_id,
+                        script_id,
+                        started,
+                        ended,
+                        outcome.value,
+                        facts_json,
+                        grade,
+                        rule,
+                        rule_index,
+                        conds,
+                        qualified,
+                        due_text,
+                    )
+                )
                 if outcome.effective:  # what finish_call does: open callbacks / follow-ups of the lead are done
                     for cb in [cb for cb in my_callbacks if cb[1] == lead and cb[4] != call_id]:
                         my_callbacks.remove(cb)
-                        callback_rows.append((cb[0], cb[4], lead, agent_id, stamp(cb[2], cb[3]), "客户要求回电", cb[5],
-                                              ended, call_id))
+                        callback_rows.append(
+                            (cb[0], cb[4], lead, agent_id, stamp(cb[2], cb[3]), "客户要求回电", cb[5], ended, call_id)
+                        )
                     for m in [m for m in my_mail if m[2] == lead]:
                         my_mail.remove(m)
-                        mailing_rows.append((m[0], m[1], lead, agent_id, m[3], m[4].isoformat(), m[5].isoformat(),
-                                             m[6].isoformat(), ended, call_id))
+                        mailing_rows.append(
+                            (
+                                m[0],
+                                m[1],
+                                lead,
+                                agent_id,
+                                m[3],
+                                m[4].isoformat(),
+                                m[5].isoformat(),
+                                m[6].isoformat(),
+                                ended,
+                                call_id,
+                            )
+                        )
                 if outcome is Outcome.MAILED:
                     address = json.loads(facts_json).get("address") or _address(rng)
-                    my_mail.append([next_mail, call_id, lead, address, day, day + timedelta(days=7),
-                                    day + timedelta(days=10), grade])
+                    my_mail.append(
+                        [
+                            next_mail,
+                            call_id,
+                            lead,
+                            address,
+                            day,
+                            day + timedelta(days=7),
+                            day + timedelta(days=10),
+                            grade,
+                        ]
+                    )
                     next_mail += 1
                 elif outcome in (Outcome.NO_ANSWER, Outcome.BUSY) and rng.random() < 0.85:
                     if start < 14 * 3600 and rng.random() < 0.45:
@@ -499,13 +681,21 @@ def generate(
             # mailings whose window closed over two weeks ago: written as never followed up
             for m in [m for m in my_mail if m[6] < day - timedelta(days=14)]:
                 my_mail.remove(m)
-                mailing_rows.append((m[0], m[1], m[2], agent_id, m[3], m[4].isoformat(), m[5].isoformat(),
-                                     m[6].isoformat(), None, None))
+                mailing_rows.append(
+                    (m[0], m[1], m[2], agent_id, m[3], m[4].isoformat(), m[5].isoformat(), m[6].isoformat(), None, None)
+                )
             # the day's remarks
             if working and (not last_day or day_stop >= CLOSE) and rng.random() < 0.7:
-                review_rows.append((agent_id, day.isoformat(),
-                                    rng.choice(STRENGTHS), rng.choice(WEAKNESSES) if rng.random() < 0.8 else None,
-                                    rng.choice(SUGGESTIONS) if rng.random() < 0.7 else None, stamp(day, WINDOW_END)))
+                review_rows.append(
+                    (
+                        agent_id,
+                        day.isoformat(),
+                        rng.choice(STRENGTHS),
+                        rng.choice(WEAKNESSES) if rng.random() < 0.8 else None,
+                        rng.choice(SUGGESTIONS) if rng.random() < 0.7 else None,
+                        stamp(day, WINDOW_END),
+                    )
+                )
 
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -528,10 +718,16 @@ def generate(
         day += timedelta(days=1)
 
     # what is still open at the end: callbacks not yet made, mailings not yet followed up
-    rest_cb = [(cb[0], cb[4], cb[1], agent_ids[a], stamp(cb[2], cb[3]), "客户要求回电", cb[5], None, None)
-               for a, cbs in enumerate(callbacks) for cb in cbs]
-    rest_mail = [(m[0], m[1], m[2], agent_ids[a], m[3], m[4].isoformat(), m[5].isoformat(), m[6].isoformat(), None, None)
-                 for a, ms in enumerate(mailings) for m in ms]
+    rest_cb = [
+        (cb[0], cb[4], cb[1], agent_ids[a], stamp(cb[2], cb[3]), "客户要求回电", cb[5], None, None)
+        for a, cbs in enumerate(callbacks)
+        for cb in cbs
+    ]
+    rest_mail = [
+        (m[0], m[1], m[2], agent_ids[a], m[3], m[4].isoformat(), m[5].isoformat(), m[6].isoformat(), None, None)
+        for a, ms in enumerate(mailings)
+        for m in ms
+    ]
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.executemany(CALLBACK_SQL, rest_cb)

@@ -28,7 +28,6 @@ OVERDUE, TODAY, DUE, LAST_DAY = "overdue", "today", "due", "last_day"
 STATUS_LABELS = {OVERDUE: "逾期", TODAY: "今天", DUE: "到期", LAST_DAY: "最后一天"}
 
 
-
 def _day_label(day: date, today: date) -> str:
     if day == today:
         return "今天"
@@ -132,8 +131,25 @@ def due_list(
         due = parse_iso(due_at)
         overdue = due < now
         slot = f"{due:%H:%M}" if due.date() == today else f"{due:%m-%d %H:%M}"
-        items.append(DueItem(CALLBACK, OVERDUE if overdue else TODAY, due, None, slot, False, name, company,
-                             contact, phone, industry, grade, reason, lead_id, cb_id))
+        items.append(
+            DueItem(
+                CALLBACK,
+                OVERDUE if overdue else TODAY,
+                due,
+                None,
+                slot,
+                False,
+                name,
+                company,
+                contact,
+                phone,
+                industry,
+                grade,
+                reason,
+                lead_id,
+                cb_id,
+            )
+        )
     oldest = today - timedelta(days=overdue_days)
     follow_ups: list[DueItem] = []
     for row in conn.execute(
@@ -148,7 +164,24 @@ def due_list(
         first, last = date.fromisoformat(first), date.fromisoformat(last)
         status = OVERDUE if last < today else LAST_DAY if last == today else DUE
         slot, now_ok = next_follow_up_slot(now, first, last)
-        follow_ups.append(DueItem(FOLLOW_UP, status, first, last, slot, now_ok, name, company, contact, phone,
-                                  industry, grade, address, lead_id, m_id))
+        follow_ups.append(
+            DueItem(
+                FOLLOW_UP,
+                status,
+                first,
+                last,
+                slot,
+                now_ok,
+                name,
+                company,
+                contact,
+                phone,
+                industry,
+                grade,
+                address,
+                lead_id,
+                m_id,
+            )
+        )
     follow_ups.sort(key=lambda i: (_GRADE_ORDER.get(i.grade or "", 3), i.due_by, i.agent, i.ref_id))
     return DueList(now, items + follow_ups)

@@ -207,8 +207,14 @@ def save_remark(
                    ON CONFLICT (agent_id, day) DO UPDATE SET strengths = excluded.strengths,
                        weaknesses = excluded.weaknesses, suggestions = excluded.suggestions,
                        updated_at = excluded.updated_at""",
-                (agent_id, day.isoformat(), values["strengths"], values["weaknesses"], values["suggestions"],
-                 iso(now or now_local())),
+                (
+                    agent_id,
+                    day.isoformat(),
+                    values["strengths"],
+                    values["weaknesses"],
+                    values["suggestions"],
+                    iso(now or now_local()),
+                ),
             )
 
     retry_locked(work)
@@ -268,7 +274,9 @@ def _check_by(by: str) -> str:
     return by
 
 
-def summary(conn: sqlite3.Connection, start: date | str, end: date | str | None = None, by: str = "industry") -> Summary:
+def summary(
+    conn: sqlite3.Connection, start: date | str, end: date | str | None = None, by: str = "industry"
+) -> Summary:
     """The daily table for ``start`` (``end`` omitted or equal) or the cumulative table over a range."""
     start = as_day(start)
     end = as_day(end) if end is not None else start
@@ -277,26 +285,32 @@ def summary(conn: sqlite3.Connection, start: date | str, end: date | str | None 
     by = _check_by(by)
     sql = {
         "industry": f"SELECT NULL, industry, {_SUM_COLUMNS} FROM report_day_industry "
-                    "WHERE day BETWEEN ? AND ? GROUP BY industry",
+        "WHERE day BETWEEN ? AND ? GROUP BY industry",
         "agent": f"SELECT a.name, NULL, {_SUM_COLUMNS} FROM report_day_agent r JOIN agents a ON a.id = r.agent_id "
-                 "WHERE day BETWEEN ? AND ? GROUP BY r.agent_id",
+        "WHERE day BETWEEN ? AND ? GROUP BY r.agent_id",
         "both": f"SELECT a.name, industry, {_SUM_COLUMNS} FROM report_daily r JOIN agents a ON a.id = r.agent_id "
-                "WHERE day BETWEEN ? AND ? GROUP BY r.agent_id, industry",
+        "WHERE day BETWEEN ? AND ? GROUP BY r.agent_id, industry",
     }[by]
     raw = conn.execute(sql, (start.isoformat(), end.isoformat())).fetchall()
     notes = remarks(conn, start, end) if start == end else []  # remarks belong to the daily table
     daily_remarks = {r.agent: r for r in notes} if by == "agent" else {}
     rows = [
-        Row(agent, None if industry is None else _industry_label(industry), Counts(*numbers),
-            daily_remarks.get(agent))
+        Row(agent, None if industry is None else _industry_label(industry), Counts(*numbers), daily_remarks.get(agent))
         for agent, industry, *numbers in raw
     ]
     if daily_remarks:  # an agent who wrote a remark but made no call that day
         seen = {r.agent for r in rows}
         rows.extend(Row(name, None, Counts(), note) for name, note in daily_remarks.items() if name not in seen)
     # Agents by name (the same order every day); industries by 总个数, most called first.
-    rows.sort(key=lambda r: (r.agent or "", r.industry == UNCLASSIFIED_LABEL, -r.counts.leads, -r.counts.calls,
-                             r.industry or ""))
+    rows.sort(
+        key=lambda r: (
+            r.agent or "",
+            r.industry == UNCLASSIFIED_LABEL,
+            -r.counts.leads,
+            -r.counts.calls,
+            r.industry or "",
+        )
+    )
     return Summary(start, end, by, rows, total(r.counts for r in rows), notes)
 
 
@@ -381,8 +395,11 @@ def yield_table(
     if end is not None:
         where.append("day <= ?")
         params.append(end.isoformat())
-    sql = (f"SELECT industry, {_SUM_COLUMNS} FROM report_day_industry"
-           + (" WHERE " + " AND ".join(where) if where else "") + " GROUP BY industry")
+    sql = (
+        f"SELECT industry, {_SUM_COLUMNS} FROM report_day_industry"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " GROUP BY industry"
+    )
     counts = {_industry_label(industry): Counts(*numbers) for industry, *numbers in conn.execute(sql, params)}
     enough = {name for name, c in counts.items() if c.leads >= min_leads and c.leads > 0}
     mail_ranks = _competition_ranks([(n, counts[n].mail_rate) for n in enough])
@@ -390,7 +407,14 @@ def yield_table(
 
     def order(name: str):
         c = counts[name]
-        return (name not in enough, c.leads == 0, -(c.mail_rate or 0), -(c.good_rate or 0), -c.leads, _industry_key(name))
+        return (
+            name not in enough,
+            c.leads == 0,
+            -(c.mail_rate or 0),
+            -(c.good_rate or 0),
+            -c.leads,
+            _industry_key(name),
+        )
 
     rows = [
         YieldRow(name, counts[name], mail_ranks.get(name), good_ranks.get(name), name not in enough)

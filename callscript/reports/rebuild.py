@@ -31,8 +31,11 @@ def differences(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
     """Rows where the trigger-kept tables differ from a fresh computation from ``calls``
     (empty when all is well). Read-only: the fresh numbers are computed in a temp table."""
     fresh_lead_days = sql.BACKFILL[0].replace("INSERT INTO report_lead_days", "INSERT INTO temp.fresh_lead_days")
-    fresh_daily = sql.BACKFILL[1].replace("INSERT INTO report_daily", "INSERT INTO temp.fresh_daily").replace(
-        "FROM report_lead_days", "FROM temp.fresh_lead_days")
+    fresh_daily = (
+        sql.BACKFILL[1]
+        .replace("INSERT INTO report_daily", "INSERT INTO temp.fresh_daily")
+        .replace("FROM report_lead_days", "FROM temp.fresh_lead_days")
+    )
     conn.execute("DROP TABLE IF EXISTS temp.fresh_lead_days")
     conn.execute("DROP TABLE IF EXISTS temp.fresh_daily")
     conn.execute("CREATE TEMP TABLE fresh_lead_days AS SELECT * FROM report_lead_days WHERE 0")
@@ -41,8 +44,10 @@ def differences(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
         conn.execute(fresh_lead_days)
         conn.execute(fresh_daily)
         found: list[str] = []
-        for label, a, b in (("missing or different", "temp.fresh_daily", "main.report_daily"),
-                            ("unexpected", "main.report_daily", "temp.fresh_daily")):
+        for label, a, b in (
+            ("missing or different", "temp.fresh_daily", "main.report_daily"),
+            ("unexpected", "main.report_daily", "temp.fresh_daily"),
+        ):
             for row in conn.execute(f"SELECT {_DAILY} FROM {a} EXCEPT SELECT {_DAILY} FROM {b} LIMIT ?", (limit,)):
                 found.append(f"report_daily {label}: {row}")
         counters = _DAILY.split(", ", 3)[3]
@@ -50,8 +55,10 @@ def differences(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
             cols = f"{', '.join(key)}, {counters}"
             sums = f"{', '.join(key)}, " + ", ".join(f"SUM({c})" for c in counters.split(", "))
             fresh = f"SELECT {sums} FROM temp.fresh_daily GROUP BY {', '.join(key)}"
-            for label, query in (("missing or different", f"{fresh} EXCEPT SELECT {cols} FROM main.{table}"),
-                                 ("unexpected", f"SELECT {cols} FROM main.{table} EXCEPT {fresh}")):
+            for label, query in (
+                ("missing or different", f"{fresh} EXCEPT SELECT {cols} FROM main.{table}"),
+                ("unexpected", f"SELECT {cols} FROM main.{table} EXCEPT {fresh}"),
+            ):
                 for row in conn.execute(f"{query} LIMIT ?", (limit,)):
                     found.append(f"{table} {label}: {row}")
         return found

@@ -93,8 +93,20 @@ TOTAL_LABEL = "合计"
 
 
 def count_values(c: Counts) -> list[Any]:
-    return [c.leads, c.effective, c.mailed, c.good, c.fair, c.marginal, c.mail_rate, c.effective_rate,
-            c.good_rate, c.calls, c.avg_call_seconds, c.callbacks_made]
+    return [
+        c.leads,
+        c.effective,
+        c.mailed,
+        c.good,
+        c.fair,
+        c.marginal,
+        c.mail_rate,
+        c.effective_rate,
+        c.good_rate,
+        c.calls,
+        c.avg_call_seconds,
+        c.callbacks_made,
+    ]
 
 
 def _remark_values(r: Remark | None) -> list[Any]:
@@ -102,31 +114,49 @@ def _remark_values(r: Remark | None) -> list[Any]:
 
 
 def _summary_document(s: Summary) -> Document:
-    keys = {"industry": [Column("industry", "行业")], "agent": [Column("agent", "业务员")],
-            "both": [Column("agent", "业务员"), Column("industry", "行业")]}[s.by]
+    keys = {
+        "industry": [Column("industry", "行业")],
+        "agent": [Column("agent", "业务员")],
+        "both": [Column("agent", "业务员"), Column("industry", "行业")],
+    }[s.by]
     with_remarks = s.is_daily and s.by == "agent"
     columns = [*keys, *COUNT_COLUMNS, *(REMARK_COLUMNS if with_remarks else ())]
     rows = []
     for r in s.rows:
         key_values = {"industry": [r.industry], "agent": [r.agent], "both": [r.agent, r.industry]}[s.by]
         rows.append([*key_values, *count_values(r.counts), *(_remark_values(r.remark) if with_remarks else ())])
-    total = [TOTAL_LABEL, *([""] if s.by == "both" else []), *count_values(s.total),
-             *([None, None, None] if with_remarks else [])]
+    total = [
+        TOTAL_LABEL,
+        *([""] if s.by == "both" else []),
+        *count_values(s.total),
+        *([None, None, None] if with_remarks else []),
+    ]
     when = s.start.isoformat() if s.is_daily else f"{s.start.isoformat()} 至 {s.end.isoformat()}"
     doc = Document(
         "daily" if s.is_daily else "range",
         s.title,
         f"{when}  {BY_LABELS[s.by]}",
         {"from": s.start.isoformat(), "to": s.end.isoformat(), "by": s.by},
-        [Sheet("rows", f"{'日分析表' if s.is_daily else '日分析总表'} {s.start:%Y-%m-%d}"
-               + ("" if s.is_daily else f" 至 {s.end:%Y-%m-%d}"), columns, rows, total)],
+        [
+            Sheet(
+                "rows",
+                f"{'日分析表' if s.is_daily else '日分析总表'} {s.start:%Y-%m-%d}"
+                + ("" if s.is_daily else f" 至 {s.end:%Y-%m-%d}"),
+                columns,
+                rows,
+                total,
+            )
+        ],
     )
     if s.is_daily and not with_remarks:
-        doc.sheets.append(Sheet(
-            "remarks", "优点缺点建议",
-            [Column("day", "日期", "when"), Column("agent", "业务员"), *REMARK_COLUMNS],
-            [[r.day, r.agent, r.strengths, r.weaknesses, r.suggestions] for r in s.remarks],
-        ))
+        doc.sheets.append(
+            Sheet(
+                "remarks",
+                "优点缺点建议",
+                [Column("day", "日期", "when"), Column("agent", "业务员"), *REMARK_COLUMNS],
+                [[r.day, r.agent, r.strengths, r.weaknesses, r.suggestions] for r in s.remarks],
+            )
+        )
     if not s.rows:
         doc.notes.append("这一天没有通话记录。" if s.is_daily else "这段时间没有通话记录。")
     return doc
@@ -154,22 +184,48 @@ def low_sample_label(min_leads: int) -> str:
 def _yield_document(y: YieldTable) -> Document:
     marker = low_sample_label(y.min_leads)
     rows = [
-        [r.industry, r.counts.leads, r.counts.mailed, r.counts.mail_rate, r.mail_rank, r.counts.good,
-         r.counts.good_rate, r.good_rank, r.counts.effective, r.counts.effective_rate,
-         marker if r.low_sample else None]
+        [
+            r.industry,
+            r.counts.leads,
+            r.counts.mailed,
+            r.counts.mail_rate,
+            r.mail_rank,
+            r.counts.good,
+            r.counts.good_rate,
+            r.good_rank,
+            r.counts.effective,
+            r.counts.effective_rate,
+            marker if r.low_sample else None,
+        ]
         for r in y.rows
     ]
     t = y.total
-    total = [TOTAL_LABEL, t.leads, t.mailed, t.mail_rate, None, t.good, t.good_rate, None, t.effective,
-             t.effective_rate, None]
+    total = [
+        TOTAL_LABEL,
+        t.leads,
+        t.mailed,
+        t.mail_rate,
+        None,
+        t.good,
+        t.good_rate,
+        None,
+        t.effective,
+        t.effective_rate,
+        None,
+    ]
     if y.start is None and y.end is None:
         when = "全部日期"
     else:
         when = f"{y.start.isoformat() if y.start else '开始'} 至 {y.end.isoformat() if y.end else '今天'}"
     doc = Document(
-        "yield", y.title, f"{when}  按寄卡率、好客户率排名",
-        {"from": y.start.isoformat() if y.start else None, "to": y.end.isoformat() if y.end else None,
-         "min_leads": y.min_leads},
+        "yield",
+        y.title,
+        f"{when}  按寄卡率、好客户率排名",
+        {
+            "from": y.start.isoformat() if y.start else None,
+            "to": y.end.isoformat() if y.end else None,
+            "min_leads": y.min_leads,
+        },
         [Sheet("rows", "数据产出分析表", list(YIELD_COLUMNS), rows, total)],
     )
     doc.notes.append(f"总个数少于 {y.min_leads} 的行业标为“{marker}”,排在后面,不参加排名。")
@@ -193,18 +249,33 @@ DUE_COLUMNS: tuple[Column, ...] = (
 
 
 def _due_row(i: DueItem) -> list[Any]:
-    return [i.kind_label, i.status_label, i.due, i.due_by, i.slot, i.agent, i.company, i.contact, i.phone,
-            i.industry, i.grade, i.note]
+    return [
+        i.kind_label,
+        i.status_label,
+        i.due,
+        i.due_by,
+        i.slot,
+        i.agent,
+        i.company,
+        i.contact,
+        i.phone,
+        i.industry,
+        i.grade,
+        i.note,
+    ]
 
 
 def _due_document(d: DueList) -> Document:
     doc = Document(
-        "due", d.title, f"{d.now:%Y-%m-%d %H:%M}",
+        "due",
+        d.title,
+        f"{d.now:%Y-%m-%d %H:%M}",
         {"now": d.now.isoformat(timespec="seconds"), "in_window_now": d.in_window_now},
         [Sheet("rows", "待办", list(DUE_COLUMNS), [_due_row(i) for i in d.items])],
     )
-    doc.notes.append("回访时段: 寄资料后第7至10天, 每天17:30-18:00或周末。"
-                     + (" 现在正是回访时段。" if d.in_window_now else ""))
+    doc.notes.append(
+        "回访时段: 寄资料后第7至10天, 每天17:30-18:00或周末。" + (" 现在正是回访时段。" if d.in_window_now else "")
+    )
     if not d.items:
         doc.notes.insert(0, "没有到期的回电或回访。")
     return doc
@@ -293,14 +364,28 @@ def to_table(doc: Document, *, width: int | None = None, color: bool = False) ->
     from rich.text import Text
 
     def table_of(sheet: Sheet, title: str) -> Table:
-        t = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", show_edge=False, pad_edge=False,
-                  header_style="bold", footer_style="bold", show_footer=sheet.total is not None)
+        t = Table(
+            title=title,
+            box=box.SIMPLE_HEAVY,
+            title_justify="left",
+            show_edge=False,
+            pad_edge=False,
+            header_style="bold",
+            footer_style="bold",
+            show_footer=sheet.total is not None,
+        )
         totals = sheet.total if sheet.total is not None else [None] * len(sheet.columns)
         for col, foot in zip(sheet.columns, totals):
             numeric = col.kind in ("int", "rate", "seconds", "rank")
             wrap = col.key in ("strengths", "weaknesses", "suggestions", "note", "company")
-            t.add_column(col.label, footer=text_cell(foot, col.kind), justify="right" if numeric else "left",
-                         no_wrap=not wrap, max_width=24 if wrap else None, overflow="fold")
+            t.add_column(
+                col.label,
+                footer=text_cell(foot, col.kind),
+                justify="right" if numeric else "left",
+                no_wrap=not wrap,
+                max_width=24 if wrap else None,
+                overflow="fold",
+            )
         for row in sheet.rows:
             t.add_row(*(text_cell(v, c.kind) for v, c in zip(row, sheet.columns)))
         return t
@@ -318,8 +403,14 @@ def to_table(doc: Document, *, width: int | None = None, color: bool = False) ->
         parts.append(Text(note, style="dim"))
     probe = Console(width=10_000, file=io.StringIO())
     needed = max((probe.measure(p).maximum for p in parts), default=80)
-    console = Console(file=io.StringIO(), width=width or max(needed, 40), force_terminal=color,
-                      color_system="standard" if color else None, highlight=False, soft_wrap=False)
+    console = Console(
+        file=io.StringIO(),
+        width=width or max(needed, 40),
+        force_terminal=color,
+        color_system="standard" if color else None,
+        highlight=False,
+        soft_wrap=False,
+    )
     for p in parts:
         console.print(p)
     return "\n".join(line.rstrip() for line in console.file.getvalue().splitlines()) + "\n"

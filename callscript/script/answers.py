@@ -25,11 +25,11 @@ def parse_answers(data: Any) -> list[Action]:
     if isinstance(data, dict) and "answers" in data:
         data = data["answers"]
     if not isinstance(data, list):
-        raise AnswerError("answers must be a list, e.g. [\"1\", {enter: \"3\"}, skip, back]")
+        raise AnswerError('answers must be a list, e.g. ["1", {enter: "3"}, skip, back]')
     actions: list[Action] = []
     for index, item in enumerate(data, start=1):
         if isinstance(item, bool) or item is None:
-            raise AnswerError(f"answer {index}: {item!r} is not a key; quote keys such as \"1\"")
+            raise AnswerError(f'answer {index}: {item!r} is not a key; quote keys such as "1"')
         if isinstance(item, int):
             actions.append(("choose", str(item)))
         elif isinstance(item, str):
@@ -44,7 +44,9 @@ def parse_answers(data: Any) -> list[Action]:
     return actions
 
 
-def walk_answers(script: Script, actions: list[Action], variables: Mapping[str, str] | None = None) -> tuple[CallSession, str | None]:
+def walk_answers(
+    script: Script, actions: list[Action], variables: Mapping[str, str] | None = None
+) -> tuple[CallSession, str | None]:
     """Walk a new session through ``actions``, stopping at the first that fails.
 
     Returns the session as far as it got and the error (``None`` if all applied),

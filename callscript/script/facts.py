@@ -42,7 +42,7 @@ class FactSpec:
         if self.type == INT:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise FactValueError(f"fact '{self.name}' is a whole number, not {value!r}")
-            if self.min is not None and value < self.min or self.max is not None and value > self.max:
+            if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
                 raise FactValueError(f"fact '{self.name}' must be between {self.min} and {self.max}, not {value}")
             return value
         if self.type == ENUM:
@@ -62,7 +62,7 @@ class FactSpec:
                 number = int(raw)
             except ValueError:
                 raise FactValueError(f"请输入整数 {self.range_hint()}".strip()) from None
-            if self.min is not None and number < self.min or self.max is not None and number > self.max:
+            if (self.min is not None and number < self.min) or (self.max is not None and number > self.max):
                 raise FactValueError(f"超出范围: {self.range_hint()}")
             return number
         if self.type == BOOL:
@@ -133,7 +133,9 @@ BUILTIN_FACTS: dict[str, FactSpec] = {
 
 def _bool_hint(value: Any) -> str:
     # A YAML facts file with `accepts: yes` unquoted: YAML 1.1 reads it as true.
-    return " (YAML reads unquoted yes/no/on/off as true/false; put the value in quotes)" if isinstance(value, bool) else ""
+    return (
+        " (YAML reads unquoted yes/no/on/off as true/false; put the value in quotes)" if isinstance(value, bool) else ""
+    )
 
 
 def _kind(value: Any) -> str:
@@ -149,7 +151,9 @@ def _kind(value: Any) -> str:
 def check_facts(facts: dict[str, Any], catalogue: dict[str, FactSpec]) -> dict[str, FactValue]:
     """Validate a whole facts object (e.g. from ``grade --facts``). ``None`` means unknown."""
     if not isinstance(facts, dict):
-        raise FactValueError(f"facts must be a mapping of fact name to value, such as {{\"travel\": \"often\", \"hotel_star\": 3}}; found {_kind(facts)}")
+        raise FactValueError(
+            f'facts must be a mapping of fact name to value, such as {{"travel": "often", "hotel_star": 3}}; found {_kind(facts)}'
+        )
     clean: dict[str, FactValue] = {}
     for name, value in facts.items():
         spec = catalogue.get(name)

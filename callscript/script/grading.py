@@ -142,13 +142,15 @@ class Grading:
     exclusions: tuple[Exclusion, ...]
     rules: tuple[GradeRule, ...]
 
-    def evaluate(self, facts: Facts) -> "GradeResult":
+    def evaluate(self, facts: Facts) -> GradeResult:
         conds: dict[str, Tri] = {}
         for condition in self.conditions:
             conds[condition.name] = condition.test(facts, conds)
         qualified = bool(conds) and all(value is True for value in conds.values())
         for exclusion in self.exclusions:
-            if exclusion.when(facts, conds) is True and (exclusion.unless is None or exclusion.unless(facts, conds) is not True):
+            if exclusion.when(facts, conds) is True and (
+                exclusion.unless is None or exclusion.unless(facts, conds) is not True
+            ):
                 return GradeResult(None, None, None, conds, qualified, exclusion.label)
         for rule in self.rules:
             if rule.test(facts, conds) is True:

@@ -54,7 +54,9 @@ class _Checker:
     def warn(self, mark: Mark, message: str) -> None:
         self.problems.append(Problem(mark, message, Severity.WARNING))
 
-    def mapping(self, node: YNode | None, what: str, mark: Mark, required: tuple[str, ...] = (), optional: tuple[str, ...] = ()) -> dict[str, YNode] | None:
+    def mapping(
+        self, node: YNode | None, what: str, mark: Mark, required: tuple[str, ...] = (), optional: tuple[str, ...] = ()
+    ) -> dict[str, YNode] | None:
         """The fields of a mapping, reporting missing, unknown and duplicate keys."""
         if node is None or node.kind != MAP:
             found = "nothing" if node is None or (node.kind == SCALAR and node.tag == NULL) else node.type_word
@@ -84,7 +86,10 @@ class _Checker:
         if key.kind == SCALAR and key.tag == STR:
             return key.value
         if key.kind == SCALAR and key.tag == T_BOOL and key.plain:
-            self.error(key.mark, f"key '{key.raw}' in {what} is read by YAML as the boolean {str(key.value).lower()}; put it in quotes: \"{key.raw}\"")
+            self.error(
+                key.mark,
+                f"key '{key.raw}' in {what} is read by YAML as the boolean {str(key.value).lower()}; put it in quotes: \"{key.raw}\"",
+            )
         elif key.kind == SCALAR and key.tag in (T_INT, T_FLOAT) and str(key.value) == key.raw:
             return key.raw
         elif key.kind == SCALAR:
@@ -107,12 +112,18 @@ class _Checker:
             self.error(node.mark, f"{what} is empty")
             return None
         if node.tag == T_BOOL:
-            self.error(node.mark, f"{what}: '{node.raw}' is read by YAML as the boolean {str(node.value).lower()}; put it in quotes: \"{node.raw}\"")
+            self.error(
+                node.mark,
+                f"{what}: '{node.raw}' is read by YAML as the boolean {str(node.value).lower()}; put it in quotes: \"{node.raw}\"",
+            )
             return None
         if node.tag in (T_INT, T_FLOAT) and str(node.value) == node.raw:
             return node.raw
         if node.tag in (T_INT, T_FLOAT):
-            self.error(node.mark, f"{what}: '{node.raw}' is read by YAML as the number {node.value}; put it in quotes: \"{node.raw}\"")
+            self.error(
+                node.mark,
+                f"{what}: '{node.raw}' is read by YAML as the number {node.value}; put it in quotes: \"{node.raw}\"",
+            )
             return None
         if node.tag == TIMESTAMP:
             self.error(node.mark, f"{what}: '{node.raw}' is read by YAML as a date; put it in quotes: \"{node.raw}\"")
@@ -143,18 +154,28 @@ class _Checker:
     def integer(self, node: YNode, what: str) -> int | None:
         if node.kind == SCALAR and node.tag == T_INT:
             return node.value
-        self.error(node.mark, f"{what} must be a whole number, found '{node.raw}'" if node.kind == SCALAR else f"{what} must be a whole number, found {node.type_word}")
+        self.error(
+            node.mark,
+            f"{what} must be a whole number, found '{node.raw}'"
+            if node.kind == SCALAR
+            else f"{what} must be a whole number, found {node.type_word}",
+        )
         return None
 
     def fact_value(self, spec: FactSpec, node: YNode, what: str) -> Any:
         """A YAML value as a value of ``spec``, with the YAML 1.1 trap spelled out."""
         if node.kind != SCALAR:
-            self.error(node.mark, f"{what}: a value for fact '{spec.name}' must be a single value, found {node.type_word}")
+            self.error(
+                node.mark, f"{what}: a value for fact '{spec.name}' must be a single value, found {node.type_word}"
+            )
             return None
         value = node.value
         if spec.type in (ENUM, TEXT) and node.tag == T_BOOL and node.plain:
-            hint = f"; put it in quotes: \"{node.raw}\"" if spec.type == TEXT or node.raw in spec.values else ""
-            self.error(node.mark, f"{what}: '{node.raw}' is read by YAML as the boolean {str(value).lower()}, but fact '{spec.name}' takes {self.allowed(spec)}{hint}")
+            hint = f'; put it in quotes: "{node.raw}"' if spec.type == TEXT or node.raw in spec.values else ""
+            self.error(
+                node.mark,
+                f"{what}: '{node.raw}' is read by YAML as the boolean {str(value).lower()}, but fact '{spec.name}' takes {self.allowed(spec)}{hint}",
+            )
             return None
         if spec.type == TEXT and node.tag in (T_INT, T_FLOAT) and str(value) == node.raw:
             value = node.raw
@@ -175,7 +196,9 @@ class _Checker:
         return "text"
 
 
-def _template(check: _Checker, text: str, node: YNode, known_vars: set[str], used: set[str], what: str) -> Template | None:
+def _template(
+    check: _Checker, text: str, node: YNode, known_vars: set[str], used: set[str], what: str
+) -> Template | None:
     try:
         template = parse_template(text)
     except TemplateError as exc:
@@ -226,7 +249,9 @@ def _declared_facts(check: _Checker, node: YNode | None) -> dict[str, FactSpec]:
     return catalogue
 
 
-def _option(check: _Checker, item: YNode, where: str, facts: dict[str, FactSpec], known_vars: set[str], used: set[str]) -> tuple[Option | None, str | None, YNode | None]:
+def _option(
+    check: _Checker, item: YNode, where: str, facts: dict[str, FactSpec], known_vars: set[str], used: set[str]
+) -> tuple[Option | None, str | None, YNode | None]:
     fields = check.mapping(item, f"option in {where}", item.mark, ("key", "label", "next"), ("set",))
     if fields is None:
         return None, None, None
@@ -260,7 +285,10 @@ def _sets(check: _Checker, node: YNode | None, where: str, facts: dict[str, Fact
     for name, value_node in fields.items():
         spec = facts.get(name)
         if spec is None:
-            check.error(value_node.mark, f"unknown fact '{name}' in {where}; declare it under facts: or use one of {', '.join(facts)}")
+            check.error(
+                value_node.mark,
+                f"unknown fact '{name}' in {where}; declare it under facts: or use one of {', '.join(facts)}",
+            )
             ok = False
             continue
         value = check.fact_value(spec, value_node, f"set in {where}")
@@ -271,14 +299,38 @@ def _sets(check: _Checker, node: YNode | None, where: str, facts: dict[str, Fact
     return tuple(out) if ok else None
 
 
-def _node(check: _Checker, node_id: str, raw: YNode, facts: dict[str, FactSpec], known_vars: set[str], used: set[str]) -> Node | None:
+def _node(
+    check: _Checker, node_id: str, raw: YNode, facts: dict[str, FactSpec], known_vars: set[str], used: set[str]
+) -> Node | None:
     where = f"node '{node_id}'"
     fields = check.mapping(raw, where, raw.mark, ("title", "say"), ("tips", "options", "input", "next", "skip", "end"))
     if fields is None:
         return None
     title = check.text(fields["title"], f"title of {where}") if "title" in fields else None
-    say = tuple(t for t in (_template(check, text, n, known_vars, used, f"say in {where}") for text, n in check.texts(fields["say"], f"say in {where}")) if t) if "say" in fields else ()
-    tips = tuple(t for t in (_template(check, text, n, known_vars, used, f"tips in {where}") for text, n in check.texts(fields["tips"], f"tips in {where}")) if t) if "tips" in fields else ()
+    say = (
+        tuple(
+            t
+            for t in (
+                _template(check, text, n, known_vars, used, f"say in {where}")
+                for text, n in check.texts(fields["say"], f"say in {where}")
+            )
+            if t
+        )
+        if "say" in fields
+        else ()
+    )
+    tips = (
+        tuple(
+            t
+            for t in (
+                _template(check, text, n, known_vars, used, f"tips in {where}")
+                for text, n in check.texts(fields["tips"], f"tips in {where}")
+            )
+            if t
+        )
+        if "tips" in fields
+        else ()
+    )
     kinds = [k for k in ("options", "input", "end") if k in fields]
     if len(kinds) != 1:
         if not kinds:
@@ -289,7 +341,9 @@ def _node(check: _Checker, node_id: str, raw: YNode, facts: dict[str, FactSpec],
     kind = kinds[0]
     for extra in ("next", "skip"):
         if extra in fields and kind != "input":
-            check.error(fields[extra].mark, f"{where}: '{extra}' belongs only on an input node (options carry their own next)")
+            check.error(
+                fields[extra].mark, f"{where}: '{extra}' belongs only on an input node (options carry their own next)"
+            )
     options: list[Option] = []
     by_key: dict[str, Option] = {}
     input_spec = None
@@ -308,7 +362,9 @@ def _node(check: _Checker, node_id: str, raw: YNode, facts: dict[str, FactSpec],
             option, key, key_node = _option(check, item, where, facts, known_vars, used)
             if key is not None and key_node is not None:
                 if key in seen:
-                    check.error(key_node.mark, f"duplicate option key '{key}' in {where} (first at line {seen[key].mark.line})")
+                    check.error(
+                        key_node.mark, f"duplicate option key '{key}' in {where} (first at line {seen[key].mark.line})"
+                    )
                     broken = True
                     continue
                 seen[key] = key_node
@@ -321,7 +377,9 @@ def _node(check: _Checker, node_id: str, raw: YNode, facts: dict[str, FactSpec],
             options.append(option)
             by_key[option.key] = option
     elif kind == "input":
-        spec_fields = check.mapping(fields["input"], f"input in {where}", fields["input"].mark, ("fact",), ("hint", "min", "max"))
+        spec_fields = check.mapping(
+            fields["input"], f"input in {where}", fields["input"].mark, ("fact",), ("hint", "min", "max")
+        )
         if "next" not in fields:
             check.error(raw.mark, f"input {where} is missing 'next'")
         else:
@@ -337,12 +395,25 @@ def _node(check: _Checker, node_id: str, raw: YNode, facts: dict[str, FactSpec],
         hi = check.integer(spec_fields["max"], f"input max in {where}") if "max" in spec_fields else None
         if spec is not None:
             if spec.type == BOOL:
-                check.error(spec_fields["fact"].mark, f"input of {where}: '{spec.name}' is true/false; ask it with options, not a typed input")
+                check.error(
+                    spec_fields["fact"].mark,
+                    f"input of {where}: '{spec.name}' is true/false; ask it with options, not a typed input",
+                )
                 return None
             if ("min" in spec_fields or "max" in spec_fields) and spec.type != INT:
                 check.error(raw.mark, f"input of {where}: min/max only apply to whole-number facts")
-            if lo is not None and spec.min is not None and lo < spec.min or hi is not None and spec.max is not None and hi > spec.max:
-                check.error(raw.mark, f"input of {where}: range {lo}–{hi} goes outside what '{spec.name}' allows ({spec.min}–{spec.max})")
+            if (
+                (lo is not None
+                and spec.min is not None
+                and lo < spec.min)
+                or (hi is not None
+                and spec.max is not None
+                and hi > spec.max)
+            ):
+                check.error(
+                    raw.mark,
+                    f"input of {where}: range {lo}–{hi} goes outside what '{spec.name}' allows ({spec.min}–{spec.max})",
+                )
             lo = lo if lo is not None else spec.min
             hi = hi if hi is not None else spec.max
             if not hint:
@@ -360,7 +431,9 @@ def _node(check: _Checker, node_id: str, raw: YNode, facts: dict[str, FactSpec],
     else:
         end = check.text(fields["end"], f"end of {where}")
         if end is not None and end not in OUTCOME_VALUES:
-            check.error(fields["end"].mark, f"end of {where}: '{end}' is not an outcome; use one of {', '.join(OUTCOME_VALUES)}")
+            check.error(
+                fields["end"].mark, f"end of {where}: '{end}' is not an outcome; use one of {', '.join(OUTCOME_VALUES)}"
+            )
             return None
         if end is None:
             return None
@@ -382,7 +455,11 @@ def _raw_edges(raw: YNode) -> list[tuple[str, YNode, str]]:
 
     def add(mapping: YNode, what: str) -> None:
         for key, value in mapping.items:
-            if key.value == "next" and value.kind == SCALAR and (value.tag == STR or value.tag in (T_INT, T_FLOAT) and str(value.value) == value.raw):
+            if (
+                key.value == "next"
+                and value.kind == SCALAR
+                and (value.tag == STR or (value.tag in (T_INT, T_FLOAT) and str(value.value) == value.raw))
+            ):
                 edges.append((value.raw, value, what))
 
     for key, value in raw.items:
@@ -399,11 +476,16 @@ def _raw_edges(raw: YNode) -> list[tuple[str, YNode, str]]:
     return edges
 
 
-def _graph_checks(check: _Checker, start: str, start_mark: Mark, nodes: dict[str, Node], raw_nodes: dict[str, YNode]) -> None:
+def _graph_checks(
+    check: _Checker, start: str, start_mark: Mark, nodes: dict[str, Node], raw_nodes: dict[str, YNode]
+) -> None:
     """Dangling references, unreachable nodes, nodes from which no ending is reachable."""
     # A built node's successors are exactly the next:s written in it; only a broken
     # node (or one naming a missing node, to say where) needs its YAML read again.
-    edges = {node_id: list(nodes[node_id].successors()) if node_id in nodes else [t for t, _, _ in _raw_edges(raw)] for node_id, raw in raw_nodes.items()}
+    edges = {
+        node_id: list(nodes[node_id].successors()) if node_id in nodes else [t for t, _, _ in _raw_edges(raw)]
+        for node_id, raw in raw_nodes.items()
+    }
     for node_id, targets in edges.items():
         if any(target not in raw_nodes for target in targets):
             for target, value, what in _raw_edges(raw_nodes[node_id]):
@@ -438,12 +520,16 @@ def _graph_checks(check: _Checker, start: str, start_mark: Mark, nodes: dict[str
                 queue.append(source)
     for node_id in reachable:
         if node_id not in can_end:
-            check.error(nodes[node_id].mark, f"no path from node '{node_id}' reaches an ending (a loop with no way out)")
+            check.error(
+                nodes[node_id].mark, f"no path from node '{node_id}' reaches an ending (a loop with no way out)"
+            )
 
 
 def _test(check: _Checker, node: YNode, where: str, facts: dict[str, FactSpec], conditions: set[str]) -> g.Test | None:
     if node.kind != MAP:
-        check.error(node.mark, f"{where}: a test must be a mapping such as {{fact: travel, is: often}}, found {node.type_word}")
+        check.error(
+            node.mark, f"{where}: a test must be a mapping such as {{fact: travel, is: often}}, found {node.type_word}"
+        )
         return None
     keys = {}
     for key, value in node.items:
@@ -477,7 +563,10 @@ def _test(check: _Checker, node: YNode, where: str, facts: dict[str, FactSpec], 
         if name is None:
             return None
         if name not in conditions:
-            check.error(keys["condition"][1].mark, f"{where}: unknown condition '{name}'; declared: {', '.join(sorted(conditions)) or 'none'}")
+            check.error(
+                keys["condition"][1].mark,
+                f"{where}: unknown condition '{name}'; declared: {', '.join(sorted(conditions)) or 'none'}",
+            )
             return None
         return g.condition_ref(name)
     if "fact" not in keys:
@@ -514,7 +603,9 @@ def _test(check: _Checker, node: YNode, where: str, facts: dict[str, FactSpec], 
         return g.member(fact_name, frozenset(values))
     if op in ("ge", "gt", "le", "lt"):
         if spec.type != INT:
-            check.error(keys[op][0].mark, f"{where}: '{op}' compares numbers, but fact '{fact_name}' is {check.allowed(spec)}")
+            check.error(
+                keys[op][0].mark, f"{where}: '{op}' compares numbers, but fact '{fact_name}' is {check.allowed(spec)}"
+            )
             return None
         number = check.integer(value_node, f"{where}: {op}")
         return g.compare(fact_name, op, number) if number is not None else None
@@ -589,7 +680,10 @@ def _grading(check: _Checker, node: YNode | None, facts: dict[str, FactSpec]) ->
                     continue
                 grade = check.text(rf["grade"], f"grade of rule {index}") if "grade" in rf else None
                 if grade is not None and grades and grade not in grades:
-                    check.error(rf["grade"].mark, f"rule {index}: grade '{grade}' is not declared in grades: [{', '.join(grades)}]")
+                    check.error(
+                        rf["grade"].mark,
+                        f"rule {index}: grade '{grade}' is not declared in grades: [{', '.join(grades)}]",
+                    )
                     grade = None
                 label = check.text(rf["label"], f"label of rule {index}") if "label" in rf else None
                 test = _test(check, rf["when"], f"rule {index}", facts, names) if "when" in rf else None
@@ -600,7 +694,11 @@ def _grading(check: _Checker, node: YNode | None, facts: dict[str, FactSpec]) ->
 
 def _warn_soft(check: _Checker, nodes: dict[str, Node], declared_vars: dict[str, YNode], used: set[str]) -> None:
     for node in nodes.values():
-        if node.end is not None and Outcome(node.end).effective and not any(word in t.source for t in node.say for word in ("谢", "再见", "拜")):
+        if (
+            node.end is not None
+            and Outcome(node.end).effective
+            and not any(word in t.source for t in node.say for word in ("谢", "再见", "拜"))
+        ):
             check.warn(node.mark, f"ending '{node.id}' says no thanks or goodbye (谢谢/再见) to someone on the line")
     for name, vnode in declared_vars.items():
         if name not in used:
@@ -622,7 +720,11 @@ def build_script(root: YNode | None, text: str, path: str, *, node_builder=None)
         return None, [Problem(Mark(1, 1), "the file is empty; a script needs script: and nodes:")]
     if top is None:
         return None, check.problems
-    head = check.mapping(top["script"], "script", top["script"].mark, ("name", "title", "start"), ("company",)) if "script" in top else None
+    head = (
+        check.mapping(top["script"], "script", top["script"].mark, ("name", "title", "start"), ("company",))
+        if "script" in top
+        else None
+    )
     name = title = start = None
     company = ""
     start_mark = Mark(1, 1)
@@ -645,7 +747,10 @@ def build_script(root: YNode | None, text: str, path: str, *, node_builder=None)
                 check.error(vnode.mark, f"variable '{vname}' is built in and cannot be redefined")
                 continue
             if vname in BUILTIN_FACTS:
-                check.error(vnode.mark, f"variable '{vname}' has the name of a fact; {{{vname}}} must show what the call learned, so pick another name")
+                check.error(
+                    vnode.mark,
+                    f"variable '{vname}' has the name of a fact; {{{vname}}} must show what the call learned, so pick another name",
+                )
                 continue
             value = check.text(vnode, f"variable '{vname}'")
             if value is not None:
@@ -653,7 +758,10 @@ def build_script(root: YNode | None, text: str, path: str, *, node_builder=None)
                 declared_vars[vname] = vnode
     facts = _declared_facts(check, top.get("facts"))
     for vname in [v for v in variables if v in facts]:
-        check.error(declared_vars[vname].mark, f"variable '{vname}' has the name of a fact; {{{vname}}} must show what the call learned, so pick another name")
+        check.error(
+            declared_vars[vname].mark,
+            f"variable '{vname}' has the name of a fact; {{{vname}}} must show what the call learned, so pick another name",
+        )
         del variables[vname], declared_vars[vname]
     known_vars = set(BUILTIN_VARIABLES) | set(variables) | set(facts)
     used: set[str] = set()

@@ -40,7 +40,7 @@ class InputSpec:
 
         value = self.fact.parse_text(text)
         if isinstance(value, int) and not isinstance(value, bool):
-            if self.min is not None and value < self.min or self.max is not None and value > self.max:
+            if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
                 raise FactValueError(f"超出范围: {self.min}–{self.max}")
         return value
 

@@ -43,7 +43,7 @@ class Event:
         return {"kind": self.kind, "node": self.node, "value": self.value}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Event":
+    def from_dict(cls, data: Mapping[str, Any]) -> Event:
         kind = data.get("kind")
         if kind not in EVENT_KINDS:
             raise SessionError(f"unknown event kind {kind!r}")
@@ -196,7 +196,9 @@ class CallSession:
         return self.back()
 
     @classmethod
-    def rebuild(cls, script: Script, events: Iterable[Event], variables: Mapping[str, str] | None = None) -> "CallSession":
+    def rebuild(
+        cls, script: Script, events: Iterable[Event], variables: Mapping[str, str] | None = None
+    ) -> CallSession:
         session = cls(script, variables)
         for event in events:
             session.apply(event)

@@ -57,7 +57,9 @@ def parse_template(source: str) -> Template:
     for literal, name, spec, conversion in pieces:
         if name is not None:
             if spec or conversion or not _VALID_NAME.match(name):
-                raise TemplateError(f"'{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}' is not a variable; write {{name}} with letters, digits and _")
+                raise TemplateError(
+                    f"'{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}' is not a variable; write {{name}} with letters, digits and _"
+                )
         parts.append((literal, name))
     return Template(source, tuple(parts))
 
@@ -83,7 +85,9 @@ def strip_markup(text: str) -> str:
     return _MARKUP.sub(r"\1", text)
 
 
-def variable_lookup(values: Mapping[str, str], facts: Mapping[str, object], labels: Mapping[str, str]) -> Callable[[str], str]:
+def variable_lookup(
+    values: Mapping[str, str], facts: Mapping[str, object], labels: Mapping[str, str]
+) -> Callable[[str], str]:
     """A lookup for :meth:`Template.render`: given values, then known facts, else 〔label〕."""
 
     def lookup(name: str) -> str:

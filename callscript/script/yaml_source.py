@@ -140,13 +140,19 @@ def _scalar(event: yaml.ScalarEvent) -> YNode:
             return YNode(SCALAR, start, cached[0], cached[1], text, True, _NO_ITEMS)
         tag = _resolver.resolve(ScalarNode, text, event.implicit)
     if tag not in _SCALAR_TAGS:
-        raise YamlSourceError(Problem(_mark(start), f"the tag {tag!r} is not allowed: scripts are plain YAML (no tags such as !!python/...)"))
+        raise YamlSourceError(
+            Problem(
+                _mark(start), f"the tag {tag!r} is not allowed: scripts are plain YAML (no tags such as !!python/...)"
+            )
+        )
     try:
         value = _construct(tag, event) if tag != STR else text
     except Exception as exc:  # e.g. an impossible date 2024-13-45
         shown = text if len(text) <= 40 else text[:40] + "…"  # e.g. a number 100,000 digits long
         reason = str(exc).split(";")[0]  # drop Python's advice (sys.set_int_max_str_digits)
-        raise YamlSourceError(Problem(_mark(start), f"cannot read {shown!r} as {_TYPE_WORDS.get(tag, tag)}: {reason}")) from None
+        raise YamlSourceError(
+            Problem(_mark(start), f"cannot read {shown!r} as {_TYPE_WORDS.get(tag, tag)}: {reason}")
+        ) from None
     if plain and event.tag is None:
         if len(_plain_cache) >= _PLAIN_CACHE_MAX:
             _plain_cache.clear()
@@ -171,7 +177,12 @@ def parse_yaml(text: str) -> YNode | None:
     YAML event: a 2,000-node script is ~100,000 events.
     """
     if "\x00" in text:
-        raise YamlSourceError(Problem(_mark_from_index(text, text.index("\x00")), "the file contains a NUL byte: it is binary, not a YAML text file"))
+        raise YamlSourceError(
+            Problem(
+                _mark_from_index(text, text.index("\x00")),
+                "the file contains a NUL byte: it is binary, not a YAML text file",
+            )
+        )
     if not text.strip():
         return None  # blank (libyaml would call a tab on a blank line a syntax error)
     root: YNode | None = None
@@ -211,7 +222,12 @@ def parse_yaml(text: str) -> YNode | None:
                 count += 1
                 expanded += 1
                 if count > MAX_NODES:
-                    raise YamlSourceError(Problem(_mark(event.start_mark), f"the document has more than {MAX_NODES} values; refusing to read further"))
+                    raise YamlSourceError(
+                        Problem(
+                            _mark(event.start_mark),
+                            f"the document has more than {MAX_NODES} values; refusing to read further",
+                        )
+                    )
                 # _scalar(event), with its two common cases inlined
                 if event.tag is None:
                     if not event.implicit[0]:  # quoted: always text
@@ -241,11 +257,26 @@ def parse_yaml(text: str) -> YNode | None:
                 count += 1
                 expanded += 1
                 if count > MAX_NODES:
-                    raise YamlSourceError(Problem(_mark(event.start_mark), f"the document has more than {MAX_NODES} values; refusing to read further"))
+                    raise YamlSourceError(
+                        Problem(
+                            _mark(event.start_mark),
+                            f"the document has more than {MAX_NODES} values; refusing to read further",
+                        )
+                    )
                 if event.tag not in (None, "!") and event.tag not in _COLLECTION_TAGS:
-                    raise YamlSourceError(Problem(_mark(event.start_mark), f"the tag {event.tag!r} is not allowed: scripts are plain YAML (no tags such as !!python/...)"))
+                    raise YamlSourceError(
+                        Problem(
+                            _mark(event.start_mark),
+                            f"the tag {event.tag!r} is not allowed: scripts are plain YAML (no tags such as !!python/...)",
+                        )
+                    )
                 if len(stack) >= MAX_DEPTH:
-                    raise YamlSourceError(Problem(_mark(event.start_mark), f"nesting deeper than {MAX_DEPTH} levels; a script never needs that"))
+                    raise YamlSourceError(
+                        Problem(
+                            _mark(event.start_mark),
+                            f"nesting deeper than {MAX_DEPTH} levels; a script never needs that",
+                        )
+                    )
                 node = YNode(MAP if cls is _MappingStart else SEQ, event.start_mark, "", None, "", False, [])
                 attach(node)
                 if event.anchor:
@@ -272,21 +303,38 @@ def parse_yaml(text: str) -> YNode | None:
             if cls is _AliasEvent:
                 count += 1
                 if count > MAX_NODES:
-                    raise YamlSourceError(Problem(_mark(event.start_mark), f"the document has more than {MAX_NODES} values; refusing to read further"))
+                    raise YamlSourceError(
+                        Problem(
+                            _mark(event.start_mark),
+                            f"the document has more than {MAX_NODES} values; refusing to read further",
+                        )
+                    )
                 target = anchors.get(event.anchor)
                 if target is None:
                     raise YamlSourceError(Problem(_mark(event.start_mark), f"alias *{event.anchor} names no anchor"))
                 if event.anchor in open_anchors:
-                    raise YamlSourceError(Problem(_mark(event.start_mark), f"alias *{event.anchor} refers to a value that contains it (a loop)"))
+                    raise YamlSourceError(
+                        Problem(
+                            _mark(event.start_mark),
+                            f"alias *{event.anchor} refers to a value that contains it (a loop)",
+                        )
+                    )
                 expanded += expanded_size.get(id(target), 1)
                 if expanded > MAX_NODES:
-                    raise YamlSourceError(Problem(_mark(event.start_mark), f"with its aliases the document expands to more than {MAX_NODES} values (an alias bomb?); refusing to read further"))
+                    raise YamlSourceError(
+                        Problem(
+                            _mark(event.start_mark),
+                            f"with its aliases the document expands to more than {MAX_NODES} values (an alias bomb?); refusing to read further",
+                        )
+                    )
                 attach(target)
                 continue
             if cls is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    raise YamlSourceError(Problem(_mark(event.start_mark), "a script is one YAML document, but a second one starts here"))
+                    raise YamlSourceError(
+                        Problem(_mark(event.start_mark), "a script is one YAML document, but a second one starts here")
+                    )
                 continue
             if cls is yaml.StreamEndEvent or event is None:
                 break
@@ -304,7 +352,9 @@ def parse_yaml(text: str) -> YNode | None:
             message = f"{context}: {exc.problem}" if "while" not in context else f"{exc.problem} ({context})"
         raise YamlSourceError(Problem(_mark(mark), f"YAML syntax: {message}")) from None
     except yaml.reader.ReaderError as exc:
-        raise YamlSourceError(Problem(_mark_from_index(text, max(exc.position, 0)), f"YAML syntax: {exc.reason}")) from None
+        raise YamlSourceError(
+            Problem(_mark_from_index(text, max(exc.position, 0)), f"YAML syntax: {exc.reason}")
+        ) from None
     except yaml.YAMLError as exc:
         raise YamlSourceError(Problem(Mark(1, 1), f"YAML syntax: {exc}")) from None
     except RecursionError:  # pragma: no cover - the event parser is iterative
@@ -357,7 +407,9 @@ def decode_source(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         good = data[: exc.start].decode("utf-8", errors="replace")
-        raise YamlSourceError(Problem(_mark_from_index(good, len(good)), "the file is not UTF-8 text (binary data or another encoding)")) from None
+        raise YamlSourceError(
+            Problem(_mark_from_index(good, len(good)), "the file is not UTF-8 text (binary data or another encoding)")
+        ) from None
 
 
 def to_python(node: YNode | None, budget: int = MAX_NODES) -> Any:
@@ -371,7 +423,9 @@ def to_python(node: YNode | None, budget: int = MAX_NODES) -> Any:
     def walk(n: YNode | None) -> Any:
         remaining[0] -= 1
         if remaining[0] < 0:
-            raise YamlSourceError(Problem(n.mark if n else Mark(1, 1), "the document expands to too many values (an alias bomb?)"))
+            raise YamlSourceError(
+                Problem(n.mark if n else Mark(1, 1), "the document expands to too many values (an alias bomb?)")
+            )
         if n is None:
             return None
         if n.kind == SCALAR:

@@ -148,7 +148,10 @@ def begin_immediate(conn: sqlite3.Connection, wait_s: float = BUSY_TIMEOUT_S, bu
 
 
 def write_once(
-    conn: sqlite3.Connection, sql: str, params: Sequence[Any] = (), wait_s: float = BUSY_TIMEOUT_S,
+    conn: sqlite3.Connection,
+    sql: str,
+    params: Sequence[Any] = (),
+    wait_s: float = BUSY_TIMEOUT_S,
     busy_ms: int | None = None,
 ) -> list[tuple]:
     """Run ONE write statement in autocommit mode (committed when this returns); its rows.
@@ -205,7 +208,9 @@ def synchronous_level(conn: sqlite3.Connection, level: str) -> Iterator[None]:
         conn.execute(f"PRAGMA synchronous = {before}")
 
 
-def retry_locked(action: Callable[[], T], *, deadline_s: float = RETRY_DEADLINE_S, on_retry: Callable[[], None] | None = None) -> T:
+def retry_locked(
+    action: Callable[[], T], *, deadline_s: float = RETRY_DEADLINE_S, on_retry: Callable[[], None] | None = None
+) -> T:
     """Run ``action`` (one whole transaction), retrying it while the file is locked.
 
     The busy timeout already makes each statement wait; this is the second line of

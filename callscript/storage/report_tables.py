@@ -65,9 +65,12 @@ def _lead_day_select(lead: str, day: str) -> str:
     ``lead`` and ``day`` are SQL expressions (``NEW.lead_id``, a sub-select …).
     No CTEs: SQLite does not allow them inside trigger bodies.
     """
+
     def in_day(p: str) -> str:
-        return (f"{p}lead_id = ({lead}) AND {p}started_at >= ({day}) "
-                f"AND {p}started_at < date(({day}), '+1 day') AND {p}ended_at IS NOT NULL")
+        return (
+            f"{p}lead_id = ({lead}) AND {p}started_at >= ({day}) "
+            f"AND {p}started_at < date(({day}), '+1 day') AND {p}ended_at IS NOT NULL"
+        )
 
     last = f"(SELECT id, outcome, grade FROM calls WHERE {in_day('')} ORDER BY started_at DESC, id DESC LIMIT 1)"
     is_last = "(c.id = last.id)"
@@ -78,7 +81,7 @@ def _lead_day_select(lead: str, day: str) -> str:
         SELECT ({day}), ({lead}), c.agent_id,
                COALESCE((SELECT industry FROM leads WHERE id = ({lead})), ''),
                COUNT(*),
-               SUM({TALK_SECONDS.format(p='c.')}),
+               SUM({TALK_SECONDS.format(p="c.")}),
                SUM(EXISTS (SELECT 1 FROM callbacks cb WHERE cb.done_call_id = c.id)),
                MAX({is_last}),
                MAX({is_last} AND {eff}),
@@ -87,7 +90,7 @@ def _lead_day_select(lead: str, day: str) -> str:
                MAX({is_last} AND {eff} AND IFNULL(last.grade, '') = '{GRADES[1]}'),
                MAX({is_last} AND {eff} AND IFNULL(last.grade, '') = '{GRADES[2]}')
         FROM calls c, {last} AS last
-        WHERE {in_day('c.')}
+        WHERE {in_day("c.")}
         GROUP BY c.agent_id;
     """
 
@@ -100,8 +103,10 @@ def _recompute(lead: str, day: str) -> str:
 
 
 def _call_key(call_id: str) -> tuple[str, str]:
-    return (f"SELECT lead_id FROM calls WHERE id = {call_id}",
-            f"SELECT substr(started_at, 1, 10) FROM calls WHERE id = {call_id}")
+    return (
+        f"SELECT lead_id FROM calls WHERE id = {call_id}",
+        f"SELECT substr(started_at, 1, 10) FROM calls WHERE id = {call_id}",
+    )
 
 
 _SUMS = ("counted", "effective", "mailed", "good", "fair", "marginal", "calls", "talk_seconds", "callbacks_made")
@@ -125,11 +130,14 @@ SUM_TABLES = {"report_daily": DAILY_KEY, **ROLLUPS}
 def _add(row: str, tables: dict[str, tuple[str, ...]] = _V3_SUM_TABLES) -> str:
     values = ", ".join(f"{row}.{s}" for s in _SUMS)
     updates = ", ".join(f"{d} = {d} + excluded.{d}" for d in _DAILY_COLUMNS)
-    return "".join(f"""
-        INSERT INTO {table} ({', '.join(key)}, {', '.join(_DAILY_COLUMNS)})
-        VALUES ({', '.join(f'{row}.{k}' for k in key)}, {values})
-        ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates};
-    """ for table, key in tables.items())
+    return "".join(
+        f"""
+        INSERT INTO {table} ({", ".join(key)}, {", ".join(_DAILY_COLUMNS)})
+        VALUES ({", ".join(f"{row}.{k}" for k in key)}, {values})
+        ON CONFLICT ({", ".join(key)}) DO UPDATE SET {updates};
+    """
+        for table, key in tables.items()
+    )
 
 
 def _subtract(row: str, tables: dict[str, tuple[str, ...]] = _V3_SUM_TABLES) -> str:
@@ -187,9 +195,9 @@ TABLES: tuple[str, ...] = (
 
 _ROW_NUMBERED = f"""
     SELECT substr(c.started_at, 1, 10) AS day, c.lead_id, c.agent_id, COALESCE(l.industry, '') AS industry,
-           {TALK_SECONDS.format(p='c.')} AS talk,
+           {TALK_SECONDS.format(p="c.")} AS talk,
            EXISTS (SELECT 1 FROM callbacks cb WHERE cb.done_call_id = c.id) AS made,
-           {_effective('c.')} AS eff, c.outcome, c.grade,
+           {_effective("c.")} AS eff, c.outcome, c.grade,
            ROW_NUMBER() OVER (PARTITION BY substr(c.started_at, 1, 10), c.lead_id
                               ORDER BY c.started_at DESC, c.id DESC) = 1 AS is_last
     FROM calls c JOIN leads l ON l.id = c.lead_id
@@ -209,8 +217,8 @@ BACKFILL: tuple[str, ...] = (
     GROUP BY day, lead_id, agent_id
     """,
     f"""
-    INSERT INTO report_daily (day, agent_id, industry, {', '.join(_DAILY_COLUMNS)})
-    SELECT day, agent_id, industry, {', '.join(f'SUM({s})' for s in _SUMS)}
+    INSERT INTO report_daily (day, agent_id, industry, {", ".join(_DAILY_COLUMNS)})
+    SELECT day, agent_id, industry, {", ".join(f"SUM({s})" for s in _SUMS)}
     FROM report_lead_days GROUP BY day, agent_id, industry
     """,
 )
@@ -224,25 +232,25 @@ TRIGGERS: tuple[str, ...] = (
     f"CREATE TRIGGER report_lead_days_au AFTER UPDATE ON report_lead_days BEGIN {_subtract('OLD')} {_add('NEW')} END",
     # calls → report_lead_days
     f"""CREATE TRIGGER report_calls_ai AFTER INSERT ON calls WHEN NEW.ended_at IS NOT NULL BEGIN
-        {_recompute('NEW.lead_id', 'substr(NEW.started_at, 1, 10)')} END""",
+        {_recompute("NEW.lead_id", "substr(NEW.started_at, 1, 10)")} END""",
     f"""CREATE TRIGGER report_calls_au AFTER UPDATE OF {_CALL_COLUMNS} ON calls
         WHEN NEW.ended_at IS NOT NULL OR OLD.ended_at IS NOT NULL BEGIN
-        {_recompute('NEW.lead_id', 'substr(NEW.started_at, 1, 10)')} END""",
+        {_recompute("NEW.lead_id", "substr(NEW.started_at, 1, 10)")} END""",
     f"""CREATE TRIGGER report_calls_au_moved AFTER UPDATE OF lead_id, started_at ON calls
         WHEN OLD.ended_at IS NOT NULL AND (OLD.lead_id IS NOT NEW.lead_id
              OR substr(OLD.started_at, 1, 10) IS NOT substr(NEW.started_at, 1, 10)) BEGIN
-        {_recompute('OLD.lead_id', 'substr(OLD.started_at, 1, 10)')} END""",
+        {_recompute("OLD.lead_id", "substr(OLD.started_at, 1, 10)")} END""",
     f"""CREATE TRIGGER report_calls_ad AFTER DELETE ON calls WHEN OLD.ended_at IS NOT NULL BEGIN
-        {_recompute('OLD.lead_id', 'substr(OLD.started_at, 1, 10)')} END""",
+        {_recompute("OLD.lead_id", "substr(OLD.started_at, 1, 10)")} END""",
     # callbacks.done_call_id → the "callbacks made" of that call's (lead, day)
     f"""CREATE TRIGGER report_callbacks_ai AFTER INSERT ON callbacks WHEN NEW.done_call_id IS NOT NULL BEGIN
-        {_recompute(*_call_key('NEW.done_call_id'))} END""",
+        {_recompute(*_call_key("NEW.done_call_id"))} END""",
     f"""CREATE TRIGGER report_callbacks_au AFTER UPDATE OF done_call_id ON callbacks
         WHEN OLD.done_call_id IS NOT NEW.done_call_id BEGIN
-        {_recompute(*_call_key('OLD.done_call_id'))}
-        {_recompute(*_call_key('NEW.done_call_id'))} END""",
+        {_recompute(*_call_key("OLD.done_call_id"))}
+        {_recompute(*_call_key("NEW.done_call_id"))} END""",
     f"""CREATE TRIGGER report_callbacks_ad AFTER DELETE ON callbacks WHEN OLD.done_call_id IS NOT NULL BEGIN
-        {_recompute(*_call_key('OLD.done_call_id'))} END""",
+        {_recompute(*_call_key("OLD.done_call_id"))} END""",
     # a lead's industry edited → its rows move to the new industry
     """CREATE TRIGGER report_leads_industry AFTER UPDATE OF industry ON leads
         WHEN OLD.industry IS NOT NEW.industry BEGIN
@@ -260,22 +268,26 @@ later step, as migration 4 does.)"""
 
 
 def _rollup_table(name: str, key: tuple[str, ...]) -> str:
-    columns = {"day": "day TEXT NOT NULL", "industry": "industry TEXT NOT NULL", "agent_id": "agent_id INTEGER NOT NULL"}
+    columns = {
+        "day": "day TEXT NOT NULL",
+        "industry": "industry TEXT NOT NULL",
+        "agent_id": "agent_id INTEGER NOT NULL",
+    }
     counters = ",\n        ".join(f"{c:<14} INTEGER NOT NULL" for c in _DAILY_COLUMNS)
     return f"""
     CREATE TABLE {name} (
-        {', '.join(columns[k] for k in key)},
+        {", ".join(columns[k] for k in key)},
         {counters},
-        PRIMARY KEY ({', '.join(key)})
+        PRIMARY KEY ({", ".join(key)})
     ) WITHOUT ROWID
     """
 
 
 def _rollup_backfill(name: str, key: tuple[str, ...]) -> str:
     return f"""
-    INSERT INTO {name} ({', '.join(key)}, {', '.join(_DAILY_COLUMNS)})
-    SELECT {', '.join(key)}, {', '.join(f'SUM({c})' for c in _DAILY_COLUMNS)}
-    FROM report_daily GROUP BY {', '.join(key)}
+    INSERT INTO {name} ({", ".join(key)}, {", ".join(_DAILY_COLUMNS)})
+    SELECT {", ".join(key)}, {", ".join(f"SUM({c})" for c in _DAILY_COLUMNS)}
+    FROM report_daily GROUP BY {", ".join(key)}
     """
 
 
@@ -284,7 +296,7 @@ LEAD_DAY_TRIGGERS: tuple[str, ...] = (
     f"CREATE TRIGGER report_lead_days_ai AFTER INSERT ON report_lead_days BEGIN {_add('NEW', SUM_TABLES)} END",
     f"CREATE TRIGGER report_lead_days_ad AFTER DELETE ON report_lead_days BEGIN {_subtract('OLD', SUM_TABLES)} END",
     f"""CREATE TRIGGER report_lead_days_au AFTER UPDATE ON report_lead_days BEGIN
-        {_subtract('OLD', SUM_TABLES)} {_add('NEW', SUM_TABLES)} END""",
+        {_subtract("OLD", SUM_TABLES)} {_add("NEW", SUM_TABLES)} END""",
 )
 ROLLUP_TABLES: tuple[str, ...] = tuple(_rollup_table(name, key) for name, key in ROLLUPS.items())
 ROLLUP_BACKFILL: tuple[str, ...] = tuple(_rollup_backfill(name, key) for name, key in ROLLUPS.items())

@@ -21,8 +21,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from callscript.storage import report_tables as report_sql
 from callscript.script.outcomes import NOT_EFFECTIVE
+from callscript.storage import report_tables as report_sql
 from callscript.storage.db import StorageError, immediate, retry_locked
 
 
@@ -231,9 +231,9 @@ _DAILY_COLUMNS = f"""
     SUM(r.good)        AS good,
     SUM(r.fair)        AS fair,
     SUM(r.marginal)    AS marginal,
-    {_rate('SUM(r.mailed)', 'SUM(r.leads)')}    AS mail_rate,
-    {_rate('SUM(r.effective)', 'SUM(r.leads)')} AS effective_rate,
-    {_rate('SUM(r.good)', 'SUM(r.leads)')}      AS good_rate,
+    {_rate("SUM(r.mailed)", "SUM(r.leads)")}    AS mail_rate,
+    {_rate("SUM(r.effective)", "SUM(r.leads)")} AS effective_rate,
+    {_rate("SUM(r.good)", "SUM(r.leads)")}      AS good_rate,
     SUM(r.calls)       AS calls,
     SUM(r.talk_seconds) AS talk_seconds,
     ROUND(CAST(SUM(r.talk_seconds) AS REAL) / NULLIF(SUM(r.calls), 0), 1) AS avg_call_seconds,
@@ -252,7 +252,7 @@ VIEWS: dict[str, str] = {
                c.outcome,
                CASE WHEN c.outcome IS NULL THEN NULL
                     WHEN c.outcome IN ({_NOT_EFFECTIVE}) THEN 0 ELSE 1 END AS effective,
-               c.grade, {_grade_rank_sql('c.grade')} AS grade_rank,
+               c.grade, {_grade_rank_sql("c.grade")} AS grade_rank,
                c.grade_rule, c.qualified,
                json_extract(c.facts, '$.travel') AS travel,
                json_extract(c.facts, '$.hosts_clients') AS hosts_clients,
@@ -275,7 +275,7 @@ VIEWS: dict[str, str] = {
                effective,
                CASE WHEN outcome = 'mailed' THEN 1 ELSE 0 END AS mailed,
                CASE WHEN effective = 1 THEN grade_rank END AS grade_rank,
-               {_grade_name_sql('CASE WHEN effective = 1 THEN grade_rank END')} AS grade,
+               {_grade_name_sql("CASE WHEN effective = 1 THEN grade_rank END")} AS grade,
                COALESCE(qualified, 0) AS qualified,
                outcome AS last_outcome
         FROM (
@@ -406,4 +406,3 @@ def sync_views(conn: sqlite3.Connection) -> bool:
             return True
 
     return retry_locked(rebuild)
-

@@ -350,8 +350,17 @@ class Store:
         """Add one lead. Raises :class:`DuplicateLead` if its number is known, ValueError if invalid."""
         summary = self.add_leads(
             [
-                dict(company=company, phone=phone, contact=contact, title=title, phone_kind=phone_kind,
-                     industry=industry, source=source, notes=notes, do_not_call=do_not_call)
+                dict(
+                    company=company,
+                    phone=phone,
+                    contact=contact,
+                    title=title,
+                    phone_kind=phone_kind,
+                    industry=industry,
+                    source=source,
+                    notes=notes,
+                    do_not_call=do_not_call,
+                )
             ]
         )
         if summary.invalid:
@@ -374,7 +383,9 @@ class Store:
         for index, row in enumerate(rows):
             unknown = sorted(set(row) - set(LEAD_FIELDS))
             if unknown:
-                summary.invalid.append(RejectedRow(index, f"unknown field(s): {', '.join(unknown)}", _text(row.get("phone"))))
+                summary.invalid.append(
+                    RejectedRow(index, f"unknown field(s): {', '.join(unknown)}", _text(row.get("phone")))
+                )
                 continue
             company = (row.get("company") or "").strip()
             phone = str(row.get("phone") or "").strip()
@@ -476,8 +487,12 @@ class Store:
     def count_leads(self, **filters: Any) -> int:
         """How many leads :meth:`list_leads` would return with the same filters (no limit)."""
         where, params = self._lead_filter(
-            filters.pop("status", None), filters.pop("industry", None), filters.pop("source", None),
-            filters.pop("do_not_call", None), filters.pop("assigned_to", None), filters.pop("search", None),
+            filters.pop("status", None),
+            filters.pop("industry", None),
+            filters.pop("source", None),
+            filters.pop("do_not_call", None),
+            filters.pop("assigned_to", None),
+            filters.pop("search", None),
         )
         if filters:
             raise TypeError(f"unknown filter(s): {', '.join(filters)}")
@@ -485,8 +500,10 @@ class Store:
 
     def industries(self) -> list[str]:
         """Distinct industries of the leads (for report/filter pickers)."""
-        return [r["industry"] for r in self._rows(
-            "SELECT DISTINCT industry FROM leads WHERE industry IS NOT NULL ORDER BY industry")]
+        return [
+            r["industry"]
+            for r in self._rows("SELECT DISTINCT industry FROM leads WHERE industry IS NOT NULL ORDER BY industry")
+        ]
 
     def update_lead(self, lead_id: int, *, now: datetime | None = None, **fields: Any) -> Lead:
         """Change a lead's details (``LEAD_FIELDS``, ``status``, ``assigned_to``=agent or None)."""
@@ -552,8 +569,14 @@ class Store:
             self.conn.execute(
                 """INSERT INTO scripts (name, title, sha256, source_text, path, first_seen_at)
                    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING""",
-                (script.name, getattr(script, "title", None), sha, script.source_text,
-                 _text(getattr(script, "path", None)), iso(self._now(now))),
+                (
+                    script.name,
+                    getattr(script, "title", None),
+                    sha,
+                    script.source_text,
+                    _text(getattr(script, "path", None)),
+                    iso(self._now(now)),
+                ),
             )
             return self._value("SELECT id FROM scripts WHERE sha256 = ?", (sha,))
 
@@ -638,7 +661,9 @@ class Store:
 
         return self._tx(work)
 
-    def claim_lead(self, lead_id: int, agent: AgentRef, *, now: datetime | None = None, hold: timedelta | None = None) -> Lead:
+    def claim_lead(
+        self, lead_id: int, agent: AgentRef, *, now: datetime | None = None, hold: timedelta | None = None
+    ) -> Lead:
         """Reserve a particular lead (e.g. picked from the callback list); raises :class:`LeadUnavailable`."""
         moment = self._now(now)
         stamp = iso(moment)
@@ -745,8 +770,16 @@ class Store:
         return self._append(call_id, "note", node, text.strip(), important, None, now, open_only=False)
 
     def _append(
-        self, call_id: int, kind: str, node: str | None, value: str | None, important: bool,
-        extra: dict[str, Any] | None, now: datetime | None, *, open_only: bool,
+        self,
+        call_id: int,
+        kind: str,
+        node: str | None,
+        value: str | None,
+        important: bool,
+        extra: dict[str, Any] | None,
+        now: datetime | None,
+        *,
+        open_only: bool,
     ) -> EventRecord:
         """One event row in ONE autocommit statement: the hot path (every answer).
 
@@ -766,8 +799,9 @@ class Store:
                   RETURNING id, seq"""
         params = (stamp, kind, node, value, int(important), _json(extra) if extra else None, call_id)
         with self._lock:
-            rows = retry_locked(lambda: write_once(self.conn, sql, params, busy_ms=self._busy_ms),
-                                on_retry=self._count_retry)
+            rows = retry_locked(
+                lambda: write_once(self.conn, sql, params, busy_ms=self._busy_ms), on_retry=self._count_retry
+            )
         if not rows:
             if self._value("SELECT 1 FROM calls WHERE id = ?", (call_id,)) is None:
                 raise NotFound(f"no call {call_id}")
@@ -825,8 +859,19 @@ class Store:
                 """UPDATE calls SET ended_at = ?, outcome = ?, facts = ?, grade = ?, grade_rule = ?,
                        grade_rule_index = ?, conditions = ?, qualified = ?, callback_due = ?, recovered = ?
                    WHERE id = ?""",
-                (stamp, outcome.value, _json(facts), grade["grade"], grade["rule"], grade["rule_index"],
-                 _json(grade["conditions"]), grade["qualified"], due, int(recovered), call_id),
+                (
+                    stamp,
+                    outcome.value,
+                    _json(facts),
+                    grade["grade"],
+                    grade["rule"],
+                    grade["rule_index"],
+                    _json(grade["conditions"]),
+                    grade["qualified"],
+                    due,
+                    int(recovered),
+                    call_id,
+                ),
             )
             lead_id, agent_id = call["lead_id"], call["agent_id"]
             lead = self._row("SELECT status, assigned_agent_id FROM leads WHERE id = ?", (lead_id,))
@@ -863,8 +908,15 @@ class Store:
                 self.conn.execute(
                     """INSERT INTO mailings (call_id, lead_id, agent_id, address, mailed_on, follow_up_from,
                                              follow_up_by) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                    (call_id, lead_id, agent_id, mail_to, mailed_on.isoformat(), follow_from.isoformat(),
-                     follow_by.isoformat()),
+                    (
+                        call_id,
+                        lead_id,
+                        agent_id,
+                        mail_to,
+                        mailed_on.isoformat(),
+                        follow_from.isoformat(),
+                        follow_by.isoformat(),
+                    ),
                 )
 
         with self._lock, synchronous_level(self.conn, "FULL"):
@@ -972,11 +1024,14 @@ class Store:
                 agent_id = self._agent_id(agent, create=False)
             except NotFound:
                 return []
-            rows = self._rows(self._UNFINISHED_SELECT + " AND c.agent_id = ? ORDER BY c.started_at DESC, c.id DESC",
-                              (agent_id,))
+            rows = self._rows(
+                self._UNFINISHED_SELECT + " AND c.agent_id = ? ORDER BY c.started_at DESC, c.id DESC", (agent_id,)
+            )
         return [UnfinishedCall.from_row(r) for r in rows]
 
-    def stale_unfinished_calls(self, older_than: timedelta = timedelta(hours=2), *, now: datetime | None = None) -> list[UnfinishedCall]:
+    def stale_unfinished_calls(
+        self, older_than: timedelta = timedelta(hours=2), *, now: datetime | None = None
+    ) -> list[UnfinishedCall]:
         """Unfinished calls with no activity for ``older_than``: for the supervisor to resolve."""
         cutoff = self._now(now) - older_than
         return [c for c in self.unfinished_calls() if c.last_activity < cutoff]
@@ -1026,8 +1081,9 @@ class Store:
             note = (note + "; " if note else "") + f"closed without replay: {exc}"
         if note:
             self.add_note(call_id, note, now=now)
-        return self.finish_call(call_id, outcome, facts, grade, callback_due=callback_due, address=address,
-                                recovered=True, now=now)
+        return self.finish_call(
+            call_id, outcome, facts, grade, callback_due=callback_due, address=address, recovered=True, now=now
+        )
 
     # ------------------------------------------------------------------ callbacks and mailings
 
@@ -1056,9 +1112,12 @@ class Store:
     def complete_callback(self, callback_id: int, call_id: int | None = None, *, now: datetime | None = None) -> None:
         """Mark a callback done by hand (finishing an effective call on the lead does it automatically)."""
         stamp = iso(self._now(now))
-        self._tx(lambda: self.conn.execute(
-            "UPDATE callbacks SET done_at = ?, done_call_id = ? WHERE id = ? AND done_at IS NULL",
-            (stamp, call_id, callback_id)))
+        self._tx(
+            lambda: self.conn.execute(
+                "UPDATE callbacks SET done_at = ?, done_call_id = ? WHERE id = ? AND done_at IS NULL",
+                (stamp, call_id, callback_id),
+            )
+        )
 
     _MAILING_SELECT = """SELECT m.*, a.name AS agent, l.company, l.contact, l.phone FROM mailings m
                          JOIN agents a ON a.id = m.agent_id JOIN leads l ON l.id = m.lead_id"""
@@ -1087,7 +1146,9 @@ class Store:
         sql = self._MAILING_SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY m.mailed_on, m.id"
         return [Mailing.from_row(r) for r in self._rows(sql, params)]
 
-    def due_follow_ups(self, agent: AgentRef | None = None, *, on: date | datetime | str | None = None) -> list[Mailing]:
+    def due_follow_ups(
+        self, agent: AgentRef | None = None, *, on: date | datetime | str | None = None
+    ) -> list[Mailing]:
         """Mailings whose follow-up call is due by ``on`` (default today) and not yet made."""
         day = iso_day(on if on is not None else self._now())
         where = ["m.follow_up_done_at IS NULL", "m.follow_up_from <= ?"]
@@ -1100,9 +1161,12 @@ class Store:
 
     def complete_follow_up(self, mailing_id: int, call_id: int | None = None, *, now: datetime | None = None) -> None:
         stamp = iso(self._now(now))
-        self._tx(lambda: self.conn.execute(
-            "UPDATE mailings SET follow_up_done_at = ?, follow_up_call_id = ? WHERE id = ? AND follow_up_done_at IS NULL",
-            (stamp, call_id, mailing_id)))
+        self._tx(
+            lambda: self.conn.execute(
+                "UPDATE mailings SET follow_up_done_at = ?, follow_up_call_id = ? WHERE id = ? AND follow_up_done_at IS NULL",
+                (stamp, call_id, mailing_id),
+            )
+        )
 
     # ------------------------------------------------------------------ day reviews (优点/缺点/建议)
 
@@ -1118,13 +1182,16 @@ class Store:
     ) -> DayReview:
         agent_id = self._agent_id(agent)
         key = iso_day(day)
-        self._tx(lambda: self.conn.execute(
-            """INSERT INTO agent_day_reviews (agent_id, day, strengths, weaknesses, suggestions, updated_at)
+        self._tx(
+            lambda: self.conn.execute(
+                """INSERT INTO agent_day_reviews (agent_id, day, strengths, weaknesses, suggestions, updated_at)
                VALUES (?, ?, ?, ?, ?, ?)
                ON CONFLICT (agent_id, day) DO UPDATE SET strengths = excluded.strengths,
                    weaknesses = excluded.weaknesses, suggestions = excluded.suggestions,
                    updated_at = excluded.updated_at""",
-            (agent_id, key, strengths, weaknesses, suggestions, iso(self._now(now)))))
+                (agent_id, key, strengths, weaknesses, suggestions, iso(self._now(now))),
+            )
+        )
         review = self.day_review(agent_id, key)
         assert review is not None
         return review
@@ -1184,28 +1251,55 @@ def run_check(store: Store, *, stale_after: timedelta, now: datetime | None) -> 
         fk = conn.execute("PRAGMA foreign_key_check").fetchall()
     fail("foreign keys pointing nowhere (table, rowid)", [f"{t}#{rowid}" for t, rowid, *_ in fk])
     outcomes = ", ".join("?" * len(OUTCOME_VALUES))
-    fail("finished calls without a valid outcome", ids(
-        f"SELECT id FROM calls WHERE ended_at IS NOT NULL AND (outcome IS NULL OR outcome NOT IN ({outcomes}))",
-        OUTCOME_VALUES))
-    fail("calls with an outcome but no end time", ids("SELECT id FROM calls WHERE ended_at IS NULL AND outcome IS NOT NULL"))
-    fail("events that belong to no call", ids(
-        "SELECT e.id FROM call_events e LEFT JOIN calls c ON c.id = e.call_id WHERE c.id IS NULL"))
+    fail(
+        "finished calls without a valid outcome",
+        ids(
+            f"SELECT id FROM calls WHERE ended_at IS NOT NULL AND (outcome IS NULL OR outcome NOT IN ({outcomes}))",
+            OUTCOME_VALUES,
+        ),
+    )
+    fail(
+        "calls with an outcome but no end time",
+        ids("SELECT id FROM calls WHERE ended_at IS NULL AND outcome IS NOT NULL"),
+    )
+    fail(
+        "events that belong to no call",
+        ids("SELECT e.id FROM call_events e LEFT JOIN calls c ON c.id = e.call_id WHERE c.id IS NULL"),
+    )
     kinds = ", ".join("?" * len(EVENT_KINDS))
     fail("events of an unknown kind", ids(f"SELECT id FROM call_events WHERE kind NOT IN ({kinds})", EVENT_KINDS))
-    fail("calls whose event log has gaps", ids(
-        "SELECT call_id FROM call_events GROUP BY call_id HAVING MIN(seq) != 1 OR MAX(seq) != COUNT(*)"))
-    fail("leads locked to a call that is finished or missing", ids(
-        """SELECT l.id FROM leads l LEFT JOIN calls c ON c.id = l.active_call_id
-           WHERE l.active_call_id IS NOT NULL AND (c.id IS NULL OR c.ended_at IS NOT NULL OR c.lead_id != l.id)"""))
-    fail("unfinished calls whose lead is not locked to them", ids(
-        """SELECT c.id FROM calls c JOIN leads l ON l.id = c.lead_id
-           WHERE c.ended_at IS NULL AND (l.active_call_id IS NULL OR l.active_call_id != c.id)"""))
-    fail("callback calls without a callback", ids(
-        """SELECT c.id FROM calls c WHERE c.outcome = 'callback'
-           AND NOT EXISTS (SELECT 1 FROM callbacks cb WHERE cb.call_id = c.id)"""))
-    fail("mailed calls without a mailing", ids(
-        """SELECT c.id FROM calls c WHERE c.outcome = 'mailed'
-           AND NOT EXISTS (SELECT 1 FROM mailings m WHERE m.call_id = c.id)"""))
+    fail(
+        "calls whose event log has gaps",
+        ids("SELECT call_id FROM call_events GROUP BY call_id HAVING MIN(seq) != 1 OR MAX(seq) != COUNT(*)"),
+    )
+    fail(
+        "leads locked to a call that is finished or missing",
+        ids(
+            """SELECT l.id FROM leads l LEFT JOIN calls c ON c.id = l.active_call_id
+           WHERE l.active_call_id IS NOT NULL AND (c.id IS NULL OR c.ended_at IS NOT NULL OR c.lead_id != l.id)"""
+        ),
+    )
+    fail(
+        "unfinished calls whose lead is not locked to them",
+        ids(
+            """SELECT c.id FROM calls c JOIN leads l ON l.id = c.lead_id
+           WHERE c.ended_at IS NULL AND (l.active_call_id IS NULL OR l.active_call_id != c.id)"""
+        ),
+    )
+    fail(
+        "callback calls without a callback",
+        ids(
+            """SELECT c.id FROM calls c WHERE c.outcome = 'callback'
+           AND NOT EXISTS (SELECT 1 FROM callbacks cb WHERE cb.call_id = c.id)"""
+        ),
+    )
+    fail(
+        "mailed calls without a mailing",
+        ids(
+            """SELECT c.id FROM calls c WHERE c.outcome = 'mailed'
+           AND NOT EXISTS (SELECT 1 FROM mailings m WHERE m.call_id = c.id)"""
+        ),
+    )
     statuses = ", ".join("?" * len(LEAD_STATUSES))
     fail("leads with an unknown status", ids(f"SELECT id FROM leads WHERE status NOT IN ({statuses})", LEAD_STATUSES))
 

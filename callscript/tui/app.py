@@ -129,7 +129,7 @@ class CallscriptApp(App[None]):
             await backend.run(backend.open, self.script)
             self.agent_id = await backend.run(backend.ensure_agent, name)
             unfinished = await backend.run(backend.unfinished_calls, self.agent_id)
-        except Exception as exc:  # noqa: BLE001 - shown, then the agent quits
+        except Exception as exc:
             await self.push_screen(ErrorScreen("打不开数据库", f"{self.db_path}: {type(exc).__name__}: {exc}"))
             return
         await self.push_screen(LeadListScreen())
@@ -165,7 +165,7 @@ class CallscriptApp(App[None]):
         backend = self.backend
         try:
             info, session = await backend.run(backend.resume_call, call_id)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.notify(f"恢复通话失败: {type(exc).__name__}: {exc}", severity="error", timeout=10)
             return False
         await self.push_screen(CallScreen(info, session))
@@ -182,7 +182,7 @@ class CallscriptApp(App[None]):
         except LeadTaken as exc:
             self.notify(str(exc), severity="warning")
             return False
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.notify(f"开始通话失败: {type(exc).__name__}: {exc}", severity="error", timeout=10)
             return False
         if started is None:

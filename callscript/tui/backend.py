@@ -38,8 +38,8 @@ __all__ = [
     "CallInfo",
     "CallRecorder",
     "FinishInfo",
-    "LeadRow",
     "LeadRejected",
+    "LeadRow",
     "LeadTaken",
     "NoteItem",
     "SaveStatus",
@@ -129,7 +129,9 @@ class SaveStatus:
 class Backend:
     """A Store plus the one thread that uses it."""
 
-    def __init__(self, db_path: Path | None, *, clock: Clock = system_clock, store_options: dict[str, Any] | None = None):
+    def __init__(
+        self, db_path: Path | None, *, clock: Clock = system_clock, store_options: dict[str, Any] | None = None
+    ):
         self.db_path = db_path
         self.clock = clock
         self._store_options = store_options or {}
@@ -150,7 +152,7 @@ class Backend:
         """Finish every queued write, then close the database."""
         try:
             self._executor.submit(self._close).result(timeout=30)
-        except Exception:  # noqa: BLE001 - closing on the way out; nothing left to tell
+        except Exception:
             pass
         self._executor.shutdown(wait=True)
 
@@ -187,7 +189,9 @@ class Backend:
     def industries(self) -> list[str]:
         return self._s().industries()
 
-    def lead_rows(self, agent_id: int, *, industry: str | None = None, search: str | None = None, new_limit: int = 500) -> list[LeadRow]:
+    def lead_rows(
+        self, agent_id: int, *, industry: str | None = None, search: str | None = None, new_limit: int = 500
+    ) -> list[LeadRow]:
         """The lead list: due callbacks and follow-ups first, then new leads, retries, later work."""
         from callscript.core.phones import dial_form  # phonenumbers loads here, on the database thread
 
@@ -226,8 +230,12 @@ class Backend:
             raise LeadRejected(f"号码无效: {problem}", "phone")
         try:
             return self._s().add_lead(
-                company, phone, contact=contact.strip() or None, title=title.strip() or None,
-                industry=industry.strip() or None, source="手动添加",
+                company,
+                phone,
+                contact=contact.strip() or None,
+                title=title.strip() or None,
+                industry=industry.strip() or None,
+                source="手动添加",
             )
         except DuplicateLead as exc:
             existing = self._s().get_lead(exc.existing_id) if exc.existing_id else None
@@ -239,7 +247,9 @@ class Backend:
     def unfinished_calls(self, agent_id: int) -> list[UnfinishedCall]:
         return self._s().unfinished_calls(agent_id)
 
-    def start_call(self, lead_id: int | None, agent_id: int, script: Script, variables: dict[str, str]) -> tuple[CallInfo, CallSession] | None:
+    def start_call(
+        self, lead_id: int | None, agent_id: int, script: Script, variables: dict[str, str]
+    ) -> tuple[CallInfo, CallSession] | None:
         """Claim the lead (``None``: the next due one) and open a call on it; None if no lead is due."""
         from callscript.storage import LeadUnavailable
 
@@ -267,10 +277,10 @@ class Backend:
         store = self._s()
         record = store.get_call(call_id)
         session = store.resume_call(call_id)
-        notes = tuple(
-            NoteItem(e.at, e.value or "", e.important) for e in store.call_events(call_id) if e.is_note
+        notes = tuple(NoteItem(e.at, e.value or "", e.important) for e in store.call_events(call_id) if e.is_note)
+        info = CallInfo(
+            call_id, store.get_lead(record.lead_id), record.started_at, record.agent_id, notes, resumed=True
         )
-        info = CallInfo(call_id, store.get_lead(record.lead_id), record.started_at, record.agent_id, notes, resumed=True)
         return info, session
 
     def discard_call(self, call_id: int, lead_id: int, agent_id: int) -> None:
@@ -280,8 +290,13 @@ class Backend:
         store.release_lead(lead_id, agent_id)
 
     def finish_call(
-        self, call_id: int, session: CallSession, *, callback_due: datetime | None = None,
-        address: str | None = None, now: datetime | None = None,
+        self,
+        call_id: int,
+        session: CallSession,
+        *,
+        callback_due: datetime | None = None,
+        address: str | None = None,
+        now: datetime | None = None,
     ) -> FinishInfo:
         from callscript.storage import CallFinished
         from callscript.storage.store import FOLLOW_UP_AFTER_DAYS
@@ -413,7 +428,7 @@ class CallRecorder:
                 if store is None:
                     raise StorageError("数据库没有打开")
                 job.run(store)
-            except Exception as exc:  # noqa: BLE001 - every failure is shown to the agent
+            except Exception as exc:
                 with self._lock:
                     self._error = f"{type(exc).__name__}: {exc}"
                 self._report()
@@ -428,5 +443,5 @@ class CallRecorder:
     def _report(self) -> None:
         try:
             self._on_status(self.status)
-        except Exception:  # noqa: BLE001 - the screen may be gone
+        except Exception:
             pass

@@ -180,16 +180,22 @@ def panel_entries(check: CheckResult, tests: TestsResult | None) -> list[Entry]:
     for problem in tests.problems:
         entries.append(Entry("test", None, 1, f"{name}:{problem.mark.line}: {problem.message}"))
     for failure in tests.failures:
-        entries.append(Entry("test", None, 1, f"测试 「{failure.name}」 ({name}:{failure.line}) 失败: {failure.reason}"))
+        entries.append(
+            Entry("test", None, 1, f"测试 「{failure.name}」 ({name}:{failure.line}) 失败: {failure.reason}")
+        )
     coverage = tests.coverage
     if coverage is not None:
         script = check.script
         for node_id in coverage.uncovered_nodes:
             node = script.nodes[node_id]
-            entries.append(Entry("uncovered", node.mark.line, node.mark.col, f"没有测试走到节点 {node.title} ({node_id})"))
+            entries.append(
+                Entry("uncovered", node.mark.line, node.mark.col, f"没有测试走到节点 {node.title} ({node_id})")
+            )
         for edge in coverage.uncovered_edges:
             node = script.nodes[edge[0]]
-            entries.append(Entry("uncovered", node.mark.line, node.mark.col, f"没有测试走过分支 {edge_text(script, edge)}"))
+            entries.append(
+                Entry("uncovered", node.mark.line, node.mark.col, f"没有测试走过分支 {edge_text(script, edge)}")
+            )
     return entries
 
 
@@ -232,7 +238,7 @@ def _yaml_highlighter() -> tuple[Any, Any] | None:
         if language is None:
             return None
         return Parser(language), Query(language, TextArea._get_builtin_highlight_query("yaml"))
-    except Exception:  # noqa: BLE001 - any missing or broken piece: plain text
+    except Exception:
         return None
 
 
@@ -379,7 +385,7 @@ class ScriptTextArea(TextArea):
         if self._highlighter is not None:
             top = self.scroll_offset.y
             first, last = self._highlight_window
-            if top < first or top + self.size.height > last + 1 and last < self.document.line_count - 1:
+            if top < first or (top + self.size.height > last + 1 and last < self.document.line_count - 1):
                 self._build_highlight_map()
         return super().render_lines(crop)
 
@@ -430,8 +436,15 @@ class EditorScreen(Screen[None]):
         Binding("f1", "help", "帮助", key_display="F1"),
     ]
 
-    def __init__(self, path: Path, source: EditSource, *, tests_path: Path | None = None,
-                 debounce: float = DEBOUNCE, highlight: bool = True) -> None:
+    def __init__(
+        self,
+        path: Path,
+        source: EditSource,
+        *,
+        tests_path: Path | None = None,
+        debounce: float = DEBOUNCE,
+        highlight: bool = True,
+    ) -> None:
         super().__init__()
         self.path = Path(path)
         self.source = source
@@ -530,11 +543,11 @@ class EditorScreen(Screen[None]):
         """Worker thread: validate, hand the result to the screen, then run the sidecar tests."""
         try:
             result = check_text(text, str(self.path), revision, self.revalidator)
-        except Exception:  # noqa: BLE001 - a bug in the fast path must not stop validation: use the loader's own
+        except Exception:
             self.revalidator = Revalidator()
             try:
                 result = check_text(text, str(self.path), revision)
-            except Exception as exc:  # noqa: BLE001 - shown in the panel rather than lost in a worker
+            except Exception as exc:
                 problem = Problem(Mark(1, 1), f"内部错误, 无法检查: {type(exc).__name__}: {exc}")
                 result = CheckResult(revision, text_sha(text), None, (problem,), 0.0)
         try:
@@ -659,8 +672,11 @@ class EditorScreen(Screen[None]):
                 if tests.coverage is not None:
                     cov = tests.coverage.to_json()
                     full = tests.coverage.complete
-                    text.append(f" · 覆盖 节点 {cov['nodes_covered']}/{cov['nodes_total']}"
-                                f" 分支 {cov['edges_covered']}/{cov['edges_total']}", "green" if full else "cyan")
+                    text.append(
+                        f" · 覆盖 节点 {cov['nodes_covered']}/{cov['nodes_total']}"
+                        f" 分支 {cov['edges_covered']}/{cov['edges_total']}",
+                        "green" if full else "cyan",
+                    )
             text.append(f"  ({check.seconds * 1000:.0f} ms)", "dim")
         self.query_one("#ed-status", Static).update(text, layout=False)
 
@@ -721,8 +737,12 @@ class EditorScreen(Screen[None]):
         if not outcome.published:
             self.state = DRAFT_FILE
             self._render_title()
-            self.notify(f"有 {outcome.errors} 个错误: 草稿已存到 {outcome.path.name}, 没有发布; 坐席继续用原来的版本",
-                        title="草稿已保存", severity="warning", timeout=8)
+            self.notify(
+                f"有 {outcome.errors} 个错误: 草稿已存到 {outcome.path.name}, 没有发布; 坐席继续用原来的版本",
+                title="草稿已保存",
+                severity="warning",
+                timeout=8,
+            )
             self.last_save = outcome
             return
         self.state = PUBLISHED_FILE
@@ -732,12 +752,23 @@ class EditorScreen(Screen[None]):
         if outcome.unchanged:
             self.notify("和已发布的版本一样, 没有改动", title="已保存")
         else:
-            self.notify(f"已发布版本 {outcome.sha256[:8] if outcome.sha256 else ''}: 坐席下一通电话起使用{stored}",
-                        title="已发布", timeout=6)
+            self.notify(
+                f"已发布版本 {outcome.sha256[:8] if outcome.sha256 else ''}: 坐席下一通电话起使用{stored}",
+                title="已发布",
+                timeout=6,
+            )
         if not outcome.unchanged and outcome.replaced_sha256 not in (None, known):
-            kept = "也存进了数据库 (可以用 callscript diff 比较)" if outcome.previous is not None else "有错误, 没有存进数据库"
-            self.notify(f"文件在打开后被别处改过 (版本 {outcome.replaced_sha256[:8]}); 被替换的那个版本{kept}",
-                        title="注意", severity="warning", timeout=10)
+            kept = (
+                "也存进了数据库 (可以用 callscript diff 比较)"
+                if outcome.previous is not None
+                else "有错误, 没有存进数据库"
+            )
+            self.notify(
+                f"文件在打开后被别处改过 (版本 {outcome.replaced_sha256[:8]}); 被替换的那个版本{kept}",
+                title="注意",
+                severity="warning",
+                timeout=10,
+            )
         self.last_save = outcome
 
     async def _store_versions(self, outcome: SaveOutcome) -> str:
@@ -748,7 +779,7 @@ class EditorScreen(Screen[None]):
                 await backend.run(backend.open, outcome.previous)
             assert outcome.script is not None
             version_id = await backend.run(backend.open, outcome.script)
-        except Exception as exc:  # noqa: BLE001 - the file is published; say the database part failed
+        except Exception as exc:
             self.notify(f"文件已发布, 但版本没有存进数据库: {type(exc).__name__}: {exc}", severity="error", timeout=10)
             return ""
         self.stored_version_id = version_id
@@ -764,13 +795,21 @@ class EditorScreen(Screen[None]):
         if check is None or check.revision != revision:
             check = await asyncio.to_thread(check_text, text, str(self.path), revision)
         if check.script is None:
-            self.notify(f"脚本有 {check.errors} 个错误, 改正后才能练习 (F2 看问题列表)", title="不能练习", severity="warning")
+            self.notify(
+                f"脚本有 {check.errors} 个错误, 改正后才能练习 (F2 看问题列表)", title="不能练习", severity="warning"
+            )
             return
         from callscript.tui.practice import PracticeCallScreen
 
         app = self.app
-        await app.push_screen(PracticeCallScreen(check.script, app.practice_variables(check.script), app.clock(),  # type: ignore[attr-defined]
-                                                 tests_path=self.tests_path))
+        await app.push_screen(
+            PracticeCallScreen(
+                check.script,
+                app.practice_variables(check.script),
+                app.clock(),  # type: ignore[attr-defined]
+                tests_path=self.tests_path,
+            )
+        )
 
     # -- other -----------------------------------------------------------------
     def action_help(self) -> None:
@@ -829,8 +868,15 @@ class EditorApp(App[None]):
         self.source = open_for_edit(self.script_path)
 
     def on_mount(self) -> None:
-        self.push_screen(EditorScreen(self.script_path, self.source, tests_path=self.tests_path,
-                                      debounce=self.debounce, highlight=self.highlight))
+        self.push_screen(
+            EditorScreen(
+                self.script_path,
+                self.source,
+                tests_path=self.tests_path,
+                debounce=self.debounce,
+                highlight=self.highlight,
+            )
+        )
 
     def on_unmount(self) -> None:
         self.backend.shutdown()

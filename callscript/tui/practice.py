@@ -46,8 +46,13 @@ from callscript.workshop.script_tests import load_tests_text
 
 #: Sample lead the practice call is made to (fills {lead_company}, {contact_name}, ...).
 PRACTICE_LEAD = Lead(
-    id=0, company="练习客户有限公司", phone="0755-26880000", phone_norm="+8675526880000",
-    contact="王建华", title="行政经理", industry="练习",
+    id=0,
+    company="练习客户有限公司",
+    phone="0755-26880000",
+    phone_norm="+8675526880000",
+    contact="王建华",
+    title="行政经理",
+    industry="练习",
 )
 PRACTICE_MARK = Text(" 练习 · 不保存 ", "bold black on cyan")
 #: Mailed: a follow-up 7 to 10 days later (as the agents' summary card shows it).
@@ -96,8 +101,14 @@ class PracticeCallScreen(CallScreen):
 
     BINDINGS = [Binding("f5", "leave", "离开练习", key_display="F5", priority=True)]
 
-    def __init__(self, script: Script, variables: dict[str, str], now: datetime, lead: Lead = PRACTICE_LEAD,
-                 tests_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        script: Script,
+        variables: dict[str, str],
+        now: datetime,
+        lead: Lead = PRACTICE_LEAD,
+        tests_path: Path | None = None,
+    ) -> None:
         self.practice = PracticeRecorder()
         self.tests_path = tests_path
         values = {**variables, **lead_values(lead)}
@@ -117,7 +128,7 @@ class PracticeCallScreen(CallScreen):
             from callscript.tui.widgets import TopBar
 
             self.query_one(TopBar).set(saved=PRACTICE_MARK)
-        except Exception:  # noqa: BLE001 - the call screen's top bar changed: show its own mark
+        except Exception:
             super()._render_saved()
 
     @work(exclusive=True, group="finish")
@@ -134,20 +145,40 @@ class PracticeCallScreen(CallScreen):
 
 
 def lead_values(lead: Lead) -> dict[str, str]:
-    return {"lead_company": lead.company, "contact_name": lead.contact or "", "contact_title": lead.title or "", "phone": lead.phone}
+    return {
+        "lead_company": lead.company,
+        "contact_name": lead.contact or "",
+        "contact_title": lead.title or "",
+        "phone": lead.phone,
+    }
 
 
-def practice_finish(info: CallInfo, session: CallSession, now: datetime, callback_due: datetime | None = None,
-                    address: str | None = None) -> FinishInfo:
+def practice_finish(
+    info: CallInfo,
+    session: CallSession,
+    now: datetime,
+    callback_due: datetime | None = None,
+    address: str | None = None,
+) -> FinishInfo:
     """What the agents' summary card needs, as if the call had been stored."""
     grade = session.grade()
     facts = dict(session.facts)
     if address and not facts.get("address"):
         facts["address"] = address
     record = CallRecord(
-        id=0, lead_id=info.lead.id, agent_id=0, script_id=0, started_at=info.started_at, ended_at=now,
-        outcome=session.outcome, facts=facts, grade=grade.grade, grade_rule=grade.rule_label,
-        grade_rule_index=grade.rule_index, conditions=dict(grade.conditions), qualified=grade.qualified,
+        id=0,
+        lead_id=info.lead.id,
+        agent_id=0,
+        script_id=0,
+        started_at=info.started_at,
+        ended_at=now,
+        outcome=session.outcome,
+        facts=facts,
+        grade=grade.grade,
+        grade_rule=grade.rule_label,
+        grade_rule_index=grade.rule_index,
+        conditions=dict(grade.conditions),
+        qualified=grade.qualified,
         callback_due=callback_due if session.outcome == Outcome.CALLBACK.value else None,
     )
     follow_from = follow_by = None
@@ -216,7 +247,12 @@ def add_test_case(tests_path: Path, session: CallSession, base: str = "练习") 
     cases, problems = load_tests_text(text, session.script)
     errors = [p for p in problems if p.is_error]
     if errors or name not in {c.name for c in cases}:
-        return name, errors or [Problem(Mark(1, 1), f"{tests_path.name}: the case would not be read as '{name}' (is cases: the last section, with cases two spaces in?)")]
+        return name, errors or [
+            Problem(
+                Mark(1, 1),
+                f"{tests_path.name}: the case would not be read as '{name}' (is cases: the last section, with cases two spaces in?)",
+            )
+        ]
     publish_atomically(tests_path, text)
     return name, []
 
@@ -230,7 +266,9 @@ class PracticeSummaryScreen(Screen[None]):
         Binding("escape", "leave", "回到编辑器"),
     ]
 
-    def __init__(self, info: CallInfo, session: CallSession, finish: FinishInfo, tests_path: Path | None = None) -> None:
+    def __init__(
+        self, info: CallInfo, session: CallSession, finish: FinishInfo, tests_path: Path | None = None
+    ) -> None:
         super().__init__()
         self.info = info
         self.session = session
@@ -253,7 +291,9 @@ class PracticeSummaryScreen(Screen[None]):
 
     def action_again(self) -> None:
         variables = dict(self.session.variables)
-        self.app.switch_screen(PracticeCallScreen(self.session.script, variables, self.app.clock(), tests_path=self.tests_path))  # type: ignore[attr-defined]
+        self.app.switch_screen(
+            PracticeCallScreen(self.session.script, variables, self.app.clock(), tests_path=self.tests_path)
+        )  # type: ignore[attr-defined]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "add_case":

@@ -76,7 +76,7 @@ class ScriptFollower:
     def _check_in_thread(self) -> None:
         try:
             result = self.check()
-        except Exception as exc:  # noqa: BLE001 - look again at the next tick
+        except Exception as exc:
             self.app.call_from_thread(self.app.log.error, f"script check failed: {type(exc).__name__}: {exc}")
             return
         finally:
@@ -102,7 +102,7 @@ class ScriptFollower:
         """Between calls: the last good version (after one more look at the file)."""
         try:
             result = await asyncio.to_thread(self.check)
-        except Exception as exc:  # noqa: BLE001 - check() reports bad files as data; anything else must not stop a call
+        except Exception as exc:
             self.app.log.error(f"script check failed: {type(exc).__name__}: {exc}")
         else:
             self._report(result)

@@ -64,7 +64,16 @@ def describe(due: datetime, now: datetime) -> str:
 
 _RELATIVE = re.compile(r"^\+?\s*(\d+)\s*(m|min|分钟|分|h|小时|个小时|钟头|d|天)\s*(后|以后|之后)?$")
 _DAY_WORDS = {"今天": 0, "今晚": 0, "明天": 1, "明早": 1, "明晚": 1, "后天": 2}
-_PERIODS = {"上午": "am", "早上": "am", "早": "am", "中午": "noon", "下午": "pm", "傍晚": "eve", "晚上": "eve", "晚": "eve"}
+_PERIODS = {
+    "上午": "am",
+    "早上": "am",
+    "早": "am",
+    "中午": "noon",
+    "下午": "pm",
+    "傍晚": "eve",
+    "晚上": "eve",
+    "晚": "eve",
+}
 _PERIOD_DEFAULT = {"am": time(10, 0), "noon": time(12, 0), "pm": time(15, 0), "eve": time(19, 0)}
 OFFICE_PM_HOURS = range(1, 8)
 """A bare 1–7 o'clock means the afternoon (nobody books a call for 3 a.m.)."""
@@ -90,9 +99,7 @@ def _clock(text: str, period: str | None) -> time:
             minute = int(match.group(4))
         else:
             minute = 0
-    if period in ("pm", "eve") and hour < 12 or period is None and hour in OFFICE_PM_HOURS and not _COMPACT.match(text):
-        hour += 12
-    elif period == "noon" and hour < 6:
+    if (period in ("pm", "eve") and hour < 12) or (period is None and hour in OFFICE_PM_HOURS and not _COMPACT.match(text)) or (period == "noon" and hour < 6):
         hour += 12
     if hour > 23 or minute > 59:
         raise TimeParseError(f"没有这个时间: {text}")
@@ -110,7 +117,9 @@ def parse_callback_time(text: str, now: datetime) -> datetime:
         amount, unit = int(relative.group(1)), relative.group(2)
         if amount <= 0:
             raise TimeParseError("时间要在以后")
-        delta = {"m": "minutes", "min": "minutes", "分钟": "minutes", "分": "minutes", "d": "days", "天": "days"}.get(unit, "hours")
+        delta = {"m": "minutes", "min": "minutes", "分钟": "minutes", "分": "minutes", "d": "days", "天": "days"}.get(
+            unit, "hours"
+        )
         return (now + timedelta(**{delta: amount})).replace(second=0, microsecond=0)
 
     day_offset: int | None = None
@@ -118,7 +127,7 @@ def parse_callback_time(text: str, now: datetime) -> datetime:
     rest = compact
     for word, offset in _DAY_WORDS.items():
         if rest.startswith(word):
-            day_offset, rest = offset, rest[len(word):]
+            day_offset, rest = offset, rest[len(word) :]
             if word in ("今晚", "明晚"):
                 rest = "晚" + rest if rest else "晚"
             elif word == "明早":
@@ -144,7 +153,7 @@ def parse_callback_time(text: str, now: datetime) -> datetime:
     period: str | None = None
     for word, value in _PERIODS.items():
         if rest.startswith(word):
-            period, rest = value, rest[len(word):]
+            period, rest = value, rest[len(word) :]
             break
     if rest:
         moment = _clock(rest, period)

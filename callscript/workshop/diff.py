@@ -32,7 +32,13 @@ from callscript.script.model import Node, Option, Script
 from callscript.script.templates import strip_markup
 
 SECTIONS = ("script", "nodes", "options", "facts", "grading")
-SECTION_TITLES = {"script": "脚本 Script", "nodes": "节点 Nodes", "options": "选项 Options", "facts": "事实 Facts", "grading": "评级 Grading"}
+SECTION_TITLES = {
+    "script": "脚本 Script",
+    "nodes": "节点 Nodes",
+    "options": "选项 Options",
+    "facts": "事实 Facts",
+    "grading": "评级 Grading",
+}
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,9 @@ def describe_test(test: Any) -> str:
     if "all" in test or "any" in test:
         word = "all" if "all" in test else "any"
         parts = [describe_test(t) for t in test[word] or []]
-        joined = (" and " if word == "all" else " or ").join(f"({p})" if (" and " in p or " or " in p) else p for p in parts)
+        joined = (" and " if word == "all" else " or ").join(
+            f"({p})" if (" and " in p or " or " in p) else p for p in parts
+        )
         return joined or word
     if "not" in test and "fact" not in test:
         return f"not ({describe_test(test['not'])})"
@@ -181,6 +189,7 @@ def detect_renames(old: Script, new: Script) -> dict[str, str]:
     removed = [n for n in old.nodes if n not in new.nodes]
     added = [n for n in new.nodes if n not in old.nodes]
     renames = _unique_pairs(removed, added, lambda r: _content(old.nodes[r]), lambda a: _content(new.nodes[a]))
+
     # Confirm edges: each target must map to the new target (common ids map to themselves).
     def mapped(t: str | None) -> str | None:
         return None if t is None else renames.get(t, t)
@@ -192,7 +201,14 @@ def detect_renames(old: Script, new: Script) -> dict[str, str]:
             del renames[r]
     rest_old = [r for r in removed if r not in renames]
     rest_new = [a for a in added if a not in renames.values()]
-    renames.update(_unique_pairs(rest_old, rest_new, lambda r: (old.nodes[r].title, old.nodes[r].kind), lambda a: (new.nodes[a].title, new.nodes[a].kind)))
+    renames.update(
+        _unique_pairs(
+            rest_old,
+            rest_new,
+            lambda r: (old.nodes[r].title, old.nodes[r].kind),
+            lambda a: (new.nodes[a].title, new.nodes[a].kind),
+        )
+    )
     return renames
 
 
@@ -205,7 +221,9 @@ def _lines_diff(what: str, where: str, old: list[str], new: list[str], out: list
             continue
         if tag == "replace" and i2 - i1 == j2 - j1:
             for k in range(i2 - i1):
-                out.append(f"{where}: {what} {i1 + k + 1} changed: 「{_short(old[i1 + k])}」 → 「{_short(new[j1 + k])}」")
+                out.append(
+                    f"{where}: {what} {i1 + k + 1} changed: 「{_short(old[i1 + k])}」 → 「{_short(new[j1 + k])}」"
+                )
         else:
             for k in range(i1, i2):
                 out.append(f"{where}: {what} {k + 1} removed: 「{_short(old[k])}」")
@@ -239,16 +257,38 @@ def _diff_node(namer: _Namer, renames: dict[str, str], o: Node, n: Node, changes
 
     opt_texts: list[tuple[str, str, str]] = []  # kind, subject, text
     if o.input and n.input and o.next and n.next and target_old(o.next) != n.next:
-        opt_texts.append(("rerouted", f"{n.id}/enter", f"after the typed {n.input.fact.name}, {where} now goes to {namer.new_node(n.next)} instead of {namer.old_node(o.next)}"))
+        opt_texts.append(
+            (
+                "rerouted",
+                f"{n.id}/enter",
+                f"after the typed {n.input.fact.name}, {where} now goes to {namer.new_node(n.next)} instead of {namer.old_node(o.next)}",
+            )
+        )
     if o.skip and not n.skip:
-        opt_texts.append(("removed", f"{n.id}/skip", f"{where} can no longer be skipped (「{o.skip.label}」 went to {namer.old_node(o.skip.next)})"))
+        opt_texts.append(
+            (
+                "removed",
+                f"{n.id}/skip",
+                f"{where} can no longer be skipped (「{o.skip.label}」 went to {namer.old_node(o.skip.next)})",
+            )
+        )
     elif n.skip and not o.skip:
-        opt_texts.append(("added", f"{n.id}/skip", f"{where} can now be skipped: 「{n.skip.label}」 → {namer.new_node(n.skip.next)}"))
+        opt_texts.append(
+            ("added", f"{n.id}/skip", f"{where} can now be skipped: 「{n.skip.label}」 → {namer.new_node(n.skip.next)}")
+        )
     elif o.skip and n.skip:
         if o.skip.label != n.skip.label:
-            opt_texts.append(("changed", f"{n.id}/skip", f"{where}: skip label 「{o.skip.label}」 → 「{n.skip.label}」"))
+            opt_texts.append(
+                ("changed", f"{n.id}/skip", f"{where}: skip label 「{o.skip.label}」 → 「{n.skip.label}」")
+            )
         if target_old(o.skip.next) != n.skip.next:
-            opt_texts.append(("rerouted", f"{n.id}/skip", f"skipping {where} (「{n.skip.label}」) now goes to {namer.new_node(n.skip.next)} instead of {namer.old_node(o.skip.next)}"))
+            opt_texts.append(
+                (
+                    "rerouted",
+                    f"{n.id}/skip",
+                    f"skipping {where} (「{n.skip.label}」) now goes to {namer.new_node(n.skip.next)} instead of {namer.old_node(o.skip.next)}",
+                )
+            )
     _diff_options(namer, where, target_old, o, n, opt_texts)
     for kind, subject, text in opt_texts:
         changes.append(Change("options", kind, subject, text))
@@ -284,21 +324,43 @@ def _diff_options(namer: _Namer, where: str, target_old, o: Node, n: Node, out: 
         if oo.key != nn.key:
             out.append(("changed", subject, f"「{nn.label.source}」 of {where} is now on key {nn.key} (was {oo.key})"))
         if oo.label.source != nn.label.source:
-            out.append(("changed", subject, f"option {nn.key} of {where} now reads 「{nn.label.source}」 (was 「{oo.label.source}」)"))
+            out.append(
+                (
+                    "changed",
+                    subject,
+                    f"option {nn.key} of {where} now reads 「{nn.label.source}」 (was 「{oo.label.source}」)",
+                )
+            )
         if dict(oo.sets) != dict(nn.sets):
             out.append(("changed", subject, f"{_opt(nn)} of {where} now sets {_sets(nn.sets)} (was {_sets(oo.sets)})"))
         if target_old(oo.next) != nn.next:
-            out.append(("rerouted", subject, f"{_opt(nn)} of {where} now goes to {namer.new_node(nn.next)} instead of {namer.old_node(oo.next)}"))
+            out.append(
+                (
+                    "rerouted",
+                    subject,
+                    f"{_opt(nn)} of {where} now goes to {namer.new_node(nn.next)} instead of {namer.old_node(oo.next)}",
+                )
+            )
     for oo in lonely_old:
-        out.append(("removed", f"{n.id}/{oo.key}", f"{_opt(oo)} removed from {where} (it went to {namer.old_node(oo.next)})"))
+        out.append(
+            ("removed", f"{n.id}/{oo.key}", f"{_opt(oo)} removed from {where} (it went to {namer.old_node(oo.next)})")
+        )
     for nn in lonely_new:
         sets = f", sets {_sets(nn.sets)}" if nn.sets else ""
-        out.append(("added", f"{n.id}/{nn.key}", f"{_opt(nn)} added to {where}: goes to {namer.new_node(nn.next)}{sets}"))
+        out.append(
+            ("added", f"{n.id}/{nn.key}", f"{_opt(nn)} added to {where}: goes to {namer.new_node(nn.next)}{sets}")
+        )
     old_order = [oo.label.source for oo in o.options]
     new_order = [nn.label.source for nn in n.options]
     common = [x for x in new_order if x in old_order]
     if [x for x in old_order if x in new_order] != common:
-        out.append(("reordered", n.id, f"options of {where} shown in a new order: {' / '.join(f'{nn.key} {nn.label.source}' for nn in n.options)}"))
+        out.append(
+            (
+                "reordered",
+                n.id,
+                f"options of {where} shown in a new order: {' / '.join(f'{nn.key} {nn.label.source}' for nn in n.options)}",
+            )
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -357,17 +419,29 @@ def _diff_grading(old: Script, new: Script, changes: list[Change]) -> None:
     nc = ng.get("conditions") or {}
     for name in oc:
         if name not in nc:
-            add("removed", f"condition {name}", f"qualifying condition {name} 「{_strip_label(oc[name])[0] or name}」 removed")
+            add(
+                "removed",
+                f"condition {name}",
+                f"qualifying condition {name} 「{_strip_label(oc[name])[0] or name}」 removed",
+            )
     for name in nc:
         label, test = _strip_label(nc[name])
         if name not in oc:
-            add("added", f"condition {name}", f"qualifying condition {name} 「{label or name}」 added: {describe_test(test)}")
+            add(
+                "added",
+                f"condition {name}",
+                f"qualifying condition {name} 「{label or name}」 added: {describe_test(test)}",
+            )
             continue
         old_label, old_test = _strip_label(oc[name])
         if old_label != label:
             add("changed", f"condition {name}", f"condition {name} now reads 「{label}」 (was 「{old_label}」)")
         if old_test != test:
-            add("changed", f"condition {name}", f"condition {name} 「{label or name}」 now holds when {describe_test(test)} (was {describe_test(old_test)})")
+            add(
+                "changed",
+                f"condition {name}",
+                f"condition {name} 「{label or name}」 now holds when {describe_test(test)} (was {describe_test(old_test)})",
+            )
     if list(oc) != list(nc) and [n for n in oc if n in nc] != [n for n in nc if n in oc]:
         add("reordered", "conditions", f"conditions now in the order {', '.join(nc)}")
     # Exclusions: matched by label, else by position.
@@ -384,7 +458,11 @@ def _diff_grading(old: Script, new: Script, changes: list[Change]) -> None:
     for k, (i, j) in enumerate(pairs):
         if k not in keep:
             label = nrules[j].get("label", "")
-            add("reordered", f"rule {label}", f"rule 「{label}」 ({nrules[j].get('grade')}) moved from position {i + 1} to {j + 1}; first match wins, so calls matching several rules may now get another grade")
+            add(
+                "reordered",
+                f"rule {label}",
+                f"rule 「{label}」 ({nrules[j].get('grade')}) moved from position {i + 1} to {j + 1}; first match wins, so calls matching several rules may now get another grade",
+            )
 
 
 def _describe_rule(rule: dict[str, Any]) -> str:
@@ -402,7 +480,9 @@ def _diff_list(old: list[dict], new: list[dict], what: str, body, describe, add)
     used_new: set[int] = set()
     unmatched_old: list[int] = []
     for i, item in enumerate(old):
-        j = next((j for j, other in enumerate(new) if j not in used_new and other.get("label") == item.get("label")), None)
+        j = next(
+            (j for j, other in enumerate(new) if j not in used_new and other.get("label") == item.get("label")), None
+        )
         if j is None:
             unmatched_old.append(i)
         else:
@@ -422,10 +502,18 @@ def _diff_list(old: list[dict], new: list[dict], what: str, body, describe, add)
         if body(o) != body(n):
             add("changed", f"{what} {label}", f"{what} 「{label}」: {describe(o)} → {describe(n)}")
     for i in unmatched_old:
-        add("removed", f"{what} {old[i].get('label', '')}", f"{what} 「{old[i].get('label', '')}」 removed (was {what} {i + 1}: {describe(old[i])})")
+        add(
+            "removed",
+            f"{what} {old[i].get('label', '')}",
+            f"{what} 「{old[i].get('label', '')}」 removed (was {what} {i + 1}: {describe(old[i])})",
+        )
     for j, item in enumerate(new):
         if j not in used_new:
-            add("added", f"{what} {item.get('label', '')}", f"{what} 「{item.get('label', '')}」 added as {what} {j + 1}: {describe(item)}")
+            add(
+                "added",
+                f"{what} {item.get('label', '')}",
+                f"{what} 「{item.get('label', '')}」 added as {what} {j + 1}: {describe(item)}",
+            )
     return pairs
 
 
@@ -448,22 +536,57 @@ def diff_scripts(old: Script, new: Script) -> ScriptDiff:
     header("title", old.title, new.title)
     header("company", old.company, new.company)
     if renames.get(old.start, old.start) != new.start:
-        changes.append(Change("script", "changed", "start", f"calls now start at {namer.new_node(new.start)} instead of {namer.old_node(old.start)}"))
+        changes.append(
+            Change(
+                "script",
+                "changed",
+                "start",
+                f"calls now start at {namer.new_node(new.start)} instead of {namer.old_node(old.start)}",
+            )
+        )
     for name in old.variables:
         if name not in new.variables:
-            changes.append(Change("script", "removed", f"variable {name}", f"variable {{{name}}} removed (was 「{_short(old.variables[name])}」)"))
+            changes.append(
+                Change(
+                    "script",
+                    "removed",
+                    f"variable {name}",
+                    f"variable {{{name}}} removed (was 「{_short(old.variables[name])}」)",
+                )
+            )
         elif old.variables[name] != new.variables[name]:
-            changes.append(Change("script", "changed", f"variable {name}", f"variable {{{name}}}: 「{_short(old.variables[name])}」 → 「{_short(new.variables[name])}」"))
+            changes.append(
+                Change(
+                    "script",
+                    "changed",
+                    f"variable {name}",
+                    f"variable {{{name}}}: 「{_short(old.variables[name])}」 → 「{_short(new.variables[name])}」",
+                )
+            )
     for name in new.variables:
         if name not in old.variables:
-            changes.append(Change("script", "added", f"variable {name}", f"variable {{{name}}} added: 「{_short(new.variables[name])}」"))
+            changes.append(
+                Change(
+                    "script",
+                    "added",
+                    f"variable {name}",
+                    f"variable {{{name}}} added: 「{_short(new.variables[name])}」",
+                )
+            )
 
     new_of_old = {r: a for r, a in renames.items()}
     for old_id in old.nodes:
         if old_id in new.nodes or old_id in new_of_old:
             continue
         node = old.nodes[old_id]
-        changes.append(Change("nodes", "removed", old_id, f"node {namer.old_node(old_id)} removed ({_kind_words(node)}: 「{_short(' '.join(t.source for t in node.say))}」)"))
+        changes.append(
+            Change(
+                "nodes",
+                "removed",
+                old_id,
+                f"node {namer.old_node(old_id)} removed ({_kind_words(node)}: 「{_short(' '.join(t.source for t in node.say))}」)",
+            )
+        )
     renamed_new = set(renames.values())
     for new_id in new.nodes:
         if new_id in old.nodes or new_id in renamed_new:
@@ -471,11 +594,20 @@ def diff_scripts(old: Script, new: Script) -> ScriptDiff:
         node = new.nodes[new_id]
         sources = [f"{namer.new_node(n.id)}" for n in new.nodes.values() if new_id in n.successors()]
         via = f", reached from {', '.join(sources)}" if sources else ""
-        changes.append(Change("nodes", "added", new_id, f"node {namer.new_node(new_id)} added ({_kind_words(node)}: 「{_short(' '.join(t.source for t in node.say))}」{via})"))
+        changes.append(
+            Change(
+                "nodes",
+                "added",
+                new_id,
+                f"node {namer.new_node(new_id)} added ({_kind_words(node)}: 「{_short(' '.join(t.source for t in node.say))}」{via})",
+            )
+        )
     for old_id, new_id in renames.items():
         same = _content(old.nodes[old_id]) == _content(new.nodes[new_id])
         tail = "; references to it were updated" + ("" if same else "; its content changed too (below)")
-        changes.append(Change("nodes", "renamed", new_id, f"node {old.nodes[old_id].title} renamed: {old_id} → {new_id}{tail}"))
+        changes.append(
+            Change("nodes", "renamed", new_id, f"node {old.nodes[old_id].title} renamed: {old_id} → {new_id}{tail}")
+        )
     for old_id, old_node in old.nodes.items():
         new_id = renames.get(old_id, old_id)
         if new_id in new.nodes and (old_id in new.nodes or old_id in renames):
@@ -485,7 +617,13 @@ def diff_scripts(old: Script, new: Script) -> ScriptDiff:
         other = new.facts.get(name)
         if other is None:
             changes.append(Change("facts", "removed", name, f"fact {name} 「{spec.label}」 removed"))
-        elif (spec.type, spec.values, spec.min, spec.max, spec.label) != (other.type, other.values, other.min, other.max, other.label):
+        elif (spec.type, spec.values, spec.min, spec.max, spec.label) != (
+            other.type,
+            other.values,
+            other.min,
+            other.max,
+            other.label,
+        ):
             changes.append(Change("facts", "changed", name, f"fact {name}: {_spec(spec)} → {_spec(other)}"))
     for name, spec in new.facts.items():
         if name not in old.facts:
@@ -494,16 +632,31 @@ def diff_scripts(old: Script, new: Script) -> ScriptDiff:
     new_setters = _setters(new)
     for name in sorted(set(old_setters) | set(new_setters)):
         if name in old_setters and name not in new_setters:
-            changes.append(Change("facts", "changed", name, f"no answer sets {name} any more (it was set at {', '.join(old_setters[name])})"))
+            changes.append(
+                Change(
+                    "facts",
+                    "changed",
+                    name,
+                    f"no answer sets {name} any more (it was set at {', '.join(old_setters[name])})",
+                )
+            )
         elif name in new_setters and name not in old_setters:
-            changes.append(Change("facts", "changed", name, f"{name} is now learned in calls (set at {', '.join(new_setters[name])})"))
+            changes.append(
+                Change(
+                    "facts", "changed", name, f"{name} is now learned in calls (set at {', '.join(new_setters[name])})"
+                )
+            )
 
     _diff_grading(old, new, changes)
     return result
 
 
 def _spec(spec: Any) -> str:
-    extra = f" {_value(list(spec.values))}" if spec.values else (f" {spec.min}–{spec.max}" if spec.min is not None or spec.max is not None else "")
+    extra = (
+        f" {_value(list(spec.values))}"
+        if spec.values
+        else (f" {spec.min}–{spec.max}" if spec.min is not None or spec.max is not None else "")
+    )
     return f"{spec.type}{extra} 「{spec.label}」"
 
 

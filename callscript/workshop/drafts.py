@@ -110,8 +110,9 @@ def open_for_edit(path: str | os.PathLike[str]) -> EditSource:
     if draft_text is not None:
         newer = published is None or _mtime(draft) >= _mtime(path)
         if newer and draft_text != published:
-            return EditSource(draft_text, DRAFT_FILE, published,
-                              note + f"打开的是草稿 {draft.name} (未发布); 没有错误时 Ctrl+S 发布")
+            return EditSource(
+                draft_text, DRAFT_FILE, published, note + f"打开的是草稿 {draft.name} (未发布); 没有错误时 Ctrl+S 发布"
+            )
         if not newer:
             note += f"{draft.name} 比已发布的文件旧, 没有打开它 (再存草稿会覆盖它)"
     if published is not None:
@@ -183,5 +184,6 @@ def save_edit(path: str | os.PathLike[str], text: str) -> SaveOutcome:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(draft_path(path))
     replaced = hashlib.sha256(old_text.encode("utf-8")).hexdigest() if old_text is not None else None
-    return SaveOutcome(True, path, problems, script, previous, previous_problems if previous is None else [], sha, unchanged,
-                       replaced)
+    return SaveOutcome(
+        True, path, problems, script, previous, previous_problems if previous is None else [], sha, unchanged, replaced
+    )

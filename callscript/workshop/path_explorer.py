@@ -92,7 +92,9 @@ def grading_thresholds(script: Script) -> dict[str, list[tuple[str, Any]]]:
     return out
 
 
-def input_values(script: Script, node: Node, thresholds: Mapping[str, list[tuple[str, Any]]] | None = None) -> list[str]:
+def input_values(
+    script: Script, node: Node, thresholds: Mapping[str, list[tuple[str, Any]]] | None = None
+) -> list[str]:
     """The texts the explorer types at an input node (see the module docstring)."""
     assert node.input is not None
     spec = node.input.fact
@@ -103,7 +105,14 @@ def input_values(script: Script, node: Node, thresholds: Mapping[str, list[tuple
         for op, value in (thresholds if thresholds is not None else grading_thresholds(script)).get(spec.name, ()):
             if isinstance(value, bool) or not isinstance(value, int):
                 continue
-            marks.update({"ge": (value - 1, value), "lt": (value - 1, value), "gt": (value, value + 1), "le": (value, value + 1)}.get(op, (value, value + 1)))
+            marks.update(
+                {
+                    "ge": (value - 1, value),
+                    "lt": (value - 1, value),
+                    "gt": (value, value + 1),
+                    "le": (value, value + 1),
+                }.get(op, (value, value + 1))
+            )
         if lo is None:
             lo = min(marks) if marks else 0
         if hi is None:
@@ -223,7 +232,16 @@ class _Walker:
             node = nodes[node_id]
             if node.kind == END:
                 result = self.grade(facts, node.end or "")
-                yield PathResult(tuple(actions), tuple(path), tuple(edges), node.end or "", result.grade, result.rule_index, result.rule_label, facts)
+                yield PathResult(
+                    tuple(actions),
+                    tuple(path),
+                    tuple(edges),
+                    node.end or "",
+                    result.grade,
+                    result.rule_index,
+                    result.rule_label,
+                    facts,
+                )
                 return
             branches: list[tuple[tuple[str, str | None], Edge, str, dict[str, FactValue]]] = []
             if node.kind == INPUT and node.input is not None:
@@ -231,7 +249,14 @@ class _Walker:
                 for text, value in self.inputs[node_id]:
                     branches.append((("enter", text), (node_id, ENTER), node.next or "", {**facts, name: value}))
             for option in node.options:
-                branches.append((("choose", option.key), (node_id, option.key), option.next, {**facts, **dict(option.sets)} if option.sets else facts))
+                branches.append(
+                    (
+                        ("choose", option.key),
+                        (node_id, option.key),
+                        option.next,
+                        {**facts, **dict(option.sets)} if option.sets else facts,
+                    )
+                )
             if node.skip is not None:
                 branches.append((("skip", None), (node_id, SKIP), node.skip.next, facts))
             for action, edge, target, new_facts in branches:
@@ -251,12 +276,19 @@ class _Walker:
         yield from step(self.script.start, {})
 
 
-def iter_paths(script: Script, max_visits: int = DEFAULT_MAX_VISITS, values: Mapping[str, Sequence[str]] | None = None) -> Iterator[PathResult]:
+def iter_paths(
+    script: Script, max_visits: int = DEFAULT_MAX_VISITS, values: Mapping[str, Sequence[str]] | None = None
+) -> Iterator[PathResult]:
     """Every distinct path from the start to an ending, depth-first, in option order."""
     return _Walker(script, max_visits, values).walk()
 
 
-def explore(script: Script, max_visits: int = DEFAULT_MAX_VISITS, limit: int | None = None, values: Mapping[str, Sequence[str]] | None = None) -> Exploration:
+def explore(
+    script: Script,
+    max_visits: int = DEFAULT_MAX_VISITS,
+    limit: int | None = None,
+    values: Mapping[str, Sequence[str]] | None = None,
+) -> Exploration:
     """All paths (at most ``limit``), with the count of branches cut by the loop bound."""
     walker = _Walker(script, max_visits, values)
     paths: list[PathResult] = []
@@ -266,7 +298,9 @@ def explore(script: Script, max_visits: int = DEFAULT_MAX_VISITS, limit: int | N
             truncated = True
             break
         paths.append(result)
-    return Exploration(paths, truncated, walker.pruned, max_visits, {k: [t for t, _ in v] for k, v in walker.inputs.items()})
+    return Exploration(
+        paths, truncated, walker.pruned, max_visits, {k: [t for t, _ in v] for k, v in walker.inputs.items()}
+    )
 
 
 # ---------------------------------------------------------------------------

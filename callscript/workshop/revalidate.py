@@ -148,7 +148,15 @@ class Revalidator:
         self._seen_facts: Any = None
         self._seen_vars: Any = None
         self._raw_lines: dict[int, int] = {}
-        self.stats = {"full": 0, "incremental": 0, "parsed": 0, "reused": 0, "moved": 0, "checked": 0, "check_reused": 0}
+        self.stats = {
+            "full": 0,
+            "incremental": 0,
+            "parsed": 0,
+            "reused": 0,
+            "moved": 0,
+            "checked": 0,
+            "check_reused": 0,
+        }
         """How the validations went (the bench and tests read it)."""
 
     # -- the public call --------------------------------------------------------
@@ -213,7 +221,7 @@ class Revalidator:
         starts = [m.start() for m in _NODE_START.finditer(text, region_start, region_end)]
         if not starts:
             return None
-        for line in text[region_start:starts[0]].split("\n"):
+        for line in text[region_start : starts[0]].split("\n"):
             if line.strip() and not line.lstrip().startswith("#"):
                 return None  # something under nodes: that is not a two-space key
         head_text = text[: nodes_line.start()]
@@ -278,15 +286,23 @@ class Revalidator:
             self._context_id += 1
         return self._context_id
 
-    def _build_node(self, check: Any, node_id: str, raw: YNode, facts: dict, known_vars: set[str], used: set[str]) -> Any:
+    def _build_node(
+        self, check: Any, node_id: str, raw: YNode, facts: dict, known_vars: set[str], used: set[str]
+    ) -> Any:
         context = self._context_token(facts, known_vars)
         line = self._raw_lines.get(id(raw), -1)
         done = self._checked.get(node_id)
         if done is not None and done.raw is raw and done.context == context:
             moved = line - done.line
             if moved and not any("line" in p.message for p in done.problems):  # messages may cite lines
-                done = _Checked(raw, context, line, _shift_node(done.node, moved),
-                                tuple(replace(p, mark=_moved(p.mark, moved)) for p in done.problems), done.used)
+                done = _Checked(
+                    raw,
+                    context,
+                    line,
+                    _shift_node(done.node, moved),
+                    tuple(replace(p, mark=_moved(p.mark, moved)) for p in done.problems),
+                    done.used,
+                )
             if done.line == line:
                 check.problems.extend(done.problems)
                 used |= done.used
@@ -297,6 +313,8 @@ class Revalidator:
         before = len(check.problems)
         node = loader._node(check, node_id, raw, facts, known_vars, mine)
         used |= mine
-        self._next_checked[node_id] = _Checked(raw, context, line, node, tuple(check.problems[before:]), frozenset(mine))
+        self._next_checked[node_id] = _Checked(
+            raw, context, line, node, tuple(check.problems[before:]), frozenset(mine)
+        )
         self.stats["checked"] += 1
         return node

@@ -154,7 +154,12 @@ def load_tests_text(text: str, script: Script) -> tuple[list[TestCase], list[Pro
         return [], [exc.problem]
     problems: list[Problem] = []
     if root is None or root.kind != MAP:
-        return [], [Problem(root.mark if root else Mark(1, 1), "a tests file is a mapping with cases: (name → {answers, outcome, grade, ...})")]
+        return [], [
+            Problem(
+                root.mark if root else Mark(1, 1),
+                "a tests file is a mapping with cases: (name → {answers, outcome, grade, ...})",
+            )
+        ]
     cases_node = None
     for key, value in root.items:
         if key.kind == SCALAR and key.value == "cases":
@@ -164,7 +169,9 @@ def load_tests_text(text: str, script: Script) -> tuple[list[TestCase], list[Pro
     if cases_node is None:
         return [], problems + [Problem(root.mark, "the tests file has no cases:")]
     if cases_node.kind != MAP or not cases_node.items:
-        return [], problems + [Problem(cases_node.mark, "cases: must map each case name to {answers: [...], outcome: ..., ...}")]
+        return [], problems + [
+            Problem(cases_node.mark, "cases: must map each case name to {answers: [...], outcome: ..., ...}")
+        ]
     cases: list[TestCase] = []
     seen: dict[str, int] = {}
     for key, value in cases_node.items:
@@ -194,7 +201,9 @@ def _case(name: str, node: YNode, script: Script, problems: list[Problem]) -> Te
     for key, value in node.items:
         fname = key.value if key.kind == SCALAR else None
         if fname not in CASE_FIELDS:
-            problems.append(Problem(key.mark, f"{where}: unknown field '{key.raw}'; expected one of: {', '.join(CASE_FIELDS)}"))
+            problems.append(
+                Problem(key.mark, f"{where}: unknown field '{key.raw}'; expected one of: {', '.join(CASE_FIELDS)}")
+            )
         elif fname in fields:
             problems.append(Problem(key.mark, f"{where}: duplicate field '{fname}'"))
         else:
@@ -202,7 +211,7 @@ def _case(name: str, node: YNode, script: Script, problems: list[Problem]) -> Te
     actions: list[tuple[str, str | None]] = []
     answers = fields.get("answers")
     if answers is None:
-        problems.append(Problem(node.mark, f"{where} has no answers: (a list such as [\"1\", {{enter: \"3\"}}, skip])"))
+        problems.append(Problem(node.mark, f'{where} has no answers: (a list such as ["1", {{enter: "3"}}, skip])'))
     elif answers.kind != SEQ:
         problems.append(Problem(answers.mark, f"{where}: answers must be a list"))
     else:
@@ -216,7 +225,12 @@ def _case(name: str, node: YNode, script: Script, problems: list[Problem]) -> Te
                 problems.append(exc.problem)
                 continue
             if action[0] == "end" and action[1] not in OUTCOME_VALUES:
-                problems.append(Problem(item.mark, f"{where}: answer {index}: unknown outcome '{action[1]}'; one of {', '.join(OUTCOME_VALUES)}"))
+                problems.append(
+                    Problem(
+                        item.mark,
+                        f"{where}: answer {index}: unknown outcome '{action[1]}'; one of {', '.join(OUTCOME_VALUES)}",
+                    )
+                )
                 continue
             actions.append(action)
     expect: dict[str, Any] = {}
@@ -227,7 +241,12 @@ def _case(name: str, node: YNode, script: Script, problems: list[Problem]) -> Te
         elif v.kind == SCALAR and v.tag == STR and v.value in OUTCOME_VALUES:
             expect["outcome"] = v.value
         else:
-            problems.append(Problem(v.mark, f"{where}: outcome '{v.raw}' is not one of {', '.join(OUTCOME_VALUES)} (or null for a call still open)"))
+            problems.append(
+                Problem(
+                    v.mark,
+                    f"{where}: outcome '{v.raw}' is not one of {', '.join(OUTCOME_VALUES)} (or null for a call still open)",
+                )
+            )
     if "grade" in fields:
         v = fields["grade"]
         grades = script.grading.grades or tuple(r.grade for r in script.grading.rules)
@@ -236,23 +255,33 @@ def _case(name: str, node: YNode, script: Script, problems: list[Problem]) -> Te
         elif v.kind == SCALAR and v.tag == STR and v.value in grades:
             expect["grade"] = v.value
         else:
-            problems.append(Problem(v.mark, f"{where}: grade '{v.raw}' is not a grade of this script ({', '.join(grades) or 'none'}); null means no grade"))
+            problems.append(
+                Problem(
+                    v.mark,
+                    f"{where}: grade '{v.raw}' is not a grade of this script ({', '.join(grades) or 'none'}); null means no grade",
+                )
+            )
     if "rule" in fields:
         v = fields["rule"]
         labels = [r.label for r in script.grading.rules]
         indexes = [r.index for r in script.grading.rules]
         if v.kind == SCALAR and v.tag == NULL:
             expect["rule"] = None
-        elif v.kind == SCALAR and isinstance(v.value, int) and not isinstance(v.value, bool) and v.value in indexes:
-            expect["rule"] = v.value
-        elif v.kind == SCALAR and v.tag == STR and v.value in labels:
+        elif (v.kind == SCALAR and isinstance(v.value, int) and not isinstance(v.value, bool) and v.value in indexes) or (v.kind == SCALAR and v.tag == STR and v.value in labels):
             expect["rule"] = v.value
         else:
-            problems.append(Problem(v.mark, f"{where}: rule '{v.raw}' is neither the label nor the number (1–{len(labels)}) of a grading rule"))
+            problems.append(
+                Problem(
+                    v.mark,
+                    f"{where}: rule '{v.raw}' is neither the label nor the number (1–{len(labels)}) of a grading rule",
+                )
+            )
     if "facts" in fields:
         v = fields["facts"]
         if v.kind != MAP:
-            problems.append(Problem(v.mark, f"{where}: facts must be a mapping such as {{travel: often, hotel_star: 3}}"))
+            problems.append(
+                Problem(v.mark, f"{where}: facts must be a mapping such as {{travel: often, hotel_star: 3}}")
+            )
         else:
             facts: dict[str, Any] = {}
             for key, value in v.items:
@@ -273,7 +302,11 @@ def _case(name: str, node: YNode, script: Script, problems: list[Problem]) -> Te
                 try:
                     facts[fname] = spec.check(raw)
                 except FactValueError as exc:
-                    hint = f"; '{value.raw}' is read by YAML as {value.type_word}, put it in quotes" if value.plain and value.tag != STR else ""
+                    hint = (
+                        f"; '{value.raw}' is read by YAML as {value.type_word}, put it in quotes"
+                        if value.plain and value.tag != STR
+                        else ""
+                    )
                     problems.append(Problem(value.mark, f"{where}: {exc}{hint}"))
             expect["facts"] = facts
     if "ends_at" in fields:
@@ -319,7 +352,11 @@ def run_case(script: Script, case: TestCase) -> CaseResult:
         expected = case.expect["rule"]
         actual: Any = grade.rule_index if isinstance(expected, int) else grade.rule_label
         if expected != actual:
-            shown = None if grade.rule_index is None else (f"{grade.rule_index}. {grade.rule_label}" if isinstance(expected, int) else grade.rule_label)
+            shown = (
+                None
+                if grade.rule_index is None
+                else (f"{grade.rule_index}. {grade.rule_label}" if isinstance(expected, int) else grade.rule_label)
+            )
             result.mismatches.append(Mismatch("rule", expected, shown))
     if "facts" in case.expect:
         facts = session.facts

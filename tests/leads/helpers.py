@@ -18,8 +18,18 @@ def shipped_script():
     return load_script(ROOT / "scripts" / "ctrip.yaml")
 
 
-def call(store, script, lead_id: int, agent: str, outcome: str, *, now: datetime = MONDAY,
-         facts: dict[str, Any] | None = None, grade: Any = None, **options: Any):
+def call(
+    store,
+    script,
+    lead_id: int,
+    agent: str,
+    outcome: str,
+    *,
+    now: datetime = MONDAY,
+    facts: dict[str, Any] | None = None,
+    grade: Any = None,
+    **options: Any,
+):
     """Start and finish one call on a lead at ``now``."""
     call_id = store.start_call(lead_id, agent, store.store_script_version(script), now=now)
     if outcome == "callback" and "callback_due" not in options:

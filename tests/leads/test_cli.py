@@ -44,8 +44,22 @@ def test_import_json_problems_file_and_map(db, tmp_path):
     source = tmp_path / "list.csv"
     source.write_bytes(csv_bytes([["单位", "联系方式"], ["甲公司", "13812345678"], ["乙公司", "123"]], encoding="gbk"))
     problems = tmp_path / "problems.csv"
-    result = run("leads", "import", source, "--db", db, "--map", "单位=company", "--map", "联系方式=phone",
-                 "--json", "--problems", problems, "--source", "广交会")
+    result = run(
+        "leads",
+        "import",
+        source,
+        "--db",
+        db,
+        "--map",
+        "单位=company",
+        "--map",
+        "联系方式=phone",
+        "--json",
+        "--problems",
+        problems,
+        "--source",
+        "广交会",
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert (data["encoding"], data["imported"], data["rejected"][0]["row"]) == ("GBK", 1, 3)
@@ -107,7 +121,12 @@ def test_exports(db, tmp_path):
     data = out.read_bytes()
     assert data.startswith(codecs.BOM_UTF8)
     (row,) = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
-    assert (row["联系人"], row["地址"], row["电话"], row["寄出日期"]) == ("王建华", "广州市天河区", "020 **** 1234", today)
+    assert (row["联系人"], row["地址"], row["电话"], row["寄出日期"]) == (
+        "王建华",
+        "广州市天河区",
+        "020 **** 1234",
+        today,
+    )
     xlsx = tmp_path / "calls.xlsx"
     result = run("export", "calls", "--db", db, "--from", "yesterday", "--to", "today", "--out", xlsx, "--lang", "en")
     assert result.exit_code == 0 and xlsx.exists()

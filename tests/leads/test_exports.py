@@ -22,8 +22,14 @@ from callscript.leads.exports import (
 from leads.helpers import MONDAY, call, mobile
 
 GOOD_FACTS = {
-    "reached": True, "travel": "often", "books_self": True, "booking_method": "on_arrival",
-    "hotel_star": 4, "accepts": "yes", "expense": "reimbursed", "address": "上海市长宁区金钟路968号 A座 12楼",
+    "reached": True,
+    "travel": "often",
+    "books_self": True,
+    "booking_method": "on_arrival",
+    "hotel_star": 4,
+    "accepts": "yes",
+    "expense": "reimbursed",
+    "address": "上海市长宁区金钟路968号 A座 12楼",
 }
 
 
@@ -32,8 +38,10 @@ def day(store, script):
     """A day of calls: two mailings, a member's replacement card, a refusal; a mailing the next day."""
     leads = [
         store.add_lead("广州恒信贸易有限公司", "020-3888 1234", contact="王建华", title="采购部经理", industry="贸易"),
-        store.add_lead("=HYPERLINK(\"http://evil\")", mobile(1), contact="-2+3", title="@x", industry="电子"),
-        store.add_lead("杭州西溪网络科技有限公司", "137 5710 4422", contact="赵磊", title="行政经理", industry="IT/软件"),
+        store.add_lead('=HYPERLINK("http://evil")', mobile(1), contact="-2+3", title="@x", industry="电子"),
+        store.add_lead(
+            "杭州西溪网络科技有限公司", "137 5710 4422", contact="赵磊", title="行政经理", industry="IT/软件"
+        ),
         store.add_lead("北京瑞丰医药科技有限公司", "010-6552 8803", contact="刘芳", industry="制药"),
         store.add_lead("次日公司", mobile(2), contact="钱七", industry="物流"),
     ]
@@ -41,14 +49,42 @@ def day(store, script):
     call(store, script, leads[0].id, "王芳", "mailed", facts=GOOD_FACTS, grade=grading.evaluate(GOOD_FACTS))
     store.add_note(store.list_calls(lead_id=leads[0].id)[0].id, "!下午三点后方便")
     facts = {"accepts": "later", "address": "深圳市南山区科技园"}
-    call(store, script, leads[1].id, "李娜", "mailed", facts=facts, grade=grading.evaluate(facts),
-         now=MONDAY + timedelta(hours=1))
-    member = {"is_member": True, "booking_method": "member", "new_card": True, "refers_friends": True,
-              "address": "杭州市西湖区文三路 90 号"}
-    call(store, script, leads[2].id, "王芳", "member_care", facts=member, grade=grading.evaluate(member),
-         now=MONDAY + timedelta(hours=2))
-    call(store, script, leads[3].id, "王芳", "refused", facts={"reached": True, "accepts": "no"},
-         now=MONDAY + timedelta(hours=3))
+    call(
+        store,
+        script,
+        leads[1].id,
+        "李娜",
+        "mailed",
+        facts=facts,
+        grade=grading.evaluate(facts),
+        now=MONDAY + timedelta(hours=1),
+    )
+    member = {
+        "is_member": True,
+        "booking_method": "member",
+        "new_card": True,
+        "refers_friends": True,
+        "address": "杭州市西湖区文三路 90 号",
+    }
+    call(
+        store,
+        script,
+        leads[2].id,
+        "王芳",
+        "member_care",
+        facts=member,
+        grade=grading.evaluate(member),
+        now=MONDAY + timedelta(hours=2),
+    )
+    call(
+        store,
+        script,
+        leads[3].id,
+        "王芳",
+        "refused",
+        facts={"reached": True, "accepts": "no"},
+        now=MONDAY + timedelta(hours=3),
+    )
     call(store, script, leads[4].id, "李娜", "mailed", facts={"address": "天津市"}, now=MONDAY + timedelta(days=1))
     return MONDAY.date()
 
@@ -71,13 +107,24 @@ def test_mailings_for_a_day_as_csv(store, day):
     write_csv(table, out)
     rows = parse_csv(out.getvalue())
     assert [r["公司"] for r in rows] == [
-        "广州恒信贸易有限公司", "'=HYPERLINK(\"http://evil\")", "杭州西溪网络科技有限公司"]
+        "广州恒信贸易有限公司",
+        '\'=HYPERLINK("http://evil")',
+        "杭州西溪网络科技有限公司",
+    ]
     first = rows[0]
     assert first == {
-        "寄出日期": day.isoformat(), "联系人": "王建华", "职位": "采购部经理", "公司": "广州恒信贸易有限公司",
-        "地址": "上海市长宁区金钟路968号 A座 12楼", "寄送内容": CARD_AND_MATERIALS, "业务员": "王芳",
-        "电话": "020 3888 1234", "行业": "贸易", "评级": "好",
-        "回访日期": f"{day + timedelta(days=7)}~{day + timedelta(days=10)}", "通话编号": "1",
+        "寄出日期": day.isoformat(),
+        "联系人": "王建华",
+        "职位": "采购部经理",
+        "公司": "广州恒信贸易有限公司",
+        "地址": "上海市长宁区金钟路968号 A座 12楼",
+        "寄送内容": CARD_AND_MATERIALS,
+        "业务员": "王芳",
+        "电话": "020 3888 1234",
+        "行业": "贸易",
+        "评级": "好",
+        "回访日期": f"{day + timedelta(days=7)}~{day + timedelta(days=10)}",
+        "通话编号": "1",
     }
     assert (rows[1]["联系人"], rows[1]["职位"]) == ("'-2+3", "'@x")  # never a formula in Excel
     assert rows[2]["寄送内容"] == "补寄会员卡、新会员资料+新卡(转送朋友)"
@@ -93,7 +140,7 @@ def test_mailings_as_xlsx_masked_and_in_english(store, day):
     rows = parse_xlsx(out.getvalue())
     assert len(rows) == 4
     assert rows[0]["phone"] == "020 **** 1234" and rows[1]["phone"] == "139 **** 0001"
-    assert rows[1]["company"] == "=HYPERLINK(\"http://evil\")"  # kept as text, not a formula
+    assert rows[1]["company"] == '=HYPERLINK("http://evil")'  # kept as text, not a formula
     sheet = load_workbook(io.BytesIO(out.getvalue())).active
     assert sheet["D3"].data_type == "s"
     assert rows[3]["mailed_on"] == (day + timedelta(days=1)).isoformat()
@@ -116,7 +163,7 @@ def test_calls_with_facts_and_grade(store, day):
     assert first["评级依据"].startswith("出差或接待机会多")
     assert (first["出差频率"], first["酒店星级"], first["预订方式"]) == ("经常出差", "4", "到当地再找")
     conditions = ["必须有经常出差或是接待客户", "预定的方式必须与我司配匹", "必须住二星或以上的酒店"]
-    assert list(first)[list(first).index("准客户") + 1:][:3] == conditions  # the script's labels
+    assert list(first)[list(first).index("准客户") + 1 :][:3] == conditions  # the script's labels
     assert [first[c] for c in conditions] == ["是", "是", "是"]
     assert first["备注"] == "!下午三点后方便" and first["号码类型"] == "座机"
     assert rows[3]["评级"] == "" and rows[3]["是否接受"] == "不要"

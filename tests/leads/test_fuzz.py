@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from callscript.leads.importer import ImportFileError, import_leads
 from callscript.storage import Store
 
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                            HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 @pytest.fixture(scope="module")
@@ -65,16 +66,39 @@ _phoneish = st.one_of(
 )
 _cell = st.one_of(st.text(max_size=15), _phoneish, st.just(""), st.text(alphabet="公司有限电子贸易", max_size=10))
 _header = st.lists(
-    st.sampled_from(["公司", "公司名称", "company", "联系人", "contact", "职位", "电话", "手机", "phone", "行业",
-                     "来源", "备注", "notes", "网址", "", "地址"]),
-    min_size=1, max_size=9,
+    st.sampled_from(
+        [
+            "公司",
+            "公司名称",
+            "company",
+            "联系人",
+            "contact",
+            "职位",
+            "电话",
+            "手机",
+            "phone",
+            "行业",
+            "来源",
+            "备注",
+            "notes",
+            "网址",
+            "",
+            "地址",
+        ]
+    ),
+    min_size=1,
+    max_size=9,
 )
 
 
 @SETTINGS
-@given(_header, st.lists(st.lists(_cell, max_size=11), max_size=25),
-       st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"]), st.sampled_from([",", "\t", ";"]),
-       st.booleans())
+@given(
+    _header,
+    st.lists(st.lists(_cell, max_size=11), max_size=25),
+    st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"]),
+    st.sampled_from([",", "\t", ";"]),
+    st.booleans(),
+)
 def test_random_csv_shapes(store, header, rows, encoding, delimiter, dry_run):
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
@@ -100,14 +124,20 @@ def _legal(value):
 
 
 _xlsx_value = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True, allow_infinity=False),
-    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=15), _phoneish.map(_legal),
-    st.dates(), st.integers(13000000000, 19999999999),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True, allow_infinity=False),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=15),
+    _phoneish.map(_legal),
+    st.dates(),
+    st.integers(13000000000, 19999999999),
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(_header, st.lists(st.lists(_xlsx_value, max_size=10), max_size=15))
 def test_random_workbooks(store, header, rows):
     from openpyxl import Workbook
@@ -136,8 +166,9 @@ def workbook_bytes():
     return out.getvalue()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(st.data())
 def test_damaged_workbooks(store, workbook_bytes, data):
     damaged = bytearray(workbook_bytes)

@@ -31,6 +31,7 @@ def run(store, data: bytes, name: str = "leads.csv", **options):
 
 # --------------------------------------------------------------------------- encodings and formats
 
+
 @pytest.mark.parametrize(
     "encoding, delimiter, expected",
     [
@@ -50,7 +51,12 @@ def test_every_encoding_reads_the_same(store, encoding, delimiter, expected):
     assert [l.phone_norm for l in leads] == ["+862038881234", "+8613823456701", "+861065528803"]
     assert [l.phone_kind for l in leads] == ["landline", "mobile", "landline"]
     assert (leads[0].contact, leads[0].title, leads[0].industry, leads[0].source, leads[0].notes) == (
-        "王建华", "采购部经理", "贸易", "广州招聘会", "常出差")
+        "王建华",
+        "采购部经理",
+        "贸易",
+        "广州招聘会",
+        "常出差",
+    )
     assert leads[0].status == "new" and not leads[0].do_not_call
 
 
@@ -84,14 +90,18 @@ def _xlsx(tmp_path, rows, name="leads.xlsx", title=None, sheet_name="Sheet"):
 
 
 def test_xlsx_with_title_row_number_cells_and_gaps(store, tmp_path):
-    path = _xlsx(tmp_path, [
-        ["公司", "联系人", "手机", "座机"],
-        ["甲公司", "张三", 13812345678, ""],        # a mobile typed into a number cell
-        [None, None, None, None],                   # a blank row
-        ["乙公司", "李四", None, "0755-2688 1234"],
-        ["丙公司", "王五", 13912345678.0, "010-8888 6666"],
-        ["丁公司", "赵六", None, None],
-    ], title="数据录入模板 2026年3月")
+    path = _xlsx(
+        tmp_path,
+        [
+            ["公司", "联系人", "手机", "座机"],
+            ["甲公司", "张三", 13812345678, ""],  # a mobile typed into a number cell
+            [None, None, None, None],  # a blank row
+            ["乙公司", "李四", None, "0755-2688 1234"],
+            ["丙公司", "王五", 13912345678.0, "010-8888 6666"],
+            ["丁公司", "赵六", None, None],
+        ],
+        title="数据录入模板 2026年3月",
+    )
     result = import_leads(store, path)
     assert (result.format, result.sheet, result.header_row) == ("xlsx", "Sheet", 2)
     assert result.columns["phone"] == ["手机", "座机"]
@@ -105,8 +115,7 @@ def test_xlsx_with_title_row_number_cells_and_gaps(store, tmp_path):
 
 
 def test_xlsx_by_content_not_by_name_and_sheet_choice(store, tmp_path):
-    path = _xlsx(tmp_path, [["company", "phone"], ["Acme", "13812345678"]], name="renamed.csv",
-                 sheet_name="名单")
+    path = _xlsx(tmp_path, [["company", "phone"], ["Acme", "13812345678"]], name="renamed.csv", sheet_name="名单")
     assert import_leads(store, path).imported == 1
     with pytest.raises(ImportFileError, match="no sheet 'x'"):
         import_leads(store, path, sheet="x")
@@ -122,11 +131,14 @@ def test_xlsx_too_many_cells(store, tmp_path):
 
 # --------------------------------------------------------------------------- headers and --map
 
+
 def test_english_headers_and_header_spellings(store):
-    data = csv_bytes([
-        ["Company Name", "Contact", "Job Title", "Phone Number", "Industry", "Source", "Remarks", "Website"],
-        ["Acme Trading", "Li Na", "Manager", "13812345678", "Trade", "web", "n/a", "acme.example"],
-    ])
+    data = csv_bytes(
+        [
+            ["Company Name", "Contact", "Job Title", "Phone Number", "Industry", "Source", "Remarks", "Website"],
+            ["Acme Trading", "Li Na", "Manager", "13812345678", "Trade", "web", "n/a", "acme.example"],
+        ]
+    )
     result = run(store, data)
     assert result.imported == 1 and result.ignored_columns == ["Website"]
     assert set(result.columns) == {"company", "contact", "title", "phone", "industry", "source", "notes"}
@@ -136,7 +148,9 @@ def test_english_headers_and_header_spellings(store):
 
 
 def test_map_overrides_and_errors(store):
-    data = csv_bytes([["单位", "负责人", "联系方式", "网址", "地址"], ["甲公司", "张三", "13812345678", "x.cn", "北京"]])
+    data = csv_bytes(
+        [["单位", "负责人", "联系方式", "网址", "地址"], ["甲公司", "张三", "13812345678", "x.cn", "北京"]]
+    )
     with pytest.raises(ImportFileError, match="no phone column"):
         run(store, data)
     mapping = parse_mapping(["单位=company", "contact=负责人", "联系方式=电话", "地址=notes", "网址=ignore"])
@@ -161,22 +175,23 @@ def test_several_notes_columns_are_joined_with_their_names(store):
 
 # --------------------------------------------------------------------------- bad rows
 
+
 def test_each_kind_of_bad_row_is_reported_with_its_excel_row_number(store):
     text = (
-        "公司,联系人,电话,备注\r\n"                      # row 1
-        "甲公司,张三,13812345678,\r\n"                    # row 2 ok
-        "乙公司,李四,,\r\n"                               # row 3 no phone
-        "丙公司,王五,1381234567,\r\n"                     # row 4 10 digits
-        "丁公司,赵六,021-6438123,\r\n"                    # row 5 not in use
-        "戊公司,钱七,13912345678,备注,多余\r\n"           # row 6 too many cells
-        ",孙八,13712345678,\r\n"                         # row 7 no company
-        "\r\n"                                            # row 8 blank
-        "己公司,周九,电话待补,\r\n"                       # row 9 no digits
-        "庚公司,吴十,13612345678,\"两行\r\n的备注\"\r\n"  # row 10 ok (a quoted line break)
-        "辛公司,郑一,14012345678,\r\n"                    # row 11 no such prefix
-        f"壬公司,{'长' * 150},13512345678,\r\n"            # row 12 cell too long
-        "癸公司,冯二,13412345678,,,\r\n"                  # row 13 ok: trailing empty cells
-    ).encode("utf-8")
+        "公司,联系人,电话,备注\r\n"  # row 1
+        "甲公司,张三,13812345678,\r\n"  # row 2 ok
+        "乙公司,李四,,\r\n"  # row 3 no phone
+        "丙公司,王五,1381234567,\r\n"  # row 4 10 digits
+        "丁公司,赵六,021-6438123,\r\n"  # row 5 not in use
+        "戊公司,钱七,13912345678,备注,多余\r\n"  # row 6 too many cells
+        ",孙八,13712345678,\r\n"  # row 7 no company
+        "\r\n"  # row 8 blank
+        "己公司,周九,电话待补,\r\n"  # row 9 no digits
+        '庚公司,吴十,13612345678,"两行\r\n的备注"\r\n'  # row 10 ok (a quoted line break)
+        "辛公司,郑一,14012345678,\r\n"  # row 11 no such prefix
+        f"壬公司,{'长' * 150},13512345678,\r\n"  # row 12 cell too long
+        "癸公司,冯二,13412345678,,,\r\n"  # row 13 ok: trailing empty cells
+    ).encode()
     result = run(store, text)
     reasons = {p.row: p.reason for p in result.rejected}
     assert sorted(reasons) == [3, 4, 5, 6, 7, 9, 11, 12]
@@ -229,16 +244,26 @@ def test_missing_file_and_directory(store, tmp_path):
 
 # --------------------------------------------------------------------------- duplicates
 
+
 def test_duplicates_within_the_file_in_other_spellings(store):
-    data = csv_bytes([
-        ["公司", "电话"],
-        ["甲", "13812345678"], ["甲(重复)", "+86 138-1234-5678"], ["甲(又重复)", "0086 138 1234 5678"],
-        ["乙", "010-8888 6666"], ["乙(重复)", "(010)88886666"], ["乙分机", "010-8888 6666 转 801"],
-    ])
+    data = csv_bytes(
+        [
+            ["公司", "电话"],
+            ["甲", "13812345678"],
+            ["甲(重复)", "+86 138-1234-5678"],
+            ["甲(又重复)", "0086 138 1234 5678"],
+            ["乙", "010-8888 6666"],
+            ["乙(重复)", "(010)88886666"],
+            ["乙分机", "010-8888 6666 转 801"],
+        ]
+    )
     result = run(store, data)
     assert result.imported == 3  # 甲, 乙, 乙's extension 801
     assert [(d.row, d.first_row, d.phone_norm) for d in result.duplicates] == [
-        (3, 2, "+8613812345678"), (4, 2, "+8613812345678"), (6, 5, "+861088886666")]
+        (3, 2, "+8613812345678"),
+        (4, 2, "+8613812345678"),
+        (6, 5, "+861088886666"),
+    ]
     assert result.duplicates[0].reason == "duplicate of row 2 (+8613812345678)"
 
 
@@ -253,7 +278,8 @@ def test_duplicates_against_the_database(store):
     again = run(store, data)
     assert again.imported == 0 and again.duplicates_in_db == 2
     assert "already in the database as lead 1" in again.summary() or again.duplicates[0].reason.startswith(
-        "already in the database as lead 1")
+        "already in the database as lead 1"
+    )
 
 
 def test_do_not_call_survives_a_reimport(store):
@@ -294,6 +320,7 @@ def test_a_failure_mid_import_leaves_nothing(store):
 
 # --------------------------------------------------------------------------- the shipped samples
 
+
 def test_the_sample_csv(store):
     raw = sample_data.CSV_PATH.read_bytes()
     assert raw.startswith(codecs.BOM_UTF8)
@@ -314,8 +341,12 @@ def test_the_sample_csv(store):
 
 def test_the_sample_xlsx(store):
     result = import_leads(store, sample_data.XLSX_PATH)
-    counts = {"imported": result.imported, "duplicates": len(result.duplicates), "rejected": len(result.rejected),
-              "header_row": result.header_row}
+    counts = {
+        "imported": result.imported,
+        "duplicates": len(result.duplicates),
+        "rejected": len(result.rejected),
+        "header_row": result.header_row,
+    }
     assert counts == sample_data.XLSX_EXPECTED
     # the CSV holds the same leads: all duplicates now
     again = import_leads(store, sample_data.CSV_PATH, dry_run=True)
@@ -326,8 +357,10 @@ def test_integrity_after_imports(store):
     import_leads(store, sample_data.CSV_PATH)
     assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     with pytest.raises(sqlite3.IntegrityError):
-        store.conn.execute("INSERT INTO leads (company, phone, phone_norm, created_at, updated_at) "
-                           "VALUES ('x', 'x', '+862038881234', 'x', 'x')")
+        store.conn.execute(
+            "INSERT INTO leads (company, phone, phone_norm, created_at, updated_at) "
+            "VALUES ('x', 'x', '+862038881234', 'x', 'x')"
+        )
 
 
 def test_region(store, monkeypatch):

@@ -31,7 +31,9 @@ def _file(tmp_path):
 def _child(db, source, flag, mode):
     return subprocess.Popen(
         [sys.executable, "-m", "tests.leads.import_child", str(db), str(source), str(flag), mode],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -39,7 +41,8 @@ def _count(db) -> tuple[int, str]:
     conn = sqlite3.connect(db)
     try:
         return conn.execute("SELECT COUNT(*) FROM leads").fetchone()[0], conn.execute(
-            "PRAGMA integrity_check").fetchone()[0]
+            "PRAGMA integrity_check"
+        ).fetchone()[0]
     finally:
         conn.close()
 

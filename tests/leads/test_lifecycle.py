@@ -100,8 +100,12 @@ def test_lead_list_order_due_work_first(store, script):
     at = MONDAY + timedelta(days=7, hours=2)  # callback due, follow-up due, retry due; ids[3]'s callback too
     rows = lead_list(store, now=at)
     assert [(r.lead.id, r.stage) for r in rows] == [
-        (ids[0], "callback_due"), (ids[3], "callback_due"), (ids[1], "follow_up_due"),
-        (ids[4], "new"), (ids[5], "new"), (ids[2], "retry_due"),
+        (ids[0], "callback_due"),
+        (ids[3], "callback_due"),
+        (ids[1], "follow_up_due"),
+        (ids[4], "new"),
+        (ids[5], "new"),
+        (ids[2], "retry_due"),
     ]
     assert all(r.due for r in rows if r.stage != "new") and rows[0].marker == "●"
     soon = MONDAY + timedelta(minutes=30)
@@ -136,6 +140,7 @@ def test_lead_stage_is_a_pure_function():
 
 # --------------------------------------------------------------------------- do-not-call
 
+
 def test_mark_do_not_call(store, script):
     lead = store.add_lead("甲公司", mobile(1), notes="老客户介绍")
     other = store.add_lead("乙公司", mobile(2))
@@ -167,8 +172,9 @@ def test_mark_do_not_call_during_a_call(store, script):
 def test_end_call_do_not_call(store, script):
     lead = store.add_lead("甲公司", mobile(1))
     call_id = store.start_call(lead.id, "王芳", store.store_script_version(script), now=MONDAY)
-    record = end_call_do_not_call(store, call_id, "不要再打了", facts={"reached": True}, agent="王芳",
-                                  now=MONDAY + timedelta(minutes=2))
+    record = end_call_do_not_call(
+        store, call_id, "不要再打了", facts={"reached": True}, agent="王芳", now=MONDAY + timedelta(minutes=2)
+    )
     assert (record.outcome, record.facts) == ("refused", {"reached": True})
     got = store.get_lead(lead.id)
     assert got.do_not_call and got.notes.endswith("王芳] 不要再打了")

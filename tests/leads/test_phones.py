@@ -85,6 +85,7 @@ def test_display_and_mask():
 
 # --------------------------------------------------------------------------- fast path == libphonenumber
 
+
 def _slow(text: str):
     try:
         return phones._parse(text.strip(), "CN", fast=False)
@@ -103,8 +104,38 @@ _digit_runs = st.text(alphabet="0123456789", min_size=1, max_size=14)
 _seps = st.sampled_from(["", " ", "-", ".", "(", ")", "  "])
 _prefix = st.sampled_from(["", "", "+86", "+86 ", "0086", "0086-", "86", "0", "00", "+860", "17951", "12"])
 _mobile = st.builds(lambda p, n: f"1{p}{n:08d}", st.sampled_from("3456789"), st.integers(0, 10**9 - 1))
-_area = st.sampled_from(["10", "20", "21", "22", "23", "24", "25", "27", "28", "29", "311", "351", "371", "411", "431",
-                         "451", "512", "531", "571", "591", "731", "755", "757", "769", "851", "871", "898", "979"])
+_area = st.sampled_from(
+    [
+        "10",
+        "20",
+        "21",
+        "22",
+        "23",
+        "24",
+        "25",
+        "27",
+        "28",
+        "29",
+        "311",
+        "351",
+        "371",
+        "411",
+        "431",
+        "451",
+        "512",
+        "531",
+        "571",
+        "591",
+        "731",
+        "755",
+        "757",
+        "769",
+        "851",
+        "871",
+        "898",
+        "979",
+    ]
+)
 _landline = st.builds(lambda a, n, z: f"{z}{a}-{n}", _area, st.integers(10**6, 10**8 - 1), st.sampled_from(["0", ""]))
 
 
@@ -114,7 +145,7 @@ def _spellings(draw):
     groups, i = [], 0
     while i < len(core):
         size = draw(st.integers(1, 5))
-        groups.append(core[i:i + size])
+        groups.append(core[i : i + size])
         i += size
     return draw(_prefix) + "".join(g + draw(_seps) for g in groups).strip()
 

@@ -38,8 +38,12 @@ TZ = "+08:00"
 
 AGENTS = {1: "王芳", 2: "李娜", 3: "张伟"}
 LEADS = {  # id: (company, industry)
-    1: ("甲", "金融业"), 2: ("乙", "金融业"), 3: ("丙", "医药保健业"),
-    4: ("丁", "临时组织"), 5: ("戊", "临时组织"), 6: ("己", None),
+    1: ("甲", "金融业"),
+    2: ("乙", "金融业"),
+    3: ("丙", "医药保健业"),
+    4: ("丁", "临时组织"),
+    5: ("戊", "临时组织"),
+    6: ("己", None),
 }
 CALLS = [  # id, lead, agent, start, seconds (None: unfinished), outcome, grade
     (1, 1, 1, "2025-03-03T09:00:00", 40, "no_answer", None),
@@ -92,31 +96,55 @@ def build_known_db(path: Path) -> Path:
     with Store.open(path, synchronous="OFF") as store:
         c = store.conn
         c.execute("BEGIN")
-        c.executemany("INSERT INTO agents (id, name, created_at) VALUES (?, ?, '2025-03-01T08:00:00+08:00')",
-                      list(AGENTS.items()))
-        c.execute("INSERT INTO scripts (id, name, sha256, source_text, first_seen_at) "
-                  "VALUES (1, 'mini', 'x', 'script', '2025-03-01T08:00:00+08:00')")
+        c.executemany(
+            "INSERT INTO agents (id, name, created_at) VALUES (?, ?, '2025-03-01T08:00:00+08:00')", list(AGENTS.items())
+        )
+        c.execute(
+            "INSERT INTO scripts (id, name, sha256, source_text, first_seen_at) "
+            "VALUES (1, 'mini', 'x', 'script', '2025-03-01T08:00:00+08:00')"
+        )
         for lead_id, (company, industry) in LEADS.items():
-            c.execute("INSERT INTO leads (id, company, contact, phone, phone_norm, industry, created_at, updated_at) "
-                      "VALUES (?, ?, ?, ?, ?, ?, '2025-03-01T08:00:00+08:00', '2025-03-01T08:00:00+08:00')",
-                      (lead_id, company, company + "经理", f"1380000000{lead_id}", f"+861380000000{lead_id}", industry))
+            c.execute(
+                "INSERT INTO leads (id, company, contact, phone, phone_norm, industry, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, '2025-03-01T08:00:00+08:00', '2025-03-01T08:00:00+08:00')",
+                (lead_id, company, company + "经理", f"1380000000{lead_id}", f"+861380000000{lead_id}", industry),
+            )
         for call_id, lead, agent, start, seconds, outcome, grade in CALLS:
             ended = stamp(add_seconds(start, seconds)) if seconds is not None else None
-            c.execute("INSERT INTO calls (id, lead_id, agent_id, script_id, started_at, ended_at, outcome, grade) "
-                      "VALUES (?, ?, ?, 1, ?, ?, ?, ?)", (call_id, lead, agent, stamp(start), ended, outcome, grade))
+            c.execute(
+                "INSERT INTO calls (id, lead_id, agent_id, script_id, started_at, ended_at, outcome, grade) "
+                "VALUES (?, ?, ?, 1, ?, ?, ?, ?)",
+                (call_id, lead, agent, stamp(start), ended, outcome, grade),
+            )
         for cb_id, call, lead, agent, due, done in CALLBACKS:
-            c.execute("INSERT INTO callbacks (id, call_id, lead_id, agent_id, due_at, reason, created_at, done_at, "
-                      "done_call_id) VALUES (?, ?, ?, ?, ?, ?, '2025-03-03T10:02:00+08:00', ?, ?)",
-                      (cb_id, call, lead, agent, stamp(due), f"回电{cb_id}", stamp(due) if done else None, done))
+            c.execute(
+                "INSERT INTO callbacks (id, call_id, lead_id, agent_id, due_at, reason, created_at, done_at, "
+                "done_call_id) VALUES (?, ?, ?, ?, ?, ?, '2025-03-03T10:02:00+08:00', ?, ?)",
+                (cb_id, call, lead, agent, stamp(due), f"回电{cb_id}", stamp(due) if done else None, done),
+            )
         for m_id, call, lead, agent, mailed, done in MAILINGS:
             day = date.fromisoformat(mailed)
-            c.execute("INSERT INTO mailings (id, call_id, lead_id, agent_id, address, mailed_on, follow_up_from, "
-                      "follow_up_by, follow_up_done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      (m_id, call, lead, agent, f"地址{m_id}", mailed, (day + timedelta(days=7)).isoformat(),
-                       (day + timedelta(days=10)).isoformat(), "2025-03-05T17:43:00+08:00" if done else None))
+            c.execute(
+                "INSERT INTO mailings (id, call_id, lead_id, agent_id, address, mailed_on, follow_up_from, "
+                "follow_up_by, follow_up_done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    m_id,
+                    call,
+                    lead,
+                    agent,
+                    f"地址{m_id}",
+                    mailed,
+                    (day + timedelta(days=7)).isoformat(),
+                    (day + timedelta(days=10)).isoformat(),
+                    "2025-03-05T17:43:00+08:00" if done else None,
+                ),
+            )
         for agent, day, s, w, g in REMARKS:
-            c.execute("INSERT INTO agent_day_reviews (agent_id, day, strengths, weaknesses, suggestions, updated_at) "
-                      "VALUES (?, ?, ?, ?, ?, '2025-03-03T18:00:00+08:00')", (agent, day.isoformat(), s, w, g))
+            c.execute(
+                "INSERT INTO agent_day_reviews (agent_id, day, strengths, weaknesses, suggestions, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, '2025-03-03T18:00:00+08:00')",
+                (agent, day.isoformat(), s, w, g),
+            )
         c.execute("COMMIT")
     return path
 
@@ -175,14 +203,14 @@ def read_table(text: str, labels: list[str], numeric: set[str]) -> tuple[list[li
     pos = 0
     for label in labels:
         want = _cells(label)
-        while header[pos:pos + len(want)] != want:
+        while header[pos : pos + len(want)] != want:
             pos += 1
         spans.append((pos, pos + len(want)))
         pos += len(want)
     rows: list[list[str]] = []
     total = None
     rules = 0
-    for line in lines[head + 1:]:
+    for line in lines[head + 1 :]:
         if not line.strip():
             break
         if set(line.strip()) <= {"━", "─"}:

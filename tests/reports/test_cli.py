@@ -37,11 +37,15 @@ def test_daily_table_json_csv_xlsx(known_db, tmp_path):
 
 def test_range_yield_due(known_db):
     db = ["--db", str(known_db)]
-    data = json.loads(run("report", "range", *db, "--from", "2025-03-03", "--to", "2025-03-05", "--format", "json").output)
+    data = json.loads(
+        run("report", "range", *db, "--from", "2025-03-03", "--to", "2025-03-05", "--format", "json").output
+    )
     assert data["total"]["leads"] == 8 and data["total"]["mail_rate"] == 0.375
     data = json.loads(run("report", "yield", *db, "--min-leads", "2", "--format", "json").output)
     assert [r["industry"] for r in data["rows"]] == ["金融业", "医药保健业", "临时组织", "未分类"]
-    data = json.loads(run("report", "due", *db, "--at", "2025-03-11 10:00", "--agent", "李娜", "--format", "json").output)
+    data = json.loads(
+        run("report", "due", *db, "--at", "2025-03-11 10:00", "--agent", "李娜", "--format", "json").output
+    )
     assert [r["kind"] for r in data["rows"]] == ["回电", "回访", "回访"]
     assert "回访时段" in run("report", "due", *db, "--at", "2025-03-11 10:00").output
 
@@ -66,7 +70,10 @@ def test_remark_write_update_and_show(known_db, tmp_path):
 
 def test_bad_input_exits_2(known_db, tmp_path):
     assert run("report", "daily", "--db", str(known_db), "--date", "明年", ok=False).exit_code == 2
-    assert run("report", "range", "--db", str(known_db), "--from", "2025-03-05", "--to", "2025-03-01", ok=False).exit_code == 2
+    assert (
+        run("report", "range", "--db", str(known_db), "--from", "2025-03-05", "--to", "2025-03-01", ok=False).exit_code
+        == 2
+    )
     missing = run("report", "daily", "--db", str(tmp_path / "none.db"), ok=False)
     assert missing.exit_code == 2 and "no database" in missing.output
     assert not (tmp_path / "none.db").exists()

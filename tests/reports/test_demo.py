@@ -19,8 +19,9 @@ END = date(2025, 3, 14)  # a Friday
 def demo(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     store = Store.open(path, synchronous="OFF")
-    stats = generate(store.conn, DemoConfig(days=21, agents=5, seed=7, end=END,
-                                            now=datetime(2025, 3, 14, 16, 0).astimezone()))
+    stats = generate(
+        store.conn, DemoConfig(days=21, agents=5, seed=7, end=END, now=datetime(2025, 3, 14, 16, 0).astimezone())
+    )
     yield store, stats
     store.close()
 
@@ -29,13 +30,22 @@ def test_volume_and_mix(demo):
     store, stats = demo
     assert stats.agents == 5 and 5 * 15 * 60 < stats.calls < 5 * 16 * 130
     mix = dict(store.conn.execute("SELECT outcome, COUNT(*) FROM calls GROUP BY outcome").fetchall())
-    assert set(mix) == {"invalid_number", "no_answer", "busy", "callback", "refused", "not_qualified", "mailed",
-                        "member_care"}
+    assert set(mix) == {
+        "invalid_number",
+        "no_answer",
+        "busy",
+        "callback",
+        "refused",
+        "not_qualified",
+        "mailed",
+        "member_care",
+    }
     share = {k: v / stats.calls for k, v in mix.items()}
     assert 0.1 < share["mailed"] < 0.35 and 0.15 < share["no_answer"] < 0.4 and share["invalid_number"] < 0.15
     # no development calls at weekends; follow-ups only in 17:30-18:00 on weekdays or Saturday mornings
     weekend = store.conn.execute(
-        "SELECT COUNT(*) FROM calls WHERE strftime('%w', substr(started_at, 1, 10)) = '0'").fetchone()[0]
+        "SELECT COUNT(*) FROM calls WHERE strftime('%w', substr(started_at, 1, 10)) = '0'"
+    ).fetchone()[0]
     assert weekend == 0
 
 

@@ -28,7 +28,13 @@ def test_callbacks_due_today_and_overdue(conn):
     ]
     overdue, today = due.callbacks
     assert (overdue.slot, today.slot) == ("03-04 10:00", "15:00")
-    assert (today.agent, today.company, today.industry, today.grade, today.note) == ("王芳", "己", None, "勉强", "回电2")
+    assert (today.agent, today.company, today.industry, today.grade, today.note) == (
+        "王芳",
+        "己",
+        None,
+        "勉强",
+        "回电2",
+    )
     # mailing 3's window (02-27..03-02) has closed: overdue; the others' windows have not opened yet
     assert [(i.ref_id, i.status) for i in due.follow_ups] == [(3, "overdue")]
 
@@ -38,7 +44,11 @@ def test_follow_ups_in_their_window_and_overdue_ones(conn):
     ups = due.follow_ups
     # 好 first (mailing 1: 03-10..03-13), then 一般 (mailing 2: 03-08..03-11, last day), then
     # mailing 3 (好, window closed 03-02: overdue 9 days) sorted by grade first.
-    assert [(i.ref_id, i.status, i.grade) for i in ups] == [(3, "overdue", "好"), (1, "due", "好"), (2, "last_day", "一般")]
+    assert [(i.ref_id, i.status, i.grade) for i in ups] == [
+        (3, "overdue", "好"),
+        (1, "due", "好"),
+        (2, "last_day", "一般"),
+    ]
     assert all(i.slot == "今天 17:30-18:00" and not i.in_window_now for i in ups)
     assert ups[1].due == date(2025, 3, 10) and ups[1].due_by == date(2025, 3, 13)
     assert ups[1].note == "地址1"  # the address mailed to
@@ -72,21 +82,72 @@ def test_next_follow_up_slot(now, first, last, slot, now_ok):
 def test_weekend_marks_every_follow_up_as_now(conn):
     due = due_list(conn, at("2025-03-08T10:00:00"))  # Saturday: mailing 2's window opened today
     assert due.in_window_now
-    assert [(i.ref_id, i.slot, i.in_window_now) for i in due.follow_ups] == [(3, "现在 (周末)", True),
-                                                                            (2, "现在 (周末)", True)]
+    assert [(i.ref_id, i.slot, i.in_window_now) for i in due.follow_ups] == [
+        (3, "现在 (周末)", True),
+        (2, "现在 (周末)", True),
+    ]
 
 
 def test_due_list_in_every_format(conn):
     due = due_list(conn, at("2025-03-11T10:00:00"), agent="李娜")
     expected = [
-        ["回电", "逾期", "2025-03-04T10:00:00+08:00", None, "03-04 10:00", "李娜", "丙", "丙经理", "13800000003",
-         "医药保健业", None, "回电3"],
-        ["回访", "逾期", "2025-02-27", "2025-03-02", "今天 17:30-18:00", "李娜", "丙", "丙经理", "13800000003",
-         "医药保健业", "好", "地址3"],
-        ["回访", "最后一天", "2025-03-08", "2025-03-11", "今天 17:30-18:00", "李娜", "乙", "乙经理", "13800000002",
-         "金融业", "一般", "地址2"],
+        [
+            "回电",
+            "逾期",
+            "2025-03-04T10:00:00+08:00",
+            None,
+            "03-04 10:00",
+            "李娜",
+            "丙",
+            "丙经理",
+            "13800000003",
+            "医药保健业",
+            None,
+            "回电3",
+        ],
+        [
+            "回访",
+            "逾期",
+            "2025-02-27",
+            "2025-03-02",
+            "今天 17:30-18:00",
+            "李娜",
+            "丙",
+            "丙经理",
+            "13800000003",
+            "医药保健业",
+            "好",
+            "地址3",
+        ],
+        [
+            "回访",
+            "最后一天",
+            "2025-03-08",
+            "2025-03-11",
+            "今天 17:30-18:00",
+            "李娜",
+            "乙",
+            "乙经理",
+            "13800000002",
+            "金融业",
+            "一般",
+            "地址2",
+        ],
     ]
-    keys = ["kind", "status", "due", "due_by", "slot", "agent", "company", "contact", "phone", "industry", "grade", "note"]
+    keys = [
+        "kind",
+        "status",
+        "due",
+        "due_by",
+        "slot",
+        "agent",
+        "company",
+        "contact",
+        "phone",
+        "industry",
+        "grade",
+        "note",
+    ]
     data = read_json(render(due, "json"))
     assert data["report"] == "due" and data["now"] == "2025-03-11T10:00:00+08:00" and data["in_window_now"] is False
     assert data["rows"] == [dict(zip(keys, row)) for row in expected]
@@ -100,7 +161,20 @@ def test_due_list_in_every_format(conn):
     assert rows == [
         ["回电", "逾期", "03-04", "", "03-04", "李娜", "丙", "丙经理", "13800000003", "医药保健业", "", "回电3"],
         ["回访", "逾期", "02-27", "03-02", "今天", "李娜", "丙", "丙经理", "13800000003", "医药保健业", "好", "地址3"],
-        ["回访", "最后一天", "03-08", "03-11", "今天", "李娜", "乙", "乙经理", "13800000002", "金融业", "一般", "地址2"],
+        [
+            "回访",
+            "最后一天",
+            "03-08",
+            "03-11",
+            "今天",
+            "李娜",
+            "乙",
+            "乙经理",
+            "13800000002",
+            "金融业",
+            "一般",
+            "地址2",
+        ],
     ]  # (the table parser reads up to the first space: "03-04 10:00" → "03-04")
 
 

@@ -128,8 +128,13 @@ async def test_due_tab_and_chart(known_db):
         await pilot.pause()
         legend = [" ".join(line.split()) for line in legend_lines(screen)]
         # the day's industries with leads, numbered as the bars are, rates and 总个数
-        assert legend == ["行业 寄卡率 好客户率 总个数", "1 金融业 100.0% 50.0% 2", "2 临时组织 0.0% 0.0% 2",
-                          "3 医药保健业 0.0% 0.0% 1", "4 未分类 0.0% 0.0% 1"]
+        assert legend == [
+            "行业 寄卡率 好客户率 总个数",
+            "1 金融业 100.0% 50.0% 2",
+            "2 临时组织 0.0% 0.0% 2",
+            "3 医药保健业 0.0% 0.0% 1",
+            "4 未分类 0.0% 0.0% 1",
+        ]
         plot_text = screen.query_one("#chart").plt.build()
         assert "█" in plot_text  # the bars were drawn
 
@@ -167,8 +172,15 @@ async def test_r_on_the_agents_lead_list_opens_it(known_db, tmp_path, monkeypatc
     monkeypatch.setenv("CALLSCRIPT_CONFIG", str(tmp_path / "config.json"))
     path = tmp_path / "app.db"
     shutil.copy(known_db, path)
-    app = CallscriptApp(db_path=path, agent="王芳", clock=FixedClock(NOW), config_file=tmp_path / "config.json",
-                        script=load_script(demo_script_path()), cursor_blink=False, live_timer=False)
+    app = CallscriptApp(
+        db_path=path,
+        agent="王芳",
+        clock=FixedClock(NOW),
+        config_file=tmp_path / "config.json",
+        script=load_script(demo_script_path()),
+        cursor_blink=False,
+        live_timer=False,
+    )
     async with app.run_test(size=(120, 36)) as pilot:
         deadline = time.monotonic() + 10
         while not isinstance(app.screen, LeadListScreen):
@@ -180,8 +192,21 @@ async def test_r_on_the_agents_lead_list_opens_it(known_db, tmp_path, monkeypatc
         assert isinstance(screen, ReportsScreen)
         await loaded(pilot, screen, 1)
         assert screen.db_path == path and screen.day.isoformat() == "2025-03-05"
-        assert screen.table_cells()[-1] == ["合计", "2", "2", "1", "2", "0", "0", "50.0%", "100.0%", "100.0%", "2",
-                                            "210.0", "0"]
+        assert screen.table_cells()[-1] == [
+            "合计",
+            "2",
+            "2",
+            "1",
+            "2",
+            "0",
+            "0",
+            "50.0%",
+            "100.0%",
+            "100.0%",
+            "2",
+            "210.0",
+            "0",
+        ]
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, LeadListScreen)

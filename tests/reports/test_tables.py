@@ -16,10 +16,34 @@ from callscript.reports.queries import cumulative, daily, yield_table
 from callscript.reports.render import render
 from reports.conftest import D1, D2, D3, read_csv, read_json, read_table, read_xlsx
 
-COUNT_LABELS = ["总个数", "有效数", "寄卡量", "好", "一般", "勉强", "寄卡率", "有效率", "好客户率", "通话数",
-                "平均时长(秒)", "回电数"]
-COUNT_KEYS = ["leads", "effective", "mailed", "good", "fair", "marginal", "mail_rate", "effective_rate", "good_rate",
-              "calls", "avg_call_seconds", "callbacks_made"]
+COUNT_LABELS = [
+    "总个数",
+    "有效数",
+    "寄卡量",
+    "好",
+    "一般",
+    "勉强",
+    "寄卡率",
+    "有效率",
+    "好客户率",
+    "通话数",
+    "平均时长(秒)",
+    "回电数",
+]
+COUNT_KEYS = [
+    "leads",
+    "effective",
+    "mailed",
+    "good",
+    "fair",
+    "marginal",
+    "mail_rate",
+    "effective_rate",
+    "good_rate",
+    "calls",
+    "avg_call_seconds",
+    "callbacks_made",
+]
 COUNT_KINDS = ["int"] * 6 + ["rate"] * 3 + ["int", "seconds", "int"]
 REMARK_LABELS, REMARK_KEYS = ["优点", "缺点", "建议"], ["strengths", "weaknesses", "suggestions"]
 
@@ -69,9 +93,32 @@ RANGE_AGENT = [
 TOTAL_RANGE = [8, 5, 3, 3, 1, 1, F(3, 8), F(5, 8), F(3, 8), 11, F(1565, 11), 1]
 REMARKS_D1 = [[D1, "张伟", None, "没有打电话", "明天补上"], [D1, "王芳", "开场白清楚", "语速太快", None]]
 
-YIELD_LABELS = ["行业", "总个数", "寄卡量", "寄卡率", "寄卡率排名", "好", "好客户率", "好客户率排名", "有效数", "有效率", "样本"]
-YIELD_KEYS = ["industry", "leads", "mailed", "mail_rate", "mail_rank", "good", "good_rate", "good_rank", "effective",
-              "effective_rate", "sample"]
+YIELD_LABELS = [
+    "行业",
+    "总个数",
+    "寄卡量",
+    "寄卡率",
+    "寄卡率排名",
+    "好",
+    "好客户率",
+    "好客户率排名",
+    "有效数",
+    "有效率",
+    "样本",
+]
+YIELD_KEYS = [
+    "industry",
+    "leads",
+    "mailed",
+    "mail_rate",
+    "mail_rank",
+    "good",
+    "good_rate",
+    "good_rank",
+    "effective",
+    "effective_rate",
+    "sample",
+]
 YIELD_KINDS = ["text", "int", "int", "rate", "rank", "int", "rate", "rank", "int", "rate", "text"]
 YIELD_MIN2 = [
     ["金融业", 3, 2, F(2, 3), 1, 2, F(2, 3), 1, 3, F(1), None],
@@ -174,7 +221,7 @@ def check_all_formats(report, labels, keys, kinds, rows, total, *, sheet_name, e
         assert book[name][1:] == spell(e_rows, e_kinds, as_xlsx)
         e_numeric = {l for l, k in zip(e_labels, e_kinds) if k in ("int", "rate", "seconds", "rank")}
         if e_rows:
-            second = text[text.index(name):]
+            second = text[text.index(name) :]
             got, _ = read_table(second, e_labels, e_numeric)
             assert got == spell(e_rows, e_kinds, as_table)
         else:  # an empty second sheet is not printed
@@ -197,8 +244,15 @@ def remarks_sheet(rows):
 def test_daily_by_industry_every_cell(conn):
     report = daily(conn, D1, "industry")
     text, data, _ = check_all_formats(
-        report, ["行业", *COUNT_LABELS], ["industry", *COUNT_KEYS], ["text", *COUNT_KINDS],
-        DAILY_D1_INDUSTRY, ["合计", *TOTAL_D1], sheet_name="日分析表 2025-03-03", extra=remarks_sheet(REMARKS_D1))
+        report,
+        ["行业", *COUNT_LABELS],
+        ["industry", *COUNT_KEYS],
+        ["text", *COUNT_KINDS],
+        DAILY_D1_INDUSTRY,
+        ["合计", *TOTAL_D1],
+        sheet_name="日分析表 2025-03-03",
+        extra=remarks_sheet(REMARKS_D1),
+    )
     assert (data["report"], data["from"], data["to"], data["by"]) == ("daily", "2025-03-03", "2025-03-03", "industry")
     assert text.startswith("数据情况日分析表  2025-03-03  按行业")
 
@@ -206,17 +260,29 @@ def test_daily_by_industry_every_cell(conn):
 def test_daily_by_agent_has_the_remarks_in_the_rows(conn):
     report = daily(conn, D1, "agent")
     _, data, book = check_all_formats(
-        report, ["业务员", *COUNT_LABELS, *REMARK_LABELS], ["agent", *COUNT_KEYS, *REMARK_KEYS],
+        report,
+        ["业务员", *COUNT_LABELS, *REMARK_LABELS],
+        ["agent", *COUNT_KEYS, *REMARK_KEYS],
         ["text", *COUNT_KINDS, "text", "text", "text"],
-        DAILY_D1_AGENT, ["合计", *TOTAL_D1, None, None, None], sheet_name="日分析表 2025-03-03")
+        DAILY_D1_AGENT,
+        ["合计", *TOTAL_D1, None, None, None],
+        sheet_name="日分析表 2025-03-03",
+    )
     assert "remarks" not in data and list(book) == ["日分析表 2025-03-03"]
 
 
 def test_daily_by_agent_and_industry(conn):
     report = daily(conn, D1, "both")
     check_all_formats(
-        report, ["业务员", "行业", *COUNT_LABELS], ["agent", "industry", *COUNT_KEYS], ["text", "text", *COUNT_KINDS],
-        DAILY_D1_BOTH, ["合计", "", *TOTAL_D1], sheet_name="日分析表 2025-03-03", extra=remarks_sheet(REMARKS_D1))
+        report,
+        ["业务员", "行业", *COUNT_LABELS],
+        ["agent", "industry", *COUNT_KEYS],
+        ["text", "text", *COUNT_KINDS],
+        DAILY_D1_BOTH,
+        ["合计", "", *TOTAL_D1],
+        sheet_name="日分析表 2025-03-03",
+        extra=remarks_sheet(REMARKS_D1),
+    )
 
 
 def test_the_lead_called_twice_counts_once_with_its_last_outcome(conn):
@@ -241,10 +307,18 @@ def test_a_day_with_no_calls_has_empty_rates(conn):
         total = ["合计", *([""] if keys == 2 else []), *TOTAL_EMPTY, *([None] * len(remark_cols))]
         kinds = ["text"] * keys + COUNT_KINDS + ["text"] * len(remark_cols)
         text, data, _ = check_all_formats(
-            report, [*labels, *COUNT_LABELS, *remark_cols],
-            [*({"industry": ["industry"], "agent": ["agent"], "both": ["agent", "industry"]}[by]), *COUNT_KEYS,
-             *(REMARK_KEYS if remark_cols else [])],
-            kinds, [], total, sheet_name="日分析表 2025-03-04")
+            report,
+            [*labels, *COUNT_LABELS, *remark_cols],
+            [
+                *({"industry": ["industry"], "agent": ["agent"], "both": ["agent", "industry"]}[by]),
+                *COUNT_KEYS,
+                *(REMARK_KEYS if remark_cols else []),
+            ],
+            kinds,
+            [],
+            total,
+            sheet_name="日分析表 2025-03-04",
+        )
         assert data["total"]["mail_rate"] is None and data["total"]["good_rate"] is None
         assert "这一天没有通话记录" in text
 
@@ -252,8 +326,15 @@ def test_a_day_with_no_calls_has_empty_rates(conn):
 def test_daily_on_the_third_day_leaves_out_the_unfinished_call(conn):
     report = daily(conn, D3, "industry")
     check_all_formats(
-        report, ["行业", *COUNT_LABELS], ["industry", *COUNT_KEYS], ["text", *COUNT_KINDS],
-        DAILY_D3_INDUSTRY, ["合计", *TOTAL_D3], sheet_name="日分析表 2025-03-05", extra=remarks_sheet([]))
+        report,
+        ["行业", *COUNT_LABELS],
+        ["industry", *COUNT_KEYS],
+        ["text", *COUNT_KINDS],
+        DAILY_D3_INDUSTRY,
+        ["合计", *TOTAL_D3],
+        sheet_name="日分析表 2025-03-05",
+        extra=remarks_sheet([]),
+    )
 
 
 # ---------------------------------------------------------------------------- cumulative
@@ -262,8 +343,14 @@ def test_daily_on_the_third_day_leaves_out_the_unfinished_call(conn):
 def test_cumulative_by_industry_every_cell(conn):
     report = cumulative(conn, D1, D3, "industry")
     text, data, _ = check_all_formats(
-        report, ["行业", *COUNT_LABELS], ["industry", *COUNT_KEYS], ["text", *COUNT_KINDS],
-        RANGE_INDUSTRY, ["合计", *TOTAL_RANGE], sheet_name="日分析总表 2025-03-03 至 2025-03-05")
+        report,
+        ["行业", *COUNT_LABELS],
+        ["industry", *COUNT_KEYS],
+        ["text", *COUNT_KINDS],
+        RANGE_INDUSTRY,
+        ["合计", *TOTAL_RANGE],
+        sheet_name="日分析总表 2025-03-03 至 2025-03-05",
+    )
     assert data["report"] == "range" and text.startswith("数据情况日分析总表  2025-03-03 至 2025-03-05  按行业")
     assert "remarks" not in data and "优点" not in text  # remarks belong to the daily table
 
@@ -271,8 +358,14 @@ def test_cumulative_by_industry_every_cell(conn):
 def test_cumulative_by_agent_every_cell(conn):
     report = cumulative(conn, D1, D3, "agent")
     check_all_formats(
-        report, ["业务员", *COUNT_LABELS], ["agent", *COUNT_KEYS], ["text", *COUNT_KINDS],
-        RANGE_AGENT, ["合计", *TOTAL_RANGE], sheet_name="日分析总表 2025-03-03 至 2025-03-05")
+        report,
+        ["业务员", *COUNT_LABELS],
+        ["agent", *COUNT_KEYS],
+        ["text", *COUNT_KINDS],
+        RANGE_AGENT,
+        ["合计", *TOTAL_RANGE],
+        sheet_name="日分析总表 2025-03-03 至 2025-03-05",
+    )
 
 
 def test_cumulative_is_the_sum_of_the_daily_tables(conn):
@@ -291,22 +384,25 @@ def test_cumulative_over_the_empty_day_only(conn):
 
 def test_yield_every_cell_with_a_low_sample(conn):
     report = yield_table(conn, min_leads=2)
-    text, data, _ = check_all_formats(report, YIELD_LABELS, YIELD_KEYS, YIELD_KINDS, YIELD_MIN2, YIELD_TOTAL,
-                                      sheet_name="数据产出分析表")
+    text, data, _ = check_all_formats(
+        report, YIELD_LABELS, YIELD_KEYS, YIELD_KINDS, YIELD_MIN2, YIELD_TOTAL, sheet_name="数据产出分析表"
+    )
     assert (data["report"], data["from"], data["to"], data["min_leads"]) == ("yield", None, None, 2)
     assert "样本少(<2)" in text and "不参加排名" in text
 
 
 def test_yield_default_threshold_ranks_nobody_here(conn):
     report = yield_table(conn)
-    check_all_formats(report, YIELD_LABELS, YIELD_KEYS, YIELD_KINDS, YIELD_DEFAULT, YIELD_TOTAL,
-                      sheet_name="数据产出分析表")
+    check_all_formats(
+        report, YIELD_LABELS, YIELD_KEYS, YIELD_KINDS, YIELD_DEFAULT, YIELD_TOTAL, sheet_name="数据产出分析表"
+    )
 
 
 def test_yield_over_a_range_shares_tied_ranks(conn):
     report = yield_table(conn, D3, D3, min_leads=1)
-    _, data, _ = check_all_formats(report, YIELD_LABELS, YIELD_KEYS, YIELD_KINDS, YIELD_D3_TIE, YIELD_D3_TOTAL,
-                                   sheet_name="数据产出分析表")
+    _, data, _ = check_all_formats(
+        report, YIELD_LABELS, YIELD_KEYS, YIELD_KINDS, YIELD_D3_TIE, YIELD_D3_TOTAL, sheet_name="数据产出分析表"
+    )
     assert (data["from"], data["to"]) == ("2025-03-05", "2025-03-05")
 
 

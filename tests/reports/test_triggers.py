@@ -26,10 +26,12 @@ def view_vs_tables(conn: sqlite3.Connection) -> tuple[list, list]:
     view = conn.execute(
         """SELECT day, COALESCE(industry, ''), COUNT(*), SUM(effective), SUM(mailed), TOTAL(grade_rank = 1),
                   TOTAL(grade_rank = 2), TOTAL(grade_rank = 3), SUM(calls)
-           FROM daily_lead_outcomes GROUP BY 1, 2 ORDER BY 1, 2""").fetchall()
+           FROM daily_lead_outcomes GROUP BY 1, 2 ORDER BY 1, 2"""
+    ).fetchall()
     table = conn.execute(
         """SELECT day, industry, SUM(leads), SUM(effective), SUM(mailed), SUM(good), SUM(fair), SUM(marginal), SUM(calls)
-           FROM report_daily GROUP BY 1, 2 ORDER BY 1, 2""").fetchall()
+           FROM report_daily GROUP BY 1, 2 ORDER BY 1, 2"""
+    ).fetchall()
     return [tuple(int(v) if isinstance(v, float) else v for v in row) for row in view], table
 
 
@@ -53,11 +55,13 @@ def test_daily_views_follow_the_counting_rule(conn):
     # an agent whose only call on a lead was not its last: a row with 0 leads and NULL rates
     row = conn.execute(
         """SELECT leads_called, mail_rate, effective_rate, good_rate, calls FROM daily_agent_industry
-           WHERE day = '2025-03-03' AND agent = '李娜' AND industry = '医药保健业'""").fetchone()
+           WHERE day = '2025-03-03' AND agent = '李娜' AND industry = '医药保健业'"""
+    ).fetchone()
     assert row == (0, None, None, None, 1)
     lead = conn.execute(
         """SELECT agent, calls, effective, mailed, grade, last_outcome FROM daily_lead_outcomes
-           WHERE day = '2025-03-03' AND lead_id = 3""").fetchone()
+           WHERE day = '2025-03-03' AND lead_id = 3"""
+    ).fetchone()
     assert lead == ("王芳", 2, 0, 0, None, "busy")
 
 
@@ -141,9 +145,11 @@ def empty_db(tmp_path_factory):
             c.execute("INSERT INTO agents (id, name, created_at) VALUES (?, ?, 'x')", (agent_id, f"A{agent_id}"))
         c.execute("INSERT INTO scripts (id, name, sha256, source_text, first_seen_at) VALUES (1, 's', 'h', 't', 'x')")
         for lead_id in (1, 2, 3, 4):
-            c.execute("INSERT INTO leads (id, company, phone, phone_norm, industry, created_at, updated_at) "
-                      "VALUES (?, ?, ?, ?, ?, 'x', 'x')", (lead_id, f"L{lead_id}", str(lead_id), str(lead_id),
-                                                           INDUSTRIES[lead_id % 3]))
+            c.execute(
+                "INSERT INTO leads (id, company, phone, phone_norm, industry, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, 'x', 'x')",
+                (lead_id, f"L{lead_id}", str(lead_id), str(lead_id), INDUSTRIES[lead_id % 3]),
+            )
     return path
 
 
@@ -163,14 +169,18 @@ def apply(conn: sqlite3.Connection, op: tuple) -> None:
     if kind == "insert":
         lead, agent, day, start, length, outcome, grade = op[1]
         ended = _stamp(day, start + length) if length is not None else None
-        conn.execute("INSERT INTO calls (lead_id, agent_id, script_id, started_at, ended_at, outcome, grade) "
-                     "VALUES (?, ?, 1, ?, ?, ?, ?)",
-                     (lead, agent, _stamp(day, start), ended, outcome if ended else None, grade))
+        conn.execute(
+            "INSERT INTO calls (lead_id, agent_id, script_id, started_at, ended_at, outcome, grade) "
+            "VALUES (?, ?, 1, ?, ?, ?, ?)",
+            (lead, agent, _stamp(day, start), ended, outcome if ended else None, grade),
+        )
     elif kind in ("finish", "regrade") and call(op[1]):
         row = conn.execute("SELECT started_at, ended_at FROM calls WHERE id = ?", (call(op[1]),)).fetchone()
         if kind == "finish" and row[1] is None:
-            conn.execute("UPDATE calls SET ended_at = ?, outcome = ?, grade = ? WHERE id = ?",
-                         (row[0], op[2], op[3], call(op[1])))
+            conn.execute(
+                "UPDATE calls SET ended_at = ?, outcome = ?, grade = ? WHERE id = ?",
+                (row[0], op[2], op[3], call(op[1])),
+            )
         elif kind == "regrade" and row[1] is not None:
             conn.execute("UPDATE calls SET outcome = ?, grade = ? WHERE id = ?", (op[2], op[3], call(op[1])))
     elif kind == "move" and call(op[1]):
@@ -178,8 +188,10 @@ def apply(conn: sqlite3.Connection, op: tuple) -> None:
         shift = timedelta(days=op[3])
         started = (datetime.fromisoformat(row[0]) + shift).isoformat(timespec="seconds")
         ended = (datetime.fromisoformat(row[1]) + shift).isoformat(timespec="seconds") if row[1] else None
-        conn.execute("UPDATE calls SET lead_id = ?, started_at = ?, ended_at = ? WHERE id = ?",
-                     (op[2], started, ended, call(op[1])))
+        conn.execute(
+            "UPDATE calls SET lead_id = ?, started_at = ?, ended_at = ? WHERE id = ?",
+            (op[2], started, ended, call(op[1])),
+        )
     elif kind == "agent" and call(op[1]):
         conn.execute("UPDATE calls SET agent_id = ? WHERE id = ?", (op[2], call(op[1])))
     elif kind == "delete" and call(op[1]):
@@ -190,8 +202,11 @@ def apply(conn: sqlite3.Connection, op: tuple) -> None:
     elif kind == "callback" and call(op[1]):
         done = call(op[2]) if op[2] is not None else None
         lead = conn.execute("SELECT lead_id, agent_id FROM calls WHERE id = ?", (call(op[1]),)).fetchone()
-        conn.execute("INSERT INTO callbacks (call_id, lead_id, agent_id, due_at, created_at, done_call_id) "
-                     "VALUES (?, ?, ?, 'x', 'x', ?)", (call(op[1]), lead[0], lead[1], done))
+        conn.execute(
+            "INSERT INTO callbacks (call_id, lead_id, agent_id, due_at, created_at, done_call_id) "
+            "VALUES (?, ?, ?, 'x', 'x', ?)",
+            (call(op[1]), lead[0], lead[1], done),
+        )
     elif kind == "callback_done" and callbacks:
         done = call(op[2]) if op[2] is not None else None
         conn.execute("UPDATE callbacks SET done_call_id = ? WHERE id = ?", (done, callbacks[op[1] % len(callbacks)]))
@@ -212,7 +227,9 @@ def test_random_histories_keep_the_tables_exact(empty_db, tmp_path, ops):
     view, table = view_vs_tables(conn)
     assert view == [row for row in table]
     # report_daily never keeps a row with no calls, and no counter goes negative
-    assert conn.execute("SELECT COUNT(*) FROM report_daily WHERE calls <= 0 OR leads < 0 OR mailed < 0").fetchone()[0] == 0
+    assert (
+        conn.execute("SELECT COUNT(*) FROM report_daily WHERE calls <= 0 OR leads < 0 OR mailed < 0").fetchone()[0] == 0
+    )
     conn.close()
     path.unlink()
 
@@ -228,14 +245,31 @@ def test_store_flow_counts_callbacks_made_and_follow_ups(tmp_path):
         lead = store.add_lead(company="甲公司", phone="13812345678", industry="金融业")
         script_id = store.store_script_version(script)
         call1 = store.start_call(lead.id, agent.id, script_id, now=t0)
-        store.finish_call(call1, "callback", {"reached": True}, callback_due=t0 + timedelta(hours=5), now=t0 + timedelta(minutes=2))
+        store.finish_call(
+            call1, "callback", {"reached": True}, callback_due=t0 + timedelta(hours=5), now=t0 + timedelta(minutes=2)
+        )
         call2 = store.start_call(lead.id, agent.id, script_id, now=t0 + timedelta(hours=5))
-        facts = {"reached": True, "travel": "often", "books_self": True, "hotel_star": 4, "accepts": "yes",
-                 "address": "上海市长宁区金钟路968号"}
-        store.finish_call(call2, "mailed", facts, script.grading.evaluate(facts), now=t0 + timedelta(hours=5, minutes=6))
+        facts = {
+            "reached": True,
+            "travel": "often",
+            "books_self": True,
+            "hotel_star": 4,
+            "accepts": "yes",
+            "address": "上海市长宁区金钟路968号",
+        }
+        store.finish_call(
+            call2, "mailed", facts, script.grading.evaluate(facts), now=t0 + timedelta(hours=5, minutes=6)
+        )
         report = daily(store.conn, t0.date())
         counts = report.row(industry="金融业").counts
-        assert (counts.leads, counts.effective, counts.mailed, counts.good, counts.calls, counts.callbacks_made) == (1, 1, 1, 1, 2, 1)
+        assert (counts.leads, counts.effective, counts.mailed, counts.good, counts.calls, counts.callbacks_made) == (
+            1,
+            1,
+            1,
+            1,
+            2,
+            1,
+        )
         assert counts.avg_call_seconds == (120 + 360) / 2
         due = due_list(store.conn, t0 + timedelta(days=7))
         assert [(i.kind, i.status, i.grade) for i in due.items] == [("follow_up", "due", "好")]

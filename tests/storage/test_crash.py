@@ -30,8 +30,8 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path):
     with Store.open(db) as store:
         store.add_leads(lead_rows(800))
     rng = random.Random(20250303)
-    saved: dict[int, dict[int, tuple]] = {}             # call → seq → (kind, node, value) reported saved
-    last_state: dict[int, tuple[int, str, dict]] = {}   # call → (seq, node, facts) after its last reported event
+    saved: dict[int, dict[int, tuple]] = {}  # call → seq → (kind, node, value) reported saved
+    last_state: dict[int, tuple[int, str, dict]] = {}  # call → (seq, node, facts) after its last reported event
     finished: dict[int, str] = {}
     seen = set()
     for i in range(KILLS):

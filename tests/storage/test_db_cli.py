@@ -66,8 +66,19 @@ def test_stale_and_close_call(tmp_path, script):
     assert "unfinished since" in run("db", "check", "--db", str(db)).output
     assert run("db", "close-call", str(call_id), "--outcome", "maybe", "--db", str(db)).exit_code == 2
     assert run("db", "close-call", str(call_id), "--outcome", "callback", "--db", str(db)).exit_code == 2
-    result = run("db", "close-call", str(call_id), "--outcome", "callback", "--due", "2030-01-02 15:00",
-                 "--note", "坐席下班", "--db", str(db))
+    result = run(
+        "db",
+        "close-call",
+        str(call_id),
+        "--outcome",
+        "callback",
+        "--due",
+        "2030-01-02 15:00",
+        "--note",
+        "坐席下班",
+        "--db",
+        str(db),
+    )
     assert result.exit_code == 0, result.output
     with Store.open(db) as store:
         call = store.get_call(call_id)

@@ -128,9 +128,9 @@ def test_callback_goes_back_to_its_agent_first(store, script):
     assert (cb.lead_id, cb.due_at, cb.reason, cb.company) == (3, due, "开会", "公司2")
     assert store.due_callbacks(now=MONDAY) == []
     assert [c.id for c in store.due_callbacks(a, now=due)] == [cb.id]
-    assert store.claim_next_lead(b, now=due).id == 1      # not b's callback
-    assert store.claim_next_lead(a, now=due).id == 3      # a: the due callback before new leads
-    finish(store, script, 3, a, "busy", now=due)           # not effective: callback stays open
+    assert store.claim_next_lead(b, now=due).id == 1  # not b's callback
+    assert store.claim_next_lead(a, now=due).id == 3  # a: the due callback before new leads
+    finish(store, script, 3, a, "busy", now=due)  # not effective: callback stays open
     assert store.get_lead(3).status == "callback" and store.callbacks(a)
     finish(store, script, 3, a, "not_qualified", now=due + timedelta(hours=2))
     assert store.callbacks(a) == []
@@ -151,12 +151,12 @@ def test_mailing_and_follow_up_window(store, script):
     assert store.get_lead(lead.id).status == "mailed"
     monday_morning = datetime(2025, 3, 10, 10, 0).astimezone()
     monday_evening = datetime(2025, 3, 10, 17, 40).astimezone()
-    assert store.claim_next_lead(a, now=monday_morning).id != lead.id   # outside the window: new leads
+    assert store.claim_next_lead(a, now=monday_morning).id != lead.id  # outside the window: new leads
     store.release_lead(2, a)
-    assert store.claim_next_lead(a, now=monday_evening).id == lead.id   # 17:30–18:00: follow-up first
+    assert store.claim_next_lead(a, now=monday_evening).id == lead.id  # 17:30–18:00: follow-up first
     store.release_lead(lead.id, a)
     saturday = datetime(2025, 3, 15, 11, 0).astimezone()
-    assert store.claim_next_lead(a, now=saturday).id == lead.id         # weekend
+    assert store.claim_next_lead(a, now=saturday).id == lead.id  # weekend
     finish(store, script, lead.id, a, "member_care", now=saturday)
     assert store.due_follow_ups(on=saturday) == []
     assert store.mailings(a)[0].follow_up_call_id is not None
@@ -197,7 +197,9 @@ def test_daily_views_count_leads_not_calls(store, script):
     ).fetchone()
     assert lead1 == (2, 1, 1, "好", "mailed")
     assert store.db.execute("SELECT SUM(leads_called) FROM daily_industry").fetchone()[0] == 5
-    assert store.db.execute("SELECT leads_called FROM daily_agent WHERE agent = '甲' AND day = '2025-03-03'").fetchone() == (3,)
+    assert store.db.execute(
+        "SELECT leads_called FROM daily_agent WHERE agent = '甲' AND day = '2025-03-03'"
+    ).fetchone() == (3,)
     assert store.db.execute("SELECT COUNT(*) FROM pending_follow_ups").fetchone() == (1,)
 
 
@@ -218,9 +220,14 @@ def test_check_finds_broken_invariants(store, script):
     assert store.check().ok
     conn = _raw(store)
     with conn:
-        conn.execute("INSERT INTO call_events (call_id, seq, at, kind) VALUES (999, 1, '2025-01-01T00:00:00+08:00', 'choose')")
+        conn.execute(
+            "INSERT INTO call_events (call_id, seq, at, kind) VALUES (999, 1, '2025-01-01T00:00:00+08:00', 'choose')"
+        )
         conn.execute("UPDATE calls SET ended_at = '2025-01-01T00:00:00+08:00' WHERE id = ?", (call_id,))
-        conn.execute("INSERT INTO call_events (call_id, seq, at, kind) VALUES (?, 5, '2025-01-01T00:00:00+08:00', 'choose')", (call_id,))
+        conn.execute(
+            "INSERT INTO call_events (call_id, seq, at, kind) VALUES (?, 5, '2025-01-01T00:00:00+08:00', 'choose')",
+            (call_id,),
+        )
     conn.close()
     report = store.check()
     text = "\n".join(report.errors)

@@ -20,8 +20,18 @@ T0 = datetime(2025, 3, 3, 10, 0).astimezone()
 
 def state(session: CallSession):
     grade = session.grade()
-    return (session.node_id, session.facts, session.path, session.finished, session.outcome, session.events,
-            grade.grade, grade.rule_index, grade.conditions, grade.qualified)
+    return (
+        session.node_id,
+        session.facts,
+        session.path,
+        session.finished,
+        session.outcome,
+        session.events,
+        grade.grade,
+        grade.rule_index,
+        grade.conditions,
+        grade.qualified,
+    )
 
 
 def committed_events(path, call_id):
@@ -61,17 +71,17 @@ def test_each_answer_is_committed_before_record_event_returns(store, call):
 def test_recorded_call_with_back_rebuilds_identically(store, call, script):
     call_id, session, agent, lead = call
     actions = [
-        lambda s: s.choose("1"),   # opening → ask_travel
-        lambda s: s.choose("3"),   # 再说一遍 → opening (a loop)
+        lambda s: s.choose("1"),  # opening → ask_travel
+        lambda s: s.choose("3"),  # 再说一遍 → opening (a loop)
         lambda s: s.choose("1"),
-        lambda s: s.choose("1"),   # travel often
+        lambda s: s.choose("1"),  # travel often
         lambda s: s.enter("4"),
-        lambda s: s.back(),        # undo the star
+        lambda s: s.back(),  # undo the star
         lambda s: s.enter("2"),
         lambda s: s.back(),
-        lambda s: s.back(),        # back to ask_travel, travel still often (set before)
-        lambda s: s.choose("2"),   # rarely instead
-        lambda s: s.skip(),        # star unknown
+        lambda s: s.back(),  # back to ask_travel, travel still often (set before)
+        lambda s: s.choose("2"),  # rarely instead
+        lambda s: s.skip(),  # star unknown
         lambda s: s.choose("1"),
         lambda s: s.enter("上海市长宁区金钟路968号"),
     ]

@@ -19,7 +19,7 @@ def test_fresh_file_has_current_schema_wal_and_private_mode(tmp_path):
     path = tmp_path / "sub" / "callscript.db"
     with Store.open(path) as store:
         assert store.schema_version == SCHEMA_VERSION
-        assert TABLES <= set(store.db.table_names())
+        assert set(store.db.table_names()) >= TABLES
         assert set(schema.VIEWS) <= set(store.db.view_names())
         assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1

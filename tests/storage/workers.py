@@ -92,8 +92,16 @@ def crash_walker(db: str, agent_name: str, seed: int, report_path: str, ready_fd
         while not session.finished:
             event = random_step(session, rng)
             record = store.record_event(call_id, event)
-            out(t="event", call=call_id, seq=record.seq, kind=event.kind, node=event.node, value=event.value,
-                at_node=session.node_id, facts=session.facts)
+            out(
+                t="event",
+                call=call_id,
+                seq=record.seq,
+                kind=event.kind,
+                node=event.node,
+                value=event.value,
+                at_node=session.node_id,
+                facts=session.facts,
+            )
             if rng.random() < 0.05:
                 note = store.add_note(call_id, f"note {record.seq}")
                 out(t="note", call=call_id, seq=note.seq)

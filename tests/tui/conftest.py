@@ -20,7 +20,9 @@ CTRIP = ROOT / "scripts" / "ctrip.yaml"
 T0 = datetime(2025, 11, 25, 10, 0, 0).astimezone()
 
 LEADS = [
-    dict(company="深圳华强电子科技有限公司", contact="王建国", title="行政经理", phone="0755-26881234", industry="电子"),
+    dict(
+        company="深圳华强电子科技有限公司", contact="王建国", title="行政经理", phone="0755-26881234", industry="电子"
+    ),
     dict(company="广州白云贸易有限公司", contact="李娜", title="总经理助理", phone="13812345678", industry="贸易"),
     dict(company="东莞长安五金制品厂", contact="陈志强", title="厂长", phone="0769-85331234", industry="制造"),
     dict(company="佛山顺德家具有限公司", contact="刘芳", title="采购主管", phone="0757-22991234", industry="家具"),

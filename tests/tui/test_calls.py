@@ -71,7 +71,10 @@ async def test_b1_call_ends_mailed_with_a_grade(make_app, seeded, db_path, clock
         assert call.conditions == {"travel_or_host": True, "booking_match": True, "hotel_2star": True}
         events = store.call_events(call.id)
         assert (events[-1].kind, events[-1].node, events[-1].value) == ("choose", "confirm_address", "1")
-        assert [(e.kind, e.node, e.value) for e in events][:2] == [("choose", "opening", "1"), ("choose", "convenient", "1")]
+        assert [(e.kind, e.node, e.value) for e in events][:2] == [
+            ("choose", "opening", "1"),
+            ("choose", "convenient", "1"),
+        ]
         assert ("enter", "ask_star", "4") in [(e.kind, e.node, e.value) for e in events]
         [mailing] = store.mailings()
         assert mailing.address == "深圳市南山区科技园南区1栋"
@@ -264,7 +267,10 @@ async def test_notes_are_timestamped_and_flagged(make_app, seeded, db_path, cloc
     with db(db_path, clock) as store:
         [call] = store.list_calls(finished=False)
         notes = [e for e in store.call_events(call.id) if e.is_note]
-        assert [(n.value, n.important, n.node) for n in notes] == [("老板下周出差", True, "convenient"), ("声音很小", False, "convenient")]
+        assert [(n.value, n.important, n.node) for n in notes] == [
+            ("老板下周出差", True, "convenient"),
+            ("声音很小", False, "convenient"),
+        ]
         assert notes[1].at == datetime(2025, 11, 25, 10, 2).astimezone()
 
 
@@ -338,7 +344,11 @@ async def test_failed_write_is_shown_unsaved_and_retried(make_app, seeded, db_pa
         await all_saved(pilot)
     with db(db_path, clock) as s:
         [call] = s.list_calls(finished=False)
-        assert [(e.seq, e.node) for e in s.call_events(call.id)] == [(1, "opening"), (2, "convenient"), (3, "ask_travel")]
+        assert [(e.seq, e.node) for e in s.call_events(call.id)] == [
+            (1, "opening"),
+            (2, "convenient"),
+            (3, "ask_travel"),
+        ]
 
 
 async def test_finish_waits_for_failed_writes(make_app, seeded, db_path, clock):

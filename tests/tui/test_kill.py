@@ -84,8 +84,12 @@ async def test_killed_mid_call_resumes_at_the_same_node(make_app, db_path, tmp_p
     with Store.open(db_path) as store:
         for lead in LEADS:
             store.add_lead(**lead)
-    env = {**os.environ, "CALLSCRIPT_CONFIG": str(tmp_path / "config.json"), "TERM": "xterm-256color",
-           "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "CALLSCRIPT_CONFIG": str(tmp_path / "config.json"),
+        "TERM": "xterm-256color",
+        "PYTHONPATH": str(ROOT),
+    }
     env.pop("CALLSCRIPT_DB", None)
     term = Terminal(["-m", "callscript", "--db", str(db_path), "--agent", "张三", "--script", str(CTRIP)], env)
     try:
@@ -103,8 +107,13 @@ async def test_killed_mid_call_resumes_at_the_same_node(make_app, db_path, tmp_p
         [unfinished] = store.unfinished_calls("张三")
         session = store.resume_call(unfinished.call_id)
         assert session.node_id == "member_service"
-        assert session.facts == {"reached": True, "via_receptionist": False, "is_member": True,
-                                 "booking_method": "member", "books_self": True}
+        assert session.facts == {
+            "reached": True,
+            "via_receptionist": False,
+            "is_member": True,
+            "booking_method": "member",
+            "books_self": True,
+        }
         assert store.check().ok
 
     app = make_app(clock=None)

@@ -11,11 +11,33 @@ from callscript.tui.screens.summary import SummaryScreen
 from tui.conftest import LEADS, seed_leads
 from tui.helpers import call_screen, keys, region_flat, screen_text, settle
 
-LONG_NAME = dict(company="中国国际航空股份有限公司深圳分公司华南区客户服务与商务旅行管理中心", contact="欧阳娜娜",
-                 title="商务旅行管理中心高级行政经理", phone="0755-88889999", industry="航空运输与物流服务")
+LONG_NAME = dict(
+    company="中国国际航空股份有限公司深圳分公司华南区客户服务与商务旅行管理中心",
+    contact="欧阳娜娜",
+    title="商务旅行管理中心高级行政经理",
+    phone="0755-88889999",
+    industry="航空运输与物流服务",
+)
 
-WALK = ["1", "1", "1", "1", "1", "1", "1", "text:携程商旅与艺龙旅行网联合订房中心", "enter", "2", "1",
-        "text:4", "enter", "1", "text:广东省深圳市南山区科技园南区高新南七道数字技术园B1栋", "enter", "1"]
+WALK = [
+    "1",
+    "1",
+    "1",
+    "1",
+    "1",
+    "1",
+    "1",
+    "text:携程商旅与艺龙旅行网联合订房中心",
+    "enter",
+    "2",
+    "1",
+    "text:4",
+    "enter",
+    "1",
+    "text:广东省深圳市南山区科技园南区高新南七道数字技术园B1栋",
+    "enter",
+    "1",
+]
 
 
 def assert_fits(app) -> None:

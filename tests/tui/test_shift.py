@@ -40,11 +40,19 @@ async def test_lead_list_puts_due_callbacks_first_and_filters(make_app, seeded, 
     with Store.open(db_path, clock=clock) as store:  # a callback that fell due at 09:30, made by 张三
         store.ensure_agent("张三")
         lead = store.claim_lead(seeded[2], "张三", now=datetime(2025, 11, 24, 9, 0).astimezone())
-        script_id = store.store_script_version(__import__("callscript.script.loader", fromlist=["x"]).load_script(
-            __import__("tests.tui.conftest", fromlist=["x"]).CTRIP))
+        script_id = store.store_script_version(
+            __import__("callscript.script.loader", fromlist=["x"]).load_script(
+                __import__("tests.tui.conftest", fromlist=["x"]).CTRIP
+            )
+        )
         call_id = store.start_call(lead.id, "张三", script_id, {}, now=datetime(2025, 11, 24, 9, 0).astimezone())
-        store.finish_call(call_id, "callback", {}, callback_due=datetime(2025, 11, 25, 9, 30).astimezone(),
-                          now=datetime(2025, 11, 24, 9, 5).astimezone())
+        store.finish_call(
+            call_id,
+            "callback",
+            {},
+            callback_due=datetime(2025, 11, 25, 9, 30).astimezone(),
+            now=datetime(2025, 11, 24, 9, 5).astimezone(),
+        )
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -83,8 +91,19 @@ async def test_add_a_lead_by_hand_with_validation(make_app, db_path, clock):
         assert isinstance(app.screen, AddLeadScreen)
         await keys(pilot, "ctrl+s")
         assert "公司名称不能为空" in screen_text(app)
-        await keys(pilot, "text:珠海格力物流有限公司", "enter", "text:赵敏", "enter", "text:经理", "enter", "text:12345", "enter",
-                   "text:物流", "enter")
+        await keys(
+            pilot,
+            "text:珠海格力物流有限公司",
+            "enter",
+            "text:赵敏",
+            "enter",
+            "text:经理",
+            "enter",
+            "text:12345",
+            "enter",
+            "text:物流",
+            "enter",
+        )
         assert isinstance(app.screen, AddLeadScreen)
         assert "✗" in screen_text(app)  # the phone is refused, the form stays
         assert app.focused.id == "lead-phone"
@@ -97,7 +116,12 @@ async def test_add_a_lead_by_hand_with_validation(make_app, db_path, clock):
         await keys(pilot, "escape")
     with Store.open(db_path, clock=clock) as store:
         [lead] = store.list_leads()
-        assert (lead.company, lead.contact, lead.title, lead.industry) == ("珠海格力物流有限公司", "赵敏", "经理", "物流")
+        assert (lead.company, lead.contact, lead.title, lead.industry) == (
+            "珠海格力物流有限公司",
+            "赵敏",
+            "经理",
+            "物流",
+        )
         assert lead.source == "手动添加"
 
 

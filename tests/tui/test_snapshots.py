@@ -32,8 +32,13 @@ def with_due_callback(db_path, clock) -> None:
         script_id = store.store_script_version(load_script(CTRIP))
         store.claim_lead(3, "张三", now=yesterday)
         call_id = store.start_call(3, "张三", script_id, {}, now=yesterday)
-        store.finish_call(call_id, "callback", {"reached": True}, callback_due=datetime(2025, 11, 25, 9, 30).astimezone(),
-                          now=yesterday)
+        store.finish_call(
+            call_id,
+            "callback",
+            {"reached": True},
+            callback_due=datetime(2025, 11, 25, 9, 30).astimezone(),
+            now=yesterday,
+        )
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -36,7 +36,7 @@ def test_key_words_are_marked_red():
     text = marked_text("我是**携程旅行网**的")
     assert text.plain == "我是携程旅行网的"
     [span] = text.spans
-    assert text.plain[span.start:span.end] == "携程旅行网" and "red" in str(span.style)
+    assert text.plain[span.start : span.end] == "携程旅行网" and "red" in str(span.style)
 
 
 @pytest.mark.parametrize("width", [1, 2, 3, 5, 9, 14, 27])

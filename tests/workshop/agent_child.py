@@ -44,8 +44,17 @@ async def saved(pilot, screen: CallScreen) -> None:
 
 
 async def main(script: Path, db: Path, config: Path) -> None:
-    app = CallscriptApp(script_path=script, db_path=db, agent="李四", config_file=config, cursor_blink=False,
-                        live_timer=False, back_guard=0.0, script_poll=0.05, store_options={"synchronous": "NORMAL"})
+    app = CallscriptApp(
+        script_path=script,
+        db_path=db,
+        agent="李四",
+        config_file=config,
+        cursor_blink=False,
+        live_timer=False,
+        back_guard=0.0,
+        script_poll=0.05,
+        store_options={"synchronous": "NORMAL"},
+    )
     original_notify = app.notify
 
     def notify(message, *args, **kwargs):

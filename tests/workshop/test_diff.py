@@ -42,16 +42,23 @@ def test_renamed_node_is_one_rename():
 
 
 def test_renamed_and_edited_node():
-    result = diff(("  confirm:\n", "  check_address:\n"), ("next: confirm", "next: check_address"),
-                  ("say: 地址是{address},对吗?", "say: 我核对一下:{address},对吗?"))
+    result = diff(
+        ("  confirm:\n", "  check_address:\n"),
+        ("next: confirm", "next: check_address"),
+        ("say: 地址是{address},对吗?", "say: 我核对一下:{address},对吗?"),
+    )
     assert result.renames == {"confirm": "check_address"}
     assert ("nodes", "renamed") in result.kinds() and ("nodes", "added") not in result.kinds()
     assert any("line 1 changed: 「地址是{address},对吗?」 → 「我核对一下:{address},对吗?」" in t for t in texts(result))
 
 
 def test_rerouted_option():
-    result = diff(("        label: 不对,重新问\n        next: address", "        label: 不对,重新问\n        next: star"))
-    assert texts(result) == ["option 2 「不对,重新问」 of 核对地址 (confirm) now goes to 星级 (star) instead of 地址 (address)"]
+    result = diff(
+        ("        label: 不对,重新问\n        next: address", "        label: 不对,重新问\n        next: star")
+    )
+    assert texts(result) == [
+        "option 2 「不对,重新问」 of 核对地址 (confirm) now goes to 星级 (star) instead of 地址 (address)"
+    ]
     assert [c.kind for c in result.changes] == ["rerouted"]
     skip = diff(("      label: 问不到\n      next: accept", "      label: 问不到\n      next: bye_no"))
     assert texts(skip) == ["skipping 星级 (star) (「问不到」) now goes to 道别 (bye_no) instead of 是否接受 (accept)"]
@@ -62,14 +69,16 @@ def test_rule_changed_added_removed_reordered():
     assert texts(changed, "grading") == [
         "rule 「愿意接受三星以上」: 好 when accepts = yes and hotel_star ≥ 3 → 好 when accepts = yes and hotel_star ≥ 4"
     ]
-    rules_old = BASE[BASE.index("    - grade: 好"):]
+    rules_old = BASE[BASE.index("    - grade: 好") :]
     first, second = rules_old.split("    - grade: 勉强")
     swapped = diff((rules_old, "    - grade: 勉强" + second.rstrip("\n") + "\n" + first))
     assert [c.kind for c in swapped.changes] == ["reordered"]
     assert "moved from position" in swapped.changes[0].text
     relabelled = diff(("label: 问不到消费标准", "label: 问不到消费能力"))
     assert texts(relabelled) == ["rule 2 now reads 「问不到消费能力」 (was 「问不到消费标准」)"]
-    added = diff(("  rules:\n", "  rules:\n    - grade: 勉强\n      label: 寄过来再说\n      when: {fact: accepts, is: later}\n"))
+    added = diff(
+        ("  rules:\n", "  rules:\n    - grade: 勉强\n      label: 寄过来再说\n      when: {fact: accepts, is: later}\n")
+    )
     assert texts(added) == ["rule 「寄过来再说」 added as rule 1: 勉强 when accepts = later"]
     removed = diff((rules_old, first))
     assert [c.kind for c in removed.changes] == ["removed"] and "问不到消费标准" in removed.changes[0].text
@@ -77,25 +86,40 @@ def test_rule_changed_added_removed_reordered():
 
 def test_options_nodes_endings_and_facts():
     result = diff(
-        ("        label: 没听清,再说一遍\n        next: hello", "        label: 没听清,再说一遍\n        next: hello\n      - key: \"4\"\n        label: 占线\n        next: bye_busy"),
+        (
+            "        label: 没听清,再说一遍\n        next: hello",
+            '        label: 没听清,再说一遍\n        next: hello\n      - key: "4"\n        label: 占线\n        next: bye_busy',
+        ),
         ("  bye_no:\n", "  bye_busy:\n    title: 占线\n    say: (占线)\n    end: busy\n  bye_no:\n"),
-        ("    title: 道别\n    say: 谢谢,再见!\n    end: refused", "    title: 道别\n    say: 谢谢,再见!\n    end: not_qualified"),
-        ("        label: 本人\n        set: {reached: true}", "        label: 本人接听\n        set: {reached: true, via_receptionist: false}"),
+        (
+            "    title: 道别\n    say: 谢谢,再见!\n    end: refused",
+            "    title: 道别\n    say: 谢谢,再见!\n    end: not_qualified",
+        ),
+        (
+            "        label: 本人\n        set: {reached: true}",
+            "        label: 本人接听\n        set: {reached: true, via_receptionist: false}",
+        ),
         ("  title: 循环测试", "  title: 循环测试二"),
     )
     all_texts = texts(result)
     assert "script title: 「循环测试」 → 「循环测试二」" in all_texts
-    assert any(t.startswith("node 占线 (bye_busy) added (an ending (busy)") and "reached from 开场白 (hello)" in t for t in all_texts)
+    assert any(
+        t.startswith("node 占线 (bye_busy) added (an ending (busy)") and "reached from 开场白 (hello)" in t
+        for t in all_texts
+    )
     assert "option 4 「占线」 added to 开场白 (hello): goes to 占线 (bye_busy)" in all_texts
     assert "道别 (bye_no): the call now ends as not_qualified (was refused)" in all_texts
     assert "option 1 of 开场白 (hello) now reads 「本人接听」 (was 「本人」)" in all_texts
-    assert "option 1 「本人接听」 of 开场白 (hello) now sets reached=true, via_receptionist=false (was reached=true)" in all_texts
+    assert (
+        "option 1 「本人接听」 of 开场白 (hello) now sets reached=true, via_receptionist=false (was reached=true)"
+        in all_texts
+    )
     assert "via_receptionist is now learned in calls (set at hello)" in all_texts
 
 
 def test_removed_node_and_option():
     result = diff(
-        ("      - key: \"2\"\n        label: 空号\n        next: bye_invalid\n", ""),
+        ('      - key: "2"\n        label: 空号\n        next: bye_invalid\n', ""),
         ("  bye_invalid:\n    title: 空号\n    say: 打错了,再见。\n    end: invalid_number\n", ""),
     )
     assert "option 2 「空号」 removed from 开场白 (hello) (it went to 空号 (bye_invalid))" in texts(result)
@@ -103,7 +127,15 @@ def test_removed_node_and_option():
 
 
 def test_describe_test():
-    assert describe_test({"all": [{"condition": "travel_or_host"}, {"any": [{"fact": "travel", "is": "often"}, {"fact": "needs", "in": ["hotel_only", "flight_only"]}]}, {"not": {"fact": "hotel_star", "known": True}}]}) == (
+    assert describe_test(
+        {
+            "all": [
+                {"condition": "travel_or_host"},
+                {"any": [{"fact": "travel", "is": "often"}, {"fact": "needs", "in": ["hotel_only", "flight_only"]}]},
+                {"not": {"fact": "hotel_star", "known": True}},
+            ]
+        }
+    ) == (
         "condition travel_or_host and (travel = often or needs in [hotel_only, flight_only]) and not (hotel_star known)"
     )
 
@@ -137,7 +169,9 @@ def test_cli_diff_stored_versions(run_cli, tmp_path):
 
     db = tmp_path / "calls.db"
     old = load_script(LOOP)
-    new = load_script_text(edited(("  confirm:\n", "  check:\n"), ("next: confirm", "next: check")), "scripts/loop.yaml")
+    new = load_script_text(
+        edited(("  confirm:\n", "  check:\n"), ("next: confirm", "next: check")), "scripts/loop.yaml"
+    )
     with Store.open(db) as store:
         store.store_script_version(old)
         store.store_script_version(new)

@@ -41,8 +41,16 @@ def mini_file(tmp_path) -> Path:
 
 
 def make_app(path: Path, tmp_path: Path, **kwargs) -> EditorApp:
-    options = dict(db_path=tmp_path / "calls.db", clock=FixedClock(T0), cursor_blink=False, live_timer=False,
-                   back_guard=0.0, debounce=0.02, agent="王芳", store_options={"synchronous": "NORMAL"})
+    options = dict(
+        db_path=tmp_path / "calls.db",
+        clock=FixedClock(T0),
+        cursor_blink=False,
+        live_timer=False,
+        back_guard=0.0,
+        debounce=0.02,
+        agent="王芳",
+        store_options={"synchronous": "NORMAL"},
+    )
     options.update(kwargs)
     return EditorApp(path, **options)
 
@@ -139,7 +147,9 @@ async def test_every_error_and_warning_is_listed_in_file_order_and_f8_walks_them
         assert len(screen.entries) == len(problems) >= 2
         lines = [e.line for e in screen.entries]
         assert lines == sorted(lines)
-        assert {(e.line, e.col, e.text) for e in screen.entries} == {(p.mark.line, p.mark.col, p.message) for p in problems}
+        assert {(e.line, e.col, e.text) for e in screen.entries} == {
+            (p.mark.line, p.mark.col, p.message) for p in problems
+        }
         screen.text_area.move_cursor((0, 0))
         await pilot.press("f8")
         assert screen.text_area.cursor_location[0] + 1 == lines[0]
@@ -280,7 +290,7 @@ def test_practice_case_is_a_valid_script_test(tmp_path):
     from callscript.workshop.script_tests import load_tests_text, run_tests
 
     script = load_script(MINI)
-    session = run_answers(script, [("choose", "1"), ("skip", None), ("choose", "1"), ("enter", "上海 \"1\" 号")])
+    session = run_answers(script, [("choose", "1"), ("skip", None), ("choose", "1"), ("enter", '上海 "1" 号')])
     text = "cases:\n" + test_case_yaml(session, "练习")
     cases, problems = load_tests_text(text, script)
     assert problems == [] and run_tests(script, cases).passed
@@ -379,7 +389,6 @@ def test_save_edit_publishes_valid_text_and_keeps_invalid_text_as_a_draft(tmp_pa
 def test_cli_edit_is_registered(run_cli):
     result = run_cli("edit", "--help")
     assert result.exit_code == 0 and "PATH" in result.output
-
 
 
 async def test_the_editors_text_area_stays_exact_through_edits_undo_redo_and_reload(mini_file, tmp_path):
@@ -552,6 +561,6 @@ def test_add_test_case_creates_the_file_and_refuses_one_it_cannot_append_to(tmp_
     assert "练习2:" in tests.read_text(encoding="utf-8")
 
     odd = tmp_path / "odd.tests.yaml"
-    odd.write_text("cases:\n    空号:\n        answers: [\"2\"]\n", encoding="utf-8")  # cases four spaces in
+    odd.write_text('cases:\n    空号:\n        answers: ["2"]\n', encoding="utf-8")  # cases four spaces in
     name, problems = add_test_case(odd, session)
-    assert problems and odd.read_text(encoding="utf-8") == "cases:\n    空号:\n        answers: [\"2\"]\n"
+    assert problems and odd.read_text(encoding="utf-8") == 'cases:\n    空号:\n        answers: ["2"]\n'

@@ -71,7 +71,9 @@ def test_input_values_from_grading_thresholds(loop):
 
 
 def test_input_range_narrowed_by_the_node(loop):
-    text = LOOP.read_text(encoding="utf-8").replace("      hint: 1–5\n", "      hint: 1–5\n      min: 2\n      max: 4\n")
+    text = LOOP.read_text(encoding="utf-8").replace(
+        "      hint: 1–5\n", "      hint: 1–5\n      min: 2\n      max: 4\n"
+    )
     narrowed = load_script_text(text)
     assert input_values(narrowed, narrowed.nodes["star"]) == ["2", "3", "4"]
 

@@ -35,8 +35,15 @@ class Child:
 
     def __init__(self, *args: Path):
         env = {**os.environ, "PYTHONPATH": str(ROOT), "CALLSCRIPT_CONFIG": str(args[2])}
-        self.proc = subprocess.Popen([sys.executable, str(CHILD), *map(str, args)], cwd=ROOT, env=env, text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(CHILD), *map(str, args)],
+            cwd=ROOT,
+            env=env,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -111,7 +118,10 @@ def test_agent_app_mid_call_keeps_its_version_next_call_takes_the_new_one_invali
             "SELECT c.id, s.sha256, s.title, c.outcome FROM calls c JOIN scripts s ON s.id = c.script_id ORDER BY c.id"
         ).fetchall()
         versions = [v.sha256 for v in store.script_versions()]
-    assert [tuple(r) for r in rows] == [(1, sha(V1), "小脚本", "mailed"), (2, sha(V2), "小脚本 第二版", "invalid_number")]
+    assert [tuple(r) for r in rows] == [
+        (1, sha(V1), "小脚本", "mailed"),
+        (2, sha(V2), "小脚本 第二版", "invalid_number"),
+    ]
     assert sha(V3_BROKEN) not in versions and versions == [sha(V1), sha(V2)]  # the broken text was never loaded
     notices = [line for line in child.seen if line.startswith("NOTICE")]
     assert sum("新版本话术已启用" in n for n in notices) == 1  # one notice per change, not one per poll

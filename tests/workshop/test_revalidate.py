@@ -15,9 +15,49 @@ from callscript.workshop.revalidate import Revalidator
 from workshop.conftest import CTRIP, LOOP, MINI, ROOT
 
 SNIPPETS = [
-    "x", " ", ":", ": ", "\n", "\n  ", "\n  x:", "\n  x:\n    title: t", "\n    ", "#", " # c", "\"", "'", "{", "}",
-    "[", "]", "- ", "&a ", "*a", "---", "...", "\t", "nodes:", "\nnodes:", "\nzzz: 1", "  ", "中", "**", "{agent_name}",
-    "{nope}", "next: ", "end: mailed", "\r", "%YAML 1.1\n", "? ", "|", ">", "\n\n", "\n# comment\n", "yes", "no", "1",
+    "x",
+    " ",
+    ":",
+    ": ",
+    "\n",
+    "\n  ",
+    "\n  x:",
+    "\n  x:\n    title: t",
+    "\n    ",
+    "#",
+    " # c",
+    '"',
+    "'",
+    "{",
+    "}",
+    "[",
+    "]",
+    "- ",
+    "&a ",
+    "*a",
+    "---",
+    "...",
+    "\t",
+    "nodes:",
+    "\nnodes:",
+    "\nzzz: 1",
+    "  ",
+    "中",
+    "**",
+    "{agent_name}",
+    "{nope}",
+    "next: ",
+    "end: mailed",
+    "\r",
+    "%YAML 1.1\n",
+    "? ",
+    "|",
+    ">",
+    "\n\n",
+    "\n# comment\n",
+    "yes",
+    "no",
+    "1",
 ]
 
 
@@ -32,7 +72,12 @@ def same(text: str, revalidator: Revalidator) -> None:
         assert script.sha256 == full_script.sha256 and script.source_text == text
 
 
-FACT_SETS = [{}, {"travel": "often", "accepts": "yes", "hotel_star": 3}, {"accepts": "no"}, {"hotel_star": 1, "travel": "rarely"}]
+FACT_SETS = [
+    {},
+    {"travel": "often", "accepts": "yes", "hotel_star": 3},
+    {"accepts": "no"},
+    {"hotel_star": 1, "travel": "rarely"},
+]
 
 
 def shape(grading) -> tuple:
@@ -51,7 +96,7 @@ def edit(text: str, rng: random.Random) -> str:
     if roll < 0.55:
         return text[:where] + rng.choice(SNIPPETS) + text[where:]
     if roll < 0.9:
-        return text[:where] + text[where + rng.randint(1, 12):]
+        return text[:where] + text[where + rng.randint(1, 12) :]
     line_starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
     a = rng.choice(line_starts)
     b = rng.choice(line_starts)

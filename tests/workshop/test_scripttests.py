@@ -28,7 +28,9 @@ def test_passing_sidecar(run_cli):
 
 
 def test_failing_case_shows_expected_and_got(run_cli, tmp_path):
-    script = write_tests(tmp_path, """
+    script = write_tests(
+        tmp_path,
+        """
 cases:
   good:
     answers: ["2"]
@@ -38,7 +40,8 @@ cases:
     outcome: mailed
     grade: 勉强
     facts: {hotel_star: 4}
-""")
+""",
+    )
     result = run_cli("test", script)
     assert result.exit_code == 1, result.output
     out = result.stdout
@@ -49,12 +52,15 @@ cases:
 
 
 def test_answer_that_no_longer_fits_is_a_failure(run_cli, tmp_path):
-    script = write_tests(tmp_path, """
+    script = write_tests(
+        tmp_path,
+        """
 cases:
   removed option:
     answers: ["1", {enter: "3"}, "7"]
     outcome: mailed
-""")
+""",
+    )
     result = run_cli("test", script, "--json")
     assert result.exit_code == 1
     import json
@@ -68,7 +74,9 @@ cases:
 
 
 def test_invalid_tests_file_exit_2_with_positions(run_cli, tmp_path):
-    script = write_tests(tmp_path, """cases:
+    script = write_tests(
+        tmp_path,
+        """cases:
   bad:
     answers: ["1", no]
     outcome: hung_up
@@ -76,7 +84,8 @@ def test_invalid_tests_file_exit_2_with_positions(run_cli, tmp_path):
     facts: {accepts: no, colour: red}
     ends_at: nowhere
     expect: x
-""")
+""",
+    )
     result = run_cli("test", script)
     assert result.exit_code == 2
     err = result.stderr
@@ -118,7 +127,8 @@ def test_missing_tests_file_and_invalid_script_exit_2(run_cli, tmp_path):
 
 def test_tests_option_and_rule_by_number(run_cli, tmp_path):
     other = tmp_path / "elsewhere.yaml"
-    other.write_text("""
+    other.write_text(
+        """
 cases:
   skip star:
     answers: ["1", skip, "1", {enter: 某地}, back, back, "2"]
@@ -131,7 +141,9 @@ cases:
   wrong number:
     answers: ["1", skip, "1", {enter: 某地}, "1"]
     rule: 1
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     result = run_cli("test", LOOP, "--tests", other)
     assert result.exit_code == 1
     assert "rule: expected 1, got 2. 问不到消费标准" in result.stdout

@@ -39,7 +39,11 @@ class AddLeadScreen(ModalScreen[int | None]):
             with Grid(id="add-lead-grid"):
                 for name, label, placeholder in FIELDS:
                     yield Label(label, classes="field-label")
-                    suggester = SuggestFromList(self._industries, case_sensitive=False) if name == "industry" and self._industries else None
+                    suggester = (
+                        SuggestFromList(self._industries, case_sensitive=False)
+                        if name == "industry" and self._industries
+                        else None
+                    )
                     yield ImeInput(placeholder=placeholder, id=f"lead-{name}", suggester=suggester)
             yield Static("", id="add-lead-error", classes="error")
             keys = Text()
@@ -67,7 +71,7 @@ class AddLeadScreen(ModalScreen[int | None]):
         # correcting the phone, Enter saves instead of walking through filled fields).
         ids = [f"lead-{name}" for name, _, _ in FIELDS]
         index = ids.index(event.input.id or "")
-        for later in ids[index + 1:]:
+        for later in ids[index + 1 :]:
             box = self.query_one(f"#{later}", Input)
             if not box.value.strip():
                 self.set_focus(box)  # at once: typing may run ahead
@@ -81,14 +85,18 @@ class AddLeadScreen(ModalScreen[int | None]):
         error = self.query_one("#add-lead-error", Static)
         try:
             lead = await backend.run(
-                backend.add_lead, values["company"], values["phone"],
-                contact=values["contact"], title=values["title"], industry=values["industry"],
+                backend.add_lead,
+                values["company"],
+                values["phone"],
+                contact=values["contact"],
+                title=values["title"],
+                industry=values["industry"],
             )
         except LeadRejected as exc:
             error.update(Text("✗ " + str(exc), "bold red"))
             self.query_one(f"#lead-{exc.field}", Input).focus()
             return
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             error.update(Text(f"✗ 保存失败: {exc}", "bold red"))
             return
         self.dismiss(lead.id)

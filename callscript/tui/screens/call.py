@@ -282,7 +282,14 @@ class CallScreen(Screen[None]):
             pairs.append(("^R", "重试保存"))
         pairs.append(("F1", "帮助"))
         self.query_one(KeyBar).show(pairs)
-        state = (session.finished, node.kind, node.skip is not None, session.can_go_back, bool(self._status.error), not session.events)
+        state = (
+            session.finished,
+            node.kind,
+            node.skip is not None,
+            session.can_go_back,
+            bool(self._status.error),
+            not session.events,
+        )
         if state != self._binding_state:
             self._binding_state = state
             self.refresh_bindings()
@@ -291,8 +298,15 @@ class CallScreen(Screen[None]):
         """Contact card, grade and why, the three conditions, facts, notes (one widget)."""
         session = self.session
         result = session.grade()
-        key = (result.grade, result.rule_index, result.excluded_by, tuple(result.conditions.items()),
-               result.qualified, tuple(session.facts.items()), len(self.notes))
+        key = (
+            result.grade,
+            result.rule_index,
+            result.excluded_by,
+            tuple(result.conditions.items()),
+            result.qualified,
+            tuple(session.facts.items()),
+            len(self.notes),
+        )
         if self._shown.get("panel") == key:
             return
         self._shown["panel"] = key
@@ -307,11 +321,15 @@ class CallScreen(Screen[None]):
 
         if result.grade:
             style = {"好": "bold green", "一般": "bold yellow", "勉强": "bold magenta"}.get(result.grade, "bold")
-            grade = [Row(prefix=((" 评级 ", "bold reverse"), (" ", ""), (f" {result.grade} ", style + " reverse"))),
-                     Row(f"规则{result.rule_index}:{result.rule_label}", "dim")]
+            grade = [
+                Row(prefix=((" 评级 ", "bold reverse"), (" ", ""), (f" {result.grade} ", style + " reverse"))),
+                Row(f"规则{result.rule_index}:{result.rule_label}", "dim"),
+            ]
         elif result.excluded_by:
-            grade = [Row(prefix=((" 评级 ", "bold reverse"), (" ", ""), ("不评级", "bold red"))),
-                     Row(result.excluded_by, "dim")]
+            grade = [
+                Row(prefix=((" 评级 ", "bold reverse"), (" ", ""), ("不评级", "bold red"))),
+                Row(result.excluded_by, "dim"),
+            ]
         else:
             grade = [Row(prefix=((" 评级 ", "bold reverse"), (" ", ""), ("暂无", "dim")))]
 
@@ -369,7 +387,12 @@ class CallScreen(Screen[None]):
         self._status = message.status
         self._render_saved()
         if message.status.error and not was_error:
-            self.notify(f"答案没有保存到数据库: {message.status.error}\n按 Ctrl+R 重试", title="保存失败", severity="error", timeout=10)
+            self.notify(
+                f"答案没有保存到数据库: {message.status.error}\n按 Ctrl+R 重试",
+                title="保存失败",
+                severity="error",
+                timeout=10,
+            )
             self.set_timer(3.0, self._auto_retry)
             self._render_keys()
         elif was_error and not message.status.error:
@@ -543,6 +566,7 @@ class CallScreen(Screen[None]):
                 self.action_callback()
                 return
             if outcome == Outcome.MAILED.value and not self.session.facts.get("address"):
+
                 def with_address(address: str | None) -> None:
                     if address:
                         self.manual_address = address
@@ -589,7 +613,7 @@ class CallScreen(Screen[None]):
         backend = self.app.backend  # type: ignore[attr-defined]
         try:
             await backend.run(backend.discard_call, self.info.call_id, self.info.lead.id, self.info.agent_id)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.notify(f"放弃失败: {exc}", severity="error")
             return
         self.dismiss(None)
@@ -608,14 +632,25 @@ class CallScreen(Screen[None]):
 
             status = await asyncio.wrap_future(self.recorder.flushed())
             if status.error:
-                self.notify(f"还有 {status.pending} 步没保存, 不能结束: {status.error}", title="保存失败", severity="error", timeout=10)
+                self.notify(
+                    f"还有 {status.pending} 步没保存, 不能结束: {status.error}",
+                    title="保存失败",
+                    severity="error",
+                    timeout=10,
+                )
                 return
             info = await backend.run(
-                backend.finish_call, self.info.call_id, self.session,
-                callback_due=self.callback_due, address=self.manual_address, now=app.clock(),  # type: ignore[attr-defined]
+                backend.finish_call,
+                self.info.call_id,
+                self.session,
+                callback_due=self.callback_due,
+                address=self.manual_address,
+                now=app.clock(),  # type: ignore[attr-defined]
             )
-        except Exception as exc:  # noqa: BLE001 - shown to the agent, the call stays open
-            self.notify(f"通话结果没有保存: {type(exc).__name__}: {exc}", title="保存失败", severity="error", timeout=10)
+        except Exception as exc:
+            self.notify(
+                f"通话结果没有保存: {type(exc).__name__}: {exc}", title="保存失败", severity="error", timeout=10
+            )
             return
         finally:
             self._finishing = False

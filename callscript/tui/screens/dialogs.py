@@ -106,7 +106,9 @@ class CallbackDialog(ModalScreen[datetime | None]):
             yield Static(lines, id="callback-choices")
             yield ImeInput(placeholder="15:30 · 明天 10:00 · 2小时后 · 11-28 9:00", id="callback-input")
             yield Static("", id="callback-error", classes="error")
-            yield Static(_keys_line(("1–4", "选择"), ("Enter", "确定输入的时间"), ("Esc", "取消")), classes="dialog-keys")
+            yield Static(
+                _keys_line(("1–4", "选择"), ("Enter", "确定输入的时间"), ("Esc", "取消")), classes="dialog-keys"
+            )
 
     def on_mount(self) -> None:
         box = self.query_one("#callback-input", Input)

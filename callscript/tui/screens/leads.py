@@ -156,7 +156,7 @@ class LeadListScreen(Screen[None]):
             rows = await backend.run(backend.lead_rows, app.agent_id, industry=self.industry, search=self.search)  # type: ignore[attr-defined]
             self.industries = await backend.run(backend.industries)
             self.unfinished = len(await backend.run(backend.unfinished_calls, app.agent_id))  # type: ignore[attr-defined]
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.notify(f"读取客户列表失败: {exc}", severity="error")
             return
         self.rows = rows
@@ -169,7 +169,7 @@ class LeadListScreen(Screen[None]):
         if keep is None and table.row_count and 0 <= table.cursor_row < len(self.rows):
             try:
                 keep = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)  # type: ignore[arg-type]
-            except Exception:  # noqa: BLE001
+            except Exception:
                 keep = None
         table.clear()
         widths = getattr(self, "_widths", column_widths(self.app.size.width))
@@ -178,10 +178,20 @@ class LeadListScreen(Screen[None]):
         for index, row in enumerate(self.rows):
             lead = row.lead
             due = short_time(row.due, now) if row.due is not None and row.tier != "new" else ""
-            cells = [row.tier_label, due, lead.company, lead.contact or "", row.phone or lead.phone, lead.industry or ""]
+            cells = [
+                row.tier_label,
+                due,
+                lead.company,
+                lead.contact or "",
+                row.phone or lead.phone,
+                lead.industry or "",
+            ]
             style = TIER_STYLES.get(row.tier, "")
             table.add_row(
-                *[Text(crop_cells(c, w), style=style if i < 2 else "", no_wrap=True) for i, (c, w) in enumerate(zip(cells, widths))],
+                *[
+                    Text(crop_cells(c, w), style=style if i < 2 else "", no_wrap=True)
+                    for i, (c, w) in enumerate(zip(cells, widths))
+                ],
                 key=str(lead.id),
             )
             if keep is not None and lead.id == keep:

@@ -120,8 +120,9 @@ class ReportsScreen(Screen[None]):
         Binding("3", "tab('tab-chart')", "图表", show=False),
     ]
 
-    def __init__(self, db_path: Path | None = None, clock: Clock | None = None, *,
-                 day: date | None = None, by: str = "industry") -> None:
+    def __init__(
+        self, db_path: Path | None = None, clock: Clock | None = None, *, day: date | None = None, by: str = "industry"
+    ) -> None:
         super().__init__()
         self._db_path = Path(db_path) if db_path is not None else None
         self._clock = clock
@@ -171,7 +172,7 @@ class ReportsScreen(Screen[None]):
         assert day is not None
         try:
             data = load_report(self.db_path, day, by, now)
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
+        except Exception as exc:
             self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
             return
         self.app.call_from_thread(self._show, data)
@@ -210,11 +211,20 @@ class ReportsScreen(Screen[None]):
             table.add_column(col.label, key=col.key)
         numeric = [c.kind in ("int", "rate", "seconds", "rank") for c in sheet.columns]
         for row in sheet.rows:
-            table.add_row(*(Text(text_cell(v, c.kind), justify="right" if n else "left")
-                            for v, c, n in zip(row, sheet.columns, numeric)))
+            table.add_row(
+                *(
+                    Text(text_cell(v, c.kind), justify="right" if n else "left")
+                    for v, c, n in zip(row, sheet.columns, numeric)
+                )
+            )
         if sheet.total is not None:
-            table.add_row(*(Text(text_cell(v, c.kind), style="bold", justify="right" if n else "left")
-                            for v, c, n in zip(sheet.total, sheet.columns, numeric)), key="total")
+            table.add_row(
+                *(
+                    Text(text_cell(v, c.kind), style="bold", justify="right" if n else "left")
+                    for v, c, n in zip(sheet.total, sheet.columns, numeric)
+                ),
+                key="total",
+            )
         empty = self.query_one("#report-empty", Static)
         empty.update("\n".join(doc.notes) if not sheet.rows else "")
         empty.display = not sheet.rows
@@ -240,8 +250,12 @@ class ReportsScreen(Screen[None]):
             table.add_column(col.label, key=col.key)
         for item, row in zip(due.items, sheet.rows):
             style = "bold red" if item.status == "overdue" else "bold" if item.in_window_now else ""
-            table.add_row(*(Text(text_cell(v, c.kind), style=style if i < 2 else "")
-                            for i, (v, c) in enumerate(zip(row, sheet.columns))))
+            table.add_row(
+                *(
+                    Text(text_cell(v, c.kind), style=style if i < 2 else "")
+                    for i, (v, c) in enumerate(zip(row, sheet.columns))
+                )
+            )
         note = Text(f"回电 {len(due.callbacks)} 个 · 回访 {len(due.follow_ups)} 个   ", "bold")
         note.append("  ".join(doc.notes), "dim")
         self.query_one("#due-note", Static).update(note)
@@ -263,8 +277,13 @@ class ReportsScreen(Screen[None]):
         legend.add_column(justify="left", no_wrap=True, max_width=16, overflow="ellipsis")
         for _ in range(3):
             legend.add_column(justify="right", no_wrap=True)
-        legend.add_row("", "行业", Text("寄卡率", f"bold {CHART_COLORS[0]}"), Text("好客户率", f"bold {CHART_COLORS[1]}"),
-                       Text("总个数", "dim"))
+        legend.add_row(
+            "",
+            "行业",
+            Text("寄卡率", f"bold {CHART_COLORS[0]}"),
+            Text("好客户率", f"bold {CHART_COLORS[1]}"),
+            Text("总个数", "dim"),
+        )
         if rows:
             labels = [str(i) for i in range(1, len(rows) + 1)]
             mail = [round(float(r.counts.mail_rate or 0) * 100, 1) for r in rows]
@@ -272,9 +291,13 @@ class ReportsScreen(Screen[None]):
             plt.multiple_bar(labels, [mail, good], color=list(CHART_COLORS))
             plt.ylim(0, max(10.0, max(mail + good) * 1.1))
             for i, r in enumerate(rows, 1):
-                legend.add_row(str(i), r.industry, Text(text_cell(r.counts.mail_rate, "rate"), CHART_COLORS[0]),
-                               Text(text_cell(r.counts.good_rate, "rate"), CHART_COLORS[1]),
-                               Text(str(r.counts.leads), "dim"))
+                legend.add_row(
+                    str(i),
+                    r.industry,
+                    Text(text_cell(r.counts.mail_rate, "rate"), CHART_COLORS[0]),
+                    Text(text_cell(r.counts.good_rate, "rate"), CHART_COLORS[1]),
+                    Text(str(r.counts.leads), "dim"),
+                )
         else:
             legend.add_row("", Text("这一天没有通话记录。", "dim"), "", "", "")
         self.query_one("#chart-legend", Static).update(legend)

@@ -65,7 +65,10 @@ def summary_table(info: CallInfo, session: CallSession, finish: FinishInfo, now)
         conds.append_text(tri_text(grade.conditions.get(condition.name), condition.label))
     if session.script.grading.conditions:
         conds.append("\n")
-        conds.append("准客户 ✓" if grade.qualified else "不是准客户 (三个条件缺一不可)", "bold green" if grade.qualified else "dim")
+        conds.append(
+            "准客户 ✓" if grade.qualified else "不是准客户 (三个条件缺一不可)",
+            "bold green" if grade.qualified else "dim",
+        )
         table.add_row("条件", conds)
 
     address = record.facts.get("address") if record.facts else None

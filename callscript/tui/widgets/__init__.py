@@ -6,4 +6,4 @@ from callscript.tui.widgets.ime_input import ImeInput
 from callscript.tui.widgets.keybar import KeyBar, keys_text
 from callscript.tui.widgets.side_panel import Row, SidePanel
 
-__all__ = ["TopBar", "CallInput", "ImeInput", "KeyBar", "Row", "SidePanel", "keys_text"]
+__all__ = ["CallInput", "ImeInput", "KeyBar", "Row", "SidePanel", "TopBar", "keys_text"]

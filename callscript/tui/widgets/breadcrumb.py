@@ -25,7 +25,9 @@ class TopBar(Widget):
         self.timer = Text()
         self.saved = Text()
 
-    def set(self, *, titles: tuple[str, ...] | None = None, timer: Text | None = None, saved: Text | None = None) -> None:
+    def set(
+        self, *, titles: tuple[str, ...] | None = None, timer: Text | None = None, saved: Text | None = None
+    ) -> None:
         changed = False
         for name, value in (("titles", titles), ("timer", timer), ("saved", saved)):
             if value is not None and value != getattr(self, name):

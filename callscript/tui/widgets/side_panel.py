@@ -51,9 +51,9 @@ def wrap_cells(text: str, width: int) -> list[str]:
                 # prefer to break at the last space if the tail is short (Latin words)
                 joined = "".join(line)
                 cut = joined.rfind(" ")
-                if 0 < cut and len(joined) - cut - 1 <= width // 2 and joined[cut + 1:].isascii():
+                if cut > 0 and len(joined) - cut - 1 <= width // 2 and joined[cut + 1 :].isascii():
                     lines.append(joined[:cut])
-                    line = list(joined[cut + 1:])
+                    line = list(joined[cut + 1 :])
                     used = cell_len("".join(line))
                 else:
                     lines.append(joined)
@@ -161,7 +161,9 @@ class SidePanel(Widget):
         cache = self._strips
         if cache is None or cache[:2] != (width, height) or cache[2] is not self.blocks or cache[3] != base:
             strips = [
-                Strip([Segment(text, base + _style(style)) for text, style in runs if text]).adjust_cell_length(width, base)
+                Strip([Segment(text, base + _style(style)) for text, style in runs if text]).adjust_cell_length(
+                    width, base
+                )
                 for runs in self.lines(width, height)
             ]
             cache = self._strips = (width, height, self.blocks, base, strips)
