@@ -265,6 +265,8 @@ _TYPE_ORDER = (
 @lru_cache(maxsize=8)
 def _desc_matchers(region: str):
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None:  # callers pass regions phonenumbers knows; say so if one slips through
+        raise ValueError(f"phonenumbers has no metadata for region {region!r}")
 
     def matcher(desc):
         if desc is None or not desc.national_number_pattern:
@@ -378,7 +380,7 @@ def _parse_error_reason(exc: NumberParseException, body: str) -> tuple[str, str]
 
 def _invalid_reason(number: PhoneNumber, body: str) -> tuple[str, str]:
     shown = _shorten(body)
-    region = phonenumbers.region_code_for_country_code(number.country_code)
+    region = phonenumbers.region_code_for_country_code(number.country_code or 0)
     where = region if region and region != "ZZ" else f"+{number.country_code}"
     try:
         possible = phonenumbers.is_possible_number_with_reason(number)

@@ -402,13 +402,8 @@ def _node(
                 return None
             if ("min" in spec_fields or "max" in spec_fields) and spec.type != INT:
                 check.error(raw.mark, f"input of {where}: min/max only apply to whole-number facts")
-            if (
-                (lo is not None
-                and spec.min is not None
-                and lo < spec.min)
-                or (hi is not None
-                and spec.max is not None
-                and hi > spec.max)
+            if (lo is not None and spec.min is not None and lo < spec.min) or (
+                hi is not None and spec.max is not None and hi > spec.max
             ):
                 check.error(
                     raw.mark,
@@ -663,11 +658,11 @@ def _grading(check: _Checker, node: YNode | None, facts: dict[str, FactSpec]) ->
                 ef = check.mapping(item, "exclusion", item.mark, ("when",), ("label", "unless"))
                 if not ef:
                     continue
-                label = check.text(ef["label"], "exclusion label") if "label" in ef else "excluded"
+                exclusion_label = check.text(ef["label"], "exclusion label") if "label" in ef else "excluded"
                 when = _test(check, ef["when"], "exclusion when", facts, names) if "when" in ef else None
                 unless = _test(check, ef["unless"], "exclusion unless", facts, names) if "unless" in ef else None
                 if when is not None and ("unless" not in ef or unless is not None):
-                    exclusions.append(g.Exclusion(label or "excluded", when, unless))
+                    exclusions.append(g.Exclusion(exclusion_label or "excluded", when, unless))
     rules: list[g.GradeRule] = []
     rnode = fields.get("rules")
     if rnode is not None:
@@ -685,10 +680,10 @@ def _grading(check: _Checker, node: YNode | None, facts: dict[str, FactSpec]) ->
                         f"rule {index}: grade '{grade}' is not declared in grades: [{', '.join(grades)}]",
                     )
                     grade = None
-                label = check.text(rf["label"], f"label of rule {index}") if "label" in rf else None
+                rule_label = check.text(rf["label"], f"label of rule {index}") if "label" in rf else None
                 test = _test(check, rf["when"], f"rule {index}", facts, names) if "when" in rf else None
-                if grade and label and test:
-                    rules.append(g.GradeRule(index, grade, label, test))
+                if grade and rule_label and test:
+                    rules.append(g.GradeRule(index, grade, rule_label, test))
     return g.Grading(tuple(grades), tuple(conditions), tuple(exclusions), tuple(rules))
 
 

@@ -123,7 +123,7 @@ def _construct(tag: str, event: yaml.ScalarEvent) -> Any:
     # Call the safe constructor's per-tag function directly: ``construct_object``
     # would remember every node in ``constructed_objects`` forever (a leak that
     # also made the garbage collector crawl over all of them on every pass).
-    node = ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+    node = ScalarNode(tag, event.value, event.start_mark, event.end_mark)  # type: ignore[arg-type]  # libyaml's C Mark is duck-compatible
     return SafeConstructor.yaml_constructors[tag](_constructor, node)
 
 
@@ -189,7 +189,7 @@ def parse_yaml(text: str) -> YNode | None:
     # One frame per open collection: [node, pending key (maps), values expanded before it].
     stack: list[list] = []
     parent: YNode | None = None  # stack[-1][0], kept in a local for speed
-    frame: list | None = None
+    frame: list[Any] = []  # empty while parent is None (no open collection)
     expanded_size: dict[int, int] = {}  # id(anchored collection) -> values it expands to
     anchors: dict[str, YNode] = {}
     open_anchors: set[str] = set()
@@ -294,7 +294,7 @@ def parse_yaml(text: str) -> YNode | None:
                     frame = stack[-1]
                     parent = frame[0]
                 else:
-                    frame = parent = None
+                    frame, parent = [], None
                 if node.raw:
                     expanded_size[id(node)] = expanded - before
                     open_anchors.discard(node.raw)

@@ -31,6 +31,7 @@ moved (a node whose problems cite a line number is checked again).
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -94,7 +95,7 @@ def _measure(root: YNode | None) -> tuple[int, int]:
         if node.kind == SCALAR:
             continue
         if node.kind == MAP:
-            for key, value in node.items:
+            for _key, value in node.items:
                 count += 1
                 stack.append((value, level + 1))
         else:
@@ -232,19 +233,19 @@ class Revalidator:
         try:
             head = self._piece(0, head_text, cache) if head_text.strip() else None
             nodes_line_no = text.count("\n", 0, nodes_line.start())  # 0-based
-            line = nodes_line_no + 1
+            line_no = nodes_line_no + 1
             chunks: list[_Piece] = []
             bounds = starts + [region_end]
             position = region_start
-            for begin, end in zip(bounds, bounds[1:]):
-                line += text.count("\n", position, begin)
+            for begin, end in itertools.pairwise(bounds):
+                line_no += text.count("\n", position, begin)
                 position = begin
-                chunks.append(self._piece(line, text[begin:end], cache))
+                chunks.append(self._piece(line_no, text[begin:end], cache))
             tail_text = text[region_end:]
             tail = None
             if tail_text.strip():
-                line += text.count("\n", position, region_end)
-                tail = self._piece(line, tail_text, cache)
+                line_no += text.count("\n", position, region_end)
+                tail = self._piece(line_no, tail_text, cache)
         except YamlSourceError:
             return None  # the full parser words YAML errors (and sees the whole text)
         finally:
@@ -266,7 +267,7 @@ class Revalidator:
                 raw_lines[id(raw)] = chunk.first_line
         self._raw_lines = raw_lines
         nodes_map = YNode(MAP, chunks[0].root.at, "", None, "", False, items)  # type: ignore[union-attr]
-        nodes_key = YNode(SCALAR, Mark(nodes_line_no + 1, 1), STR, "nodes", "nodes", True, ())
+        nodes_key = YNode(SCALAR, Mark(nodes_line_no + 1, 1), STR, "nodes", "nodes", True, [])
         root_items = list(head.root.items) if head is not None else []  # type: ignore[union-attr]
         root_items.append((nodes_key, nodes_map))
         if tail is not None:

@@ -75,7 +75,7 @@ class TestCase:
     actions: tuple[tuple[str, str | None], ...]
     expect: dict[str, Any]
     """Only the fields the case states: outcome, grade, rule (label or 1-based index), facts, ends_at."""
-    mark: Mark = Mark(1, 1)
+    mark: Mark = field(default_factory=lambda: Mark(1, 1))
     note: str = ""
     xfail: str = ""
     """Why this case is *known* to fail: the script is expected to change (see below)."""
@@ -267,7 +267,9 @@ def _case(name: str, node: YNode, script: Script, problems: list[Problem]) -> Te
         indexes = [r.index for r in script.grading.rules]
         if v.kind == SCALAR and v.tag == NULL:
             expect["rule"] = None
-        elif (v.kind == SCALAR and isinstance(v.value, int) and not isinstance(v.value, bool) and v.value in indexes) or (v.kind == SCALAR and v.tag == STR and v.value in labels):
+        elif (
+            v.kind == SCALAR and isinstance(v.value, int) and not isinstance(v.value, bool) and v.value in indexes
+        ) or (v.kind == SCALAR and v.tag == STR and v.value in labels):
             expect["rule"] = v.value
         else:
             problems.append(
@@ -287,7 +289,7 @@ def _case(name: str, node: YNode, script: Script, problems: list[Problem]) -> Te
             for key, value in v.items:
                 fname = key.value if key.kind == SCALAR else None
                 spec = script.facts.get(fname) if isinstance(fname, str) else None
-                if spec is None:
+                if spec is None or not isinstance(fname, str):
                     problems.append(Problem(key.mark, f"{where}: unknown fact '{key.raw}'"))
                     continue
                 if value.kind != SCALAR:
