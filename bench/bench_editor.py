@@ -68,14 +68,13 @@ async def typing_latency(
     from bench_engine import generate_script
     from textual import events
 
-    from callscript.tui.editor import EditorApp, EditorScreen
+    from callscript.tui.editor.app import EditorApp
+    from callscript.tui.editor.screen import DEBOUNCE, EditorScreen
 
     text = generate_script(nodes)
     tmp = Path(tempfile.mkdtemp(prefix="bench-editor-"))
     path = tmp / "bench.yaml"
     path.write_text(text, encoding="utf-8")
-    from callscript.tui.editor import DEBOUNCE
-
     app = EditorApp(
         path,
         tmp / "bench.db",
@@ -167,7 +166,7 @@ async def typing_latency(
 
     validate_times = []
     revalidate_times = []
-    from callscript.tui.editor import check_text
+    from callscript.tui.editor.checks import check_text
     from callscript.workshop.revalidate import Revalidator
 
     for _ in range(5):
@@ -219,7 +218,7 @@ def main() -> int:
         "by_kind_ms": {
             kind: {"median": statistics.median(v) * 1e3, "max": max(v) * 1e3}
             for kind in ("in a line", "new line")
-            if (v := [x for x, k in zip(lat, result["kinds"]) if k == kind])
+            if (v := [x for x, k in zip(lat, result["kinds"], strict=False) if k == kind])
         },
         "validation_alone_ms": {
             "median": statistics.median(result["validate"]) * 1e3,

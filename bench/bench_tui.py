@@ -147,13 +147,15 @@ async def keypress_latency(answers: int = 200, size: tuple[int, int] = (80, 24))
                     for char in value:
                         await send(char)
                     box = screen.query_one("#answer-input")
-                    await until(lambda: box.value == value)
+                    await until(lambda box=box, value=value: box.value == value)
                     await asyncio.sleep(GAP_S)  # typed, looked at, then Enter
                     await measured("enter", screen)
                 await asyncio.sleep(GAP_S)  # an agent listens between answers
             if len(latencies) >= answers:
                 break
-            await until(lambda: screen._status.pending == 0 and screen._status.saved >= len(screen.session.events))
+            await until(
+                lambda screen=screen: screen._status.pending == 0 and screen._status.saved >= len(screen.session.events)
+            )
             await send("enter")  # finish → summary
             await until(lambda: isinstance(app.screen, SummaryScreen))
             await pilot.pause()

@@ -26,7 +26,7 @@ def edit_cmd(path: Path | None, tests_path: Path | None, db_path: Path) -> None:
     script with errors is saved beside it as NAME.draft.yaml and not published.
     Each publish stores the replaced and the new text as versions in the database.
     """
-    from callscript.tui.editor import EditorApp
+    from callscript.tui.editor.app import EditorApp
 
     EditorApp(script_path_or_default(path), db_path, tests_path=tests_path).run()
 

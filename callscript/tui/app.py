@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -23,17 +23,23 @@ from callscript.script.model import Script
 from callscript.script.problems import ScriptError
 from callscript.tui.backend import Backend, LeadTaken
 from callscript.tui.clock import Clock, system_clock
+from callscript.tui.garbage import settle_garbage
 from callscript.tui.screens.agent import AgentAnswer, AgentNameScreen
 from callscript.tui.screens.call import CallScreen
 from callscript.tui.screens.leads import LeadListScreen
 from callscript.tui.screens.resume import ResumeScreen
 from callscript.tui.script_updates import POLL_SECONDS, ScriptFollower
+from callscript.tui.widgets import CallInput
+
+if TYPE_CHECKING:
+    from callscript.storage import UnfinishedCall
+    from callscript.tui.host import AgentAppHost
 
 
 class ErrorScreen(Screen[None]):
     """Something stops the app from starting (bad script, unreadable database)."""
 
-    BINDINGS = [Binding("q,escape,enter", "app.quit", "退出")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q,escape,enter", "app.quit", "退出")]
 
     def __init__(self, title: str, detail: str) -> None:
         super().__init__()
@@ -50,7 +56,7 @@ class CallscriptApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "callscript"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [Binding("ctrl+q", "quit", "退出", show=False, priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "退出", show=False, priority=True)]
 
     def __init__(
         self,
@@ -80,8 +86,7 @@ class CallscriptApp(App[None]):
         self.follower: ScriptFollower | None = None
         self.cursor_blink = cursor_blink
         self.live_timer = live_timer
-        if back_guard is not None:
-            self.back_guard = back_guard
+        self.back_guard: float = back_guard if back_guard is not None else CallInput.back_guard
         self.backend = Backend(self.db_path, clock=self.clock, store_options=dict(store_options or {}))
         self.agent_name = ""
         self.company = ""
@@ -134,7 +139,7 @@ class CallscriptApp(App[None]):
             return
         await self.push_screen(LeadListScreen())
         self.ready = True
-        _settle_garbage()
+        settle_garbage()
         if self.follower is not None:
             self.follower.start()
         if unfinished:
@@ -156,7 +161,7 @@ class CallscriptApp(App[None]):
             return
         await self._offer_resume(unfinished)
 
-    async def _offer_resume(self, unfinished) -> None:
+    async def _offer_resume(self, unfinished: list[UnfinishedCall]) -> None:
         call_id = await self.push_screen_wait(ResumeScreen(unfinished, self.clock()))
         if call_id is not None:
             await self.resume_call(call_id)
@@ -171,7 +176,7 @@ class CallscriptApp(App[None]):
         await self.push_screen(CallScreen(info, session))
         return True
 
-    async def open_call(self, lead_id: int | None, *, replace: Screen | None = None) -> bool:
+    async def open_call(self, lead_id: int | None, *, replace: Screen[Any] | None = None) -> bool:
         """Claim ``lead_id`` (None: the next due lead) and show its call screen."""
         assert self.script is not None
         if self.follower is not None:  # between calls: a newly published version starts here
@@ -198,18 +203,14 @@ class CallscriptApp(App[None]):
             await self.push_screen(screen)
         return True
 
-    async def next_call(self, replace: Screen | None = None) -> bool:
+    async def next_call(self, replace: Screen[Any] | None = None) -> bool:
         return await self.open_call(None, replace=replace)
 
 
-def _settle_garbage() -> None:
-    """Collect once and freeze what survives (the app's long-lived objects), so the
-    collector's occasional full pass during a call has little to walk: a 30–50 ms
-    pause on an answer otherwise. Called at start of shift and between calls."""
-    import gc
+if TYPE_CHECKING:
 
-    gc.collect()
-    gc.freeze()
+    def _gives_its_screens_what_they_read(app: CallscriptApp) -> AgentAppHost:
+        return app  # mypy: the app satisfies the screens' view of it (callscript/tui/host.py)
 
 
 def run(script_path: Path | None = None, db_path: Path | None = None, agent: str | None = None) -> None:

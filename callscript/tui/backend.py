@@ -20,6 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -121,10 +122,6 @@ class SaveStatus:
     saved: int
     error: str | None = None
 
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.pending == 0
-
 
 class Backend:
     """A Store plus the one thread that uses it."""
@@ -197,9 +194,9 @@ class Backend:
 
         store = self._s()
         now = self.clock()
-        filters = dict(industry=industry or None, search=search or None, do_not_call=False)
+        list_leads = partial(store.list_leads, industry=industry or None, search=search or None, do_not_call=False)
         rows: list[LeadRow] = []
-        for lead in store.list_leads(status=("callback", "mailed", "retry"), **filters):
+        for lead in list_leads(status=("callback", "mailed", "retry")):
             if lead.assigned_agent_id not in (None, agent_id):
                 continue  # another agent's callback or follow-up
             due = lead.next_call_at
@@ -211,7 +208,7 @@ class Backend:
             else:
                 tier = "retry"
             rows.append(LeadRow(lead, tier, due, dial_form(lead.phone_norm, lead.phone)))
-        for lead in store.list_leads(status="new", limit=new_limit, **filters):
+        for lead in list_leads(status="new", limit=new_limit):
             rows.append(LeadRow(lead, "new", lead.next_call_at, dial_form(lead.phone_norm, lead.phone)))
         far = datetime.max.replace(tzinfo=now.tzinfo)
         rows.sort(key=lambda r: (TIER_ORDER[r.tier], r.due or far, r.lead.id))
@@ -316,9 +313,6 @@ class Backend:
             follow_by = mailed_on + timedelta(days=FOLLOW_UP_AFTER_DAYS[1])
         return FinishInfo(record, lead, follow_from, follow_by)
 
-    def close(self) -> None:
-        self._close()
-
 
 def _import_storage() -> None:
     from callscript import storage  # noqa: F401
@@ -335,11 +329,8 @@ def lead_variables(lead: Lead) -> dict[str, str]:
 
 def phone_problem(phone: str) -> str | None:
     """Why ``phone`` is not a callable number (Chinese), or None."""
-    try:
-        from callscript.core.phones import PhoneError, parse_phone
-    except ImportError:  # pragma: no cover - the phones module arrives with lead import
-        digits = [c for c in phone if c.isdigit()]
-        return None if 7 <= len(digits) <= 15 else "号码位数不对"
+    from callscript.core.phones import PhoneError, parse_phone  # phonenumbers loads here, on the database thread
+
     try:
         parse_phone(phone)
     except PhoneError as exc:

@@ -32,6 +32,7 @@ from callscript.workshop.publishing import ScriptWatcher, WatchResult
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.notifications import SeverityLevel
 
 POLL_SECONDS = 2.0
 
@@ -52,11 +53,6 @@ class ScriptFollower:
     def load(cls, app: App, path: str | os.PathLike[str], poll: float = POLL_SECONDS) -> ScriptFollower:
         """Load the script (raises :class:`~callscript.script.problems.ScriptError` if invalid) and follow it."""
         return cls(app, ScriptWatcher(path), poll)
-
-    @property
-    def staged(self) -> Script:
-        """The last good version seen: what the next call will use."""
-        return self.watcher.script
 
     def start(self) -> None:
         if self.poll > 0:
@@ -94,9 +90,9 @@ class ScriptFollower:
                 self.app.log.warning(problem.format(str(self.watcher.path)))
             self._notice(result.notice, "话术文件有错误", "warning")
 
-    def _notice(self, text: str, title: str, severity: str) -> None:
+    def _notice(self, text: str, title: str, severity: SeverityLevel) -> None:
         self.notices.append(text)
-        self.app.notify(text, title=title, severity=severity, timeout=8)  # type: ignore[arg-type]
+        self.app.notify(text, title=title, severity=severity, timeout=8)
 
     async def script_for_next_call(self) -> Script:
         """Between calls: the last good version (after one more look at the file)."""

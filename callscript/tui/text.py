@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from rich.cells import cell_len
-from rich.table import Table
 from rich.text import Text
 
-from callscript.script.facts import BUILTIN_FACTS, FactSpec
+from callscript.script.facts import BUILTIN_FACTS, FactSpec, FactValue
 from callscript.script.grading import tri_symbol
+from callscript.script.model import Node
 from callscript.script.templates import split_markup
 
 KEY_WORD_STYLE = "bold red"
@@ -66,18 +66,18 @@ def fit_breadcrumb(titles: Sequence[str], width: int) -> str:
     return SEPARATOR.join([ELLIPSIS, *kept])
 
 
-def path_titles(nodes: Mapping[str, object], path: Iterable[str]) -> list[str]:
+def path_titles(nodes: Mapping[str, Node], path: Iterable[str]) -> list[str]:
     """Node titles along the path, collapsing immediate repeats (a node revisited)."""
     titles: list[str] = []
     for node_id in path:
         node = nodes.get(node_id)
-        title = getattr(node, "title", None) or node_id
+        title = (node.title if node is not None else None) or node_id
         if not titles or titles[-1] != title:
             titles.append(title)
     return titles
 
 
-def fact_rows(facts: Mapping[str, object], catalogue: Mapping[str, FactSpec]) -> list[tuple[str, str]]:
+def fact_rows(facts: Mapping[str, FactValue | None], catalogue: Mapping[str, FactSpec]) -> list[tuple[str, str]]:
     """(Chinese label, display value) for every known fact, in the order they were learned."""
     specs = {**BUILTIN_FACTS, **catalogue}
     rows: list[tuple[str, str]] = []
@@ -85,12 +85,12 @@ def fact_rows(facts: Mapping[str, object], catalogue: Mapping[str, FactSpec]) ->
         if value is None:
             continue
         spec = specs.get(name)
-        rows.append((spec.label, spec.display(value)) if spec else (name, str(value)))  # type: ignore[arg-type]
+        rows.append((spec.label, spec.display(value)) if spec else (name, str(value)))
     return rows
 
 
 def tri_text(value: bool | None, label: str) -> Text:
-    """``✓ label`` for one line (a wrapped label would start under the symbol: use tri_table)."""
+    """``✓ label`` for one line (a wrapped label would start under the symbol)."""
     text = Text()
     text.append(tri_symbol(value), tri_style(value))
     text.append(" " + label)
@@ -99,18 +99,3 @@ def tri_text(value: bool | None, label: str) -> Text:
 
 def tri_style(value: bool | None) -> str:
     return "bold green" if value is True else "bold red" if value is False else "yellow"
-
-
-def hanging(rows: Iterable[tuple[Text | str, Text | str]], *, gap: int = 1) -> Table:
-    """Two columns where the second wraps under itself (a label's wrapped line never
-    starts under the ✓, and never splits from it at a space)."""
-    table = Table.grid(padding=(0, gap, 0, 0), expand=True)
-    table.add_column(no_wrap=True)
-    table.add_column(ratio=1, overflow="fold")
-    for left, right in rows:
-        table.add_row(left, right)
-    return table
-
-
-def tri_table(items: Iterable[tuple[bool | None, str]]) -> Table:
-    return hanging((Text(tri_symbol(v), tri_style(v)), label) for v, label in items)

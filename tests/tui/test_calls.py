@@ -256,7 +256,7 @@ async def test_bad_input_is_refused_under_the_box(make_app, seeded, db_path, clo
 async def test_notes_are_timestamped_and_flagged(make_app, seeded, db_path, clock):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await start_first_call(pilot)
+        await start_first_call(pilot)
         await keys(pilot, "1")
         await keys(pilot, "ctrl+n", "text:!老板下周出差", "enter")
         clock.advance(minutes=2)

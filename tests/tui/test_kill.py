@@ -99,7 +99,7 @@ async def test_killed_mid_call_resumes_at_the_same_node(make_app, db_path, tmp_p
         term.wait_for_text("开场白")
         for expected, key in enumerate("113", start=1):  # 本人接听 · 方便 · 已经是携程会员
             term.send(key)
-            wait_until(lambda: event_count(db_path) == expected)  # committed before the next key
+            wait_until(lambda count=expected: event_count(db_path) == count)  # committed before the next key
     finally:
         term.kill()  # mid-call: no outcome, no clean shutdown
 

@@ -51,7 +51,7 @@ def test_side_panel_rows_hang_under_their_label_and_fit_the_height():
     blocks = (
         (Row("公司名称很长很长很长", "bold"),),
         (Row(prefix=(("准客户条件", ""),)), Row("必须有经常出差或是接待客户", prefix=(("✓", ""), (" ", "")))),
-        (Row(prefix=(("已了解", ""),)),) + tuple(Row(f"值{i}", prefix=((f"事实{i}:", ""),)) for i in range(12)),
+        (Row(prefix=(("已了解", ""),)), *(Row(f"值{i}", prefix=((f"事实{i}:", ""),)) for i in range(12))),
     )
     lines = ["".join(t for t, _ in runs) for runs in layout_rows(blocks, 14)]
     assert lines[3:6] == ["准客户条件", "✓ 必须有经常出", "  差或是接待客"]

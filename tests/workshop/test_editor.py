@@ -15,8 +15,10 @@ from tui.helpers import region_text, screen_text
 from callscript.script.loader import validate_text
 from callscript.storage import Store
 from callscript.tui.clock import FixedClock
-from callscript.tui.editor import EditorApp, EditorScreen, check_text
-from callscript.tui.practice import PracticeCallScreen, PracticeSummaryScreen, test_case_yaml
+from callscript.tui.editor.app import EditorApp
+from callscript.tui.editor.checks import check_text
+from callscript.tui.editor.practice import PracticeCallScreen, PracticeSummaryScreen, practice_case_yaml
+from callscript.tui.editor.screen import EditorScreen
 from callscript.workshop.drafts import DRAFT_FILE, NEW_FILE, PUBLISHED_FILE, draft_path, open_for_edit, save_edit
 from workshop.conftest import CTRIP, LOOP, MINI
 
@@ -173,7 +175,7 @@ async def test_results_for_old_text_are_discarded(mini_file, tmp_path):
         assert screen.check.sha256 == expected.sha256
         assert [(e.line, e.text) for e in screen.entries] == [(p.mark.line, p.message) for p in expected.problems]
         assert screen.checks_run <= screen.revision + 1  # at most one check per change (and the first)
-        assert screen._timer is None and not screen._checking
+        assert screen._timer is None and not screen._check_queued and not screen._checking
 
 
 # ---------------------------------------------------------------------------
@@ -291,7 +293,7 @@ def test_practice_case_is_a_valid_script_test(tmp_path):
 
     script = load_script(MINI)
     session = run_answers(script, [("choose", "1"), ("skip", None), ("choose", "1"), ("enter", '上海 "1" 号')])
-    text = "cases:\n" + test_case_yaml(session, "练习")
+    text = "cases:\n" + practice_case_yaml(session, "练习")
     cases, problems = load_tests_text(text, script)
     assert problems == [] and run_tests(script, cases).passed
 
@@ -551,7 +553,7 @@ async def test_a_practice_walk_added_as_a_test_case_raises_coverage(tmp_path):
 def test_add_test_case_creates_the_file_and_refuses_one_it_cannot_append_to(tmp_path):
     from callscript.script.answers import run_answers
     from callscript.script.loader import load_script
-    from callscript.tui.practice import add_test_case
+    from callscript.tui.editor.practice import add_test_case
 
     script = load_script(MINI)
     session = run_answers(script, [("choose", "2")])
@@ -562,5 +564,5 @@ def test_add_test_case_creates_the_file_and_refuses_one_it_cannot_append_to(tmp_
 
     odd = tmp_path / "odd.tests.yaml"
     odd.write_text('cases:\n    空号:\n        answers: ["2"]\n', encoding="utf-8")  # cases four spaces in
-    name, problems = add_test_case(odd, session)
+    _name, problems = add_test_case(odd, session)
     assert problems and odd.read_text(encoding="utf-8") == 'cases:\n    空号:\n        answers: ["2"]\n'

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import ClassVar, cast
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
 from callscript.tui.backend import LeadRejected
+from callscript.tui.host import AgentAppHost
 from callscript.tui.widgets import ImeInput
 
 FIELDS: list[tuple[str, str, str]] = [
@@ -24,7 +27,7 @@ FIELDS: list[tuple[str, str, str]] = [
 
 
 class AddLeadScreen(ModalScreen[int | None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "取消"),
         Binding("ctrl+s", "save", "保存", priority=True),
     ]
@@ -32,6 +35,10 @@ class AddLeadScreen(ModalScreen[int | None]):
     def __init__(self, industries: list[str] | None = None) -> None:
         super().__init__()
         self._industries = industries or []
+
+    @property
+    def host(self) -> AgentAppHost:
+        return cast(AgentAppHost, self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="add-lead"):
@@ -56,7 +63,7 @@ class AddLeadScreen(ModalScreen[int | None]):
             yield Static(keys, classes="dialog-keys")
 
     def on_mount(self) -> None:
-        blink = getattr(self.app, "cursor_blink", True)
+        blink = self.host.cursor_blink
         for box in self.query(Input):
             box.cursor_blink = blink
         self.set_focus(self.query_one("#lead-company", Input))
@@ -80,7 +87,7 @@ class AddLeadScreen(ModalScreen[int | None]):
 
     @work(exclusive=True, group="save")
     async def action_save(self) -> None:
-        backend = self.app.backend  # type: ignore[attr-defined]
+        backend = self.host.backend
         values = self.values()
         error = self.query_one("#add-lead-error", Static)
         try:

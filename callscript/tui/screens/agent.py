@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from rich.text import Text
 from textual import on
@@ -11,6 +12,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
+from callscript.tui.host import AgentAppHost
 from callscript.tui.widgets import ImeInput
 
 
@@ -23,23 +25,26 @@ class AgentAnswer:
 class AgentNameScreen(Screen[AgentAnswer]):
     """Asked when neither ``--agent`` nor the config file names the agent."""
 
-    def __init__(self, company_default: str = "", name: str = "") -> None:
+    def __init__(self, company_default: str = "") -> None:
         super().__init__()
         self._company_default = company_default
-        self._name = name
+
+    @property
+    def host(self) -> AgentAppHost:
+        return cast(AgentAppHost, self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="agent-dialog"):
             yield Label("欢迎使用 callscript", classes="dialog-title")
             yield Static("你的姓名 (开场白里会说「我姓…」):")
-            yield ImeInput(value=self._name, placeholder="例如 张三", id="agent-name")
+            yield ImeInput(placeholder="例如 张三", id="agent-name")
             yield Static(f"公司名称 (留空 = {self._company_default}):")
             yield ImeInput(placeholder=self._company_default, id="agent-company")
             yield Static("", id="agent-error", classes="error")
             yield Static(Text("Enter 确定 · 下次启动会记住", "dim"))
 
     def on_mount(self) -> None:
-        blink = getattr(self.app, "cursor_blink", True)
+        blink = self.host.cursor_blink
         for box in self.query(Input):
             box.cursor_blink = blink
         self.query_one("#agent-name", Input).focus()

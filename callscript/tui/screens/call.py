@@ -9,17 +9,22 @@ what is really on disk.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import replace
 from datetime import datetime
+from typing import ClassVar, Protocol, cast
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.events import Key
+from textual.events import Key, Resize
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from callscript.script.grading import tri_symbol
@@ -28,6 +33,7 @@ from callscript.script.outcomes import Outcome
 from callscript.script.session import CallSession, Event, InputRefused, SessionError
 from callscript.tui.backend import CallInfo, CallRecorder, NoteItem, SaveStatus
 from callscript.tui.clock import elapsed_text
+from callscript.tui.host import CallHost
 from callscript.tui.screens.dialogs import (
     AddressDialog,
     CallbackDialog,
@@ -37,6 +43,7 @@ from callscript.tui.screens.dialogs import (
     OutcomeDialog,
 )
 from callscript.tui.screens.help import HelpScreen
+from callscript.tui.screens.summary import SummaryScreen
 from callscript.tui.text import fact_rows, marked_text, path_titles, tri_style
 from callscript.tui.timeparse import describe
 from callscript.tui.widgets import CallInput, KeyBar, Row, SidePanel, TopBar
@@ -84,6 +91,21 @@ def _input_keys_text(skip: str | None, error: str | None) -> Text:
     return hint
 
 
+class Recorder(Protocol):
+    """Where the call screen sends each answer and note: the database (:class:`CallRecorder`)
+    or, in the editor's practice pane, memory (``callscript.tui.editor.practice``)."""
+
+    def record(self, event: Event, at: datetime) -> None: ...
+
+    def note(self, text: str, important: bool, node: str | None, at: datetime) -> None: ...
+
+    def retry(self) -> None: ...
+
+    def flushed(self) -> Future[SaveStatus]:
+        """Resolves once every queued write has been tried."""
+        ...
+
+
 class SaveStatusChanged(Message):
     """Posted from the database thread after each write (thread-safe)."""
 
@@ -97,7 +119,7 @@ class CallScreen(Screen[None]):
 
     AUTO_FOCUS = ""  # focus follows the node: the answer box on input nodes, nothing otherwise
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("backspace", "back", "上一步", key_display="⌫"),
         Binding("tab", "skip", "跳过", key_display="Tab", priority=True),
         Binding("enter", "finish", "完成通话", key_display="Enter"),
@@ -111,20 +133,20 @@ class CallScreen(Screen[None]):
         Binding("f1", "help", "帮助", key_display="F1", priority=True),
     ]
 
-    def __init__(self, info: CallInfo, session: CallSession, *, recorder: CallRecorder | None = None) -> None:
+    def __init__(self, info: CallInfo, session: CallSession, *, recorder: Recorder | None = None) -> None:
         super().__init__()
         self.info = info
         self.session = session
         # None: the call's database recorder, made on mount. The script editor's practice
-        # pane passes an in-memory one (callscript.tui.practice): nothing is stored.
-        self.recorder: CallRecorder | None = recorder
+        # pane passes an in-memory one (callscript.tui.editor.practice): nothing is stored.
+        self.recorder: Recorder | None = recorder
         self.notes: list[NoteItem] = list(info.notes)
         self.callback_due: datetime | None = None
         self.manual_address: str | None = None
         self._submitted = 0  # writes handed to the recorder by this screen (a resumed call's log is on disk)
         self._status = SaveStatus(0, 0)
         self._finishing = False
-        self._binding_state: tuple | None = None
+        self._binding_state: tuple[object, ...] | None = None
         self._saved_shown: tuple[str, int] | None = None
         self._shown: dict[str, object] = {}
         self._error: str | None = None
@@ -136,6 +158,11 @@ class CallScreen(Screen[None]):
                     self._undo.pop()
             else:
                 self._undo.append(event)
+
+    @property
+    def host(self) -> CallHost:
+        """The app showing this call (the agents' app, or the editor's practice)."""
+        return cast(CallHost, self.app)
 
     # -- layout ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -150,23 +177,23 @@ class CallScreen(Screen[None]):
         yield Static("", id="call-filler")
         yield KeyBar(id="keybar")
 
-    def on_resize(self, event) -> None:
+    def on_resize(self, event: Resize) -> None:
         width = event.size.width
         side = max(28, min(44, width * 36 // 100))
         self.styles.grid_columns = f"1fr {side}"
 
     def on_mount(self) -> None:
-        app = self.app
+        host = self.host
         box = self.query_one(CallInput)
-        box.cursor_blink = getattr(app, "cursor_blink", True)
-        box.back_guard = getattr(app, "back_guard", CallInput.back_guard)
+        box.cursor_blink = host.cursor_blink
+        box.back_guard = host.back_guard
         if self.recorder is None:
-            self.recorder = CallRecorder(app.backend, self.info.call_id, self._post_status)  # type: ignore[attr-defined]
+            self.recorder = CallRecorder(host.backend, self.info.call_id, self._post_status)
         for scroller in self.query(VerticalScroll):
             scroller.can_focus = False
         self.show_node()
         self._tick()
-        if getattr(app, "live_timer", True):
+        if host.live_timer:
             self.set_interval(1.0, self._tick)
         if self.info.resumed:
             self.notify("上次的通话已恢复, 从中断的地方继续", title="继续通话")
@@ -175,14 +202,14 @@ class CallScreen(Screen[None]):
         self.post_message(SaveStatusChanged(status))  # called on the database thread
 
     # -- drawing --------------------------------------------------------------
-    def _put(self, selector: str, key: object, make) -> None:
+    def _put(self, selector: str, key: object, make: Callable[[], Text]) -> None:
         """Update a Static only when what it shows has changed (each update costs a layout)."""
         if self._shown.get(selector, _UNSET) == key:
             return
         self._shown[selector] = key
         self.query_one(selector, Static).update(make())
 
-    def _display(self, widget, show: bool) -> None:
+    def _display(self, widget: Widget, show: bool) -> None:
         if widget.display != show:
             widget.display = show
 
@@ -222,7 +249,7 @@ class CallScreen(Screen[None]):
         node = session.node
         if node.kind == END:
             key: object = ("end", session.outcome, self.callback_due, self.manual_address, session.facts.get("address"))
-            make = self._end_text
+            make: Callable[[], Text] = self._end_text
         elif node.kind == INPUT:
             skip = node.skip.label if node.skip is not None else None
             error = self._error
@@ -245,7 +272,7 @@ class CallScreen(Screen[None]):
         if outcome == Outcome.CALLBACK.value:
             text.append("\n回电时间: ", "bold")
             if self.callback_due is not None:
-                text.append(describe(self.callback_due, self.app.clock()), "bold cyan")  # type: ignore[attr-defined]
+                text.append(describe(self.callback_due, self.host.clock()), "bold cyan")
             else:
                 text.append("未选 (按 Enter 选时间)", "bold red")
         if not any("挂断" in tip for tip in session.tips()):  # the script's own tip says it already
@@ -358,7 +385,7 @@ class CallScreen(Screen[None]):
         self.query_one(SidePanel).set_blocks(tuple(blocks))
 
     def _tick(self) -> None:
-        now = self.app.clock()  # type: ignore[attr-defined]
+        now = self.host.clock()
         seconds = (now - self.info.started_at).total_seconds()
         self.query_one(TopBar).set(timer=Text(f"⏱ {elapsed_text(seconds)}", "bold"))
 
@@ -379,7 +406,7 @@ class CallScreen(Screen[None]):
     def _record(self, event: Event) -> None:
         self._submitted += 1
         if self.recorder is not None:
-            self.recorder.record(event, self.app.clock())  # type: ignore[attr-defined]
+            self.recorder.record(event, self.host.clock())
 
     @on(SaveStatusChanged)
     def _save_status(self, message: SaveStatusChanged) -> None:
@@ -514,7 +541,7 @@ class CallScreen(Screen[None]):
 
     # -- notes ----------------------------------------------------------------
     def action_note(self) -> None:
-        now = self.app.clock()  # type: ignore[attr-defined]
+        now = self.host.clock()
 
         def done(result: NoteResult | None) -> None:
             if result is None:
@@ -539,7 +566,7 @@ class CallScreen(Screen[None]):
             if then_finish:
                 self.finish()
 
-        self.app.push_screen(CallbackDialog(self.app.clock()), chosen)  # type: ignore[attr-defined]
+        self.app.push_screen(CallbackDialog(self.host.clock()), chosen)
 
     def action_callback(self) -> None:
         """Ctrl+B: end the call as a callback; ask when."""
@@ -552,7 +579,7 @@ class CallScreen(Screen[None]):
             self.callback_due = due
             self._end_with(Outcome.CALLBACK.value)
 
-        self.app.push_screen(CallbackDialog(self.app.clock(), "通话会以「约回电」结束"), chosen)  # type: ignore[attr-defined]
+        self.app.push_screen(CallbackDialog(self.host.clock(), "通话会以「约回电」结束"), chosen)
 
     def action_end_call(self) -> None:
         """Ctrl+E: end the call here with an outcome."""
@@ -610,7 +637,7 @@ class CallScreen(Screen[None]):
 
     @work(exclusive=True, group="finish")
     async def _discard(self) -> None:
-        backend = self.app.backend  # type: ignore[attr-defined]
+        backend = self.host.backend
         try:
             await backend.run(backend.discard_call, self.info.call_id, self.info.lead.id, self.info.agent_id)
         except Exception as exc:
@@ -624,12 +651,10 @@ class CallScreen(Screen[None]):
         if self._finishing:
             return
         self._finishing = True
-        app = self.app
-        backend = app.backend  # type: ignore[attr-defined]
+        host = self.host
+        backend = host.backend
         try:
             assert self.recorder is not None
-            import asyncio
-
             status = await asyncio.wrap_future(self.recorder.flushed())
             if status.error:
                 self.notify(
@@ -645,7 +670,7 @@ class CallScreen(Screen[None]):
                 self.session,
                 callback_due=self.callback_due,
                 address=self.manual_address,
-                now=app.clock(),  # type: ignore[attr-defined]
+                now=host.clock(),
             )
         except Exception as exc:
             self.notify(
@@ -654,6 +679,4 @@ class CallScreen(Screen[None]):
             return
         finally:
             self._finishing = False
-        from callscript.tui.screens.summary import SummaryScreen
-
         self.app.switch_screen(SummaryScreen(replace(self.info, notes=tuple(self.notes)), self.session, info))

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar, cast
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from callscript.script.outcomes import Outcome
+from callscript.tui.host import CallHost
 from callscript.tui.timeparse import TimeParseError, describe, parse_callback_time, quick_choices
 from callscript.tui.widgets import ImeInput
 
@@ -47,7 +49,7 @@ def parse_note(raw: str) -> NoteResult | None:
 class NoteDialog(ModalScreen[NoteResult | None]):
     """Ctrl+N: a timestamped note; ``!`` first flags it as important."""
 
-    BINDINGS = [Binding("escape", "cancel", "取消")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消")]
 
     def __init__(self, stamp: str) -> None:
         super().__init__(classes="dialog-screen")
@@ -76,7 +78,7 @@ class CallbackDialog(ModalScreen[datetime | None]):
 
     AUTO_FOCUS = ""  # 1–3 pick a quick choice; 4 (or any other character) goes to the time box
 
-    BINDINGS = [Binding("escape", "cancel", "取消")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消")]
 
     def __init__(self, now: datetime, reason: str = "") -> None:
         super().__init__(classes="dialog-screen")
@@ -112,7 +114,7 @@ class CallbackDialog(ModalScreen[datetime | None]):
 
     def on_mount(self) -> None:
         box = self.query_one("#callback-input", Input)
-        box.cursor_blink = getattr(self.app, "cursor_blink", True)
+        box.cursor_blink = cast(CallHost, self.app).cursor_blink
         self.set_focus(None)
 
     def on_key(self, event: Key) -> None:
@@ -172,7 +174,7 @@ OUTCOME_KEYS: list[tuple[str, Outcome]] = [(str(i), outcome) for i, outcome in e
 class OutcomeDialog(ModalScreen[str | None]):
     """Ctrl+E: end the call here with one of the BRIEF's outcomes."""
 
-    BINDINGS = [Binding("escape", "cancel", "取消")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消")]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="outcome-dialog"):
@@ -202,7 +204,7 @@ class OutcomeDialog(ModalScreen[str | None]):
 class AddressDialog(ModalScreen[str | None]):
     """寄资料 chosen by hand before the address was asked: ask for it now."""
 
-    BINDINGS = [Binding("escape", "cancel", "取消")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消")]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="address-dialog"):
@@ -229,7 +231,10 @@ class AddressDialog(ModalScreen[str | None]):
 class ConfirmDialog(ModalScreen[bool]):
     """A yes/no question: Enter or y = yes, Esc or n = no."""
 
-    BINDINGS = [Binding("escape,n", "answer(False)", "否"), Binding("enter,y", "answer(True)", "是")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,n", "answer(False)", "否"),
+        Binding("enter,y", "answer(True)", "是"),
+    ]
 
     def __init__(self, question: str, detail: str = "") -> None:
         super().__init__(classes="dialog-screen")

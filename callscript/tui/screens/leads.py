@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import ClassVar, cast
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from callscript.tui.backend import LeadRow
+from callscript.tui.host import AgentAppHost
 from callscript.tui.screens.help import HelpScreen
 from callscript.tui.text import crop_cells
 from callscript.tui.widgets import KeyBar
@@ -36,7 +40,7 @@ COLUMNS: list[tuple[str, int, int]] = [
 ]
 
 
-def short_time(moment, now) -> str:
+def short_time(moment: datetime, now: datetime) -> str:
     """A due time in at most 10 cells: 09:30 · 明天 09:30 · 11-28 09:30."""
     days = (moment.date() - now.date()).days
     clock = moment.strftime("%H:%M")
@@ -56,12 +60,12 @@ def column_widths(total: int) -> list[int]:
     shares = sum(s for _, _, s in COLUMNS)
     if spare > 0:
         extra = [spare * s // shares for _, _, s in COLUMNS]
-        base = [b + e for b, e in zip(base, extra)]
+        base = [b + e for b, e in zip(base, extra, strict=False)]
     return base
 
 
 class LeadListScreen(Screen[None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "call", "打电话", show=True),
         Binding("n", "add_lead", "添加客户"),
         Binding("slash", "search", "搜索", key_display="/"),
@@ -84,6 +88,10 @@ class LeadListScreen(Screen[None]):
         self._select_lead: int | None = None
         self._resumed_once = False
 
+    @property
+    def host(self) -> AgentAppHost:
+        return cast(AgentAppHost, self.app)
+
     def compose(self) -> ComposeResult:
         yield Static("", id="list-title")
         with Horizontal(id="list-filters"):
@@ -95,7 +103,7 @@ class LeadListScreen(Screen[None]):
 
     def on_mount(self) -> None:
         search = self.query_one("#search", Input)
-        search.cursor_blink = getattr(self.app, "cursor_blink", True)
+        search.cursor_blink = self.host.cursor_blink
         self._setup_columns()
         self._render_title()
         self.reload()
@@ -110,7 +118,7 @@ class LeadListScreen(Screen[None]):
         table = self.query_one(DataTable)
         width = self.size.width or self.app.size.width
         table.clear(columns=True)
-        for (label, _, _), w in zip(COLUMNS, column_widths(width)):
+        for (label, _, _), w in zip(COLUMNS, column_widths(width), strict=False):
             table.add_column(label, width=w, key=label)
         self._widths = column_widths(width)
         self._fill()
@@ -127,11 +135,11 @@ class LeadListScreen(Screen[None]):
         self.query_one(KeyBar).show(pairs)
 
     def _render_title(self) -> None:
-        app = self.app
+        host = self.host
         text = Text()
         text.append(" 客户列表 ", "bold reverse")
-        text.append(f"  坐席 {app.agent_name}", "bold")  # type: ignore[attr-defined]
-        company = app.company  # type: ignore[attr-defined]
+        text.append(f"  坐席 {host.agent_name}", "bold")
+        company = host.company
         if company:
             text.append(f" · {company}")
         counts: dict[str, int] = {}
@@ -150,12 +158,12 @@ class LeadListScreen(Screen[None]):
 
     @work(exclusive=True, group="reload")
     async def reload(self) -> None:
-        app = self.app
-        backend = app.backend  # type: ignore[attr-defined]
+        host = self.host
+        backend = host.backend
         try:
-            rows = await backend.run(backend.lead_rows, app.agent_id, industry=self.industry, search=self.search)  # type: ignore[attr-defined]
+            rows = await backend.run(backend.lead_rows, host.agent_id, industry=self.industry, search=self.search)
             self.industries = await backend.run(backend.industries)
-            self.unfinished = len(await backend.run(backend.unfinished_calls, app.agent_id))  # type: ignore[attr-defined]
+            self.unfinished = len(await backend.run(backend.unfinished_calls, host.agent_id))
         except Exception as exc:
             self.notify(f"读取客户列表失败: {exc}", severity="error")
             return
@@ -168,12 +176,12 @@ class LeadListScreen(Screen[None]):
         keep = self._select_lead
         if keep is None and table.row_count and 0 <= table.cursor_row < len(self.rows):
             try:
-                keep = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)  # type: ignore[arg-type]
+                keep = int(str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
             except Exception:
                 keep = None
         table.clear()
         widths = getattr(self, "_widths", column_widths(self.app.size.width))
-        now = self.app.clock()  # type: ignore[attr-defined]
+        now = self.host.clock()
         target = 0
         for index, row in enumerate(self.rows):
             lead = row.lead
@@ -190,7 +198,7 @@ class LeadListScreen(Screen[None]):
             table.add_row(
                 *[
                     Text(crop_cells(c, w), style=style if i < 2 else "", no_wrap=True)
-                    for i, (c, w) in enumerate(zip(cells, widths))
+                    for i, (c, w) in enumerate(zip(cells, widths, strict=False))
                 ],
                 key=str(lead.id),
             )
@@ -235,7 +243,7 @@ class LeadListScreen(Screen[None]):
 
     @work(exclusive=True, group="call")
     async def _start(self, lead_id: int) -> None:
-        await self.app.open_call(lead_id)  # type: ignore[attr-defined]
+        await self.host.open_call(lead_id)
 
     def action_add_lead(self) -> None:
         from callscript.tui.screens.add_lead import AddLeadScreen
@@ -279,7 +287,7 @@ class LeadListScreen(Screen[None]):
         self.reload()
 
     def action_resume(self) -> None:
-        self.app.offer_resume()  # type: ignore[attr-defined]
+        self.host.offer_resume()
 
     def action_reports(self) -> None:
         from callscript.tui.screens.reports import ReportsScreen

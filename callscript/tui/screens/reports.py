@@ -21,14 +21,15 @@ same strings as the CLI's table format (:func:`callscript.reports.render.text_ce
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar, cast
 
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
@@ -36,7 +37,8 @@ from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, Tab
 from callscript.reports.due import DueList, due_list
 from callscript.reports.queries import BY_LABELS, Summary, daily, open_db, parse_day
 from callscript.reports.render import Document, document, text_cell
-from callscript.tui.clock import Clock, system_clock
+from callscript.tui.clock import Clock
+from callscript.tui.host import ReportsHost
 
 WEEKDAYS = "一二三四五六日"
 CHART_LIMIT = 12
@@ -67,7 +69,7 @@ def load_report(db_path: Path, day: date, by: str, now: datetime) -> ReportData:
 class DateDialog(ModalScreen[date | None]):
     """``d``: type a day (2025-11-25, 11-25, 昨天, -3)."""
 
-    BINDINGS = [Binding("escape", "cancel", "取消")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消")]
 
     def __init__(self, today: date, current: date) -> None:
         super().__init__()
@@ -108,7 +110,7 @@ class ReportsScreen(Screen[None]):
     ReportsScreen #date-dialog { width: 50; }
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,r", "close", "返回"),
         Binding("left_square_bracket,comma", "step(-1)", "前一天", key_display="["),
         Binding("right_square_bracket,full_stop", "step(1)", "后一天", key_display="]"),
@@ -133,12 +135,16 @@ class ReportsScreen(Screen[None]):
 
     # -- set-up ---------------------------------------------------------------
     @property
+    def host(self) -> ReportsHost:
+        return cast(ReportsHost, self.app)
+
+    @property
     def db_path(self) -> Path:
-        return self._db_path if self._db_path is not None else Path(self.app.db_path)  # type: ignore[attr-defined]
+        return self._db_path if self._db_path is not None else Path(self.host.db_path)
 
     @property
     def clock(self) -> Clock:
-        return self._clock or getattr(self.app, "clock", system_clock)
+        return self._clock or self.host.clock
 
     def compose(self) -> ComposeResult:
         yield Static("", id="report-title")
@@ -214,14 +220,14 @@ class ReportsScreen(Screen[None]):
             table.add_row(
                 *(
                     Text(text_cell(v, c.kind), justify="right" if n else "left")
-                    for v, c, n in zip(row, sheet.columns, numeric)
+                    for v, c, n in zip(row, sheet.columns, numeric, strict=False)
                 )
             )
         if sheet.total is not None:
             table.add_row(
                 *(
                     Text(text_cell(v, c.kind), style="bold", justify="right" if n else "left")
-                    for v, c, n in zip(sheet.total, sheet.columns, numeric)
+                    for v, c, n in zip(sheet.total, sheet.columns, numeric, strict=False)
                 ),
                 key="total",
             )
@@ -231,11 +237,11 @@ class ReportsScreen(Screen[None]):
         remarks = self.query_one("#report-remarks", Static)
         lines = Text()
         for extra in doc.sheets[1:]:
-            for day, agent, *parts in extra.rows:
+            for _day, agent, *parts in extra.rows:
                 if lines:
                     lines.append("\n")
                 lines.append(f"{agent}  ", "bold")
-                for label, part in zip(("优点", "缺点", "建议"), parts):
+                for label, part in zip(("优点", "缺点", "建议"), parts, strict=False):
                     if part:
                         lines.append(f"{label}: ", "bold")
                         lines.append(f"{part}  ")
@@ -248,19 +254,19 @@ class ReportsScreen(Screen[None]):
         table.clear(columns=True)
         for col in sheet.columns:
             table.add_column(col.label, key=col.key)
-        for item, row in zip(due.items, sheet.rows):
+        for item, row in zip(due.items, sheet.rows, strict=False):
             style = "bold red" if item.status == "overdue" else "bold" if item.in_window_now else ""
             table.add_row(
                 *(
                     Text(text_cell(v, c.kind), style=style if i < 2 else "")
-                    for i, (v, c) in enumerate(zip(row, sheet.columns))
+                    for i, (v, c) in enumerate(zip(row, sheet.columns, strict=False))
                 )
             )
         note = Text(f"回电 {len(due.callbacks)} 个 · 回访 {len(due.follow_ups)} 个   ", "bold")
         note.append("  ".join(doc.notes), "dim")
         self.query_one("#due-note", Static).update(note)
         tabs = self.query_one(TabbedContent)
-        tabs.get_tab("tab-due").label = f"2 待办 ({len(due.items)})"  # type: ignore[assignment]
+        tabs.get_tab("tab-due").label = f"2 待办 ({len(due.items)})"
 
     def _fill_chart(self, summary: Summary) -> None:
         from textual_plotext import PlotextPlot
@@ -288,7 +294,8 @@ class ReportsScreen(Screen[None]):
             labels = [str(i) for i in range(1, len(rows) + 1)]
             mail = [round(float(r.counts.mail_rate or 0) * 100, 1) for r in rows]
             good = [round(float(r.counts.good_rate or 0) * 100, 1) for r in rows]
-            plt.multiple_bar(labels, [mail, good], color=list(CHART_COLORS))
+            # One colour per series: plotext takes a list here; textual-plotext's stub says one colour only.
+            plt.multiple_bar(labels, [mail, good], color=list(CHART_COLORS))  # type: ignore[arg-type]
             plt.ylim(0, max(10.0, max(mail + good) * 1.1))
             for i, r in enumerate(rows, 1):
                 legend.add_row(
@@ -310,8 +317,6 @@ class ReportsScreen(Screen[None]):
         self.reload()
 
     def action_step(self, days: int) -> None:
-        from datetime import timedelta
-
         assert self.day is not None
         self._go(self.day + timedelta(days=days))
 

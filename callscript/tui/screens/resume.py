@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.events import Key
 from textual.screen import ModalScreen
@@ -20,12 +21,12 @@ from callscript.tui.timeparse import describe
 class ResumeScreen(ModalScreen[int | None]):
     """Offer the unfinished calls, newest first; Enter resumes the first, 1–9 picks one."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "pick(0)", "继续通话"),
         Binding("escape", "later", "稍后"),
     ]
 
-    def __init__(self, calls: list[UnfinishedCall], now) -> None:
+    def __init__(self, calls: list[UnfinishedCall], now: datetime) -> None:
         super().__init__()
         self.calls = calls[:9]
         self._now = now

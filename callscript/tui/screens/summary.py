@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import ClassVar, cast
 
 from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
@@ -18,6 +19,8 @@ from callscript.script.outcomes import Outcome
 from callscript.script.session import CallSession
 from callscript.tui.backend import CallInfo, FinishInfo
 from callscript.tui.clock import elapsed_text
+from callscript.tui.garbage import settle_garbage
+from callscript.tui.host import AgentAppHost
 from callscript.tui.screens.help import HelpScreen
 from callscript.tui.text import fact_rows, tri_text
 from callscript.tui.timeparse import WEEKDAYS, describe
@@ -28,7 +31,7 @@ def _day(day: date) -> str:
     return f"{day.strftime('%m-%d')} (周{WEEKDAYS[day.weekday()]})"
 
 
-def summary_table(info: CallInfo, session: CallSession, finish: FinishInfo, now) -> Table:
+def summary_table(info: CallInfo, session: CallSession, finish: FinishInfo, now: datetime) -> Table:
     record = finish.record
     outcome = Outcome(record.outcome) if record.outcome else None
     table = Table.grid(padding=(0, 2))
@@ -108,7 +111,7 @@ def summary_table(info: CallInfo, session: CallSession, finish: FinishInfo, now)
 class SummaryScreen(Screen[None]):
     """Shown when a call has been stored; Enter claims the next lead."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "next_lead", "下一个客户"),
         Binding("escape", "to_list", "客户列表"),
         Binding("f1", "help", "帮助"),
@@ -120,9 +123,13 @@ class SummaryScreen(Screen[None]):
         self.session = session
         self.finish = finish
 
+    @property
+    def host(self) -> AgentAppHost:
+        return cast(AgentAppHost, self.app)
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="summary-box"):
-            card = Static(summary_table(self.info, self.session, self.finish, self.app.clock()), id="summary-card")  # type: ignore[attr-defined]
+            card = Static(summary_table(self.info, self.session, self.finish, self.host.clock()), id="summary-card")
             card.border_title = "通话小结"
             yield card
         bar = KeyBar(id="keybar")
@@ -130,9 +137,7 @@ class SummaryScreen(Screen[None]):
         yield bar
 
     def on_mount(self) -> None:
-        from callscript.tui.app import _settle_garbage
-
-        self.call_after_refresh(_settle_garbage)  # between calls: the agent reads the card
+        self.call_after_refresh(settle_garbage)  # between calls: the agent reads the card
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
@@ -142,4 +147,4 @@ class SummaryScreen(Screen[None]):
 
     @work(exclusive=True, group="next")
     async def action_next_lead(self) -> None:
-        await self.app.next_call(replace=self)  # type: ignore[attr-defined]
+        await self.host.next_call(replace=self)

@@ -18,16 +18,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, cast
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -35,12 +36,15 @@ from textual.widgets import Footer, Static
 from callscript.script.model import Script
 from callscript.script.outcomes import Outcome
 from callscript.script.problems import Mark, Problem
-from callscript.script.session import BACK, CHOOSE, END_CALL, ENTER, SKIP, CallSession, Event
+from callscript.script.session import CallSession, Event
 from callscript.script.yaml_source import YamlSourceError, decode_source
 from callscript.storage.records import CallRecord, Lead
 from callscript.tui.backend import CallInfo, FinishInfo, NoteItem, SaveStatus
+from callscript.tui.host import EditorHost
 from callscript.tui.screens.call import CallScreen
 from callscript.tui.screens.summary import summary_table
+from callscript.tui.widgets import TopBar
+from callscript.workshop.path_explorer import answers_list
 from callscript.workshop.publishing import publish_atomically
 from callscript.workshop.script_tests import load_tests_text
 
@@ -62,14 +66,15 @@ FOLLOW_UP_DAYS = (7, 10)
 class PracticeRecorder:
     """The call screen's recorder for practice: keeps the events in memory, saves nothing.
 
-    Same methods as :class:`~callscript.tui.backend.CallRecorder`; every step is
-    "saved" at once (to this list), so the screen never waits on a database.
+    A :class:`~callscript.tui.screens.call.Recorder` like the database's
+    :class:`~callscript.tui.backend.CallRecorder`; every step is "saved" at once
+    (to this list), so the screen never waits on a database.
     """
 
     def __init__(self) -> None:
         self.events: list[tuple[Event, datetime]] = []
         self.notes: list[NoteItem] = []
-        self.on_status: Any = None
+        self.on_status: Callable[[SaveStatus], None] | None = None
 
     @property
     def status(self) -> SaveStatus:
@@ -99,7 +104,7 @@ class PracticeRecorder:
 class PracticeCallScreen(CallScreen):
     """The agents' call screen on the edited script; F5 (or Esc before the first answer) leaves."""
 
-    BINDINGS = [Binding("f5", "leave", "离开练习", key_display="F5", priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("f5", "leave", "离开练习", key_display="F5", priority=True)]
 
     def __init__(
         self,
@@ -116,6 +121,10 @@ class PracticeCallScreen(CallScreen):
         super().__init__(info, CallSession(script, values), recorder=self.practice)
         self.practice.on_status = self._post_status
 
+    @property
+    def host(self) -> EditorHost:
+        return cast(EditorHost, self.app)
+
     def on_mount(self) -> None:
         self.notify("和坐席一样的通话界面, 什么都不保存; F5 回到编辑器", title="练习模式")
 
@@ -124,17 +133,12 @@ class PracticeCallScreen(CallScreen):
 
     def _render_saved(self) -> None:
         """Where agents see "✓ 已保存", practice says it saves nothing."""
-        try:
-            from callscript.tui.widgets import TopBar
-
-            self.query_one(TopBar).set(saved=PRACTICE_MARK)
-        except Exception:
-            super()._render_saved()
+        self.query_one(TopBar).set(saved=PRACTICE_MARK)
 
     @work(exclusive=True, group="finish")
     async def finish(self) -> None:
         """End of the practice call: the agents' summary card, built in memory (no calls row)."""
-        now = self.app.clock()  # type: ignore[attr-defined]
+        now = self.host.clock()
         finish = practice_finish(self.info, self.session, now, self.callback_due, self.manual_address)
         info = replace(self.info, notes=tuple(self.notes))
         self.app.switch_screen(PracticeSummaryScreen(info, self.session, finish, self.tests_path))
@@ -188,23 +192,6 @@ def practice_finish(
     return FinishInfo(record, info.lead, follow_from, follow_by)
 
 
-def answers_of(session: CallSession) -> list[Any]:
-    """The walk as a script-test answers list: ``"1"``, ``{enter: …}``, ``skip``, ``back``, ``{end: …}``."""
-    answers: list[Any] = []
-    for event in session.events:
-        if event.kind == CHOOSE:
-            answers.append(event.value)
-        elif event.kind == ENTER:
-            answers.append({"enter": event.value})
-        elif event.kind == SKIP:
-            answers.append("skip")
-        elif event.kind == BACK:
-            answers.append("back")
-        elif event.kind == END_CALL:
-            answers.append({"end": event.value})
-    return answers
-
-
 def _flow(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
@@ -213,17 +200,15 @@ def _flow(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def test_case_yaml(session: CallSession, name: str = "练习") -> str:
+def practice_case_yaml(session: CallSession, name: str = "练习") -> str:
     """The walk as a case for ``NAME.tests.yaml`` (indented to sit under ``cases:``)."""
     grade = session.grade()
-    lines = [f"  {name}:", "    answers: [" + ", ".join(_flow(a) for a in answers_of(session)) + "]"]
+    answers = answers_list((event.kind, event.value) for event in session.events)
+    lines = [f"  {name}:", "    answers: [" + ", ".join(_flow(a) for a in answers) + "]"]
     lines.append(f"    outcome: {session.outcome if session.outcome else 'null'}")
     lines.append(f"    grade: {grade.grade if grade.grade else 'null'}")
     lines.append(f"    ends_at: {session.node_id}")
     return "\n".join(lines)
-
-
-test_case_yaml.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
 def add_test_case(tests_path: Path, session: CallSession, base: str = "练习") -> tuple[str, list[Problem]]:
@@ -243,7 +228,7 @@ def add_test_case(tests_path: Path, session: CallSession, base: str = "练习") 
         number += 1
     name = f"{base}{number}"
     text = existing if existing.endswith("\n") else existing + "\n"
-    text += test_case_yaml(session, name) + "\n"
+    text += practice_case_yaml(session, name) + "\n"
     cases, problems = load_tests_text(text, session.script)
     errors = [p for p in problems if p.is_error]
     if errors or name not in {c.name for c in cases}:
@@ -260,7 +245,7 @@ def add_test_case(tests_path: Path, session: CallSession, base: str = "练习") 
 class PracticeSummaryScreen(Screen[None]):
     """The agents' summary card for a practice call, and the walk as a test case. Enter: again; Esc: editor."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "again", "再练一次"),
         Binding("a", "add_case", "加进测试"),
         Binding("escape", "leave", "回到编辑器"),
@@ -277,13 +262,17 @@ class PracticeSummaryScreen(Screen[None]):
         self.added: str | None = None
         """The name of the case this walk was added as (tests wait for it)."""
 
+    @property
+    def host(self) -> EditorHost:
+        return cast(EditorHost, self.app)
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="summary-box"):
             yield Static(Text("练习小结 (没有保存)", "bold"), id="summary-title")
-            yield Static(summary_table(self.info, self.session, self.finish, self.app.clock()), id="summary-card")  # type: ignore[attr-defined]
+            yield Static(summary_table(self.info, self.session, self.finish, self.host.clock()), id="summary-card")
             where = self.tests_path.name if self.tests_path else "NAME.tests.yaml"
             yield Static(Text(f"作为脚本测试 (按 a 加进 {where}, 或贴到 cases: 下):", "dim"), id="practice-case-title")
-            yield Static(Text(test_case_yaml(self.session)), id="practice-case")
+            yield Static(Text(practice_case_yaml(self.session)), id="practice-case")
         yield Footer(compact=True, show_command_palette=False)
 
     def action_leave(self) -> None:
@@ -292,8 +281,8 @@ class PracticeSummaryScreen(Screen[None]):
     def action_again(self) -> None:
         variables = dict(self.session.variables)
         self.app.switch_screen(
-            PracticeCallScreen(self.session.script, variables, self.app.clock(), tests_path=self.tests_path)
-        )  # type: ignore[attr-defined]
+            PracticeCallScreen(self.session.script, variables, self.host.clock(), tests_path=self.tests_path)
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "add_case":
@@ -315,6 +304,4 @@ class PracticeSummaryScreen(Screen[None]):
         self.added = name
         self.refresh_bindings()
         self.notify(f"已加进 {self.tests_path.name}: 「{name}」", title="测试")
-        tests_changed = getattr(self.app, "tests_changed", None)
-        if tests_changed is not None:
-            tests_changed()
+        self.host.tests_changed()
