@@ -11,12 +11,15 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from callscript.core.when import DEFAULT_BUSINESS_HOURS, BusinessHours
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 
 DB_ENV = "CALLSCRIPT_DB"
 SCRIPT_ENV = "CALLSCRIPT_SCRIPT"
 CONFIG_ENV = "CALLSCRIPT_CONFIG"
+BUSINESS_HOURS_ENV = "CALLSCRIPT_BUSINESS_HOURS"
 
 
 def _project_or_cwd(relative: str) -> Path:
@@ -39,6 +42,15 @@ def resolve_db_path(explicit: str | os.PathLike | None = None) -> Path:
     if env:
         return Path(env)
     return _project_or_cwd("data/callscript.db")
+
+
+def business_hours() -> BusinessHours:
+    """When callbacks may be booked: ``$CALLSCRIPT_BUSINESS_HOURS`` (``08:30-21:00``), else 08:30–21:00.
+
+    Raises :class:`~callscript.core.when.WhenError` (a message for a person) on a bad value.
+    """
+    text = os.environ.get(BUSINESS_HOURS_ENV, "").strip()
+    return BusinessHours.parse(text) if text else DEFAULT_BUSINESS_HOURS
 
 
 def config_path() -> Path:

@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
+from callscript.core.when import describe
 from callscript.script.grading import tri_symbol
 from callscript.script.model import END, INPUT
 from callscript.script.outcomes import Outcome
@@ -38,7 +39,6 @@ from callscript.tui.screens.dialogs import (
 )
 from callscript.tui.screens.help import HelpScreen
 from callscript.tui.text import fact_rows, marked_text, path_titles, tri_style
-from callscript.tui.timeparse import describe
 from callscript.tui.widgets import CallInput, KeyBar, Row, SidePanel, TopBar
 
 OUTCOME_LABELS = {o.value: o.label for o in Outcome}
