@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from callscript.core.when import DEFAULT_BUSINESS_HOURS, BusinessHours
+from callscript.files.output import DEFAULT_MODE, write_atomically
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -82,6 +83,5 @@ class AgentConfig:
     def save(self, path: Path | None = None) -> None:
         path = path or config_path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=2), encoding="utf-8")
-        os.replace(tmp, path)
+        data = json.dumps(asdict(self), ensure_ascii=False, indent=2).encode("utf-8")
+        write_atomically(path, data, mode=DEFAULT_MODE)  # private like every file the product writes

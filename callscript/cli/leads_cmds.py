@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,6 +22,9 @@ from callscript.cli.common import (
 )
 from callscript.cli.params import DAY, LIMIT
 from callscript.files.output import OutputTarget
+
+if TYPE_CHECKING:
+    from callscript.leads.exports import ExportTable
 
 MAX_PROBLEMS_SHOWN = 50
 
@@ -385,7 +389,7 @@ def export_group() -> None:
     """Spreadsheets for people outside the app: the mail room, the supervisor."""
 
 
-def _export_options(fn):
+def _export_options(fn: Callable) -> Callable:
     options = [
         click.option(
             "--date",
@@ -457,7 +461,7 @@ def _plan_export(kind: str, label: str, fmt: str | None, out: Path | None, force
     return ExportOutput(fmt, plan_output_or_exit(out, force=force, db_path=db_path))
 
 
-def _write(table, kind: str, output: ExportOutput, lang: str) -> None:
+def _write(table: ExportTable, kind: str, output: ExportOutput, lang: str) -> None:
     from callscript.leads.exports import write_table
 
     if output.target is None:  # standard output: for a program, so no byte-order mark
@@ -478,7 +482,17 @@ def _write(table, kind: str, output: ExportOutput, lang: str) -> None:
 @export_group.command("mailings")
 @_export_options
 @db_option
-def export_mailings(day, since, until, fmt, out, mask_phones, lang, force, db_path: Path) -> None:
+def export_mailings(
+    day: date | None,
+    since: date | None,
+    until: date | None,
+    fmt: str | None,
+    out: Path | None,
+    mask_phones: bool,
+    lang: str,
+    force: bool,
+    db_path: Path,
+) -> None:
     """What the mail room posts: contact, title, company, the address as read back,
     what to send (card and materials), agent, date."""
     from callscript.leads.exports import mailings_table
@@ -496,7 +510,18 @@ def export_mailings(day, since, until, fmt, out, mask_phones, lang, force, db_pa
 @_export_options
 @click.option("--agent", default=None, help="Only this agent's calls.")
 @db_option
-def export_calls(day, since, until, fmt, out, mask_phones, lang, force, agent, db_path: Path) -> None:
+def export_calls(
+    day: date | None,
+    since: date | None,
+    until: date | None,
+    fmt: str | None,
+    out: Path | None,
+    mask_phones: bool,
+    lang: str,
+    force: bool,
+    agent: str | None,
+    db_path: Path,
+) -> None:
     """Every finished call with its outcome, grade (and why), conditions and facts."""
     from callscript.leads.exports import calls_table
 

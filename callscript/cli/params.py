@@ -100,7 +100,7 @@ class Amount(click.FloatRange):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         number = click.FLOAT.convert(value, param, ctx)
         if not math.isfinite(number):
-            self.fail(f"{value!r} is not a number (give one from {self.min:g} to {self.max:g})", param, ctx)
+            self.fail(f"{value!r} is not a number (give one {self._describe_range()})", param, ctx)
         return super().convert(number, param, ctx)
 
     def _describe_range(self) -> str:
