@@ -11,12 +11,16 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from callscript.core.when import DEFAULT_BUSINESS_HOURS, BusinessHours
+from callscript.files.output import DEFAULT_MODE, write_atomically
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 
 DB_ENV = "CALLSCRIPT_DB"
 SCRIPT_ENV = "CALLSCRIPT_SCRIPT"
 CONFIG_ENV = "CALLSCRIPT_CONFIG"
+BUSINESS_HOURS_ENV = "CALLSCRIPT_BUSINESS_HOURS"
 
 
 def _project_or_cwd(relative: str) -> Path:
@@ -39,6 +43,15 @@ def resolve_db_path(explicit: str | os.PathLike | None = None) -> Path:
     if env:
         return Path(env)
     return _project_or_cwd("data/callscript.db")
+
+
+def business_hours() -> BusinessHours:
+    """When callbacks may be booked: ``$CALLSCRIPT_BUSINESS_HOURS`` (``08:30-21:00``), else 08:30–21:00.
+
+    Raises :class:`~callscript.core.when.WhenError` (a message for a person) on a bad value.
+    """
+    text = os.environ.get(BUSINESS_HOURS_ENV, "").strip()
+    return BusinessHours.parse(text) if text else DEFAULT_BUSINESS_HOURS
 
 
 def config_path() -> Path:
@@ -70,6 +83,5 @@ class AgentConfig:
     def save(self, path: Path | None = None) -> None:
         path = path or config_path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=2), encoding="utf-8")
-        os.replace(tmp, path)
+        data = json.dumps(asdict(self), ensure_ascii=False, indent=2).encode("utf-8")
+        write_atomically(path, data, mode=DEFAULT_MODE)  # private like every file the product writes

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from callscript.config import default_script_path, resolve_db_path
+from callscript.files.output import OutputError, OutputTarget, Writer, plan_output, write_output
 from callscript.script.problems import ScriptError
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
@@ -43,6 +44,32 @@ def db_option(fn: Callable) -> Callable:
         return ctx.invoke(fn, *args, **kwargs)
 
     return wrapper
+
+
+FORCE_HELP = "Replace the output file if it exists (never the database in use)."
+
+
+def force_option(fn: Callable) -> Callable:
+    """``--force``: every command that writes a file takes it (docs/leads.md, docs/reports.md)."""
+    return click.option("--force", is_flag=True, help=FORCE_HELP)(fn)
+
+
+def plan_output_or_exit(path: Path, *, force: bool, db_path: Path | None) -> OutputTarget:
+    """Check an output path before any work (exists without --force, the database, the directory)."""
+    try:
+        return plan_output(path, force=force, protect=[db_path] if db_path is not None else [])
+    except OutputError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def write_output_or_exit(target: OutputTarget, data: bytes | Writer, *, committed: str | None = None) -> None:
+    """Write a planned output file; on failure say what was written and what was not (``committed``)."""
+    try:
+        write_output(target, data)
+    except OutputError as exc:
+        if committed:
+            raise BadInput(f"{committed}; not written: {exc}") from None
+        raise BadInput(str(exc)) from None
 
 
 def script_path_or_default(path: str | Path | None) -> Path:

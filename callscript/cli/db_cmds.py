@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from callscript.cli.common import EXIT_FAIL, BadInput, db_option
+from callscript.cli.params import HOURS, ROW_ID, MomentParam
 
 
 def _open_existing(db_path: Path, *, migrate: bool):
@@ -68,7 +69,7 @@ def init_cmd(db_path: Path) -> None:
 @db_option
 @click.option(
     "--stale-hours",
-    type=float,
+    type=HOURS,
     default=2.0,
     show_default=True,
     help="Warn about unfinished calls idle for longer than this.",
@@ -115,7 +116,7 @@ def check_cmd(db_path: Path, stale_hours: float, as_json: bool) -> None:
 
 @db.command("stale")
 @db_option
-@click.option("--hours", type=float, default=2.0, show_default=True, help="Idle for longer than this.")
+@click.option("--hours", type=HOURS, default=2.0, show_default=True, help="Idle for longer than this.")
 def stale_cmd(db_path: Path, hours: float) -> None:
     """List unfinished calls idle for longer than --hours (resume them in the app, or close them)."""
     with _open_existing(db_path, migrate=True) as store:
@@ -132,17 +133,23 @@ def stale_cmd(db_path: Path, hours: float) -> None:
 
 @db.command("close-call")
 @db_option
-@click.argument("call_id", type=int)
+@click.argument("call_id", type=ROW_ID)
 @click.option(
     "--outcome",
     required=True,
     help="One of the outcomes (invalid_number, no_answer, busy, callback, refused, not_qualified, mailed, member_care).",
 )
-@click.option("--due", "due", default=None, help="For callback: when, e.g. '2025-03-04 15:00'.")
+@click.option(
+    "--due",
+    "due",
+    type=MomentParam(business_hours=True),
+    default=None,
+    help="For callback: when, e.g. '2025-03-04 15:00' or 明天 10:00 (inside business hours).",
+)
 @click.option("--address", default=None, help="For mailed: the address as read back (else the call's address fact).")
 @click.option("--note", default=None, help="Why it was closed this way (kept in the call's log).")
 def close_call_cmd(
-    db_path: Path, call_id: int, outcome: str, due: str | None, address: str | None, note: str | None
+    db_path: Path, call_id: int, outcome: str, due: datetime | None, address: str | None, note: str | None
 ) -> None:
     """Close an unfinished call with an outcome; its facts and grade come from replaying its answers."""
     from callscript.script.outcomes import OUTCOME_VALUES
@@ -150,12 +157,7 @@ def close_call_cmd(
 
     if outcome not in OUTCOME_VALUES:
         raise BadInput(f"outcome is one of {', '.join(OUTCOME_VALUES)}, not {outcome!r}")
-    due_at = None
-    if due:
-        try:
-            due_at = datetime.fromisoformat(due)
-        except ValueError:
-            raise BadInput(f"--due: not a date and time: {due!r} (e.g. 2025-03-04 15:00)") from None
+    due_at = due
     with _open_existing(db_path, migrate=True) as store:
         try:
             record = store.close_call(call_id, outcome, callback_due=due_at, address=address, note=note)

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from callscript.cli.common import BadInput, db_option
+from callscript.cli.common import (
+    FORCE_HELP,
+    BadInput,
+    db_option,
+    force_option,
+    plan_output_or_exit,
+    write_output_or_exit,
+)
+from callscript.cli.params import DAY, LIMIT
+from callscript.files.output import OutputTarget
+
+if TYPE_CHECKING:
+    from callscript.leads.exports import ExportTable
 
 MAX_PROBLEMS_SHOWN = 50
 
@@ -75,8 +89,9 @@ def leads_group() -> None:
     "problems_out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write every row not imported (row, status, reason) to this CSV file.",
+    help="Write every row not imported (row, status, reason) to this CSV file (checked before importing).",
 )
+@force_option
 @click.option("--all-problems", is_flag=True, help=f"List every problem row (default: the first {MAX_PROBLEMS_SHOWN}).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @db_option
@@ -92,6 +107,7 @@ def import_cmd(
     problems_out: Path | None,
     all_problems: bool,
     as_json: bool,
+    force: bool,
     db_path: Path,
 ) -> None:
     """Import leads from a CSV or XLSX FILE (Chinese or English headers).
@@ -101,12 +117,16 @@ def import_cmd(
     (a do-not-call lead stays do-not-call). The import is one transaction.
     """
     from callscript.core.phones import PhoneError
-    from callscript.leads.importer import ImportFileError, import_leads, parse_mapping, problems_csv
+    from callscript.files.tabular import csv_bytes
+    from callscript.leads.importer import ImportFileError, import_leads, parse_mapping, problems_sheet
 
     try:
         mapping = parse_mapping(maps)
     except ImportFileError as exc:
         raise BadInput(str(exc)) from None
+    # checked before anything is imported: a problems file that cannot be written fails now,
+    # not after the import has committed
+    problems_target = plan_output_or_exit(problems_out, force=force, db_path=db_path) if problems_out else None
     store = _open_store(db_path)
     try:
         result = import_leads(
@@ -127,8 +147,9 @@ def import_cmd(
         sys.exit(130)
     finally:
         store.close()
-    if problems_out is not None:
-        problems_out.write_bytes(problems_csv(result).encode("utf-8-sig"))
+    if problems_target is not None:
+        done = "dry run: nothing was imported" if dry_run else f"{result.imported} lead(s) imported and committed"
+        write_output_or_exit(problems_target, csv_bytes(problems_sheet(result)), committed=done)
     if as_json:
         click.echo(json.dumps(_result_json(result), ensure_ascii=False, indent=2))
         return
@@ -195,7 +216,7 @@ def _result_json(result) -> dict[str, Any]:
 @click.option("--all", "include_closed", is_flag=True, help="Also maintained, closed and dead leads.")
 @click.option("--dnc", "dnc_only", is_flag=True, help="List the do-not-call leads instead.")
 @click.option("--agent", default=None, help="As this agent sees the list (others' callbacks left out).")
-@click.option("--limit", default=100, show_default=True, help="At most this many rows.")
+@click.option("--limit", type=LIMIT, default=100, show_default=True, help="At most this many rows.")
 @click.option("--mask-phones", is_flag=True, help="Show 138 **** 5678.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @db_option
@@ -235,13 +256,13 @@ def list_cmd(
                     json.dumps(
                         [
                             {
-                                "id": l.id,
-                                "company": l.company,
-                                "contact": l.contact,
-                                "phone": shown_phone(l),
-                                "notes": l.notes,
+                                "id": lead.id,
+                                "company": lead.company,
+                                "contact": lead.contact,
+                                "phone": shown_phone(lead),
+                                "notes": lead.notes,
                             }
-                            for l in leads
+                            for lead in leads
                         ],
                         ensure_ascii=False,
                         indent=2,
@@ -368,11 +389,17 @@ def export_group() -> None:
     """Spreadsheets for people outside the app: the mail room, the supervisor."""
 
 
-def _export_options(fn):
+def _export_options(fn: Callable) -> Callable:
     options = [
-        click.option("--date", "day", default=None, help="One day (2026-11-25, today, yesterday). Default: today."),
-        click.option("--from", "since", default=None, help="First day (inclusive)."),
-        click.option("--to", "until", default=None, help="Last day (inclusive)."),
+        click.option(
+            "--date",
+            "day",
+            type=DAY,
+            default=None,
+            help="One day (2026-11-25, 11-25, 今天, 昨天, -3, 周五). Default: today.",
+        ),
+        click.option("--from", "since", type=DAY, default=None, help="First day (inclusive)."),
+        click.option("--to", "until", type=DAY, default=None, help="Last day (inclusive)."),
         click.option(
             "--format",
             "fmt",
@@ -385,8 +412,9 @@ def _export_options(fn):
             "out",
             type=click.Path(dir_okay=False, path_type=Path),
             default=None,
-            help="Output file ('-' for standard output). Default: a name with the dates, here.",
+            help="Output file ('-' for standard output; a file is created 0600). Default: a name with the dates, here.",
         ),
+        click.option("--force", is_flag=True, help=FORCE_HELP),
         click.option("--mask-phones", is_flag=True, help="Show 138 **** 5678 instead of the number."),
         click.option(
             "--lang",
@@ -401,31 +429,27 @@ def _export_options(fn):
     return fn
 
 
-def _range(day: str | None, since: str | None, until: str | None) -> tuple[date | None, date | None, str]:
-    from callscript.leads.exports import parse_day
-
-    try:
-        if day and (since or until):
-            raise BadInput("give --date, or --from/--to, not both")
-        if day:
-            d = parse_day(day)
-            return d, d, d.isoformat()
-        if since or until:
-            start = parse_day(since) if since else None
-            end = parse_day(until) if until else None
-            if start and end and start > end:
-                raise BadInput(f"--from {start} is after --to {end}")
-            label = f"{start or 'start'}_{end or 'end'}"
-            return start, end, label
-        today = date.today()
-        return today, today, today.isoformat()
-    except ValueError as exc:
-        raise BadInput(str(exc)) from None
+def _range(day: date | None, since: date | None, until: date | None) -> tuple[date | None, date | None, str]:
+    if day and (since or until):
+        raise BadInput("give --date, or --from/--to, not both")
+    if day:
+        return day, day, day.isoformat()
+    if since or until:
+        if since and until and since > until:
+            raise BadInput(f"--from {since} is after --to {until}")
+        return since, until, f"{since or 'start'}_{until or 'end'}"
+    today = date.today()
+    return today, today, today.isoformat()
 
 
-def _write(table, kind: str, label: str, fmt: str | None, out: Path | None, lang: str) -> None:
-    from callscript.leads.exports import write_table
+@dataclass(frozen=True, slots=True)
+class ExportOutput:
+    fmt: str
+    target: OutputTarget | None  # None: standard output
 
+
+def _plan_export(kind: str, label: str, fmt: str | None, out: Path | None, force: bool, db_path: Path) -> ExportOutput:
+    """The format and the checked output file, before the database is read."""
     if fmt is None:
         fmt = "xlsx" if out is not None and out.suffix.lower() == ".xlsx" else "csv"
     if out is None:
@@ -433,51 +457,81 @@ def _write(table, kind: str, label: str, fmt: str | None, out: Path | None, lang
     if str(out) == "-":
         if fmt == "xlsx" and sys.stdout.isatty():
             raise BadInput("will not write an .xlsx workbook to the terminal; use --out FILE")
-        write_table(table, fmt, sys.stdout.buffer, lang=lang)
+        return ExportOutput(fmt, None)
+    return ExportOutput(fmt, plan_output_or_exit(out, force=force, db_path=db_path))
+
+
+def _write(table: ExportTable, kind: str, output: ExportOutput, lang: str) -> None:
+    from callscript.leads.exports import write_table
+
+    if output.target is None:  # standard output: for a program, so no byte-order mark
+        if output.fmt == "csv":
+            from callscript.files.tabular import csv_text
+            from callscript.leads.exports import to_sheet
+
+            sys.stdout.buffer.write(csv_text(to_sheet(table, lang)).encode("utf-8"))
+        else:
+            write_table(table, output.fmt, sys.stdout.buffer, lang=lang)
         sys.stdout.buffer.flush()
         click.echo(f"{len(table.rows)} {kind} row(s)", err=True)
         return
-    tmp = out.with_name(out.name + ".part")
-    try:
-        with tmp.open("wb") as fh:
-            write_table(table, fmt, fh, lang=lang)
-        tmp.replace(out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise BadInput(f"{out}: cannot write: {exc.strerror or exc}") from None
-    click.echo(f"wrote {len(table.rows)} {kind} row(s) to {out}")
+    write_output_or_exit(output.target, lambda fh: write_table(table, output.fmt, fh, lang=lang))
+    click.echo(f"wrote {len(table.rows)} {kind} row(s) to {output.target.path}")
 
 
 @export_group.command("mailings")
 @_export_options
 @db_option
-def export_mailings(day, since, until, fmt, out, mask_phones, lang, db_path: Path) -> None:
+def export_mailings(
+    day: date | None,
+    since: date | None,
+    until: date | None,
+    fmt: str | None,
+    out: Path | None,
+    mask_phones: bool,
+    lang: str,
+    force: bool,
+    db_path: Path,
+) -> None:
     """What the mail room posts: contact, title, company, the address as read back,
     what to send (card and materials), agent, date."""
     from callscript.leads.exports import mailings_table
 
     start, end, label = _range(day, since, until)
+    output = _plan_export("mailings", label, fmt, out, force, db_path)
     if not db_path.exists():
         raise BadInput(f"no database at {db_path}")
     with _open_store(db_path, create=False) as store:
         table = mailings_table(store, since=start, until=end, mask_phones=mask_phones, lang=lang)
-    _write(table, "mailings", label, fmt, out, lang)
+    _write(table, "mailings", output, lang)
 
 
 @export_group.command("calls")
 @_export_options
 @click.option("--agent", default=None, help="Only this agent's calls.")
 @db_option
-def export_calls(day, since, until, fmt, out, mask_phones, lang, agent, db_path: Path) -> None:
+def export_calls(
+    day: date | None,
+    since: date | None,
+    until: date | None,
+    fmt: str | None,
+    out: Path | None,
+    mask_phones: bool,
+    lang: str,
+    force: bool,
+    agent: str | None,
+    db_path: Path,
+) -> None:
     """Every finished call with its outcome, grade (and why), conditions and facts."""
     from callscript.leads.exports import calls_table
 
     start, end, label = _range(day, since, until)
+    output = _plan_export("calls", label, fmt, out, force, db_path)
     if not db_path.exists():
         raise BadInput(f"no database at {db_path}")
     with _open_store(db_path, create=False) as store:
         table = calls_table(store, since=start, until=end, agent=agent, mask_phones=mask_phones, lang=lang)
-    _write(table, "calls", label, fmt, out, lang)
+    _write(table, "calls", output, lang)
 
 
 def register(cli: click.Group) -> None:

@@ -6,31 +6,24 @@ import functools
 import shutil
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from callscript.cli.common import BadInput, db_option
+from callscript.cli.common import BadInput, db_option, force_option, plan_output_or_exit, write_output_or_exit
+from callscript.cli.params import DAY, DAYS_BACK, SEED, Count, MomentParam
+from callscript.files.output import OutputTarget
+
+DAY_HELP = "Days: 2026-11-25, 11-25, 20261125, 今天, 昨天, -3, 周五 (docs/reports.md)."
 
 FORMAT_BY_SUFFIX = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".txt": "table"}
 
 
 def _now() -> datetime:
     return datetime.now().astimezone().replace(microsecond=0)
-
-
-def _day(text: str | None, what: str = "--date") -> date:
-    from callscript.reports.queries import parse_day
-
-    today = _now().date()
-    if text is None:
-        return today
-    try:
-        return parse_day(text, today)
-    except ValueError as exc:
-        raise BadInput(f"{what}: {exc}") from None
 
 
 def _open(db_path: Path):
@@ -56,8 +49,9 @@ def output_options(fn: Callable) -> Callable:
         "out",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
-        help="Write to this file instead of the terminal (xlsx always goes to a file).",
+        help="Write to this file instead of the terminal (xlsx always goes to a file; created 0600).",
     )
+    @force_option
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return fn(*args, **kwargs)
@@ -65,15 +59,32 @@ def output_options(fn: Callable) -> Callable:
     return wrapper
 
 
-def emit(report: Any, fmt: str | None, out: Path | None, default_name: str) -> None:
-    """Write a report in a format to ``out`` or stdout (xlsx without --out: ``default_name``.xlsx)."""
-    from callscript.reports.render import render
+@dataclass(frozen=True, slots=True)
+class Output:
+    """Where a report goes: its format, and the checked file (None: the terminal)."""
 
+    fmt: str
+    target: OutputTarget | None
+
+
+def plan_report_output(fmt: str | None, out: Path | None, force: bool, db_path: Path, default_name: str) -> Output:
+    """Pick the format and check the file *before* the report is computed (xlsx without --out:
+    ``default_name``.xlsx here)."""
     if fmt is None:
         fmt = FORMAT_BY_SUFFIX.get(out.suffix.lower(), "table") if out is not None else "table"
     if fmt == "xlsx" and out is None:
         out = Path(f"{default_name}.xlsx")
     if out is None:
+        return Output(fmt, None)
+    return Output(fmt, plan_output_or_exit(out, force=force, db_path=db_path))
+
+
+def emit(report: Any, output: Output) -> None:
+    """Write a report to its checked file (atomically, mode 0600) or to the terminal."""
+    from callscript.reports.render import render
+
+    fmt = output.fmt
+    if output.target is None:
         width = None
         color = sys.stdout.isatty()
         if fmt == "table" and color:  # a table wider than the terminal: let rich fit the columns
@@ -87,15 +98,10 @@ def emit(report: Any, fmt: str | None, out: Path | None, default_name: str) -> N
         click.echo(text, nl=False)
         return
     data = render(report, fmt)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, bytes):
-            out.write_bytes(data)
-        else:  # CSV with a byte-order mark so Excel reads the Chinese as UTF-8
-            out.write_text(data, encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="")
-    except OSError as exc:
-        raise BadInput(f"{out}: cannot write: {exc.strerror or exc}") from None
-    click.echo(f"wrote {out}", err=True)
+    if isinstance(data, str):  # CSV with a byte-order mark so Excel reads the Chinese as UTF-8
+        data = data.encode("utf-8-sig" if fmt == "csv" else "utf-8")
+    write_output_or_exit(output.target, data)
+    click.echo(f"wrote {output.target.path}", err=True)
 
 
 BY_OPTION = click.option(
@@ -117,95 +123,113 @@ def report() -> None:
 
 
 @report.command("daily")
-@click.option("--date", "day", default=None, help="Day: YYYY-MM-DD, MM-DD, 今天, 昨天 or -N (default: today).")
+@click.option("--date", "day", type=DAY, default=None, help=f"Day (default: today). {DAY_HELP}")
 @BY_OPTION
 @output_options
 @db_option
-def daily_cmd(db_path: Path, day: str | None, by: str, fmt: str | None, out: Path | None) -> None:
+def daily_cmd(db_path: Path, day: date | None, by: str, fmt: str | None, out: Path | None, force: bool) -> None:
     """数据情况日分析表: one day, with the agents' 优点/缺点/建议."""
     from callscript.reports.queries import daily
 
-    when = _day(day)
+    when = day or _now().date()
+    output = plan_report_output(fmt, out, force, db_path, f"日分析表-{when.isoformat()}")
     db = _open(db_path)
     try:
         result = daily(db.conn, when, by)
     finally:
         db.close()
-    emit(result, fmt, out, f"日分析表-{when.isoformat()}")
+    emit(result, output)
 
 
 @report.command("range")
-@click.option("--from", "start", required=True, help="First day (included).")
-@click.option("--to", "end", default=None, help="Last day (included; default: today).")
+@click.option("--from", "start", type=DAY, required=True, help=f"First day (included). {DAY_HELP}")
+@click.option("--to", "end", type=DAY, default=None, help="Last day (included; default: today).")
 @BY_OPTION
 @output_options
 @db_option
-def range_cmd(db_path: Path, start: str, end: str | None, by: str, fmt: str | None, out: Path | None) -> None:
+def range_cmd(
+    db_path: Path, start: date, end: date | None, by: str, fmt: str | None, out: Path | None, force: bool
+) -> None:
     """数据情况日分析总表: the daily table summed over a date range."""
     from callscript.reports.queries import cumulative
 
-    first, last = _day(start, "--from"), _day(end, "--to")
+    first, last = start, end or _now().date()
     if last < first:
         raise BadInput(f"--to {last} is before --from {first}")
+    output = plan_report_output(fmt, out, force, db_path, f"日分析总表-{first.isoformat()}-{last.isoformat()}")
     db = _open(db_path)
     try:
         result = cumulative(db.conn, first, last, by)
     finally:
         db.close()
-    emit(result, fmt, out, f"日分析总表-{first.isoformat()}-{last.isoformat()}")
+    emit(result, output)
 
 
 @report.command("yield")
-@click.option("--from", "start", default=None, help="First day (default: the first call).")
-@click.option("--to", "end", default=None, help="Last day (default: the last call).")
+@click.option("--from", "start", type=DAY, default=None, help="First day (default: the first call).")
+@click.option("--to", "end", type=DAY, default=None, help="Last day (default: the last call).")
 @click.option(
     "--min-leads",
-    type=click.IntRange(min=1),
+    type=Count(1, 1_000_000, "leads"),
     default=None,
     help="Rank an industry only from this many leads (总个数) up [default: 30].",
 )
 @output_options
 @db_option
 def yield_cmd(
-    db_path: Path, start: str | None, end: str | None, min_leads: int | None, fmt: str | None, out: Path | None
+    db_path: Path,
+    start: date | None,
+    end: date | None,
+    min_leads: int | None,
+    fmt: str | None,
+    out: Path | None,
+    force: bool,
 ) -> None:
     """数据产出分析表: industries ranked by 寄卡率 and 好客户率, low samples marked."""
     from callscript.reports.queries import DEFAULT_MIN_LEADS, yield_table
 
-    first = _day(start, "--from") if start else None
-    last = _day(end, "--to") if end else None
+    if start and end and end < start:
+        raise BadInput(f"--to {end} is before --from {start}")
+    output = plan_report_output(fmt, out, force, db_path, "数据产出分析表")
     db = _open(db_path)
     try:
-        result = yield_table(db.conn, first, last, min_leads=min_leads or DEFAULT_MIN_LEADS)
+        result = yield_table(db.conn, start, end, min_leads=min_leads or DEFAULT_MIN_LEADS)
     finally:
         db.close()
-    emit(result, fmt, out, "数据产出分析表")
+    emit(result, output)
 
 
 @report.command("due")
 @click.option("--agent", default=None, help="Only this agent's callbacks and follow-ups.")
-@click.option("--at", "at", default=None, help="Pretend it is this time (YYYY-MM-DD HH:MM; default: now).")
+@click.option(
+    "--at",
+    "at",
+    type=MomentParam(),
+    default=None,
+    help="Pretend it is this time (e.g. 2026-11-25 15:00, 昨天 18:00; default: now).",
+)
 @click.option(
     "--overdue-days",
-    type=click.IntRange(min=0),
+    type=DAYS_BACK,
     default=None,
     help="List follow-ups overdue by up to this many days [default: 14].",
 )
 @output_options
 @db_option
 def due_cmd(
-    db_path: Path, agent: str | None, at: str | None, overdue_days: int | None, fmt: str | None, out: Path | None
+    db_path: Path,
+    agent: str | None,
+    at: datetime | None,
+    overdue_days: int | None,
+    fmt: str | None,
+    out: Path | None,
+    force: bool,
 ) -> None:
     """Callbacks due today or overdue; follow-ups due (mailed 7–10 days ago), with the 17:30–18:00 / weekend slot."""
     from callscript.reports.due import DEFAULT_OVERDUE_DAYS, due_list
 
-    now = _now()
-    if at is not None:
-        try:
-            moment = datetime.fromisoformat(at.strip())
-        except ValueError:
-            raise BadInput(f"--at: not a time: {at!r} (use YYYY-MM-DD HH:MM)") from None
-        now = moment if moment.tzinfo else moment.astimezone()
+    now = at or _now()
+    output = plan_report_output(fmt, out, force, db_path, f"待办-{now:%Y-%m-%d}")
     db = _open(db_path)
     try:
         result = due_list(
@@ -213,18 +237,18 @@ def due_cmd(
         )
     finally:
         db.close()
-    emit(result, fmt, out, f"待办-{now:%Y-%m-%d}")
+    emit(result, output)
 
 
 @report.command("remark")
 @click.option("--agent", required=True, help="The agent's name.")
-@click.option("--date", "day", default=None, help="Day (default: today).")
+@click.option("--date", "day", type=DAY, default=None, help="Day (default: today).")
 @click.option("--strengths", "--优点", "strengths", default=None, help="优点")
 @click.option("--weaknesses", "--缺点", "weaknesses", default=None, help="缺点")
 @click.option("--suggestions", "--建议", "suggestions", default=None, help="建议")
 @db_option
 def remark_cmd(
-    db_path: Path, agent: str, day: str | None, strengths: str | None, weaknesses: str | None, suggestions: str | None
+    db_path: Path, agent: str, day: date | None, strengths: str | None, weaknesses: str | None, suggestions: str | None
 ) -> None:
     """Write (or, with no text, show) an agent's 优点/缺点/建议 for a day.
 
@@ -232,7 +256,7 @@ def remark_cmd(
     """
     from callscript.reports.queries import remarks, save_remark
 
-    when = _day(day)
+    when = day or _now().date()
     db = _open(db_path)
     try:
         if strengths is None and weaknesses is None and suggestions is None:
@@ -274,14 +298,14 @@ def rebuild_cmd(db_path: Path) -> None:
 @click.command("demo-data")
 @click.option(
     "--days",
-    type=click.IntRange(min=1, max=3660),
+    type=Count(1, 3660, "days"),
     default=21,
     show_default=True,
     help="Calendar days to simulate, ending today (or --end).",
 )
-@click.option("--agents", type=click.IntRange(min=1, max=500), default=8, show_default=True)
-@click.option("--seed", type=int, default=1, show_default=True, help="Random seed (same seed, same data).")
-@click.option("--end", default=None, help="Last simulated day (default: today, up to the current time).")
+@click.option("--agents", type=Count(1, 500, "agents"), default=8, show_default=True)
+@click.option("--seed", type=SEED, default=1, show_default=True, help="Random seed (same seed, same data).")
+@click.option("--end", type=DAY, default=None, help="Last simulated day (default: today, up to the current time).")
 @click.option("--append", is_flag=True, help="Add to a database that already has calls.")
 @click.option(
     "--script",
@@ -292,14 +316,14 @@ def rebuild_cmd(db_path: Path) -> None:
 )
 @db_option
 def demo_data(
-    db_path: Path, days: int, agents: int, seed: int, end: str | None, append: bool, script_path: Path | None
+    db_path: Path, days: int, agents: int, seed: int, end: date | None, append: bool, script_path: Path | None
 ) -> None:
     """Fill a database with realistic generated calls (agents, leads, callbacks, mailings, remarks)."""
     from callscript.reports.demo import DemoConfig, generate
     from callscript.storage import connect
     from callscript.storage.schema import migrate
 
-    last = _day(end, "--end") if end else None
+    last = end
     db = connect(db_path, synchronous="NORMAL")
     try:
         migrate(db.conn)

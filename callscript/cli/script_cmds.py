@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from callscript.cli.common import EXIT_BAD_INPUT, BadInput, load_script_or_exit, read_data_file
+from callscript.cli.params import Count
 
 PathArg = click.Path(dir_okay=False, path_type=Path)
 
@@ -40,7 +41,7 @@ def validate(paths: tuple[Path, ...], quiet: bool) -> None:
 
 @click.command()
 @click.argument("path", type=PathArg, required=False)
-@click.option("--width", type=int, default=36, help="Characters of each line to show.")
+@click.option("--width", type=Count(8, 1000, "characters"), default=36, help="Characters of each line to show.")
 def show(path: Path | None, width: int) -> None:
     """Print the script's tree: node ids, lines shortened, options → targets."""
     from rich.console import Console

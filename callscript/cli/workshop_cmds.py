@@ -23,6 +23,7 @@ from callscript.cli.common import (
     load_script_or_exit,
     script_path_or_default,
 )
+from callscript.cli.params import Count
 
 PathArg = click.Path(dir_okay=False, path_type=Path)
 
@@ -183,14 +184,18 @@ def _parse_values(items: tuple[str, ...]) -> dict[str, list[str]]:
 @click.argument("path", type=PathArg, required=False)
 @click.option(
     "--max-visits",
-    type=click.IntRange(1, 10),
+    type=Count(1, 10, "visits"),
     default=2,
     show_default=True,
     help="A node appears at most this many times on one path (bounds loops).",
 )
-@click.option("--limit", type=click.IntRange(1), default=None, help="Stop after this many paths.")
+@click.option("--limit", type=Count(1, 10_000_000, "paths"), default=None, help="Stop after this many paths.")
 @click.option(
-    "--rows", type=click.IntRange(0), default=40, show_default=True, help="Paths to list in the table (0: all)."
+    "--rows",
+    type=Count(0, 10_000_000, "rows"),
+    default=40,
+    show_default=True,
+    help="Paths to list in the table (0: all).",
 )
 @click.option(
     "--value",
@@ -264,7 +269,7 @@ def paths_cmd(
     if result.values:
         typed = "; ".join(f"{node} ⌨ {', '.join(v)}" for node, v in result.values.items())
         console.print(f"[dim]typed at inputs: {escape(typed)}[/]")
-    grades = list(script.grading.grades) + [None]
+    grades = [*script.grading.grades, None]
     summary = Table(title="paths by outcome and grade", title_justify="left")
     summary.add_column("outcome")
     for g in grades:

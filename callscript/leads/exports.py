@@ -8,26 +8,23 @@
 * :func:`calls_table` — one row per finished call: lead, agent, outcome, grade and
   the rule that gave it, the three conditions, every fact, the call's notes.
 
-Both go to CSV (UTF-8 *with BOM* and CRLF, so Excel in China opens it with the
-Chinese intact) or XLSX. Headers and values are Chinese (``lang="zh"``, default)
+Both go to CSV or XLSX through :mod:`callscript.files.tabular` (UTF-8 with BOM and
+CRLF; dates ISO 8601 in CSV, date cells in XLSX; text a spreadsheet would run as a
+formula stays text). Headers and values are Chinese (``lang="zh"``, default)
 or English headers with raw values (``lang="en"``: ``true``/``false``, enum codes),
-for other programs. ``mask_phones`` shows ``138 **** 5678``. Text that a
-spreadsheet would run as a formula (``=…``, ``+…``, ``-…``, ``@…``) is written so it
-stays text.
+for other programs. ``mask_phones`` shows ``138 **** 5678``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import date
 from typing import IO, Any
 
 from callscript.core.phones import display_phone, mask_phone
+from callscript.files import tabular
 from callscript.script.facts import BUILTIN_FACTS
 from callscript.script.outcomes import OUTCOME_LABELS, Outcome
 
@@ -44,6 +41,7 @@ class Column:
     zh: str
     en: str
     width: int = 12
+    kind: str = tabular.TEXT
 
     def title(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -65,33 +63,11 @@ class ExportTable:
 
 
 # ---------------------------------------------------------------------------
-# Dates
-# ---------------------------------------------------------------------------
-
-
-def parse_day(text: str, *, today: date | None = None) -> date:
-    """``2026-11-25``, ``20261125``, ``2026/11/25``, ``today``/``今天``, ``yesterday``/``昨天``."""
-    today = today or date.today()
-    value = text.strip().lower()
-    if value in ("today", "今天"):
-        return today
-    if value in ("yesterday", "昨天"):
-        return today - timedelta(days=1)
-    compact = value.replace("/", "-").replace(".", "-")
-    if len(compact) == 8 and compact.isdigit():
-        compact = f"{compact[:4]}-{compact[4:6]}-{compact[6:]}"
-    try:
-        return date.fromisoformat(compact)
-    except ValueError:
-        raise ValueError(f"not a date: {text!r} (write 2026-11-25, or today / yesterday)") from None
-
-
-# ---------------------------------------------------------------------------
 # Mailings
 # ---------------------------------------------------------------------------
 
 MAILING_COLUMNS = [
-    Column("mailed_on", "寄出日期", "mailed_on", 12),
+    Column("mailed_on", "寄出日期", "mailed_on", 12, tabular.WHEN),
     Column("contact", "联系人", "contact", 10),
     Column("title", "职位", "title", 12),
     Column("company", "公司", "company", 30),
@@ -102,7 +78,7 @@ MAILING_COLUMNS = [
     Column("industry", "行业", "industry", 10),
     Column("grade", "评级", "grade", 6),
     Column("follow_up", "回访日期", "follow_up", 24),
-    Column("call_id", "通话编号", "call_id", 8),
+    Column("call_id", "通话编号", "call_id", 8, tabular.INT),
 ]
 
 
@@ -172,10 +148,10 @@ def mailings_table(
 # ---------------------------------------------------------------------------
 
 CALL_COLUMNS = [
-    Column("call_id", "通话编号", "call_id", 8),
-    Column("day", "日期", "day", 11),
-    Column("started_at", "开始时间", "started_at", 20),
-    Column("ended_at", "结束时间", "ended_at", 20),
+    Column("call_id", "通话编号", "call_id", 8, tabular.INT),
+    Column("day", "日期", "day", 11, tabular.WHEN),
+    Column("started_at", "开始时间", "started_at", 20, tabular.WHEN),
+    Column("ended_at", "结束时间", "ended_at", 20, tabular.WHEN),
     Column("agent", "业务员", "agent", 10),
     Column("company", "公司", "company", 30),
     Column("contact", "联系人", "contact", 10),
@@ -359,56 +335,19 @@ def _check_lang(lang: str) -> None:
 # Writing
 # ---------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-
-def _csv_safe(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return "" if value is None else value
-
-
-def write_csv(table: ExportTable, out: IO[bytes], *, lang: str = "zh") -> None:
-    """UTF-8 with BOM, CRLF line ends: what Excel in China opens correctly."""
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow(table.header(lang))
-    for values in table.values():
-        writer.writerow([_csv_safe(v) for v in values])
-    out.write(text.getvalue().encode("utf-8-sig"))
-
-
-def write_xlsx(table: ExportTable, out: IO[bytes] | str | Path, *, lang: str = "zh", title: str | None = None) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title or table.name)
-    for i, column in enumerate(table.columns, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = column.width
-    sheet.freeze_panes = "A2"
-    header = []
-    for name in table.header(lang):
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    for values in table.values():
-        cells = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value="" if value is None else value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-            cells.append(cell)
-        sheet.append(cells)
-    workbook.save(out)
+def to_sheet(table: ExportTable, lang: str = "zh") -> tabular.Sheet:
+    """The export as a sheet for the tabular writer (its formula, date and number rules)."""
+    columns = [tabular.Column(c.title(lang), c.kind, c.width) for c in table.columns]
+    return tabular.Sheet(table.name, columns, table.values())
 
 
 def write_table(table: ExportTable, fmt: str, out: IO[bytes], *, lang: str = "zh") -> None:
-    writers: dict[str, Callable[..., None]] = {"csv": write_csv, "xlsx": write_xlsx}
-    if fmt not in writers:
+    """Write the export as CSV (UTF-8 with BOM, CRLF) or XLSX to ``out``."""
+    _check_lang(lang)
+    if fmt == "csv":
+        tabular.write_csv(to_sheet(table, lang), out)
+    elif fmt == "xlsx":
+        tabular.write_xlsx([to_sheet(table, lang)], out)
+    else:
         raise ValueError(f"format is one of {', '.join(FORMATS)}, not {fmt!r}")
-    writers[fmt](table, out, lang=lang)

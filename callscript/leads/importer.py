@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from callscript.core.phones import PhoneError, check_region, default_region, parse_phone
+from callscript.files import tabular
 
 FIELDS: tuple[str, ...] = ("company", "contact", "title", "phone", "industry", "source", "notes")
 """The lead columns an import fills."""
@@ -855,10 +856,11 @@ def _read_snapshot(store, work: Callable[[], None]) -> None:
             store.conn.execute("ROLLBACK")
 
 
-def problems_csv(result: ImportResult) -> str:
-    """The rows not imported as CSV text (row, what, reason): for the data team to fix."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["row", "status", "reason"])
-    writer.writerows(result.problems())
-    return out.getvalue()
+def problems_sheet(result: ImportResult) -> tabular.Sheet:
+    """The rows not imported (row, what, reason) as a sheet for the data team to fix.
+
+    Written by the tabular writer, so a rejected cell such as ``=cmd|…`` quoted in a
+    reason never runs as a formula when the file is opened in Excel.
+    """
+    columns = [tabular.Column("row", tabular.INT), tabular.Column("status"), tabular.Column("reason")]
+    return tabular.Sheet("problems", columns, result.problems())

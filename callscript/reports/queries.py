@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Literal
@@ -49,26 +49,6 @@ def open_db(path: str | Path, *, create: bool = False):
         db.close()
         raise
     return db
-
-
-def parse_day(text: str, today: date) -> date:
-    """A day as a person types it: ``2025-11-25``, ``2025/11/25``, ``11-25``, ``11/25`` (this
-    year), ``今天``/``today``, ``昨天``/``yesterday``, ``前天``, ``-3`` (three days ago)."""
-    raw = str(text).strip().lower()
-    words = {"今天": 0, "today": 0, "昨天": 1, "yesterday": 1, "前天": 2}
-    if raw in words:
-        return today - timedelta(days=words[raw])
-    if raw.startswith("-") and raw[1:].isdigit():
-        return today - timedelta(days=int(raw[1:]))
-    parts = raw.replace("/", "-").replace(".", "-").split("-")
-    try:
-        if len(parts) == 3:
-            return date(int(parts[0]), int(parts[1]), int(parts[2]))
-        if len(parts) == 2:
-            return date(today.year, int(parts[0]), int(parts[1]))
-    except ValueError:
-        pass
-    raise ValueError(f"not a date: {text!r} (use YYYY-MM-DD, MM-DD, 今天, 昨天 or -N)")
 
 
 def as_day(value: date | datetime | str) -> date:

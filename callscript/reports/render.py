@@ -13,9 +13,14 @@ int       ``12``          ``12``        ``12``              12
 rate      ``33.3%``       ``0.3333``    ``0.3333``          0.3333 (shown 33.3%)
 seconds   ``83.5``        ``83.5``      ``83.5``            83.5
 rank      ``2``           ``2``         ``2``               2
-text      as is           as is         string              string
+text      as is           as is [1]_    string              string, never a formula
 when      ``03-05 15:00`` ISO 8601      ISO 8601            date / datetime
 ========  ==============  ============  ==================  ====================
+
+.. [1] Text that looks like a spreadsheet formula gets a leading ``'``.
+
+CSV and XLSX are written by :mod:`callscript.files.tabular`, the one writer of every
+spreadsheet the product hands out (formula, date and percent rules live there).
 
 An empty value (a rate when 总个数 is 0, a rank of a low-sample industry, a
 remark not written) is an empty cell: blank in the table and CSV, ``null`` in
@@ -23,19 +28,18 @@ JSON, an empty cell in XLSX. Never 0.
 
 CSV holds the main sheet only (header row, data rows, then the 合计 row) and is
 written UTF-8 with a byte-order mark when it goes to a file, so Excel shows the
-Chinese. XLSX has one worksheet per sheet, header in row 1.
+Chinese (none on the terminal). XLSX has one worksheet per sheet, header in row 1.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from fractions import Fraction
 from typing import Any
 
+from callscript.files import tabular
 from callscript.reports.due import DueItem, DueList
 from callscript.reports.queries import BY_LABELS, Counts, Remark, Summary, YieldTable
 
@@ -297,10 +301,6 @@ def document(report: Any) -> Document:
 # --------------------------------------------------------------------------- cell spellings
 
 
-def _num(value: Any) -> float:
-    return float(value) if isinstance(value, Fraction) else value
-
-
 def text_cell(value: Any, kind: str) -> str:
     """How a value reads in the table format (and on the summary screen)."""
     if value is None:
@@ -314,16 +314,15 @@ def text_cell(value: Any, kind: str) -> str:
     return str(value)
 
 
-def csv_cell(value: Any, kind: str) -> str:
-    if value is None:
-        return ""
-    if kind == "rate":
-        return f"{float(value):.4f}"
-    if kind == "seconds":
-        return f"{float(value):.1f}"
-    if kind == "when":
-        return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value.isoformat()
-    return str(value)
+_TABULAR_KINDS = {
+    "text": tabular.TEXT,
+    "int": tabular.INT,
+    "rank": tabular.INT,
+    "rate": tabular.RATE,
+    "seconds": tabular.DECIMAL,
+    "when": tabular.WHEN,
+}
+"""A report column's kind as the tabular writer spells it (CSV and XLSX follow its rules)."""
 
 
 def json_cell(value: Any, kind: str) -> Any:
@@ -336,21 +335,6 @@ def json_cell(value: Any, kind: str) -> Any:
     if kind == "when":
         return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value.isoformat()
     return value
-
-
-def xlsx_cell(value: Any, kind: str) -> Any:
-    if value is None or value == "":
-        return None
-    if kind == "rate":
-        return round(float(value), 4)
-    if kind == "seconds":
-        return round(float(value), 1)
-    if kind == "when" and isinstance(value, datetime):
-        return value.replace(tzinfo=None)  # local time; Excel has no time zones
-    return value
-
-
-XLSX_FORMATS = {"rate": "0.0%", "seconds": "0.0"}
 
 
 # --------------------------------------------------------------------------- writers
@@ -375,7 +359,7 @@ def to_table(doc: Document, *, width: int | None = None, color: bool = False) ->
             show_footer=sheet.total is not None,
         )
         totals = sheet.total if sheet.total is not None else [None] * len(sheet.columns)
-        for col, foot in zip(sheet.columns, totals):
+        for col, foot in zip(sheet.columns, totals, strict=True):
             numeric = col.kind in ("int", "rate", "seconds", "rank")
             wrap = col.key in ("strengths", "weaknesses", "suggestions", "note", "company")
             t.add_column(
@@ -387,7 +371,7 @@ def to_table(doc: Document, *, width: int | None = None, color: bool = False) ->
                 overflow="fold",
             )
         for row in sheet.rows:
-            t.add_row(*(text_cell(v, c.kind) for v, c in zip(row, sheet.columns)))
+            t.add_row(*(text_cell(v, c.kind) for v, c in zip(row, sheet.columns, strict=True)))
         return t
 
     parts: list[Any] = []
@@ -403,8 +387,9 @@ def to_table(doc: Document, *, width: int | None = None, color: bool = False) ->
         parts.append(Text(note, style="dim"))
     probe = Console(width=10_000, file=io.StringIO())
     needed = max((probe.measure(p).maximum for p in parts), default=80)
+    buffer = io.StringIO()
     console = Console(
-        file=io.StringIO(),
+        file=buffer,
         width=width or max(needed, 40),
         force_terminal=color,
         color_system="standard" if color else None,
@@ -413,17 +398,18 @@ def to_table(doc: Document, *, width: int | None = None, color: bool = False) ->
     )
     for p in parts:
         console.print(p)
-    return "\n".join(line.rstrip() for line in console.file.getvalue().splitlines()) + "\n"
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def tabular_sheet(sheet: Sheet) -> tabular.Sheet:
+    """A report sheet for the tabular writer (CSV and XLSX share its formula, date and percent rules)."""
+    columns = [tabular.Column(c.label, _TABULAR_KINDS[c.kind]) for c in sheet.columns]
+    return tabular.Sheet(sheet.name, columns, sheet.rows, sheet.total)
 
 
 def to_csv(doc: Document) -> str:
-    sheet = doc.sheets[0]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([c.label for c in sheet.columns])
-    for row in [*sheet.rows, *([sheet.total] if sheet.total is not None else [])]:
-        writer.writerow([csv_cell(v, c.kind) for v, c in zip(row, sheet.columns)])
-    return buffer.getvalue()
+    """The main sheet as CSV text (header, rows, 合计); a file gets the byte-order mark on writing."""
+    return tabular.csv_text(tabular_sheet(doc.sheets[0]))
 
 
 def to_data(doc: Document) -> dict[str, Any]:
@@ -432,9 +418,11 @@ def to_data(doc: Document) -> dict[str, Any]:
     main = doc.sheets[0]
     data["columns"] = [{"key": c.key, "label": c.label} for c in main.columns]
     for sheet in doc.sheets:
-        data[sheet.key] = [{c.key: json_cell(v, c.kind) for v, c in zip(row, sheet.columns)} for row in sheet.rows]
+        data[sheet.key] = [
+            {c.key: json_cell(v, c.kind) for v, c in zip(row, sheet.columns, strict=True)} for row in sheet.rows
+        ]
     if main.total is not None:
-        data["total"] = {c.key: json_cell(v, c.kind) for v, c in zip(main.total, main.columns)}
+        data["total"] = {c.key: json_cell(v, c.kind) for v, c in zip(main.total, main.columns, strict=True)}
     return data
 
 
@@ -442,50 +430,9 @@ def to_json(doc: Document) -> str:
     return json.dumps(to_data(doc), ensure_ascii=False, indent=2) + "\n"
 
 
-def _sheet_title(name: str, taken: set[str]) -> str:
-    clean = "".join(ch for ch in name if ch not in "[]:*?/\\")[:31] or "Sheet"
-    title, n = clean, 2
-    while title in taken:
-        suffix = f" ({n})"
-        title, n = clean[: 31 - len(suffix)] + suffix, n + 1
-    taken.add(title)
-    return title
-
-
 def to_xlsx(doc: Document) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    wb.properties.title = f"{doc.title} {doc.subtitle}"
-    taken: set[str] = set()
-    for sheet in doc.sheets:
-        ws = wb.create_sheet(_sheet_title(sheet.name, taken))
-        ws.append([c.label for c in sheet.columns])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        rows = [*sheet.rows, *([sheet.total] if sheet.total is not None else [])]
-        for row in rows:
-            ws.append([xlsx_cell(v, c.kind) for v, c in zip(row, sheet.columns)])
-        if sheet.total is not None:
-            for cell in ws[ws.max_row]:
-                cell.font = Font(bold=True)
-        for index, col in enumerate(sheet.columns, 1):
-            letter = get_column_letter(index)
-            fmt = XLSX_FORMATS.get(col.kind)
-            if col.kind == "when":
-                fmt = "yyyy-mm-dd hh:mm" if any(isinstance(r[index - 1], datetime) for r in rows) else "yyyy-mm-dd"
-            if fmt:
-                for (cell,) in ws.iter_rows(min_row=2, min_col=index, max_col=index):
-                    cell.number_format = fmt
-            widest = max([len(col.label) * 2] + [len(text_cell(r[index - 1], col.kind)) + 2 for r in rows])
-            ws.column_dimensions[letter].width = min(max(8, widest), 40)
-        ws.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    """Every sheet as a worksheet: header bold and frozen, 合计 bold, rates as percentages."""
+    return tabular.xlsx_bytes([tabular_sheet(sheet) for sheet in doc.sheets], title=f"{doc.title} {doc.subtitle}")
 
 
 def render(report: Any, fmt: str, *, width: int | None = None, color: bool = False) -> str | bytes:

@@ -38,14 +38,13 @@ non-atomically; a file written by :func:`publish_atomically` never needs it.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from callscript.files.output import write_atomically
 from callscript.script.loader import load_script, validate_text
 from callscript.script.model import Script
 from callscript.script.problems import Mark, Problem
@@ -161,51 +160,30 @@ class ScriptWatcher:
         return WatchResult(REJECTED, self.script, problems, sha)
 
 
+SCRIPT_FILE_MODE = 0o644
+"""A new script file is readable by every account on the machine (the agents' apps read it)."""
+
+
 def publish_atomically(path: str | os.PathLike[str], text: str) -> str:
     """Replace ``path`` with ``text`` (UTF-8) so a reader sees the old file or the new, never half.
 
     Writes a temporary file in the same directory, fsyncs it, renames it over
     ``path`` (atomic on POSIX and on Windows via :func:`os.replace`), then fsyncs
-    the directory so the rename itself survives a power cut. The file keeps the
-    old file's permission bits (0644 for a new file). Returns the SHA-256 of the
+    the directory so the rename itself survives a power cut (the one atomic writer,
+    :func:`callscript.files.output.write_atomically`). The file keeps the old file's
+    permission bits (:data:`SCRIPT_FILE_MODE` for a new file: agents' apps, possibly
+    under other accounts, must read it; it holds no customer data). Returns the SHA-256 of the
     bytes written, which is the version's ``sha256``. Does not validate: callers
     publish only text that validated (see :func:`publish_if_valid`).
     """
     target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
     data = text.encode("utf-8")
     try:
         mode = os.stat(target).st_mode & 0o7777
     except OSError:
-        mode = 0o644
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(directory)
+        mode = SCRIPT_FILE_MODE
+    write_atomically(target, data, mode=mode)
     return hashlib.sha256(data).hexdigest()
-
-
-def _fsync_dir(directory: Path) -> None:
-    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
-    try:
-        fd = os.open(directory, flags)
-    except OSError:  # e.g. Windows: directories cannot be opened; the rename is durable enough there
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from datetime import date, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -14,10 +14,8 @@ from callscript.leads.exports import (
     CARD_AND_MATERIALS,
     calls_table,
     mailings_table,
-    parse_day,
     what_to_send,
-    write_csv,
-    write_xlsx,
+    write_table,
 )
 from leads.helpers import MONDAY, call, mobile
 
@@ -104,7 +102,7 @@ def parse_xlsx(data: bytes) -> list[dict[str, object]]:
 def test_mailings_for_a_day_as_csv(store, day):
     table = mailings_table(store, since=day, until=day)
     out = io.BytesIO()
-    write_csv(table, out)
+    write_table(table, "csv", out)
     rows = parse_csv(out.getvalue())
     assert [r["公司"] for r in rows] == [
         "广州恒信贸易有限公司",
@@ -136,14 +134,15 @@ def test_mailings_for_a_day_as_csv(store, day):
 def test_mailings_as_xlsx_masked_and_in_english(store, day):
     table = mailings_table(store, since=day, until=day + timedelta(days=1), mask_phones=True, lang="en")
     out = io.BytesIO()
-    write_xlsx(table, out, lang="en")
+    write_table(table, "xlsx", out, lang="en")
     rows = parse_xlsx(out.getvalue())
     assert len(rows) == 4
     assert rows[0]["phone"] == "020 **** 1234" and rows[1]["phone"] == "139 **** 0001"
     assert rows[1]["company"] == '=HYPERLINK("http://evil")'  # kept as text, not a formula
     sheet = load_workbook(io.BytesIO(out.getvalue())).active
     assert sheet["D3"].data_type == "s"
-    assert rows[3]["mailed_on"] == (day + timedelta(days=1)).isoformat()
+    assert rows[3]["mailed_on"] == datetime.combine(day + timedelta(days=1), time())  # a date cell, not text
+    assert sheet["A5"].number_format == "yyyy-mm-dd"
 
 
 def test_mailings_date_ranges(store, day):
@@ -155,7 +154,7 @@ def test_mailings_date_ranges(store, day):
 def test_calls_with_facts_and_grade(store, day):
     table = calls_table(store, since=day, until=day)
     out = io.BytesIO()
-    write_csv(table, out)
+    write_table(table, "csv", out)
     rows = parse_csv(out.getvalue())
     assert [r["结果"] for r in rows] == ["寄资料", "寄资料", "会员回访", "拒绝"]
     first = rows[0]
@@ -173,7 +172,7 @@ def test_calls_with_facts_and_grade(store, day):
 def test_calls_in_english_parse_back_to_raw_values(store, day):
     table = calls_table(store, since=day, until=day + timedelta(days=1), lang="en", agent="李娜")
     out = io.BytesIO()
-    write_xlsx(table, out, lang="en")
+    write_table(table, "xlsx", out, lang="en")
     rows = parse_xlsx(out.getvalue())
     assert [r["outcome"] for r in rows] == ["mailed", "mailed"]
     assert rows[0]["accepts"] == "later" and rows[0]["grade"] == "勉强" and rows[0]["effective"] == "true"
@@ -185,14 +184,3 @@ def test_what_to_send():
     assert what_to_send({}) == CARD_AND_MATERIALS
     assert what_to_send({"is_member": True}) == "会员资料"
     assert what_to_send({"is_member": True, "new_card": True}) == "补寄会员卡"
-
-
-def test_parse_day():
-    today = date(2026, 3, 2)
-    assert parse_day("2026-03-01", today=today) == date(2026, 3, 1)
-    assert parse_day("20260301") == date(2026, 3, 1)
-    assert parse_day("2026/3/1".replace("/3/", "/03/").replace("/1", "/01")) == date(2026, 3, 1)
-    assert parse_day("yesterday", today=today) == date(2026, 3, 1)
-    assert parse_day("今天", today=today) == today
-    with pytest.raises(ValueError, match="not a date"):
-        parse_day("下周")

@@ -8,7 +8,8 @@ import sqlite3
 import pytest
 from openpyxl import Workbook
 
-from callscript.leads.importer import ImportFileError, import_leads, parse_mapping, problems_csv
+from callscript.files.tabular import csv_text
+from callscript.leads.importer import ImportFileError, import_leads, parse_mapping, problems_sheet
 from callscript.leads.lifecycle import mark_phone_do_not_call
 from leads import sample_data
 from leads.helpers import csv_bytes
@@ -206,7 +207,7 @@ def test_each_kind_of_bad_row_is_reported_with_its_excel_row_number(store):
     assert result.imported == 3 and result.blank_rows == 1 and result.rows_read == 11
     assert [l.company for l in leads_in(store)] == ["甲公司", "庚公司", "癸公司"]
     assert leads_in(store)[1].notes == "两行\n的备注"
-    assert "3,rejected,no phone number" in problems_csv(result).replace("\r\n", "\n")
+    assert "3,rejected,no phone number" in csv_text(problems_sheet(result)).replace("\r\n", "\n")
 
 
 def test_strict_imports_nothing_when_a_row_is_bad(store):

@@ -7,9 +7,11 @@ from datetime import datetime
 import pytest
 from rich.cells import cell_len
 
+from callscript.core.when import WhenError as TimeParseError
+from callscript.core.when import describe, quick_choices
+from callscript.core.when import parse_moment as parse_callback_time
 from callscript.tui.screens.dialogs import parse_note
 from callscript.tui.text import crop_cells, fit_breadcrumb, marked_text
-from callscript.tui.timeparse import TimeParseError, describe, parse_callback_time, quick_choices
 from callscript.tui.widgets.side_panel import Row, fit_rows, layout_rows, wrap_cells
 
 NOW = datetime(2025, 11, 25, 10, 20).astimezone()  # a Tuesday

@@ -27,6 +27,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
+from callscript.core.when import describe
 from callscript.script.grading import tri_symbol
 from callscript.script.model import END, INPUT
 from callscript.script.outcomes import Outcome
@@ -45,7 +46,6 @@ from callscript.tui.screens.dialogs import (
 from callscript.tui.screens.help import HelpScreen
 from callscript.tui.screens.summary import SummaryScreen
 from callscript.tui.text import fact_rows, marked_text, path_titles, tri_style
-from callscript.tui.timeparse import describe
 from callscript.tui.widgets import CallInput, KeyBar, Row, SidePanel, TopBar
 
 OUTCOME_LABELS = {o.value: o.label for o in Outcome}

@@ -34,8 +34,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
+from callscript.core.when import parse_day
 from callscript.reports.due import DueList, due_list
-from callscript.reports.queries import BY_LABELS, Summary, daily, open_db, parse_day
+from callscript.reports.queries import BY_LABELS, Summary, daily, open_db
 from callscript.reports.render import Document, document, text_cell
 from callscript.tui.clock import Clock
 from callscript.tui.host import ReportsHost

@@ -15,7 +15,7 @@ from textual.widgets import Label, Static
 
 if TYPE_CHECKING:
     from callscript.storage import UnfinishedCall
-from callscript.tui.timeparse import describe
+from callscript.core.when import describe
 
 
 class ResumeScreen(ModalScreen[int | None]):

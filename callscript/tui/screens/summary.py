@@ -14,6 +14,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from callscript.core.when import WEEKDAYS, describe
 from callscript.script.grading import NOT_REACHED
 from callscript.script.outcomes import Outcome
 from callscript.script.session import CallSession
@@ -23,7 +24,6 @@ from callscript.tui.garbage import settle_garbage
 from callscript.tui.host import AgentAppHost
 from callscript.tui.screens.help import HelpScreen
 from callscript.tui.text import fact_rows, tri_text
-from callscript.tui.timeparse import WEEKDAYS, describe
 from callscript.tui.widgets import KeyBar
 
 
