@@ -38,7 +38,7 @@ from typing import Any
 
 from callscript.config import PROJECT_DIR, default_script_path
 from callscript.script.grading import grade_call
-from callscript.script.outcomes import Outcome
+from callscript.core.outcomes import Outcome
 
 # --------------------------------------------------------------------------- vocabulary
 

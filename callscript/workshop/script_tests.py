@@ -41,7 +41,7 @@ from typing import Any
 
 from callscript.script.facts import FactValueError
 from callscript.script.model import Script
-from callscript.script.outcomes import OUTCOME_VALUES
+from callscript.core.outcomes import OUTCOME_VALUES
 from callscript.script.problems import Mark, Problem
 from callscript.script.yaml_source import (
     MAP,

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from callscript.leads.importer import ImportFileError, import_leads, parse_mapping, problems_csv
-from callscript.leads.lifecycle import mark_phone_do_not_call
+from callscript.leads import mark_phone_do_not_call
 from leads import sample_data
 from leads.helpers import csv_bytes
 
