@@ -16,16 +16,16 @@ AgentRef = int | str | Agent
 class AgentsMixin(StoreBase):
     """``ensure_agent``, ``agents``, ``get_agent``; ``set_day_review``, ``day_review``."""
 
-    def ensure_agent(self, name: str) -> Agent:
-        """The agent called ``name``, created on first use."""
+    def ensure_agent(self, name: str, *, now: datetime | None = None) -> Agent:
+        """The agent called ``name``, created on first use (``now``: when, if not the clock's now)."""
         name = name.strip()
         if not name:
             raise ValueError("an agent needs a name")
+        stamp = iso(self._now(now))
 
         def work() -> Agent:
             self._execute(
-                "INSERT INTO agents (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-                (name, iso(self._now())),
+                "INSERT INTO agents (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", (name, stamp)
             )
             return self._agent_named(name)
 

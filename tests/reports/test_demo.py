@@ -20,7 +20,7 @@ def demo(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     store = Store.open(path, synchronous="OFF")
     stats = generate(
-        store.conn, DemoConfig(days=21, agents=5, seed=7, end=END, now=datetime(2025, 3, 14, 16, 0).astimezone())
+        store, DemoConfig(days=21, agents=5, seed=7, end=END, now=datetime(2025, 3, 14, 16, 0).astimezone())
     )
     yield store, stats
     store.close()
@@ -98,7 +98,7 @@ def test_due_list_is_not_empty(demo):
 def test_same_seed_same_data(tmp_path):
     def digest(path):
         store = Store.open(path, synchronous="OFF")
-        generate(store.conn, DemoConfig(days=4, agents=2, seed=3, end=END))
+        generate(store, DemoConfig(days=4, agents=2, seed=3, end=END))
         rows = store.conn.execute("SELECT started_at, outcome, grade FROM calls ORDER BY id").fetchall()
         store.close()
         return rows
