@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from callscript.core.outcomes import OUTCOME_LABELS, Outcome
+from callscript.core.outcomes import OUTCOME_LABELS, OUTCOME_VALUES, Outcome
 
 if TYPE_CHECKING:
     from callscript.storage import Store
@@ -210,7 +210,7 @@ def calls_table(
     table = ExportTable("calls", columns)
     for r in rows:
         outcome = r["outcome"]
-        effective = Outcome(outcome).effective if outcome in Outcome._value2member_map_ else None
+        effective = Outcome(outcome).effective if outcome in OUTCOME_VALUES else None
         row: dict[str, Any] = {
             "call_id": r["call_id"],
             "day": r["day"],
@@ -245,7 +245,7 @@ def calls_table(
 def _outcome(value: str | None, zh: bool) -> str:
     if value is None:
         return ""
-    if zh and value in Outcome._value2member_map_:
+    if zh and value in OUTCOME_VALUES:
         return OUTCOME_LABELS[Outcome(value)]
     return value
 

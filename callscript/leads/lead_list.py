@@ -27,8 +27,7 @@ from callscript.core.phones import dial_form
 from callscript.storage.timefmt import to_local
 
 if TYPE_CHECKING:
-    from callscript.storage import Lead, Store
-    from callscript.storage.agents import AgentRef
+    from callscript.storage import AgentRef, Lead, Store
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ The life-cycle names re-exported here (``CLAIM_TIERS``, ``LEAD_STATUSES``,
 
 from callscript.core.followup import in_follow_up_window
 from callscript.core.lifecycle import CLAIM_TIERS, LEAD_STATUSES
+from callscript.storage.agents import AgentRef
 from callscript.storage.db import connect, immediate
 from callscript.storage.errors import (
     CallFinished,
@@ -59,6 +60,7 @@ __all__ = [
     "LEAD_STATUSES",
     "SCHEMA_VERSION",
     "Agent",
+    "AgentRef",
     "CallFinished",
     "CallRecord",
     "Callback",

@@ -324,6 +324,7 @@ CURRENT_TRIGGERS: tuple[str, ...] = (*LEAD_DAY_TRIGGERS, *TRIGGERS[3:])
 lead-day triggers migration 4 replaced)."""
 assert all("report_lead_days_a" in t.split("ON")[0] for t in TRIGGERS[:3])
 
+
 def _trigger_name(sql: str) -> str:
     found = re.match(r"CREATE TRIGGER (\w+)", sql)
     if found is None:  # pragma: no cover - every statement above starts so

@@ -21,7 +21,7 @@ def stage_of(store, lead_id, now):
 def test_three_no_answers_in_a_row_set_the_lead_aside_until_tomorrow(store, script):
     lead = store.add_lead("甲公司", mobile(1))
     t = MONDAY
-    for i in range(1, NO_ANSWERS_TO_SET_ASIDE):
+    for _ in range(1, NO_ANSWERS_TO_SET_ASIDE):
         call(store, script, lead.id, "王芳", "no_answer", now=t)
         got = store.get_lead(lead.id)
         assert got.next_call_at == t + timedelta(minutes=3) + store.retry_after  # the usual retry
