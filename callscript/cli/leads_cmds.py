@@ -149,7 +149,7 @@ def import_cmd(
     if dry_run:
         click.echo("dry run: nothing was written")
     elif result.seconds > 0 and result.rows_read >= 10000:
-        click.echo(f"{result.rows_read / result.seconds:,.0f} rows/s")
+        click.echo(f"{result.rows_per_second:,.0f} rows/s")
 
 
 def _result_json(result) -> dict[str, Any]:
@@ -212,8 +212,8 @@ def list_cmd(
     db_path: Path,
 ) -> None:
     """The lead list as agents see it: due work first, then new leads; never do-not-call."""
-    from callscript.core.phones import display_phone, mask_phone
     from callscript.core.lifecycle import STAGE_LABELS
+    from callscript.core.phones import display_phone, mask_phone
     from callscript.leads import lead_list
     from callscript.storage import NotFound
 
@@ -236,13 +236,13 @@ def list_cmd(
                     json.dumps(
                         [
                             {
-                                "id": l.id,
-                                "company": l.company,
-                                "contact": l.contact,
-                                "phone": shown_phone(l),
-                                "notes": l.notes,
+                                "id": lead.id,
+                                "company": lead.company,
+                                "contact": lead.contact,
+                                "phone": shown_phone(lead),
+                                "notes": lead.notes,
                             }
-                            for l in leads
+                            for lead in leads
                         ],
                         ensure_ascii=False,
                         indent=2,

@@ -243,7 +243,6 @@ STAGE_ORDER: dict[str, int] = {name: i for i, name in enumerate(STAGE_LABELS)}
 DUE_STAGES = frozenset({"callback_due", "follow_up_due", "retry_due"})
 LATER_STAGES = frozenset({"callback", "mailed", "called"})
 FINISHED_STAGES = frozenset({"maintained", "closed", "dead"})
-OPEN_STAGES: tuple[str, ...] = tuple(s for s in STAGE_LABELS if s not in FINISHED_STAGES)
 
 LIST_TIERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("callback_due", frozenset({"callback_due"})),

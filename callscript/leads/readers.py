@@ -243,7 +243,7 @@ def read_xlsx(data: bytes, name: str, sheet: str | None) -> Table:
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
-            worksheet.reset_dimensions()  # type: ignore[union-attr]  # a wrong <dimension> must not hide rows
+            worksheet.reset_dimensions()  # a wrong <dimension> in the file must not hide rows
             for row in worksheet.iter_rows():
                 cells = [c for c in row if getattr(c, "row", None) is not None]
                 if not cells:

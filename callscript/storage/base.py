@@ -47,7 +47,7 @@ from callscript.storage.normalise import e164_normalise
 from callscript.storage.timefmt import now_local, to_local
 
 T = TypeVar("T")
-Params = Sequence[Any] | Mapping[str, Any]
+Params = Sequence[Any] | dict[str, Any]
 
 
 def to_json(value: Mapping[str, Any] | None) -> str:

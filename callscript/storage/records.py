@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from callscript.core.lifecycle import LEAD_STATUSES
 from callscript.storage.timefmt import parse_day, parse_iso
@@ -43,9 +44,10 @@ class _FromRow:
     _json: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]):
+    def from_row(cls, row: Mapping[str, Any]) -> Self:
+        """The record from a row as the store reads it (column name → stored value)."""
         values: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]  # every subclass is a dataclass
             if f.name not in row:
                 continue
             value = row[f.name]

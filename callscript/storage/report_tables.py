@@ -54,9 +54,6 @@ def _effective(p: str) -> str:
     return f"COALESCE({p}outcome NOT IN ({_NE}), 0)"
 
 
-DAY_OF = "substr({col}, 1, 10)"
-"""A call's day: the first ten characters of its local ISO time stamp."""
-
 TALK_SECONDS = "MAX(0, COALESCE(unixepoch({p}ended_at) - unixepoch({p}started_at), 0))"
 
 
