@@ -13,10 +13,10 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from callscript.core.outcomes import OUTCOME_VALUES, Outcome
 from callscript.script import grading as g
 from callscript.script.facts import BOOL, BUILTIN_FACTS, ENUM, FACT_TYPES, INT, TEXT, FactSpec, FactValueError
 from callscript.script.model import InputSpec, Node, Option, Script, Skip
-from callscript.core.outcomes import OUTCOME_VALUES, Outcome
 from callscript.script.problems import Mark, Problem, ScriptError, Severity
 from callscript.script.templates import BUILTIN_VARIABLES, Template, TemplateError, parse_template
 from callscript.script.yaml_source import BOOL as T_BOOL
@@ -402,13 +402,8 @@ def _node(
                 return None
             if ("min" in spec_fields or "max" in spec_fields) and spec.type != INT:
                 check.error(raw.mark, f"input of {where}: min/max only apply to whole-number facts")
-            if (
-                (lo is not None
-                and spec.min is not None
-                and lo < spec.min)
-                or (hi is not None
-                and spec.max is not None
-                and hi > spec.max)
+            if (lo is not None and spec.min is not None and lo < spec.min) or (
+                hi is not None and spec.max is not None and hi > spec.max
             ):
                 check.error(
                     raw.mark,

@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from callscript.core.outcomes import OUTCOME_VALUES
 from callscript.script.facts import FactValueError
 from callscript.script.model import Script
-from callscript.core.outcomes import OUTCOME_VALUES
 from callscript.script.problems import Mark, Problem
 from callscript.script.yaml_source import (
     MAP,
@@ -267,7 +267,9 @@ def _case(name: str, node: YNode, script: Script, problems: list[Problem]) -> Te
         indexes = [r.index for r in script.grading.rules]
         if v.kind == SCALAR and v.tag == NULL:
             expect["rule"] = None
-        elif (v.kind == SCALAR and isinstance(v.value, int) and not isinstance(v.value, bool) and v.value in indexes) or (v.kind == SCALAR and v.tag == STR and v.value in labels):
+        elif (
+            v.kind == SCALAR and isinstance(v.value, int) and not isinstance(v.value, bool) and v.value in indexes
+        ) or (v.kind == SCALAR and v.tag == STR and v.value in labels):
             expect["rule"] = v.value
         else:
             problems.append(
