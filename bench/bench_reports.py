@@ -49,13 +49,13 @@ sys.path.insert(0, str(ROOT))
 
 from callscript.reports.demo import DemoConfig, generate  # noqa: E402
 from callscript.reports.queries import Counts, cumulative, daily, open_db, yield_table  # noqa: E402
-from callscript.storage import connect  # noqa: E402
+from callscript.storage import Store, connect  # noqa: E402
 from callscript.storage.report_tables import TALK_SECONDS  # noqa: E402
 from callscript.storage.schema import MIGRATIONS, migrate  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 REPORTS_VERSION = next(m.version for m in MIGRATIONS if m.description.startswith("report tables"))
-GENERATOR_VERSION = 5  # bump when the generator changes, so the cached file is remade
+GENERATOR_VERSION = 6  # bump when the generator changes, so the cached file is remade
 BUDGET_S = 0.5
 BUDGET_RATIO = 2.0
 
@@ -66,8 +66,8 @@ def build(path: Path, agents: int, days: int, end: date, per_day: tuple[int, int
     tmp = path.with_suffix(".building")
     for suffix in ("", "-wal", "-shm"):
         Path(str(tmp) + suffix).unlink(missing_ok=True)
-    db = connect(tmp, synchronous="OFF")
-    conn = db.conn
+    store = Store.open(tmp, synchronous="OFF", migrate=False)
+    conn = store.conn
     conn.execute("PRAGMA cache_size = -400000")
     migrate(conn, target=REPORTS_VERSION - 1, views=False)
     started = time.perf_counter()
@@ -79,7 +79,7 @@ def build(path: Path, agents: int, days: int, end: date, per_day: tuple[int, int
             print(f"  … {day} {calls:,} calls ({last[0] - started:.0f} s)", flush=True)
 
     stats = generate(
-        conn, DemoConfig(days=days, agents=agents, seed=2025, end=end, calls_per_day=per_day), progress=progress
+        store, DemoConfig(days=days, agents=agents, seed=2025, end=end, calls_per_day=per_day), progress=progress
     )
     generated = time.perf_counter() - started
     t0 = time.perf_counter()
@@ -87,7 +87,7 @@ def build(path: Path, agents: int, days: int, end: date, per_day: tuple[int, int
     backfill = time.perf_counter() - t0
     conn.execute("ANALYZE")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
+    store.close()
     os.replace(tmp, path)
     return {"calls": stats.calls, "leads": stats.leads, "generate_s": generated, "backfill_s": backfill}
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from callscript.core.outcomes import OUTCOME_VALUES
 from callscript.script.facts import BOOL, BUILTIN_FACTS, ENUM
 from callscript.script.loader import load_script, validate_file
-from callscript.script.outcomes import OUTCOME_VALUES
 from callscript.script.session import CallSession
 
 ROOT = Path(__file__).resolve().parents[1]

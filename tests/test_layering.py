@@ -14,7 +14,7 @@ CORE = [
     "callscript.script.grading",
     "callscript.script.facts",
     "callscript.script.templates",
-    "callscript.script.outcomes",
+    "callscript.core.outcomes",
     "callscript.script.answers",
     "callscript.config",
     "callscript.storage",

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from callscript.core.outcomes import OUTCOME_VALUES, Outcome
 from callscript.script.loader import load_script, load_script_text
-from callscript.script.outcomes import OUTCOME_VALUES, Outcome
 from callscript.script.session import BACK, CallSession, Event, SessionError
 
 HERE = Path(__file__).parent

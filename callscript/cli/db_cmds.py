@@ -152,7 +152,7 @@ def close_call_cmd(
     db_path: Path, call_id: int, outcome: str, due: datetime | None, address: str | None, note: str | None
 ) -> None:
     """Close an unfinished call with an outcome; its facts and grade come from replaying its answers."""
-    from callscript.script.outcomes import OUTCOME_VALUES
+    from callscript.core.outcomes import OUTCOME_VALUES
     from callscript.storage import CallFinished, NotFound
 
     if outcome not in OUTCOME_VALUES:

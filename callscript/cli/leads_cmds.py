@@ -170,7 +170,7 @@ def import_cmd(
     if dry_run:
         click.echo("dry run: nothing was written")
     elif result.seconds > 0 and result.rows_read >= 10000:
-        click.echo(f"{result.rows_read / result.seconds:,.0f} rows/s")
+        click.echo(f"{result.rows_per_second:,.0f} rows/s")
 
 
 def _result_json(result) -> dict[str, Any]:
@@ -233,8 +233,9 @@ def list_cmd(
     db_path: Path,
 ) -> None:
     """The lead list as agents see it: due work first, then new leads; never do-not-call."""
+    from callscript.core.lifecycle import STAGE_LABELS
     from callscript.core.phones import display_phone, mask_phone
-    from callscript.leads.lifecycle import STAGE_LABELS, do_not_call_leads, lead_list
+    from callscript.leads import lead_list
     from callscript.storage import NotFound
 
     unknown = [s for s in stages if s not in STAGE_LABELS]
@@ -250,7 +251,7 @@ def list_cmd(
 
     with store:
         if dnc_only:
-            leads = do_not_call_leads(store, limit=limit)
+            leads = store.do_not_call_leads(limit=limit)
             if as_json:
                 click.echo(
                     json.dumps(
@@ -358,18 +359,17 @@ def dnc_cmd(
     """Never call PHONE again (any spelling of the number). A number not yet a lead is
     recorded as do-not-call so a later import skips it."""
     from callscript.core.phones import PhoneError, display_phone, parse_phone
-    from callscript.leads.lifecycle import clear_do_not_call, mark_phone_do_not_call
+    from callscript.leads import clear_phone_do_not_call, mark_phone_do_not_call
 
     who = _agent_name(agent)
     store = _open_store(db_path)
     with store:
         try:
             if undo:
-                norm = parse_phone(phone, region).norm
-                row = store._row("SELECT id FROM leads WHERE phone_norm = ?", (norm,))
-                if row is None:
-                    raise BadInput(f"no lead with the number {display_phone(norm)}")
-                lead = clear_do_not_call(store, row["id"], agent=who)
+                cleared = clear_phone_do_not_call(store, phone, agent=who, region=region)
+                if cleared is None:
+                    raise BadInput(f"no lead with the number {display_phone(parse_phone(phone, region).norm)}")
+                lead = cleared
                 click.echo(f"lead {lead.id} ({lead.company}, {display_phone(lead.phone_norm)}) may be called again")
                 return
             lead, created = mark_phone_do_not_call(store, phone, reason, company=company, agent=who, region=region)

@@ -320,14 +320,12 @@ def demo_data(
 ) -> None:
     """Fill a database with realistic generated calls (agents, leads, callbacks, mailings, remarks)."""
     from callscript.reports.demo import DemoConfig, generate
-    from callscript.storage import connect
-    from callscript.storage.schema import migrate
+    from callscript.storage import Store
 
     last = end
-    db = connect(db_path, synchronous="NORMAL")
+    store = Store.open(db_path, synchronous="NORMAL")
     try:
-        migrate(db.conn)
-        existing = db.conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
+        existing = store.count_calls()
         if existing and not append:
             raise BadInput(
                 f"{db_path} already has {existing} calls; use --append to add demo data to it, "
@@ -341,9 +339,9 @@ def demo_data(
             script_path=script_path,
             now=None if last is not None else _now(),
         )
-        stats = generate(db.conn, config)
+        stats = generate(store, config)
     finally:
-        db.close()
+        store.close()
     click.echo(
         f"{db_path}: {stats.agents} agents, {stats.leads} leads, {stats.calls} calls, "
         f"{stats.callbacks} callbacks, {stats.mailings} mailings, {stats.remarks} remarks "

@@ -1,32 +1,24 @@
-"""Leads in, mailings out: import lists, do-not-call, the lead list's life cycle, exports.
+"""Leads in, mailings out: import lists, the lead list, do-not-call by number, exports.
 
 No Textual, no terminal: the CLI (``callscript leads …``, ``callscript export …``)
-and the TUI use these functions. See docs/leads.md.
+and the TUI use these functions, which use only the public ``Store`` API (no SQL
+here). The life-cycle rules they show are :mod:`callscript.core.lifecycle`'s.
+See docs/leads.md.
 """
 
-from callscript.leads.importer import ImportFileError, ImportResult, import_leads, parse_mapping
-from callscript.leads.lifecycle import (
-    STAGE_LABELS,
-    LeadListRow,
-    clear_do_not_call,
-    end_call_do_not_call,
-    lead_list,
-    lead_stage,
-    mark_do_not_call,
-    mark_phone_do_not_call,
-)
+from callscript.leads.do_not_call import clear_phone_do_not_call, end_call_do_not_call, mark_phone_do_not_call
+from callscript.leads.importer import ImportResult, import_leads, parse_mapping
+from callscript.leads.lead_list import LeadListRow, lead_list
+from callscript.leads.readers import ImportFileError
 
 __all__ = [
-    "STAGE_LABELS",
     "ImportFileError",
     "ImportResult",
     "LeadListRow",
-    "clear_do_not_call",
+    "clear_phone_do_not_call",
     "end_call_do_not_call",
     "import_leads",
     "lead_list",
-    "lead_stage",
-    "mark_do_not_call",
     "mark_phone_do_not_call",
     "parse_mapping",
 ]

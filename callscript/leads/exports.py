@@ -21,12 +21,15 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from callscript.core.outcomes import OUTCOME_LABELS, OUTCOME_VALUES, Outcome
+
+if TYPE_CHECKING:
+    from callscript.storage import Store
 from callscript.core.phones import display_phone, mask_phone
 from callscript.files import tabular
 from callscript.script.facts import BUILTIN_FACTS
-from callscript.script.outcomes import OUTCOME_LABELS, Outcome
 
 FORMATS = ("csv", "xlsx")
 LANGS = ("zh", "en")
@@ -97,7 +100,7 @@ def what_to_send(facts: dict[str, Any], outcome: str | None = None) -> str:
 
 
 def mailings_table(
-    store,
+    store: Store,
     *,
     since: date | None = None,
     until: date | None = None,
@@ -106,19 +109,7 @@ def mailings_table(
 ) -> ExportTable:
     """What to post for mail days ``since``..``until`` (inclusive; None: no bound)."""
     _check_lang(lang)
-    where, params = _day_range("m.mailed_on", since, until)
-    rows = store._rows(
-        f"""SELECT m.mailed_on, m.address, m.follow_up_from, m.follow_up_by, m.call_id, a.name AS agent,
-                   l.company, l.contact, l.title, l.phone, l.phone_norm, l.industry,
-                   c.grade, c.facts, c.outcome
-            FROM mailings m
-            JOIN agents a ON a.id = m.agent_id
-            JOIN leads l ON l.id = m.lead_id
-            JOIN calls c ON c.id = m.call_id
-            {where}
-            ORDER BY m.mailed_on, m.id""",
-        params,
-    )
+    rows = store.mailings_for_export(since=since, until=until)
     rows.sort(key=lambda r: (r["mailed_on"], r["call_id"]))
     table = ExportTable("mailings", MAILING_COLUMNS)
     for r in rows:
@@ -171,7 +162,7 @@ _PHONE_KIND_ZH = {"mobile": "手机", "landline": "座机", "other": "其他"}
 
 
 def calls_table(
-    store,
+    store: Store,
     *,
     since: date | None = None,
     until: date | None = None,
@@ -181,26 +172,7 @@ def calls_table(
 ) -> ExportTable:
     """Every finished call started on days ``since``..``until`` (inclusive), with facts and grade."""
     _check_lang(lang)
-    where, params = _day_range("substr(c.started_at, 1, 10)", since, until)
-    where = (where + " AND " if where else "WHERE ") + "c.ended_at IS NOT NULL"
-    if agent:
-        where += " AND a.name = ?"
-        params.append(agent)
-    rows = store._rows(
-        f"""SELECT c.id AS call_id, substr(c.started_at, 1, 10) AS day, c.started_at, c.ended_at,
-                   a.name AS agent, l.company, l.contact, l.title, l.phone, l.phone_norm, l.phone_kind,
-                   l.industry, l.source, c.outcome, c.grade, c.grade_rule, c.qualified, c.conditions, c.facts,
-                   c.script_id,
-                   (SELECT group_concat(e.value, ' | ') FROM
-                        (SELECT value FROM call_events WHERE call_id = c.id AND kind = 'note' ORDER BY seq) e)
-                       AS notes
-            FROM calls c
-            JOIN agents a ON a.id = c.agent_id
-            JOIN leads l ON l.id = c.lead_id
-            {where}
-            ORDER BY c.started_at, c.id""",
-        params,
-    )
+    rows = store.calls_for_export(since=since, until=until, agent=agent)
     facts_by_call = {r["call_id"]: _facts(r["facts"]) for r in rows}
     conditions_by_call = {r["call_id"]: _facts(r["conditions"]) for r in rows}
     specs, condition_labels = _script_labels(store, {r["script_id"] for r in rows})
@@ -214,7 +186,7 @@ def calls_table(
     table = ExportTable("calls", columns)
     for r in rows:
         outcome = r["outcome"]
-        effective = Outcome(outcome).effective if outcome in Outcome._value2member_map_ else None
+        effective = Outcome(outcome).effective if outcome in OUTCOME_VALUES else None
         row: dict[str, Any] = {
             "call_id": r["call_id"],
             "day": r["day"],
@@ -249,7 +221,7 @@ def calls_table(
 def _outcome(value: str | None, zh: bool) -> str:
     if value is None:
         return ""
-    if zh and value in Outcome._value2member_map_:
+    if zh and value in OUTCOME_VALUES:
         return OUTCOME_LABELS[Outcome(value)]
     return value
 
@@ -262,7 +234,7 @@ def _bool(value: bool | None, zh: bool) -> str:
     return "true" if value else "false"
 
 
-def _script_labels(store, script_ids: set[int]) -> tuple[dict[str, Any], dict[str, str]]:
+def _script_labels(store: Store, script_ids: set[int]) -> tuple[dict[str, Any], dict[str, str]]:
     """Fact specs (for labels and value names) and condition labels of the scripts the
     calls were made with; the built-in facts when a stored script cannot be read."""
     specs: dict[str, Any] = dict(BUILTIN_FACTS)
@@ -313,17 +285,6 @@ def _facts(text: str | None) -> dict[str, Any]:
 def _phone(raw: str, norm: str, mask: bool) -> str:
     shown = display_phone(norm) if norm and norm.startswith("+") else raw
     return mask_phone(shown) if mask else shown
-
-
-def _day_range(column: str, since: date | None, until: date | None) -> tuple[str, list[Any]]:
-    where, params = [], []
-    if since is not None:
-        where.append(f"{column} >= ?")
-        params.append(since.isoformat())
-    if until is not None:
-        where.append(f"{column} <= ?")
-        params.append(until.isoformat())
-    return ("WHERE " + " AND ".join(where)) if where else "", params
 
 
 def _check_lang(lang: str) -> None:

@@ -1,6 +1,8 @@
 """Importing the data team's lead lists (CSV or XLSX) into the database.
 
-What a person gets (docs/leads.md):
+Reading the file into rows of cell text is :mod:`callscript.leads.readers`; this
+module turns rows into leads and hands them to the store. What a person gets
+(docs/leads.md):
 
 * **Files**: CSV in UTF-8, UTF-8 with BOM, GBK/GB18030 (what Excel in China saves)
   or UTF-16 (Excel's "Unicode text", tab-separated), detected from the bytes;
@@ -18,31 +20,33 @@ What a person gets (docs/leads.md):
   ``+86-13812345678``) is one lead. A number seen earlier in the file, or already
   in the database, is skipped and reported (with the earlier row / the lead id);
   an existing lead is never touched, so a do-not-call lead stays do-not-call.
-* **One transaction**: the database part runs in one ``BEGIN IMMEDIATE``
-  transaction; killed half-way, the import leaves nothing. ``dry_run`` does
-  everything but write.
+* **One transaction**: the database part is one call, ``Store.insert_new_leads``,
+  one ``BEGIN IMMEDIATE`` transaction; killed half-way, the import leaves nothing.
+  ``dry_run`` does everything but write.
 
 Speed (``bench/bench_leads.py``): rows are parsed and checked before the
-transaction opens; inside it, the file's numbers are looked up in the
-``phone_norm`` index in chunks and the new rows go in with ``executemany``.
+transaction opens; inside it, the store looks the file's numbers up in the
+``phone_norm`` index in chunks and inserts the new rows with ``executemany``.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from callscript.core.phones import PhoneError, check_region, default_region, parse_phone
 from callscript.files import tabular
+from callscript.leads.readers import ImportErrorCode, ImportFileError, read_table, read_table_bytes
+from callscript.storage.records import NewLead
+
+if TYPE_CHECKING:
+    from callscript.storage import Store
 
 FIELDS: tuple[str, ...] = ("company", "contact", "title", "phone", "industry", "source", "notes")
 """The lead columns an import fills."""
@@ -129,22 +133,11 @@ MAX_CELL_CHARS: dict[str, int] = {
 HEADER_SEARCH_ROWS = 10
 """The header must be within the first this-many non-blank rows."""
 
-MAX_FILE_BYTES = 200 * 1024 * 1024
-DB_CHUNK = 5000
-"""Numbers per ``IN (…)`` lookup and rows per ``executemany`` batch."""
-
 # Several numbers in one cell: "13812345678 / 010-88886666", "…;…", "…、…"
 _MULTI_PHONE = re.compile(r"\s*(?:/|／|;|；|,|，|、|\||\n)\s*")
 _PHONE_SEPARATORS = frozenset("/／;；,，、|\n")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HEADER_NOISE = re.compile(r"[\s*＊:：()（）\[\]【】_\-]+")
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported (unreadable, no header, no phone column, …).
-
-    The message is for a person; nothing has been written.
-    """
 
 
 # ---------------------------------------------------------------------------
@@ -244,193 +237,6 @@ class ImportResult:
 
 
 # ---------------------------------------------------------------------------
-# Reading a file into rows
-# ---------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class Table:
-    format: str
-    encoding: str | None
-    sheet: str | None
-    rows: Iterator[tuple[int, list[str]]]
-    """(row number as Excel shows it, cells as text)."""
-
-
-def read_table(path: str | Path, *, encoding: str | None = None, sheet: str | None = None) -> Table:
-    """Open a CSV or XLSX file; raises :class:`ImportFileError` if it cannot be read."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ImportFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if path.is_dir():
-        raise ImportFileError(f"{path}: is a directory, not a CSV or XLSX file")
-    if size > MAX_FILE_BYTES:
-        raise ImportFileError(f"{path}: {size // (1024 * 1024)} MB is too big to import at once (split it)")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return read_table_bytes(data, name=str(path), encoding=encoding, sheet=sheet)
-
-
-def read_table_bytes(
-    data: bytes, *, name: str = "<data>", encoding: str | None = None, sheet: str | None = None
-) -> Table:
-    if data.startswith(b"PK\x03\x04"):
-        if encoding:
-            raise ImportFileError(f"{name}: is an .xlsx workbook; --encoding is for CSV files only")
-        return _read_xlsx(data, name, sheet)
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError(f"{name}: is an old Excel .xls workbook; save it as .xlsx or CSV and import that")
-    if sheet:
-        raise ImportFileError(f"{name}: is a CSV file; --sheet is for .xlsx workbooks only")
-    text, used = decode_csv_bytes(data, name, encoding)
-    return Table("csv", used, None, _csv_rows(text, name))
-
-
-ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "gb18030": "GBK", "utf-16": "UTF-16"}
-
-
-def decode_csv_bytes(data: bytes, name: str = "<data>", encoding: str | None = None) -> tuple[str, str]:
-    """The file's text and a name for its encoding. Detects BOMs, UTF-8, then GBK (as GB18030)."""
-    if encoding:
-        try:
-            codec = codecs.lookup(encoding).name
-        except LookupError:
-            raise ImportFileError(f"unknown encoding {encoding!r} (try utf-8, gbk or utf-16)") from None
-        if codec in ("gbk", "gb2312", "cp936"):
-            codec = "gb18030"  # a superset: characters GBK lacks still decode
-        if codec == "utf-8" and data.startswith(codecs.BOM_UTF8):
-            codec = "utf-8-sig"
-        return _decode(data, codec, name), ENCODING_NAMES.get(codec, codec)
-    if data.startswith(codecs.BOM_UTF8):
-        return _decode(data, "utf-8-sig", name), ENCODING_NAMES["utf-8-sig"]
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _decode(data, "utf-16", name), ENCODING_NAMES["utf-16"]
-    if b"\x00" in data:
-        raise ImportFileError(f"{name}: is not a text file (it contains NUL bytes); import a CSV or .xlsx file")
-    try:
-        return data.decode("utf-8"), ENCODING_NAMES["utf-8"]
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), ENCODING_NAMES["gb18030"]
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ImportFileError(
-            f"{name}: line {line}: cannot read the text: it is neither UTF-8 nor GBK "
-            f"(byte 0x{data[exc.start]:02x}); save it from Excel as 'CSV UTF-8' or pass --encoding"
-        ) from None
-
-
-def _decode(data: bytes, codec: str, name: str) -> str:
-    try:
-        text = data.decode(codec)
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ImportFileError(f"{name}: line {line}: not valid {ENCODING_NAMES.get(codec, codec)} text") from None
-    if "\x00" in text:
-        raise ImportFileError(f"{name}: is not a text file (it contains NUL characters)")
-    return text
-
-
-def _sniff_delimiter(text: str) -> str:
-    for line in text.splitlines():
-        if line.strip():
-            counts = {d: line.count(d) for d in (",", "\t", ";", "，")}
-            best = max(counts, key=lambda d: counts[d])
-            return best if counts[best] else ","
-    return ","
-
-
-_SEP_LINE = re.compile(r"^sep=(.)\r?\n", re.IGNORECASE)
-
-
-def _csv_rows(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
-    hint = _SEP_LINE.match(text)
-    if hint:  # Excel's "sep=;" first line: not a row Excel shows
-        delimiter, text = hint.group(1), text[hint.end() :]
-    else:
-        delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    row = 0
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise ImportFileError(f"{name}: row {row + 1}: cannot read the CSV: {exc}") from None
-        row += 1
-        yield row, cells
-
-
-def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Table:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError, AttributeError, EOFError) as exc:
-        raise ImportFileError(f"{name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
-    except Exception as exc:  # openpyxl raises many things on a damaged file
-        raise ImportFileError(f"{name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
-    if sheet is None:
-        if not workbook.worksheets:
-            raise ImportFileError(f"{name}: the workbook has no worksheet")
-        worksheet = workbook.worksheets[0]
-    elif sheet in workbook.sheetnames:
-        worksheet = workbook[sheet]
-    else:
-        raise ImportFileError(f"{name}: no sheet {sheet!r} (sheets: {', '.join(workbook.sheetnames)})")
-    if not hasattr(worksheet, "iter_rows"):
-        raise ImportFileError(f"{name}: sheet {worksheet.title!r} is a chart, not a table")
-    return Table("xlsx", None, worksheet.title, _xlsx_rows(workbook, worksheet, name))
-
-
-def _xlsx_rows(workbook, worksheet, name: str) -> Iterator[tuple[int, list[str]]]:
-    try:
-        worksheet.reset_dimensions()  # a wrong <dimension> in the file must not hide rows
-        for row in worksheet.iter_rows():
-            cells = [c for c in row if getattr(c, "row", None) is not None]
-            if not cells:
-                continue
-            number = cells[0].row
-            values: list[str] = []
-            for cell in cells:
-                column = cell.column
-                while len(values) < column - 1:
-                    values.append("")
-                values.append(_cell_text(cell.value))
-            yield number, values
-    except ImportFileError:
-        raise
-    except Exception as exc:
-        raise ImportFileError(f"{name}: cannot read the worksheet ({type(exc).__name__}: {exc})") from None
-    finally:
-        workbook.close()
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e17:
-            return str(int(value))  # 13812345678.0: a phone typed into a number cell
-        return repr(value)
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-# ---------------------------------------------------------------------------
 # Headers
 # ---------------------------------------------------------------------------
 
@@ -458,7 +264,7 @@ def parse_mapping(items: Iterable[str]) -> dict[str, str]:
         left, sep, right = str(item).partition("=")
         left, right = left.strip(), right.strip()
         if not sep or not left or not right:
-            raise ImportFileError(f"--map {item!r}: write COLUMN=FIELD, e.g. 单位=company")
+            raise ImportFileError(f"--map {item!r}: write COLUMN=FIELD, e.g. 单位=company", ImportErrorCode.BAD_MAPPING)
         right_field = labels.get(right, right.lower())
         left_field = labels.get(left, left.lower())
         if right_field in known:
@@ -467,7 +273,8 @@ def parse_mapping(items: Iterable[str]) -> dict[str, str]:
             column, target = right, left_field
         else:
             raise ImportFileError(
-                f"--map {item!r}: {right!r} is not a lead field (fields: {', '.join(FIELDS)}, or ignore)"
+                f"--map {item!r}: {right!r} is not a lead field (fields: {', '.join(FIELDS)}, or ignore)",
+                ImportErrorCode.BAD_MAPPING,
             )
         mapping[column] = IGNORE if target == "-" else target
     return mapping
@@ -517,7 +324,9 @@ def _check_mapping_columns(mapping: Mapping[str, str], names: Sequence[str], fil
     for column in mapping:
         if _header_key(column) not in present:
             shown = ", ".join(n for n in names if n) or "(none)"
-            raise ImportFileError(f"{file}: --map: no column {column!r} in the header (columns: {shown})")
+            raise ImportFileError(
+                f"{file}: --map: no column {column!r} in the header (columns: {shown})", ImportErrorCode.BAD_MAPPING
+            )
 
 
 # ---------------------------------------------------------------------------
@@ -535,18 +344,12 @@ def _clean_cell(value: str) -> str:
     return text.strip()
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class PreparedLead:
+    """A row that will become a lead (unless its number is already stored)."""
+
     row: int
-    company: str
-    contact: str | None
-    title: str | None
-    phone: str
-    phone_norm: str
-    phone_kind: str
-    industry: str | None
-    source: str | None
-    notes: str | None
+    lead: NewLead
 
 
 def prepare_row(
@@ -594,14 +397,15 @@ def prepare_row(
     parsed = None
     chosen = 0
     first_error: PhoneError | None = None
-    for chosen, text in enumerate(phones):
+    for index, text in enumerate(phones):  # the first valid number is the lead's
         try:
             parsed = parse_phone(text, region)
-            break
         except PhoneError as exc:
             first_error = first_error or exc
+            continue
+        chosen = index
+        break
     if parsed is None:
-        assert first_error is not None
         return RowProblem(row, str(first_error), phones[0], company or None)
     if not company:
         return RowProblem(row, "no company name", phones[0], None)
@@ -613,16 +417,18 @@ def prepare_row(
     else:
         notes_parts += [f"{column}: {text}" for column, text in notes]
     return PreparedLead(
-        row=row,
-        company=company,
-        contact=texts.get("contact"),
-        title=texts.get("title"),
-        phone=phones[chosen],
-        phone_norm=parsed.norm,
-        phone_kind=parsed.kind,
-        industry=texts.get("industry"),
-        source=texts.get("source") or default_source,
-        notes="; ".join(notes_parts) or None,
+        row,
+        NewLead(
+            company=company,
+            contact=texts.get("contact"),
+            title=texts.get("title"),
+            phone=phones[chosen],
+            phone_norm=parsed.norm,
+            phone_kind=parsed.kind,
+            industry=texts.get("industry"),
+            source=texts.get("source") or default_source,
+            notes="; ".join(notes_parts) or None,
+        ),
     )
 
 
@@ -651,7 +457,7 @@ def parse_file(
     try:
         region = check_region(region) if region else check_region(default_region())
     except PhoneError as exc:
-        raise ImportFileError(str(exc)) from None
+        raise ImportFileError(str(exc), ImportErrorCode.BAD_REGION) from None
     mapping = dict(mapping or {})
     name = str(path)
     table = (
@@ -681,16 +487,18 @@ def parse_file(
             break
     if layout is None:
         if first_cells is None:
-            raise ImportFileError(f"{name}: the file is empty (no header row, no leads)")
+            raise ImportFileError(f"{name}: the file is empty (no header row, no leads)", ImportErrorCode.EMPTY_FILE)
         shown = ", ".join(_clean_cell(c)[:30] for c in first_cells if c.strip())[:300]
         raise ImportFileError(
             f"{name}: no phone column in the header (first row: {shown}); name the column 电话/手机/phone "
-            "or map it, e.g. --map 联系方式=phone"
+            "or map it, e.g. --map 联系方式=phone",
+            ImportErrorCode.NO_PHONE_COLUMN,
         )
     if "company" not in layout.fields:
         raise ImportFileError(
             f"{name}: no company column in the header (columns: {', '.join(n for n in layout.names if n)}); "
-            "name it 公司/company or map it, e.g. --map 单位=company"
+            "name it 公司/company or map it, e.g. --map 单位=company",
+            ImportErrorCode.NO_COMPANY_COLUMN,
         )
     result.columns = layout.describe()
     result.ignored_columns = layout.ignored
@@ -708,11 +516,12 @@ def parse_file(
         if isinstance(prepared, RowProblem):
             result.rejected.append(prepared)
             continue
-        earlier = first_row_of.get(prepared.phone_norm)
+        norm = prepared.lead.phone_norm
+        earlier = first_row_of.get(norm)
         if earlier is not None:
-            result.duplicates.append(Duplicate(number, prepared.phone, prepared.phone_norm, first_row=earlier))
+            result.duplicates.append(Duplicate(number, prepared.lead.phone, norm, first_row=earlier))
             continue
-        first_row_of[prepared.phone_norm] = number
+        first_row_of[norm] = number
         leads.append(prepared)
     result.seconds = time.perf_counter() - started
     return ParsedFile(result, leads)
@@ -724,7 +533,7 @@ def parse_file(
 
 
 def import_leads(
-    store,
+    store: Store,
     path: str | Path,
     *,
     mapping: Mapping[str, str] | None = None,
@@ -761,99 +570,21 @@ def import_leads(
         first = result.rejected[0]
         raise ImportFileError(
             f"{result.path}: {len(result.rejected)} row(s) rejected, nothing imported (--strict); "
-            f"first: row {first.row}: {first.reason}"
+            f"first: row {first.row}: {first.reason}",
+            ImportErrorCode.ROWS_REJECTED,
         )
-    stamp = _stamp(store, now)
-    leads = parsed.leads
-
-    def work() -> None:
-        entered = time.perf_counter()
-        try:
-            _work()
-        finally:
-            result.locked_seconds = time.perf_counter() - entered
-
-    def _work() -> None:
-        result.duplicates = [d for d in result.duplicates if d.first_row is not None]  # a retried attempt
-        known = _existing(store.conn, [lead.phone_norm for lead in leads])
-        fresh: list[PreparedLead] = []
-        for lead in leads:
-            hit = known.get(lead.phone_norm)
-            if hit is None:
-                fresh.append(lead)
-            else:
-                result.duplicates.append(
-                    Duplicate(lead.row, lead.phone, lead.phone_norm, lead_id=hit[0], do_not_call=bool(hit[1]))
-                )
-        result.duplicates.sort(key=lambda d: d.row)
-        result.imported = len(fresh)
-        if dry_run:
-            return
-        inserted = 0
-        for start in range(0, len(fresh), DB_CHUNK):
-            batch = fresh[start : start + DB_CHUNK]
-            cursor = store.conn.executemany(
-                """INSERT INTO leads (company, contact, title, phone, phone_norm, phone_kind, industry, source,
-                                      notes, do_not_call, status, attempts, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'new', 0, ?, ?)""",
-                [
-                    (
-                        l.company,
-                        l.contact,
-                        l.title,
-                        l.phone,
-                        l.phone_norm,
-                        l.phone_kind,
-                        l.industry,
-                        l.source,
-                        l.notes,
-                        stamp,
-                        stamp,
-                    )
-                    for l in batch
-                ],
-            )
-            if cursor.rowcount not in (-1, len(batch)):  # pragma: no cover - the lookup above excludes this
-                raise RuntimeError("lead import: a row was not inserted")
-            inserted += len(batch)
-            if progress is not None:
-                progress(inserted, len(fresh))
-
-    if dry_run:
-        _read_snapshot(store, work)
-    else:
-        store._tx(work)
+    prepared = parsed.leads
+    stored = store.insert_new_leads([p.lead for p in prepared], dry_run=dry_run, progress=progress, now=now)
+    for known in stored.known:
+        p = prepared[known.index]
+        result.duplicates.append(
+            Duplicate(p.row, p.lead.phone, p.lead.phone_norm, lead_id=known.lead_id, do_not_call=known.do_not_call)
+        )
+    result.duplicates.sort(key=lambda d: d.row)
+    result.imported = stored.inserted
+    result.locked_seconds = stored.seconds
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _stamp(store, now: datetime | None) -> str:
-    from callscript.storage.timefmt import iso
-
-    return iso(store._now(now))
-
-
-def _existing(conn, norms: Sequence[str]) -> dict[str, tuple[int, int]]:
-    """phone_norm → (lead id, do_not_call) for the numbers already stored (chunked index lookups)."""
-    found: dict[str, tuple[int, int]] = {}
-    for start in range(0, len(norms), DB_CHUNK):
-        chunk = norms[start : start + DB_CHUNK]
-        marks = ",".join("?" * len(chunk))
-        for norm, lead_id, dnc in conn.execute(
-            f"SELECT phone_norm, id, do_not_call FROM leads WHERE phone_norm IN ({marks})", chunk
-        ):
-            found[norm] = (lead_id, dnc)
-    return found
-
-
-def _read_snapshot(store, work: Callable[[], None]) -> None:
-    """Run read-only ``work`` on one consistent snapshot (a deferred transaction, rolled back)."""
-    with store._lock:
-        store.conn.execute("BEGIN")
-        try:
-            work()
-        finally:
-            store.conn.execute("ROLLBACK")
 
 
 def problems_sheet(result: ImportResult) -> tabular.Sheet:

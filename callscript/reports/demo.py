@@ -3,7 +3,7 @@
 ``callscript demo-data`` uses this so a new user sees real-looking reports at
 once; ``bench/bench_reports.py`` uses it (50 agents, a year) for the benchmark.
 
-What is simulated, per working day (Monday–Friday) and agent, from 09:00:
+What is simulated, per working day and agent, from 09:00:
 
 * new leads from the seed's industries (customer-development-methods.txt), each
   industry with its own share of wrong numbers, answer rate, mail rate and
@@ -19,26 +19,50 @@ What is simulated, per working day (Monday–Friday) and agent, from 09:00:
   script), and stored with rule, conditions and qualified flag;
 * the agents' 优点/缺点/建议 on most days, in the seed's vocabulary.
 
-Rows go in with ``executemany`` in large transactions (one per simulated day),
-with the lead/callback/mailing side effects that ``Store.finish_call`` would
-have made. Deterministic for a given seed and end date.
+What a call does to its lead — status, next call, set-aside after three
+no-answers, which callbacks and follow-ups it completes, the follow-up window it
+opens — is asked of the life cycle (:func:`callscript.core.lifecycle.after_call`),
+exactly as ``Store.finish_call`` asks it; working days and rest days are
+:func:`callscript.core.followup.is_rest_day`'s. Each simulated day is written with
+one ``Store.add_history`` call (one transaction, ``executemany``), so after every
+day the file is as the app would have left it. Deterministic for a given seed and
+end date.
+
+The steps of :func:`generate`, each a function below: :func:`_open_floor` (agents,
+script version, graded fact pools), then for every day :func:`_simulate_day`
+(per agent :func:`_development_calls`, :func:`_follow_up_calls`,
+:func:`_expire_mailings`, :func:`_day_review`; every call through
+:func:`_record_call`), and at the end :func:`_still_open` (callbacks not yet made,
+follow-ups not yet done).
 """
 
 from __future__ import annotations
 
 import json
 import random
-import sqlite3
-from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from callscript.config import PROJECT_DIR, default_script_path
-from callscript.script.grading import grade_call
-from callscript.script.outcomes import Outcome
+from callscript.core.followup import FOLLOW_UP_WINDOW, is_rest_day
+from callscript.core.lifecycle import RETRY_AFTER, after_call
+from callscript.core.outcomes import Outcome
+from callscript.script.grading import Grading, grade_call
+from callscript.storage.history import (
+    HistoryBatch,
+    HistoryCall,
+    HistoryCallback,
+    HistoryLead,
+    HistoryMailing,
+    HistoryReview,
+    LeadState,
+)
+
+if TYPE_CHECKING:
+    from callscript.storage import Store
 
 # --------------------------------------------------------------------------- vocabulary
 
@@ -318,7 +342,8 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def graded(facts: dict[str, Any], outcome: Outcome, grading) -> GradedFacts:
+def graded(facts: dict[str, Any], outcome: Outcome, grading: Grading) -> GradedFacts:
+    """A fact set and the grade the script's own grading gives it, as the calls columns."""
     if not facts:
         return ("{}", None, None, None, "{}", None)
     result = grade_call(grading, facts, outcome.value)
@@ -382,394 +407,520 @@ def agent_names(n: int, rng: random.Random) -> list[str]:
     return names
 
 
-class _Clock:
-    """Fast local ISO stamps for a fixed UTC offset."""
-
-    def __init__(self, tz: tzinfo, day: date):
-        offset = datetime.combine(day, datetime.min.time(), tz).strftime("%z")
-        self.suffix = f"{offset[:3]}:{offset[3:]}"
-
-    def stamp(self, day: date, seconds: int) -> str:
-        h, rest = divmod(seconds, 3600)
-        m, s = divmod(rest, 60)
-        return f"{day.isoformat()}T{h:02d}:{m:02d}:{s:02d}{self.suffix}"
+def _seconds(moment: time) -> int:
+    return moment.hour * 3600 + moment.minute * 60 + moment.second
 
 
-MORNING, LUNCH, AFTERNOON, CLOSE, WINDOW_END = 9 * 3600, 12 * 3600, 13 * 3600 + 1800, 17 * 3600 + 1800, 18 * 3600
-
-LEAD_SQL = """INSERT INTO leads (id, company, contact, title, phone, phone_norm, phone_kind, industry, source,
-                                 status, attempts, created_at, updated_at)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'demo', 'new', 0, ?, ?)"""
-CALL_SQL = """INSERT INTO calls (id, lead_id, agent_id, script_id, started_at, ended_at, outcome, facts, grade,
-                                 grade_rule, grade_rule_index, conditions, qualified, callback_due)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-CALLBACK_SQL = """INSERT INTO callbacks (id, call_id, lead_id, agent_id, due_at, reason, created_at, done_at, done_call_id)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-MAILING_SQL = """INSERT INTO mailings (id, call_id, lead_id, agent_id, address, mailed_on, follow_up_from, follow_up_by,
-                                      follow_up_done_at, follow_up_call_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-REVIEW_SQL = """INSERT INTO agent_day_reviews (agent_id, day, strengths, weaknesses, suggestions, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (agent_id, day) DO UPDATE SET strengths = excluded.strengths,
-                    weaknesses = excluded.weaknesses, suggestions = excluded.suggestions,
-                    updated_at = excluded.updated_at"""
+MORNING, LUNCH, AFTERNOON = 9 * 3600, 12 * 3600, 13 * 3600 + 1800
+CLOSE, WINDOW_END = _seconds(FOLLOW_UP_WINDOW[0]), _seconds(FOLLOW_UP_WINDOW[1])
+"""Development calls stop when the follow-up window opens (17:30); follow-ups end with it (18:00)."""
 
 MOBILE_PREFIXES = ("138", "139", "137", "136", "135", "150", "151", "186", "188", "159", "187", "189")
 AREA_CODES = (("020", "广州"), ("0755", "深圳"), ("021", "上海"), ("010", "北京"), ("0571", "杭州"), ("028", "成都"))
 
 
+class _Clock:
+    """The simulation's times: a day and seconds since midnight, as datetimes and as stored text."""
+
+    def __init__(self, tz: tzinfo, day: date):
+        self.tz = tz
+        offset = datetime.combine(day, datetime.min.time(), tz).strftime("%z")
+        self.suffix = f"{offset[:3]}:{offset[3:]}"
+
+    def stamp(self, day: date, seconds: int) -> str:
+        """Fast local ISO stamp, as storage writes them."""
+        h, rest = divmod(seconds, 3600)
+        m, s = divmod(rest, 60)
+        return f"{day.isoformat()}T{h:02d}:{m:02d}:{s:02d}{self.suffix}"
+
+    def moment(self, day: date, seconds: int) -> datetime:
+        return datetime.combine(day, time(0), self.tz) + timedelta(seconds=seconds)
+
+    def text(self, moment: datetime | None) -> str | None:
+        return None if moment is None else moment.isoformat(timespec="seconds")
+
+
+@dataclass(slots=True)
+class _Lead:
+    """A generated lead as its calls leave it (what ``Store.finish_call`` would have written)."""
+
+    industry: int  # index into INDUSTRIES
+    status: str = "new"
+    attempts: int = 0
+    no_answers: int = 0
+    next_call_at: datetime | None = None
+    last_called_at: str = ""
+    last_outcome: str = ""
+    assigned: int | None = None
+
+
+@dataclass(slots=True)
+class _Callback:
+    id: int
+    lead: int
+    due_day: date
+    due_sec: int
+    call_id: int
+    created: str
+
+
+@dataclass(slots=True)
+class _Mailing:
+    id: int
+    call_id: int
+    lead: int
+    address: str
+    mailed_on: date
+    follow_from: date
+    follow_by: date
+
+
+@dataclass(slots=True)
+class _Agent:
+    """One agent's id and open work: callbacks promised, mailings to follow up, retries to make."""
+
+    id: int
+    saturdays: bool  # works Saturday mornings (follow-ups only)
+    callbacks: list[_Callback] = field(default_factory=list)
+    mailings: list[_Mailing] = field(default_factory=list)
+    retries: list[tuple[int, date, int]] = field(default_factory=list)  # (lead, not before day, seconds)
+
+
+@dataclass(slots=True)
+class _Floor:
+    """Everything the simulation carries from one day to the next."""
+
+    cfg: DemoConfig
+    rng: random.Random
+    clock: _Clock
+    script_id: int
+    agents: list[_Agent]
+    pools: dict[tuple[Outcome, int], list[GradedFacts]]
+    next_lead: int
+    next_call: int
+    next_callback: int
+    next_mailing: int
+    taken: set[str]  # phone numbers in use
+    created: str  # when the generated leads were entered
+    stop_at: int  # seconds into the last day when the simulation stops
+    stats: DemoStats
+    leads: dict[int, _Lead] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Day:
+    """One simulated day: its date, where it stops, and the rows it writes."""
+
+    day: date
+    stop: int
+    batch: HistoryBatch = field(default_factory=HistoryBatch)
+    touched: set[int] = field(default_factory=set)  # leads called today
+
+    @property
+    def working(self) -> bool:
+        return not is_rest_day(self.day)
+
+
 def generate(
-    conn: sqlite3.Connection,
+    store: Store,
     config: DemoConfig | None = None,
     *,
     progress: Callable[[date, int], None] | None = None,
 ) -> DemoStats:
-    """Fill the (migrated) database behind ``conn`` with a simulated floor. Adds to what is there."""
+    """Fill ``store`` (migrated) with a simulated floor, one transaction per day. Adds to what is there."""
+    cfg = config or DemoConfig()
+    floor = _open_floor(store, cfg)
+    for day in _days(floor):
+        today = _simulate_day(floor, day)
+        store.add_history(today.batch)
+        _count(floor.stats, today.batch)
+        if progress is not None:
+            progress(day, floor.stats.calls)
+    rest = _still_open(floor)
+    store.add_history(rest)
+    _count(floor.stats, rest)
+    return floor.stats
+
+
+def _open_floor(store: Store, cfg: DemoConfig) -> _Floor:
+    """The agents (created if new), the script version the calls are made with, the first
+    free ids and the numbers already in use, and the graded fact pools every call draws from."""
     from callscript.script.loader import load_script
 
-    cfg = config or DemoConfig()
     rng = random.Random(cfg.seed)
     now = cfg.now or datetime.now().astimezone()
     end = cfg.end or now.date()
     first = end - timedelta(days=cfg.days - 1)
     tz = now.tzinfo or datetime.now().astimezone().tzinfo
+    assert tz is not None  # astimezone() always sets one
     clock = _Clock(tz, end)
-    stamp = clock.stamp
-    stop_at = (cfg.now.hour * 3600 + cfg.now.minute * 60) if cfg.now is not None else 24 * 3600
-    stats = DemoStats(first_day=first, last_day=end)
-
+    entered = clock.moment(first, 8 * 3600)
     script = load_script(cfg.script_path or demo_script_path())
-    grading = script.grading
-    created = stamp(first, 8 * 3600)
-
-    # --- agents, script version, id counters
     names = agent_names(cfg.agents, rng)
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.executemany("INSERT OR IGNORE INTO agents (name, created_at) VALUES (?, ?)", [(n, created) for n in names])
-        ids = dict(
-            conn.execute(f"SELECT name, id FROM agents WHERE name IN ({','.join('?' * len(names))})", names).fetchall()
-        )
-        conn.execute(
-            """INSERT INTO scripts (name, title, sha256, source_text, path, first_seen_at) VALUES (?, ?, ?, ?, ?, ?)
-               ON CONFLICT (sha256) DO NOTHING""",
-            (script.name, script.title, script.sha256, script.source_text, script.path, created),
-        )
-        script_id = conn.execute("SELECT id FROM scripts WHERE sha256 = ?", (script.sha256,)).fetchone()[0]
-        next_lead = (conn.execute("SELECT COALESCE(MAX(id), 0) FROM leads").fetchone()[0] or 0) + 1
-        next_call = (conn.execute("SELECT COALESCE(MAX(id), 0) FROM calls").fetchone()[0] or 0) + 1
-        next_cb = (conn.execute("SELECT COALESCE(MAX(id), 0) FROM callbacks").fetchone()[0] or 0) + 1
-        next_mail = (conn.execute("SELECT COALESCE(MAX(id), 0) FROM mailings").fetchone()[0] or 0) + 1
-        taken = {row[0] for row in conn.execute("SELECT phone_norm FROM leads")} if next_lead > 1 else set()
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    agent_ids = [ids[n] for n in names]
-    stats.agents = len(agent_ids)
-    first_lead = next_lead
+    agent_ids = [store.ensure_agent(name, now=entered).id for name in names]
+    script_id = store.store_script_version(script, now=entered)
+    ids = store.next_ids()
+    floor = _Floor(
+        cfg=cfg,
+        rng=rng,
+        clock=clock,
+        script_id=script_id,
+        agents=[],
+        pools={},
+        next_lead=ids.lead,
+        next_call=ids.call,
+        next_callback=ids.callback,
+        next_mailing=ids.mailing,
+        taken=store.phone_norms() if ids.lead > 1 else set(),
+        created=clock.stamp(first, 8 * 3600),
+        stop_at=(cfg.now.hour * 3600 + cfg.now.minute * 60) if cfg.now is not None else 24 * 3600,
+        stats=DemoStats(first_day=first, last_day=end, agents=len(agent_ids)),
+    )
+    floor.pools = _fact_pools(script.grading, cfg.pool_size, rng)
+    floor.agents = [_Agent(agent_id, rng.random() < cfg.saturday_share) for agent_id in agent_ids]
+    floor.stats.industries = [i.name for i in INDUSTRIES if i.name]
+    return floor
 
-    # --- graded fact pools
-    pools: dict[tuple[Outcome, int], list[GradedFacts]] = {}
-    for outcome in Outcome:
-        for q in range(3):
-            pools[(outcome, q)] = [
-                graded(generate_facts(outcome, q, rng), outcome, grading)
-                for _ in range(cfg.pool_size if outcome.effective else 1)
-            ]
 
-    industries = list(INDUSTRIES)
-    weights = [i.weight for i in industries]
-    stats.industries = [i.name for i in industries if i.name]
-    lead_industry = array("B")  # industry index per lead id - first_lead
+def _fact_pools(grading: Grading, size: int, rng: random.Random) -> dict[tuple[Outcome, int], list[GradedFacts]]:
+    """Graded fact sets per (outcome, industry quality): grading every call would dominate the run."""
+    return {
+        (outcome, quality): [
+            graded(generate_facts(outcome, quality, rng), outcome, grading)
+            for _ in range(size if outcome.effective else 1)
+        ]
+        for outcome in Outcome
+        for quality in range(3)
+    }
 
-    def new_lead(day: date, rows: list) -> int:
-        nonlocal next_lead
-        index = rng.choices(range(len(industries)), weights)[0]
-        industry = industries[index]
-        lead_id = next_lead
-        next_lead += 1
-        while True:
-            n = rng.randrange(2 * 10**7, 9 * 10**7)
-            if rng.random() < 0.6:
-                phone = f"{rng.choice(MOBILE_PREFIXES)}{n:08d}"
-                norm, kind = f"+86{phone}", "mobile"
-            else:
-                code, _city = rng.choice(AREA_CODES)
-                phone = f"{code}-{n:08d}"
-                norm, kind = f"+86{code[1:]}{n:08d}", "landline"
-            if norm not in taken:
-                taken.add(norm)
-                break
-        company = f"{rng.choice(CITIES)}{rng.choice(WORDS)}{SUFFIX[industry.name]}有限公司"
-        contact = rng.choice(SURNAMES) + rng.choice(["先生", "小姐", "经理", "总"])
-        rows.append(
-            (lead_id, company, contact, rng.choice(TITLES), phone, norm, kind, industry.name or None, created, created)
-        )
-        lead_industry.append(index)
-        return lead_id
 
-    # --- per-agent queues
-    retries: list[list[tuple[int, date, int]]] = [[] for _ in agent_ids]  # (lead, not before day, seconds)
-    callbacks: list[list[list[Any]]] = [[] for _ in agent_ids]  # [cb_id, lead, due_day, due_sec, call_id, created]
-    mailings: list[list[list[Any]]] = [[] for _ in agent_ids]  # [m_id, call_id, lead, addr, day, from, by, grade]
-    saturday = {i for i in range(len(agent_ids)) if rng.random() < cfg.saturday_share}
-
-    def pool(outcome: Outcome, lead: int) -> GradedFacts:
-        q = industries[lead_industry[lead - first_lead]].quality if lead >= first_lead else 1
-        choices = pools[(outcome, q)]
-        return choices[rng.randrange(len(choices))]
-
-    def first_outcome(ind: Industry, retry: bool) -> Outcome:
-        r = rng.random()
-        if not retry and r < ind.invalid:
-            return Outcome.INVALID_NUMBER
-        r = rng.random()
-        if r > ind.answer:
-            return Outcome.BUSY if r > 1 - (1 - ind.answer) * 0.25 else Outcome.NO_ANSWER
-        r = rng.random()
-        if r < ind.mail:
-            return Outcome.MAILED
-        r = rng.random()
-        return (
-            Outcome.CALLBACK
-            if r < 0.18
-            else Outcome.REFUSED
-            if r < 0.6
-            else Outcome.NOT_QUALIFIED
-            if r < 0.96
-            else Outcome.MEMBER_CARE
-        )
-
-    def callback_outcome() -> Outcome:
-        r = rng.random()
-        if r < 0.2:
-            return Outcome.NO_ANSWER
-        return _pick(
-            rng, {Outcome.MAILED: 0.55, Outcome.REFUSED: 0.2, Outcome.NOT_QUALIFIED: 0.15, Outcome.CALLBACK: 0.1}
-        )
-
-    day = first
-    while day <= end:
-        weekday = day.weekday()
-        working = weekday < 5
-        if weekday == 6 or (weekday == 5 and not saturday):
-            day += timedelta(days=1)
-            continue
-        lead_rows: list[tuple] = []
-        call_rows: list[tuple] = []
-        callback_rows: list[tuple] = []
-        mailing_rows: list[tuple] = []
-        review_rows: list[tuple] = []
-        last_day = day == end
-        day_stop = stop_at if last_day else 24 * 3600
-
-        for a, agent_id in enumerate(agent_ids):
-            if not working and a not in saturday:
-                continue
-            t = (MORNING if working else 10 * 3600) + rng.randint(0, 900)
-            target = rng.randint(*cfg.calls_per_day) if working else rng.randint(4, 10)
-            made = 0
-            my_callbacks, my_retries, my_mail = callbacks[a], retries[a], mailings[a]
-
-            def record(lead: int, outcome: Outcome, start: int, quick: bool = False) -> int:
-                nonlocal next_call, next_cb, next_mail
-                call_id = next_call
-                next_call += 1
-                low, high = (40, 150) if quick and outcome.effective else DURATION[outcome]
-                length = rng.randint(low, high)
-                facts_json, grade, rule, rule_index, conds, qualified = pool(outcome, lead)
-                started, ended = stamp(day, start), stamp(day, start + length)
-                due_text = None
-                if outcome is Outcome.CALLBACK:
-                    if start + length < 15 * 3600 and rng.random() < 0.5:
-                        due_day, due_sec = day, start + length + rng.choice([2, 3, 4]) * 3600
-                    else:
-                        due_day = day + timedelta(days=1 if weekday < 4 else 7 - weekday)
-                        due_sec = rng.choice([10, 11, 14, 15, 16]) * 3600 + rng.choice([0, 1800])
-                    due_text = stamp(due_day, due_sec)
-                    my_callbacks.append([next_cb, lead, due_day, due_sec, call_id, ended])
-                    next_cb += 1
-                call_rows.append(
-                    (
-                        call_id,
-                        lead,
-                        agent_id,
-                        script_id,
-                        started,
-                        ended,
-                        outcome.value,
-                        facts_json,
-                        grade,
-                        rule,
-                        rule_index,
-                        conds,
-                        qualified,
-                        due_text,
-                    )
-                )
-                if outcome.effective:  # what finish_call does: open callbacks / follow-ups of the lead are done
-                    for cb in [cb for cb in my_callbacks if cb[1] == lead and cb[4] != call_id]:
-                        my_callbacks.remove(cb)
-                        callback_rows.append(
-                            (cb[0], cb[4], lead, agent_id, stamp(cb[2], cb[3]), "客户要求回电", cb[5], ended, call_id)
-                        )
-                    for m in [m for m in my_mail if m[2] == lead]:
-                        my_mail.remove(m)
-                        mailing_rows.append(
-                            (
-                                m[0],
-                                m[1],
-                                lead,
-                                agent_id,
-                                m[3],
-                                m[4].isoformat(),
-                                m[5].isoformat(),
-                                m[6].isoformat(),
-                                ended,
-                                call_id,
-                            )
-                        )
-                if outcome is Outcome.MAILED:
-                    address = json.loads(facts_json).get("address") or _address(rng)
-                    my_mail.append(
-                        [
-                            next_mail,
-                            call_id,
-                            lead,
-                            address,
-                            day,
-                            day + timedelta(days=7),
-                            day + timedelta(days=10),
-                            grade,
-                        ]
-                    )
-                    next_mail += 1
-                elif outcome in (Outcome.NO_ANSWER, Outcome.BUSY) and rng.random() < 0.85:
-                    if start < 14 * 3600 and rng.random() < 0.45:
-                        my_retries.append((lead, day, start + 2 * 3600 + rng.randint(0, 3600)))
-                    else:
-                        my_retries.append((lead, day + timedelta(days=rng.choice([1, 1, 2, 3])), MORNING))
-                return start + length + (rng.randint(10, 40) if quick else rng.randint(20, 100))
-
-            # development calls (weekdays) until 17:30
-            while working and t < CLOSE and made < target and t < day_stop:
-                if LUNCH <= t < AFTERNOON:
-                    t = AFTERNOON + rng.randint(0, 300)
-                    continue
-                due_cb = next((cb for cb in my_callbacks if (cb[2], cb[3]) <= (day, t)), None)
-                if due_cb is not None:
-                    t = record(due_cb[1], callback_outcome(), t)
-                elif my_retries and rng.random() < 0.35 and (my_retries[0][1], my_retries[0][2]) <= (day, t):
-                    lead, _, _ = my_retries.pop(0)
-                    t = record(lead, first_outcome(industries[lead_industry[lead - first_lead]], True), t)
-                else:
-                    lead = new_lead(day, lead_rows)
-                    t = record(lead, first_outcome(industries[lead_industry[lead - first_lead]], False), t)
-                made += 1
-            my_retries.sort(key=lambda r: (r[1], r[2]))
-
-            # follow-ups: from 17:00 (the seed's 17:30-18:00 window, and the half hour before it when
-            # the list is long) on weekdays, Saturday morning for some; short calls
-            t = max(t, CLOSE - 1800) if working else t
-            window_end = WINDOW_END if working else 12 * 3600
-            due_mail = sorted((m for m in my_mail if m[5] <= day), key=lambda m: (m[6], m[0]))
-            for m in due_mail:
-                if t >= window_end or t >= day_stop or rng.random() < 0.1:  # some are left for the due list
-                    continue
-                outcome = Outcome.MEMBER_CARE if rng.random() < 0.8 else Outcome.NO_ANSWER
-                t = record(m[2], outcome, t, quick=True)
-            # mailings whose window closed over two weeks ago: written as never followed up
-            for m in [m for m in my_mail if m[6] < day - timedelta(days=14)]:
-                my_mail.remove(m)
-                mailing_rows.append(
-                    (m[0], m[1], m[2], agent_id, m[3], m[4].isoformat(), m[5].isoformat(), m[6].isoformat(), None, None)
-                )
-            # the day's remarks
-            if working and (not last_day or day_stop >= CLOSE) and rng.random() < 0.7:
-                review_rows.append(
-                    (
-                        agent_id,
-                        day.isoformat(),
-                        rng.choice(STRENGTHS),
-                        rng.choice(WEAKNESSES) if rng.random() < 0.8 else None,
-                        rng.choice(SUGGESTIONS) if rng.random() < 0.7 else None,
-                        stamp(day, WINDOW_END),
-                    )
-                )
-
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.executemany(LEAD_SQL, lead_rows)
-            conn.executemany(CALL_SQL, call_rows)
-            conn.executemany(CALLBACK_SQL, callback_rows)
-            conn.executemany(MAILING_SQL, mailing_rows)
-            conn.executemany(REVIEW_SQL, review_rows)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        stats.leads += len(lead_rows)
-        stats.calls += len(call_rows)
-        stats.callbacks += len(callback_rows)
-        stats.mailings += len(mailing_rows)
-        stats.remarks += len(review_rows)
-        if progress is not None:
-            progress(day, stats.calls)
+def _days(floor: _Floor) -> Iterator[date]:
+    """The days anyone works: working days, and Saturdays when some agents do follow-ups."""
+    stats = floor.stats
+    assert stats.first_day is not None and stats.last_day is not None
+    saturday_staff = any(agent.saturdays for agent in floor.agents)
+    day = stats.first_day
+    while day <= stats.last_day:
+        if not is_rest_day(day) or (day.weekday() == 5 and saturday_staff):
+            yield day
         day += timedelta(days=1)
 
-    # what is still open at the end: callbacks not yet made, mailings not yet followed up
-    rest_cb = [
-        (cb[0], cb[4], cb[1], agent_ids[a], stamp(cb[2], cb[3]), "客户要求回电", cb[5], None, None)
-        for a, cbs in enumerate(callbacks)
-        for cb in cbs
-    ]
-    rest_mail = [
-        (m[0], m[1], m[2], agent_ids[a], m[3], m[4].isoformat(), m[5].isoformat(), m[6].isoformat(), None, None)
-        for a, ms in enumerate(mailings)
-        for m in ms
-    ]
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.executemany(CALLBACK_SQL, rest_cb)
-        conn.executemany(MAILING_SQL, rest_mail)
-        _update_leads(conn, first_lead)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    stats.callbacks += len(rest_cb)
-    stats.mailings += len(rest_mail)
-    return stats
+
+def _simulate_day(floor: _Floor, day: date) -> _Day:
+    """One day of the floor: every agent's calls, follow-ups and remarks, and the leads as the calls left them."""
+    today = _Day(day, floor.stop_at if day == floor.stats.last_day else 24 * 3600)
+    for agent in floor.agents:
+        if not today.working and not agent.saturdays:
+            continue
+        t = (MORNING if today.working else 10 * 3600) + floor.rng.randint(0, 900)
+        t = _development_calls(floor, today, agent, t)
+        _follow_up_calls(floor, today, agent, t)
+        _expire_mailings(floor, today, agent)
+        _day_review(floor, today, agent)
+    for lead_id in sorted(today.touched):
+        lead = floor.leads[lead_id]
+        today.batch.lead_states.append(
+            LeadState(
+                lead_id,
+                lead.status,
+                floor.clock.text(lead.next_call_at),
+                lead.attempts,
+                lead.last_called_at,
+                lead.last_outcome,
+                lead.assigned,
+            )
+        )
+    return today
 
 
-def _update_leads(conn: sqlite3.Connection, first_lead: int) -> None:
-    """Lead status, attempts and next call from each generated lead's calls (as finish_call leaves them)."""
-    conn.execute(
-        """
-        UPDATE leads SET attempts = s.n, last_called_at = s.ended_at, last_outcome = s.outcome,
-               updated_at = s.ended_at,
-               status = CASE s.outcome WHEN 'invalid_number' THEN 'dead'
-                                       WHEN 'no_answer' THEN 'retry' WHEN 'busy' THEN 'retry'
-                                       WHEN 'callback' THEN 'callback' WHEN 'mailed' THEN 'mailed'
-                                       ELSE 'closed' END,
-               next_call_at = CASE s.outcome
-                   WHEN 'callback' THEN (SELECT MIN(due_at) FROM callbacks cb
-                                         WHERE cb.lead_id = leads.id AND cb.done_at IS NULL)
-                   WHEN 'mailed' THEN (SELECT MIN(follow_up_from) || 'T00:00:00' || substr(s.ended_at, 20)
-                                       FROM mailings m WHERE m.lead_id = leads.id AND m.follow_up_done_at IS NULL)
-                   WHEN 'no_answer' THEN strftime('%Y-%m-%dT%H:%M:%S', substr(s.ended_at, 1, 19), '+1 hour')
-                                         || substr(s.ended_at, 20)
-                   WHEN 'busy' THEN strftime('%Y-%m-%dT%H:%M:%S', substr(s.ended_at, 1, 19), '+1 hour')
-                                    || substr(s.ended_at, 20)
-               END,
-               assigned_agent_id = CASE WHEN s.outcome IN ('callback', 'mailed') THEN s.agent_id END
-        FROM (SELECT lead_id, agent_id, ended_at, outcome, n FROM (
-                  SELECT lead_id, agent_id, ended_at, outcome,
-                         COUNT(*) OVER (PARTITION BY lead_id) AS n,
-                         ROW_NUMBER() OVER (PARTITION BY lead_id ORDER BY started_at DESC, id DESC) AS rn
-                  FROM calls WHERE lead_id >= ? AND ended_at IS NOT NULL)
-              WHERE rn = 1) AS s
-        WHERE leads.id = s.lead_id
-        """,
-        (first_lead,),
+def _development_calls(floor: _Floor, today: _Day, agent: _Agent, t: int) -> int:
+    """Calls from the morning until the follow-up window opens (weekdays): a due callback
+    first, sometimes a retry whose time has come, otherwise a new lead. Returns the time after."""
+    rng = floor.rng
+    target = rng.randint(*floor.cfg.calls_per_day) if today.working else rng.randint(4, 10)
+    made = 0
+    while today.working and t < CLOSE and made < target and t < today.stop:
+        if LUNCH <= t < AFTERNOON:
+            t = AFTERNOON + rng.randint(0, 300)
+            continue
+        due_cb = next((cb for cb in agent.callbacks if (cb.due_day, cb.due_sec) <= (today.day, t)), None)
+        if due_cb is not None:
+            t = _record_call(floor, today, agent, due_cb.lead, _callback_outcome(rng), t)
+        elif agent.retries and rng.random() < 0.35 and agent.retries[0][1:] <= (today.day, t):
+            lead_id = agent.retries.pop(0)[0]
+            t = _record_call(floor, today, agent, lead_id, _first_outcome(floor, lead_id, retry=True), t)
+        else:
+            lead_id = _new_lead(floor, today)
+            t = _record_call(floor, today, agent, lead_id, _first_outcome(floor, lead_id, retry=False), t)
+        made += 1
+    agent.retries.sort(key=lambda r: (r[1], r[2]))
+    return t
+
+
+def _follow_up_calls(floor: _Floor, today: _Day, agent: _Agent, t: int) -> None:
+    """Follow-ups of mailings whose window has opened: on working days from 17:00 (the window,
+    and the half hour before it when the list is long), on Saturday mornings for some agents;
+    short calls; about one in ten is left for the due list."""
+    rng = floor.rng
+    t = max(t, CLOSE - 1800) if today.working else t
+    window_end = WINDOW_END if today.working else 12 * 3600
+    due = sorted((m for m in agent.mailings if m.follow_from <= today.day), key=lambda m: (m.follow_by, m.id))
+    for mailing in due:
+        if t >= window_end or t >= today.stop or rng.random() < 0.1:
+            continue
+        outcome = Outcome.MEMBER_CARE if rng.random() < 0.8 else Outcome.NO_ANSWER
+        t = _record_call(floor, today, agent, mailing.lead, outcome, t, quick=True)
+
+
+def _expire_mailings(floor: _Floor, today: _Day, agent: _Agent) -> None:
+    """Mailings whose window closed over two weeks ago are written as never followed up."""
+    for mailing in [m for m in agent.mailings if m.follow_by < today.day - timedelta(days=14)]:
+        agent.mailings.remove(mailing)
+        today.batch.mailings.append(_mailing_row(mailing, agent, None, None))
+
+
+def _day_review(floor: _Floor, today: _Day, agent: _Agent) -> None:
+    """The agent's 优点/缺点/建议 on most working days (not before the day is over)."""
+    rng = floor.rng
+    if today.working and today.stop >= CLOSE and rng.random() < 0.7:
+        today.batch.reviews.append(
+            HistoryReview(
+                agent.id,
+                today.day.isoformat(),
+                rng.choice(STRENGTHS),
+                rng.choice(WEAKNESSES) if rng.random() < 0.8 else None,
+                rng.choice(SUGGESTIONS) if rng.random() < 0.7 else None,
+                floor.clock.stamp(today.day, WINDOW_END),
+            )
+        )
+
+
+def _new_lead(floor: _Floor, today: _Day) -> int:
+    """A new lead from a weighted industry, with a number not yet in use."""
+    rng = floor.rng
+    index = rng.choices(range(len(INDUSTRIES)), [i.weight for i in INDUSTRIES])[0]
+    industry = INDUSTRIES[index]
+    lead_id = floor.next_lead
+    floor.next_lead += 1
+    while True:
+        n = rng.randrange(2 * 10**7, 9 * 10**7)
+        if rng.random() < 0.6:
+            phone = f"{rng.choice(MOBILE_PREFIXES)}{n:08d}"
+            norm, kind = f"+86{phone}", "mobile"
+        else:
+            code, _city = rng.choice(AREA_CODES)
+            phone = f"{code}-{n:08d}"
+            norm, kind = f"+86{code[1:]}{n:08d}", "landline"
+        if norm not in floor.taken:
+            floor.taken.add(norm)
+            break
+    company = f"{rng.choice(CITIES)}{rng.choice(WORDS)}{SUFFIX[industry.name]}有限公司"
+    contact = rng.choice(SURNAMES) + rng.choice(["先生", "小姐", "经理", "总"])
+    today.batch.leads.append(
+        HistoryLead(
+            lead_id,
+            company,
+            contact,
+            rng.choice(TITLES),
+            phone,
+            norm,
+            kind,
+            industry.name or None,
+            "demo",
+            floor.created,
+        )
     )
+    floor.leads[lead_id] = _Lead(index)
+    return lead_id
+
+
+def _first_outcome(floor: _Floor, lead_id: int, *, retry: bool) -> Outcome:
+    """How a development call on this lead ends, by its industry's rates (a retry is never a wrong number)."""
+    rng = floor.rng
+    ind = INDUSTRIES[floor.leads[lead_id].industry]
+    if not retry and rng.random() < ind.invalid:
+        return Outcome.INVALID_NUMBER
+    r = rng.random()
+    if r > ind.answer:
+        return Outcome.BUSY if r > 1 - (1 - ind.answer) * 0.25 else Outcome.NO_ANSWER
+    if rng.random() < ind.mail:
+        return Outcome.MAILED
+    r = rng.random()
+    if r < 0.18:
+        return Outcome.CALLBACK
+    if r < 0.6:
+        return Outcome.REFUSED
+    return Outcome.NOT_QUALIFIED if r < 0.96 else Outcome.MEMBER_CARE
+
+
+def _callback_outcome(rng: random.Random) -> Outcome:
+    """How a call made at the time a prospect asked for ends."""
+    if rng.random() < 0.2:
+        return Outcome.NO_ANSWER
+    return _pick(rng, {Outcome.MAILED: 0.55, Outcome.REFUSED: 0.2, Outcome.NOT_QUALIFIED: 0.15, Outcome.CALLBACK: 0.1})
+
+
+def _next_working_day(day: date) -> date:
+    day += timedelta(days=1)
+    while is_rest_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def _record_call(
+    floor: _Floor, today: _Day, agent: _Agent, lead_id: int, outcome: Outcome, start: int, quick: bool = False
+) -> int:
+    """One call at ``start`` (seconds into the day) and everything it does, as the life cycle
+    says: the lead's new state, the callbacks and follow-ups it completes, the callback or
+    mailing it makes, and (the agent's habit) when a no-answer is tried again. Returns the
+    time the agent is ready for the next call."""
+    rng, clock, day = floor.rng, floor.clock, today.day
+    call_id = floor.next_call
+    floor.next_call += 1
+    lead = floor.leads[lead_id]
+    low, high = (40, 150) if quick and outcome.effective else DURATION[outcome]
+    ended_sec = start + rng.randint(low, high)
+    pool = floor.pools[(outcome, INDUSTRIES[lead.industry].quality)]
+    facts_json, grade, rule, rule_index, conditions, qualified = pool[rng.randrange(len(pool))]
+    ended_text = clock.stamp(day, ended_sec)
+    callback_due = None
+    if outcome is Outcome.CALLBACK:
+        if ended_sec < 15 * 3600 and rng.random() < 0.5:
+            due_day, due_sec = day, ended_sec + rng.choice([2, 3, 4]) * 3600
+        else:
+            due_day = _next_working_day(day)
+            due_sec = rng.choice([10, 11, 14, 15, 16]) * 3600 + rng.choice([0, 1800])
+        callback_due = clock.moment(due_day, due_sec)
+    address = None  # the address read back: a mailed call's fact (parsed only when there is one)
+    if '"address"' in facts_json:
+        address = json.loads(facts_json).get("address")
+    if outcome is Outcome.MAILED and not address:
+        address = _address(rng)
+    after = after_call(
+        lead.status,
+        outcome,
+        clock.moment(day, ended_sec),
+        callback_due=callback_due,
+        address=address,
+        no_answers_before=lead.no_answers,
+        retry_after=RETRY_AFTER,
+    )
+    today.batch.calls.append(
+        HistoryCall(
+            call_id,
+            lead_id,
+            agent.id,
+            floor.script_id,
+            clock.stamp(day, start),
+            ended_text,
+            outcome.value,
+            facts_json,
+            grade,
+            rule,
+            rule_index,
+            conditions,
+            qualified,
+            clock.text(callback_due),
+        )
+    )
+    if after.completes_open_work:
+        _complete_open_work(floor, today, agent, lead_id, call_id, ended_text)
+    if after.callback_due is not None:
+        agent.callbacks.append(
+            _Callback(
+                floor.next_callback,
+                lead_id,
+                after.callback_due.date(),
+                _seconds(after.callback_due.time()),
+                call_id,
+                ended_text,
+            )
+        )
+        floor.next_callback += 1
+    if after.mailing is not None:
+        plan = after.mailing
+        agent.mailings.append(
+            _Mailing(
+                floor.next_mailing,
+                call_id,
+                lead_id,
+                plan.address,
+                plan.mailed_on,
+                plan.follow_up_from,
+                plan.follow_up_by,
+            )
+        )
+        floor.next_mailing += 1
+    lead.status, lead.next_call_at, lead.no_answers = after.status, after.next_call_at, after.no_answers
+    lead.attempts += 1
+    lead.last_called_at, lead.last_outcome = ended_text, outcome.value
+    if after.assign_to_caller:
+        lead.assigned = agent.id
+    today.touched.add(lead_id)
+    if outcome in (Outcome.NO_ANSWER, Outcome.BUSY) and rng.random() < 0.85:
+        _schedule_retry(floor, agent, lead_id, day, start, after.next_call_at)
+    return ended_sec + (rng.randint(10, 40) if quick else rng.randint(20, 100))
+
+
+def _schedule_retry(
+    floor: _Floor, agent: _Agent, lead_id: int, day: date, start: int, not_before: datetime | None
+) -> None:
+    """When the agent tries a no-answer again: often the same afternoon, else a later morning;
+    never before the life cycle allows (a lead set aside waits for the next morning)."""
+    rng = floor.rng
+    if start < 14 * 3600 and rng.random() < 0.45:
+        when = (day, start + 2 * 3600 + rng.randint(0, 3600))
+    else:
+        when = (day + timedelta(days=rng.choice([1, 1, 2, 3])), MORNING)
+    if not_before is not None:
+        when = max(when, (not_before.date(), _seconds(not_before.time())))
+    agent.retries.append((lead_id, *when))
+
+
+def _complete_open_work(floor: _Floor, today: _Day, agent: _Agent, lead_id: int, call_id: int, ended_text: str) -> None:
+    """The lead's open callbacks and pending follow-ups are done by this call (written now, final)."""
+    for cb in [cb for cb in agent.callbacks if cb.lead == lead_id and cb.call_id != call_id]:
+        agent.callbacks.remove(cb)
+        today.batch.callbacks.append(_callback_row(floor, cb, agent, ended_text, call_id))
+    for mailing in [m for m in agent.mailings if m.lead == lead_id]:
+        agent.mailings.remove(mailing)
+        today.batch.mailings.append(_mailing_row(mailing, agent, ended_text, call_id))
+
+
+def _callback_row(
+    floor: _Floor, cb: _Callback, agent: _Agent, done_at: str | None, done_call: int | None
+) -> HistoryCallback:
+    due = floor.clock.stamp(cb.due_day, cb.due_sec)
+    return HistoryCallback(cb.id, cb.call_id, cb.lead, agent.id, due, "客户要求回电", cb.created, done_at, done_call)
+
+
+def _mailing_row(mailing: _Mailing, agent: _Agent, done_at: str | None, done_call: int | None) -> HistoryMailing:
+    return HistoryMailing(
+        mailing.id,
+        mailing.call_id,
+        mailing.lead,
+        agent.id,
+        mailing.address,
+        mailing.mailed_on.isoformat(),
+        mailing.follow_from.isoformat(),
+        mailing.follow_by.isoformat(),
+        done_at,
+        done_call,
+    )
+
+
+def _still_open(floor: _Floor) -> HistoryBatch:
+    """What is still open when the simulation ends: callbacks not yet made, mailings not yet followed up."""
+    batch = HistoryBatch()
+    for agent in floor.agents:
+        batch.callbacks += [_callback_row(floor, cb, agent, None, None) for cb in agent.callbacks]
+        batch.mailings += [_mailing_row(m, agent, None, None) for m in agent.mailings]
+    return batch
+
+
+def _count(stats: DemoStats, batch: HistoryBatch) -> None:
+    stats.leads += len(batch.leads)
+    stats.calls += len(batch.calls)
+    stats.callbacks += len(batch.callbacks)
+    stats.mailings += len(batch.mailings)
+    stats.remarks += len(batch.reviews)

@@ -13,10 +13,9 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from callscript.storage.store import in_follow_up_window  # 17:30–18:00, or Saturday/Sunday
+from callscript.core.followup import FOLLOW_UP_WINDOW, in_follow_up_window, is_rest_day
 from callscript.storage.timefmt import iso, parse_iso
 
-FOLLOW_UP_WINDOW = (time(17, 30), time(18, 0))
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 DEFAULT_OVERDUE_DAYS = 14
@@ -41,11 +40,11 @@ def next_follow_up_slot(now: datetime, first: date, last: date) -> tuple[str, bo
     if possible (else the next one at all: the follow-up is late). Returns (label, now_is_a_slot)."""
     today = now.date()
     if in_follow_up_window(now):
-        return ("现在 (周末)" if now.weekday() >= 5 else "现在 17:30-18:00"), True
+        return ("现在 (周末)" if is_rest_day(today) else "现在 17:30-18:00"), True
     day = max(today, first)
     limit = max(last, today) + timedelta(days=7)
     while day <= limit:
-        if day.weekday() >= 5:
+        if is_rest_day(day):
             return f"{_day_label(day, today)} 全天 (周末)", False
         if day > today or now.time() < FOLLOW_UP_WINDOW[1]:
             return f"{_day_label(day, today)} 17:30-18:00", False

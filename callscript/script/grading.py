@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from callscript.script.outcomes import NOT_EFFECTIVE
+from callscript.core.outcomes import NOT_EFFECTIVE
 
 NOT_EFFECTIVE_VALUES = frozenset(o.value for o in NOT_EFFECTIVE)
 

@@ -13,10 +13,10 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from callscript.core.outcomes import OUTCOME_VALUES, Outcome
 from callscript.script import grading as g
 from callscript.script.facts import BOOL, BUILTIN_FACTS, ENUM, FACT_TYPES, INT, TEXT, FactSpec, FactValueError
 from callscript.script.model import InputSpec, Node, Option, Script, Skip
-from callscript.script.outcomes import OUTCOME_VALUES, Outcome
 from callscript.script.problems import Mark, Problem, ScriptError, Severity
 from callscript.script.templates import BUILTIN_VARIABLES, Template, TemplateError, parse_template
 from callscript.script.yaml_source import BOOL as T_BOOL

@@ -1,41 +1,11 @@
-"""Call outcomes (BRIEF, "Call outcomes"): every call ends with exactly one."""
+"""The outcome vocabulary, as the script package has always exported it.
 
-from __future__ import annotations
+Outcomes are shared by the script, the lead life cycle and storage, so their one
+home is :mod:`callscript.core.outcomes` (core may import nothing else, and the life
+cycle there needs them). This module re-exports it for the modules of
+``callscript/tui`` that still import it from here; new code imports from core.
+"""
 
-from enum import Enum
+from callscript.core.outcomes import EFFECTIVE_VALUES, NOT_EFFECTIVE, OUTCOME_LABELS, OUTCOME_VALUES, Outcome
 
-
-class Outcome(str, Enum):
-    INVALID_NUMBER = "invalid_number"
-    NO_ANSWER = "no_answer"
-    BUSY = "busy"
-    CALLBACK = "callback"
-    REFUSED = "refused"
-    NOT_QUALIFIED = "not_qualified"
-    MAILED = "mailed"
-    MEMBER_CARE = "member_care"
-
-    @property
-    def label(self) -> str:
-        return OUTCOME_LABELS[self]
-
-    @property
-    def effective(self) -> bool:
-        """有效: the number reached the right company."""
-        return self not in NOT_EFFECTIVE
-
-
-OUTCOME_LABELS: dict[Outcome, str] = {
-    Outcome.INVALID_NUMBER: "空号/错号",
-    Outcome.NO_ANSWER: "无人接听",
-    Outcome.BUSY: "占线",
-    Outcome.CALLBACK: "约回电",
-    Outcome.REFUSED: "拒绝",
-    Outcome.NOT_QUALIFIED: "不符合,致谢道别",
-    Outcome.MAILED: "寄资料",
-    Outcome.MEMBER_CARE: "会员回访",
-}
-
-NOT_EFFECTIVE = frozenset({Outcome.INVALID_NUMBER, Outcome.NO_ANSWER, Outcome.BUSY})
-OUTCOME_VALUES: tuple[str, ...] = tuple(o.value for o in Outcome)
-EFFECTIVE_VALUES: tuple[str, ...] = tuple(o.value for o in Outcome if o.effective)
+__all__ = ["EFFECTIVE_VALUES", "NOT_EFFECTIVE", "OUTCOME_LABELS", "OUTCOME_VALUES", "Outcome"]

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from callscript.core.outcomes import OUTCOME_VALUES
 from callscript.script.facts import FactValue, FactValueError
 from callscript.script.grading import GradeResult, grade_call
 from callscript.script.model import END, INPUT, Node, Script
-from callscript.script.outcomes import OUTCOME_VALUES
 from callscript.script.templates import BUILTIN_VARIABLES, variable_lookup
 
 CHOOSE, ENTER, SKIP, BACK, END_CALL = "choose", "enter", "skip", "back", "end"

@@ -4,12 +4,37 @@ No Textual, no terminal: the TUI, CLI, reports and lead import all go through
 :class:`Store`. Import from here::
 
     from callscript.storage import Store, resolve_db_path
+
+The life-cycle names re-exported here (``CLAIM_TIERS``, ``LEAD_STATUSES``,
+``in_follow_up_window``) are defined in :mod:`callscript.core.lifecycle` and
+:mod:`callscript.core.followup`.
 """
 
-from callscript.storage.db import StorageError, connect, immediate
+from callscript.core.followup import in_follow_up_window
+from callscript.core.lifecycle import CLAIM_TIERS, LEAD_STATUSES
+from callscript.storage.agents import AgentRef
+from callscript.storage.db import connect, immediate
+from callscript.storage.errors import (
+    CallFinished,
+    DuplicateLead,
+    ErrorCode,
+    LeadUnavailable,
+    NotFound,
+    StorageError,
+)
+from callscript.storage.history import (
+    HistoryBatch,
+    HistoryCall,
+    HistoryCallback,
+    HistoryLead,
+    HistoryMailing,
+    HistoryReview,
+    LeadState,
+    NextIds,
+)
 from callscript.storage.location import ENV_VAR, resolve_db_path
+from callscript.storage.normalise import digits_only
 from callscript.storage.records import (
-    LEAD_STATUSES,
     Agent,
     Callback,
     CallRecord,
@@ -17,23 +42,17 @@ from callscript.storage.records import (
     DayReview,
     EventRecord,
     ImportSummary,
+    KnownPhone,
     Lead,
     Mailing,
+    NewLead,
+    NewLeadsResult,
     RejectedRow,
     ScriptVersion,
     UnfinishedCall,
 )
 from callscript.storage.schema import SCHEMA_VERSION
-from callscript.storage.store import (
-    CLAIM_TIERS,
-    CallFinished,
-    DuplicateLead,
-    LeadUnavailable,
-    NotFound,
-    Store,
-    digits_only,
-    in_follow_up_window,
-)
+from callscript.storage.store import Store
 
 __all__ = [
     "CLAIM_TIERS",
@@ -41,17 +60,30 @@ __all__ = [
     "LEAD_STATUSES",
     "SCHEMA_VERSION",
     "Agent",
+    "AgentRef",
     "CallFinished",
     "CallRecord",
     "Callback",
     "CheckReport",
     "DayReview",
     "DuplicateLead",
+    "ErrorCode",
     "EventRecord",
+    "HistoryBatch",
+    "HistoryCall",
+    "HistoryCallback",
+    "HistoryLead",
+    "HistoryMailing",
+    "HistoryReview",
     "ImportSummary",
+    "KnownPhone",
     "Lead",
+    "LeadState",
     "LeadUnavailable",
     "Mailing",
+    "NewLead",
+    "NewLeadsResult",
+    "NextIds",
     "NotFound",
     "RejectedRow",
     "ScriptVersion",

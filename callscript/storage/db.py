@@ -25,6 +25,8 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
+from callscript.storage.errors import ErrorCode, StorageError
+
 T = TypeVar("T")
 
 BUSY_TIMEOUT_S = 10.0
@@ -34,10 +36,6 @@ RETRY_DEADLINE_S = 60.0
 """How long :func:`retry_locked` keeps retrying a whole transaction that still found the file locked."""
 
 SYNC_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
-
-
-class StorageError(Exception):
-    """Something the storage layer refuses to do; the message is for a person."""
 
 
 def create_private_file(path: Path) -> bool:
@@ -66,7 +64,9 @@ def connect(
     if create:
         create_private_file(path)
     elif not path.exists():
-        raise StorageError(f"no database at {path} (run `callscript db init` to create one)")
+        raise StorageError(
+            f"no database at {path} (run `callscript db init` to create one)", code=ErrorCode.NO_DATABASE
+        )
     conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
@@ -90,7 +90,7 @@ def _ensure_wal(conn: sqlite3.Connection) -> None:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() == "wal":
                 return
-            raise StorageError(f"could not switch the database to WAL mode (got {mode!r})")
+            raise StorageError(f"could not switch the database to WAL mode (got {mode!r})", code=ErrorCode.NOT_WAL)
         except sqlite3.OperationalError as exc:
             if not is_locked_error(exc) or time.monotonic() > deadline:
                 raise

@@ -8,11 +8,32 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
+from callscript.core.lifecycle import LEAD_STATUSES
 from callscript.storage.timefmt import parse_day, parse_iso
+
+__all__ = [
+    "LEAD_STATUSES",
+    "Agent",
+    "CallRecord",
+    "Callback",
+    "CheckReport",
+    "DayReview",
+    "EventRecord",
+    "ImportSummary",
+    "KnownPhone",
+    "Lead",
+    "Mailing",
+    "NewLead",
+    "NewLeadsResult",
+    "RejectedRow",
+    "ScriptVersion",
+    "UnfinishedCall",
+]
 
 
 class _FromRow:
@@ -23,9 +44,10 @@ class _FromRow:
     _json: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]):
+    def from_row(cls, row: Mapping[str, Any]) -> Self:
+        """The record from a row as the store reads it (column name → stored value)."""
         values: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]  # every subclass is a dataclass
             if f.name not in row:
                 continue
             value = row[f.name]
@@ -51,7 +73,7 @@ class Agent(_FromRow):
 
 @dataclass(frozen=True, slots=True)
 class Lead(_FromRow):
-    """A company/contact to call. ``status`` is one of :data:`LEAD_STATUSES`."""
+    """A company/contact to call. ``status`` is one of :data:`callscript.core.lifecycle.LEAD_STATUSES`."""
 
     id: int
     company: str
@@ -81,13 +103,6 @@ class Lead(_FromRow):
         {"last_called_at", "next_call_at", "claimed_at", "claim_expires_at", "created_at", "updated_at"}
     )
     _bools: ClassVar = frozenset({"do_not_call"})
-
-
-LEAD_STATUSES: tuple[str, ...] = ("new", "retry", "callback", "mailed", "closed", "dead")
-"""new: never called · retry: no answer/busy, call again after a pause · callback: the
-prospect asked to be called at ``next_call_at`` · mailed: materials sent, follow-up
-due from ``next_call_at`` · closed: refused / not qualified / member care done ·
-dead: invalid number."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +263,41 @@ class ImportSummary:
     inserted: list[int] = field(default_factory=list)
     duplicates: list[RejectedRow] = field(default_factory=list)
     invalid: list[RejectedRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class NewLead:
+    """A lead to insert whose number is already checked and normalised (a lead list's row)."""
+
+    company: str
+    phone: str
+    phone_norm: str
+    phone_kind: str | None = None
+    contact: str | None = None
+    title: str | None = None
+    industry: str | None = None
+    source: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownPhone:
+    """A :class:`NewLead` not inserted because its number is already a lead."""
+
+    index: int
+    """Its position in the list given to ``Store.insert_new_leads``."""
+    lead_id: int
+    do_not_call: bool
+
+
+@dataclass(slots=True)
+class NewLeadsResult:
+    """What ``Store.insert_new_leads`` did (or, in a dry run, would do)."""
+
+    inserted: int = 0
+    known: list[KnownPhone] = field(default_factory=list)
+    seconds: float = 0.0
+    """Time spent inside the database transaction (holding the write lock, for a real insert)."""
 
 
 @dataclass(slots=True)

@@ -36,8 +36,9 @@ This module imports nothing from storage (storage's schema imports it).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
-from callscript.script.outcomes import NOT_EFFECTIVE
+from callscript.core.outcomes import NOT_EFFECTIVE
 
 GRADES: tuple[str, str, str] = ("好", "一般", "勉强")
 """The BRIEF's grades in the order the tables show them (good, fair, marginal)."""
@@ -52,9 +53,6 @@ def _effective(p: str) -> str:
     """1 if the call's outcome is 有效 (a NULL outcome, which a finished call never has, is not)."""
     return f"COALESCE({p}outcome NOT IN ({_NE}), 0)"
 
-
-DAY_OF = "substr({col}, 1, 10)"
-"""A call's day: the first ten characters of its local ISO time stamp."""
 
 TALK_SECONDS = "MAX(0, COALESCE(unixepoch({p}ended_at) - unixepoch({p}started_at), 0))"
 
@@ -127,7 +125,7 @@ _V3_SUM_TABLES = {"report_daily": DAILY_KEY}
 SUM_TABLES = {"report_daily": DAILY_KEY, **ROLLUPS}
 
 
-def _add(row: str, tables: dict[str, tuple[str, ...]] = _V3_SUM_TABLES) -> str:
+def _add(row: str, tables: Mapping[str, tuple[str, ...]] = _V3_SUM_TABLES) -> str:
     values = ", ".join(f"{row}.{s}" for s in _SUMS)
     updates = ", ".join(f"{d} = {d} + excluded.{d}" for d in _DAILY_COLUMNS)
     return "".join(
@@ -140,8 +138,8 @@ def _add(row: str, tables: dict[str, tuple[str, ...]] = _V3_SUM_TABLES) -> str:
     )
 
 
-def _subtract(row: str, tables: dict[str, tuple[str, ...]] = _V3_SUM_TABLES) -> str:
-    updates = ", ".join(f"{d} = {d} - {row}.{s}" for d, s in zip(_DAILY_COLUMNS, _SUMS))
+def _subtract(row: str, tables: Mapping[str, tuple[str, ...]] = _V3_SUM_TABLES) -> str:
+    updates = ", ".join(f"{d} = {d} - {row}.{s}" for d, s in zip(_DAILY_COLUMNS, _SUMS, strict=True))
     out = []
     for table, key in tables.items():
         where = " AND ".join(f"{k} = {row}.{k}" for k in key)
@@ -323,7 +321,15 @@ CURRENT_TRIGGERS: tuple[str, ...] = (*LEAD_DAY_TRIGGERS, *TRIGGERS[3:])
 lead-day triggers migration 4 replaced)."""
 assert all("report_lead_days_a" in t.split("ON")[0] for t in TRIGGERS[:3])
 
-TRIGGER_NAMES: tuple[str, ...] = tuple(re.match(r"CREATE TRIGGER (\w+)", t).group(1) for t in CURRENT_TRIGGERS)
+
+def _trigger_name(sql: str) -> str:
+    found = re.match(r"CREATE TRIGGER (\w+)", sql)
+    if found is None:  # pragma: no cover - every statement above starts so
+        raise ValueError(f"not a CREATE TRIGGER statement: {sql[:40]!r}")
+    return found.group(1)
+
+
+TRIGGER_NAMES: tuple[str, ...] = tuple(_trigger_name(t) for t in CURRENT_TRIGGERS)
 REPORT_TABLES: tuple[str, ...] = ("report_lead_days", "report_daily", *ROLLUPS)
 
 REBUILD_STATEMENTS: tuple[str, ...] = (

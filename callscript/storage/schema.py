@@ -21,9 +21,10 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from callscript.script.outcomes import NOT_EFFECTIVE
+from callscript.core.outcomes import NOT_EFFECTIVE
 from callscript.storage import report_tables as report_sql
-from callscript.storage.db import StorageError, immediate, retry_locked
+from callscript.storage.db import immediate, retry_locked
+from callscript.storage.errors import ErrorCode, StorageError
 
 
 @dataclass(frozen=True)
@@ -359,7 +360,8 @@ def migrate(conn: sqlite3.Connection, *, target: int = SCHEMA_VERSION, views: bo
     if current > SCHEMA_VERSION:
         raise StorageError(
             f"this database has schema version {current}, newer than this callscript knows "
-            f"({SCHEMA_VERSION}); upgrade callscript"
+            f"({SCHEMA_VERSION}); upgrade callscript",
+            code=ErrorCode.SCHEMA_TOO_NEW,
         )
     applied: list[int] = []
     for migration in MIGRATIONS:

@@ -19,17 +19,17 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from functools import partial
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from callscript.core.outcomes import Outcome
 from callscript.script.model import Script
-from callscript.script.outcomes import Outcome
 from callscript.script.session import CallSession, Event
 from callscript.tui.clock import Clock, system_clock
 
 if TYPE_CHECKING:  # storage (and sqlite-utils) is imported on the database thread, off the start-up path
+    from callscript.leads import LeadListRow
     from callscript.storage import CallRecord, Lead, Store, UnfinishedCall
 
 T = TypeVar("T")
@@ -40,7 +40,6 @@ __all__ = [
     "CallRecorder",
     "FinishInfo",
     "LeadRejected",
-    "LeadRow",
     "LeadTaken",
     "NoteItem",
     "SaveStatus",
@@ -57,32 +56,6 @@ class LeadRejected(ValueError):
 
 class LeadTaken(Exception):
     """Another agent (or another call) has this lead; the message is for the agent."""
-
-
-#: The lead list's tiers, in the order they are shown (due work first).
-TIER_LABELS = {
-    "callback": "回电到期",
-    "follow_up": "跟进到期",
-    "new": "新客户",
-    "retry": "重拨",
-    "callback_later": "约回电",
-    "mailed": "已寄资料",
-}
-TIER_ORDER = {name: i for i, name in enumerate(TIER_LABELS)}
-
-
-@dataclass(frozen=True, slots=True)
-class LeadRow:
-    lead: Lead
-    tier: str
-    due: datetime | None = None
-    phone: str = ""
-    """The number as a person dials it (``139 1876 5432``), worked out on the database
-    thread so the list never parses phone numbers on the UI thread; raw text if unparsed."""
-
-    @property
-    def tier_label(self) -> str:
-        return TIER_LABELS[self.tier]
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,9 +142,9 @@ class Backend:
 
     def _s(self) -> Store:
         if self.store is None:
-            from callscript.storage import StorageError
+            from callscript.storage import ErrorCode, StorageError
 
-            raise StorageError("the database is not open")
+            raise StorageError("the database is not open", code=ErrorCode.NOT_OPEN)
         return self.store
 
     def script_id(self, script: Script) -> int:
@@ -187,32 +160,13 @@ class Backend:
         return self._s().industries()
 
     def lead_rows(
-        self, agent_id: int, *, industry: str | None = None, search: str | None = None, new_limit: int = 500
-    ) -> list[LeadRow]:
-        """The lead list: due callbacks and follow-ups first, then new leads, retries, later work."""
-        from callscript.core.phones import dial_form  # phonenumbers loads here, on the database thread
+        self, agent_id: int, *, industry: str | None = None, search: str | None = None, limit: int = 500
+    ) -> list[LeadListRow]:
+        """The lead list as ``callscript leads list --agent`` shows it (:func:`callscript.leads.lead_list`):
+        due callbacks and follow-ups first, then new leads, retries, later work."""
+        from callscript.leads import lead_list  # phonenumbers loads here, on the database thread
 
-        store = self._s()
-        now = self.clock()
-        list_leads = partial(store.list_leads, industry=industry or None, search=search or None, do_not_call=False)
-        rows: list[LeadRow] = []
-        for lead in list_leads(status=("callback", "mailed", "retry")):
-            if lead.assigned_agent_id not in (None, agent_id):
-                continue  # another agent's callback or follow-up
-            due = lead.next_call_at
-            is_due = due is None or due <= now
-            if lead.status == "callback":
-                tier = "callback" if is_due else "callback_later"
-            elif lead.status == "mailed":
-                tier = "follow_up" if is_due else "mailed"
-            else:
-                tier = "retry"
-            rows.append(LeadRow(lead, tier, due, dial_form(lead.phone_norm, lead.phone)))
-        for lead in list_leads(status="new", limit=new_limit):
-            rows.append(LeadRow(lead, "new", lead.next_call_at, dial_form(lead.phone_norm, lead.phone)))
-        far = datetime.max.replace(tzinfo=now.tzinfo)
-        rows.sort(key=lambda r: (TIER_ORDER[r.tier], r.due or far, r.lead.id))
-        return rows
+        return lead_list(self._s(), agent=agent_id, industry=industry or None, search=search or None, limit=limit)
 
     def add_lead(self, company: str, phone: str, *, contact: str = "", title: str = "", industry: str = "") -> Lead:
         from callscript.storage import DuplicateLead
@@ -295,8 +249,8 @@ class Backend:
         address: str | None = None,
         now: datetime | None = None,
     ) -> FinishInfo:
+        from callscript.core.followup import follow_up_dates
         from callscript.storage import CallFinished
-        from callscript.storage.store import FOLLOW_UP_AFTER_DAYS
 
         store = self._s()
         if session.outcome != Outcome.CALLBACK.value:
@@ -308,9 +262,7 @@ class Backend:
         lead = store.get_lead(record.lead_id)
         follow_from = follow_by = None
         if record.outcome == Outcome.MAILED.value and record.ended_at is not None:
-            mailed_on = record.ended_at.date()
-            follow_from = mailed_on + timedelta(days=FOLLOW_UP_AFTER_DAYS[0])
-            follow_by = mailed_on + timedelta(days=FOLLOW_UP_AFTER_DAYS[1])
+            follow_from, follow_by = follow_up_dates(record.ended_at.date())
         return FinishInfo(record, lead, follow_from, follow_by)
 
 
@@ -338,15 +290,16 @@ def phone_problem(phone: str) -> str | None:
     return None
 
 
+_TAKEN_MESSAGES = {
+    "lead_do_not_call": "这个客户标记为不要再打",
+    "lead_in_call": "这个客户正在通话中",
+    "lead_claimed_by_other": "这个客户已被其他坐席领取",
+}
+"""What the agent is told for each reason code of ``LeadUnavailable`` (``callscript.storage.ErrorCode``)."""
+
+
 def _taken_message(exc: Exception) -> str:
-    text = str(exc)
-    if "do-not-call" in text:
-        return "这个客户标记为不要再打"
-    if "in call" in text:
-        return "这个客户正在通话中"
-    if "claimed by another agent" in text:
-        return "这个客户已被其他坐席领取"
-    return text
+    return _TAKEN_MESSAGES.get(str(getattr(exc, "code", "")), str(exc))
 
 
 # --------------------------------------------------------------------------- recorder
@@ -410,14 +363,14 @@ class CallRecorder:
             self._report()
 
     def _drain(self) -> SaveStatus:
-        from callscript.storage import StorageError
+        from callscript.storage import ErrorCode, StorageError
 
         store = self.backend.store
         while self._queue:
             job = self._queue[0]
             try:
                 if store is None:
-                    raise StorageError("数据库没有打开")
+                    raise StorageError("数据库没有打开", code=ErrorCode.NOT_OPEN)
                 job.run(store)
             except Exception as exc:
                 with self._lock:

@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from callscript.core.outcomes import OUTCOME_VALUES
 from callscript.script.facts import FactValueError
 from callscript.script.model import Script
-from callscript.script.outcomes import OUTCOME_VALUES
 from callscript.script.problems import Mark, Problem
 from callscript.script.yaml_source import (
     MAP,

@@ -9,8 +9,8 @@ import pytest
 from openpyxl import Workbook
 
 from callscript.files.tabular import csv_text
+from callscript.leads import mark_phone_do_not_call
 from callscript.leads.importer import ImportFileError, import_leads, parse_mapping, problems_sheet
-from callscript.leads.lifecycle import mark_phone_do_not_call
 from leads import sample_data
 from leads.helpers import csv_bytes
 
@@ -48,9 +48,9 @@ def test_every_encoding_reads_the_same(store, encoding, delimiter, expected):
     result = run(store, csv_bytes([HEADER_ZH, *ROWS], encoding=encoding, delimiter=delimiter))
     assert (result.format, result.encoding, result.imported) == ("csv", expected, 3)
     leads = leads_in(store)
-    assert [l.company for l in leads] == [r[0] for r in ROWS]
-    assert [l.phone_norm for l in leads] == ["+862038881234", "+8613823456701", "+861065528803"]
-    assert [l.phone_kind for l in leads] == ["landline", "mobile", "landline"]
+    assert [lead.company for lead in leads] == [r[0] for r in ROWS]
+    assert [lead.phone_norm for lead in leads] == ["+862038881234", "+8613823456701", "+861065528803"]
+    assert [lead.phone_kind for lead in leads] == ["landline", "mobile", "landline"]
     assert (leads[0].contact, leads[0].title, leads[0].industry, leads[0].source, leads[0].notes) == (
         "王建华",
         "采购部经理",
@@ -71,10 +71,12 @@ def test_gbk_only_characters_and_explicit_encoding(store):
     data = csv_bytes([["公司", "电话"], ["镕基鋆業有限公司", "13800000001"]], encoding="gb18030")
     assert run(store, data).imported == 1
     assert leads_in(store)[0].company == "镕基鋆業有限公司"
-    with pytest.raises(ImportFileError, match="not valid UTF-8"):
+    with pytest.raises(ImportFileError, match="not valid UTF-8") as refused:
         run(store, data, encoding="utf-8")
-    with pytest.raises(ImportFileError, match="unknown encoding"):
+    assert refused.value.code == "bad_encoding"
+    with pytest.raises(ImportFileError, match="unknown encoding") as refused:
         run(store, data, encoding="klingon")
+    assert refused.value.code == "unknown_encoding"
 
 
 def _xlsx(tmp_path, rows, name="leads.xlsx", title=None, sheet_name="Sheet"):
@@ -108,7 +110,7 @@ def test_xlsx_with_title_row_number_cells_and_gaps(store, tmp_path):
     assert result.columns["phone"] == ["手机", "座机"]
     assert result.imported == 3 and result.blank_rows == 1
     assert [(p.row, p.reason) for p in result.rejected] == [(7, "no phone number")]
-    leads = {l.company: l for l in leads_in(store)}
+    leads = {lead.company: lead for lead in leads_in(store)}
     assert leads["甲公司"].phone_norm == "+8613812345678"
     assert leads["乙公司"].phone_norm == "+8675526881234"
     assert leads["丙公司"].phone_norm == "+8613912345678"
@@ -118,8 +120,9 @@ def test_xlsx_with_title_row_number_cells_and_gaps(store, tmp_path):
 def test_xlsx_by_content_not_by_name_and_sheet_choice(store, tmp_path):
     path = _xlsx(tmp_path, [["company", "phone"], ["Acme", "13812345678"]], name="renamed.csv", sheet_name="名单")
     assert import_leads(store, path).imported == 1
-    with pytest.raises(ImportFileError, match="no sheet 'x'"):
+    with pytest.raises(ImportFileError, match="no sheet 'x'") as refused:
         import_leads(store, path, sheet="x")
+    assert refused.value.code == "no_sheet"
     assert import_leads(store, path, sheet="名单", dry_run=True).duplicates_in_db == 1
 
 
@@ -152,20 +155,22 @@ def test_map_overrides_and_errors(store):
     data = csv_bytes(
         [["单位", "负责人", "联系方式", "网址", "地址"], ["甲公司", "张三", "13812345678", "x.cn", "北京"]]
     )
-    with pytest.raises(ImportFileError, match="no phone column"):
+    with pytest.raises(ImportFileError, match="no phone column") as refused:
         run(store, data)
+    assert refused.value.code == "no_phone_column"
     mapping = parse_mapping(["单位=company", "contact=负责人", "联系方式=电话", "地址=notes", "网址=ignore"])
     assert mapping == {"单位": "company", "负责人": "contact", "联系方式": "phone", "地址": "notes", "网址": "ignore"}
     result = run(store, data, mapping=mapping)
     assert result.imported == 1 and result.ignored_columns == ["网址"]
     lead = leads_in(store)[0]
     assert (lead.company, lead.contact, lead.notes) == ("甲公司", "张三", "北京")
-    with pytest.raises(ImportFileError, match="not a lead field"):
-        parse_mapping(["单位=公司名"])
-    with pytest.raises(ImportFileError, match="COLUMN=FIELD"):
-        parse_mapping(["单位"])
-    with pytest.raises(ImportFileError, match="no column '部门'"):
+    for bad, words in ((["单位=公司名"], "not a lead field"), (["单位"], "COLUMN=FIELD")):
+        with pytest.raises(ImportFileError, match=words) as refused:
+            parse_mapping(bad)
+        assert refused.value.code == "bad_mapping"
+    with pytest.raises(ImportFileError, match="no column '部门'") as refused:
         run(store, data, mapping=parse_mapping(["部门=title", "联系方式=phone", "单位=company"]))
+    assert refused.value.code == "bad_mapping"
 
 
 def test_several_notes_columns_are_joined_with_their_names(store):
@@ -205,42 +210,46 @@ def test_each_kind_of_bad_row_is_reported_with_its_excel_row_number(store):
     assert "no such mobile prefix 140" in reasons[11]
     assert reasons[12] == "联系人: too long (150 characters, at most 100)"
     assert result.imported == 3 and result.blank_rows == 1 and result.rows_read == 11
-    assert [l.company for l in leads_in(store)] == ["甲公司", "庚公司", "癸公司"]
+    assert [lead.company for lead in leads_in(store)] == ["甲公司", "庚公司", "癸公司"]
     assert leads_in(store)[1].notes == "两行\n的备注"
     assert "3,rejected,no phone number" in csv_text(problems_sheet(result)).replace("\r\n", "\n")
 
 
 def test_strict_imports_nothing_when_a_row_is_bad(store):
     data = csv_bytes([["公司", "电话"], ["甲", "13812345678"], ["乙", "123"]])
-    with pytest.raises(ImportFileError, match="1 row\\(s\\) rejected, nothing imported"):
+    with pytest.raises(ImportFileError, match="1 row\\(s\\) rejected, nothing imported") as refused:
         run(store, data, strict=True)
+    assert refused.value.code == "rows_rejected"
     assert leads_in(store) == []
 
 
 @pytest.mark.parametrize(
-    "data, words",
+    "data, words, code",
     [
-        (b"", "the file is empty"),
-        (b"\r\n\r\n  \r\n", "the file is empty"),
-        ("公司,联系人\r\n甲,张三\r\n".encode(), "no phone column"),
-        ("电话,联系人\r\n13812345678,张三\r\n".encode(), "no company column"),
-        (b"\x00\x01binary\x00", "not a text file"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "old Excel .xls"),
-        (b"PK\x03\x04not really a zip", "not a readable .xlsx"),
-        (b"abc,def\r\n\x80\xff", "neither UTF-8 nor GBK"),
+        (b"", "the file is empty", "empty_file"),
+        (b"\r\n\r\n  \r\n", "the file is empty", "empty_file"),
+        ("公司,联系人\r\n甲,张三\r\n".encode(), "no phone column", "no_phone_column"),
+        ("电话,联系人\r\n13812345678,张三\r\n".encode(), "no company column", "no_company_column"),
+        (b"\x00\x01binary\x00", "not a text file", "not_text"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "old Excel .xls", "old_xls"),
+        (b"PK\x03\x04not really a zip", "not a readable .xlsx", "bad_xlsx"),
+        (b"abc,def\r\n\x80\xff", "neither UTF-8 nor GBK", "bad_encoding"),
     ],
 )
-def test_file_level_errors_are_clear_and_write_nothing(store, data, words):
-    with pytest.raises(ImportFileError, match=words):
+def test_file_level_errors_are_clear_and_write_nothing(store, data, words, code):
+    with pytest.raises(ImportFileError, match=words) as refused:
         run(store, data)
+    assert refused.value.code == code
     assert leads_in(store) == []
 
 
 def test_missing_file_and_directory(store, tmp_path):
-    with pytest.raises(ImportFileError, match="cannot read"):
+    with pytest.raises(ImportFileError, match="cannot read") as refused:
         import_leads(store, tmp_path / "nope.csv")
-    with pytest.raises(ImportFileError, match="directory"):
+    assert refused.value.code == "file_unreadable"
+    with pytest.raises(ImportFileError, match="directory") as refused:
         import_leads(store, tmp_path)
+    assert refused.value.code == "file_unreadable"
 
 
 # --------------------------------------------------------------------------- duplicates
@@ -336,7 +345,7 @@ def test_the_sample_csv(store):
         assert words in reasons
     industries = set(store.industries())
     assert {"IT/软件", "贸易", "制药", "建筑", "广告", "物流", "机械制造", "电子"} <= industries
-    kinds = {l.phone_kind for l in store.list_leads()}
+    kinds = {lead.phone_kind for lead in store.list_leads()}
     assert kinds == {"mobile", "landline"}
 
 
@@ -368,8 +377,10 @@ def test_region(store, monkeypatch):
     data = csv_bytes([["公司", "电话"], ["香港公司", "2345 6789"], ["内地公司", "13812345678"]])
     result = run(store, data, region="HK", dry_run=True)
     assert result.imported == 1 and "not a number in use in HK" in result.rejected[0].reason  # a CN mobile, read as HK
-    with pytest.raises(ImportFileError, match="unknown phone region"):
+    with pytest.raises(ImportFileError, match="unknown phone region") as refused:
         run(store, data, region="XX")
+    assert refused.value.code == "bad_region"
     monkeypatch.setenv("CALLSCRIPT_REGION", "ZZZ")
-    with pytest.raises(ImportFileError, match="unknown phone region"):
+    with pytest.raises(ImportFileError, match="unknown phone region") as refused:
         run(store, data)
+    assert refused.value.code == "bad_region"

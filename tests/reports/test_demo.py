@@ -20,7 +20,7 @@ def demo(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     store = Store.open(path, synchronous="OFF")
     stats = generate(
-        store.conn, DemoConfig(days=21, agents=5, seed=7, end=END, now=datetime(2025, 3, 14, 16, 0).astimezone())
+        store, DemoConfig(days=21, agents=5, seed=7, end=END, now=datetime(2025, 3, 14, 16, 0).astimezone())
     )
     yield store, stats
     store.close()
@@ -98,9 +98,47 @@ def test_due_list_is_not_empty(demo):
 def test_same_seed_same_data(tmp_path):
     def digest(path):
         store = Store.open(path, synchronous="OFF")
-        generate(store.conn, DemoConfig(days=4, agents=2, seed=3, end=END))
+        generate(store, DemoConfig(days=4, agents=2, seed=3, end=END))
         rows = store.conn.execute("SELECT started_at, outcome, grade FROM calls ORDER BY id").fetchall()
         store.close()
         return rows
 
     assert digest(tmp_path / "a.db") == digest(tmp_path / "b.db")
+
+
+def test_every_generated_lead_is_as_the_life_cycle_leaves_it(demo):
+    """Folding core.lifecycle.after_call over each lead's calls gives the stored lead: the
+    generator asks the same rules finish_call does (no copy of them in SQL)."""
+    from callscript.core.lifecycle import after_call
+    from callscript.storage.timefmt import parse_iso
+
+    store, _ = demo
+    calls: dict[int, list] = {}
+    for call in store.list_calls(finished=True):
+        calls.setdefault(call.lead_id, []).append(call)
+    checked = set_aside = 0
+    for lead_id, made in calls.items():
+        status, streak, assigned, after = "new", 0, None, None
+        for call in sorted(made, key=lambda c: (c.ended_at, c.id)):
+            after = after_call(
+                status,
+                call.outcome,
+                call.ended_at,
+                callback_due=call.callback_due,
+                address=call.facts.get("address"),
+                no_answers_before=streak,
+            )
+            status, streak = after.status, after.no_answers
+            assigned = call.agent_id if after.assign_to_caller else assigned
+            set_aside += streak == 3
+        lead = store.get_lead(lead_id)
+        assert (lead.status, lead.next_call_at, lead.attempts, lead.last_outcome, lead.assigned_agent_id) == (
+            status,
+            after.next_call_at,
+            len(made),
+            made[-1].outcome,
+            assigned,
+        ), lead_id
+        assert lead.last_called_at == parse_iso(max(c.ended_at for c in made).isoformat())
+        checked += 1
+    assert checked > 1000 and set_aside > 0

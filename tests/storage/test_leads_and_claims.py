@@ -22,7 +22,8 @@ def finish(store, script, lead_id, agent, outcome, *, now=MONDAY, facts=None, gr
 
 
 def test_import_reports_duplicates_and_invalid_rows(store):
-    rows = lead_rows(3) + [
+    rows = [
+        *lead_rows(3),
         {"company": "重复", "phone": "138-0000-0001"},
         {"company": "", "phone": "13900000000"},
         {"company": "坏号", "phone": "12"},
@@ -103,8 +104,9 @@ def test_do_not_call_and_dead_leads_are_never_offered(store, script):
     finish(store, script, dead.id, a, "invalid_number")
     assert store.get_lead(dead.id).status == "dead"
     assert store.claim_next_lead(a, now=MONDAY + timedelta(days=30)) is None
-    with pytest.raises(LeadUnavailable, match="do-not-call"):
+    with pytest.raises(LeadUnavailable) as refused:
         store.start_call(dnc.id, a, store.store_script_version(script))
+    assert refused.value.code == "lead_do_not_call"
 
 
 def test_retry_after_no_answer_and_busy(store, script):

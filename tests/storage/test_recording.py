@@ -69,7 +69,7 @@ def test_each_answer_is_committed_before_record_event_returns(store, call):
 
 
 def test_recorded_call_with_back_rebuilds_identically(store, call, script):
-    call_id, session, agent, lead = call
+    call_id, session, _agent, _lead = call
     actions = [
         lambda s: s.choose("1"),  # opening → ask_travel
         lambda s: s.choose("3"),  # 再说一遍 → opening (a loop)
@@ -157,8 +157,9 @@ def test_resume_uses_the_stored_script_version(store, call, script):
     store.record_event(call_id, session.choose("1"))
     edited = load_script_text(script.source_text.replace("您经常出差吗?", "您常出差吗?"), path="edited.yaml")
     assert edited.sha256 != script.sha256
-    with pytest.raises(StorageError, match="script version"):
+    with pytest.raises(StorageError) as refused:
         store.resume_call(call_id, edited)
+    assert refused.value.code == "script_version_mismatch"
     resumed = store.resume_call(call_id)  # from the text stored with the call
     assert resumed.script.sha256 == script.sha256
     assert resumed.lines() == session.lines()
@@ -199,8 +200,9 @@ def test_unfinished_calls_stale_list_and_closing(store, script):
 def test_discard_refuses_a_call_with_answers(store, call):
     call_id, session, *_ = call
     store.record_event(call_id, session.choose("1"))
-    with pytest.raises(StorageError, match="answers recorded"):
+    with pytest.raises(StorageError) as refused:
         store.discard_call(call_id)
+    assert refused.value.code == "call_has_answers"
 
 
 @pytest.fixture(scope="module")

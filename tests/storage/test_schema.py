@@ -42,8 +42,9 @@ def test_opening_again_changes_nothing(tmp_path):
 
 
 def test_open_without_create_refuses_missing_file(tmp_path):
-    with pytest.raises(StorageError, match="no database"):
+    with pytest.raises(StorageError) as refused:
         Store.open(tmp_path / "missing.db", create=False)
+    assert refused.value.code == "no_database"
     assert not (tmp_path / "missing.db").exists()
 
 
@@ -111,8 +112,9 @@ def test_newer_file_is_refused(tmp_path):
     conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.close()
-    with pytest.raises(StorageError, match="newer"):
+    with pytest.raises(StorageError) as refused:
         Store.open(path)
+    assert refused.value.code == "schema_too_new"
 
 
 def test_changed_view_is_rebuilt_on_open(tmp_path):

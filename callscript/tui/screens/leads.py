@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
@@ -14,19 +14,24 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
-from callscript.tui.backend import LeadRow
 from callscript.tui.host import AgentAppHost
 from callscript.tui.screens.help import HelpScreen
 from callscript.tui.text import crop_cells
 from callscript.tui.widgets import KeyBar
 
-TIER_STYLES = {
-    "callback": "bold red",
-    "follow_up": "bold yellow",
+if TYPE_CHECKING:  # the lead list (and storage) is loaded on the database thread
+    from callscript.leads import LeadListRow
+
+#: How each life-cycle stage (callscript.core.lifecycle.STAGE_LABELS) is drawn; due work stands out.
+STAGE_STYLES = {
+    "callback_due": "bold red",
+    "follow_up_due": "bold yellow",
     "new": "",
-    "retry": "cyan",
-    "callback_later": "dim",
+    "retry_due": "cyan",
+    "callback": "dim",
     "mailed": "dim",
+    "called": "dim",
+    "set_aside": "dim",
 }
 
 #: (label, minimum width in cells, share of the spare width)
@@ -80,7 +85,7 @@ class LeadListScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[LeadRow] = []
+        self.rows: list[LeadListRow] = []
         self.industries: list[str] = []
         self.industry: str | None = None
         self.search = ""
@@ -144,7 +149,7 @@ class LeadListScreen(Screen[None]):
             text.append(f" · {company}")
         counts: dict[str, int] = {}
         for row in self.rows:
-            counts[row.tier_label] = counts.get(row.tier_label, 0) + 1
+            counts[row.stage_label] = counts.get(row.stage_label, 0) + 1
         if counts:
             text.append("   " + " · ".join(f"{k} {v}" for k, v in counts.items()), "dim")
         if self.unfinished:
@@ -185,16 +190,16 @@ class LeadListScreen(Screen[None]):
         target = 0
         for index, row in enumerate(self.rows):
             lead = row.lead
-            due = short_time(row.due, now) if row.due is not None and row.tier != "new" else ""
+            due = short_time(row.due_at, now) if row.due_at is not None and row.stage != "new" else ""
             cells = [
-                row.tier_label,
+                row.stage_label,
                 due,
                 lead.company,
                 lead.contact or "",
-                row.phone or lead.phone,
+                row.phone_display or lead.phone,
                 lead.industry or "",
             ]
-            style = TIER_STYLES.get(row.tier, "")
+            style = STAGE_STYLES.get(row.stage, "")
             table.add_row(
                 *[
                     Text(crop_cells(c, w), style=style if i < 2 else "", no_wrap=True)
@@ -215,7 +220,7 @@ class LeadListScreen(Screen[None]):
             else:
                 empty.update("还没有客户。按 n 手动添加, 或用 `callscript leads import 文件.xlsx` 导入。")
 
-    def selected(self) -> LeadRow | None:
+    def selected(self) -> LeadListRow | None:
         table = self.query_one(DataTable)
         if not self.rows or not (0 <= table.cursor_row < len(self.rows)):
             return None

@@ -1,4 +1,4 @@
-"""The lead life cycle as the lead list shows it; three no-answers; do-not-call."""
+"""The lead life cycle as the lead list shows it; three no-answers; do-not-call (store and by number)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from callscript.core.lifecycle import NO_ANSWERS_TO_SET_ASIDE, lead_stage, set_aside_until
 from callscript.core.phones import PhoneError
-from callscript.leads.lifecycle import (
-    NO_ANSWERS_TO_SET_ASIDE,
-    clear_do_not_call,
-    end_call_do_not_call,
-    lead_list,
-    lead_stage,
-    mark_do_not_call,
-    mark_phone_do_not_call,
-    no_answer_streak,
-    set_aside_until,
-)
+from callscript.leads import end_call_do_not_call, lead_list, mark_phone_do_not_call
 from callscript.storage import LeadUnavailable
 from leads.helpers import MONDAY, call, mobile
 
@@ -30,7 +21,7 @@ def stage_of(store, lead_id, now):
 def test_three_no_answers_in_a_row_set_the_lead_aside_until_tomorrow(store, script):
     lead = store.add_lead("甲公司", mobile(1))
     t = MONDAY
-    for i in range(1, NO_ANSWERS_TO_SET_ASIDE):
+    for _ in range(1, NO_ANSWERS_TO_SET_ASIDE):
         call(store, script, lead.id, "王芳", "no_answer", now=t)
         got = store.get_lead(lead.id)
         assert got.next_call_at == t + timedelta(minutes=3) + store.retry_after  # the usual retry
@@ -39,7 +30,7 @@ def test_three_no_answers_in_a_row_set_the_lead_aside_until_tomorrow(store, scri
         assert stage_of(store, lead.id, t) == "retry_due"
     call(store, script, lead.id, "王芳", "no_answer", now=t)
     got = store.get_lead(lead.id)
-    assert no_answer_streak(store.conn, lead.id) == 3 and got.attempts == 3
+    assert store.no_answer_streaks([lead.id])[lead.id] == 3 and got.attempts == 3
     assert got.next_call_at == datetime(2026, 3, 3, 9, 0).astimezone()
     (row,) = [r for r in lead_list(store, now=t + timedelta(hours=1)) if r.lead.id == lead.id]
     assert (row.stage, row.stage_label, row.no_answers, row.marker, row.due) == ("set_aside", "另日再拨", 3, "–", False)
@@ -53,7 +44,7 @@ def test_busy_or_an_answer_breaks_the_streak(store, script):
     for outcome in ("no_answer", "no_answer", "busy", "no_answer"):
         call(store, script, lead.id, "王芳", outcome, now=t)
         t += timedelta(hours=2)
-    assert no_answer_streak(store.conn, lead.id) == 1
+    assert store.no_answer_streaks([lead.id])[lead.id] == 1
     assert store.get_lead(lead.id).next_call_at < t  # an ordinary retry, not tomorrow
 
 
@@ -146,7 +137,7 @@ def test_mark_do_not_call(store, script):
     other = store.add_lead("乙公司", mobile(2))
     call(store, script, lead.id, "王芳", "callback", callback_due=MONDAY + timedelta(hours=1))
     assert store.callbacks()
-    marked = mark_do_not_call(store, lead.id, "客户要求不要再打", agent="王芳", now=MONDAY)
+    marked = store.mark_do_not_call(lead.id, "客户要求不要再打", agent="王芳", now=MONDAY)
     assert marked.do_not_call
     assert marked.notes == "老客户介绍\n[不再拨打 2026-03-02 王芳] 客户要求不要再打"
     assert store.callbacks() == []  # its open callback is closed
@@ -156,14 +147,14 @@ def test_mark_do_not_call(store, script):
     store.release_lead(other.id, "王芳")
     with pytest.raises(LeadUnavailable):
         store.claim_lead(lead.id, "王芳", now=later)
-    assert mark_do_not_call(store, lead.id, "again").notes == marked.notes  # idempotent
-    assert not clear_do_not_call(store, lead.id, agent="张主管").do_not_call
+    assert store.mark_do_not_call(lead.id, "again").notes == marked.notes  # idempotent
+    assert not store.clear_do_not_call(lead.id, agent="张主管").do_not_call
 
 
 def test_mark_do_not_call_during_a_call(store, script):
     lead = store.add_lead("甲公司", mobile(1))
     call_id = store.start_call(lead.id, "王芳", store.store_script_version(script), now=MONDAY)
-    mark_do_not_call(store, lead.id, "通话中要求", now=MONDAY)
+    store.mark_do_not_call(lead.id, "通话中要求", now=MONDAY)
     store.finish_call(call_id, "refused", {}, None, now=MONDAY + timedelta(minutes=1))
     got = store.get_lead(lead.id)
     assert got.do_not_call and got.status == "closed" and got.active_call_id is None

@@ -1,0 +1,110 @@
+"""Agents (created on first use) and their day reviews (the daily table's 优点/缺点/建议)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from callscript.storage.base import StoreBase
+from callscript.storage.errors import NotFound
+from callscript.storage.records import Agent, DayReview
+from callscript.storage.timefmt import iso, iso_day
+
+AgentRef = int | str | Agent
+"""An agent as callers name one: the id, the name, or the record."""
+
+
+class AgentsMixin(StoreBase):
+    """``ensure_agent``, ``agents``, ``get_agent``; ``set_day_review``, ``day_review``."""
+
+    def ensure_agent(self, name: str, *, now: datetime | None = None) -> Agent:
+        """The agent called ``name``, created on first use (``now``: when, if not the clock's now)."""
+        name = name.strip()
+        if not name:
+            raise ValueError("an agent needs a name")
+        stamp = iso(self._now(now))
+
+        def work() -> Agent:
+            self._execute(
+                "INSERT INTO agents (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", (name, stamp)
+            )
+            return self._agent_named(name)
+
+        committed = not self._in_tx()  # inside an outer transaction the row may yet be rolled back
+        agent = self._tx(work)
+        if committed:
+            self._agent_ids[name] = agent.id
+        return agent
+
+    def _agent_named(self, name: str) -> Agent:
+        row = self._row("SELECT * FROM agents WHERE name = ?", (name,))
+        if row is None:
+            raise NotFound(f"no agent named {name!r}")
+        return Agent.from_row(row)
+
+    def agents(self) -> list[Agent]:
+        return [Agent.from_row(r) for r in self._rows("SELECT * FROM agents ORDER BY name")]
+
+    def get_agent(self, agent: AgentRef) -> Agent:
+        row = self._row("SELECT * FROM agents WHERE id = ?", (self._agent_id(agent, create=False),))
+        if row is None:
+            raise NotFound(f"no agent {agent!r}")
+        return Agent.from_row(row)
+
+    def _agent_id(self, agent: AgentRef, *, create: bool = True) -> int:
+        """The id of an agent given by id, name or record; a new name is created unless ``create`` is
+        False (then :class:`NotFound`)."""
+        if isinstance(agent, Agent):
+            return agent.id
+        if isinstance(agent, int):
+            return agent
+        name = str(agent).strip()
+        known = self._agent_ids
+        if name in known:
+            return known[name]
+        found = self._value("SELECT id FROM agents WHERE name = ?", (name,))
+        if found is not None:
+            known[name] = found
+            return int(found)
+        if not create:
+            raise NotFound(f"no agent named {name!r}")
+        return self.ensure_agent(name).id
+
+    # ------------------------------------------------------------------ day reviews (优点/缺点/建议)
+
+    def set_day_review(
+        self,
+        agent: AgentRef,
+        day: date | datetime | str,
+        *,
+        strengths: str | None = None,
+        weaknesses: str | None = None,
+        suggestions: str | None = None,
+        now: datetime | None = None,
+    ) -> DayReview:
+        """Write (or replace) the agent's 优点/缺点/建议 for ``day``."""
+        agent_id = self._agent_id(agent)
+        key = iso_day(day)
+        stamp = iso(self._now(now))
+        self._tx(
+            lambda: self._execute(
+                """INSERT INTO agent_day_reviews (agent_id, day, strengths, weaknesses, suggestions, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (agent_id, day) DO UPDATE SET strengths = excluded.strengths,
+                       weaknesses = excluded.weaknesses, suggestions = excluded.suggestions,
+                       updated_at = excluded.updated_at""",
+                (agent_id, key, strengths, weaknesses, suggestions, stamp),
+            )
+        )
+        review = self.day_review(agent_id, key)
+        if review is None:  # pragma: no cover - written just above
+            raise NotFound(f"no day review for agent {agent_id} on {key}")
+        return review
+
+    def day_review(self, agent: AgentRef, day: date | datetime | str) -> DayReview | None:
+        """The agent's review for ``day``, if written (None for an unknown agent too)."""
+        try:
+            agent_id = self._agent_id(agent, create=False)
+        except NotFound:
+            return None
+        row = self._row("SELECT * FROM agent_day_reviews WHERE agent_id = ? AND day = ?", (agent_id, iso_day(day)))
+        return DayReview.from_row(row) if row else None

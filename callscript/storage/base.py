@@ -1,0 +1,264 @@
+"""The store's base: one connection, one lock, transactions, and the handful of
+methods every statement goes through.
+
+The parts of :class:`~callscript.storage.Store` (agents, leads, claims, calls,
+follow-ups, checks, history) hold SQL but never a cursor: they run it with
+:meth:`StoreBase._rows`, ``_row``, ``_value``, ``_column`` (reads),
+``_execute``, ``_insert``, ``_executemany`` (writes inside :meth:`_tx`) and
+``_append_once`` (the one-statement hot path). Those methods, the transactions
+(``_tx``, ``_snapshot``, ``_durable``) and :meth:`open` are the seam a second
+backend (PostgreSQL through psycopg 3, issue 18) replaces; only the
+SQLite-specific modules — ``db.py`` (opening, ``BEGIN IMMEDIATE``, the lock
+polling), ``schema.py`` (migrations, ``PRAGMA user_version``) and ``checks.py``
+(``PRAGMA integrity_check``) — touch the connection itself.
+
+Reads go through sqlite-utils (``db.query``, ``db.execute``). The raw ``sqlite3``
+connection is used where sqlite-utils has no equivalent or would be wrong:
+``BEGIN IMMEDIATE`` (its ``atomic()`` issues a deferred ``BEGIN``, which fails at
+once with "database is locked" when a read is upgraded to a write), the hot-path
+single-statement append (:func:`callscript.storage.db.write_once`, which polls for
+the write lock itself), and ``executemany`` (bulk import and history).
+
+``db`` and ``conn`` stay public attributes for SQLite tools and tests; store code
+uses the methods.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
+from datetime import date, datetime, timedelta
+from enum import Enum
+from pathlib import Path
+from typing import Any, Self, TypeVar
+
+import sqlite_utils
+
+from callscript.core.followup import in_follow_up_window
+from callscript.core.lifecycle import RETRY_AFTER
+from callscript.storage import schema
+from callscript.storage.db import BUSY_TIMEOUT_S, connect, immediate, retry_locked, synchronous_level, write_once
+from callscript.storage.location import resolve_db_path
+from callscript.storage.normalise import e164_normalise
+from callscript.storage.timefmt import now_local, to_local
+
+T = TypeVar("T")
+Params = Sequence[Any] | dict[str, Any]
+
+
+def to_json(value: Mapping[str, Any] | None) -> str:
+    """A mapping as a JSON column (sorted keys, Chinese kept readable, enums as their values)."""
+    return json.dumps(dict(value or {}), ensure_ascii=False, sort_keys=True, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} in a JSON column")
+
+
+def to_text(value: Any) -> str | None:
+    """A value for a text column: None stays None, an enum gives its value."""
+    if value is None:
+        return None
+    if isinstance(value, Enum):
+        return str(value.value)
+    return str(value)
+
+
+def placeholders(values: Sized) -> str:
+    """``?, ?, ?`` for an ``IN (…)`` list of ``len(values)`` items."""
+    return ", ".join("?" * len(values))
+
+
+class StoreBase:
+    """One database file, its connection and lock, and the store's settings."""
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        path: Path,
+        *,
+        normalise: Callable[[str], str | None] = e164_normalise,
+        claim_hold: timedelta = timedelta(minutes=15),
+        retry_after: timedelta = RETRY_AFTER,
+        follow_up_window: Callable[[datetime], bool] = in_follow_up_window,
+        clock: Callable[[], datetime] = now_local,
+    ):
+        self.db = db
+        self.conn: sqlite3.Connection = db.conn
+        self.path = path
+        self.normalise = normalise
+        self.claim_hold = claim_hold
+        self.retry_after = retry_after
+        self.follow_up_window = follow_up_window
+        self.clock = clock
+        self.lock_retries = 0
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._busy_ms = int(BUSY_TIMEOUT_S * 1000)
+        self._agent_ids: dict[str, int] = {}
+        """Agent name → id, as looked up (agents are never renamed or deleted; see agents.py)."""
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        create: bool = True,
+        migrate: bool = True,
+        synchronous: str = "FULL",
+        timeout: float = BUSY_TIMEOUT_S,
+        **options: Any,
+    ) -> Self:
+        """Open the database (``path`` → ``$CALLSCRIPT_DB`` → ``data/callscript.db``).
+
+        Creates the file (mode 0600) and brings the schema up to date unless told
+        not to. ``options`` go to the constructor (``normalise``, ``claim_hold``,
+        ``retry_after``, ``follow_up_window``, ``clock``).
+        """
+        resolved = resolve_db_path(path)
+        db = connect(resolved, create=create, timeout=timeout, synchronous=synchronous)
+        try:
+            if migrate:
+                schema.migrate(db.conn)
+        except BaseException:
+            db.close()
+            raise
+        store = cls(db, resolved, **options)
+        store._busy_ms = int(timeout * 1000)
+        return store
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        with self._lock:
+            return schema.schema_version(self.conn)
+
+    # ------------------------------------------------------------------ the clock
+
+    def now(self) -> datetime:
+        """The store's idea of now (its ``clock``: local time, to the second)."""
+        return self.clock()
+
+    def _now(self, now: datetime | None = None) -> datetime:
+        return to_local(now) if now is not None else self.clock()
+
+    # ------------------------------------------------------------------ transactions
+
+    def _tx(self, work: Callable[[], T]) -> T:
+        """Run ``work`` in one ``BEGIN IMMEDIATE`` transaction (joined if one is open).
+
+        Retried as a whole while the file is locked, so ``work`` must not change
+        anything outside the database before it returns.
+        """
+        with self._lock:
+            if self._depth:
+                return work()
+
+            def attempt() -> T:
+                self._depth += 1
+                try:
+                    with immediate(self.conn, busy_ms=self._busy_ms):
+                        return work()
+                finally:
+                    self._depth -= 1
+
+            return retry_locked(attempt, on_retry=self._count_retry)
+
+    def _in_tx(self) -> bool:
+        """True inside :meth:`_tx` (what is written may yet be rolled back)."""
+        return self._depth > 0
+
+    def _snapshot(self, work: Callable[[], T]) -> T:
+        """Run read-only ``work`` on one consistent snapshot (a deferred transaction, rolled back)."""
+        with self._lock:
+            if self._depth:
+                return work()
+            self.conn.execute("BEGIN")
+            self._depth += 1
+            try:
+                return work()
+            finally:
+                self._depth -= 1
+                self.conn.execute("ROLLBACK")
+
+    @contextlib.contextmanager
+    def _durable(self) -> Iterator[None]:
+        """Commits inside the block are fsynced (``synchronous=FULL``) even if the store
+        was opened with a lower level for bulk work: for outcomes."""
+        with self._lock, synchronous_level(self.conn, "FULL"):
+            yield
+
+    def _count_retry(self) -> None:
+        self.lock_retries += 1
+
+    # ------------------------------------------------------------------ statements
+
+    def _rows(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
+        """Every row of a query, as dicts by column name."""
+        with self._lock:
+            return list(self.db.query(sql, params))
+
+    def _row(self, sql: str, params: Params = ()) -> dict[str, Any] | None:
+        """The first row of a query, or None."""
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
+
+    def _value(self, sql: str, params: Params = ()) -> Any:
+        """The first column of the first row, or None."""
+        with self._lock:
+            row = self.db.execute(sql, params).fetchone()
+            return None if row is None else row[0]
+
+    def _column(self, sql: str, params: Params = ()) -> list[Any]:
+        """The first column of every row."""
+        with self._lock:
+            return [row[0] for row in self.db.execute(sql, params).fetchall()]
+
+    def _execute(self, sql: str, params: Params = ()) -> int:
+        """One write statement (inside :meth:`_tx`); how many rows it changed."""
+        with self._lock:
+            return self.db.execute(sql, params).rowcount
+
+    def _insert(self, sql: str, params: Params = ()) -> int:
+        """One ``INSERT`` (inside :meth:`_tx`); the new row's id."""
+        with self._lock:
+            row_id = self.db.execute(sql, params).lastrowid
+        if row_id is None:  # pragma: no cover - an INSERT always sets it
+            raise RuntimeError("the insert gave no row id")
+        return row_id
+
+    def _executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """One write statement for many rows (inside :meth:`_tx`); rows changed (-1 if unknown)."""
+        with self._lock:
+            return self.conn.executemany(sql, rows).rowcount
+
+    def _append_once(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """ONE write statement, committed (autocommit) when this returns; its ``RETURNING`` rows.
+
+        The hot path (every answer of a call): no ``BEGIN``/``COMMIT`` round trips;
+        see :func:`callscript.storage.db.write_once` for why it is as safe as a
+        ``BEGIN IMMEDIATE`` transaction. Joins an open transaction.
+        """
+        with self._lock:
+            return retry_locked(
+                lambda: write_once(self.conn, sql, params, busy_ms=self._busy_ms), on_retry=self._count_retry
+            )

@@ -1,0 +1,145 @@
+"""Claiming leads: many agents, one file, no lead called twice at once.
+
+A claim reserves a lead for one agent for ``claim_hold`` (15 min) between picking
+it and dialling; a lead in a call (``active_call_id``) is never offered, whatever
+its claim says; do-not-call and ``dead`` leads never. Which statuses the queue
+offers, and in which order, is the life cycle's :data:`~callscript.core.lifecycle.CLAIM_TIERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from callscript.core.lifecycle import CLAIM_TIERS
+from callscript.storage.agents import AgentRef
+from callscript.storage.errors import ErrorCode, LeadUnavailable
+from callscript.storage.leads import LeadsMixin
+from callscript.storage.records import Lead
+from callscript.storage.timefmt import iso
+
+
+class ClaimsMixin(LeadsMixin):
+    """``claim_next_lead``, ``claim_lead``, ``release_lead``."""
+
+    def claim_next_lead(
+        self,
+        agent: AgentRef,
+        *,
+        kinds: Sequence[str] = CLAIM_TIERS,
+        now: datetime | None = None,
+        hold: timedelta | None = None,
+    ) -> Lead | None:
+        """Atomically reserve the next lead for ``agent`` (None when nothing is due).
+
+        If the agent already holds an unexpired claim on a lead not yet in a call,
+        that lead is returned again (so a crash between claim and dial loses nothing).
+        Otherwise the first due lead of the first tier in ``kinds`` (see
+        :data:`~callscript.core.lifecycle.CLAIM_TIERS`; mail follow-ups only inside the
+        ``follow_up_window``) is claimed for ``hold`` (default ``claim_hold``); a claim
+        that expires unused goes back to the pool. Callbacks and follow-ups assigned to
+        another agent are not offered.
+        """
+        moment = self._now(now)
+        stamp = iso(moment)
+        until = iso(moment + (hold or self.claim_hold))
+        for kind in kinds:
+            if kind not in CLAIM_TIERS:
+                raise ValueError(f"claim kinds are {', '.join(CLAIM_TIERS)}, not {kind!r}")
+        tiers = [k for k in kinds if k != "mailed" or self.follow_up_window(moment)]
+
+        def work() -> Lead | None:
+            agent_id = self._agent_id(agent)
+            lead_id = self._value(
+                """SELECT id FROM leads WHERE claimed_by = ? AND active_call_id IS NULL
+                   AND claim_expires_at > ? AND do_not_call = 0 ORDER BY claimed_at, id LIMIT 1""",
+                (agent_id, stamp),
+            )
+            for status in tiers if lead_id is None else ():
+                lead_id = self._value(
+                    """SELECT id FROM leads
+                       WHERE status = :status AND do_not_call = 0 AND active_call_id IS NULL
+                         AND (next_call_at IS NULL OR next_call_at <= :now)
+                         AND (claimed_by IS NULL OR claimed_by = :agent OR claim_expires_at <= :now)
+                         AND (assigned_agent_id IS NULL OR assigned_agent_id = :agent)
+                       ORDER BY next_call_at, id LIMIT 1""",
+                    {"status": status, "now": stamp, "agent": agent_id},
+                )
+                if lead_id is not None:
+                    break
+            if lead_id is None:
+                return None
+            self._execute(
+                """UPDATE leads SET claimed_by = ?, claimed_at = ?, claim_expires_at = ?, updated_at = ?
+                   WHERE id = ?""",
+                (agent_id, stamp, until, stamp, lead_id),
+            )
+            return self.get_lead(lead_id)
+
+        return self._tx(work)
+
+    def claim_lead(
+        self, lead_id: int, agent: AgentRef, *, now: datetime | None = None, hold: timedelta | None = None
+    ) -> Lead:
+        """Reserve a particular lead (e.g. picked from the callback list); raises :class:`LeadUnavailable`."""
+        moment = self._now(now)
+        stamp = iso(moment)
+
+        def work() -> Lead:
+            agent_id = self._agent_id(agent)
+            self._check_available(self.get_lead(lead_id), agent_id, moment)
+            self._execute(
+                "UPDATE leads SET claimed_by = ?, claimed_at = ?, claim_expires_at = ?, updated_at = ? WHERE id = ?",
+                (agent_id, stamp, iso(moment + (hold or self.claim_hold)), stamp, lead_id),
+            )
+            return self.get_lead(lead_id)
+
+        return self._tx(work)
+
+    def _check_available(self, lead: Lead, agent_id: int, moment: datetime) -> None:
+        """Raise :class:`LeadUnavailable` (with its reason code) unless ``agent_id`` may take ``lead`` now."""
+        if lead.do_not_call:
+            raise LeadUnavailable(
+                f"lead {lead.id} ({lead.company}) is marked do-not-call", code=ErrorCode.LEAD_DO_NOT_CALL
+            )
+        if lead.active_call_id is not None:
+            raise LeadUnavailable(
+                f"lead {lead.id} ({lead.company}) is in call {lead.active_call_id}", code=ErrorCode.LEAD_IN_CALL
+            )
+        if (
+            lead.claimed_by is not None
+            and lead.claimed_by != agent_id
+            and lead.claim_expires_at is not None
+            and lead.claim_expires_at > moment
+        ):
+            raise LeadUnavailable(
+                f"lead {lead.id} ({lead.company}) is claimed by another agent", code=ErrorCode.LEAD_CLAIMED_BY_OTHER
+            )
+
+    def release_lead(self, lead_id: int, agent: AgentRef, *, now: datetime | None = None) -> bool:
+        """Give back an unused claim (the agent skips the lead). False if the agent did not hold it."""
+        stamp = iso(self._now(now))
+
+        def work() -> bool:
+            changed = self._execute(
+                """UPDATE leads SET claimed_by = NULL, claimed_at = NULL, claim_expires_at = NULL, updated_at = ?
+                   WHERE id = ? AND claimed_by = ? AND active_call_id IS NULL""",
+                (stamp, lead_id, self._agent_id(agent)),
+            )
+            return changed == 1
+
+        return self._tx(work)
+
+    # ------------------------------------------------------------------ a lead and its call
+
+    def _lock_to_call(self, lead_id: int, call_id: int, agent_id: int, stamp: str | None) -> None:
+        """The lead is in this call now: never offered, whatever its claim says, until the call ends."""
+        self._execute(
+            """UPDATE leads SET active_call_id = ?, claimed_by = ?, claimed_at = COALESCE(claimed_at, ?),
+               claim_expires_at = NULL, updated_at = ? WHERE id = ?""",
+            (call_id, agent_id, stamp, stamp, lead_id),
+        )
+
+    def _unlock_from_call(self, lead_id: int, call_id: int) -> None:
+        """The call was discarded: the lead is no longer in it (its claim stays until released)."""
+        self._execute("UPDATE leads SET active_call_id = NULL WHERE id = ? AND active_call_id = ?", (lead_id, call_id))

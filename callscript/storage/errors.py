@@ -1,0 +1,81 @@
+"""What storage refuses to do, with a stable reason code.
+
+Every error has a ``code`` (:class:`ErrorCode`, a ``str``): callers branch on the
+code (``exc.code == ErrorCode.LEAD_IN_CALL``, or the plain string
+``"lead_in_call"``), never on the message, which is for people and may change.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Why storage said no. The values are stable: tests, the TUI and scripts match on them."""
+
+    STORAGE_ERROR = "storage_error"
+    """Anything without a more precise code."""
+    NO_DATABASE = "no_database"
+    """Opening without ``create`` a file that does not exist."""
+    NOT_WAL = "not_wal"
+    """The file could not be switched to the WAL journal."""
+    SCHEMA_TOO_NEW = "schema_too_new"
+    """The file was written by a newer callscript."""
+    NOT_OPEN = "not_open"
+    """The database has not been opened (yet) by whoever holds the store."""
+    NOT_FOUND = "not_found"
+    """No lead / call / agent / script version with that id or name."""
+    DUPLICATE_PHONE = "duplicate_phone"
+    """Another lead has the same normalised phone number."""
+    LEAD_DO_NOT_CALL = "lead_do_not_call"
+    """The lead is marked do-not-call."""
+    LEAD_IN_CALL = "lead_in_call"
+    """The lead is in a call already."""
+    LEAD_CLAIMED_BY_OTHER = "lead_claimed_by_other"
+    """Another agent holds an unexpired claim on the lead."""
+    CALL_FINISHED = "call_finished"
+    """The call has its outcome; its log is closed (notes are still allowed)."""
+    CALL_HAS_ANSWERS = "call_has_answers"
+    """A call with answers recorded cannot be discarded, only closed with an outcome."""
+    SCRIPT_VERSION_MISMATCH = "script_version_mismatch"
+    """A call resumes only on the script version it was made with."""
+
+
+class StorageError(Exception):
+    """Something the storage layer refuses to do; the message is for a person, ``code`` for code."""
+
+    code: ErrorCode = ErrorCode.STORAGE_ERROR
+
+    def __init__(self, message: str, *, code: ErrorCode | None = None):
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+
+class NotFound(StorageError, LookupError):
+    """No row with that id (or name)."""
+
+    code = ErrorCode.NOT_FOUND
+
+
+class LeadUnavailable(StorageError):
+    """The lead cannot be taken: ``code`` says why (do-not-call, in a call, claimed by another agent)."""
+
+    def __init__(self, message: str, *, code: ErrorCode):
+        super().__init__(message, code=code)
+
+
+class DuplicateLead(StorageError):
+    """A lead with the same normalised phone number exists already (``existing_id``)."""
+
+    code = ErrorCode.DUPLICATE_PHONE
+
+    def __init__(self, message: str, existing_id: int):
+        super().__init__(message)
+        self.existing_id = existing_id
+
+
+class CallFinished(StorageError):
+    """The call already has its outcome; only notes may still be added."""
+
+    code = ErrorCode.CALL_FINISHED
