@@ -215,7 +215,7 @@ def bench_against_big_db(tmp: Path, rows: int, db_leads: int) -> dict:
     write_csv(source, data)
     with Store.open(db) as store:
         started = time.perf_counter()
-        dry = import_leads(store, source, dry_run=True)
+        import_leads(store, source, dry_run=True)
         dry_s = time.perf_counter() - started
         started = time.perf_counter()
         result = import_leads(store, source)

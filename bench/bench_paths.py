@@ -88,7 +88,7 @@ def main() -> None:
     tests_path = default_tests_path(args.script)
     if tests_path.exists():
         start = time.perf_counter()
-        cases, problems = load_tests_file(tests_path, script)
+        cases, _problems = load_tests_file(tests_path, script)
         report = run_tests(script, cases)
         tests = {
             "cases": len(cases),

@@ -313,8 +313,8 @@ def main() -> int:
     for label, fn, start, end_day, key in cases:
         best, median, report = timed(fn, args.runs)
         s, e = start.isoformat(), end_day.isoformat()
-        cells_best, _, cell_rows = timed(lambda: sql_cells(conn, s, e, key), args.runs)
-        numbers_best, _, t_rows = timed(lambda: sql_numbers(conn, s, e, key), args.runs)
+        cells_best, _, cell_rows = timed(lambda s=s, e=e, key=key: sql_cells(conn, s, e, key), args.runs)
+        numbers_best, _, t_rows = timed(lambda s=s, e=e, key=key: sql_numbers(conn, s, e, key), args.runs)
         t0 = time.perf_counter()
         c_rows = sql_calls(conn, s, e, key)
         c_time = time.perf_counter() - t0

@@ -44,7 +44,7 @@ from callscript.workshop.path_explorer import input_values  # noqa: E402
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def ms(seconds: float) -> str:

@@ -114,7 +114,8 @@ def due_list(
         now = now.astimezone()
     today = now.date()
     tomorrow = datetime.combine(today + timedelta(days=1), time(0, 0), now.tzinfo)
-    agent_sql, agent_params = ("", ())
+    agent_sql: str = ""
+    agent_params: tuple[str, ...] = ()
     if agent is not None:
         agent_sql, agent_params = " AND a.name = ?", (agent.strip(),)
     items: list[DueItem] = []
@@ -128,6 +129,7 @@ def due_list(
     ):
         cb_id, due_at, reason, name, lead_id, company, contact, phone, industry, grade = row
         due = parse_iso(due_at)
+        assert due is not None  # callbacks.due_at is NOT NULL
         overdue = due < now
         slot = f"{due:%H:%M}" if due.date() == today else f"{due:%m-%d %H:%M}"
         items.append(

@@ -382,8 +382,9 @@ def yield_table(
     )
     counts = {_industry_label(industry): Counts(*numbers) for industry, *numbers in conn.execute(sql, params)}
     enough = {name for name, c in counts.items() if c.leads >= min_leads and c.leads > 0}
-    mail_ranks = _competition_ranks([(n, counts[n].mail_rate) for n in enough])
-    good_ranks = _competition_ranks([(n, counts[n].good_rate) for n in enough])
+    # every industry in ``enough`` has leads > 0, so its rates are numbers, never None
+    mail_ranks = _competition_ranks([(n, counts[n].mail_rate or Fraction(0)) for n in enough])
+    good_ranks = _competition_ranks([(n, counts[n].good_rate or Fraction(0)) for n in enough])
 
     def order(name: str):
         c = counts[name]

@@ -193,7 +193,7 @@ def spell(rows, kinds, fn):
 def check_all_formats(report, labels, keys, kinds, rows, total, *, sheet_name, extra=None):
     """Assert ``rows`` and ``total`` (None: no total) in all four formats; ``extra``:
     (json key, xlsx sheet name, labels, keys, kinds, rows) of a second sheet."""
-    numeric = {l for l, k in zip(labels, kinds) if k in ("int", "rate", "seconds", "rank")}
+    numeric = {label for label, k in zip(labels, kinds) if k in ("int", "rate", "seconds", "rank")}
     # table
     text = render(report, "table")
     got_rows, got_total = read_table(text, labels, numeric)
@@ -219,7 +219,7 @@ def check_all_formats(report, labels, keys, kinds, rows, total, *, sheet_name, e
         assert data[key] == [dict(zip(e_keys, r)) for r in spell(e_rows, e_kinds, as_json)]
         assert book[name][0] == e_labels
         assert book[name][1:] == spell(e_rows, e_kinds, as_xlsx)
-        e_numeric = {l for l, k in zip(e_labels, e_kinds) if k in ("int", "rate", "seconds", "rank")}
+        e_numeric = {label for label, k in zip(e_labels, e_kinds) if k in ("int", "rate", "seconds", "rank")}
         if e_rows:
             second = text[text.index(name) :]
             got, _ = read_table(second, e_labels, e_numeric)

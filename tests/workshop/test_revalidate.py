@@ -111,7 +111,7 @@ def test_random_edits_give_the_full_validators_answer(path: Path, edits: int):
     revalidator = Revalidator()
     text = original
     same(text, revalidator)
-    for step in range(edits):
+    for _step in range(edits):
         text = edit(text, rng) if rng.random() < 0.85 else original  # wander off, come back
         same(text, revalidator)
     assert revalidator.stats["incremental"] > edits // 6  # the fast path was taken, not only the fallback

@@ -33,8 +33,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from callscript.core.outcomes import Outcome
 from callscript.script.model import Script
-from callscript.script.outcomes import Outcome
 from callscript.script.problems import Mark, Problem
 from callscript.script.session import CallSession, Event
 from callscript.script.yaml_source import YamlSourceError, decode_source

@@ -27,10 +27,10 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
+from callscript.core.outcomes import Outcome
 from callscript.core.when import describe
 from callscript.script.grading import tri_symbol
 from callscript.script.model import END, INPUT
-from callscript.script.outcomes import Outcome
 from callscript.script.session import CallSession, Event, InputRefused, SessionError
 from callscript.tui.backend import CallInfo, CallRecorder, NoteItem, SaveStatus
 from callscript.tui.clock import elapsed_text

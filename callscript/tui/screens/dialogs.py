@@ -15,10 +15,10 @@ from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from callscript.core.outcomes import Outcome
 from callscript.core.when import WhenError as TimeParseError
 from callscript.core.when import describe, quick_choices
 from callscript.core.when import parse_moment as parse_callback_time
-from callscript.script.outcomes import Outcome
 from callscript.tui.host import CallHost
 from callscript.tui.widgets import ImeInput
 

@@ -14,9 +14,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from callscript.core.outcomes import Outcome
 from callscript.core.when import WEEKDAYS, describe
 from callscript.script.grading import NOT_REACHED
-from callscript.script.outcomes import Outcome
 from callscript.script.session import CallSession
 from callscript.tui.backend import CallInfo, FinishInfo
 from callscript.tui.clock import elapsed_text
