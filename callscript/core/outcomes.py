@@ -43,4 +43,3 @@ OUTCOME_LABELS: dict[Outcome, str] = {
 
 NOT_EFFECTIVE = frozenset({Outcome.INVALID_NUMBER, Outcome.NO_ANSWER, Outcome.BUSY})
 OUTCOME_VALUES: tuple[str, ...] = tuple(o.value for o in Outcome)
-EFFECTIVE_VALUES: tuple[str, ...] = tuple(o.value for o in Outcome if o.effective)

@@ -181,12 +181,6 @@ def _parse_body(body: str, extension: str | None, region: str, fast: bool) -> Ph
     return _slow(body, extension, region)
 
 
-def normalize_phone(text: str, region: str | None = None) -> tuple[str, str]:
-    """``(phone_norm, kind)``: the storage layer's normaliser signature."""
-    phone = parse_phone(text, region)
-    return phone.norm, phone.kind
-
-
 def phone_norm(text: str) -> str | None:
     """The storage layer's normaliser (``Store(normalise=...)``): the key, or None if invalid."""
     try:
@@ -204,14 +198,6 @@ def kind_of_norm(norm: str | None) -> str | None:
     if number_type == PhoneNumberType.UNKNOWN:
         return None
     return _KIND_OF_TYPE.get(number_type, OTHER)
-
-
-def is_valid_phone(text: str, region: str | None = None) -> bool:
-    try:
-        parse_phone(text, region)
-    except PhoneError:
-        return False
-    return True
 
 
 def _fast_cn(body: str) -> str | None:

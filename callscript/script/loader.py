@@ -39,8 +39,6 @@ from callscript.script.yaml_source import (
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _KEY = re.compile(r"^[0-9A-Za-z]$")
 
-TOP_KEYS = ("script", "variables", "facts", "nodes", "grading")
-
 
 class _Checker:
     """Collects problems while walking the YAML tree."""

@@ -24,9 +24,6 @@ class Mark:
     col: int
 
 
-NOWHERE = Mark(1, 1)
-
-
 @dataclass(frozen=True, slots=True)
 class Problem:
     mark: Mark
