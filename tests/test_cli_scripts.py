@@ -290,7 +290,7 @@ def test_grade_text_marks_a_provisional_grade(tmp_path: Path) -> None:
     assert result.stdout.splitlines()[0] == "评级: 好 (暂定)  ← 出差或接待机会多,愿意接受,消费能力在三星以上"
     path.write_text('{"travel": "often"}', encoding="utf-8")  # nobody reached yet
     result = run("grade", "--facts", str(path), "--outcome", "running")
-    assert result.stdout.splitlines()[0] == "评级: 无  (未联系到本人,不评级)"
+    assert result.stdout.splitlines()[0] == "评级: 无  (未联系到本人)"
 
 
 FACT_NAMES = (

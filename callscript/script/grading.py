@@ -202,9 +202,9 @@ FINAL, PROVISIONAL, UNGRADED = "final", "provisional", "none"
 #: Shown where a rule would be when a call reached nobody.
 NOT_REACHED = "未接通,不评级"
 #: A call that ended (or stands) before the intended contact was on the line.
-CONTACT_NOT_REACHED = "未联系到本人,不评级"
+CONTACT_NOT_REACHED = "未联系到本人"
 #: A refused call has no grade (BRIEF v2), whatever its facts.
-REFUSED = "客户拒绝,不评级"
+REFUSED = "客户拒绝"
 
 GRADED_ENDINGS = frozenset({Outcome.MAILED.value, Outcome.NOT_QUALIFIED.value, Outcome.MEMBER_CARE.value})
 """Outcomes that end a call's development with a grade (BRIEF v2, "When a grade is
