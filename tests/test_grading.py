@@ -5,6 +5,11 @@ the BRIEF's order); the table below has at least one case per rule, each matchin
 *alone*, plus precedence, the ``accepts == no`` exclusion and its member exception,
 and unknown facts. Hypothesis then checks the general properties, and that the
 shipped scripts/ctrip.yaml grades exactly like the BRIEF fixture.
+
+Grading v2 (BRIEF): rule 11 includes ``never``, rule 12 needs the star *and* the price
+unknown, and ``grade_call`` says when a call's grade is final, provisional (暂定) or
+none: nothing before the contact is reached, refused (from any path) has none, a
+callback has no final grade.
 """
 
 from __future__ import annotations

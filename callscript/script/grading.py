@@ -206,6 +206,8 @@ CONTACT_NOT_REACHED = "未联系到本人"
 #: A refused call has no grade (BRIEF v2), whatever its facts.
 REFUSED = "客户拒绝"
 
+_REFUSED, _CALLBACK = Outcome.REFUSED.value, Outcome.CALLBACK.value
+
 GRADED_ENDINGS = frozenset({Outcome.MAILED.value, Outcome.NOT_QUALIFIED.value, Outcome.MEMBER_CARE.value})
 """Outcomes that end a call's development with a grade (BRIEF v2, "When a grade is
 final"); ``refused`` ends it too, with none; ``callback`` leaves it to the later call."""
@@ -219,10 +221,9 @@ def settle_facts(facts: Facts, outcome: str | None) -> dict[str, Any]:
     it shows, stores and grades agree), and storage applies it again to whatever
     ``finish_call`` is given (idempotent).
     """
-    settled = dict(facts)
-    if outcome == Outcome.REFUSED.value:
-        settled["accepts"] = "no"
-    return settled
+    if outcome == _REFUSED and facts.get("accepts") != "no":
+        return {**facts, "accepts": "no"}
+    return facts if type(facts) is dict else dict(facts)  # unchanged: no copy (the path explorer's hot loop)
 
 
 def carries_grade(outcome: str | None, facts: Facts) -> bool:
@@ -252,13 +253,13 @@ def grade_call(grading: Grading, facts: Facts, outcome: str | None) -> GradeResu
     settled = settle_facts(facts, outcome)
     result = grading.evaluate(settled)
     conds, qualified = result.conditions, result.qualified
-    if outcome is None or outcome == Outcome.CALLBACK.value:
+    if outcome is None or outcome == _CALLBACK:
         if settled.get("reached") is not True:
             return GradeResult(None, None, None, conds, qualified, CONTACT_NOT_REACHED)
         return replace(result, provisional=True)
     if outcome in NOT_EFFECTIVE_VALUES:
         return GradeResult(None, None, None, conds, False, NOT_REACHED, final=True)
-    if outcome == Outcome.REFUSED.value:
+    if outcome == _REFUSED:
         return GradeResult(None, None, None, conds, qualified, result.excluded_by or REFUSED, final=True)
     if not carries_grade(outcome, settled):
         return GradeResult(None, None, None, conds, qualified, CONTACT_NOT_REACHED, final=True)

@@ -56,6 +56,8 @@ TEXT_SAMPLES: dict[str, str] = {
     "address": "上海市长宁区金钟路968号",
     "other_center_name": "某订房中心",
     "price_range": "300–500元",
+    "contact_name": "李娜",
+    "contact_department": "行政部",
 }
 
 
