@@ -11,7 +11,7 @@ from callscript.script.loader import load_script
 from callscript.storage import Store
 from callscript.tui.screens.leads import LeadListScreen
 from callscript.tui.screens.summary import SummaryScreen
-from tui.conftest import ROOT, T0
+from tui.conftest import ROOT, T0, seed_leads
 from tui.helpers import all_saved, call_screen, keys, region_flat, settle
 
 FOLLOWUP = ROOT / "scripts" / "ctrip-followup.yaml"
@@ -153,3 +153,21 @@ async def test_a_refusal_from_the_end_menu_has_no_grade(make_app, seeded, db_pat
     with Store.open(db_path, clock=clock) as store:
         [call] = store.list_calls()
         assert (call.outcome, call.grade, call.facts["accepts"]) == ("refused", None, "no")
+
+
+async def test_the_opening_asks_by_department_and_says_a_compound_surname(make_app, db_path, clock):
+    seed_leads(
+        db_path,
+        clock,
+        [
+            dict(
+                company="广州白云贸易有限公司", contact="诸葛明", title="经理", department="市场部", phone="13812345678"
+            )
+        ],
+    )
+    app = make_app(agent="欧阳娜娜")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await first_call(pilot)
+        say = region_flat(app, "#say")
+        assert "我姓欧阳。" in say  # 复姓: not 我姓欧
+        assert "请问市场部的诸葛明先生/小姐在吗?" in say  # the seed's 「请问XX部的XXX先生/小姐在吗?」
