@@ -204,6 +204,8 @@ def _walker(script, steps: int, seed: int, screen: bool):
         "address": ["广州市天河区体育西路100号"],
         "price_range": ["300-500元"],
         "other_center_name": ["艺龙"],
+        "contact_name": ["李娜", "欧阳娜娜"],
+        "contact_department": ["行政部"],
     }
     variables = {"agent_name": "王小明", "contact_name": "张伟"}
     counts = dict.fromkeys(("choose", "enter", "skip", "back", "calls"), 0)

@@ -19,6 +19,9 @@ PROJECT_DIR = PACKAGE_DIR.parent
 
 DB_ENV = "CALLSCRIPT_DB"
 SCRIPT_ENV = "CALLSCRIPT_SCRIPT"
+FOLLOWUP_SCRIPT_ENV = "CALLSCRIPT_FOLLOWUP_SCRIPT"
+FOLLOWUP_SUFFIX = "-followup"
+"""The follow-up script lives beside the main one: ``scripts/ctrip.yaml`` → ``scripts/ctrip-followup.yaml``."""
 CONFIG_ENV = "CALLSCRIPT_CONFIG"
 BUSINESS_HOURS_ENV = "CALLSCRIPT_BUSINESS_HOURS"
 
@@ -33,6 +36,21 @@ def _project_or_cwd(relative: str) -> Path:
 
 def default_script_path() -> Path:
     return Path(os.environ.get(SCRIPT_ENV) or _project_or_cwd("scripts/ctrip.yaml"))
+
+
+def followup_script_path(main_script: str | os.PathLike | None = None) -> Path:
+    """The follow-up script (客户维护: calls on leads already mailed), resolved the way the
+    main script is: ``$CALLSCRIPT_FOLLOWUP_SCRIPT``, else beside the main script with
+    ``-followup`` before the extension (``ctrip.yaml`` → ``ctrip-followup.yaml``).
+
+    The file may be missing (a site with one script): then every call uses the main one.
+    """
+    env = os.environ.get(FOLLOWUP_SCRIPT_ENV)
+    if env:
+        return Path(env)
+    main = Path(main_script) if main_script else default_script_path()
+    stem = main.name[: -len(main.suffix)] if main.suffix else main.name
+    return main.with_name(f"{stem}{FOLLOWUP_SUFFIX}{main.suffix}")
 
 
 def resolve_db_path(explicit: str | os.PathLike | None = None) -> Path:

@@ -129,6 +129,7 @@ def test_replay_json_reports_path_facts_outcome_and_grade(tmp_path: Path) -> Non
         "qualified": True,
         "conditions": {"travel_or_host": True, "hotel_2star": True},
         "rule": "出差多愿意接受三星以上",
+        "final": True,
     }
 
 
@@ -139,7 +140,7 @@ def test_replay_json_unfinished_call_with_skip_and_back(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert (summary["path"], summary["finished"], summary["outcome"]) == (["hello", "star", "accept"], False, None)
-    assert (summary["grade"], summary["rule"]) == ("勉强", "问不到消费标准")
+    assert (summary["grade"], summary["rule"], summary["final"]) == ("勉强", "问不到消费标准", False)  # 暂定
     assert summary["conditions"] == {"travel_or_host": None, "hotel_2star": None}
 
 
@@ -206,12 +207,13 @@ def test_grade_json_has_exactly_the_documented_shape(tmp_path: Path) -> None:
     result = grade_json(tmp_path, {"travel": "often", "accepts": "yes", "hotel_star": 4})
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert list(data) == ["grade", "qualified", "conditions", "rule"]
+    assert list(data) == ["grade", "qualified", "conditions", "rule", "final"]
     assert data == {
         "grade": "好",
         "qualified": True,
         "conditions": {"travel_or_host": True, "hotel_2star": True},
         "rule": "出差多愿意接受三星以上",
+        "final": True,
     }
     assert result.stdout.count("\n") == 1  # one line of JSON
 
@@ -224,6 +226,7 @@ def test_grade_json_nulls_for_no_grade_and_unknown_conditions(tmp_path: Path) ->
         "qualified": False,
         "conditions": {"travel_or_host": None, "hotel_2star": None},
         "rule": None,
+        "final": True,
     }
 
 
@@ -251,7 +254,43 @@ def test_grade_defaults_to_the_shipped_script(tmp_path: Path) -> None:
         "qualified": True,
         "conditions": {"travel_or_host": True, "booking_match": True, "hotel_2star": True},
         "rule": "出差或接待机会多,愿意接受,消费能力在三星以上",
+        "final": True,
     }
+
+
+GOOD_FACTS = '{"reached": true, "travel": "often", "books_self": true, "hotel_star": 3, "accepts": "yes"}'
+
+
+@pytest.mark.parametrize(
+    ("outcome", "grade", "final"),
+    [
+        ("mailed", "好", True),
+        ("not_qualified", "好", True),
+        ("member_care", "好", True),
+        ("refused", None, True),  # refused keeps no grade, whatever the facts
+        ("callback", "好", False),  # no final grade: the 暂定 one
+        ("running", "好", False),
+        ("no_answer", None, True),
+    ],
+)
+def test_grade_outcome_says_when_the_grade_is_final(tmp_path: Path, outcome: str, grade, final: bool) -> None:
+    path = tmp_path / "facts.json"
+    path.write_text(GOOD_FACTS, encoding="utf-8")
+    result = run("grade", "--facts", str(path), "--outcome", outcome, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["grade"], data["final"]) == (grade, final)
+
+
+def test_grade_text_marks_a_provisional_grade(tmp_path: Path) -> None:
+    path = tmp_path / "facts.json"
+    path.write_text(GOOD_FACTS, encoding="utf-8")
+    result = run("grade", "--facts", str(path), "--outcome", "callback")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "评级: 好 (暂定)  ← 出差或接待机会多,愿意接受,消费能力在三星以上"
+    path.write_text('{"travel": "often"}', encoding="utf-8")  # nobody reached yet
+    result = run("grade", "--facts", str(path), "--outcome", "running")
+    assert result.stdout.splitlines()[0] == "评级: 无  (未联系到本人)"
 
 
 FACT_NAMES = (

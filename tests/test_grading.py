@@ -5,6 +5,11 @@ the BRIEF's order); the table below has at least one case per rule, each matchin
 *alone*, plus precedence, the ``accepts == no`` exclusion and its member exception,
 and unknown facts. Hypothesis then checks the general properties, and that the
 shipped scripts/ctrip.yaml grades exactly like the BRIEF fixture.
+
+Grading v2 (BRIEF): rule 11 includes ``never``, rule 12 needs the star *and* the price
+unknown, and ``grade_call`` says when a call's grade is final, provisional (暂定) or
+none: nothing before the contact is reached, refused (from any path) has none, a
+callback has no final grade.
 """
 
 from __future__ import annotations
@@ -16,7 +21,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callscript.script.facts import BOOL, BUILTIN_FACTS, ENUM, INT, check_facts
-from callscript.script.grading import GradeResult, Grading
+from callscript.script.grading import (
+    CONTACT_NOT_REACHED,
+    NOT_REACHED,
+    REFUSED,
+    GradeResult,
+    Grading,
+    carries_grade,
+    grade_call,
+    settle_facts,
+)
 from callscript.script.loader import load_script
 
 HERE = Path(__file__).parent
@@ -81,6 +95,8 @@ ALONE: list[tuple[int, dict]] = [
     (10, {"travel": "often", "hotel_star": 2}),
     (10, {"travel": "often", "hotel_star": 1, "accepts": "yes"}),
     (11, {"travel": "rarely", "leisure_travel": "often", "hotel_star": 1}),
+    (11, {"travel": "never", "leisure_travel": "often", "hotel_star": 1}),  # v2: never counts too
+    (11, {"travel": "never", "leisure_travel": "often", "price_range": "300元"}),
     (12, {}),
     (12, {"travel": "never", "accepts": "yes", "books_self": True}),
     (13, {"accepts": "later", "hotel_star": 1}),
@@ -148,6 +164,17 @@ CASES: list[tuple[str, dict, str | None, int | None, str | None]] = [
         None,
     ),
     ("勉强 rule 12 before 13", {"accepts": "later"}, "勉强", 12, None),
+    # v2: rule 12 needs the star AND the price unknown: a known price is a known 消费能力
+    (
+        "rule 12: price known, star unknown",
+        {"price_range": "300元", "travel": "often", "accepts": "yes"},
+        None,
+        None,
+        None,
+    ),
+    ("rule 12: price known falls to rule 13", {"price_range": "300元", "accepts": "later"}, "勉强", 13, None),
+    ("rule 12: price and star known", {"price_range": "300元", "hotel_star": 1, "travel": "never"}, None, None, None),
+    ("rule 11 v2: never + leisure often is 一般", {"travel": "never", "leisure_travel": "often"}, "一般", 11, None),
     (
         "excluded: accepts no beats everything",
         {"accepts": "no", "travel": "often", "hotel_star": 5, "booked_on_call": True},
@@ -231,19 +258,101 @@ def test_conditions_are_three_valued(grading: Grading, facts: dict, expected: tu
 
 def test_to_json_shape(grading: Grading) -> None:
     data = grading.evaluate({"travel": "often", "books_self": True, "hotel_star": 3, "accepts": "yes"}).to_json()
-    assert list(data) == ["grade", "qualified", "conditions", "rule"]
+    assert list(data) == ["grade", "qualified", "conditions", "rule", "final"]
     assert data == {
         "grade": "好",
         "qualified": True,
         "conditions": {"travel_or_host": True, "booking_match": True, "hotel_2star": True},
         "rule": RULE_LABELS[1],
+        "final": False,  # the rules alone; grade_call says when a grade is final
     }
     assert grading.evaluate({"accepts": "no"}).to_json() == {
         "grade": None,
         "qualified": False,
         "conditions": {"travel_or_host": None, "booking_match": None, "hotel_2star": None},
         "rule": None,
+        "final": False,
     }
+    mailed = grade_call(grading, {"reached": True, "travel": "often", "hotel_star": 3, "accepts": "yes"}, "mailed")
+    assert mailed.to_json()["final"] is True and mailed.to_json()["grade"] == "好"
+
+
+# -- v2: when a grade is final, provisional or none (grade_call) ----------------------
+
+GOOD = {"reached": True, "travel": "often", "books_self": True, "hotel_star": 4, "accepts": "yes"}
+
+
+def test_nothing_before_the_contact_is_reached(grading: Grading) -> None:
+    # 开场白: no facts yet — the rules alone would say 勉强 (rule 12), the call shows nothing
+    assert grading.evaluate({}).grade == "勉强"
+    for facts in ({}, {"reached": False}, {"reached": False, "via_receptionist": True}):
+        result = grade_call(grading, facts, None)
+        assert (result.grade, result.final, result.provisional, result.standing) == (None, False, False, "none")
+        assert result.excluded_by == CONTACT_NOT_REACHED
+
+
+def test_provisional_once_reached(grading: Grading) -> None:
+    result = grade_call(grading, {"reached": True}, None)
+    assert (result.grade, result.rule_index, result.provisional, result.final) == ("勉强", 12, True, False)
+    assert result.standing == "provisional"
+    result = grade_call(grading, GOOD, None)
+    assert (result.grade, result.rule_index, result.provisional) == ("好", 1, True)
+
+
+@pytest.mark.parametrize("outcome", ["mailed", "not_qualified", "member_care"])
+def test_development_endings_carry_a_final_grade(grading: Grading, outcome: str) -> None:
+    result = grade_call(grading, GOOD, outcome)
+    assert (result.grade, result.rule_index, result.final, result.provisional) == ("好", 1, True, False)
+    assert carries_grade(outcome, GOOD)
+    # facts without `reached` (a facts file, another script): the ending itself says someone spoke
+    assert grade_call(grading, {"travel": "rarely", "hotel_star": 3}, outcome).grade == "一般"
+
+
+def test_an_ending_before_the_contact_was_reached_has_no_grade(grading: Grading) -> None:
+    # 前台: 几乎没人出差 → not_qualified, the contact never on the line
+    facts = {"reached": False, "via_receptionist": True, "travel": "never"}
+    result = grade_call(grading, facts, "not_qualified")
+    assert (result.grade, result.final, result.excluded_by) == (None, True, CONTACT_NOT_REACHED)
+    assert not carries_grade("not_qualified", facts)
+
+
+def test_callback_has_no_final_grade(grading: Grading) -> None:
+    result = grade_call(grading, GOOD, "callback")
+    assert (result.grade, result.final, result.provisional) == ("好", False, True)
+    assert not carries_grade("callback", GOOD)
+    # a callback booked with the receptionist: nothing at all
+    result = grade_call(grading, {"reached": False, "via_receptionist": True}, "callback")
+    assert (result.grade, result.final, result.provisional) == (None, False, False)
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [
+        GOOD,  # refused from the end-call menu after saying yes
+        {**GOOD, "accepts": "reluctant"},
+        {"reached": True, "booked_on_call": True},
+        {"reached": True, "is_member": True, "refers_friends": True},  # the exclusion's member exception
+        {"reached": True},
+    ],
+)
+def test_refused_from_any_path_has_no_grade(grading: Grading, facts: dict) -> None:
+    result = grade_call(grading, facts, "refused")
+    assert (result.grade, result.rule_index, result.final) == (None, None, True)
+    assert result.excluded_by in ("客户不要", REFUSED)
+    assert not carries_grade("refused", facts)
+    assert settle_facts(facts, "refused")["accepts"] == "no"
+
+
+def test_settle_facts_only_touches_refused() -> None:
+    for outcome in ("mailed", "callback", "not_qualified", "member_care", "no_answer", None):
+        assert settle_facts(GOOD, outcome) == GOOD
+    assert settle_facts({}, "refused") == {"accepts": "no"}
+
+
+@pytest.mark.parametrize("outcome", ["no_answer", "busy", "invalid_number"])
+def test_not_effective_calls_have_no_grade(grading: Grading, outcome: str) -> None:
+    result = grade_call(grading, {"reached": False}, outcome)
+    assert (result.grade, result.final, result.excluded_by) == (None, True, NOT_REACHED)
 
 
 # -- properties ----------------------------------------------------------------------

@@ -25,8 +25,9 @@ FACT_NAMES = (
     "is_member, refers_friends, booked_on_call, address"
 )
 KNOWN_VARIABLES = (
-    "accepts, address, agent_name, agent_surname, booked_on_call, booking_method, books_self, contact_name, "
-    "contact_title, expense, hosts_clients, hotel_star, is_member, lead_company, leisure_travel, needs, "
+    "accepts, address, agent_name, agent_surname, booked_on_call, booking_method, books_self, contact_department, "
+    "contact_name, contact_surname, contact_title, contact_unit, expense, hosts_clients, hotel_star, is_member, "
+    "lead_company, leisure_travel, needs, "
     "other_center_member, other_center_name, our_company, phone, price_range, reached, refers_friends, travel, "
     "via_receptionist"
 )

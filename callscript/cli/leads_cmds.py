@@ -69,7 +69,7 @@ def leads_group() -> None:
     "maps",
     multiple=True,
     metavar="COLUMN=FIELD",
-    help="Read a column into a field, e.g. --map 单位=company (fields: company contact title phone "
+    help="Read a column into a field, e.g. --map 单位=company (fields: company contact title department phone "
     "industry source notes, or ignore). Repeatable.",
 )
 @click.option("--dry-run", is_flag=True, help="Check the file and report what would happen; write nothing.")

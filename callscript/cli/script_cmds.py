@@ -11,6 +11,7 @@ import click
 
 from callscript.cli.common import EXIT_BAD_INPUT, BadInput, load_script_or_exit, read_data_file
 from callscript.cli.params import Count
+from callscript.core.outcomes import OUTCOME_VALUES as OUTCOME_CHOICES
 
 PathArg = click.Path(dir_okay=False, path_type=Path)
 
@@ -99,6 +100,8 @@ def print_grade(result: Any, script: Any) -> None:
     from callscript.script.grading import tri_symbol
 
     grade = result.grade or "无"
+    if result.grade and result.provisional:
+        grade += " (暂定)"
     why = (
         f"  ← {result.rule_label}" if result.rule_label else (f"  ({result.excluded_by})" if result.excluded_by else "")
     )
@@ -130,6 +133,10 @@ def replay(path: Path | None, answers_path: Path, as_json: bool) -> None:
     print_grade(session.grade(), script)
 
 
+RUNNING = "running"
+"""``grade --outcome running``: a call still going on (its grade is 暂定)."""
+
+
 @click.command()
 @click.option("--facts", "facts_path", type=PathArg, required=True, help="JSON or YAML object of facts.")
 @click.option(
@@ -139,11 +146,20 @@ def replay(path: Path | None, answers_path: Path, as_json: bool) -> None:
     default=None,
     help="Script whose grading rules apply (default: scripts/ctrip.yaml).",
 )
+@click.option(
+    "--outcome",
+    type=click.Choice([*OUTCOME_CHOICES, RUNNING]),
+    default="mailed",
+    show_default=True,
+    help="How the call ended (running: still going on). The default grades the facts as a call that ended "
+    "its development; mailed, not_qualified and member_care grade alike.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def grade(ctx: click.Context, facts_path: Path, script_path: Path | None, as_json: bool) -> None:
-    """Grade a prospect from a facts file."""
+def grade(ctx: click.Context, facts_path: Path, script_path: Path | None, outcome: str, as_json: bool) -> None:
+    """Grade a prospect from a facts file, as a call that ended with --outcome keeps it."""
     from callscript.script.facts import FactValueError, check_facts
+    from callscript.script.grading import grade_call
 
     script = load_script_or_exit(script_path or (ctx.find_root().obj or {}).get("script"))
     data = read_data_file(facts_path)
@@ -151,7 +167,7 @@ def grade(ctx: click.Context, facts_path: Path, script_path: Path | None, as_jso
         facts = check_facts(data, script.facts)
     except FactValueError as exc:
         raise BadInput(f"{facts_path}: {exc}") from None
-    result = script.grading.evaluate(facts)
+    result = grade_call(script.grading, facts, None if outcome == RUNNING else outcome)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
     else:

@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
 from callscript.core.followup import follow_up_dates
 from callscript.core.outcomes import Outcome
@@ -64,6 +65,30 @@ SET_ASIDE_AT = time(9, 0)
 
 MAINTENANCE_ENDED_BY = frozenset({Outcome.REFUSED.value, Outcome.INVALID_NUMBER.value})
 """A mailed and followed-up lead is *maintained* unless its last outcome is one of these."""
+
+
+# --------------------------------------------------------------------------- development or maintenance
+
+
+class CallKind(StrEnum):
+    """What a call is for (BRIEF v2, "Development and maintenance are counted apart")."""
+
+    DEVELOPMENT = "development"
+    """数据开发: finding out whether the lead is a prospect (the main script, from 开场白)."""
+    MAINTENANCE = "maintenance"
+    """客户维护/回访: the lead already had materials mailed (the follow-up script)."""
+
+
+def call_kind(*, mailed_before: bool) -> CallKind:
+    """The kind of a call on a lead: maintenance when the lead already had materials
+    mailed before the call started (a ``mailings`` row: ``mailed`` or a ``member_care``
+    call that posted a card), development otherwise.
+
+    The one home of the rule: the app starts a maintenance call on the follow-up
+    script and a development call on the main script
+    (``callscript.tui.backend.Backend.start_call``); reports count the two apart.
+    """
+    return CallKind.MAINTENANCE if mailed_before else CallKind.DEVELOPMENT
 
 
 # --------------------------------------------------------------------------- three no-answers in a row

@@ -29,6 +29,12 @@ class Outcome(StrEnum):
         """有效: the number reached the right company."""
         return self not in NOT_EFFECTIVE
 
+    @property
+    def someone_on_the_line(self) -> bool:
+        """False for 无人接听 and 占线: nobody picked up, so there is no goodbye to say and
+        no one to wait for before hanging up (「等对方先挂断电话」 belongs to every other ending)."""
+        return self not in NOBODY_ON_THE_LINE
+
 
 OUTCOME_LABELS: dict[Outcome, str] = {
     Outcome.INVALID_NUMBER: "空号/错号",
@@ -42,4 +48,5 @@ OUTCOME_LABELS: dict[Outcome, str] = {
 }
 
 NOT_EFFECTIVE = frozenset({Outcome.INVALID_NUMBER, Outcome.NO_ANSWER, Outcome.BUSY})
+NOBODY_ON_THE_LINE = frozenset({Outcome.NO_ANSWER, Outcome.BUSY})
 OUTCOME_VALUES: tuple[str, ...] = tuple(o.value for o in Outcome)

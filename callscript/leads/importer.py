@@ -48,13 +48,14 @@ from callscript.storage.records import NewLead
 if TYPE_CHECKING:
     from callscript.storage import Store
 
-FIELDS: tuple[str, ...] = ("company", "contact", "title", "phone", "industry", "source", "notes")
+FIELDS: tuple[str, ...] = ("company", "contact", "title", "department", "phone", "industry", "source", "notes")
 """The lead columns an import fills."""
 
 FIELD_LABELS: dict[str, str] = {
     "company": "公司",
     "contact": "联系人",
     "title": "职位",
+    "department": "部门",
     "phone": "电话",
     "industry": "行业",
     "source": "来源",
@@ -94,6 +95,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "person",
     ),
     "title": ("职位", "职务", "头衔", "岗位", "title", "job title", "position", "role"),
+    "department": ("部门", "所在部门", "部门名称", "科室", "department", "dept"),
     "phone": (
         "电话",
         "手机",
@@ -123,6 +125,7 @@ MAX_CELL_CHARS: dict[str, int] = {
     "company": 200,
     "contact": 100,
     "title": 100,
+    "department": 100,
     "phone": 100,
     "industry": 100,
     "source": 200,
@@ -422,6 +425,7 @@ def prepare_row(
             company=company,
             contact=texts.get("contact"),
             title=texts.get("title"),
+            department=texts.get("department"),
             phone=phones[chosen],
             phone_norm=parsed.norm,
             phone_kind=parsed.kind,

@@ -50,7 +50,7 @@ from callscript.config import PROJECT_DIR, default_script_path
 from callscript.core.followup import FOLLOW_UP_WINDOW, is_rest_day
 from callscript.core.lifecycle import RETRY_AFTER, after_call
 from callscript.core.outcomes import Outcome
-from callscript.script.grading import Grading, grade_call
+from callscript.script.grading import Grading, grade_call, settle_facts
 from callscript.storage.history import (
     HistoryBatch,
     HistoryCall,
@@ -343,15 +343,19 @@ def _dumps(value: Any) -> str:
 
 
 def graded(facts: dict[str, Any], outcome: Outcome, grading: Grading) -> GradedFacts:
-    """A fact set and the grade the script's own grading gives it, as the calls columns."""
+    """A fact set and the grade the script's own grading gives it, as the calls columns:
+    as ``Store.finish_call`` keeps them (grading v2: only a final grade; refused settles
+    ``accepts = no``)."""
     if not facts:
         return ("{}", None, None, None, "{}", None)
+    facts = settle_facts(facts, outcome.value)
     result = grade_call(grading, facts, outcome.value)
+    final = result.final
     return (
         _dumps(facts),
-        result.grade,
-        result.rule_label,
-        result.rule_index,
+        result.grade if final else None,
+        result.rule_label if final else None,
+        result.rule_index if final else None,
         _dumps(dict(result.conditions)),
         int(bool(result.qualified)),
     )

@@ -45,14 +45,20 @@ def parse_answers(data: Any) -> list[Action]:
 
 
 def walk_answers(
-    script: Script, actions: list[Action], variables: Mapping[str, str] | None = None
+    script: Script,
+    actions: list[Action],
+    variables: Mapping[str, str] | None = None,
+    *,
+    carried: Mapping[str, Any] | None = None,
 ) -> tuple[CallSession, str | None]:
     """Walk a new session through ``actions``, stopping at the first that fails.
 
+    ``carried``: facts earlier calls on the lead learned (``{fact: value}`` or
+    :class:`~callscript.script.carry.CarriedFact`), as a later call starts with them.
     Returns the session as far as it got and the error (``None`` if all applied),
     so a failing script test still shows where the walk stood and counts coverage.
     """
-    session = CallSession(script, variables)
+    session = CallSession(script, variables, carried)
     for index, (kind, value) in enumerate(actions, start=1):
         try:
             if kind == "choose":
@@ -70,9 +76,15 @@ def walk_answers(
     return session, None
 
 
-def run_answers(script: Script, actions: list[Action], variables: Mapping[str, str] | None = None) -> CallSession:
+def run_answers(
+    script: Script,
+    actions: list[Action],
+    variables: Mapping[str, str] | None = None,
+    *,
+    carried: Mapping[str, Any] | None = None,
+) -> CallSession:
     """Walk a new session through ``actions``; :class:`AnswerError` names the answer that failed."""
-    session, error = walk_answers(script, actions, variables)
+    session, error = walk_answers(script, actions, variables, carried=carried)
     if error is not None:
         raise AnswerError(error)
     return session

@@ -6,6 +6,13 @@ absent from the facts mapping, which is different from ``False``.
 
 A script may declare more facts of its own (``facts:`` section); the built-in ones
 below cannot be redefined.
+
+**Carried facts** (BRIEF v2): a later call on the same lead starts knowing what earlier
+calls learned. A fact *carries* unless it describes the call itself rather than the
+prospect (:attr:`FactSpec.carries` false): who answered this call (``reached``,
+``via_receptionist``) and what this call did (``address`` read back for a mailing,
+``booked_on_call``, ``refers_friends``) — carried, those would make every later call
+look reached, mailed, booked or referred again.
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ class FactSpec:
     min: int | None = None
     max: int | None = None
     value_labels: dict[str, str] = field(default_factory=dict)
+    carries: bool = True
+    """A later call on the lead starts knowing this fact (see the module docstring)."""
 
     def check(self, value: Any) -> FactValue:
         """Return ``value`` if this fact may take it, else raise :class:`FactValueError`."""
@@ -101,8 +110,8 @@ def _enum(name: str, label: str, **values: str) -> FactSpec:
 BUILTIN_FACTS: dict[str, FactSpec] = {
     spec.name: spec
     for spec in (
-        FactSpec("reached", BOOL, "联系人接听"),
-        FactSpec("via_receptionist", BOOL, "经前台转接"),
+        FactSpec("reached", BOOL, "联系人接听", carries=False),
+        FactSpec("via_receptionist", BOOL, "经前台转接", carries=False),
         _enum("travel", "出差频率", often="经常出差", rarely="一年一两次", never="几乎不出差"),
         FactSpec("hosts_clients", BOOL, "接待客户订房订票"),
         _enum("leisure_travel", "外出旅游", often="经常旅游", sometimes="偶尔旅游", never="不旅游"),
@@ -124,9 +133,9 @@ BUILTIN_FACTS: dict[str, FactSpec] = {
         _enum("expense", "差旅费", reimbursed="报销", self_paid="自费"),
         _enum("accepts", "是否接受", yes="愿意接受", reluctant="勉强接受", later="寄过来再说", no="不要"),
         FactSpec("is_member", BOOL, "已是会员"),
-        FactSpec("refers_friends", BOOL, "乐意推荐"),
-        FactSpec("booked_on_call", BOOL, "当场预订"),
-        FactSpec("address", TEXT, "寄送地址"),
+        FactSpec("refers_friends", BOOL, "乐意推荐", carries=False),
+        FactSpec("booked_on_call", BOOL, "当场预订", carries=False),
+        FactSpec("address", TEXT, "寄送地址", carries=False),
     )
 }
 

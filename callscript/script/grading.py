@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from callscript.core.outcomes import NOT_EFFECTIVE
+from callscript.core.outcomes import NOT_EFFECTIVE, Outcome
 
 NOT_EFFECTIVE_VALUES = frozenset(o.value for o in NOT_EFFECTIVE)
 
@@ -160,7 +160,14 @@ class Grading:
 
 @dataclass(frozen=True, slots=True)
 class GradeResult:
-    """A grade with its explanation: which rule gave it and how each condition stands."""
+    """A grade with its explanation: which rule gave it and how each condition stands.
+
+    ``final``: the call ended its development and this is its grade for good (what
+    storage keeps; ``grade`` may be None: refused, reached nobody, no rule matched).
+    ``provisional``: the call goes on (still running, or booked a callback): the grade
+    the facts give so far, shown marked 暂定. Neither: nothing to show yet (the contact
+    is not reached), or the rules alone (:meth:`Grading.evaluate`).
+    """
 
     grade: str | None
     rule_index: int | None
@@ -168,34 +175,95 @@ class GradeResult:
     conditions: dict[str, Tri] = field(default_factory=dict)
     qualified: bool = False
     excluded_by: str | None = None
+    final: bool = False
+    provisional: bool = False
+
+    @property
+    def standing(self) -> str:
+        """:data:`FINAL`, :data:`PROVISIONAL` or :data:`UNGRADED`."""
+        return FINAL if self.final else PROVISIONAL if self.provisional else UNGRADED
 
     def to_json(self) -> dict[str, Any]:
-        """The exact shape ``callscript grade --json`` prints."""
+        """The exact shape ``callscript grade --json`` and ``replay --json`` print
+        (``final`` added in v2: whether the grade is the call's for good)."""
         return {
             "grade": self.grade,
             "qualified": self.qualified,
             "conditions": dict(self.conditions),
             "rule": self.rule_label,
+            "final": self.final,
         }
 
 
 NO_GRADING = Grading((), (), (), ())
 
+FINAL, PROVISIONAL, UNGRADED = "final", "provisional", "none"
+
 #: Shown where a rule would be when a call reached nobody.
 NOT_REACHED = "未接通,不评级"
+#: A call that ended (or stands) before the intended contact was on the line.
+CONTACT_NOT_REACHED = "未联系到本人"
+#: A refused call has no grade (BRIEF v2), whatever its facts.
+REFUSED = "客户拒绝"
+
+_REFUSED, _CALLBACK = Outcome.REFUSED.value, Outcome.CALLBACK.value
+
+GRADED_ENDINGS = frozenset({Outcome.MAILED.value, Outcome.NOT_QUALIFIED.value, Outcome.MEMBER_CARE.value})
+"""Outcomes that end a call's development with a grade (BRIEF v2, "When a grade is
+final"); ``refused`` ends it too, with none; ``callback`` leaves it to the later call."""
+
+
+def settle_facts(facts: Facts, outcome: str | None) -> dict[str, Any]:
+    """The facts as an ending leaves them: ending ``refused`` — by the script's own key,
+    the agent's end-call menu or the do-not-call ending — means ``accepts = no``.
+
+    The one home of that rule: the session applies it when a call ends (so the facts
+    it shows, stores and grades agree), and storage applies it again to whatever
+    ``finish_call`` is given (idempotent).
+    """
+    if outcome == _REFUSED and facts.get("accepts") != "no":
+        return {**facts, "accepts": "no"}
+    return facts if type(facts) is dict else dict(facts)  # unchanged: no copy (the path explorer's hot loop)
+
+
+def carries_grade(outcome: str | None, facts: Facts) -> bool:
+    """True when a call that ended with ``outcome`` keeps a grade for good: it ended its
+    development (:data:`GRADED_ENDINGS`) with the contact reached (``reached`` not false:
+    a receptionist who says nobody travels is no prospect to class). Storage keeps a
+    call's grade only when this holds."""
+    return outcome in GRADED_ENDINGS and facts.get("reached") is not False
 
 
 def grade_call(grading: Grading, facts: Facts, outcome: str | None) -> GradeResult:
-    """The grade of a call given how it ended (``None`` while it goes on).
+    """The grade of a call given how it ended (``None`` while it goes on): the one home
+    of "is this grade final, provisional or none" (BRIEF v2).
 
-    A call that reached nobody (空号/无人接听/占线: not an effective outcome) has no
-    prospect to class, so the rules' "hotel_star unknown → 勉强" must not count it.
-    Every caller (session, path explorer, storage) grades through here.
+    * running, or ended ``callback``: *provisional* — the rules on the facts so far,
+      shown 暂定 — once the contact is reached (``reached`` true); before that nothing
+      (no 勉强 at 开场白);
+    * ``mailed``, ``not_qualified``, ``member_care`` with the contact reached: *final*,
+      the rules' grade (:func:`carries_grade`);
+    * ``refused``: final, no grade (facts settled with ``accepts = no``);
+    * reached nobody (空号/无人接听/占线), or ended before the contact was reached:
+      final, no grade.
+
+    The session, storage, the TUI, ``callscript grade``/``replay``/``test``/``paths``
+    and the demo generator all grade through here.
     """
-    result = grading.evaluate(facts)
-    if outcome is not None and outcome in NOT_EFFECTIVE_VALUES:
-        return GradeResult(None, None, None, result.conditions, False, NOT_REACHED)
-    return result
+    settled = settle_facts(facts, outcome)
+    result = grading.evaluate(settled)
+    conds, qualified = result.conditions, result.qualified
+    if outcome is None or outcome == _CALLBACK:
+        if settled.get("reached") is not True:
+            return GradeResult(None, None, None, conds, qualified, CONTACT_NOT_REACHED)
+        return replace(result, provisional=True)
+    if outcome in NOT_EFFECTIVE_VALUES:
+        return GradeResult(None, None, None, conds, False, NOT_REACHED, final=True)
+    if outcome == _REFUSED:
+        return GradeResult(None, None, None, conds, qualified, result.excluded_by or REFUSED, final=True)
+    if not carries_grade(outcome, settled):
+        return GradeResult(None, None, None, conds, qualified, CONTACT_NOT_REACHED, final=True)
+    return replace(result, final=True)
 
 
 def tri_symbol(value: Tri) -> str:

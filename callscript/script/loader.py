@@ -18,7 +18,13 @@ from callscript.script import grading as g
 from callscript.script.facts import BOOL, BUILTIN_FACTS, ENUM, FACT_TYPES, INT, TEXT, FactSpec, FactValueError
 from callscript.script.model import InputSpec, Node, Option, Script, Skip
 from callscript.script.problems import Mark, Problem, ScriptError, Severity
-from callscript.script.templates import BUILTIN_VARIABLES, Template, TemplateError, parse_template
+from callscript.script.templates import (
+    BUILTIN_VARIABLES,
+    CONTACT_VARIABLES,
+    Template,
+    TemplateError,
+    parse_template,
+)
 from callscript.script.yaml_source import BOOL as T_BOOL
 from callscript.script.yaml_source import FLOAT as T_FLOAT
 from callscript.script.yaml_source import INT as T_INT
@@ -221,7 +227,16 @@ def _declared_facts(check: _Checker, node: YNode | None) -> dict[str, FactSpec]:
         if not _ID.match(name):
             check.error(spec_node.mark, f"fact name '{name}' must use letters, digits and _")
             continue
-        spec = check.mapping(spec_node, f"fact '{name}'", spec_node.mark, ("type",), ("label", "values", "min", "max"))
+        if name in BUILTIN_VARIABLES and name not in CONTACT_VARIABLES:
+            check.error(
+                spec_node.mark,
+                f"fact '{name}' has the name of a built-in variable; only {', '.join(CONTACT_VARIABLES)} may be "
+                "declared as facts (what the call learns about the contact replaces the lead's value)",
+            )
+            continue
+        spec = check.mapping(
+            spec_node, f"fact '{name}'", spec_node.mark, ("type",), ("label", "values", "min", "max", "carry")
+        )
         if spec is None:
             continue
         ftype = check.text(spec["type"], f"fact '{name}' type") if "type" in spec else None
@@ -230,6 +245,13 @@ def _declared_facts(check: _Checker, node: YNode | None) -> dict[str, FactSpec]:
         if ftype not in FACT_TYPES:
             check.error(spec["type"].mark, f"fact '{name}': type must be one of {', '.join(FACT_TYPES)}, not '{ftype}'")
             continue
+        if name in CONTACT_VARIABLES and ftype != TEXT:
+            check.error(spec["type"].mark, f"fact '{name}' replaces the lead's {name}, so it is text, not {ftype}")
+            continue
+        carries = True
+        if "carry" in spec:
+            carry = check.boolean(spec["carry"], f"fact '{name}' carry")
+            carries = True if carry is None else carry
         label = check.text(spec["label"], f"fact '{name}' label") if "label" in spec else name
         values: tuple[str, ...] = ()
         if ftype == ENUM:
@@ -243,7 +265,7 @@ def _declared_facts(check: _Checker, node: YNode | None) -> dict[str, FactSpec]:
         hi = check.integer(spec["max"], f"fact '{name}' max") if "max" in spec else None
         if ftype != INT and ("min" in spec or "max" in spec):
             check.error(spec_node.mark, f"fact '{name}': min/max are only for int facts")
-        catalogue[name] = FactSpec(name, ftype, label or name, values, lo, hi)
+        catalogue[name] = FactSpec(name, ftype, label or name, values, lo, hi, carries=carries)
     return catalogue
 
 

@@ -12,6 +12,8 @@ import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from callscript.core.names import surname
+
 #: Variables every script may use; values come from the agent, the lead and the script.
 BUILTIN_VARIABLES: dict[str, str] = {
     "agent_name": "坐席姓名",
@@ -19,9 +21,54 @@ BUILTIN_VARIABLES: dict[str, str] = {
     "our_company": "本公司",
     "lead_company": "客户公司",
     "contact_name": "联系人",
+    "contact_surname": "联系人姓氏",
     "contact_title": "职位",
+    "contact_department": "部门",
+    "contact_unit": "部门或职位",
     "phone": "电话",
 }
+
+CONTACT_VARIABLES: tuple[str, ...] = ("contact_name", "contact_title", "contact_department")
+"""The lead's contact, as variables a script may also declare as (text) facts. Once a
+call learns one — the receptionist names the colleague who books — the learned value
+replaces the lead's in every line from then on, and, since facts carry, in the lead's
+later calls too (:func:`resolve_variables`)."""
+
+OPTIONAL_VARIABLES = frozenset({"contact_unit"})
+"""Variables that render as nothing, not as 〔label〕, when there is nothing to say."""
+
+
+def resolve_variables(values: Mapping[str, str], facts: Mapping[str, object]) -> dict[str, str]:
+    """The variables a line is rendered with: ``values`` (agent, lead, script) with the
+    contact facts learned so far put over the lead's (:data:`CONTACT_VARIABLES`), and
+    the derived ones filled in:
+
+    * ``agent_surname`` / ``contact_surname``: :func:`callscript.core.names.surname` of
+      the full name (two characters for 欧阳, 司马, 诸葛 …);
+    * ``contact_unit``: how the seed asks for someone, 「请问XX部的XXX先生/小姐在吗?」 —
+      ``市场部的`` when the department is known, else the job title, else nothing.
+
+    A contact named on the call is a different person from the lead's contact, so the
+    lead's title and department no longer apply to them unless learned too.
+    """
+    out = dict(values)
+    learned: dict[str, str] = {}
+    for name in CONTACT_VARIABLES:
+        value = facts.get(name)
+        if isinstance(value, str) and value.strip():
+            learned[name] = value.strip()
+    if "contact_name" in learned:
+        for name in ("contact_title", "contact_department"):
+            out.pop(name, None)
+    out.update(learned)
+    if out.get("agent_name") and not out.get("agent_surname"):
+        out["agent_surname"] = surname(out["agent_name"])
+    if out.get("contact_name"):
+        out["contact_surname"] = surname(out["contact_name"])
+    department, title = out.get("contact_department", ""), out.get("contact_title", "")
+    out["contact_unit"] = f"{department}的" if department else title
+    return out
+
 
 _VALID_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _formatter = string.Formatter()
@@ -92,8 +139,8 @@ def variable_lookup(
 
     def lookup(name: str) -> str:
         value = values.get(name)
-        if value:
-            return value
+        if value or name in OPTIONAL_VARIABLES:
+            return value or ""
         fact = facts.get(name)
         if fact is not None:
             if isinstance(fact, bool):

@@ -1,22 +1,29 @@
 """Calls and their append-only event log: starting, recording every answer, finishing
 with an outcome (the life cycle decides what that does to the lead), resuming after a
-crash, closing what was left unfinished."""
+crash, closing what was left unfinished.
+
+A call starts knowing what the lead's earlier calls learned (carried facts, BRIEF v2):
+:meth:`CallsMixin.start_call` writes them on the call row as it inserts it, so a resumed
+or rebuilt call starts from exactly the same facts (docs/storage.md, "Carried facts")."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from callscript.core.lifecycle import after_call, check_outcome
 from callscript.core.outcomes import Outcome
+from callscript.script.carry import CarriedFact, carried_from_json
+from callscript.script.grading import carries_grade, settle_facts
 from callscript.storage.agents import AgentRef
 from callscript.storage.base import to_json, to_text
 from callscript.storage.claims import ClaimsMixin
 from callscript.storage.errors import CallFinished, ErrorCode, NotFound, StorageError
 from callscript.storage.records import CallRecord, EventRecord, UnfinishedCall
 from callscript.storage.scripts import ScriptsMixin
-from callscript.storage.timefmt import iso, iso_day
+from callscript.storage.timefmt import iso, iso_day, parse_iso
 
 if TYPE_CHECKING:  # the engine is imported lazily: storage must not need it to open a file
     from callscript.script.model import Script
@@ -49,16 +56,30 @@ class CallsMixin(ClaimsMixin, ScriptsMixin):
         *,
         now: datetime | None = None,
     ) -> int:
-        """Open a call on a lead (the row exists from here on; the lead is locked to it)."""
+        """Open a call on a lead (the row exists from here on; the lead is locked to it).
+
+        The row records what the lead's earlier calls had learned (:meth:`carried_facts`,
+        read in the same transaction): the facts this call starts knowing, given again
+        to the session whenever the call is resumed (:meth:`resume_call`).
+        """
         moment = self._now(now)
         stamp = iso(moment)
 
         def work() -> int:
             agent_id = self._agent_id(agent)
             self._check_available(self.get_lead(lead_id), agent_id, moment)
+            carried = {name: fact.to_json() for name, fact in self.carried_facts(lead_id).items()}
             call_id = self._insert(
-                "INSERT INTO calls (lead_id, agent_id, script_id, variables, started_at) VALUES (?, ?, ?, ?, ?)",
-                (lead_id, agent_id, script_version_id, to_json(variables), stamp),
+                """INSERT INTO calls (lead_id, agent_id, script_id, variables, started_at, carried)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                (
+                    lead_id,
+                    agent_id,
+                    script_version_id,
+                    to_json(variables),
+                    stamp,
+                    to_json(carried) if carried else None,
+                ),
             )
             self._lock_to_call(lead_id, call_id, agent_id, stamp)
             return call_id
@@ -157,14 +178,20 @@ class CallsMixin(ClaimsMixin, ScriptsMixin):
         ``address`` or the ``address`` fact) adds a mailing whose follow-up is due 7–10
         days later, and so does ``member_care`` when it took an address.
         ``grade_result`` is ``session.grade()`` (``.grade``, ``.rule_label``,
-        ``.rule_index``, ``.conditions``, ``.qualified``) or None.
+        ``.rule_index``, ``.conditions``, ``.qualified``) or None. Only a final grade
+        is kept (:func:`callscript.script.grading.carries_grade`: ``mailed``,
+        ``not_qualified``, ``member_care`` with the contact reached); ``refused`` settles
+        ``accepts = no`` (:func:`~callscript.script.grading.settle_facts`), whoever ends it.
         """
         moment = self._now(now)
         stamp = iso(moment)
         facts = {k: v for k, v in dict(facts or {}).items() if v is not None}
         mail_to = (address or to_text(facts.get("address")) or "").strip()
         outcome = check_outcome(outcome, callback_due=callback_due, address=mail_to)
+        facts = settle_facts(facts, outcome.value)  # refused, from any path: accepts = no
         grade = _grade_fields(grade_result)
+        if not carries_grade(outcome.value, facts):  # grading v2: only a final grade is kept
+            grade.update(grade=None, rule=None, rule_index=None)
 
         def work() -> None:
             call = self._row("SELECT * FROM calls WHERE id = ?", (call_id,))
@@ -283,6 +310,33 @@ class CallsMixin(ClaimsMixin, ScriptsMixin):
         """How many calls the file holds, finished or not."""
         return int(self._value("SELECT COUNT(*) FROM calls"))
 
+    def carried_facts(self, lead_id: int) -> dict[str, CarriedFact]:
+        """What the lead's finished calls learned: per fact, the value of the latest call
+        that had it, with the call that learned it (its id and start). A value a call only
+        carried on unchanged keeps the call it came from; one it changed is that call's.
+
+        All facts, also those that do not carry (``reached``, ``address`` …): which of
+        them a new call starts with is its script's business
+        (:func:`callscript.script.carry.carry_over`).
+        """
+        offered: dict[str, CarriedFact] = {}
+        rows = self._rows(
+            """SELECT id, started_at, facts, carried FROM calls
+               WHERE lead_id = ? AND ended_at IS NOT NULL ORDER BY started_at, id""",
+            (lead_id,),
+        )
+        for row in rows:
+            started_with = carried_from_json(json.loads(row["carried"]) if row["carried"] else None)
+            for name, value in (json.loads(row["facts"]) if row["facts"] else {}).items():
+                if value is None:
+                    continue
+                earlier = started_with.get(name)
+                if earlier is not None and type(earlier.value) is type(value) and earlier.value == value:
+                    offered[name] = earlier
+                else:
+                    offered[name] = CarriedFact(value, row["id"], parse_iso(row["started_at"]))
+        return offered
+
     def call_events(self, call_id: int, *, notes: bool = True) -> list[EventRecord]:
         """The call's log in order (``notes=False``: only the session events, as replayed)."""
         sql = "SELECT * FROM call_events WHERE call_id = ?" + ("" if notes else " AND kind != 'note'")
@@ -367,7 +421,7 @@ class CallsMixin(ClaimsMixin, ScriptsMixin):
                 code=ErrorCode.SCRIPT_VERSION_MISMATCH,
             )
         events = [Event.from_dict(e.event_dict()) for e in self.call_events(call_id, notes=False)]
-        return CallSession.rebuild(script, events, variables=call.variables or None)
+        return CallSession.rebuild(script, events, variables=call.variables or None, carried=call.carried)
 
     def close_call(
         self,
@@ -388,6 +442,8 @@ class CallsMixin(ClaimsMixin, ScriptsMixin):
         grade = None
         try:
             session = self.resume_call(call_id)
+            if not session.finished:  # in memory only: grade it as a call ending so is graded
+                session.end(Outcome(outcome).value)
             facts, grade = dict(session.facts), session.grade()
         except (ImportError, StorageError, ValueError, KeyError) as exc:  # keep the record closable
             note = (note + "; " if note else "") + f"closed without replay: {exc}"

@@ -82,6 +82,11 @@ class FollowUpsMixin(AgentsMixin):
         sql = _MAILING_SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY m.mailed_on, m.id"
         return [Mailing.from_row(r) for r in self._rows(sql, params)]
 
+    def has_mailing(self, lead_id: int) -> bool:
+        """True when materials were ever mailed to the lead (a ``mailings`` row): a call on it
+        now is a maintenance call (:func:`callscript.core.lifecycle.call_kind`)."""
+        return self._value("SELECT EXISTS (SELECT 1 FROM mailings WHERE lead_id = ?)", (lead_id,)) == 1
+
     def due_follow_ups(
         self, agent: AgentRef | None = None, *, on: date | datetime | str | None = None
     ) -> list[Mailing]:

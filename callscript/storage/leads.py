@@ -39,7 +39,18 @@ from callscript.storage.records import (
 )
 from callscript.storage.timefmt import iso
 
-LEAD_FIELDS = ("company", "contact", "title", "phone", "phone_kind", "industry", "source", "notes", "do_not_call")
+LEAD_FIELDS = (
+    "company",
+    "contact",
+    "title",
+    "department",
+    "phone",
+    "phone_kind",
+    "industry",
+    "source",
+    "notes",
+    "do_not_call",
+)
 """What ``add_lead``/``add_leads``/``update_lead`` accept."""
 
 IMPORT_CHUNK = 5000
@@ -72,6 +83,7 @@ class LeadsMixin(FollowUpsMixin):
         *,
         contact: str | None = None,
         title: str | None = None,
+        department: str | None = None,
         phone_kind: str | None = None,
         industry: str | None = None,
         source: str | None = None,
@@ -86,6 +98,7 @@ class LeadsMixin(FollowUpsMixin):
                     phone=phone,
                     contact=contact,
                     title=title,
+                    department=department,
                     phone_kind=phone_kind,
                     industry=industry,
                     source=source,
@@ -105,7 +118,7 @@ class LeadsMixin(FollowUpsMixin):
         """Add many leads in one transaction; duplicates and invalid rows are reported, not raised.
 
         Each row is a mapping with ``company`` and ``phone`` and any of
-        ``contact, title, phone_kind, industry, source, notes, do_not_call``. A row
+        ``contact, title, department, phone_kind, industry, source, notes, do_not_call``. A row
         whose normalised phone is already stored (or earlier in ``rows``) is a duplicate.
         """
         stamp = iso(self._now(now))
@@ -138,10 +151,10 @@ class LeadsMixin(FollowUpsMixin):
             summary.duplicates.clear()
             for index, values in prepared:
                 inserted = self._column(
-                    """INSERT INTO leads (company, contact, title, phone, phone_norm, phone_kind, industry,
-                                          source, notes, do_not_call, created_at, updated_at)
-                       VALUES (:company, :contact, :title, :phone, :phone_norm, :phone_kind, :industry,
-                               :source, :notes, :do_not_call, :stamp, :stamp)
+                    """INSERT INTO leads (company, contact, title, department, phone, phone_norm, phone_kind,
+                                          industry, source, notes, do_not_call, created_at, updated_at)
+                       VALUES (:company, :contact, :title, :department, :phone, :phone_norm, :phone_kind,
+                               :industry, :source, :notes, :do_not_call, :stamp, :stamp)
                        ON CONFLICT (phone_norm) DO NOTHING RETURNING id""",
                     {**values, "stamp": stamp},
                 )
@@ -218,14 +231,15 @@ class LeadsMixin(FollowUpsMixin):
         for start in range(0, len(fresh), IMPORT_CHUNK):
             batch = fresh[start : start + IMPORT_CHUNK]
             changed = self._executemany(
-                """INSERT INTO leads (company, contact, title, phone, phone_norm, phone_kind, industry, source,
-                                      notes, do_not_call, status, attempts, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'new', 0, ?, ?)""",
+                """INSERT INTO leads (company, contact, title, department, phone, phone_norm, phone_kind, industry,
+                                      source, notes, do_not_call, status, attempts, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'new', 0, ?, ?)""",
                 [
                     (
                         lead.company,
                         lead.contact,
                         lead.title,
+                        lead.department,
                         lead.phone,
                         lead.phone_norm,
                         lead.phone_kind,

@@ -81,6 +81,7 @@ class Lead(_FromRow):
     phone_norm: str
     contact: str | None = None
     title: str | None = None
+    department: str | None = None
     phone_kind: str | None = None
     industry: str | None = None
     source: str | None = None
@@ -136,10 +137,13 @@ class CallRecord(_FromRow):
     qualified: bool | None = None
     callback_due: datetime | None = None
     recovered: bool = False
+    carried: dict[str, Any] = field(default_factory=dict)
+    """The facts the call started knowing from the lead's earlier calls:
+    ``{fact: {"value", "call_id", "at"}}`` (:class:`callscript.script.carry.CarriedFact` JSON)."""
 
     _times: ClassVar = frozenset({"started_at", "ended_at", "callback_due"})
     _bools: ClassVar = frozenset({"qualified", "recovered"})
-    _json: ClassVar = frozenset({"variables", "facts", "conditions"})
+    _json: ClassVar = frozenset({"variables", "facts", "conditions", "carried"})
 
     @property
     def finished(self) -> bool:
@@ -278,6 +282,7 @@ class NewLead:
     industry: str | None = None
     source: str | None = None
     notes: str | None = None
+    department: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -197,7 +197,21 @@ V3 = Migration(3, report_sql.MIGRATION_DESCRIPTION, report_sql.MIGRATION_STATEME
 # Version 4: the report sums rolled up per day and industry, per day and agent
 V4 = Migration(4, report_sql.ROLLUP_MIGRATION_DESCRIPTION, report_sql.ROLLUP_MIGRATION_STATEMENTS)
 
-MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4)
+# ---------------------------------------------------------------------------
+# Version 5: the contact's department (the opening asks 「请问XX部的XXX先生/小姐在吗?」)
+# and the facts a call started knowing from the lead's earlier calls
+# (docs/storage.md, "Carried facts": on the call row, written with it)
+# ---------------------------------------------------------------------------
+V5 = Migration(
+    5,
+    "leads.department; calls.carried (facts carried from earlier calls)",
+    (
+        "ALTER TABLE leads ADD COLUMN department TEXT",
+        "ALTER TABLE calls ADD COLUMN carried TEXT",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4, V5)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 GRADE_RANKS: dict[str, int] = {"好": 1, "一般": 2, "勉强": 3}

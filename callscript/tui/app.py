@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
-from callscript.config import AgentConfig, default_script_path, resolve_db_path
+from callscript.config import AgentConfig, default_script_path, followup_script_path, resolve_db_path
 from callscript.script.model import Script
 from callscript.script.problems import ScriptError
 from callscript.tui.backend import Backend, LeadTaken
@@ -30,6 +30,7 @@ from callscript.tui.screens.leads import LeadListScreen
 from callscript.tui.screens.resume import ResumeScreen
 from callscript.tui.script_updates import POLL_SECONDS, ScriptFollower
 from callscript.tui.widgets import CallInput
+from callscript.workshop.publishing import ScriptSet
 
 if TYPE_CHECKING:
     from callscript.storage import UnfinishedCall
@@ -67,6 +68,7 @@ class CallscriptApp(App[None]):
         clock: Clock | None = None,
         config_file: Path | None = None,
         script: Script | None = None,
+        followup_script: Script | None = None,
         cursor_blink: bool = True,
         live_timer: bool = True,
         back_guard: float | None = None,
@@ -80,6 +82,9 @@ class CallscriptApp(App[None]):
         self.clock: Clock = clock or system_clock
         self.config_file = Path(config_file) if config_file else None
         self.script: Script | None = script
+        """The main (development) script: the greeting's company, the script registered at start."""
+        self.followup_script: Script | None = followup_script
+        """The follow-up script maintenance calls use (None: every call uses ``script``)."""
         # Follows the script file (when the app loads it) so a newly published version
         # is used from the next call on: callscript/tui/script_updates.py.
         self.script_poll = script_poll
@@ -107,10 +112,12 @@ class CallscriptApp(App[None]):
     async def startup(self) -> None:
         if self.script is None:
             try:
-                self.follower = ScriptFollower.load(self, self.script_path, self.script_poll)
-                self.script = self.follower.in_use
+                followup = followup_script_path(self.script_path)
+                self.follower = ScriptFollower.load(self, self.script_path, self.script_poll, followup)
+                self.script = self.follower.in_use.development
+                self.followup_script = self.follower.in_use.maintenance
             except ScriptError as exc:
-                await self.push_screen(ErrorScreen(f"脚本有错误: {self.script_path}", str(exc)))
+                await self.push_screen(ErrorScreen(f"脚本有错误: {exc.path}", str(exc)))
                 return
             except OSError as exc:
                 await self.push_screen(ErrorScreen("打不开脚本文件", f"{self.script_path}: {exc.strerror or exc}"))
@@ -177,13 +184,16 @@ class CallscriptApp(App[None]):
         return True
 
     async def open_call(self, lead_id: int | None, *, replace: Screen[Any] | None = None) -> bool:
-        """Claim ``lead_id`` (None: the next due lead) and show its call screen."""
+        """Claim ``lead_id`` (None: the next due lead) and show its call screen: on the main
+        script, or on the follow-up script when the lead already had materials mailed."""
         assert self.script is not None
         if self.follower is not None:  # between calls: a newly published version starts here
-            self.script = await self.follower.script_for_next_call()
+            scripts = await self.follower.script_for_next_call()
+            self.script, self.followup_script = scripts.development, scripts.maintenance
+        scripts = ScriptSet(self.script, self.followup_script)
         backend = self.backend
         try:
-            started = await backend.run(backend.start_call, lead_id, self.agent_id, self.script, self.variables())
+            started = await backend.run(backend.start_call, lead_id, self.agent_id, scripts, self.variables())
         except LeadTaken as exc:
             self.notify(str(exc), severity="warning")
             return False

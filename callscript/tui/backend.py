@@ -23,10 +23,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from callscript.core.lifecycle import CallKind, call_kind
 from callscript.core.outcomes import Outcome
 from callscript.script.model import Script
 from callscript.script.session import CallSession, Event
 from callscript.tui.clock import Clock, system_clock
+from callscript.workshop.publishing import ScriptSet
 
 if TYPE_CHECKING:  # storage (and sqlite-utils) is imported on the database thread, off the start-up path
     from callscript.leads import LeadListRow
@@ -75,6 +77,8 @@ class CallInfo:
     agent_id: int
     notes: tuple[NoteItem, ...] = ()
     resumed: bool = False
+    kind: CallKind = CallKind.DEVELOPMENT
+    """A development call (main script) or a maintenance call (follow-up script)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,9 +203,15 @@ class Backend:
         return self._s().unfinished_calls(agent_id)
 
     def start_call(
-        self, lead_id: int | None, agent_id: int, script: Script, variables: dict[str, str]
+        self, lead_id: int | None, agent_id: int, scripts: ScriptSet, variables: dict[str, str]
     ) -> tuple[CallInfo, CallSession] | None:
-        """Claim the lead (``None``: the next due one) and open a call on it; None if no lead is due."""
+        """Claim the lead (``None``: the next due one) and open a call on it; None if no lead is due.
+
+        A lead that already had materials mailed gets a maintenance call on the follow-up
+        script, any other a development call on the main one
+        (:func:`callscript.core.lifecycle.call_kind`). The session starts knowing what the
+        lead's earlier calls learned, as recorded on the new call row.
+        """
         from callscript.storage import LeadUnavailable
 
         store = self._s()
@@ -214,14 +224,16 @@ class Backend:
                 lead = store.claim_lead(lead_id, agent_id)
         except LeadUnavailable as exc:
             raise LeadTaken(_taken_message(exc)) from None
+        kind = call_kind(mailed_before=store.has_mailing(lead.id))
+        script = scripts.for_call(kind)
         values = {**variables, **lead_variables(lead)}
         now = self.clock()
         try:
             call_id = store.start_call(lead.id, agent_id, self.script_id(script), values, now=now)
         except LeadUnavailable as exc:
             raise LeadTaken(_taken_message(exc)) from None
-        session = CallSession(script, values)
-        return CallInfo(call_id, store.get_lead(lead.id), now, agent_id), session
+        session = CallSession(script, values, store.get_call(call_id).carried)
+        return CallInfo(call_id, store.get_lead(lead.id), now, agent_id, kind=kind), session
 
     def resume_call(self, call_id: int) -> tuple[CallInfo, CallSession]:
         """The unfinished call rebuilt from its log, on the script version it was made with."""
@@ -229,8 +241,9 @@ class Backend:
         record = store.get_call(call_id)
         session = store.resume_call(call_id)
         notes = tuple(NoteItem(e.at, e.value or "", e.important) for e in store.call_events(call_id) if e.is_note)
+        kind = call_kind(mailed_before=store.has_mailing(record.lead_id))  # unfinished: it mailed nothing yet
         info = CallInfo(
-            call_id, store.get_lead(record.lead_id), record.started_at, record.agent_id, notes, resumed=True
+            call_id, store.get_lead(record.lead_id), record.started_at, record.agent_id, notes, resumed=True, kind=kind
         )
         return info, session
 
@@ -271,10 +284,13 @@ def _import_storage() -> None:
 
 
 def lead_variables(lead: Lead) -> dict[str, str]:
+    """The lead's part of a call's variables (``{lead_company}``, ``{contact_name}`` …): the
+    agents' calls and the editor's practice calls both fill lines from here."""
     return {
         "lead_company": lead.company or "",
         "contact_name": lead.contact or "",
         "contact_title": lead.title or "",
+        "contact_department": lead.department or "",
         "phone": lead.phone or "",
     }
 

@@ -79,14 +79,24 @@ def path_titles(nodes: Mapping[str, Node], path: Iterable[str]) -> list[str]:
 
 def fact_rows(facts: Mapping[str, FactValue | None], catalogue: Mapping[str, FactSpec]) -> list[tuple[str, str]]:
     """(Chinese label, display value) for every known fact, in the order they were learned."""
+    return [(label, value) for _, label, value in fact_items(facts, catalogue)]
+
+
+def fact_items(facts: Mapping[str, FactValue | None], catalogue: Mapping[str, FactSpec]) -> list[tuple[str, str, str]]:
+    """(fact name, Chinese label, display value) for every known fact, in the order they were learned."""
     specs = {**BUILTIN_FACTS, **catalogue}
-    rows: list[tuple[str, str]] = []
+    rows: list[tuple[str, str, str]] = []
     for name, value in facts.items():
         if value is None:
             continue
-        spec = specs.get(name)
-        rows.append((spec.label, spec.display(value)) if spec else (name, str(value)))
+        rows.append((name, *fact_display(name, value, specs)))
     return rows
+
+
+def fact_display(name: str, value: FactValue, catalogue: Mapping[str, FactSpec]) -> tuple[str, str]:
+    """(Chinese label, display value) of one fact: 「酒店星级」, 「4」; 「出差频率」, 「经常出差」."""
+    spec = catalogue.get(name) or BUILTIN_FACTS.get(name)
+    return (spec.label, spec.display(value)) if spec else (name, str(value))
 
 
 def tri_text(value: bool | None, label: str) -> Text:

@@ -617,12 +617,13 @@ def diff_scripts(old: Script, new: Script) -> ScriptDiff:
         other = new.facts.get(name)
         if other is None:
             changes.append(Change("facts", "removed", name, f"fact {name} 「{spec.label}」 removed"))
-        elif (spec.type, spec.values, spec.min, spec.max, spec.label) != (
+        elif (spec.type, spec.values, spec.min, spec.max, spec.label, spec.carries) != (
             other.type,
             other.values,
             other.min,
             other.max,
             other.label,
+            other.carries,
         ):
             changes.append(Change("facts", "changed", name, f"fact {name}: {_spec(spec)} → {_spec(other)}"))
     for name, spec in new.facts.items():
@@ -657,7 +658,8 @@ def _spec(spec: Any) -> str:
         if spec.values
         else (f" {spec.min}–{spec.max}" if spec.min is not None or spec.max is not None else "")
     )
-    return f"{spec.type}{extra} 「{spec.label}」"
+    carry = "" if spec.carries else ", not carried to later calls"
+    return f"{spec.type}{extra} 「{spec.label}」{carry}"
 
 
 def _setters(script: Script) -> dict[str, list[str]]:

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from callscript.script.facts import BOOL, ENUM, INT, FactValue
-from callscript.script.grading import grade_call
+from callscript.script.grading import grade_call, settle_facts
 from callscript.script.model import END, INPUT, Node, Script
 
 ENTER, SKIP = "enter", "skip"
@@ -56,6 +56,8 @@ TEXT_SAMPLES: dict[str, str] = {
     "address": "上海市长宁区金钟路968号",
     "other_center_name": "某订房中心",
     "price_range": "300–500元",
+    "contact_name": "李娜",
+    "contact_department": "行政部",
 }
 
 
@@ -214,7 +216,8 @@ class _Walker:
         self._grades: dict[tuple, Any] = {}
 
     def grade(self, facts: dict[str, FactValue], outcome: str):
-        """The grade the call would get: :func:`grade_call`, as the session grades (cached)."""
+        """The grade the call would get: :func:`grade_call`, as the session grades (cached);
+        the path keeps it only when it is final."""
         key = (frozenset(facts.items()), outcome)
         result = self._grades.get(key)
         if result is None:
@@ -232,15 +235,16 @@ class _Walker:
             node = nodes[node_id]
             if node.kind == END:
                 result = self.grade(facts, node.end or "")
+                final = result.final  # a callback keeps no grade: its 暂定 one is not the path's
                 yield PathResult(
                     tuple(actions),
                     tuple(path),
                     tuple(edges),
                     node.end or "",
-                    result.grade,
-                    result.rule_index,
-                    result.rule_label,
-                    facts,
+                    result.grade if final else None,
+                    result.rule_index if final else None,
+                    result.rule_label if final else None,
+                    settle_facts(facts, node.end),
                 )
                 return
             branches: list[tuple[tuple[str, str | None], Edge, str, dict[str, FactValue]]] = []

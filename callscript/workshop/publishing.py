@@ -44,6 +44,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from callscript.core.lifecycle import CallKind
 from callscript.files.output import write_atomically
 from callscript.script.loader import load_script, validate_text
 from callscript.script.model import Script
@@ -158,6 +159,51 @@ class ScriptWatcher:
     def _reject(self, problems: tuple[Problem, ...], sha: str | None) -> WatchResult:
         self.problems = problems
         return WatchResult(REJECTED, self.script, problems, sha)
+
+
+@dataclass(frozen=True)
+class ScriptSet:
+    """The scripts a floor starts calls on: the development script (数据开发, from 开场白)
+    and the follow-up script for maintenance calls (客户维护: the lead already had materials
+    mailed). Without a follow-up script every call uses the development one."""
+
+    development: Script
+    maintenance: Script | None = None
+
+    def for_call(self, kind: CallKind | str) -> Script:
+        """The script a call of this kind (:func:`callscript.core.lifecycle.call_kind`) starts on."""
+        if CallKind(kind) is CallKind.MAINTENANCE and self.maintenance is not None:
+            return self.maintenance
+        return self.development
+
+    @property
+    def scripts(self) -> tuple[Script, ...]:
+        return (self.development,) if self.maintenance is None else (self.development, self.maintenance)
+
+
+class ScriptSetWatcher:
+    """One :class:`ScriptWatcher` per script of a :class:`ScriptSet`: both files are
+    published and followed alike (a new valid version of either is used from the next
+    call on; a broken file never replaces the last good version).
+
+    The follow-up script is followed when its file exists at start-up (it is optional:
+    ``followup`` None or a missing file means the development script serves every call).
+    """
+
+    def __init__(self, development: str | os.PathLike[str], followup: str | os.PathLike[str] | None = None):
+        self.watchers: dict[CallKind, ScriptWatcher] = {CallKind.DEVELOPMENT: ScriptWatcher(development)}
+        if followup is not None and Path(followup).is_file():
+            self.watchers[CallKind.MAINTENANCE] = ScriptWatcher(followup)
+
+    @property
+    def scripts(self) -> ScriptSet:
+        """The last good version of each script."""
+        maintenance = self.watchers.get(CallKind.MAINTENANCE)
+        return ScriptSet(self.watchers[CallKind.DEVELOPMENT].script, maintenance.script if maintenance else None)
+
+    def check(self) -> list[tuple[CallKind, WatchResult]]:
+        """One look at each file (:meth:`ScriptWatcher.check`), in the order development, maintenance."""
+        return [(kind, watcher.check()) for kind, watcher in self.watchers.items()]
 
 
 SCRIPT_FILE_MODE = 0o644

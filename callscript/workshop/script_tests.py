@@ -6,7 +6,7 @@ A tests file sits beside its script (``scripts/ctrip.yaml`` → ``scripts/ctrip.
       空号:
         answers: ["2"]                 # the replay format: "1", {enter: "3"}, skip, back, {end: callback}
         outcome: invalid_number        # how the call ended (null: still open)
-        grade: null                    # null: no grade; omit the field to not check it
+        grade: null                    # the grade the call keeps; null: none (callback, refused, …)
       出差多三星愿意接受:
         answers: ["1", "1", {enter: "3"}, "1", {enter: 上海市…}]
         outcome: mailed
@@ -16,6 +16,9 @@ A tests file sits beside its script (``scripts/ctrip.yaml`` → ``scripts/ctrip.
         ends_at: closing                                  # the node where the walk stops
 
 Every field but ``answers`` is optional; only the fields present are checked.
+``grade``/``rule`` are the grade the call *keeps* (final: v2 grading) — a call still
+open or ended ``callback`` keeps none. ``known: {hotel_star: 4, …}`` starts the call
+knowing facts earlier calls learned (carried facts), as a later call on a lead does.
 ``note:`` is free text. ``xfail: <reason>`` marks a case *known* to fail (the
 expectation is right, the script is due to change): it does not fail the run,
 and it shows as ``xfail``; once it passes it shows as ``XPASS`` and fails the run,
@@ -57,7 +60,7 @@ from callscript.script.yaml_source import (
 )
 from callscript.workshop.path_explorer import Coverage
 
-CASE_FIELDS = ("answers", "outcome", "grade", "rule", "facts", "ends_at", "note", "xfail")
+CASE_FIELDS = ("answers", "known", "outcome", "grade", "rule", "facts", "ends_at", "note", "xfail")
 PASS, FAIL, XFAIL, XPASS = "pass", "fail", "xfail", "xpass"
 CHECKED = ("outcome", "grade", "rule", "facts", "ends_at")
 
@@ -79,6 +82,8 @@ class TestCase:
     note: str = ""
     xfail: str = ""
     """Why this case is *known* to fail: the script is expected to change (see below)."""
+    known: dict[str, Any] = field(default_factory=dict)
+    """Facts earlier calls on the lead learned: the call starts knowing them (carried facts)."""
 
     __test__ = False  # not a pytest class
 
@@ -279,38 +284,20 @@ def _case(name: str, node: YNode, script: Script, problems: list[Problem]) -> Te
                 )
             )
     if "facts" in fields:
-        v = fields["facts"]
-        if v.kind != MAP:
-            problems.append(
-                Problem(v.mark, f"{where}: facts must be a mapping such as {{travel: often, hotel_star: 3}}")
-            )
-        else:
-            facts: dict[str, Any] = {}
-            for key, value in v.items:
-                fname = key.value if key.kind == SCALAR else None
-                spec = script.facts.get(fname) if isinstance(fname, str) else None
-                if spec is None or not isinstance(fname, str):
-                    problems.append(Problem(key.mark, f"{where}: unknown fact '{key.raw}'"))
-                    continue
-                if value.kind != SCALAR:
-                    problems.append(Problem(value.mark, f"{where}: fact '{fname}' takes a single value"))
-                    continue
-                if value.tag == NULL:
-                    facts[fname] = None
-                    continue
-                raw = value.value
-                if spec.type == "text" and not isinstance(raw, str):
-                    raw = value.raw
-                try:
-                    facts[fname] = spec.check(raw)
-                except FactValueError as exc:
-                    hint = (
-                        f"; '{value.raw}' is read by YAML as {value.type_word}, put it in quotes"
-                        if value.plain and value.tag != STR
-                        else ""
-                    )
-                    problems.append(Problem(value.mark, f"{where}: {exc}{hint}"))
+        facts = _fact_values(fields["facts"], "facts", where, script, problems, null_ok=True)
+        if facts is not None:
             expect["facts"] = facts
+    known: dict[str, Any] = {}
+    if "known" in fields:
+        known = _fact_values(fields["known"], "known", where, script, problems, null_ok=False) or {}
+        for fname in known:
+            if not script.facts[fname].carries:
+                problems.append(
+                    Problem(
+                        fields["known"].mark,
+                        f"{where}: known: fact '{fname}' does not carry from earlier calls (it is about one call only)",
+                    )
+                )
     if "ends_at" in fields:
         v = fields["ends_at"]
         if v.kind == SCALAR and v.tag == STR and v.value in script.nodes:
@@ -328,7 +315,47 @@ def _case(name: str, node: YNode, script: Script, problems: list[Problem]) -> Te
             problems.append(Problem(v.mark, f"{where}: xfail takes the reason the case is known to fail, as text"))
     if len(problems) > before:
         return None
-    return TestCase(name, tuple(actions), expect, node.mark, note, xfail)
+    return TestCase(name, tuple(actions), expect, node.mark, note, xfail, known)
+
+
+def _fact_values(
+    v: YNode, field_name: str, where: str, script: Script, problems: list[Problem], *, null_ok: bool
+) -> dict[str, Any] | None:
+    """A mapping of fact → value checked against the script's facts (``null``: unknown, where allowed)."""
+    if v.kind != MAP:
+        problems.append(
+            Problem(v.mark, f"{where}: {field_name} must be a mapping such as {{travel: often, hotel_star: 3}}")
+        )
+        return None
+    facts: dict[str, Any] = {}
+    for key, value in v.items:
+        fname = key.value if key.kind == SCALAR else None
+        spec = script.facts.get(fname) if isinstance(fname, str) else None
+        if spec is None or not isinstance(fname, str):
+            problems.append(Problem(key.mark, f"{where}: unknown fact '{key.raw}'"))
+            continue
+        if value.kind != SCALAR:
+            problems.append(Problem(value.mark, f"{where}: fact '{fname}' takes a single value"))
+            continue
+        if value.tag == NULL:
+            if null_ok:
+                facts[fname] = None
+            else:
+                problems.append(Problem(value.mark, f"{where}: {field_name}: fact '{fname}' needs a value"))
+            continue
+        raw = value.value
+        if spec.type == "text" and not isinstance(raw, str):
+            raw = value.raw
+        try:
+            facts[fname] = spec.check(raw)
+        except FactValueError as exc:
+            hint = (
+                f"; '{value.raw}' is read by YAML as {value.type_word}, put it in quotes"
+                if value.plain and value.tag != STR
+                else ""
+            )
+            problems.append(Problem(value.mark, f"{where}: {exc}{hint}"))
+    return facts
 
 
 # ---------------------------------------------------------------------------
@@ -337,11 +364,11 @@ def _case(name: str, node: YNode, script: Script, problems: list[Problem]) -> Te
 def run_case(script: Script, case: TestCase) -> CaseResult:
     from callscript.script.answers import walk_answers
 
-    session, error = walk_answers(script, list(case.actions))
+    session, error = walk_answers(script, list(case.actions), carried=case.known)
     if error is not None:
         return CaseResult(case, session, error=error)
     result = CaseResult(case, session)
-    grade = session.grade()
+    grade = final_grade(session)
     got = {
         "outcome": session.outcome,
         "grade": grade.grade,
@@ -366,6 +393,17 @@ def run_case(script: Script, case: TestCase) -> CaseResult:
             if facts.get(name) != value:
                 result.mismatches.append(Mismatch(f"facts.{name}", value, facts.get(name)))
     return result
+
+
+def final_grade(session: Any) -> Any:
+    """The grade a call keeps (``grade_call``'s final one): what a case's ``grade``/``rule``
+    state. A call still open or ended ``callback`` keeps none (its 暂定 grade is not checked)."""
+    from callscript.script.grading import GradeResult
+
+    grade = session.grade()
+    if grade.final:
+        return grade
+    return GradeResult(None, None, None, grade.conditions, grade.qualified, grade.excluded_by)
 
 
 def run_tests(script: Script, cases: list[TestCase]) -> TestReport:

@@ -151,6 +151,15 @@ def test_english_headers_and_header_spellings(store):
     assert result.imported == 1 and set(result.columns) == {"company", "contact", "phone", "industry"}
 
 
+def test_department_column_fills_the_greeting(store):
+    """A 部门 column is read into the lead's department: the opening asks 「请问XX部的XXX先生/小姐在吗?」."""
+    data = csv_bytes([["公司", "联系人", "部门", "职位", "电话"], ["甲公司", "张伟", "市场部", "经理", "13812345678"]])
+    result = run(store, data)
+    assert result.imported == 1 and "department" in result.columns
+    [lead] = leads_in(store)
+    assert (lead.department, lead.title) == ("市场部", "经理")
+
+
 def test_map_overrides_and_errors(store):
     data = csv_bytes(
         [["单位", "负责人", "联系方式", "网址", "地址"], ["甲公司", "张三", "13812345678", "x.cn", "北京"]]

@@ -166,7 +166,8 @@ def test_end_call_do_not_call(store, script):
     record = end_call_do_not_call(
         store, call_id, "不要再打了", facts={"reached": True}, agent="王芳", now=MONDAY + timedelta(minutes=2)
     )
-    assert (record.outcome, record.facts) == ("refused", {"reached": True})
+    # grading v2: the do-not-call ending is a refusal, so accepts = no, and no grade
+    assert (record.outcome, record.facts, record.grade) == ("refused", {"reached": True, "accepts": "no"}, None)
     got = store.get_lead(lead.id)
     assert got.do_not_call and got.notes.endswith("王芳] 不要再打了")
 

@@ -53,6 +53,7 @@ def test_grades_come_from_the_real_grading(demo):
     import json
 
     from callscript.reports.demo import demo_script_path
+    from callscript.script.grading import grade_call
     from callscript.script.loader import load_script
 
     store, _ = demo
@@ -63,8 +64,10 @@ def test_grades_come_from_the_real_grading(demo):
         if not facts:
             assert grade is None and outcome in ("invalid_number", "no_answer", "busy")
             continue
-        result = grading.evaluate(facts)
-        assert (result.grade, result.rule_label) == (grade, rule)
+        result = grade_call(grading, facts, outcome)  # grading v2: only a final grade is stored
+        assert ((result.grade, result.rule_label) if result.final else (None, None)) == (grade, rule)
+        if outcome == "refused":
+            assert facts["accepts"] == "no"
     grades = dict(store.conn.execute("SELECT grade, COUNT(*) FROM calls WHERE grade IS NOT NULL GROUP BY grade"))
     assert set(grades) == {"好", "一般", "勉强"}
 

@@ -179,7 +179,7 @@ def test_daily_views_count_leads_not_calls(store, script):
     fair = dict(g, grade="一般")
     finish(store, script, 1, a, "no_answer")
     finish(store, script, 1, a, "mailed", now=MONDAY + timedelta(hours=2), facts={"address": "x"}, grade=g)
-    finish(store, script, 5, a, "refused", grade=fair)
+    finish(store, script, 5, a, "refused", grade=fair)  # grading v2: a refusal keeps no grade
     finish(store, script, 2, a, "invalid_number")
     finish(store, script, 3, b, "busy")
     finish(store, script, 6, a, "no_answer", now=MONDAY + timedelta(days=1))
@@ -190,7 +190,7 @@ def test_daily_views_count_leads_not_calls(store, script):
     ).fetchall()
     assert rows == [
         ("2025-03-03", "乙", "医药", 1, 0, 0, 0, 0, 0, 0.0, 0.0, 0.0),
-        ("2025-03-03", "甲", "IT", 2, 2, 1, 1, 1, 0, 0.5, 1.0, 0.5),
+        ("2025-03-03", "甲", "IT", 2, 2, 1, 1, 0, 0, 0.5, 1.0, 0.5),
         ("2025-03-03", "甲", "制造", 1, 0, 0, 0, 0, 0, 0.0, 0.0, 0.0),
         ("2025-03-04", "甲", "制造", 1, 0, 0, 0, 0, 0, 0.0, 0.0, 0.0),
     ]

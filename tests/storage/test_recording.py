@@ -187,7 +187,8 @@ def test_unfinished_calls_stale_list_and_closing(store, script):
     assert report.ok and any(f"call {old}" in w for w in report.warnings)
 
     closed = store.close_call(old, "refused", note="坐席离职", now=T0 + timedelta(hours=4))
-    assert closed.recovered and closed.outcome == "refused" and closed.facts == {"reached": True, "travel": "often"}
+    assert closed.recovered and closed.outcome == "refused"
+    assert closed.facts == {"reached": True, "travel": "often", "accepts": "no"}  # refused settles accepts = no
     assert store.call_events(old)[-1].value == "坐席离职"
     assert store.get_lead(a.id).active_call_id is None
     store.discard_call(recent)  # nothing answered: may be deleted

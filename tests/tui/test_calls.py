@@ -44,7 +44,7 @@ async def test_b1_call_ends_mailed_with_a_grade(make_app, seeded, db_path, clock
         await keys(pilot, "text:4", "enter")
         assert "✓必须住二星或以上的酒店" in region_flat(app, "#side")
         await keys(pilot, "1")  # 愿意接受
-        assert "评级好规则1:出差或接待机会多" in region_flat(app, "#side")
+        assert "评级好暂定规则1:出差或接待机会多" in region_flat(app, "#side")  # v2: 暂定 while the call runs
         assert screen.session.node_id == "ask_address"
         await keys(pilot, "text:深圳市南山区科技园南区1栋", "enter")
         assert screen.session.node_id == "confirm_address"
@@ -162,7 +162,14 @@ async def test_receptionist_call(make_app, seeded, db_path, clock):
         await keys(pilot, "2")  # 前台接听
         assert screen.session.node_id == "receptionist"
         assert "一般酒店和机票是由哪位同事负责预定的呢" in squash(screen_text(app))
-        await keys(pilot, "1")  # 转接负责预定的同事 → 是否方便
+        await keys(pilot, "1")  # 说了负责预定的同事 → 同事姓名
+        assert screen.session.node_id == "booker_name"
+        await keys(pilot, "text:李娜", "enter", "text:市场部", "enter")  # the colleague who books
+        assert "转接一下市场部的李娜先生/小姐" in region_flat(app, "#say")
+        await keys(pilot, "1")  # 转接成功 → 是否方便: the script greets 李娜, not the lead's contact
+        assert screen.session.node_id == "convenient"
+        assert "李娜先生/小姐,您好!" in region_flat(app, "#say")
+        assert screen.info.lead.contact not in region_flat(app, "#say")
         await keys(pilot, "1", "2", "2", "2")  # 方便, 不经常出差, 不接待, 不经常出差
         assert screen.session.node_id == "ask_frequency"
         await keys(pilot, "2", "1", "1")  # 一年一两次, 有自己订, 好
@@ -180,6 +187,7 @@ async def test_receptionist_call(make_app, seeded, db_path, clock):
         [call] = store.list_calls()
         assert call.outcome == "mailed" and call.grade == "一般" and call.grade_rule_index == 8
         assert call.facts["via_receptionist"] is True and call.facts["travel"] == "rarely"
+        assert (call.facts["contact_name"], call.facts["contact_department"]) == ("李娜", "市场部")
 
 
 async def test_member_call(make_app, seeded, db_path, clock):

@@ -10,6 +10,7 @@ SCRIPTS = ROOT / "tests" / "scripts"
 LOOP = SCRIPTS / "loop.yaml"
 MINI = SCRIPTS / "mini.yaml"
 CTRIP = ROOT / "scripts" / "ctrip.yaml"
+FOLLOWUP = ROOT / "scripts" / "ctrip-followup.yaml"
 
 
 @pytest.fixture

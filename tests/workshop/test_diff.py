@@ -205,3 +205,10 @@ def test_cli_diff_ambiguous_prefix(run_cli, tmp_path):
         store.store_script_version(load_script_text(text))
     result = run_cli("diff", prefix, LOOP, "--db", db)
     assert result.exit_code == 2 and "several stored versions match" in result.stderr
+
+
+def test_a_fact_that_stops_carrying_is_a_change():
+    old = BASE.replace("nodes:\n", "facts:\n  seen: {type: bool, label: 看过}\nnodes:\n", 1)
+    new = old.replace("seen: {type: bool, label: 看过}", "seen: {type: bool, label: 看过, carry: false}")
+    result = diff_scripts(load_script_text(old, "old.yaml"), load_script_text(new, "new.yaml"))
+    assert texts(result, "facts") == ["fact seen: bool 「看过」 → bool 「看过」, not carried to later calls"]

@@ -275,6 +275,43 @@ async def test_practice_walks_a_path_with_the_agents_call_screen_and_stores_noth
     assert not (tmp_path / "calls.db").exists()  # no database was even opened
 
 
+async def test_practice_walks_the_follow_up_script(tmp_path):
+    """The editor's practice pane works on the follow-up script too: same call screen, its
+    own nodes, the case written with the grade the call keeps."""
+    from workshop.conftest import FOLLOWUP
+
+    path = tmp_path / "scripts" / "ctrip-followup.yaml"
+    path.parent.mkdir()
+    path.write_text(FOLLOWUP.read_text(encoding="utf-8"), encoding="utf-8")
+    app = make_app(path, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await checked(pilot)
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, PracticeCallScreen))
+        call = app.screen
+        for key in ("1", "1", "1", "2", "1", "2"):  # 本人 → 方便 → 收到 → 没动态 → 没疑问 → 不推荐
+            await pilot.press(key)
+        await pilot.pause()
+        assert call.session.outcome == "member_care"
+        assert call.session.path[2] == "ask_received"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, PracticeSummaryScreen))
+        text = screen_text(app)
+        assert "outcome: member_care" in text and "grade: 勉强" in text
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, EditorScreen))
+
+
+def test_a_practice_callback_case_keeps_no_grade(tmp_path):
+    from callscript.script.answers import run_answers
+    from callscript.script.loader import load_script
+    from workshop.conftest import CTRIP
+
+    session = run_answers(load_script(CTRIP), [("choose", "1"), ("choose", "2"), ("choose", "1")])
+    assert session.outcome == "callback" and session.grade().grade == "勉强"  # 暂定 only
+    assert "grade: null" in practice_case_yaml(session)
+
+
 async def test_practice_refuses_a_script_with_errors(mini_file, tmp_path):
     mini_file.write_text(MINI_TEXT.replace("next: star", "next: nowhere"), encoding="utf-8")
     app = make_app(mini_file, tmp_path)

@@ -154,3 +154,57 @@ def test_publish_if_valid(script_file):
     done = publish_if_valid(script_file, V2)
     assert done.published and done.sha256 == done.script.sha256
     assert script_file.read_text(encoding="utf-8") == V2
+
+
+# -- both scripts: the main one and the follow-up script beside it ------------------------
+
+
+def test_script_set_picks_the_follow_up_script_for_maintenance_calls(tmp_path):
+    from callscript.core.lifecycle import CallKind
+    from callscript.script.loader import load_script
+    from callscript.workshop.publishing import ScriptSet
+    from workshop.conftest import CTRIP, FOLLOWUP
+
+    main, followup = load_script(CTRIP), load_script(FOLLOWUP)
+    both = ScriptSet(main, followup)
+    assert both.for_call(CallKind.DEVELOPMENT) is main
+    assert both.for_call(CallKind.MAINTENANCE) is followup
+    assert both.for_call("maintenance") is followup
+    alone = ScriptSet(main)  # a site with one script: it serves every call
+    assert alone.for_call(CallKind.MAINTENANCE) is main and alone.scripts == (main,)
+
+
+def test_the_follow_up_script_is_published_and_followed_like_the_main_one(tmp_path):
+    from callscript.config import followup_script_path
+    from callscript.core.lifecycle import CallKind
+    from callscript.workshop.publishing import ScriptSetWatcher
+
+    main = tmp_path / "loop.yaml"
+    main.write_text(BASE, encoding="utf-8")
+    followup = followup_script_path(main)
+    assert followup == tmp_path / "loop-followup.yaml"
+    assert ScriptSetWatcher(main, followup).scripts.maintenance is None  # no follow-up file: main only
+    followup.write_text(BASE.replace("title: 循环测试", "title: 回访"), encoding="utf-8")
+    watcher = ScriptSetWatcher(main, followup)
+    assert watcher.scripts.maintenance.title == "回访"
+    publish_atomically(followup, BASE.replace("title: 循环测试", "title: 回访 第二版"))
+    results = dict(watcher.check())
+    assert results[CallKind.DEVELOPMENT].status == UNCHANGED
+    assert results[CallKind.MAINTENANCE].status == PUBLISHED
+    assert watcher.scripts.maintenance.title == "回访 第二版"
+    publish_atomically(followup, BROKEN)
+    assert dict(watcher.check())[CallKind.MAINTENANCE].status == REJECTED
+    assert watcher.scripts.maintenance.title == "回访 第二版"  # the last good version stays
+
+
+def test_followup_path_resolves_like_the_main_script(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from callscript.config import FOLLOWUP_SCRIPT_ENV, SCRIPT_ENV, followup_script_path
+
+    monkeypatch.delenv(FOLLOWUP_SCRIPT_ENV, raising=False)
+    assert followup_script_path("scripts/ctrip.yaml") == Path("scripts/ctrip-followup.yaml")
+    monkeypatch.setenv(SCRIPT_ENV, str(tmp_path / "acme.yaml"))
+    assert followup_script_path() == tmp_path / "acme-followup.yaml"  # beside the main script in use
+    monkeypatch.setenv(FOLLOWUP_SCRIPT_ENV, str(tmp_path / "other.yaml"))
+    assert followup_script_path() == tmp_path / "other.yaml"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from callscript.script.loader import load_script
 from callscript.workshop.script_tests import default_tests_path, load_tests_text, run_tests
-from workshop.conftest import CTRIP, LOOP
+from workshop.conftest import CTRIP, FOLLOWUP, LOOP
 
 
 def write_tests(tmp_path, text: str):
@@ -18,6 +20,75 @@ def write_tests(tmp_path, text: str):
 
 def test_sidecar_path():
     assert default_tests_path("scripts/ctrip.yaml").as_posix() == "scripts/ctrip.tests.yaml"
+    assert default_tests_path("scripts/ctrip-followup.yaml").as_posix() == "scripts/ctrip-followup.tests.yaml"
+
+
+def test_cli_test_runs_the_followup_script(run_cli):
+    result = run_cli("test", FOLLOWUP)
+    assert result.exit_code == 0, result.output
+    assert "0 failed" in result.stdout and "nodes 21/21, branches 39/39" in result.stdout
+    result = run_cli("paths", FOLLOWUP, "--uncovered")
+    assert result.exit_code == 0 and "every node and every option" in result.stdout
+
+
+KNOWN_CASES = """
+cases:
+  知道星级:
+    known: {travel: often, hotel_star: 4, accepts: "yes"}
+    answers: ["1"]
+    outcome: null
+    facts: {hotel_star: 4, reached: true}
+  不知道:
+    answers: ["1"]
+    facts: {hotel_star: null}
+"""
+
+
+def test_known_facts_start_the_walk(tmp_path):
+    """`known:` is what earlier calls learned: the case's call starts knowing it."""
+    script = load_script(LOOP)
+    cases, problems = load_tests_text(KNOWN_CASES, script)
+    assert not problems, problems
+    assert cases[0].known == {"travel": "often", "hotel_star": 4, "accepts": "yes"}
+    report = run_tests(script, cases)
+    assert report.passed, [(r.case.name, r.error, r.mismatches) for r in report.failed]
+
+
+def test_known_refuses_facts_that_do_not_carry_and_unknown_values():
+    script = load_script(LOOP)
+    text = """
+cases:
+  a:
+    known: {reached: true, hotel_star: 9, nonsense: 1, travel: null}
+    answers: ["1"]
+"""
+    _, problems = load_tests_text(text, script)
+    messages = " | ".join(p.message for p in problems)
+    assert "known: fact 'reached' does not carry" in messages
+    assert "hotel_star" in messages and "unknown fact 'nonsense'" in messages
+    assert "known: fact 'travel' needs a value" in messages
+
+
+def test_grade_is_the_grade_the_call_keeps(tmp_path):
+    """A callback (or a call still open) keeps no grade: `grade: null` holds though its 暂定 one is not."""
+    script = load_script(CTRIP)
+    text = """
+cases:
+  回电:
+    answers: ["1", "2", "1"]
+    outcome: callback
+    grade: null
+    rule: null
+  开着:
+    answers: ["1", "1"]
+    outcome: null
+    grade: null
+"""
+    cases, problems = load_tests_text(text, script)
+    assert not problems
+    report = run_tests(script, cases)
+    assert report.passed, [(r.case.name, r.mismatches) for r in report.failed]
+    assert report.results[0].session.grade().grade == "勉强"  # its 暂定 grade, not kept
 
 
 def test_passing_sidecar(run_cli):
@@ -173,12 +244,13 @@ def test_uncovered_lists_nodes_and_branches(run_cli, tmp_path):
     assert result.exit_code == 0 and "every node and every option" in result.stdout
 
 
-def test_ctrip_tests_pass_and_cover_every_branch():
-    """The shipped script's tests: all pass, and every node and branch is reached."""
+@pytest.mark.parametrize("path", [CTRIP, FOLLOWUP], ids=["ctrip", "ctrip-followup"])
+def test_shipped_tests_pass_and_cover_every_branch(path):
+    """The shipped scripts' tests (main and follow-up): all pass, every node and branch is reached."""
     from callscript.workshop.script_tests import load_tests_file
 
-    script = load_script(CTRIP)
-    cases, problems = load_tests_file(default_tests_path(CTRIP), script)
+    script = load_script(path)
+    cases, problems = load_tests_file(default_tests_path(path), script)
     assert not [p for p in problems if p.is_error], problems
     report = run_tests(script, cases)
     assert report.passed, [(r.case.name, r.error, r.mismatches) for r in report.failed]

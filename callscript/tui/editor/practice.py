@@ -39,14 +39,14 @@ from callscript.script.problems import Mark, Problem
 from callscript.script.session import CallSession, Event
 from callscript.script.yaml_source import YamlSourceError, decode_source
 from callscript.storage.records import CallRecord, Lead
-from callscript.tui.backend import CallInfo, FinishInfo, NoteItem, SaveStatus
+from callscript.tui.backend import CallInfo, FinishInfo, NoteItem, SaveStatus, lead_variables
 from callscript.tui.host import EditorHost
 from callscript.tui.screens.call import CallScreen
 from callscript.tui.screens.summary import summary_table
 from callscript.tui.widgets import TopBar
 from callscript.workshop.path_explorer import answers_list
 from callscript.workshop.publishing import publish_atomically
-from callscript.workshop.script_tests import load_tests_text
+from callscript.workshop.script_tests import final_grade, load_tests_text
 
 #: Sample lead the practice call is made to (fills {lead_company}, {contact_name}, ...).
 PRACTICE_LEAD = Lead(
@@ -56,6 +56,7 @@ PRACTICE_LEAD = Lead(
     phone_norm="+8675526880000",
     contact="王建华",
     title="行政经理",
+    department="行政部",
     industry="练习",
 )
 PRACTICE_MARK = Text(" 练习 · 不保存 ", "bold black on cyan")
@@ -116,7 +117,7 @@ class PracticeCallScreen(CallScreen):
     ) -> None:
         self.practice = PracticeRecorder()
         self.tests_path = tests_path
-        values = {**variables, **lead_values(lead)}
+        values = {**variables, **lead_variables(lead)}
         info = CallInfo(call_id=0, lead=lead, started_at=now, agent_id=0)
         super().__init__(info, CallSession(script, values), recorder=self.practice)
         self.practice.on_status = self._post_status
@@ -148,15 +149,6 @@ class PracticeCallScreen(CallScreen):
         self.dismiss(None)
 
 
-def lead_values(lead: Lead) -> dict[str, str]:
-    return {
-        "lead_company": lead.company,
-        "contact_name": lead.contact or "",
-        "contact_title": lead.title or "",
-        "phone": lead.phone,
-    }
-
-
 def practice_finish(
     info: CallInfo,
     session: CallSession,
@@ -164,8 +156,8 @@ def practice_finish(
     callback_due: datetime | None = None,
     address: str | None = None,
 ) -> FinishInfo:
-    """What the agents' summary card needs, as if the call had been stored."""
-    grade = session.grade()
+    """What the agents' summary card needs, as if the call had been stored (only a final grade is kept)."""
+    grade = final_grade(session)
     facts = dict(session.facts)
     if address and not facts.get("address"):
         facts["address"] = address
@@ -201,8 +193,9 @@ def _flow(value: Any) -> str:
 
 
 def practice_case_yaml(session: CallSession, name: str = "练习") -> str:
-    """The walk as a case for ``NAME.tests.yaml`` (indented to sit under ``cases:``)."""
-    grade = session.grade()
+    """The walk as a case for ``NAME.tests.yaml`` (indented to sit under ``cases:``); its
+    grade is the one the call keeps (final), as script tests check it."""
+    grade = final_grade(session)
     answers = answers_list((event.kind, event.value) for event in session.events)
     lines = [f"  {name}:", "    answers: [" + ", ".join(_flow(a) for a in answers) + "]"]
     lines.append(f"    outcome: {session.outcome if session.outcome else 'null'}")

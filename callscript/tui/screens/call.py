@@ -27,6 +27,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
+from callscript.core.lifecycle import CallKind
 from callscript.core.outcomes import Outcome
 from callscript.core.when import describe
 from callscript.script.grading import tri_symbol
@@ -45,7 +46,7 @@ from callscript.tui.screens.dialogs import (
 )
 from callscript.tui.screens.help import HelpScreen
 from callscript.tui.screens.summary import SummaryScreen
-from callscript.tui.text import fact_rows, marked_text, path_titles, tri_style
+from callscript.tui.text import fact_display, fact_items, marked_text, path_titles, tri_style
 from callscript.tui.widgets import CallInput, KeyBar, Row, SidePanel, TopBar
 
 OUTCOME_LABELS = {o.value: o.label for o in Outcome}
@@ -67,8 +68,11 @@ def _say_text(lines: tuple[str, ...], tips: tuple[str, ...]) -> Text:
     return say
 
 
-def _options_text(options: tuple[tuple[str, str], ...]) -> Text:
+def _options_text(options: tuple[tuple[str, str], ...], confirm: str | None = None) -> Text:
     lines = Text()
+    if confirm is not None:  # an earlier call already said it: one key confirms it
+        lines.append(" Enter ", "bold reverse cyan")
+        lines.append(" " + confirm + "\n", "cyan")
     for i, (key, label) in enumerate(options):
         if i:
             lines.append("\n")
@@ -78,12 +82,15 @@ def _options_text(options: tuple[tuple[str, str], ...]) -> Text:
     return lines
 
 
-def _input_keys_text(skip: str | None, error: str | None) -> Text:
+def _input_keys_text(skip: str | None, error: str | None, known: str | None = None) -> Text:
     hint = Text()
     if error:
         hint.append("✗ " + error, "bold red")
     if error:
         hint.append("\n")
+    if known is not None:
+        hint.append(" Enter ", "reverse cyan")
+        hint.append(f" 确认 ({known})\n", "cyan")
     if skip is not None:
         hint.append(" Tab ", "reverse")
         hint.append(f" 跳过: {skip}   ")
@@ -122,7 +129,7 @@ class CallScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("backspace", "back", "上一步", key_display="⌫"),
         Binding("tab", "skip", "跳过", key_display="Tab", priority=True),
-        Binding("enter", "finish", "完成通话", key_display="Enter"),
+        Binding("enter", "enter", "确认/完成通话", key_display="Enter"),
         Binding("ctrl+n", "note", "备注", key_display="^N", priority=True),
         Binding("ctrl+b", "callback", "约回电", key_display="^B", priority=True),
         Binding("ctrl+e", "end_call", "结束", key_display="^E", priority=True),
@@ -253,11 +260,33 @@ class CallScreen(Screen[None]):
         elif node.kind == INPUT:
             skip = node.skip.label if node.skip is not None else None
             error = self._error
-            key, make = ("input", skip, error), lambda: _input_keys_text(skip, error)
+            known = self._known_input()
+            key, make = ("input", skip, error, known), lambda: _input_keys_text(skip, error, known)
         else:
             options = tuple(session.option_labels())
-            key, make = ("options", options), lambda: _options_text(options)
+            confirm = self._confirm_text()
+            key, make = ("options", options, confirm), lambda: _options_text(options, confirm)
         self._put("#options", key, make)
+
+    def _confirm_text(self) -> str | None:
+        """「确认 (已知: 经常出差 · 来自 11-25 的通话)」 when an earlier call's facts answer this node."""
+        session = self.session
+        option = session.confirmable()
+        if option is None:
+            return None
+        catalogue = session.script.facts
+        known = " · ".join(fact_display(name, value, catalogue)[1] for name, value in option.sets)
+        sources = [fact.source() for name, _ in option.sets if (fact := session.from_earlier_call(name))]
+        return f"确认 (已知: {known}" + (f" · {sources[0]}" if sources else "") + ")"
+
+    def _known_input(self) -> str | None:
+        """「已知: 4 · 来自 11-25 的通话」 at an input whose fact an earlier call learned."""
+        session = self.session
+        spec = session.node.input.fact if session.node.input is not None else None
+        carried = session.from_earlier_call(spec.name) if spec is not None else None
+        if spec is None or carried is None:
+            return None
+        return f"已知: {spec.display(carried.value)} · {carried.source()}"
 
     def _end_text(self) -> Text:
         session = self.session
@@ -275,7 +304,8 @@ class CallScreen(Screen[None]):
                 text.append(describe(self.callback_due, self.host.clock()), "bold cyan")
             else:
                 text.append("未选 (按 Enter 选时间)", "bold red")
-        if not any("挂断" in tip for tip in session.tips()):  # the script's own tip says it already
+        on_the_line = outcome in OUTCOME_LABELS and Outcome(outcome).someone_on_the_line
+        if on_the_line and not any("挂断" in tip for tip in session.tips()):  # the script's own tip says it already
             text.append("\n等对方先挂断电话, 再轻轻放回电话。", "yellow")
         text.append("\n")
         text.append(" Enter ", "reverse")
@@ -292,6 +322,8 @@ class CallScreen(Screen[None]):
         if session.finished:
             pairs.append(("Enter", "完成"))
         elif node.kind == "options":
+            if session.confirmable() is not None:
+                pairs.append(("Enter", "确认已知"))
             keys = [o.key for o in node.options]
             span = f"{keys[0]}–{keys[-1]}" if len(keys) > 1 else keys[0] if keys else ""
             if span:
@@ -316,22 +348,26 @@ class CallScreen(Screen[None]):
             session.can_go_back,
             bool(self._status.error),
             not session.events,
+            session.confirmable() is not None,
         )
         if state != self._binding_state:
             self._binding_state = state
             self.refresh_bindings()
 
     def _render_panel(self) -> None:
-        """Contact card, grade and why, the three conditions, facts, notes (one widget)."""
+        """Contact card, grade and why, the three conditions, facts from earlier calls,
+        facts learned on this call, notes (one widget)."""
         session = self.session
         result = session.grade()
         key = (
             result.grade,
             result.rule_index,
             result.excluded_by,
+            result.standing,
             tuple(result.conditions.items()),
             result.qualified,
             tuple(session.facts.items()),
+            session.learned,
             len(self.notes),
         )
         if self._shown.get("panel") == key:
@@ -345,20 +381,26 @@ class CallScreen(Screen[None]):
         contact.append(Row(lead.phone + (f" · {lead.industry}" if lead.industry else "")))
         if lead.attempts:
             contact.append(Row(f"第 {lead.attempts + 1} 次通话", "dim"))
+        if self.info.kind == CallKind.MAINTENANCE:
+            contact.append(Row("客户维护 · 回访 (已寄过资料)", "bold cyan"))
 
+        # grading v2: 暂定 while the call runs (or after a callback), nothing before the
+        # contact is reached, the grade for good once the call ended its development
+        provisional: tuple[tuple[str, str], ...] = ((" 暂定", "bold yellow"),) if result.provisional else ()
+        head_runs: tuple[tuple[str, str], ...] = ((" 评级 ", "bold reverse"), (" ", ""))
         if result.grade:
             style = {"好": "bold green", "一般": "bold yellow", "勉强": "bold magenta"}.get(result.grade, "bold")
             grade = [
-                Row(prefix=((" 评级 ", "bold reverse"), (" ", ""), (f" {result.grade} ", style + " reverse"))),
+                Row(prefix=(*head_runs, (f" {result.grade} ", style + " reverse"), *provisional)),
                 Row(f"规则{result.rule_index}:{result.rule_label}", "dim"),
             ]
-        elif result.excluded_by:
+        elif result.excluded_by and (result.final or result.provisional):
             grade = [
-                Row(prefix=((" 评级 ", "bold reverse"), (" ", ""), ("不评级", "bold red"))),
+                Row(prefix=(*head_runs, ("不评级", "bold red"), *provisional)),
                 Row(result.excluded_by, "dim"),
             ]
         else:
-            grade = [Row(prefix=((" 评级 ", "bold reverse"), (" ", ""), ("暂无", "dim")))]
+            grade = [Row(prefix=(*head_runs, ("暂无", "dim")))]
 
         head: tuple[tuple[str, str], ...] = ((" 准客户条件 ", "bold reverse"),)
         if result.qualified:
@@ -368,11 +410,23 @@ class CallScreen(Screen[None]):
             value = result.conditions.get(condition.name)
             conditions.append(Row(condition.label, prefix=((tri_symbol(value), tri_style(value)), (" ", ""))))
 
+        catalogue = session.script.facts
+        earlier: list[Row] = []
         facts = [Row(prefix=((" 已了解 ", "bold reverse"),))]
-        rows = fact_rows(session.facts, session.script.facts)
-        facts += [Row(value, prefix=((f"{label}:", "dim"),)) for label, value in rows] or [Row("(还没有)", "dim")]
+        for name, label, now_shown in fact_items(session.facts, catalogue):
+            carried = session.carried.get(name)
+            if session.from_earlier_call(name) is not None and carried is not None:
+                earlier.append(Row(f"{now_shown} ({carried.source()})", "cyan", ((f"{label}:", "dim"),)))
+            elif carried is not None and (was := fact_display(name, carried.value, catalogue)[1]) != now_shown:
+                facts.append(Row(f"{now_shown} (原 {was})", "", ((f"{label}:", "dim"),)))  # corrected on this call
+            else:
+                facts.append(Row(now_shown, "", ((f"{label}:", "dim"),)))
+        if len(facts) == 1:
+            facts.append(Row("(还没有)", "dim"))
 
         blocks = [tuple(contact), tuple(grade), tuple(conditions)]
+        if earlier:  # what earlier calls on the lead learned, not yet confirmed or corrected
+            blocks.append((Row(prefix=((" 之前通话已知 ", "bold reverse cyan"),)), *earlier))
         if self.notes:
             notes = [Row(prefix=((" 备注 ", "bold reverse"),))]
             for note in self.notes[-4:]:
@@ -488,6 +542,8 @@ class CallScreen(Screen[None]):
         session = self.session
         if action == "skip":
             return session.node.kind == INPUT and session.node.skip is not None and not session.finished
+        if action == "enter":
+            return session.finished or session.confirmable() is not None
         if action == "finish":
             return session.finished
         if action == "back":
@@ -615,6 +671,15 @@ class CallScreen(Screen[None]):
         self.show_node()
         self._record(event)
         self.finish()
+
+    def action_enter(self) -> None:
+        """Enter: finish a call that has ended, or confirm what an earlier call learned."""
+        if self.session.finished:
+            self.action_finish()
+            return
+        option = self.session.confirmable()
+        if option is not None:
+            self.answer(option.key)
 
     def action_finish(self) -> None:
         if not self.session.finished:

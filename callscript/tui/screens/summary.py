@@ -51,6 +51,9 @@ def summary_table(info: CallInfo, session: CallSession, finish: FinishInfo, now:
     if grade.excluded_by == NOT_REACHED:  # grade_call: a call that reached nobody is not graded
         line = Text("不计", "bold")
         line.append("  (无效通话不评级)", "dim")
+    elif not grade.final:  # grading v2: a callback keeps no grade; the later call grades the prospect
+        line = Text("不定级", "bold")
+        line.append("  (约回电: 下次通话再定级" + (f"; 暂定 {grade.grade}" if grade.grade else "") + ")", "dim")
     elif grade.grade:
         line = Text(f" {grade.grade} ", "bold reverse")
         line.append(f"  规则{grade.rule_index}: {grade.rule_label}")
