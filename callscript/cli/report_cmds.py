@@ -13,7 +13,14 @@ from typing import Any
 
 import click
 
-from callscript.cli.common import BadInput, db_option, force_option, plan_output_or_exit, write_output_or_exit
+from callscript.cli.common import (
+    BadInput,
+    db_option,
+    force_option,
+    open_store,
+    plan_output_or_exit,
+    write_output_or_exit,
+)
 from callscript.cli.params import DAY, DAYS_BACK, SEED, Count, MomentParam
 from callscript.files.output import OutputTarget
 
@@ -27,13 +34,9 @@ def _now() -> datetime:
 
 
 def _open(db_path: Path):
-    from callscript.reports.queries import open_db
-    from callscript.storage import StorageError
-
-    try:
-        return open_db(db_path)
-    except StorageError as exc:
-        raise BadInput(str(exc)) from None
+    """The database for a report: checked (``PRAGMA quick_check``) so a damaged file never gives
+    normal-looking totals, and migrated, so the report tables exist. Use ``.conn``."""
+    return open_store(db_path)
 
 
 def output_options(fn: Callable) -> Callable:
@@ -320,10 +323,9 @@ def demo_data(
 ) -> None:
     """Fill a database with realistic generated calls (agents, leads, callbacks, mailings, remarks)."""
     from callscript.reports.demo import DemoConfig, generate
-    from callscript.storage import Store
 
     last = end
-    store = Store.open(db_path, synchronous="NORMAL")
+    store = open_store(db_path, create=True, synchronous="NORMAL")
     try:
         existing = store.count_calls()
         if existing and not append:

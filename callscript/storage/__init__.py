@@ -16,6 +16,7 @@ from callscript.storage.agents import AgentRef
 from callscript.storage.db import connect, immediate
 from callscript.storage.errors import (
     CallFinished,
+    DatabaseProblem,
     DuplicateLead,
     ErrorCode,
     LeadUnavailable,
@@ -65,6 +66,7 @@ __all__ = [
     "CallRecord",
     "Callback",
     "CheckReport",
+    "DatabaseProblem",
     "DayReview",
     "DuplicateLead",
     "ErrorCode",

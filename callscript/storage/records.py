@@ -309,6 +309,8 @@ class CheckReport:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    damaged: bool = False
+    """SQLite's own check found the file damaged (the app's checks were then not run)."""
 
     @property
     def ok(self) -> bool:
