@@ -37,6 +37,7 @@ from callscript.storage.location import ENV_VAR, resolve_db_path
 from callscript.storage.normalise import digits_only
 from callscript.storage.records import (
     Agent,
+    AppSession,
     Callback,
     CallRecord,
     CheckReport,
@@ -62,6 +63,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Agent",
     "AgentRef",
+    "AppSession",
     "CallFinished",
     "CallRecord",
     "Callback",

@@ -25,6 +25,7 @@ from callscript.core.lifecycle import (
     undo_do_not_call_note,
 )
 from callscript.storage.agents import AgentRef
+from callscript.storage.app_sessions import AppSessionsMixin, session_clause
 from callscript.storage.base import placeholders, to_text
 from callscript.storage.errors import DuplicateLead, NotFound
 from callscript.storage.followups import FollowUpsMixin
@@ -60,7 +61,7 @@ _TIER_SQL: dict[str, tuple[str, str]] = {
 ``leads_claimable`` index: (condition, order)."""
 
 
-class LeadsMixin(FollowUpsMixin):
+class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
     """Leads in, leads read and edited, the lead list's tiers, do-not-call."""
 
     # ------------------------------------------------------------------ adding
@@ -346,7 +347,8 @@ class LeadsMixin(FollowUpsMixin):
         never a do-not-call lead nor a lead in a call.
 
         ``agent`` (id, name or record; :class:`NotFound` if unknown): leave out callbacks
-        and follow-ups assigned to another agent and leads another agent holds.
+        and follow-ups assigned to another agent and leads another agent (or another running
+        app of this agent) holds.
         ``search`` matches company, contact and phone as written, and a number in any
         spelling (seven digits or more are normalised). Read from the
         ``leads_claimable`` index in order, so it stays quick on a million leads.
@@ -358,9 +360,10 @@ class LeadsMixin(FollowUpsMixin):
         where = ["do_not_call = 0", "active_call_id IS NULL", condition]
         params: dict[str, Any] = {"now": stamp, "limit": limit}
         if agent is not None:
-            params["agent"] = self._agent_id(agent, create=False)
+            agent_id = params["agent"] = self._agent_id(agent, create=False)
+            mine = session_clause("claim_session_id", self._blocking_sessions(agent_id, self._now(now)))
             where.append("(assigned_agent_id IS NULL OR assigned_agent_id = :agent)")
-            where.append("(claimed_by IS NULL OR claimed_by = :agent OR claim_expires_at <= :now)")
+            where.append(f"(claimed_by IS NULL OR claim_expires_at <= :now OR (claimed_by = :agent AND {mine}))")
         if industry:
             params["industry"] = industry
             where.append("industry = :industry")
@@ -497,7 +500,11 @@ class LeadsMixin(FollowUpsMixin):
         effects = on_do_not_call(in_call=row["active_call_id"] is not None)
         stamp = iso(moment)
         notes = do_not_call_note(row["notes"], reason, agent, moment.date())
-        release = ", claimed_by = NULL, claimed_at = NULL, claim_expires_at = NULL" if effects.releases_claim else ""
+        release = (
+            ", claimed_by = NULL, claimed_at = NULL, claim_expires_at = NULL, claim_session_id = NULL"
+            if effects.releases_claim
+            else ""
+        )
         self._execute(
             f"UPDATE leads SET do_not_call = 1, notes = ?, updated_at = ?{release} WHERE id = ?",
             (notes, stamp, lead_id),
@@ -594,7 +601,7 @@ class LeadsMixin(FollowUpsMixin):
         self._execute(
             """UPDATE leads SET status = ?, next_call_at = ?, attempts = attempts + 1, last_called_at = ?,
                    last_outcome = ?, assigned_agent_id = ?, active_call_id = NULL, claimed_by = NULL,
-                   claimed_at = NULL, claim_expires_at = NULL, updated_at = ?
+                   claimed_at = NULL, claim_expires_at = NULL, claim_session_id = NULL, updated_at = ?
                WHERE id = ?""",
             (
                 after.status,

@@ -19,6 +19,7 @@ from callscript.storage.timefmt import parse_day, parse_iso
 __all__ = [
     "LEAD_STATUSES",
     "Agent",
+    "AppSession",
     "CallRecord",
     "Callback",
     "CheckReport",
@@ -98,11 +99,29 @@ class Lead(_FromRow):
     active_call_id: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    claim_session_id: int | None = None
+    """The running app (:class:`AppSession`) whose claim this is."""
 
     _times: ClassVar = frozenset(
         {"last_called_at", "next_call_at", "claimed_at", "claim_expires_at", "created_at", "updated_at"}
     )
     _bools: ClassVar = frozenset({"do_not_call"})
+
+
+@dataclass(frozen=True, slots=True)
+class AppSession(_FromRow):
+    """One running app: an agent's window or terminal, from start to exit (``ended_at``)."""
+
+    id: int
+    agent_id: int
+    host: str
+    pid: int
+    started_at: datetime
+    last_seen_at: datetime
+    ended_at: datetime | None = None
+    agent: str | None = None
+
+    _times: ClassVar = frozenset({"started_at", "last_seen_at", "ended_at"})
 
 
 @dataclass(frozen=True, slots=True)

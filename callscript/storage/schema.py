@@ -197,7 +197,33 @@ V3 = Migration(3, report_sql.MIGRATION_DESCRIPTION, report_sql.MIGRATION_STATEME
 # Version 4: the report sums rolled up per day and industry, per day and agent
 V4 = Migration(4, report_sql.ROLLUP_MIGRATION_DESCRIPTION, report_sql.ROLLUP_MIGRATION_STATEMENTS)
 
-MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4)
+# ---------------------------------------------------------------------------
+# Version 7 (5 and 6 are other branches' steps): app sessions. Every running app (one
+# agent's window or terminal) is a row; a claim records the session that holds it, so the
+# same agent logged into two apps never gets the same lead twice (docs/storage.md).
+# Kept small on purpose: presence (heartbeats, the floor board) builds on it later.
+# ---------------------------------------------------------------------------
+V7 = Migration(
+    7,
+    "app sessions; claims belong to one running app",
+    (
+        """
+        CREATE TABLE app_sessions (
+            id           INTEGER PRIMARY KEY,
+            agent_id     INTEGER NOT NULL REFERENCES agents(id),
+            host         TEXT NOT NULL,
+            pid          INTEGER NOT NULL,
+            started_at   TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            ended_at     TEXT
+        )
+        """,
+        "CREATE INDEX app_sessions_open ON app_sessions (agent_id) WHERE ended_at IS NULL",
+        "ALTER TABLE leads ADD COLUMN claim_session_id INTEGER REFERENCES app_sessions(id)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4, V7)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 GRADE_RANKS: dict[str, int] = {"好": 1, "一般": 2, "勉强": 3}

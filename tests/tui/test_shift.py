@@ -190,3 +190,24 @@ async def test_resume_can_wait(make_app, seeded, db_path, clock):
         assert isinstance(second.screen, ResumeScreen)
         await keys(pilot, "1")
         assert call_screen(second).session.node_id == "convenient"
+
+
+async def test_a_second_app_of_the_same_agent_is_told_and_never_gets_the_same_lead(make_app, seeded, db_path, clock):
+    """Issue 14, item 7: the agent's other window is a notice, not a refusal; its held claim stays its own."""
+    with Store.open(db_path, clock=clock) as other_window:
+        other_window.open_app_session("张三")
+        held = other_window.claim_next_lead("张三")
+        app = make_app()
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, LeadListScreen)
+            notices = [n.message for n in app._notifications]
+            assert any("已在另一个窗口登录" in text for text in notices), notices
+            assert await app.open_call(None)
+            await settle(pilot)
+            assert app.screen.info.lead.id != held.id  # type: ignore[attr-defined]
+            assert not await app.open_call(held.id)
+            await settle(pilot)
+            assert any("另一个窗口里领取" in n.message for n in app._notifications), [
+                n.message for n in app._notifications
+            ]

@@ -32,7 +32,7 @@ from callscript.core.when import describe
 from callscript.script.grading import tri_symbol
 from callscript.script.model import END, INPUT
 from callscript.script.session import CallSession, Event, InputRefused, SessionError
-from callscript.tui.backend import CallInfo, CallRecorder, NoteItem, SaveStatus
+from callscript.tui.backend import CallInfo, CallRecorder, NoteItem, SaveStatus, problem_text
 from callscript.tui.clock import elapsed_text
 from callscript.tui.host import CallHost
 from callscript.tui.screens.dialogs import (
@@ -673,9 +673,7 @@ class CallScreen(Screen[None]):
                 now=host.clock(),
             )
         except Exception as exc:
-            self.notify(
-                f"通话结果没有保存: {type(exc).__name__}: {exc}", title="保存失败", severity="error", timeout=10
-            )
+            self.notify(f"通话结果没有保存: {problem_text(exc)}", title="保存失败", severity="error", timeout=10)
             return
         finally:
             self._finishing = False
