@@ -173,5 +173,58 @@ def close_call_cmd(
     click.echo(f"call {record.id} closed: {record.outcome}{grade}")
 
 
+@db.command("backup")
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace DEST if it exists (never the database in use).")
+@db_option
+def backup_cmd(db_path: Path, dest: Path, force: bool) -> None:
+    """Copy the database to DEST while agents keep working (SQLite's online backup).
+
+    DEST is one self-contained file, created 0600, written whole or not at all, never over
+    an existing file without --force, never over the database. It is checked (quick_check)
+    before this says it is done. Restore it with `callscript db restore DEST`.
+    """
+    from callscript.cli.common import plan_output_or_exit
+    from callscript.files.output import OutputError, build_output
+
+    target = plan_output_or_exit(dest, force=force, db_path=db_path)
+    if not db_path.exists():
+        raise BadInput(f"no database at {db_path}")
+    with open_store(db_path, migrate=False) as store:
+        copied: list = []
+        try:
+            build_output(target, lambda tmp: copied.append(store.backup_to(tmp)))
+        except OutputError as exc:
+            raise BadInput(str(exc)) from None
+    info = copied[0]
+    sizes = ", ".join(f"{k} {v}" for k, v in info.counts.items())
+    click.echo(f"backed up {db_path} to {dest} (schema version {info.schema_version}; {sizes}); checked: ok")
+
+
+@db.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--force", is_flag=True, help="Restore even while calls are unfinished or other apps have the database open."
+)
+@db_option
+def restore_cmd(db_path: Path, source: Path, force: bool) -> None:
+    """Replace the database's content with the backup SOURCE.
+
+    SOURCE is checked first (a callscript database, not damaged, a known schema version);
+    the restore is refused while calls are unfinished or agents' apps are open, unless
+    --force. The file as it was is kept beside it as NAME.before-restore-<time>.
+    """
+    if not db_path.exists():
+        raise BadInput(f"no database at {db_path} (to start from a backup, copy it there)")
+    with open_store(db_path, migrate=False, check=False) as store:  # a damaged file is what restore is for
+        result = store.restore_from(source, force=force)
+    click.echo(
+        f"restored {source} (schema version {result.source.schema_version}, "
+        f"{result.source.counts.get('calls', 0)} calls, {result.source.counts.get('leads', 0)} leads) "
+        f"into {db_path} (now schema version {result.schema_version})"
+    )
+    click.echo(f"the database as it was is kept as {result.kept_as}")
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(db)

@@ -204,12 +204,28 @@ def connect(
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
+            if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+                refuse_foreign_file(conn)  # before WAL mode changes the file's header
             _ensure_wal(conn)
             conn.execute(f"PRAGMA synchronous = {sync}")
         except BaseException:
             conn.close()
             raise
     return sqlite_utils.Database(conn, execute_plugins=False)
+
+
+def refuse_foreign_file(conn: sqlite3.Connection) -> None:
+    """A file at schema version 0 must be empty: an SQLite database of another program is not
+    ours to switch to WAL or add tables to. (Creating our schema is one transaction that also
+    sets the version, so a file another agent is creating this moment is never seen half-made.)"""
+    names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite%' LIMIT 5")]
+    if names:
+        path = next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "") or "the file"
+        raise DatabaseProblem(
+            f"{path} is not a callscript database (an SQLite file of another program, with {', '.join(names)})",
+            code=ErrorCode.NOT_A_DATABASE,
+            path=path,
+        )
 
 
 def _ensure_wal(conn: sqlite3.Connection) -> None:

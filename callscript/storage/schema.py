@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 from callscript.core.outcomes import NOT_EFFECTIVE
 from callscript.storage import report_tables as report_sql
-from callscript.storage.db import immediate, retry_locked
-from callscript.storage.errors import DatabaseProblem, ErrorCode, StorageError
+from callscript.storage.db import immediate, refuse_foreign_file, retry_locked
+from callscript.storage.errors import ErrorCode, StorageError
 
 
 @dataclass(frozen=True)
@@ -400,7 +400,7 @@ def migrate(conn: sqlite3.Connection, *, target: int = SCHEMA_VERSION, views: bo
                 if version >= migration.version:  # another process got there first
                     return False
                 if version == 0:
-                    _refuse_foreign_file(conn)
+                    refuse_foreign_file(conn)
                 _drop_app_views(conn)  # views may read tables this step changes
                 _apply(conn, migration)
                 return True
@@ -410,20 +410,6 @@ def migrate(conn: sqlite3.Connection, *, target: int = SCHEMA_VERSION, views: bo
     if views and target == SCHEMA_VERSION:
         sync_views(conn)
     return applied
-
-
-def _refuse_foreign_file(conn: sqlite3.Connection) -> None:
-    """A file at version 0 must be empty: an SQLite database of another program is not ours to
-    add tables to (read inside the migration's transaction, so a file another agent is creating
-    this moment is seen at its new version instead)."""
-    names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite%' LIMIT 5")]
-    if names:
-        path = next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "") or "the file"
-        raise DatabaseProblem(
-            f"{path} is not a callscript database (an SQLite file of another program, with {', '.join(names)})",
-            code=ErrorCode.NOT_A_DATABASE,
-            path=path,
-        )
 
 
 def _drop_app_views(conn: sqlite3.Connection) -> None:
