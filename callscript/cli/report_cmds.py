@@ -257,24 +257,34 @@ def remark_cmd(
 
     A part left out keeps what was written before; an empty string clears it.
     """
-    from callscript.reports.queries import remarks, save_remark
+    from callscript.reports.queries import Remark, remarks
+    from callscript.storage import NotFound
 
     when = day or _now().date()
-    db = _open(db_path)
-    try:
+    with open_store(db_path) as store:
         if strengths is None and weaknesses is None and suggestions is None:
-            found = [r for r in remarks(db.conn, when, when) if r.agent == agent.strip()]
+            found = [r for r in remarks(store.conn, when, when) if r.agent == agent.strip()]
         else:
             try:
-                found = [
-                    save_remark(
-                        db.conn, agent, when, strengths=strengths, weaknesses=weaknesses, suggestions=suggestions
-                    )
-                ]
-            except LookupError as exc:
-                raise BadInput(str(exc.args[0])) from None
-    finally:
-        db.close()
+                review = store.set_day_review(
+                    agent,
+                    when,
+                    strengths=strengths,
+                    weaknesses=weaknesses,
+                    suggestions=suggestions,
+                    keep_unset=True,
+                    create_agent=False,
+                )
+            except NotFound:
+                known = ", ".join(a.name for a in store.agents())
+                raise BadInput(f"no agent named {agent.strip()!r}" + (f" (agents: {known})" if known else "")) from None
+            except ValueError as exc:
+                raise BadInput(str(exc)) from None
+            found = [
+                Remark(
+                    store.get_agent(review.agent_id).name, when, review.strengths, review.weaknesses, review.suggestions
+                )
+            ]
     if not found:
         click.echo(f"{agent} 在 {when} 没有写优点/缺点/建议。")
         return

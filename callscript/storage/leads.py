@@ -8,12 +8,14 @@ One number is one lead (``phone_norm`` is unique). Do-not-call has one path,
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from callscript.core.cleantext import LIMITS, TextTooLong, clean_optional
 from callscript.core.lifecycle import (
     LEAD_STATUSES,
     LIST_TIERS,
@@ -42,6 +44,25 @@ from callscript.storage.timefmt import iso
 
 LEAD_FIELDS = ("company", "contact", "title", "phone", "phone_kind", "industry", "source", "notes", "do_not_call")
 """What ``add_lead``/``add_leads``/``update_lead`` accept."""
+
+TEXT_FIELDS: dict[str, str] = {
+    "company": "company",
+    "contact": "contact",
+    "title": "title",
+    "phone": "phone",
+    "industry": "industry",
+    "source": "source",
+    "notes": "lead_notes",
+}
+"""A lead's text columns and the :data:`callscript.core.cleantext.LIMITS` each is held to
+(one line each; ``notes`` may have several)."""
+
+
+def clean_lead_text(column: str, value: object) -> str | None:
+    """A lead's text column as stored: :mod:`callscript.core.cleantext`'s rule (controls out,
+    bounded; ``TextTooLong`` otherwise), empty as None."""
+    return clean_optional(value, TEXT_FIELDS[column], lines=column == "notes")
+
 
 IMPORT_CHUNK = 5000
 """Numbers per ``IN (…)`` lookup and rows per ``executemany`` batch in :meth:`LeadsMixin.insert_new_leads`."""
@@ -119,8 +140,13 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
                     RejectedRow(index, f"unknown field(s): {', '.join(unknown)}", to_text(row.get("phone")))
                 )
                 continue
-            company = (row.get("company") or "").strip()
-            phone = str(row.get("phone") or "").strip()
+            try:
+                texts = {column: clean_lead_text(column, row.get(column)) for column in TEXT_FIELDS}
+            except TextTooLong as exc:
+                summary.invalid.append(RejectedRow(index, str(exc), to_text(row.get("phone"))))
+                continue
+            company = texts["company"] or ""
+            phone = texts["phone"] or ""
             if not company:
                 summary.invalid.append(RejectedRow(index, "company is empty", phone or None))
                 continue
@@ -129,6 +155,7 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
                 summary.invalid.append(RejectedRow(index, f"not a phone number: {phone!r}", phone or None))
                 continue
             values = {k: row.get(k) for k in LEAD_FIELDS}
+            values.update(texts)
             values.update(company=company, phone=phone, phone_norm=norm, do_not_call=int(bool(row.get("do_not_call"))))
             if not values.get("phone_kind"):
                 values["phone_kind"] = kind_of_number(norm)
@@ -172,8 +199,11 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
         the new rows go in with ``executemany`` in batches of as many. ``leads`` must not
         repeat a number. ``progress(done, total)`` is called after each batch, inside the
         transaction (raising there rolls everything back). ``dry_run`` only looks the
-        numbers up, on one consistent snapshot, and writes nothing.
+        numbers up, on one consistent snapshot, and writes nothing. Every text goes through
+        :mod:`callscript.core.cleantext` (the importer has rejected the rows too long for it;
+        one still too long here is a ``TextTooLong`` for the whole batch: nothing is written).
         """
+        leads = [_cleaned(lead) for lead in leads]
         stamp = iso(self._now(now))
         result = NewLeadsResult()
 
@@ -438,16 +468,20 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
             elif key == "do_not_call":
                 dnc = bool(value)
             elif key == "phone":
-                norm = self.normalise(str(value))
+                phone = clean_lead_text("phone", value) or ""
+                norm = self.normalise(phone)
                 if not norm:
                     raise ValueError(f"not a phone number: {value!r}")
-                values["phone"], values["phone_norm"] = str(value).strip(), norm
+                values["phone"], values["phone_norm"] = phone, norm
                 if "phone_kind" not in fields:
                     values["phone_kind"] = kind_of_number(norm)
             elif key == "company":
-                if not str(value or "").strip():
+                company = clean_lead_text("company", value)
+                if not company:
                     raise ValueError("company is empty")
-                values["company"] = str(value).strip()
+                values["company"] = company
+            elif key in TEXT_FIELDS:
+                values[key] = clean_lead_text(key, value)
             else:
                 values[key] = value
         if not values and dnc is None:
@@ -488,6 +522,7 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
         the mark. Idempotent: marking twice keeps the first note.
         """
         moment = self._now(now)
+        reason, agent = clean_optional(reason, "reason"), clean_optional(agent, "agent_name")
         self._tx(lambda: self._mark_do_not_call(lead_id, reason, agent, moment))
         return self.get_lead(lead_id)
 
@@ -531,6 +566,9 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
         ``phone_norm``/``phone_kind``: the number already normalised by the caller (e.g. for
         another region); otherwise the store's ``normalise`` (ValueError if not a number).
         """
+        phone = clean_lead_text("phone", phone) or ""
+        company = clean_lead_text("company", company)
+        reason, agent = clean_optional(reason, "reason"), clean_optional(agent, "agent_name")
         norm = phone_norm or self.normalise(phone)
         if not norm:
             raise ValueError(f"not a phone number: {phone!r}")
@@ -548,8 +586,8 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
                                       created_at, updated_at)
                    VALUES (?, ?, ?, ?, ?, 1, 'closed', ?, ?)""",
                 (
-                    (company or "").strip() or "(不再拨打)",
-                    phone.strip(),
+                    company or "(不再拨打)",
+                    phone,
                     norm,
                     kind,
                     do_not_call_note(None, reason, agent, moment.date()),
@@ -565,6 +603,7 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
     def clear_do_not_call(self, lead_id: int, *, agent: str | None = None, now: datetime | None = None) -> Lead:
         """Undo a do-not-call marked by mistake (supervisor). The note stays, with a line saying it was undone."""
         moment = self._now(now)
+        agent = clean_optional(agent, "agent_name")
         self._tx(lambda: self._clear_do_not_call(lead_id, agent, moment))
         return self.get_lead(lead_id)
 
@@ -613,3 +652,16 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
                 lead_id,
             ),
         )
+
+
+def _cleaned(lead: NewLead) -> NewLead:
+    """A lead from the importer with its texts as storage keeps them. The importer has cleaned
+    them already, so the check is all that usually runs (a handful of C-speed tests per row)."""
+    for column, field in TEXT_FIELDS.items():
+        value = getattr(lead, column)
+        if value is not None and (not value.isprintable() or len(value) > LIMITS[field] or value != value.strip()):
+            break
+    else:
+        return lead
+    cleaned: dict[str, Any] = {column: clean_lead_text(column, getattr(lead, column)) for column in TEXT_FIELDS}
+    return dataclasses.replace(lead, **cleaned)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar, Self
 
+from callscript.core.cleantext import for_display
 from callscript.core.lifecycle import LEAD_STATUSES
 from callscript.storage.timefmt import parse_day, parse_iso
 
@@ -43,10 +44,17 @@ class _FromRow:
     _days: ClassVar[frozenset[str]] = frozenset()
     _bools: ClassVar[frozenset[str]] = frozenset()
     _json: ClassVar[frozenset[str]] = frozenset()
+    _raw: ClassVar[frozenset[str]] = frozenset()
+    """Text handed back exactly as stored (a script's source: its hash must match)."""
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Self:
-        """The record from a row as the store reads it (column name → stored value)."""
+        """The record from a row as the store reads it (column name → stored value).
+
+        Text comes back without control characters (:func:`callscript.core.cleantext.for_display`):
+        what storage writes is clean already, but a file written before that rule, or by another
+        program, must not put escape sequences on an agent's screen.
+        """
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):  # type: ignore[arg-type]  # every subclass is a dataclass
             if f.name not in row:
@@ -59,9 +67,18 @@ class _FromRow:
             elif f.name in cls._bools:
                 value = None if value is None else bool(value)
             elif f.name in cls._json:
-                value = {} if value is None else json.loads(value)
+                value = {} if value is None else _displayable(json.loads(value))
+            elif type(value) is str and f.name not in cls._raw and not value.isprintable():
+                value = for_display(value)
             values[f.name] = value
         return cls(**values)
+
+
+def _displayable(value: Any) -> Any:
+    """A JSON column's text values (facts, variables) without control characters."""
+    if isinstance(value, dict):
+        return {k: for_display(v) if isinstance(v, str) else v for k, v in value.items()}
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +151,7 @@ class ScriptVersion(_FromRow):
     path: str | None = None
     first_seen_at: datetime | None = None
     _times: ClassVar = frozenset({"first_seen_at"})
+    _raw: ClassVar = frozenset({"source_text"})
 
 
 @dataclass(frozen=True, slots=True)

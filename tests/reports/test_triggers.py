@@ -73,9 +73,10 @@ def test_migrating_an_old_file_fills_the_report_tables(tmp_path, known_db):
     migrate(db.conn, target=REPORTS_VERSION - 1, views=False)
     src = sqlite3.connect(known_db)
     for table in ("agents", "scripts", "leads", "calls", "callbacks", "mailings", "agent_day_reviews"):
-        rows = src.execute(f"SELECT * FROM {table}").fetchall()
+        columns = ", ".join(row[1] for row in db.conn.execute(f"PRAGMA table_info({table})"))  # the old file's
+        rows = src.execute(f"SELECT {columns} FROM {table}").fetchall()
         if rows:
-            db.conn.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(rows[0]))})", rows)
+            db.conn.executemany(f"INSERT INTO {table} ({columns}) VALUES ({','.join('?' * len(rows[0]))})", rows)
     src.close()
     migrate(db.conn)
     assert schema_version(db.conn) >= REPORTS_VERSION

@@ -27,6 +27,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
+from callscript.core.cleantext import LIMITS
 from callscript.core.outcomes import Outcome
 from callscript.core.when import describe
 from callscript.script.grading import tri_symbol
@@ -172,7 +173,7 @@ class CallScreen(Screen[None]):
         with VerticalScroll(id="say-box"):
             yield Static("", id="say")
         yield SidePanel(id="side")
-        yield CallInput(id="answer-input", select_on_focus=False)
+        yield CallInput(id="answer-input", select_on_focus=False, max_length=LIMITS["fact_text"])
         yield Static("", id="options")
         yield Static("", id="call-filler")
         yield KeyBar(id="keybar")
