@@ -60,12 +60,13 @@ def database_trouble_is_bad_input(db_path: Path) -> Iterator[None]:
     (:func:`callscript.storage.db.database_problem`), so every command says the same."""
     import sqlite3
 
+    from callscript.core.cleantext import TextTooLong
     from callscript.storage import StorageError
     from callscript.storage.db import database_problem
 
     try:
         yield
-    except StorageError as exc:
+    except (StorageError, TextTooLong) as exc:  # TextTooLong: a value typed on the command line
         raise BadInput(str(exc)) from None
     except BrokenPipeError:
         raise

@@ -257,6 +257,7 @@ def remark_cmd(
 
     A part left out keeps what was written before; an empty string clears it.
     """
+    from callscript.core.cleantext import for_display
     from callscript.reports.queries import Remark, remarks
     from callscript.storage import NotFound
 
@@ -286,7 +287,7 @@ def remark_cmd(
                 )
             ]
     if not found:
-        click.echo(f"{agent} 在 {when} 没有写优点/缺点/建议。")
+        click.echo(f"{for_display(agent)} 在 {when} 没有写优点/缺点/建议。")
         return
     r = found[0]
     click.echo(f"{r.agent} {r.day}")

@@ -42,6 +42,18 @@ LIMITS: dict[str, int] = {
 }
 """The longest text each kind of field takes, in characters (docs/storage.md, "Text")."""
 
+LEAD_TEXT_FIELDS: dict[str, str] = {
+    "company": "company",
+    "contact": "contact",
+    "title": "title",
+    "phone": "phone",
+    "industry": "industry",
+    "source": "source",
+    "notes": "lead_notes",
+}
+"""A lead's text columns and the limit (a key of :data:`LIMITS`) each is held to; one line
+each, ``notes`` may have several. Storage and the lead import both read it here."""
+
 LABELS: dict[str, str] = {
     "agent_name": "agent name",
     "company": "company",

@@ -190,6 +190,10 @@ _SEP_LINE = re.compile(r"^sep=(.)\r?\n", re.IGNORECASE)
 
 
 def _csv_rows(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
+    # Python's csv module refuses a field over 131,072 characters with an error for the whole
+    # file; a cell that long is the importer's to reject — that row, not the file.
+    if csv.field_size_limit() < MAX_FILE_BYTES:
+        csv.field_size_limit(MAX_FILE_BYTES)
     hint = _SEP_LINE.match(text)
     if hint:  # Excel's "sep=;" first line: not a row Excel shows
         delimiter, text = hint.group(1), text[hint.end() :]

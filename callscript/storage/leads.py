@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from callscript.core.cleantext import LIMITS, TextTooLong, clean_optional
+from callscript.core.cleantext import LEAD_TEXT_FIELDS, LIMITS, TextTooLong, clean_optional
 from callscript.core.lifecycle import (
     LEAD_STATUSES,
     LIST_TIERS,
@@ -45,17 +45,8 @@ from callscript.storage.timefmt import iso
 LEAD_FIELDS = ("company", "contact", "title", "phone", "phone_kind", "industry", "source", "notes", "do_not_call")
 """What ``add_lead``/``add_leads``/``update_lead`` accept."""
 
-TEXT_FIELDS: dict[str, str] = {
-    "company": "company",
-    "contact": "contact",
-    "title": "title",
-    "phone": "phone",
-    "industry": "industry",
-    "source": "source",
-    "notes": "lead_notes",
-}
-"""A lead's text columns and the :data:`callscript.core.cleantext.LIMITS` each is held to
-(one line each; ``notes`` may have several)."""
+TEXT_FIELDS = LEAD_TEXT_FIELDS
+"""A lead's text columns and the :data:`callscript.core.cleantext.LIMITS` each is held to."""
 
 
 def clean_lead_text(column: str, value: object) -> str | None:

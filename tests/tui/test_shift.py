@@ -211,3 +211,30 @@ async def test_a_second_app_of_the_same_agent_is_told_and_never_gets_the_same_le
             assert any("另一个窗口里领取" in n.message for n in app._notifications), [
                 n.message for n in app._notifications
             ]
+
+
+async def test_stored_escapes_and_pasted_controls_never_reach_the_screen(make_app, seeded, db_path):
+    """Issue 14, item 8: a company stored with an escape sequence (an old file) is shown without it,
+    and a paste with control characters into the add-lead form loses them before anything is saved."""
+    import sqlite3
+
+    from textual import events
+
+    pwned = "\x1b]0;PWNED\x07\x1b[2J"
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE leads SET company = ? WHERE id = ?", (f"坏{pwned}公司", seeded[0]))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        strips = app.screen._compositor.render_strips()
+        text = "".join(segment.text for strip in strips for segment in strip)
+        assert "坏]0;PWNED[2J公司" in text.replace(" ", "") or "坏]0;PWNED" in text
+        assert "\x1b" not in text and "\x07" not in text
+        await keys(pilot, "n")
+        assert isinstance(app.screen, AddLeadScreen)
+        box = app.screen.query_one("#lead-company")
+        box.focus()
+        box.post_message(events.Paste(f"粘贴{pwned}公司\x00名"))
+        await settle(pilot)
+        assert box.value == "粘贴]0;PWNED[2J公司名"
+        assert box.max_length == 200
