@@ -159,10 +159,13 @@ def read_data_file(path: Path) -> Any:
     """A JSON or YAML data file (answers, facts) as plain values, loaded safely."""
     import json
 
+    from callscript.core.reading import MAX_SCRIPT_BYTES, FileTooBig, read_bounded
     from callscript.script.yaml_source import YamlSourceError, decode_source, parse_yaml, to_python
 
     try:
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_SCRIPT_BYTES)
+    except FileTooBig as exc:
+        raise BadInput(str(exc)) from None
     except OSError as exc:
         raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:

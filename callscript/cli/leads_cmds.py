@@ -147,6 +147,8 @@ def import_cmd(
     click.echo(
         f"{result.path}: {result.format.upper()}, {where}, header on row {result.header_row}, {result.rows_read} rows"
     )
+    if result.sheet_note:
+        click.echo(result.sheet_note)
     click.echo("columns: " + ", ".join(f"{field}←{'+'.join(cols)}" for field, cols in result.columns.items()))
     if result.ignored_columns:
         click.echo("ignored columns: " + ", ".join(result.ignored_columns) + "  (use --map COLUMN=FIELD to read one)")
@@ -169,6 +171,7 @@ def _result_json(result) -> dict[str, Any]:
         "format": result.format,
         "encoding": result.encoding,
         "sheet": result.sheet,
+        "sheet_note": result.sheet_note,
         "header_row": result.header_row,
         "columns": result.columns,
         "ignored_columns": result.ignored_columns,

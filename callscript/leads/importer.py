@@ -181,6 +181,8 @@ class ImportResult:
     encoding: str | None
     """How a CSV was decoded (``UTF-8``, ``UTF-8 with BOM``, ``GBK``, ``UTF-16``); None for XLSX."""
     sheet: str | None = None
+    sheet_note: str | None = None
+    """Why ``sheet`` is not the workbook's first (the sheets before it are empty)."""
     header_row: int = 1
     columns: dict[str, list[str]] = field(default_factory=dict)
     """Field → the header(s) of the column(s) read into it."""
@@ -465,7 +467,9 @@ def parse_file(
         if data is not None
         else read_table(path, encoding=encoding, sheet=sheet)
     )
-    result = ImportResult(path=name, format=table.format, encoding=table.encoding, sheet=table.sheet)
+    result = ImportResult(
+        path=name, format=table.format, encoding=table.encoding, sheet=table.sheet, sheet_note=table.sheet_note
+    )
     rows = table.rows
     layout: Layout | None = None
     first_cells: list[str] | None = None

@@ -81,6 +81,13 @@ def to_text(value: Any) -> str | None:
     return str(value)
 
 
+def like_contains(text: str) -> str:
+    """A ``LIKE … ESCAPE '\\'`` pattern matching ``text`` anywhere, taken literally: a search for
+    ``%`` or ``_`` finds those characters, not everything."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def placeholders(values: Sized) -> str:
     """``?, ?, ?`` for an ``IN (…)`` list of ``len(values)`` items."""
     return ", ".join("?" * len(values))

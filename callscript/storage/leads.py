@@ -28,7 +28,7 @@ from callscript.core.lifecycle import (
 )
 from callscript.storage.agents import AgentRef
 from callscript.storage.app_sessions import AppSessionsMixin, session_clause
-from callscript.storage.base import placeholders, to_text
+from callscript.storage.base import like_contains, placeholders, to_text
 from callscript.storage.errors import DuplicateLead, NotFound
 from callscript.storage.followups import FollowUpsMixin
 from callscript.storage.normalise import phone_kind as kind_of_number
@@ -312,8 +312,11 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
             where.append("assigned_agent_id = ?")
             params.append(self._agent_id(assigned_to, create=False))
         if search:
-            where.append("(company LIKE ? OR contact LIKE ? OR phone LIKE ? OR phone_norm LIKE ?)")
-            like = f"%{search}%"
+            where.append(
+                "(company LIKE ? ESCAPE '\\' OR contact LIKE ? ESCAPE '\\' OR phone LIKE ? ESCAPE '\\' "
+                "OR phone_norm LIKE ? ESCAPE '\\')"
+            )
+            like = like_contains(search)
             params += [like, like, like, like]
         return (" WHERE " + " AND ".join(where)) if where else "", params
 
@@ -389,8 +392,8 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
             params["industry"] = industry
             where.append("industry = :industry")
         if search:
-            params["like"] = f"%{search.strip()}%"
-            clauses = ["company LIKE :like", "contact LIKE :like", "phone LIKE :like", "phone_norm LIKE :like"]
+            params["like"] = like_contains(search.strip())
+            clauses = [f"{column} LIKE :like ESCAPE '\\'" for column in ("company", "contact", "phone", "phone_norm")]
             if sum(ch.isdigit() for ch in search) >= 7:
                 norm = self.normalise(search)
                 if norm:
