@@ -20,8 +20,7 @@ from callscript.core.phones import PhoneError, parse_phone
 from callscript.core.reading import FileTooBig, read_bounded
 from callscript.leads import readers
 from callscript.storage import SCHEMA_VERSION, Store
-
-from .test_options_and_files import ROOT, _without_root_override, assert_usage_error
+from cli.test_options_and_files import ROOT, _without_root_override, assert_usage_error
 
 
 def run(*args):
