@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from callscript.core.cleantext import clean_line, clean_optional, clean_text
 from callscript.core.lifecycle import after_call, check_outcome
 from callscript.core.outcomes import Outcome
+from callscript.script.problems import ScriptError
 from callscript.storage.agents import AgentRef
 from callscript.storage.base import to_json, to_text
 from callscript.storage.claims import ClaimsMixin
@@ -396,7 +397,7 @@ class CallsMixin(ClaimsMixin, ScriptsMixin):
         try:
             session = self.resume_call(call_id)
             facts, grade = dict(session.facts), session.grade()
-        except (ImportError, StorageError, ValueError, KeyError) as exc:  # keep the record closable
+        except (ImportError, StorageError, ValueError, KeyError, ScriptError) as exc:  # keep the record closable
             note = (note + "; " if note else "") + f"closed without replay: {exc}"
         if note:
             self.add_note(call_id, note, now=now)
