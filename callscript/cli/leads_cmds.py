@@ -109,6 +109,7 @@ def import_cmd(
     from callscript.core.phones import PhoneError
     from callscript.files.tabular import csv_bytes
     from callscript.leads.importer import ImportFileError, import_leads, parse_mapping, problems_sheet
+    from callscript.storage import StorageError
 
     try:
         mapping = parse_mapping(maps)
@@ -132,6 +133,8 @@ def import_cmd(
         )
     except (ImportFileError, PhoneError) as exc:
         raise BadInput(str(exc)) from None
+    except StorageError as exc:  # a full disk, a damaged file: the one transaction rolled back
+        raise BadInput(f"{exc}; nothing was imported") from None
     except KeyboardInterrupt:
         click.echo("interrupted: nothing was imported", err=True)
         sys.exit(130)
