@@ -648,14 +648,27 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
         )
 
 
+_COMPANY_MAX, _CONTACT_MAX, _TITLE_MAX, _PHONE_MAX, _INDUSTRY_MAX, _SOURCE_MAX, _NOTES_MAX = (
+    LIMITS[LEAD_TEXT_FIELDS[column]] for column in ("company", "contact", "title", "phone", "industry", "source", "notes")
+)
+
+
 def _cleaned(lead: NewLead) -> NewLead:
     """A lead from the importer with its texts as storage keeps them. The importer has cleaned
-    them already, so the check is all that usually runs (a handful of C-speed tests per row)."""
-    for column, field in TEXT_FIELDS.items():
-        value = getattr(lead, column)
-        if value is not None and (not value.isprintable() or len(value) > LIMITS[field] or value != value.strip()):
-            break
-    else:
+    them already, so one C-speed test of all of them together is what usually runs (this is the
+    import's hot path: 100,000 rows)."""
+    company, contact, title, phone = lead.company, lead.contact, lead.title, lead.phone
+    industry, source, notes = lead.industry, lead.source, lead.notes
+    if (
+        f"{company}|{contact}|{title}|{phone}|{industry}|{source}".isprintable()
+        and (notes is None or (notes.isprintable() and len(notes) <= _NOTES_MAX))
+        and len(company) <= _COMPANY_MAX
+        and len(phone) <= _PHONE_MAX
+        and (contact is None or len(contact) <= _CONTACT_MAX)
+        and (title is None or len(title) <= _TITLE_MAX)
+        and (industry is None or len(industry) <= _INDUSTRY_MAX)
+        and (source is None or len(source) <= _SOURCE_MAX)
+    ):
         return lead
     cleaned: dict[str, Any] = {column: clean_lead_text(column, getattr(lead, column)) for column in TEXT_FIELDS}
     return dataclasses.replace(lead, **cleaned)
