@@ -184,6 +184,9 @@ def floor(tmp_path, monkeypatch):
     (work / "facts.yaml").write_text("travel: often\nhotel_star: 4\naccepts: yes\n", encoding="utf-8")
     (work / "answers.yaml").write_text("- '1'\n- '1'\n", encoding="utf-8")
     shutil.copy(db, work / "backup.db")
+    # copies: a command given --force may overwrite a path it was handed, so nothing outside tmp is named
+    shutil.copy(ROOT / "scripts" / "ctrip.yaml", work / "ctrip.yaml")
+    shutil.copy(ROOT / "tests" / "scripts" / "mini.yaml", work / "mini.yaml")
     monkeypatch.chdir(work)
     monkeypatch.delenv("CALLSCRIPT_DB", raising=False)
     monkeypatch.setenv("CALLSCRIPT_CONFIG", str(tmp_path / "config.json"))
@@ -200,8 +203,8 @@ def floor(tmp_path, monkeypatch):
                 "facts.yaml",
                 "answers.yaml",
                 "backup.db",
-                str(ROOT / "scripts" / "ctrip.yaml"),
-                str(ROOT / "tests" / "scripts" / "mini.yaml"),
+                str(work / "ctrip.yaml"),
+                "mini.yaml",
                 "输出.csv",
                 "out.xlsx",
                 "-",
@@ -213,8 +216,18 @@ def floor(tmp_path, monkeypatch):
     return db, paths
 
 
+@pytest.fixture
+def repo_untouched():
+    """The checkout must come out of the fuzzing as it went in (a --force once wrote a database
+    over scripts/ctrip.yaml when the test still named the shipped file)."""
+    watched = [ROOT / "scripts" / "ctrip.yaml", ROOT / "tests" / "scripts" / "mini.yaml", ROOT / "data"]
+    before = {p: p.read_bytes() for p in watched if p.is_file()}
+    yield
+    assert {p: p.read_bytes() for p in before} == before
+
+
 @pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
-def test_every_option_of_every_command(floor, path, command):
+def test_every_option_of_every_command(floor, repo_untouched, path, command):
     db, paths = floor
     runner = CliRunner()
 
