@@ -14,8 +14,10 @@ from collections.abc import Callable
 
 CHUNK = 1 << 20
 
-MAX_SCRIPT_BYTES = 16 * 1024 * 1024
-"""Scripts, script tests, drafts, answers and facts files: a 2,000-node script is well under 1 MB."""
+MAX_SCRIPT_BYTES = 64 * 1024 * 1024
+"""Scripts, script tests, drafts, answers and facts files: a 2,000-node script is well under 1 MB;
+the cap leaves room for the YAML reader to say what is wrong with a hostile document (a 50 MB
+mapping 10,000 levels deep is "nesting deeper than 64 levels", not "too big")."""
 
 MAX_CONFIG_BYTES = 1024 * 1024
 """The agent's config file (a name and a company)."""

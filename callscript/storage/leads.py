@@ -649,7 +649,8 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
 
 
 _COMPANY_MAX, _CONTACT_MAX, _TITLE_MAX, _PHONE_MAX, _INDUSTRY_MAX, _SOURCE_MAX, _NOTES_MAX = (
-    LIMITS[LEAD_TEXT_FIELDS[column]] for column in ("company", "contact", "title", "phone", "industry", "source", "notes")
+    LIMITS[LEAD_TEXT_FIELDS[column]]
+    for column in ("company", "contact", "title", "phone", "industry", "source", "notes")
 )
 
 

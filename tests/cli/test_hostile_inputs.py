@@ -112,12 +112,12 @@ def test_validate_of_dev_zero_reads_at_most_the_limit():
     started = time.monotonic()
     result = run("validate", "/dev/zero")
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert "more than 16 MB" in result.output
+    assert "more than 64 MB" in result.output
     assert time.monotonic() - started < 10
 
 
 def test_answers_and_facts_files_are_bounded():
-    assert_usage_error(run("grade", "--facts", "/dev/zero"), "more than 16 MB")
+    assert_usage_error(run("grade", "--facts", "/dev/zero"), "more than 64 MB")
 
 
 def test_a_pipe_is_read_within_the_limit(tmp_path, monkeypatch):
