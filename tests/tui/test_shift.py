@@ -11,7 +11,7 @@ from callscript.tui.screens.agent import AgentNameScreen
 from callscript.tui.screens.leads import LeadListScreen
 from callscript.tui.screens.reports import ReportsScreen
 from callscript.tui.screens.resume import ResumeScreen
-from tui.helpers import all_saved, call_screen, keys, region_flat, screen_text, settle, squash
+from tui.helpers import all_saved, call_screen, flat, keys, region_flat, screen_text, settle, squash
 
 
 async def test_agent_name_is_asked_once_and_remembered(make_app, seeded, tmp_path):
@@ -238,3 +238,17 @@ async def test_stored_escapes_and_pasted_controls_never_reach_the_screen(make_ap
         await settle(pilot)
         assert box.value == "粘贴]0;PWNED[2J公司名"
         assert box.max_length == 200
+
+
+async def test_a_file_that_is_not_a_database_is_said_so_in_the_agents_words(make_app, db_path):
+    """Issue 14, item 3: the app does not start on ``echo hello > calls.db``; it says why, in Chinese."""
+    from callscript.tui.app import ErrorScreen
+
+    db_path.write_text("hello\n")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorScreen)
+        text = screen_text(app)
+        assert "打不开数据库" in text and "这个文件不是callscript的数据库" in flat(app)
+    assert db_path.read_text() == "hello\n"
