@@ -11,6 +11,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from callscript.core.reading import MAX_CONFIG_BYTES, read_bounded
 from callscript.core.when import DEFAULT_BUSINESS_HOURS, BusinessHours
 from callscript.files.output import DEFAULT_MODE, write_atomically
 
@@ -91,7 +92,7 @@ class AgentConfig:
     def load(cls, path: Path | None = None) -> AgentConfig:
         path = path or config_path()
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(read_bounded(path, MAX_CONFIG_BYTES).decode("utf-8"))
         except (OSError, ValueError):
             return cls()
         if not isinstance(data, dict):

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from callscript.config import default_script_path, resolve_db_path
 from callscript.files.output import OutputError, OutputTarget, Writer, plan_output, write_output
 from callscript.script.problems import ScriptError
+
+if TYPE_CHECKING:
+    from callscript.storage import Store
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -40,10 +44,74 @@ def db_option(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(ctx: click.Context, *args: Any, db_path: Path | None = None, **kwargs: Any) -> Any:
         top = (ctx.find_root().obj or {}).get("db")
-        kwargs["db_path"] = resolve_db_path(db_path or top)
-        return ctx.invoke(fn, *args, **kwargs)
+        resolved = resolve_db_path(db_path or top)
+        kwargs["db_path"] = resolved
+        with database_trouble_is_bad_input(resolved):
+            return ctx.invoke(fn, *args, **kwargs)
 
     return wrapper
+
+
+@contextlib.contextmanager
+def database_trouble_is_bad_input(db_path: Path) -> Iterator[None]:
+    """Whatever a command was doing, a database that cannot be used — not a database, damaged
+    (noticed at open or in the middle of a query), a full disk, unwritable — ends it with
+    ``error: …`` and exit 2, never a traceback. The words come from storage
+    (:func:`callscript.storage.db.database_problem`), so every command says the same."""
+    import sqlite3
+
+    from callscript.core.cleantext import TextTooLong
+    from callscript.storage import StorageError
+    from callscript.storage.db import database_problem
+
+    try:
+        yield
+    except (StorageError, TextTooLong) as exc:  # TextTooLong: a value typed on the command line
+        raise BadInput(str(exc)) from None
+    except BrokenPipeError:
+        raise
+    except (sqlite3.DatabaseError, OSError) as exc:
+        problem = database_problem(exc, db_path) if isinstance(exc, sqlite3.DatabaseError) else None
+        if problem is None:
+            if isinstance(exc, OSError):
+                raise BadInput(f"{getattr(exc, 'filename', None) or db_path}: {exc.strerror or exc}") from None
+            raise
+        raise BadInput(str(problem)) from None
+
+
+def open_store(
+    db_path: Path,
+    *,
+    create: bool = False,
+    migrate: bool = True,
+    check: bool = True,
+    synchronous: str = "FULL",
+) -> Store:
+    """The one way a command opens the database: errors are ``error: …`` with exit 2.
+
+    ``check``: run ``PRAGMA quick_check`` before anything is read or written (about 2 ms
+    per MB of database), so a damaged file is said to be damaged — a report never prints
+    normal totals from it and nothing is written into it — even when the command would
+    not have read the damaged pages. Then the schema is brought up to date (``migrate``).
+    """
+    from callscript.storage import StorageError, Store
+
+    try:
+        store = Store.open(db_path, create=create, migrate=False, synchronous=synchronous)
+    except StorageError as exc:
+        raise BadInput(str(exc)) from None
+    try:
+        if check:
+            store.ensure_sound()
+        if migrate:
+            store.migrate()
+    except StorageError as exc:
+        store.close()
+        raise BadInput(str(exc)) from None
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 FORCE_HELP = "Replace the output file if it exists (never the database in use)."
@@ -91,10 +159,13 @@ def read_data_file(path: Path) -> Any:
     """A JSON or YAML data file (answers, facts) as plain values, loaded safely."""
     import json
 
+    from callscript.core.reading import MAX_SCRIPT_BYTES, FileTooBig, read_bounded
     from callscript.script.yaml_source import YamlSourceError, decode_source, parse_yaml, to_python
 
     try:
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_SCRIPT_BYTES)
+    except FileTooBig as exc:
+        raise BadInput(str(exc)) from None
     except OSError as exc:
         raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:

@@ -13,22 +13,14 @@ from pathlib import Path
 
 import click
 
-from callscript.cli.common import EXIT_FAIL, BadInput, db_option
+from callscript.cli.common import EXIT_FAIL, BadInput, db_option, open_store
 from callscript.cli.params import HOURS, ROW_ID, MomentParam
-
-
-def _open_existing(db_path: Path, *, migrate: bool):
-    from callscript.storage import StorageError, Store
-
-    try:
-        return Store.open(db_path, create=False, migrate=migrate)
-    except StorageError as exc:
-        raise BadInput(str(exc)) from None
+from callscript.storage import StorageError
 
 
 @click.group("db")
 def db() -> None:
-    """The SQLite database: init (create/migrate), check, stale calls."""
+    """The SQLite database: init (create/migrate), check, backup and restore, stale calls."""
 
 
 @db.command("path")
@@ -42,21 +34,14 @@ def path_cmd(db_path: Path) -> None:
 @db_option
 def init_cmd(db_path: Path) -> None:
     """Create the database (mode 0600, WAL) or migrate it to this release's schema."""
-    from callscript.storage import StorageError, Store, schema
-    from callscript.storage.db import connect
-
     existed = db_path.exists()
-    try:
-        conn = connect(db_path)
+    with open_store(db_path, create=True, migrate=False) as store:  # checked (quick_check) before migrating
+        before = store.schema_version
         try:
-            before = schema.schema_version(conn.conn)
-            applied = schema.migrate(conn.conn)
-        finally:
-            conn.close()
-        with Store.open(db_path, create=False) as store:
-            version = store.schema_version
-    except StorageError as exc:
-        raise BadInput(str(exc)) from None
+            applied = store.migrate()
+        except StorageError as exc:
+            raise BadInput(str(exc)) from None
+        version = store.schema_version
     if not existed:
         click.echo(f"{db_path}: created, schema version {version}")
     elif applied:
@@ -74,23 +59,41 @@ def init_cmd(db_path: Path) -> None:
     show_default=True,
     help="Warn about unfinished calls idle for longer than this.",
 )
+@click.option(
+    "--quick", is_flag=True, help="PRAGMA quick_check instead of the full integrity_check (much faster on a big file)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def check_cmd(db_path: Path, stale_hours: float, as_json: bool) -> None:
+def check_cmd(db_path: Path, stale_hours: float, quick: bool, as_json: bool) -> None:
     """PRAGMA integrity_check plus the app's own checks. Exit 1 if anything is wrong.
 
     Checks: every finished call has a valid outcome, every event belongs to a call,
     event logs have no gaps, leads locked to calls agree with the calls, callback and
     mailed calls have their callback/mailing, foreign keys. Warnings: unfinished
     calls idle for longer than --stale-hours, a file readable by others.
+
+    A damaged file is reported (SQLite's findings and what to do), exit 1; a file that
+    is not a callscript database at all is an error, exit 2.
     """
-    with _open_existing(db_path, migrate=False) as store:
-        report = store.check(stale_after=timedelta(hours=stale_hours))
+    from callscript.storage import CheckReport, DatabaseProblem, ErrorCode, Store
+
+    try:
+        store = Store.open(db_path, create=False, migrate=False)
+    except DatabaseProblem as exc:
+        if exc.code != ErrorCode.DATABASE_DAMAGED:
+            raise BadInput(str(exc)) from None
+        report = CheckReport(path=str(db_path), damaged=True, errors=[f"cannot even open it: {exc.detail}"])
+    except StorageError as exc:
+        raise BadInput(str(exc)) from None
+    else:
+        with store:
+            report = store.check(stale_after=timedelta(hours=stale_hours), quick=quick)
     if as_json:
         click.echo(
             json.dumps(
                 {
                     "path": report.path,
                     "ok": report.ok,
+                    "damaged": report.damaged,
                     "schema_version": report.schema_version,
                     "errors": report.errors,
                     "warnings": report.warnings,
@@ -106,10 +109,13 @@ def check_cmd(db_path: Path, stale_hours: float, as_json: bool) -> None:
         for line in report.warnings:
             click.echo(f"warning: {line}")
         counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
-        status = "ok" if report.ok else f"{len(report.errors)} error(s)"
-        click.echo(
-            f"{report.path}: {status}; schema version {report.schema_version}" + (f"; {counts}" if counts else "")
-        )
+        if report.damaged:
+            click.echo(f"{report.path}: DAMAGED")
+        else:
+            status = "ok" if report.ok else f"{len(report.errors)} error(s)"
+            click.echo(
+                f"{report.path}: {status}; schema version {report.schema_version}" + (f"; {counts}" if counts else "")
+            )
     if not report.ok:
         sys.exit(EXIT_FAIL)
 
@@ -119,7 +125,7 @@ def check_cmd(db_path: Path, stale_hours: float, as_json: bool) -> None:
 @click.option("--hours", type=HOURS, default=2.0, show_default=True, help="Idle for longer than this.")
 def stale_cmd(db_path: Path, hours: float) -> None:
     """List unfinished calls idle for longer than --hours (resume them in the app, or close them)."""
-    with _open_existing(db_path, migrate=True) as store:
+    with open_store(db_path) as store:
         calls = store.stale_unfinished_calls(timedelta(hours=hours))
     if not calls:
         click.echo("no stale unfinished calls")
@@ -158,13 +164,66 @@ def close_call_cmd(
     if outcome not in OUTCOME_VALUES:
         raise BadInput(f"outcome is one of {', '.join(OUTCOME_VALUES)}, not {outcome!r}")
     due_at = due
-    with _open_existing(db_path, migrate=True) as store:
+    with open_store(db_path) as store:
         try:
             record = store.close_call(call_id, outcome, callback_due=due_at, address=address, note=note)
         except (NotFound, CallFinished, ValueError) as exc:
             raise BadInput(str(exc)) from None
     grade = f", grade {record.grade}" if record.grade else ""
     click.echo(f"call {record.id} closed: {record.outcome}{grade}")
+
+
+@db.command("backup")
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace DEST if it exists (never the database in use).")
+@db_option
+def backup_cmd(db_path: Path, dest: Path, force: bool) -> None:
+    """Copy the database to DEST while agents keep working (SQLite's online backup).
+
+    DEST is one self-contained file, created 0600, written whole or not at all, never over
+    an existing file without --force, never over the database. It is checked (quick_check)
+    before this says it is done. Restore it with `callscript db restore DEST`.
+    """
+    from callscript.cli.common import plan_output_or_exit
+    from callscript.files.output import OutputError, build_output
+
+    target = plan_output_or_exit(dest, force=force, db_path=db_path)
+    if not db_path.exists():
+        raise BadInput(f"no database at {db_path}")
+    with open_store(db_path, migrate=False) as store:
+        copied: list = []
+        try:
+            build_output(target, lambda tmp: copied.append(store.backup_to(tmp)))
+        except OutputError as exc:
+            raise BadInput(str(exc)) from None
+    info = copied[0]
+    sizes = ", ".join(f"{k} {v}" for k, v in info.counts.items())
+    click.echo(f"backed up {db_path} to {dest} (schema version {info.schema_version}; {sizes}); checked: ok")
+
+
+@db.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--force", is_flag=True, help="Restore even while calls are unfinished or other apps have the database open."
+)
+@db_option
+def restore_cmd(db_path: Path, source: Path, force: bool) -> None:
+    """Replace the database's content with the backup SOURCE.
+
+    SOURCE is checked first (a callscript database, not damaged, a known schema version);
+    the restore is refused while calls are unfinished or agents' apps are open, unless
+    --force. The file as it was is kept beside it as NAME.before-restore-<time>.
+    """
+    if not db_path.exists():
+        raise BadInput(f"no database at {db_path} (to start from a backup, copy it there)")
+    with open_store(db_path, migrate=False, check=False) as store:  # a damaged file is what restore is for
+        result = store.restore_from(source, force=force)
+    click.echo(
+        f"restored {source} (schema version {result.source.schema_version}, "
+        f"{result.source.counts.get('calls', 0)} calls, {result.source.counts.get('leads', 0)} leads) "
+        f"into {db_path} (now schema version {result.schema_version})"
+    )
+    click.echo(f"the database as it was is kept as {result.kept_as}")
 
 
 def register(cli: click.Group) -> None:

@@ -17,6 +17,7 @@ from callscript.cli.common import (
     BadInput,
     db_option,
     force_option,
+    open_store,
     plan_output_or_exit,
     write_output_or_exit,
 )
@@ -27,17 +28,6 @@ if TYPE_CHECKING:
     from callscript.leads.exports import ExportTable
 
 MAX_PROBLEMS_SHOWN = 50
-
-
-def _open_store(db_path: Path, *, create: bool = True):
-    from callscript.storage import StorageError, Store
-
-    try:
-        return Store.open(db_path, create=create)
-    except StorageError as exc:
-        raise BadInput(str(exc)) from None
-    except OSError as exc:
-        raise BadInput(f"{db_path}: cannot open the database: {exc.strerror or exc}") from None
 
 
 def _agent_name(explicit: str | None) -> str | None:
@@ -119,6 +109,7 @@ def import_cmd(
     from callscript.core.phones import PhoneError
     from callscript.files.tabular import csv_bytes
     from callscript.leads.importer import ImportFileError, import_leads, parse_mapping, problems_sheet
+    from callscript.storage import StorageError
 
     try:
         mapping = parse_mapping(maps)
@@ -127,7 +118,7 @@ def import_cmd(
     # checked before anything is imported: a problems file that cannot be written fails now,
     # not after the import has committed
     problems_target = plan_output_or_exit(problems_out, force=force, db_path=db_path) if problems_out else None
-    store = _open_store(db_path)
+    store = open_store(db_path, create=True)
     try:
         result = import_leads(
             store,
@@ -142,6 +133,8 @@ def import_cmd(
         )
     except (ImportFileError, PhoneError) as exc:
         raise BadInput(str(exc)) from None
+    except StorageError as exc:  # a full disk, a damaged file: the one transaction rolled back
+        raise BadInput(f"{exc}; nothing was imported") from None
     except KeyboardInterrupt:
         click.echo("interrupted: nothing was imported", err=True)
         sys.exit(130)
@@ -157,6 +150,8 @@ def import_cmd(
     click.echo(
         f"{result.path}: {result.format.upper()}, {where}, header on row {result.header_row}, {result.rows_read} rows"
     )
+    if result.sheet_note:
+        click.echo(result.sheet_note)
     click.echo("columns: " + ", ".join(f"{field}←{'+'.join(cols)}" for field, cols in result.columns.items()))
     if result.ignored_columns:
         click.echo("ignored columns: " + ", ".join(result.ignored_columns) + "  (use --map COLUMN=FIELD to read one)")
@@ -179,6 +174,7 @@ def _result_json(result) -> dict[str, Any]:
         "format": result.format,
         "encoding": result.encoding,
         "sheet": result.sheet,
+        "sheet_note": result.sheet_note,
         "header_row": result.header_row,
         "columns": result.columns,
         "ignored_columns": result.ignored_columns,
@@ -241,9 +237,9 @@ def list_cmd(
     unknown = [s for s in stages if s not in STAGE_LABELS]
     if unknown:
         raise BadInput(f"unknown stage(s): {', '.join(unknown)} (stages: {', '.join(STAGE_LABELS)})")
-    store = _open_store(db_path, create=False) if db_path.exists() else None
-    if store is None:
+    if not db_path.exists():
         raise BadInput(f"no database at {db_path} (import leads first: callscript leads import FILE)")
+    store = open_store(db_path)
 
     def shown_phone(lead) -> str:
         text = display_phone(lead.phone_norm) if lead.phone_norm.startswith("+") else lead.phone
@@ -362,7 +358,7 @@ def dnc_cmd(
     from callscript.leads import clear_phone_do_not_call, mark_phone_do_not_call
 
     who = _agent_name(agent)
-    store = _open_store(db_path)
+    store = open_store(db_path, create=True)
     with store:
         try:
             if undo:
@@ -501,7 +497,7 @@ def export_mailings(
     output = _plan_export("mailings", label, fmt, out, force, db_path)
     if not db_path.exists():
         raise BadInput(f"no database at {db_path}")
-    with _open_store(db_path, create=False) as store:
+    with open_store(db_path) as store:
         table = mailings_table(store, since=start, until=end, mask_phones=mask_phones, lang=lang)
     _write(table, "mailings", output, lang)
 
@@ -529,7 +525,7 @@ def export_calls(
     output = _plan_export("calls", label, fmt, out, force, db_path)
     if not db_path.exists():
         raise BadInput(f"no database at {db_path}")
-    with _open_store(db_path, create=False) as store:
+    with open_store(db_path) as store:
         table = calls_table(store, since=start, until=end, agent=agent, mask_phones=mask_phones, lang=lang)
     _write(table, "calls", output, lang)
 

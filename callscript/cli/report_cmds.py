@@ -13,7 +13,14 @@ from typing import Any
 
 import click
 
-from callscript.cli.common import BadInput, db_option, force_option, plan_output_or_exit, write_output_or_exit
+from callscript.cli.common import (
+    BadInput,
+    db_option,
+    force_option,
+    open_store,
+    plan_output_or_exit,
+    write_output_or_exit,
+)
 from callscript.cli.params import DAY, DAYS_BACK, SEED, Count, MomentParam
 from callscript.files.output import OutputTarget
 
@@ -27,13 +34,9 @@ def _now() -> datetime:
 
 
 def _open(db_path: Path):
-    from callscript.reports.queries import open_db
-    from callscript.storage import StorageError
-
-    try:
-        return open_db(db_path)
-    except StorageError as exc:
-        raise BadInput(str(exc)) from None
+    """The database for a report: checked (``PRAGMA quick_check``) so a damaged file never gives
+    normal-looking totals, and migrated, so the report tables exist. Use ``.conn``."""
+    return open_store(db_path)
 
 
 def output_options(fn: Callable) -> Callable:
@@ -254,26 +257,37 @@ def remark_cmd(
 
     A part left out keeps what was written before; an empty string clears it.
     """
-    from callscript.reports.queries import remarks, save_remark
+    from callscript.core.cleantext import for_display
+    from callscript.reports.queries import Remark, remarks
+    from callscript.storage import NotFound
 
     when = day or _now().date()
-    db = _open(db_path)
-    try:
+    with open_store(db_path) as store:
         if strengths is None and weaknesses is None and suggestions is None:
-            found = [r for r in remarks(db.conn, when, when) if r.agent == agent.strip()]
+            found = [r for r in remarks(store.conn, when, when) if r.agent == agent.strip()]
         else:
             try:
-                found = [
-                    save_remark(
-                        db.conn, agent, when, strengths=strengths, weaknesses=weaknesses, suggestions=suggestions
-                    )
-                ]
-            except LookupError as exc:
-                raise BadInput(str(exc.args[0])) from None
-    finally:
-        db.close()
+                review = store.set_day_review(
+                    agent,
+                    when,
+                    strengths=strengths,
+                    weaknesses=weaknesses,
+                    suggestions=suggestions,
+                    keep_unset=True,
+                    create_agent=False,
+                )
+            except NotFound:
+                known = ", ".join(a.name for a in store.agents())
+                raise BadInput(f"no agent named {agent.strip()!r}" + (f" (agents: {known})" if known else "")) from None
+            except ValueError as exc:
+                raise BadInput(str(exc)) from None
+            found = [
+                Remark(
+                    store.get_agent(review.agent_id).name, when, review.strengths, review.weaknesses, review.suggestions
+                )
+            ]
     if not found:
-        click.echo(f"{agent} 在 {when} 没有写优点/缺点/建议。")
+        click.echo(f"{for_display(agent)} 在 {when} 没有写优点/缺点/建议。")
         return
     r = found[0]
     click.echo(f"{r.agent} {r.day}")
@@ -320,10 +334,9 @@ def demo_data(
 ) -> None:
     """Fill a database with realistic generated calls (agents, leads, callbacks, mailings, remarks)."""
     from callscript.reports.demo import DemoConfig, generate
-    from callscript.storage import Store
 
     last = end
-    store = Store.open(db_path, synchronous="NORMAL")
+    store = open_store(db_path, create=True, synchronous="NORMAL")
     try:
         existing = store.count_calls()
         if existing and not append:

@@ -50,6 +50,15 @@ CLAIM_TIERS: tuple[str, ...] = ("callback", "mailed", "new", "retry")
 """The statuses the claim queue offers, in this order: due callbacks, due mail
 follow-ups (only inside the follow-up window), never-called leads, then retries."""
 
+FINISHED_STATUSES = frozenset({"closed", "dead"})
+"""Statuses no call is started on: development is over (closed) or the number is wrong (dead)."""
+
+
+def is_callable_status(status: str) -> bool:
+    """True if a call may be started on a lead with this status (not ``closed``, not ``dead``)."""
+    return status not in FINISHED_STATUSES
+
+
 WAITING_STATUSES = frozenset({"callback", "mailed"})
 """Statuses a no-answer or busy line does not change: the lead still waits for its
 callback or follow-up (and stays with its agent); it is only retried sooner."""

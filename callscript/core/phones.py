@@ -372,6 +372,15 @@ def _invalid_reason(number: PhoneNumber, body: str) -> tuple[str, str]:
         possible = phonenumbers.is_possible_number_with_reason(number)
     except Exception:
         possible = ValidationResult.INVALID_LENGTH
+    abroad = number.country_code != 86 and _dials_abroad(body)
+    if possible in (ValidationResult.TOO_SHORT, ValidationResult.INVALID_LENGTH) and abroad:
+        return (
+            f"invalid number {shown!r}: it starts with 00, the international prefix, and what follows "
+            f"(+{number.country_code} {number.national_number}) is too short for {where}; "
+            "a number inside China does not start with 00",
+            f"以 00 开头是国际长途, 但后面的号码 (+{number.country_code} {number.national_number}) 位数不够; "
+            "国内号码不以 00 开头",
+        )
     if possible == ValidationResult.TOO_SHORT:
         return f"invalid number {shown!r}: too short for {where}", "号码位数不够"
     if possible == ValidationResult.TOO_LONG:
@@ -391,6 +400,11 @@ def _invalid_reason(number: PhoneNumber, body: str) -> tuple[str, str]:
     if number.country_code == 86 and len(national) == 11 and national.startswith("1"):
         return f"invalid number {shown!r}: no such mobile prefix {national[:3]}", f"没有 {national[:3]} 开头的手机号"
     return f"invalid number {shown!r}: not a number in use in {where}", "不是有效号码(空号段或区号不对)"
+
+
+def _dials_abroad(body: str) -> bool:
+    """The number as typed starts with ``00`` (the international prefix dialled from China)."""
+    return body.translate(_GROUPING).lstrip().startswith("00")
 
 
 def _shorten(text: str, limit: int = 30) -> str:

@@ -171,6 +171,54 @@ def write_output(target: OutputTarget, data: bytes | Writer) -> None:
         raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
+Builder = Callable[[Path], None]
+"""Fills a file given its path (for producers that cannot write to a handle: SQLite's backup)."""
+
+
+def build_output(target: OutputTarget, build: Builder) -> None:
+    """:func:`write_output` for a file made by ``build(temporary_path)`` — e.g. a database copy
+    made by SQLite, which writes to a path, not to a handle. Same rules: checked again, the
+    target's mode, fsynced, moved into place whole, never over a file without ``force``."""
+    _check(target)
+    path = target.path
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot create {directory}: {exc.strerror or exc}") from None
+    try:
+        _place_atomically(path, build, mode=target.mode, replace=target.force)
+    except FileExistsError:
+        raise OutputError(f"{path}: already exists (created meanwhile); use --force to replace it") from None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def _place_atomically(target: Path, build: Builder, *, mode: int, replace: bool) -> None:
+    directory = target.parent if str(target.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".part")
+    os.close(fd)
+    companions = [Path(tmp + suffix) for suffix in DATABASE_SUFFIXES[1:]]
+    try:
+        os.chmod(tmp, mode)
+        build(Path(tmp))
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        if replace:
+            os.replace(tmp, target)
+        else:
+            _link_into_place(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    finally:
+        for leftover in companions:  # a -journal SQLite left behind after a failure
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+    fsync_directory(directory)
+
+
 def write_atomically(
     path: str | os.PathLike[str], data: bytes | Writer, *, mode: int = DEFAULT_MODE, replace: bool = True
 ) -> None:

@@ -20,8 +20,9 @@ spelled, so one rule holds everywhere:
 * **CSV** is UTF-8 with a byte-order mark and CRLF line ends (RFC 4180; what Excel on Chinese
   Windows needs to show the Chinese) — the rule the lead exports had. Text meant for a
   terminal or a pipe (:func:`csv_text`) has no byte-order mark.
-* XLSX text cells lose the few control characters XML cannot hold (``\\x00``–``\\x08`` …),
-  instead of failing the whole workbook.
+* Text cells lose the control characters a terminal or a program could act on (ESC, NUL, DEL,
+  C1 …; :func:`callscript.core.cleantext.without_escapes`) — XLSX could not hold most of them
+  anyway; tab, CR and LF stay.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 from typing import IO, Any
+
+from callscript.core.cleantext import without_escapes
 
 TEXT = "text"
 INT = "int"
@@ -133,7 +136,7 @@ def csv_cell(value: Any, kind: str = TEXT) -> str:
         return str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
-    return csv_safe_text(str(value))
+    return csv_safe_text(without_escapes(str(value)))
 
 
 def xlsx_value(value: Any, kind: str = TEXT) -> tuple[Any, str | None]:
@@ -156,7 +159,7 @@ def xlsx_value(value: Any, kind: str = TEXT) -> tuple[Any, str | None]:
         return (float(value) if isinstance(value, Fraction) else value), None
     if isinstance(value, bool):
         return value, None
-    return _XML_ILLEGAL.sub("", str(value)), None
+    return _XML_ILLEGAL.sub("", without_escapes(str(value))), None
 
 
 def _shown_width(value: Any, kind: str) -> int:

@@ -40,6 +40,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from callscript.core.cleantext import LEAD_TEXT_FIELDS, LIMITS, strip_controls
 from callscript.core.phones import PhoneError, check_region, default_region, parse_phone
 from callscript.files import tabular
 from callscript.leads.readers import ImportErrorCode, ImportFileError, read_table, read_table_bytes
@@ -121,17 +122,12 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "notes": ("备注", "说明", "附注", "notes", "note", "remarks", "remark", "comment", "comments"),
 }
 
-MAX_CELL_CHARS: dict[str, int] = {
-    "company": 200,
-    "contact": 100,
-    "title": 100,
-    "department": 100,
-    "phone": 100,
-    "industry": 100,
-    "source": 200,
-    "notes": 2000,
-}
-"""A cell longer than this is a mistake in the file (a whole paragraph in the phone column)."""
+MAX_CELL_CHARS: dict[str, int] = {name: LIMITS[LEAD_TEXT_FIELDS[name]] for name in FIELDS}
+"""A cell longer than its field's limit (callscript/core/cleantext.py, the one home of the
+limits) is a mistake in the file (a whole paragraph in the phone column): the row is rejected."""
+
+MAX_ANY_CELL_CHARS = 131_072
+"""A cell longer than this, in any column (read or not), rejects its row — not the file."""
 
 HEADER_SEARCH_ROWS = 10
 """The header must be within the first this-many non-blank rows."""
@@ -139,7 +135,6 @@ HEADER_SEARCH_ROWS = 10
 # Several numbers in one cell: "13812345678 / 010-88886666", "…;…", "…、…"
 _MULTI_PHONE = re.compile(r"\s*(?:/|／|;|；|,|，|、|\||\n)\s*")
 _PHONE_SEPARATORS = frozenset("/／;；,，、|\n")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HEADER_NOISE = re.compile(r"[\s*＊:：()（）\[\]【】_\-]+")
 
 
@@ -188,6 +183,8 @@ class ImportResult:
     encoding: str | None
     """How a CSV was decoded (``UTF-8``, ``UTF-8 with BOM``, ``GBK``, ``UTF-16``); None for XLSX."""
     sheet: str | None = None
+    sheet_note: str | None = None
+    """Why ``sheet`` is not the workbook's first (the sheets before it are empty)."""
     header_row: int = 1
     columns: dict[str, list[str]] = field(default_factory=dict)
     """Field → the header(s) of the column(s) read into it."""
@@ -337,14 +334,13 @@ def _check_mapping_columns(mapping: Mapping[str, str], names: Sequence[str], fil
 # ---------------------------------------------------------------------------
 
 
-def _clean_cell(value: str) -> str:
+def _clean_cell(value: str, *, lines: bool = False) -> str:
+    """A cell's text as a lead field keeps it (:mod:`callscript.core.cleantext`: control
+    characters out; one line, unless ``lines`` — notes keep their line breaks)."""
     text = value.strip()
     if text.isprintable():
         return text
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if _CONTROL.search(text):
-        text = _CONTROL.sub("", text)
-    return text.strip()
+    return strip_controls(text, keep_newlines=lines).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,6 +362,11 @@ def prepare_row(
         return None
     if end > layout.width:
         return RowProblem(row, f"too many cells: {end}, the header has {layout.width} columns")
+    longest = max(map(len, cells[:end]))
+    if longest > MAX_ANY_CELL_CHARS:
+        index = next(i for i, c in enumerate(cells) if len(c) == longest)
+        column = layout.names[index] if index < len(layout.names) and layout.names[index] else f"column {index + 1}"
+        return RowProblem(row, f"{column}: a cell of {longest:,} characters (at most {MAX_ANY_CELL_CHARS:,})")
     texts: dict[str, str] = {}
     phones: list[str] = []
     notes: list[tuple[str, str]] = []
@@ -375,7 +376,7 @@ def prepare_row(
         raw = cells[index]
         if not raw:
             continue
-        text = _clean_cell(raw)
+        text = _clean_cell(raw, lines=name == "notes")
         if not text:
             continue
         limit = MAX_CELL_CHARS[name]
@@ -469,7 +470,9 @@ def parse_file(
         if data is not None
         else read_table(path, encoding=encoding, sheet=sheet)
     )
-    result = ImportResult(path=name, format=table.format, encoding=table.encoding, sheet=table.sheet)
+    result = ImportResult(
+        path=name, format=table.format, encoding=table.encoding, sheet=table.sheet, sheet_note=table.sheet_note
+    )
     rows = table.rows
     layout: Layout | None = None
     first_cells: list[str] | None = None

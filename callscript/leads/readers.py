@@ -5,9 +5,14 @@ importer's (:mod:`callscript.leads.importer`).
 A reader gives a :class:`Table` whose ``rows`` yield ``(row number as Excel shows it,
 cells as text)``; blank rows may be left out (the importer counts the gap). The
 format is told by the bytes, not the file name: an ``.xlsx`` renamed ``.csv`` still
-works. The XLSX reader is one function, :func:`read_xlsx` (openpyxl today; swapping
-in python-calamine replaces that function only, keeping :func:`cell_text` for the
-values it hands back).
+works. The XLSX reader is one function, :func:`read_xlsx` (python-calamine, Rust: several
+times faster than openpyxl, which stays for *writing* workbooks); :func:`cell_text` spells
+the values it hands back.
+
+The file is read with a cap (:data:`MAX_FILE_BYTES`, :func:`callscript.core.reading.read_bounded`),
+not by trusting ``st_size``: ``/dev/zero``, a FIFO or a growing file stops at the cap with an
+error saying so; a file whose first megabyte has NUL bytes and is no workbook (or UTF-16 text)
+is refused at once.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from callscript.core.reading import FileTooBig, read_bounded
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 """A bigger file is refused (split it)."""
@@ -80,26 +87,36 @@ class Table:
     sheet: str | None
     rows: Iterator[tuple[int, list[str]]]
     """(row number as Excel shows it, cells as text)."""
+    sheet_note: str | None = None
+    """Why this sheet was read when it is not the first (the sheets before it are empty)."""
 
 
 def read_table(path: str | Path, *, encoding: str | None = None, sheet: str | None = None) -> Table:
     """Open a CSV or XLSX file; raises :class:`ImportFileError` if it cannot be read."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ImportFileError(f"{path}: cannot read: {exc.strerror or exc}", ImportErrorCode.FILE_UNREADABLE) from None
     if path.is_dir():
         raise ImportFileError(f"{path}: is a directory, not a CSV or XLSX file", ImportErrorCode.FILE_UNREADABLE)
-    if size > MAX_FILE_BYTES:
-        raise ImportFileError(
-            f"{path}: {size // (1024 * 1024)} MB is too big to import at once (split it)", ImportErrorCode.FILE_TOO_BIG
-        )
     try:
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_FILE_BYTES, check_start=lambda first: _refuse_binary_start(first, str(path)))
+    except FileTooBig:
+        raise ImportFileError(
+            f"{path}: more than {MAX_FILE_BYTES // (1024 * 1024)} MB is too big to import at once (split it); "
+            f"read stopped there",
+            ImportErrorCode.FILE_TOO_BIG,
+        ) from None
     except OSError as exc:
         raise ImportFileError(f"{path}: cannot read: {exc.strerror or exc}", ImportErrorCode.FILE_UNREADABLE) from None
     return read_table_bytes(data, name=str(path), encoding=encoding, sheet=sheet)
+
+
+def _refuse_binary_start(first: bytes, name: str) -> None:
+    """No need to read 200 MB of a binary file (``/dev/zero``) to say it is not a lead list."""
+    if first.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return
+    if b"\x00" in first:
+        raise ImportFileError(
+            f"{name}: is not a text file (it contains NUL bytes); import a CSV or .xlsx file", ImportErrorCode.NOT_TEXT
+        )
 
 
 def read_table_bytes(
@@ -190,6 +207,10 @@ _SEP_LINE = re.compile(r"^sep=(.)\r?\n", re.IGNORECASE)
 
 
 def _csv_rows(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
+    # Python's csv module refuses a field over 131,072 characters with an error for the whole
+    # file; a cell that long is the importer's to reject — that row, not the file.
+    if csv.field_size_limit() < MAX_FILE_BYTES:
+        csv.field_size_limit(MAX_FILE_BYTES)
     hint = _SEP_LINE.match(text)
     if hint:  # Excel's "sep=;" first line: not a row Excel shows
         delimiter, text = hint.group(1), text[hint.end() :]
@@ -214,57 +235,73 @@ def _csv_rows(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def read_xlsx(data: bytes, name: str, sheet: str | None) -> Table:
-    """An ``.xlsx`` workbook's first sheet (or ``sheet``) as a :class:`Table`, through openpyxl.
+    """An ``.xlsx`` workbook's sheet as a :class:`Table`, through python-calamine.
 
-    The one XLSX function: rows come out as (row number, :func:`cell_text` of each
-    cell, cells before the first filled one padded with ``""``); a damaged workbook
-    raises :class:`ImportFileError` here or while the rows are read.
+    The one XLSX function: ``sheet`` by name, else the first worksheet that has rows (chart
+    sheets and empty sheets are passed over, and ``sheet_note`` says so); rows come out as
+    (row number as Excel shows it, :func:`cell_text` of each cell, cells before the first
+    filled column padded with ``""``). A damaged workbook raises :class:`ImportFileError`
+    here or while the rows are read. (calamine holds the sheet's cells in Rust while the rows
+    are read; Python sees one row at a time.)
     """
-    from openpyxl import load_workbook
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many things on a damaged file (BadZipFile, KeyError, …)
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        metadata = workbook.sheets_metadata
+    except Exception as exc:  # CalamineError, zip and XML errors of a damaged file
         raise ImportFileError(
             f"{name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})", ImportErrorCode.BAD_XLSX
         ) from None
-    if sheet is None:
-        if not workbook.worksheets:
-            raise ImportFileError(f"{name}: the workbook has no worksheet", ImportErrorCode.NO_SHEET)
-        worksheet = workbook.worksheets[0]
-    elif sheet in workbook.sheetnames:
-        worksheet = workbook[sheet]
-    else:
+    worksheets = [m.name for m in metadata if m.typ == SheetTypeEnum.WorkSheet]
+    note = None
+    try:
+        if sheet is not None:
+            if sheet not in workbook.sheet_names:
+                raise ImportFileError(
+                    f"{name}: no sheet {sheet!r} (sheets: {', '.join(workbook.sheet_names)})", ImportErrorCode.NO_SHEET
+                )
+            if sheet not in worksheets:
+                raise ImportFileError(f"{name}: sheet {sheet!r} is a chart, not a table", ImportErrorCode.NO_SHEET)
+            chosen = workbook.get_sheet_by_name(sheet)
+        else:
+            if not worksheets:
+                raise ImportFileError(f"{name}: the workbook has no worksheet", ImportErrorCode.NO_SHEET)
+            first = chosen = workbook.get_sheet_by_name(worksheets[0])  # all empty: the importer says so
+            for candidate in worksheets:  # each sheet is parsed once, and only until one has rows
+                found = first if candidate == worksheets[0] else workbook.get_sheet_by_name(candidate)
+                if found.start is not None:
+                    chosen = found
+                    break
+            if chosen.name != worksheets[0]:
+                skipped = worksheets[: worksheets.index(chosen.name)]
+                note = (
+                    f"read sheet {chosen.name!r}, the first with rows "
+                    f"({', '.join(repr(n) for n in skipped)} {'is' if len(skipped) == 1 else 'are'} empty)"
+                )
+    except ImportFileError:
+        raise
+    except Exception as exc:
         raise ImportFileError(
-            f"{name}: no sheet {sheet!r} (sheets: {', '.join(workbook.sheetnames)})", ImportErrorCode.NO_SHEET
-        )
-    if not hasattr(worksheet, "iter_rows"):
-        raise ImportFileError(f"{name}: sheet {worksheet.title!r} is a chart, not a table", ImportErrorCode.NO_SHEET)
+            f"{name}: cannot read the worksheet ({type(exc).__name__}: {exc})", ImportErrorCode.BAD_XLSX
+        ) from None
+    pad = [""] * (chosen.start[1] if chosen.start else 0)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
-            worksheet.reset_dimensions()  # a wrong <dimension> in the file must not hide rows
-            for row in worksheet.iter_rows():
-                cells = [c for c in row if getattr(c, "row", None) is not None]
-                if not cells:
-                    continue
-                values: list[str] = []
-                for cell in cells:
-                    column = cell.column or 0
-                    while len(values) < column - 1:
-                        values.append("")
-                    values.append(cell_text(cell.value))
-                yield cells[0].row or 0, values
+            # calamine yields rows from the sheet's first row, cells from its first filled column
+            for index, values in enumerate(chosen.iter_rows()):
+                cells = [cell_text(v) for v in values]
+                if any(cells):
+                    yield index + 1, pad + cells
         except ImportFileError:
             raise
         except Exception as exc:
             raise ImportFileError(
                 f"{name}: cannot read the worksheet ({type(exc).__name__}: {exc})", ImportErrorCode.BAD_XLSX
             ) from None
-        finally:
-            workbook.close()
 
-    return Table("xlsx", None, worksheet.title, rows())
+    return Table("xlsx", None, chosen.name, rows(), note)
 
 
 def cell_text(value: Any) -> str:

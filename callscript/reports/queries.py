@@ -21,6 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
+from callscript.core.cleantext import for_display
 from callscript.storage.report_tables import UNCLASSIFIED
 
 By = Literal["industry", "agent", "both"]
@@ -136,70 +137,10 @@ def remarks(conn: sqlite3.Connection, start: date, end: date) -> list[Remark]:
            WHERE r.day BETWEEN ? AND ? ORDER BY r.day, a.name""",
         (start.isoformat(), end.isoformat()),
     ).fetchall()
+    shown = [tuple(for_display(v) for v in (name, s, w, g)) + (day,) for name, day, s, w, g in rows]
     if start == end:
-        return [Remark(name, start, s, w, g) for name, _, s, w, g in rows]
-    return [Remark(name, date.fromisoformat(day), s, w, g) for name, day, s, w, g in rows]
-
-
-def save_remark(
-    conn: sqlite3.Connection,
-    agent: str,
-    day: date | str,
-    *,
-    strengths: str | None = None,
-    weaknesses: str | None = None,
-    suggestions: str | None = None,
-    keep_unset: bool = True,
-    now: datetime | None = None,
-) -> Remark:
-    """Write an agent's 优点/缺点/建议 for a day (the agent must exist).
-
-    With ``keep_unset`` a part passed as None keeps what was stored (so 建议 can be
-    added later without retyping 优点); an empty string clears it.
-    """
-    from callscript.storage.db import immediate, retry_locked
-    from callscript.storage.timefmt import iso, now_local
-
-    name = agent.strip()
-    day = as_day(day)
-    row = conn.execute("SELECT id FROM agents WHERE name = ?", (name,)).fetchone()
-    if row is None:
-        known = [r[0] for r in conn.execute("SELECT name FROM agents ORDER BY name")]
-        raise LookupError(f"no agent named {name!r}" + (f" (agents: {', '.join(known)})" if known else ""))
-    agent_id = row[0]
-    parts = {"strengths": strengths, "weaknesses": weaknesses, "suggestions": suggestions}
-
-    def work() -> None:
-        with immediate(conn):
-            old = conn.execute(
-                "SELECT strengths, weaknesses, suggestions FROM agent_day_reviews WHERE agent_id = ? AND day = ?",
-                (agent_id, day.isoformat()),
-            ).fetchone()
-            values = dict(parts)
-            if keep_unset and old is not None:
-                for (key, value), before in zip(parts.items(), old):
-                    if value is None:
-                        values[key] = before
-            values = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()}
-            conn.execute(
-                """INSERT INTO agent_day_reviews (agent_id, day, strengths, weaknesses, suggestions, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (agent_id, day) DO UPDATE SET strengths = excluded.strengths,
-                       weaknesses = excluded.weaknesses, suggestions = excluded.suggestions,
-                       updated_at = excluded.updated_at""",
-                (
-                    agent_id,
-                    day.isoformat(),
-                    values["strengths"],
-                    values["weaknesses"],
-                    values["suggestions"],
-                    iso(now or now_local()),
-                ),
-            )
-
-    retry_locked(work)
-    saved = [r for r in remarks(conn, day, day) if r.agent == name]
-    return saved[0]
+        return [Remark(name or "", start, s, w, g) for name, s, w, g, _ in shown]
+    return [Remark(name or "", date.fromisoformat(day), s, w, g) for name, s, w, g, day in shown]
 
 
 # --------------------------------------------------------------------------- daily / cumulative

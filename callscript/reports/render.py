@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from callscript.core.cleantext import for_display
 from callscript.files import tabular
 from callscript.reports.due import DueItem, DueList
 from callscript.reports.queries import BY_LABELS, Counts, Remark, Summary, YieldTable
@@ -311,7 +312,7 @@ def text_cell(value: Any, kind: str) -> str:
         return f"{float(value):.1f}"
     if kind == "when":
         return f"{value:%m-%d %H:%M}" if isinstance(value, datetime) else f"{value:%m-%d}"
-    return str(value)
+    return for_display(str(value)) or ""  # stored text never puts escape sequences on a terminal
 
 
 _TABULAR_KINDS = {

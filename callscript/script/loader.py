@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from callscript.core.outcomes import OUTCOME_VALUES, Outcome
+from callscript.core.reading import MAX_SCRIPT_BYTES, FileTooBig, read_bounded
 from callscript.script import grading as g
 from callscript.script.facts import BOOL, BUILTIN_FACTS, ENUM, FACT_TYPES, INT, TEXT, FactSpec, FactValueError
 from callscript.script.model import InputSpec, Node, Option, Script, Skip
@@ -842,7 +843,11 @@ def validate_text(text: str, path: str = "<text>") -> tuple[Script | None, list[
 def validate_file(path: str | Path) -> tuple[Script | None, list[Problem]]:
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_SCRIPT_BYTES)
+    except FileTooBig as exc:
+        return None, [
+            Problem(Mark(1, 1), f"the file is more than {MAX_SCRIPT_BYTES // 2**20} MB; a script never is ({exc.path})")
+        ]
     except OSError as exc:
         return None, [Problem(Mark(1, 1), f"cannot read the file: {exc.strerror or exc}")]
     try:

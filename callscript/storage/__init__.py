@@ -16,6 +16,7 @@ from callscript.storage.agents import AgentRef
 from callscript.storage.db import connect, immediate
 from callscript.storage.errors import (
     CallFinished,
+    DatabaseProblem,
     DuplicateLead,
     ErrorCode,
     LeadUnavailable,
@@ -36,6 +37,7 @@ from callscript.storage.location import ENV_VAR, resolve_db_path
 from callscript.storage.normalise import digits_only
 from callscript.storage.records import (
     Agent,
+    AppSession,
     Callback,
     CallRecord,
     CheckReport,
@@ -61,10 +63,12 @@ __all__ = [
     "SCHEMA_VERSION",
     "Agent",
     "AgentRef",
+    "AppSession",
     "CallFinished",
     "CallRecord",
     "Callback",
     "CheckReport",
+    "DatabaseProblem",
     "DayReview",
     "DuplicateLead",
     "ErrorCode",

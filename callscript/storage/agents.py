@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from callscript.core.cleantext import clean_line, clean_optional
 from callscript.storage.base import StoreBase
 from callscript.storage.errors import NotFound
 from callscript.storage.records import Agent, DayReview
@@ -17,8 +18,11 @@ class AgentsMixin(StoreBase):
     """``ensure_agent``, ``agents``, ``get_agent``; ``set_day_review``, ``day_review``."""
 
     def ensure_agent(self, name: str, *, now: datetime | None = None) -> Agent:
-        """The agent called ``name``, created on first use (``now``: when, if not the clock's now)."""
-        name = name.strip()
+        """The agent called ``name``, created on first use (``now``: when, if not the clock's now).
+
+        The name is one line without control characters, at most 64 characters
+        (:mod:`callscript.core.cleantext`; ``ValueError`` otherwise)."""
+        name = clean_line(name, "agent_name")
         if not name:
             raise ValueError("an agent needs a name")
         stamp = iso(self._now(now))
@@ -57,7 +61,7 @@ class AgentsMixin(StoreBase):
             return agent.id
         if isinstance(agent, int):
             return agent
-        name = str(agent).strip()
+        name = clean_line(agent)
         known = self._agent_ids
         if name in known:
             return known[name]
@@ -79,22 +83,45 @@ class AgentsMixin(StoreBase):
         strengths: str | None = None,
         weaknesses: str | None = None,
         suggestions: str | None = None,
+        keep_unset: bool = False,
+        create_agent: bool = True,
         now: datetime | None = None,
     ) -> DayReview:
-        """Write (or replace) the agent's 优点/缺点/建议 for ``day``."""
-        agent_id = self._agent_id(agent)
+        """Write (or replace) the agent's 优点/缺点/建议 for ``day``.
+
+        ``keep_unset``: a part given as None keeps what was written before (an empty text
+        clears it). ``create_agent=False``: an unknown agent is :class:`NotFound`. Each part
+        may have several lines, at most 2,000 characters, no control characters.
+        """
+        agent_id = self._agent_id(agent, create=create_agent)
         key = iso_day(day)
         stamp = iso(self._now(now))
-        self._tx(
-            lambda: self._execute(
+        parts = {
+            "strengths": strengths,
+            "weaknesses": weaknesses,
+            "suggestions": suggestions,
+        }
+        cleaned = {k: clean_optional(v, "remark", lines=True) for k, v in parts.items()}
+
+        def work() -> None:
+            if keep_unset:
+                old = self._row(
+                    "SELECT strengths, weaknesses, suggestions FROM agent_day_reviews WHERE agent_id = ? AND day = ?",
+                    (agent_id, key),
+                )
+                for name, given in parts.items():
+                    if given is None and old is not None:
+                        cleaned[name] = old[name]
+            self._execute(
                 """INSERT INTO agent_day_reviews (agent_id, day, strengths, weaknesses, suggestions, updated_at)
                    VALUES (?, ?, ?, ?, ?, ?)
                    ON CONFLICT (agent_id, day) DO UPDATE SET strengths = excluded.strengths,
                        weaknesses = excluded.weaknesses, suggestions = excluded.suggestions,
                        updated_at = excluded.updated_at""",
-                (agent_id, key, strengths, weaknesses, suggestions, stamp),
+                (agent_id, key, cleaned["strengths"], cleaned["weaknesses"], cleaned["suggestions"], stamp),
             )
-        )
+
+        self._tx(work)
         review = self.day_review(agent_id, key)
         if review is None:  # pragma: no cover - written just above
             raise NotFound(f"no day review for agent {agent_id} on {key}")

@@ -41,7 +41,16 @@ import sqlite_utils
 from callscript.core.followup import in_follow_up_window
 from callscript.core.lifecycle import RETRY_AFTER
 from callscript.storage import schema
-from callscript.storage.db import BUSY_TIMEOUT_S, connect, immediate, retry_locked, synchronous_level, write_once
+from callscript.storage.db import (
+    BUSY_TIMEOUT_S,
+    connect,
+    database_errors,
+    database_problem,
+    immediate,
+    retry_locked,
+    synchronous_level,
+    write_once,
+)
 from callscript.storage.location import resolve_db_path
 from callscript.storage.normalise import e164_normalise
 from callscript.storage.timefmt import now_local, to_local
@@ -70,6 +79,13 @@ def to_text(value: Any) -> str | None:
     if isinstance(value, Enum):
         return str(value.value)
     return str(value)
+
+
+def like_contains(text: str) -> str:
+    """A ``LIKE … ESCAPE '\\'`` pattern matching ``text`` anywhere, taken literally: a search for
+    ``%`` or ``_`` finds those characters, not everything."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def placeholders(values: Sized) -> str:
@@ -129,13 +145,20 @@ class StoreBase:
         db = connect(resolved, create=create, timeout=timeout, synchronous=synchronous)
         try:
             if migrate:
-                schema.migrate(db.conn)
+                with database_errors(resolved):
+                    schema.migrate(db.conn)
         except BaseException:
             db.close()
             raise
         store = cls(db, resolved, **options)
         store._busy_ms = int(timeout * 1000)
         return store
+
+    def migrate(self) -> list[int]:
+        """Bring the file's schema up to this release's (what :meth:`open` does unless told not to);
+        the versions applied."""
+        with self._lock, database_errors(self.path):
+            return schema.migrate(self.conn)
 
     def close(self) -> None:
         with self._lock:
@@ -149,7 +172,7 @@ class StoreBase:
 
     @property
     def schema_version(self) -> int:
-        with self._lock:
+        with self._lock, database_errors(self.path):
             return schema.schema_version(self.conn)
 
     # ------------------------------------------------------------------ the clock
@@ -181,7 +204,8 @@ class StoreBase:
                 finally:
                     self._depth -= 1
 
-            return retry_locked(attempt, on_retry=self._count_retry)
+            with database_errors(self.path):  # a COMMIT on a full disk fails outside any statement
+                return retry_locked(attempt, on_retry=self._count_retry)
 
     def _in_tx(self) -> bool:
         """True inside :meth:`_tx` (what is written may yet be rolled back)."""
@@ -189,7 +213,7 @@ class StoreBase:
 
     def _snapshot(self, work: Callable[[], T]) -> T:
         """Run read-only ``work`` on one consistent snapshot (a deferred transaction, rolled back)."""
-        with self._lock:
+        with self._lock, database_errors(self.path):
             if self._depth:
                 return work()
             self.conn.execute("BEGIN")
@@ -198,7 +222,8 @@ class StoreBase:
                 return work()
             finally:
                 self._depth -= 1
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
 
     @contextlib.contextmanager
     def _durable(self) -> Iterator[None]:
@@ -212,9 +237,12 @@ class StoreBase:
 
     # ------------------------------------------------------------------ statements
 
+    # Each method turns SQLite's "the file is the trouble" errors (not a database, damaged,
+    # disk full, read-only) into storage.errors.DatabaseProblem, so callers branch on a code.
+
     def _rows(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
         """Every row of a query, as dicts by column name."""
-        with self._lock:
+        with self._lock, database_errors(self.path):
             return list(self.db.query(sql, params))
 
     def _row(self, sql: str, params: Params = ()) -> dict[str, Any] | None:
@@ -224,23 +252,23 @@ class StoreBase:
 
     def _value(self, sql: str, params: Params = ()) -> Any:
         """The first column of the first row, or None."""
-        with self._lock:
+        with self._lock, database_errors(self.path):
             row = self.db.execute(sql, params).fetchone()
             return None if row is None else row[0]
 
     def _column(self, sql: str, params: Params = ()) -> list[Any]:
         """The first column of every row."""
-        with self._lock:
+        with self._lock, database_errors(self.path):
             return [row[0] for row in self.db.execute(sql, params).fetchall()]
 
     def _execute(self, sql: str, params: Params = ()) -> int:
         """One write statement (inside :meth:`_tx`); how many rows it changed."""
-        with self._lock:
+        with self._lock, database_errors(self.path):
             return self.db.execute(sql, params).rowcount
 
     def _insert(self, sql: str, params: Params = ()) -> int:
         """One ``INSERT`` (inside :meth:`_tx`); the new row's id."""
-        with self._lock:
+        with self._lock, database_errors(self.path):
             row_id = self.db.execute(sql, params).lastrowid
         if row_id is None:  # pragma: no cover - an INSERT always sets it
             raise RuntimeError("the insert gave no row id")
@@ -248,7 +276,7 @@ class StoreBase:
 
     def _executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
         """One write statement for many rows (inside :meth:`_tx`); rows changed (-1 if unknown)."""
-        with self._lock:
+        with self._lock, database_errors(self.path):
             return self.conn.executemany(sql, rows).rowcount
 
     def _append_once(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -259,6 +287,12 @@ class StoreBase:
         ``BEGIN IMMEDIATE`` transaction. Joins an open transaction.
         """
         with self._lock:
-            return retry_locked(
-                lambda: write_once(self.conn, sql, params, busy_ms=self._busy_ms), on_retry=self._count_retry
-            )
+            try:  # not the context manager: this is the hot path, and a try costs nothing
+                return retry_locked(
+                    lambda: write_once(self.conn, sql, params, busy_ms=self._busy_ms), on_retry=self._count_retry
+                )
+            except sqlite3.DatabaseError as exc:
+                problem = database_problem(exc, self.path)
+                if problem is None:
+                    raise
+                raise problem from exc

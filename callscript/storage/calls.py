@@ -13,10 +13,12 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from callscript.core.cleantext import clean_line, clean_optional, clean_text
 from callscript.core.lifecycle import after_call, check_outcome
 from callscript.core.outcomes import Outcome
 from callscript.script.carry import CarriedFact, carried_from_json
 from callscript.script.grading import carries_grade, settle_facts
+from callscript.script.problems import ScriptError
 from callscript.storage.agents import AgentRef
 from callscript.storage.base import to_json, to_text
 from callscript.storage.claims import ClaimsMixin
@@ -105,15 +107,20 @@ class CallsMixin(ClaimsMixin, ScriptsMixin):
             raise ValueError(f"event kind is one of {', '.join(SESSION_EVENT_KINDS)}, not {kind!r} (notes: add_note)")
         node = to_text(data.pop("node", None))
         value = to_text(data.pop("value", None))
+        if value is not None:  # a typed answer: one line, no control characters, at most 500 characters
+            value = clean_line(value, "fact_text")
         return self._append(call_id, kind, node, value, False, data or None, now, open_only=True)
 
     def add_note(
         self, call_id: int, text: str, important: bool = False, *, node: str | None = None, now: datetime | None = None
     ) -> EventRecord:
-        """A free-text note in the call's log (allowed after the outcome too: notes written on hang-up)."""
-        if not text or not text.strip():
+        """A free-text note in the call's log (allowed after the outcome too: notes written on hang-up).
+
+        Several lines are kept; control characters are not; at most 2,000 characters."""
+        cleaned = clean_text(text or "", "note")
+        if not cleaned:
             raise ValueError("a note needs text")
-        return self._append(call_id, "note", node, text.strip(), important, None, now, open_only=False)
+        return self._append(call_id, "note", node, cleaned, important, None, now, open_only=False)
 
     def _append(
         self,
@@ -185,8 +192,9 @@ class CallsMixin(ClaimsMixin, ScriptsMixin):
         """
         moment = self._now(now)
         stamp = iso(moment)
-        facts = {k: v for k, v in dict(facts or {}).items() if v is not None}
-        mail_to = (address or to_text(facts.get("address")) or "").strip()
+        facts = {k: _clean_fact(k, v) for k, v in dict(facts or {}).items() if v is not None}
+        mail_to = clean_line(address or to_text(facts.get("address")) or "", "address")
+        callback_reason = clean_optional(callback_reason, "reason")
         outcome = check_outcome(outcome, callback_due=callback_due, address=mail_to)
         facts = settle_facts(facts, outcome.value)  # refused, from any path: accepts = no
         grade = _grade_fields(grade_result)
@@ -445,13 +453,20 @@ class CallsMixin(ClaimsMixin, ScriptsMixin):
             if not session.finished:  # in memory only: grade it as a call ending so is graded
                 session.end(Outcome(outcome).value)
             facts, grade = dict(session.facts), session.grade()
-        except (ImportError, StorageError, ValueError, KeyError) as exc:  # keep the record closable
+        except (ImportError, StorageError, ValueError, KeyError, ScriptError) as exc:  # keep the record closable
             note = (note + "; " if note else "") + f"closed without replay: {exc}"
         if note:
             self.add_note(call_id, note, now=now)
         return self.finish_call(
             call_id, outcome, facts, grade, callback_due=callback_due, address=address, recovered=True, now=now
         )
+
+
+def _clean_fact(name: str, value: Any) -> Any:
+    """A fact as stored: text facts (an address, a competitor's name) are one clean line, bounded."""
+    if isinstance(value, str):
+        return clean_line(value, "address" if name == "address" else "fact_text")
+    return value
 
 
 def _grade_fields(result: Any) -> dict[str, Any]:

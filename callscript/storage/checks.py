@@ -9,6 +9,7 @@ tables present from ``db.table_names()``.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -19,7 +20,17 @@ from callscript.core.outcomes import OUTCOME_VALUES
 from callscript.storage import schema
 from callscript.storage.base import placeholders
 from callscript.storage.calls import EVENT_KINDS, CallsMixin
+from callscript.storage.db import database_errors
+from callscript.storage.errors import DatabaseProblem, ErrorCode
 from callscript.storage.records import CheckReport
+
+INTEGRITY_LINES = 50
+"""``db check`` reports at most this many of SQLite's findings on a damaged file."""
+
+RECOVER_HINT = (
+    "the file is damaged: stop the agents' apps, keep a copy of the file as it is, and restore the "
+    "last good backup (callscript db restore FILE); see docs/storage.md, 'Backup and restore'"
+)
 
 COUNTED_TABLES = ("agents", "leads", "scripts", "calls", "call_events", "callbacks", "mailings")
 
@@ -85,29 +96,86 @@ _INVARIANTS: tuple[tuple[str, str, Sequence[Any]], ...] = (
 class ChecksMixin(CallsMixin):
     """``check()``."""
 
-    def check(self, *, stale_after: timedelta = timedelta(hours=2), now: datetime | None = None) -> CheckReport:
+    def sqlite_check(self, *, quick: bool = True, tables: Sequence[str] = ()) -> list[str]:
+        """SQLite's own check of the file: ``PRAGMA quick_check`` (every page and b-tree, ~2 ms
+        per MB) or, with ``quick=False``, ``integrity_check`` (also every index entry; ~15× as
+        long). ``tables``: only those tables and their indexes. Returns what it found (empty
+        when the file is sound); a file too damaged to be checked gives the error as its finding.
+        A file that is no database at all raises :class:`DatabaseProblem` (``not_a_database``).
+        """
+        pragma = "quick_check" if quick else "integrity_check"
+        try:
+            if tables:
+                found = [line for table in tables for line in self._column(f"PRAGMA {pragma}({_quoted(table)})")]
+            else:
+                found = self._column(f"PRAGMA {pragma}({INTEGRITY_LINES})")
+        except DatabaseProblem as exc:
+            if exc.code == ErrorCode.NOT_A_DATABASE:
+                raise
+            if not quick:  # integrity_check gave up at the first bad page; quick_check may say where
+                return self.sqlite_check(quick=True, tables=tables) or [exc.detail or str(exc)]
+            return [exc.detail or str(exc)]
+        lines = [part for line in found for part in str(line).splitlines()]
+        return [line for line in lines if line != "ok" and not line.startswith("*** in database")][:INTEGRITY_LINES]
+
+    def ensure_sound(self) -> None:
+        """Raise :class:`DatabaseProblem` (``database_damaged``) if ``PRAGMA quick_check`` finds the
+        file damaged: what a command runs before it prints numbers from the file or writes to it.
+        (Rows that break a constraint are ``db check``'s business, not damage.)"""
+        found = [line for line in self.sqlite_check(quick=True) if is_damage(line)]
+        if found:
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            raise DatabaseProblem(
+                f"{self.path} is damaged ({found[0]}{more}); run callscript db check",
+                code=ErrorCode.DATABASE_DAMAGED,
+                path=str(self.path),
+                detail=found[0],
+            )
+
+    def check(
+        self, *, stale_after: timedelta = timedelta(hours=2), now: datetime | None = None, quick: bool = False
+    ) -> CheckReport:
         """``callscript db check``: SQLite's integrity check plus the app's own invariants.
 
         Errors (the report is not ``ok``): a damaged file, a schema this release does
         not expect, foreign keys pointing nowhere, and every invariant in
         :data:`_INVARIANTS`. Warnings: calls left unfinished for ``stale_after``, a
-        journal mode other than WAL, a file readable by others.
+        journal mode other than WAL, a file readable by others. A damaged file is
+        *reported* (``damaged``, SQLite's findings as errors, what to do) and the app's
+        checks are not run on it: they would read the damaged pages. ``quick``:
+        ``quick_check`` instead of the full ``integrity_check``.
         """
         report = CheckReport(path=str(self.path))
-        integrity = self._column("PRAGMA integrity_check")
-        if integrity != ["ok"]:
-            report.errors.extend(f"integrity_check: {line}" for line in integrity[:20])
+        found = self.sqlite_check(quick=True)
+        if not quick and not any(map(is_damage, found)):
+            found = self.sqlite_check(quick=False)  # also every index entry
+        label = "quick_check" if quick else "integrity_check"
+        report.errors.extend(f"{label}: {line}" for line in found)
+        if any(map(is_damage, found)):
+            report.damaged = True
+            report.errors.append(RECOVER_HINT)
+            return report
+        try:
+            self._app_checks(report, stale_after, now)
+        except DatabaseProblem as exc:  # damage SQLite's check did not see (or that appeared meanwhile)
+            report.damaged = exc.code == ErrorCode.DATABASE_DAMAGED
+            report.errors.append(f"could not finish the check: {exc}")
+            if report.damaged:
+                report.errors.append(RECOVER_HINT)
+        return report
+
+    def _app_checks(self, report: CheckReport, stale_after: timedelta, now: datetime | None) -> None:
         report.schema_version = self.schema_version
         if report.schema_version != schema.SCHEMA_VERSION:
             report.errors.append(
                 f"schema version {report.schema_version}, this callscript expects {schema.SCHEMA_VERSION} "
                 "(run `callscript db init` to migrate)"
             )
-            return report
-        missing = sorted(set(COUNTED_TABLES) - set(self.db.table_names()))
+            return
+        missing = sorted(set(COUNTED_TABLES) - set(self._table_names()))
         _fail(report, "tables missing", missing)
         if missing:
-            return report
+            return
         foreign = self._rows("PRAGMA foreign_key_check")
         _fail(report, "foreign keys pointing nowhere (table, rowid)", [f"{r['table']}#{r['rowid']}" for r in foreign])
         for what, sql, params in _INVARIANTS:
@@ -126,11 +194,31 @@ class ChecksMixin(CallsMixin):
                 report.warnings.append(f"{self.path} is readable by others (mode {perms:04o}); chmod 600 it")
         except OSError:
             pass
-        with self._lock:
+        with self._lock, database_errors(self.path):
             for table in COUNTED_TABLES:
                 report.counts[table] = self.db[table].count
         report.counts["unfinished_calls"] = int(self._value("SELECT COUNT(*) FROM calls WHERE ended_at IS NULL"))
-        return report
+
+    def _table_names(self) -> list[str]:
+        with self._lock, database_errors(self.path):
+            return self.db.table_names()
+
+
+_NOT_DAMAGE = re.compile(
+    r"^(CHECK constraint failed|NULL value in|NOT NULL constraint|non-unique entry in index|"
+    r"row \d+ missing from index|wrong # of entries in index)"
+)
+
+
+def is_damage(finding: str) -> bool:
+    """True for a finding of SQLite's check that means the file's pages are damaged; False for rows
+    that merely break a constraint or an index that disagrees with its table (the file is sound,
+    its data is not — someone edited it by hand, or a bug; ``db check`` reports those too)."""
+    return not _NOT_DAMAGE.match(finding)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _fail(report: CheckReport, what: str, found: list[Any], limit: int = 10) -> None:

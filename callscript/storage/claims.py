@@ -1,8 +1,9 @@
 """Claiming leads: many agents, one file, no lead called twice at once.
 
-A claim reserves a lead for one agent for ``claim_hold`` (15 min) between picking
-it and dialling; a lead in a call (``active_call_id``) is never offered, whatever
-its claim says; do-not-call and ``dead`` leads never. Which statuses the queue
+A claim reserves a lead for one agent — and one running app of that agent, its app
+session (:mod:`callscript.storage.app_sessions`) — for ``claim_hold`` (15 min) between
+picking it and dialling; a lead in a call (``active_call_id``) is never offered, whatever
+its claim says; do-not-call, ``closed`` and ``dead`` leads never. Which statuses the queue
 offers, and in which order, is the life cycle's :data:`~callscript.core.lifecycle.CLAIM_TIERS`.
 """
 
@@ -11,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from callscript.core.lifecycle import CLAIM_TIERS
+from callscript.core.lifecycle import CLAIM_TIERS, is_callable_status
 from callscript.storage.agents import AgentRef
+from callscript.storage.app_sessions import session_clause
+from callscript.storage.base import placeholders
 from callscript.storage.errors import ErrorCode, LeadUnavailable
 from callscript.storage.leads import LeadsMixin
 from callscript.storage.records import Lead
@@ -32,8 +35,10 @@ class ClaimsMixin(LeadsMixin):
     ) -> Lead | None:
         """Atomically reserve the next lead for ``agent`` (None when nothing is due).
 
-        If the agent already holds an unexpired claim on a lead not yet in a call,
-        that lead is returned again (so a crash between claim and dial loses nothing).
+        If the agent already holds an unexpired claim on a lead not yet in a call, that
+        lead is returned again (so a crash between claim and dial loses nothing) — unless
+        the claim belongs to another live app session of the same agent (a second window):
+        that lead is the other app's until it is dialled, released or the claim expires.
         Otherwise the first due lead of the first tier in ``kinds`` (see
         :data:`~callscript.core.lifecycle.CLAIM_TIERS`; mail follow-ups only inside the
         ``follow_up_window``) is claimed for ``hold`` (default ``claim_hold``); a claim
@@ -50,19 +55,21 @@ class ClaimsMixin(LeadsMixin):
 
         def work() -> Lead | None:
             agent_id = self._agent_id(agent)
+            mine = session_clause("claim_session_id", self._blocking_sessions(agent_id, moment))
             lead_id = self._value(
-                """SELECT id FROM leads WHERE claimed_by = ? AND active_call_id IS NULL
-                   AND claim_expires_at > ? AND do_not_call = 0 ORDER BY claimed_at, id LIMIT 1""",
-                (agent_id, stamp),
+                f"""SELECT id FROM leads WHERE claimed_by = ? AND {mine} AND active_call_id IS NULL
+                    AND claim_expires_at > ? AND do_not_call = 0 AND status IN ({placeholders(CLAIM_TIERS)})
+                    ORDER BY claimed_at, id LIMIT 1""",
+                (agent_id, stamp, *CLAIM_TIERS),
             )
             for status in tiers if lead_id is None else ():
                 lead_id = self._value(
-                    """SELECT id FROM leads
-                       WHERE status = :status AND do_not_call = 0 AND active_call_id IS NULL
-                         AND (next_call_at IS NULL OR next_call_at <= :now)
-                         AND (claimed_by IS NULL OR claimed_by = :agent OR claim_expires_at <= :now)
-                         AND (assigned_agent_id IS NULL OR assigned_agent_id = :agent)
-                       ORDER BY next_call_at, id LIMIT 1""",
+                    f"""SELECT id FROM leads
+                        WHERE status = :status AND do_not_call = 0 AND active_call_id IS NULL
+                          AND (next_call_at IS NULL OR next_call_at <= :now)
+                          AND (claimed_by IS NULL OR claim_expires_at <= :now OR (claimed_by = :agent AND {mine}))
+                          AND (assigned_agent_id IS NULL OR assigned_agent_id = :agent)
+                        ORDER BY next_call_at, id LIMIT 1""",
                     {"status": status, "now": stamp, "agent": agent_id},
                 )
                 if lead_id is not None:
@@ -70,10 +77,12 @@ class ClaimsMixin(LeadsMixin):
             if lead_id is None:
                 return None
             self._execute(
-                """UPDATE leads SET claimed_by = ?, claimed_at = ?, claim_expires_at = ?, updated_at = ?
+                """UPDATE leads SET claimed_by = ?, claimed_at = ?, claim_expires_at = ?, claim_session_id = ?,
+                       updated_at = ?
                    WHERE id = ?""",
-                (agent_id, stamp, until, stamp, lead_id),
+                (agent_id, stamp, until, self.app_session_id, stamp, lead_id),
             )
+            self._touch_session(stamp)
             return self.get_lead(lead_id)
 
         return self._tx(work)
@@ -89,31 +98,39 @@ class ClaimsMixin(LeadsMixin):
             agent_id = self._agent_id(agent)
             self._check_available(self.get_lead(lead_id), agent_id, moment)
             self._execute(
-                "UPDATE leads SET claimed_by = ?, claimed_at = ?, claim_expires_at = ?, updated_at = ? WHERE id = ?",
-                (agent_id, stamp, iso(moment + (hold or self.claim_hold)), stamp, lead_id),
+                """UPDATE leads SET claimed_by = ?, claimed_at = ?, claim_expires_at = ?, claim_session_id = ?,
+                       updated_at = ? WHERE id = ?""",
+                (agent_id, stamp, iso(moment + (hold or self.claim_hold)), self.app_session_id, stamp, lead_id),
             )
+            self._touch_session(stamp)
             return self.get_lead(lead_id)
 
         return self._tx(work)
 
     def _check_available(self, lead: Lead, agent_id: int, moment: datetime) -> None:
-        """Raise :class:`LeadUnavailable` (with its reason code) unless ``agent_id`` may take ``lead`` now."""
+        """Raise :class:`LeadUnavailable` (with its reason code) unless ``agent_id``, in this store's
+        app session, may take ``lead`` now: not do-not-call, ``closed`` or ``dead``, not in a call,
+        not held by another agent nor by another live app of the same agent."""
         if lead.do_not_call:
             raise LeadUnavailable(
                 f"lead {lead.id} ({lead.company}) is marked do-not-call", code=ErrorCode.LEAD_DO_NOT_CALL
             )
+        if not is_callable_status(lead.status):
+            code = ErrorCode.LEAD_DEAD if lead.status == "dead" else ErrorCode.LEAD_CLOSED
+            raise LeadUnavailable(f"lead {lead.id} ({lead.company}) is {lead.status}: not called again", code=code)
         if lead.active_call_id is not None:
             raise LeadUnavailable(
                 f"lead {lead.id} ({lead.company}) is in call {lead.active_call_id}", code=ErrorCode.LEAD_IN_CALL
             )
-        if (
-            lead.claimed_by is not None
-            and lead.claimed_by != agent_id
-            and lead.claim_expires_at is not None
-            and lead.claim_expires_at > moment
-        ):
+        held = lead.claimed_by is not None and lead.claim_expires_at is not None and lead.claim_expires_at > moment
+        if held and lead.claimed_by != agent_id:
             raise LeadUnavailable(
                 f"lead {lead.id} ({lead.company}) is claimed by another agent", code=ErrorCode.LEAD_CLAIMED_BY_OTHER
+            )
+        if held and lead.claim_session_id in self._blocking_sessions(agent_id, moment):
+            raise LeadUnavailable(
+                f"lead {lead.id} ({lead.company}) is held by your other app (session {lead.claim_session_id})",
+                code=ErrorCode.LEAD_CLAIMED_BY_OTHER_SESSION,
             )
 
     def release_lead(self, lead_id: int, agent: AgentRef, *, now: datetime | None = None) -> bool:
@@ -122,7 +139,8 @@ class ClaimsMixin(LeadsMixin):
 
         def work() -> bool:
             changed = self._execute(
-                """UPDATE leads SET claimed_by = NULL, claimed_at = NULL, claim_expires_at = NULL, updated_at = ?
+                """UPDATE leads SET claimed_by = NULL, claimed_at = NULL, claim_expires_at = NULL,
+                       claim_session_id = NULL, updated_at = ?
                    WHERE id = ? AND claimed_by = ? AND active_call_id IS NULL""",
                 (stamp, lead_id, self._agent_id(agent)),
             )
@@ -136,9 +154,10 @@ class ClaimsMixin(LeadsMixin):
         """The lead is in this call now: never offered, whatever its claim says, until the call ends."""
         self._execute(
             """UPDATE leads SET active_call_id = ?, claimed_by = ?, claimed_at = COALESCE(claimed_at, ?),
-               claim_expires_at = NULL, updated_at = ? WHERE id = ?""",
-            (call_id, agent_id, stamp, stamp, lead_id),
+               claim_expires_at = NULL, claim_session_id = ?, updated_at = ? WHERE id = ?""",
+            (call_id, agent_id, stamp, self.app_session_id, stamp, lead_id),
         )
+        self._touch_session(stamp)
 
     def _unlock_from_call(self, lead_id: int, call_id: int) -> None:
         """The call was discarded: the lead is no longer in it (its claim stays until released)."""

@@ -15,9 +15,11 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import random
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -25,7 +27,7 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
-from callscript.storage.errors import ErrorCode, StorageError
+from callscript.storage.errors import DatabaseProblem, ErrorCode, StorageError
 
 T = TypeVar("T")
 
@@ -39,14 +41,142 @@ SYNC_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
 def create_private_file(path: Path) -> bool:
-    """Create an empty file with mode 0600 if it does not exist. True if created."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Create an empty file with mode 0600 if it does not exist. True if created.
+
+    An operating-system refusal (permission, read-only file system, full disk) is a
+    :class:`DatabaseProblem` saying which directory and why, not an ``OSError``.
+    """
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
         return False
+    except OSError as exc:
+        raise os_problem(exc, path, "create") from None
     os.close(fd)
     return True
+
+
+# --------------------------------------------------------------------------- what went wrong with the file
+
+_PRIMARY = {
+    sqlite3.SQLITE_NOTADB: ErrorCode.NOT_A_DATABASE,
+    sqlite3.SQLITE_CORRUPT: ErrorCode.DATABASE_DAMAGED,
+    sqlite3.SQLITE_FULL: ErrorCode.DISK_FULL,
+    sqlite3.SQLITE_READONLY: ErrorCode.READ_ONLY,
+    sqlite3.SQLITE_CANTOPEN: ErrorCode.CANNOT_OPEN,
+    sqlite3.SQLITE_PERM: ErrorCode.CANNOT_OPEN,
+    sqlite3.SQLITE_IOERR: ErrorCode.IO_ERROR,
+}
+"""SQLite's primary result codes that mean "the file is the trouble", and what we call them."""
+
+
+def sqlite_code(exc: BaseException) -> int | None:
+    """SQLite's primary result code of an exception from ``sqlite3`` (None if it has none)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else int(code) & 0xFF
+
+
+def database_problem(exc: BaseException, path: str | os.PathLike[str]) -> DatabaseProblem | None:
+    """The :class:`DatabaseProblem` an exception from SQLite (or the OS) means for the file at
+    ``path``, or None when it is about something else (a locked file, a constraint, a bug).
+
+    The one place these messages are worded, so every command and the app say the same:
+    ``… is not a callscript database``, ``… is damaged (…); run callscript db check``, the
+    disk is full, the file or its directory cannot be written (SQLite needs to create its
+    ``-wal``/``-shm`` files beside the database), an I/O error.
+    """
+    if isinstance(exc, DatabaseProblem):
+        return exc
+    if isinstance(exc, OSError):
+        return os_problem(exc, Path(path), "open")
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return None
+    code = _PRIMARY.get(sqlite_code(exc) or -1)
+    if code is None:
+        message = str(exc).lower()  # very old SQLite builds give no code: the messages are stable
+        if "file is not a database" in message:
+            code = ErrorCode.NOT_A_DATABASE
+        elif "malformed" in message:
+            code = ErrorCode.DATABASE_DAMAGED
+        else:
+            return None
+    return _problem(code, Path(path), str(exc))
+
+
+def _problem(code: ErrorCode, path: Path, detail: str) -> DatabaseProblem:
+    if code == ErrorCode.NOT_A_DATABASE:
+        message = f"{path} is not a callscript database"
+    elif code == ErrorCode.DATABASE_DAMAGED:
+        message = f"{path} is damaged ({detail}); run callscript db check"
+    elif code == ErrorCode.DISK_FULL:
+        message = f"{path}: the disk is full ({detail}); what was being written was not saved"
+    elif code == ErrorCode.READ_ONLY:
+        message = f"{path} cannot be written: {_why_not_writable(path)}"
+    elif code == ErrorCode.CANNOT_OPEN:
+        message = f"{path} cannot be opened: {_why_not_writable(path)}"
+    else:
+        message = f"{path}: input/output error ({detail}); check the disk, then run callscript db check"
+    return DatabaseProblem(message, code=code, path=str(path), detail=detail)
+
+
+def _why_not_writable(path: Path) -> str:
+    """Why SQLite could not open or write ``path``, in words (the usual causes, checked in order)."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        return "it is a directory"
+    if not directory.is_dir():
+        return f"the directory {directory} does not exist"
+    if path.exists() and not os.access(path, os.R_OK):
+        return "permission denied (the file cannot be read)"
+    if path.exists() and not os.access(path, os.W_OK):
+        mode = stat.S_IMODE(path.stat().st_mode)
+        return f"the file is read-only (mode {mode:04o})"
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return (
+            f"SQLite needs to create {path.name}-wal and {path.name}-shm beside the database, "
+            f"and {directory} is not writable (permission denied or a read-only file system)"
+        )
+    return "permission denied or a read-only file system"
+
+
+def os_problem(exc: OSError, path: Path, doing: str) -> DatabaseProblem:
+    """An ``OSError`` met while creating or opening the database file, as a :class:`DatabaseProblem`."""
+    what = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
+        return DatabaseProblem(
+            f"{path}: the disk is full ({what}); nothing was written", code=ErrorCode.DISK_FULL, path=str(path)
+        )
+    if exc.errno == errno.EROFS:
+        return DatabaseProblem(
+            f"cannot {doing} {path}: {what} (a read-only file system)", code=ErrorCode.READ_ONLY, path=str(path)
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        directory = path.parent if str(path.parent) else Path(".")
+        return DatabaseProblem(
+            f"cannot {doing} {path}: permission denied ({directory} is not writable for you)",
+            code=ErrorCode.CANNOT_OPEN,
+            path=str(path),
+        )
+    if exc.errno == errno.ENOTDIR:
+        return DatabaseProblem(
+            f"cannot {doing} {path}: a part of the path is a file, not a directory",
+            code=ErrorCode.CANNOT_OPEN,
+            path=str(path),
+        )
+    return DatabaseProblem(f"cannot {doing} {path}: {what}", code=ErrorCode.CANNOT_OPEN, path=str(path))
+
+
+@contextlib.contextmanager
+def database_errors(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn SQLite's "the file is the trouble" errors inside the block into :class:`DatabaseProblem`."""
+    try:
+        yield
+    except (sqlite3.DatabaseError, OSError) as exc:
+        problem = database_problem(exc, path)
+        if problem is None:
+            raise
+        raise problem from exc
 
 
 def connect(
@@ -67,16 +197,35 @@ def connect(
         raise StorageError(
             f"no database at {path} (run `callscript db init` to create one)", code=ErrorCode.NO_DATABASE
         )
-    conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
-    try:
-        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        conn.execute("PRAGMA foreign_keys = ON")
-        _ensure_wal(conn)
-        conn.execute(f"PRAGMA synchronous = {sync}")
-    except BaseException:
-        conn.close()
-        raise
+    if path.is_dir():
+        raise DatabaseProblem(f"{path} cannot be opened: it is a directory", code=ErrorCode.CANNOT_OPEN, path=str(path))
+    with database_errors(path):
+        conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+                refuse_foreign_file(conn)  # before WAL mode changes the file's header
+            _ensure_wal(conn)
+            conn.execute(f"PRAGMA synchronous = {sync}")
+        except BaseException:
+            conn.close()
+            raise
     return sqlite_utils.Database(conn, execute_plugins=False)
+
+
+def refuse_foreign_file(conn: sqlite3.Connection) -> None:
+    """A file at schema version 0 must be empty: an SQLite database of another program is not
+    ours to switch to WAL or add tables to. (Creating our schema is one transaction that also
+    sets the version, so a file another agent is creating this moment is never seen half-made.)"""
+    names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite%' LIMIT 5")]
+    if names:
+        path = next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "") or "the file"
+        raise DatabaseProblem(
+            f"{path} is not a callscript database (an SQLite file of another program, with {', '.join(names)})",
+            code=ErrorCode.NOT_A_DATABASE,
+            path=path,
+        )
 
 
 def _ensure_wal(conn: sqlite3.Connection) -> None:
@@ -180,15 +329,23 @@ def immediate(
     try:
         yield conn
     except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
     try:
         conn.execute("COMMIT")
     except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Roll back what is open; a failing ROLLBACK (a full disk, a damaged file: SQLite has then
+    rolled back itself) must not hide the error that caused it."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
 
 
 @contextlib.contextmanager

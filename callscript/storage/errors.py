@@ -39,6 +39,26 @@ class ErrorCode(StrEnum):
     """A call with answers recorded cannot be discarded, only closed with an outcome."""
     SCRIPT_VERSION_MISMATCH = "script_version_mismatch"
     """A call resumes only on the script version it was made with."""
+    LEAD_CLOSED = "lead_closed"
+    """The lead's development is over (refused, not qualified, member care done): not callable."""
+    LEAD_DEAD = "lead_dead"
+    """The lead's number is invalid (空号/错号): not callable."""
+    LEAD_CLAIMED_BY_OTHER_SESSION = "lead_claimed_by_other_session"
+    """The same agent holds the lead in another running app (a second window or terminal)."""
+    NOT_A_DATABASE = "not_a_database"
+    """The file is not an SQLite database, or an SQLite database of another program."""
+    DATABASE_DAMAGED = "database_damaged"
+    """SQLite found the file damaged (SQLITE_CORRUPT): run ``callscript db check``; restore a backup."""
+    DISK_FULL = "disk_full"
+    """The disk (or the file system's quota) is full: what was being written was not saved."""
+    READ_ONLY = "read_only"
+    """The file, or the directory SQLite needs for its -wal/-shm files, cannot be written."""
+    CANNOT_OPEN = "cannot_open"
+    """The file cannot be opened or created (missing directory, permission denied)."""
+    IO_ERROR = "io_error"
+    """The operating system reported an I/O error while reading or writing the file."""
+    RESTORE_REFUSED = "restore_refused"
+    """``db restore``: the source is not a sound callscript database, or the live one is in use."""
 
 
 class StorageError(Exception):
@@ -50,6 +70,16 @@ class StorageError(Exception):
         super().__init__(message)
         if code is not None:
             self.code = code
+
+
+class DatabaseProblem(StorageError):
+    """The file itself is the trouble (not a database, damaged, disk full, read-only, unreadable):
+    nothing the command asked for can be done with it. ``path`` is the file."""
+
+    def __init__(self, message: str, *, code: ErrorCode, path: str | None = None, detail: str | None = None):
+        super().__init__(message, code=code)
+        self.path = path
+        self.detail = detail
 
 
 class NotFound(StorageError, LookupError):

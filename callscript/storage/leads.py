@@ -8,12 +8,14 @@ One number is one lead (``phone_norm`` is unique). Do-not-call has one path,
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from callscript.core.cleantext import LEAD_TEXT_FIELDS, LIMITS, TextTooLong, clean_optional
 from callscript.core.lifecycle import (
     LEAD_STATUSES,
     LIST_TIERS,
@@ -25,7 +27,8 @@ from callscript.core.lifecycle import (
     undo_do_not_call_note,
 )
 from callscript.storage.agents import AgentRef
-from callscript.storage.base import placeholders, to_text
+from callscript.storage.app_sessions import AppSessionsMixin, session_clause
+from callscript.storage.base import like_contains, placeholders, to_text
 from callscript.storage.errors import DuplicateLead, NotFound
 from callscript.storage.followups import FollowUpsMixin
 from callscript.storage.normalise import phone_kind as kind_of_number
@@ -53,6 +56,16 @@ LEAD_FIELDS = (
 )
 """What ``add_lead``/``add_leads``/``update_lead`` accept."""
 
+TEXT_FIELDS = LEAD_TEXT_FIELDS
+"""A lead's text columns and the :data:`callscript.core.cleantext.LIMITS` each is held to."""
+
+
+def clean_lead_text(column: str, value: object) -> str | None:
+    """A lead's text column as stored: :mod:`callscript.core.cleantext`'s rule (controls out,
+    bounded; ``TextTooLong`` otherwise), empty as None."""
+    return clean_optional(value, TEXT_FIELDS[column], lines=column == "notes")
+
+
 IMPORT_CHUNK = 5000
 """Numbers per ``IN (…)`` lookup and rows per ``executemany`` batch in :meth:`LeadsMixin.insert_new_leads`."""
 
@@ -71,7 +84,7 @@ _TIER_SQL: dict[str, tuple[str, str]] = {
 ``leads_claimable`` index: (condition, order)."""
 
 
-class LeadsMixin(FollowUpsMixin):
+class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
     """Leads in, leads read and edited, the lead list's tiers, do-not-call."""
 
     # ------------------------------------------------------------------ adding
@@ -131,8 +144,13 @@ class LeadsMixin(FollowUpsMixin):
                     RejectedRow(index, f"unknown field(s): {', '.join(unknown)}", to_text(row.get("phone")))
                 )
                 continue
-            company = (row.get("company") or "").strip()
-            phone = str(row.get("phone") or "").strip()
+            try:
+                texts = {column: clean_lead_text(column, row.get(column)) for column in TEXT_FIELDS}
+            except TextTooLong as exc:
+                summary.invalid.append(RejectedRow(index, str(exc), to_text(row.get("phone"))))
+                continue
+            company = texts["company"] or ""
+            phone = texts["phone"] or ""
             if not company:
                 summary.invalid.append(RejectedRow(index, "company is empty", phone or None))
                 continue
@@ -141,6 +159,7 @@ class LeadsMixin(FollowUpsMixin):
                 summary.invalid.append(RejectedRow(index, f"not a phone number: {phone!r}", phone or None))
                 continue
             values = {k: row.get(k) for k in LEAD_FIELDS}
+            values.update(texts)
             values.update(company=company, phone=phone, phone_norm=norm, do_not_call=int(bool(row.get("do_not_call"))))
             if not values.get("phone_kind"):
                 values["phone_kind"] = kind_of_number(norm)
@@ -184,8 +203,11 @@ class LeadsMixin(FollowUpsMixin):
         the new rows go in with ``executemany`` in batches of as many. ``leads`` must not
         repeat a number. ``progress(done, total)`` is called after each batch, inside the
         transaction (raising there rolls everything back). ``dry_run`` only looks the
-        numbers up, on one consistent snapshot, and writes nothing.
+        numbers up, on one consistent snapshot, and writes nothing. Every text goes through
+        :mod:`callscript.core.cleantext` (the importer has rejected the rows too long for it;
+        one still too long here is a ``TextTooLong`` for the whole batch: nothing is written).
         """
+        leads = [_cleaned(lead) for lead in leads]
         stamp = iso(self._now(now))
         result = NewLeadsResult()
 
@@ -304,8 +326,11 @@ class LeadsMixin(FollowUpsMixin):
             where.append("assigned_agent_id = ?")
             params.append(self._agent_id(assigned_to, create=False))
         if search:
-            where.append("(company LIKE ? OR contact LIKE ? OR phone LIKE ? OR phone_norm LIKE ?)")
-            like = f"%{search}%"
+            where.append(
+                "(company LIKE ? ESCAPE '\\' OR contact LIKE ? ESCAPE '\\' OR phone LIKE ? ESCAPE '\\' "
+                "OR phone_norm LIKE ? ESCAPE '\\')"
+            )
+            like = like_contains(search)
             params += [like, like, like, like]
         return (" WHERE " + " AND ".join(where)) if where else "", params
 
@@ -360,7 +385,8 @@ class LeadsMixin(FollowUpsMixin):
         never a do-not-call lead nor a lead in a call.
 
         ``agent`` (id, name or record; :class:`NotFound` if unknown): leave out callbacks
-        and follow-ups assigned to another agent and leads another agent holds.
+        and follow-ups assigned to another agent and leads another agent (or another running
+        app of this agent) holds.
         ``search`` matches company, contact and phone as written, and a number in any
         spelling (seven digits or more are normalised). Read from the
         ``leads_claimable`` index in order, so it stays quick on a million leads.
@@ -372,15 +398,16 @@ class LeadsMixin(FollowUpsMixin):
         where = ["do_not_call = 0", "active_call_id IS NULL", condition]
         params: dict[str, Any] = {"now": stamp, "limit": limit}
         if agent is not None:
-            params["agent"] = self._agent_id(agent, create=False)
+            agent_id = params["agent"] = self._agent_id(agent, create=False)
+            mine = session_clause("claim_session_id", self._blocking_sessions(agent_id, self._now(now)))
             where.append("(assigned_agent_id IS NULL OR assigned_agent_id = :agent)")
-            where.append("(claimed_by IS NULL OR claimed_by = :agent OR claim_expires_at <= :now)")
+            where.append(f"(claimed_by IS NULL OR claim_expires_at <= :now OR (claimed_by = :agent AND {mine}))")
         if industry:
             params["industry"] = industry
             where.append("industry = :industry")
         if search:
-            params["like"] = f"%{search.strip()}%"
-            clauses = ["company LIKE :like", "contact LIKE :like", "phone LIKE :like", "phone_norm LIKE :like"]
+            params["like"] = like_contains(search.strip())
+            clauses = [f"{column} LIKE :like ESCAPE '\\'" for column in ("company", "contact", "phone", "phone_norm")]
             if sum(ch.isdigit() for ch in search) >= 7:
                 norm = self.normalise(search)
                 if norm:
@@ -449,16 +476,20 @@ class LeadsMixin(FollowUpsMixin):
             elif key == "do_not_call":
                 dnc = bool(value)
             elif key == "phone":
-                norm = self.normalise(str(value))
+                phone = clean_lead_text("phone", value) or ""
+                norm = self.normalise(phone)
                 if not norm:
                     raise ValueError(f"not a phone number: {value!r}")
-                values["phone"], values["phone_norm"] = str(value).strip(), norm
+                values["phone"], values["phone_norm"] = phone, norm
                 if "phone_kind" not in fields:
                     values["phone_kind"] = kind_of_number(norm)
             elif key == "company":
-                if not str(value or "").strip():
+                company = clean_lead_text("company", value)
+                if not company:
                     raise ValueError("company is empty")
-                values["company"] = str(value).strip()
+                values["company"] = company
+            elif key in TEXT_FIELDS:
+                values[key] = clean_lead_text(key, value)
             else:
                 values[key] = value
         if not values and dnc is None:
@@ -499,6 +530,7 @@ class LeadsMixin(FollowUpsMixin):
         the mark. Idempotent: marking twice keeps the first note.
         """
         moment = self._now(now)
+        reason, agent = clean_optional(reason, "reason"), clean_optional(agent, "agent_name")
         self._tx(lambda: self._mark_do_not_call(lead_id, reason, agent, moment))
         return self.get_lead(lead_id)
 
@@ -511,7 +543,11 @@ class LeadsMixin(FollowUpsMixin):
         effects = on_do_not_call(in_call=row["active_call_id"] is not None)
         stamp = iso(moment)
         notes = do_not_call_note(row["notes"], reason, agent, moment.date())
-        release = ", claimed_by = NULL, claimed_at = NULL, claim_expires_at = NULL" if effects.releases_claim else ""
+        release = (
+            ", claimed_by = NULL, claimed_at = NULL, claim_expires_at = NULL, claim_session_id = NULL"
+            if effects.releases_claim
+            else ""
+        )
         self._execute(
             f"UPDATE leads SET do_not_call = 1, notes = ?, updated_at = ?{release} WHERE id = ?",
             (notes, stamp, lead_id),
@@ -538,6 +574,9 @@ class LeadsMixin(FollowUpsMixin):
         ``phone_norm``/``phone_kind``: the number already normalised by the caller (e.g. for
         another region); otherwise the store's ``normalise`` (ValueError if not a number).
         """
+        phone = clean_lead_text("phone", phone) or ""
+        company = clean_lead_text("company", company)
+        reason, agent = clean_optional(reason, "reason"), clean_optional(agent, "agent_name")
         norm = phone_norm or self.normalise(phone)
         if not norm:
             raise ValueError(f"not a phone number: {phone!r}")
@@ -555,8 +594,8 @@ class LeadsMixin(FollowUpsMixin):
                                       created_at, updated_at)
                    VALUES (?, ?, ?, ?, ?, 1, 'closed', ?, ?)""",
                 (
-                    (company or "").strip() or "(不再拨打)",
-                    phone.strip(),
+                    company or "(不再拨打)",
+                    phone,
                     norm,
                     kind,
                     do_not_call_note(None, reason, agent, moment.date()),
@@ -572,6 +611,7 @@ class LeadsMixin(FollowUpsMixin):
     def clear_do_not_call(self, lead_id: int, *, agent: str | None = None, now: datetime | None = None) -> Lead:
         """Undo a do-not-call marked by mistake (supervisor). The note stays, with a line saying it was undone."""
         moment = self._now(now)
+        agent = clean_optional(agent, "agent_name")
         self._tx(lambda: self._clear_do_not_call(lead_id, agent, moment))
         return self.get_lead(lead_id)
 
@@ -608,7 +648,7 @@ class LeadsMixin(FollowUpsMixin):
         self._execute(
             """UPDATE leads SET status = ?, next_call_at = ?, attempts = attempts + 1, last_called_at = ?,
                    last_outcome = ?, assigned_agent_id = ?, active_call_id = NULL, claimed_by = NULL,
-                   claimed_at = NULL, claim_expires_at = NULL, updated_at = ?
+                   claimed_at = NULL, claim_expires_at = NULL, claim_session_id = NULL, updated_at = ?
                WHERE id = ?""",
             (
                 after.status,
@@ -620,3 +660,30 @@ class LeadsMixin(FollowUpsMixin):
                 lead_id,
             ),
         )
+
+
+_COMPANY_MAX, _CONTACT_MAX, _TITLE_MAX, _PHONE_MAX, _INDUSTRY_MAX, _SOURCE_MAX, _NOTES_MAX = (
+    LIMITS[LEAD_TEXT_FIELDS[column]]
+    for column in ("company", "contact", "title", "phone", "industry", "source", "notes")
+)
+
+
+def _cleaned(lead: NewLead) -> NewLead:
+    """A lead from the importer with its texts as storage keeps them. The importer has cleaned
+    them already, so one C-speed test of all of them together is what usually runs (this is the
+    import's hot path: 100,000 rows)."""
+    company, contact, title, phone = lead.company, lead.contact, lead.title, lead.phone
+    industry, source, notes = lead.industry, lead.source, lead.notes
+    if (
+        f"{company}|{contact}|{title}|{phone}|{industry}|{source}".isprintable()
+        and (notes is None or (notes.isprintable() and len(notes) <= _NOTES_MAX))
+        and len(company) <= _COMPANY_MAX
+        and len(phone) <= _PHONE_MAX
+        and (contact is None or len(contact) <= _CONTACT_MAX)
+        and (title is None or len(title) <= _TITLE_MAX)
+        and (industry is None or len(industry) <= _INDUSTRY_MAX)
+        and (source is None or len(source) <= _SOURCE_MAX)
+    ):
+        return lead
+    cleaned: dict[str, Any] = {column: clean_lead_text(column, getattr(lead, column)) for column in TEXT_FIELDS}
+    return dataclasses.replace(lead, **cleaned)

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar, Self
 
+from callscript.core.cleantext import for_display
 from callscript.core.lifecycle import LEAD_STATUSES
 from callscript.storage.timefmt import parse_day, parse_iso
 
 __all__ = [
     "LEAD_STATUSES",
     "Agent",
+    "AppSession",
     "CallRecord",
     "Callback",
     "CheckReport",
@@ -42,10 +44,17 @@ class _FromRow:
     _days: ClassVar[frozenset[str]] = frozenset()
     _bools: ClassVar[frozenset[str]] = frozenset()
     _json: ClassVar[frozenset[str]] = frozenset()
+    _raw: ClassVar[frozenset[str]] = frozenset()
+    """Text handed back exactly as stored (a script's source: its hash must match)."""
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Self:
-        """The record from a row as the store reads it (column name → stored value)."""
+        """The record from a row as the store reads it (column name → stored value).
+
+        Text comes back without control characters (:func:`callscript.core.cleantext.for_display`):
+        what storage writes is clean already, but a file written before that rule, or by another
+        program, must not put escape sequences on an agent's screen.
+        """
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):  # type: ignore[arg-type]  # every subclass is a dataclass
             if f.name not in row:
@@ -58,9 +67,18 @@ class _FromRow:
             elif f.name in cls._bools:
                 value = None if value is None else bool(value)
             elif f.name in cls._json:
-                value = {} if value is None else json.loads(value)
+                value = {} if value is None else _displayable(json.loads(value))
+            elif type(value) is str and f.name not in cls._raw and not value.isprintable():
+                value = for_display(value)
             values[f.name] = value
         return cls(**values)
+
+
+def _displayable(value: Any) -> Any:
+    """A JSON column's text values (facts, variables) without control characters."""
+    if isinstance(value, dict):
+        return {k: for_display(v) if isinstance(v, str) else v for k, v in value.items()}
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +117,29 @@ class Lead(_FromRow):
     active_call_id: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    claim_session_id: int | None = None
+    """The running app (:class:`AppSession`) whose claim this is."""
 
     _times: ClassVar = frozenset(
         {"last_called_at", "next_call_at", "claimed_at", "claim_expires_at", "created_at", "updated_at"}
     )
     _bools: ClassVar = frozenset({"do_not_call"})
+
+
+@dataclass(frozen=True, slots=True)
+class AppSession(_FromRow):
+    """One running app: an agent's window or terminal, from start to exit (``ended_at``)."""
+
+    id: int
+    agent_id: int
+    host: str
+    pid: int
+    started_at: datetime
+    last_seen_at: datetime
+    ended_at: datetime | None = None
+    agent: str | None = None
+
+    _times: ClassVar = frozenset({"started_at", "last_seen_at", "ended_at"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +152,7 @@ class ScriptVersion(_FromRow):
     path: str | None = None
     first_seen_at: datetime | None = None
     _times: ClassVar = frozenset({"first_seen_at"})
+    _raw: ClassVar = frozenset({"source_text"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +351,8 @@ class CheckReport:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    damaged: bool = False
+    """SQLite's own check found the file damaged (the app's checks were then not run)."""
 
     @property
     def ok(self) -> bool:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from callscript.core.outcomes import NOT_EFFECTIVE
 from callscript.storage import report_tables as report_sql
-from callscript.storage.db import immediate, retry_locked
+from callscript.storage.db import immediate, refuse_foreign_file, retry_locked
 from callscript.storage.errors import ErrorCode, StorageError
 
 
@@ -211,7 +211,33 @@ V5 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4, V5)
+# ---------------------------------------------------------------------------
+# Version 7 (6: the report tables' development/maintenance split): app sessions. Every running app (one
+# agent's window or terminal) is a row; a claim records the session that holds it, so the
+# same agent logged into two apps never gets the same lead twice (docs/storage.md).
+# Kept small on purpose: presence (heartbeats, the floor board) builds on it later.
+# ---------------------------------------------------------------------------
+V7 = Migration(
+    7,
+    "app sessions; claims belong to one running app",
+    (
+        """
+        CREATE TABLE app_sessions (
+            id           INTEGER PRIMARY KEY,
+            agent_id     INTEGER NOT NULL REFERENCES agents(id),
+            host         TEXT NOT NULL,
+            pid          INTEGER NOT NULL,
+            started_at   TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            ended_at     TEXT
+        )
+        """,
+        "CREATE INDEX app_sessions_open ON app_sessions (agent_id) WHERE ended_at IS NULL",
+        "ALTER TABLE leads ADD COLUMN claim_session_id INTEGER REFERENCES app_sessions(id)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4, V5, V7)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 GRADE_RANKS: dict[str, int] = {"好": 1, "一般": 2, "勉强": 3}
@@ -384,8 +410,11 @@ def migrate(conn: sqlite3.Connection, *, target: int = SCHEMA_VERSION, views: bo
 
         def step(migration: Migration = migration) -> bool:
             with immediate(conn):
-                if schema_version(conn) >= migration.version:  # another process got there first
+                version = schema_version(conn)
+                if version >= migration.version:  # another process got there first
                     return False
+                if version == 0:
+                    refuse_foreign_file(conn)
                 _drop_app_views(conn)  # views may read tables this step changes
                 _apply(conn, migration)
                 return True

@@ -30,7 +30,9 @@ transactions and the handful of statement methods):
 * ``claims.py`` — claiming leads, and locking a lead to its call;
 * ``scripts.py`` — script versions;
 * ``calls.py`` — calls and their event log: start, record, finish, resume, close;
-* ``checks.py`` — ``db check``;
+* ``app_sessions.py`` — every running app is a session; a claim belongs to one;
+* ``checks.py`` — ``db check``, ``quick_check`` before a command uses the file;
+* ``backup.py`` — ``db backup`` / ``db restore`` (SQLite's online backup API);
 * ``history.py`` — bulk history (the demo generator).
 
 Mixins rather than repositories the facade delegates to, because the parts share
@@ -43,9 +45,9 @@ subclasses only the parts it uses, so its dependencies are in its class line.
 
 from __future__ import annotations
 
-from callscript.storage.checks import ChecksMixin
+from callscript.storage.backup import BackupMixin
 from callscript.storage.history import HistoryMixin
 
 
-class Store(ChecksMixin, HistoryMixin):
+class Store(BackupMixin, HistoryMixin):
     """The app's database. Create with :meth:`Store.open`."""

@@ -21,7 +21,7 @@ from textual.widgets import Static
 from callscript.config import AgentConfig, default_script_path, followup_script_path, resolve_db_path
 from callscript.script.model import Script
 from callscript.script.problems import ScriptError
-from callscript.tui.backend import Backend, LeadTaken
+from callscript.tui.backend import Backend, LeadTaken, problem_text
 from callscript.tui.clock import Clock, system_clock
 from callscript.tui.garbage import settle_garbage
 from callscript.tui.screens.agent import AgentAnswer, AgentNameScreen
@@ -140,11 +140,20 @@ class CallscriptApp(App[None]):
         try:
             await backend.run(backend.open, self.script)
             self.agent_id = await backend.run(backend.ensure_agent, name)
+            others = await backend.run(backend.start_app_session, self.agent_id)
             unfinished = await backend.run(backend.unfinished_calls, self.agent_id)
         except Exception as exc:
-            await self.push_screen(ErrorScreen("打不开数据库", f"{self.db_path}: {type(exc).__name__}: {exc}"))
+            await self.push_screen(ErrorScreen("打不开数据库", f"{self.db_path}: {problem_text(exc)}"))
             return
         await self.push_screen(LeadListScreen())
+        if others:
+            where = "; ".join(f"{s.host} 进程 {s.pid}, {s.started_at:%m-%d %H:%M} 起" for s in others)
+            self.notify(
+                f"{name} 已在另一个窗口登录 ({where})。两个窗口都可以用, 但不会拿到同一个客户。",
+                title="另一个窗口",
+                severity="warning",
+                timeout=15,
+            )
         self.ready = True
         settle_garbage()
         if self.follower is not None:
@@ -198,7 +207,7 @@ class CallscriptApp(App[None]):
             self.notify(str(exc), severity="warning")
             return False
         except Exception as exc:
-            self.notify(f"开始通话失败: {type(exc).__name__}: {exc}", severity="error", timeout=10)
+            self.notify(f"开始通话失败: {problem_text(exc)}", severity="error", timeout=10)
             return False
         if started is None:
             self.notify("现在没有要打的客户了", title="客户列表")

@@ -32,7 +32,7 @@ from callscript.workshop.publishing import ScriptSet
 
 if TYPE_CHECKING:  # storage (and sqlite-utils) is imported on the database thread, off the start-up path
     from callscript.leads import LeadListRow
-    from callscript.storage import CallRecord, Lead, Store, UnfinishedCall
+    from callscript.storage import AppSession, CallRecord, Lead, Store, UnfinishedCall
 
 T = TypeVar("T")
 
@@ -45,6 +45,7 @@ __all__ = [
     "LeadTaken",
     "NoteItem",
     "SaveStatus",
+    "problem_text",
 ]
 
 
@@ -132,6 +133,10 @@ class Backend:
 
     def _close(self) -> None:
         if self.store is not None:
+            try:
+                self.store.end_app_session()  # the claims this app holds go back to the pool
+            except Exception:
+                pass  # closing must not fail: the session is taken as gone once the process is
             self.store.close()
             self.store = None
 
@@ -159,6 +164,14 @@ class Backend:
 
     def ensure_agent(self, name: str) -> int:
         return self._s().ensure_agent(name).id
+
+    def start_app_session(self, agent_id: int) -> list[AppSession]:
+        """This running app's session (its claims are its own); the agent's *other* running apps,
+        if any — the agent is told, not refused: two windows are allowed, they just never get
+        the same lead."""
+        store = self._s()
+        store.open_app_session(agent_id)
+        return store.other_live_sessions(agent_id)
 
     def industries(self) -> list[str]:
         return self._s().industries()
@@ -310,12 +323,34 @@ _TAKEN_MESSAGES = {
     "lead_do_not_call": "这个客户标记为不要再打",
     "lead_in_call": "这个客户正在通话中",
     "lead_claimed_by_other": "这个客户已被其他坐席领取",
+    "lead_claimed_by_other_session": "这个客户已在你的另一个窗口里领取",
+    "lead_closed": "这个客户已经结束跟进, 不再拨打",
+    "lead_dead": "这个号码是空号/错号, 不再拨打",
 }
 """What the agent is told for each reason code of ``LeadUnavailable`` (``callscript.storage.ErrorCode``)."""
+
+_PROBLEM_MESSAGES = {
+    "not_a_database": "这个文件不是 callscript 的数据库",
+    "database_damaged": "数据库文件已损坏; 请主管运行 callscript db check, 再用备份恢复 (callscript db restore)",
+    "disk_full": "磁盘已满, 这一步没有保存; 请腾出空间 (找主管或管理员), 然后重试",
+    "read_only": "数据库不能写入 (文件或所在目录是只读的)",
+    "cannot_open": "打不开数据库文件",
+    "io_error": "读写数据库时磁盘出错",
+}
+"""What the agent is told when the database file itself is the trouble (``DatabaseProblem``)."""
 
 
 def _taken_message(exc: Exception) -> str:
     return _TAKEN_MESSAGES.get(str(getattr(exc, "code", "")), str(exc))
+
+
+def problem_text(exc: BaseException) -> str:
+    """An error from storage in the agent's words: the file's trouble in Chinese with the details
+    after it; anything else as its type and message."""
+    said = _PROBLEM_MESSAGES.get(str(getattr(exc, "code", "")))
+    if said:
+        return f"{said} ({exc})"
+    return f"{type(exc).__name__}: {exc}"
 
 
 # --------------------------------------------------------------------------- recorder
@@ -390,7 +425,7 @@ class CallRecorder:
                 job.run(store)
             except Exception as exc:
                 with self._lock:
-                    self._error = f"{type(exc).__name__}: {exc}"
+                    self._error = problem_text(exc)
                 self._report()
                 return self.status
             with self._lock:

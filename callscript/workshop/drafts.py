@@ -30,6 +30,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from callscript.core.reading import MAX_SCRIPT_BYTES, read_bounded
 from callscript.script.loader import validate_text
 from callscript.script.model import Script
 from callscript.script.problems import Problem
@@ -77,7 +78,7 @@ def draft_path(path: str | os.PathLike[str]) -> Path:
 
 def read_text_file(path: str | os.PathLike[str]) -> str:
     """A script file's text as the validator reads it (UTF-8, BOM and CRLF handled)."""
-    return decode_source(Path(path).read_bytes())
+    return decode_source(read_bounded(path, MAX_SCRIPT_BYTES))
 
 
 @dataclass(frozen=True)

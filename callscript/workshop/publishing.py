@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from callscript.core.lifecycle import CallKind
+from callscript.core.reading import MAX_SCRIPT_BYTES, read_bounded
 from callscript.files.output import write_atomically
 from callscript.script.loader import load_script, validate_text
 from callscript.script.model import Script
@@ -130,7 +131,7 @@ class ScriptWatcher:
         if self.settle_s and time.time() - st.st_mtime < self.settle_s:
             return WatchResult(UNCHANGED, self.script)  # still being written; look again next time
         try:
-            data = self.path.read_bytes()
+            data = read_bounded(self.path, MAX_SCRIPT_BYTES)
         except OSError as exc:
             self._seen = _Seen(None, _MISSING)
             return self._reject((Problem(Mark(1, 1), f"cannot read the script file: {exc.strerror or exc}"),), None)

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from callscript.core.outcomes import OUTCOME_VALUES
+from callscript.core.reading import MAX_SCRIPT_BYTES, read_bounded
 from callscript.script.facts import FactValueError
 from callscript.script.model import Script
 from callscript.script.problems import Mark, Problem
@@ -142,7 +143,7 @@ class TestReport:
 def load_tests_file(path: str | Path, script: Script) -> tuple[list[TestCase], list[Problem]]:
     """Read and check a tests file against ``script``; problems carry line and column."""
     try:
-        data = Path(path).read_bytes()
+        data = read_bounded(path, MAX_SCRIPT_BYTES)
     except OSError as exc:
         return [], [Problem(Mark(1, 1), f"cannot read the tests file: {exc.strerror or exc}")]
     try:

@@ -183,9 +183,12 @@ async def test_r_on_the_agents_lead_list_opens_it(known_db, tmp_path, monkeypatc
     )
     async with app.run_test(size=(120, 36)) as pilot:
         deadline = time.monotonic() + 10
-        while not isinstance(app.screen, LeadListScreen):
+        # the app is ready (start of shift done, the list mounted and focused), not just pushed:
+        # a key pressed in between goes to a screen that is not there yet
+        while not (isinstance(app.screen, LeadListScreen) and app.ready and app.screen.is_mounted):
             assert time.monotonic() < deadline, "the lead list did not open"
             await pilot.pause(0.05)
+        await pilot.pause()
         await pilot.press("r")
         await pilot.pause()
         screen = app.screen

@@ -86,3 +86,18 @@ def test_stale_and_close_call(tmp_path, script):
         assert store.callbacks()[0].due_at == datetime(2030, 1, 2, 15, 0).astimezone()
     assert run("db", "stale", "--db", str(db)).output.strip() == "no stale unfinished calls"
     assert run("db", "close-call", str(call_id), "--outcome", "refused", "--db", str(db)).exit_code == 2
+
+
+def test_close_call_whose_stored_script_no_longer_parses(tmp_path, script):
+    """Found by the option fuzzer: the replay's ScriptError must not escape; the call still closes."""
+    db = tmp_path / "cs.db"
+    with Store.open(db) as store:
+        lead = store.add_lead("甲公司", "13800000000")
+        call_id = store.start_call(lead.id, "王芳", store.store_script_version(script))
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE scripts SET source_text = 'just text'")
+    result = run("db", "close-call", str(call_id), "--outcome", "busy", "--db", str(db))
+    assert result.exit_code == 0 and f"call {call_id} closed: busy" in result.output
+    with Store.open(db) as store:
+        notes = [e.value for e in store.call_events(call_id) if e.is_note]
+        assert any("closed without replay" in (n or "") for n in notes)

@@ -33,6 +33,16 @@ def test_codes_are_stable_strings():
         "call_finished",
         "call_has_answers",
         "script_version_mismatch",
+        "lead_closed",
+        "lead_dead",
+        "lead_claimed_by_other_session",
+        "not_a_database",
+        "database_damaged",
+        "disk_full",
+        "read_only",
+        "cannot_open",
+        "io_error",
+        "restore_refused",
     }
     assert ErrorCode.LEAD_IN_CALL == "lead_in_call"  # a str: match on either
     assert StorageError("x").code == "storage_error"

@@ -141,3 +141,39 @@ def claiming_agent(db: str, agent_name: str, seed: int, report_path: str, start_
         raise
     out(t="done", retries=store.lock_retries)
     store.close()
+
+
+def same_agent_app(db: str, agent_name: str, seed: int, report_path: str, start_at: float) -> None:
+    """One running app of ``agent_name`` (its own app session): claim, call, finish until no lead
+    is left. A second process with the same agent name is the agent's second window."""
+    import time
+
+    from callscript.storage import LeadUnavailable
+
+    out = Reporter(report_path)
+    rng = random.Random(seed)
+    script = mini_script()
+    store = Store.open(db)
+    script_id = store.store_script_version(script)
+    agent = store.ensure_agent(agent_name)
+    store.open_app_session(agent)
+    while time.time() < start_at:
+        time.sleep(0.001)
+    tomorrow = datetime.now().astimezone() + timedelta(days=1)
+    while True:
+        lead = store.claim_next_lead(agent)
+        if lead is None:
+            break
+        try:
+            call_id = store.start_call(lead.id, agent, script_id)
+        except LeadUnavailable as exc:
+            out(t="refused", lead=lead.id, code=str(exc.code))
+            continue
+        session = CallSession(script)
+        while not session.finished:
+            store.record_event(call_id, random_step(session, rng, back_rate=0.0, end_rate=0.3))
+        store.finish_session(call_id, session, **finish_kwargs(session, tomorrow))
+        out(t="call", lead=lead.id, call=call_id, outcome=session.outcome)
+    out(t="done")
+    store.end_app_session()
+    store.close()

@@ -11,7 +11,7 @@ from callscript.tui.screens.agent import AgentNameScreen
 from callscript.tui.screens.leads import LeadListScreen
 from callscript.tui.screens.reports import ReportsScreen
 from callscript.tui.screens.resume import ResumeScreen
-from tui.helpers import all_saved, call_screen, keys, region_flat, screen_text, settle, squash
+from tui.helpers import all_saved, call_screen, flat, keys, region_flat, screen_text, settle, squash
 
 
 async def test_agent_name_is_asked_once_and_remembered(make_app, seeded, tmp_path):
@@ -190,3 +190,65 @@ async def test_resume_can_wait(make_app, seeded, db_path, clock):
         assert isinstance(second.screen, ResumeScreen)
         await keys(pilot, "1")
         assert call_screen(second).session.node_id == "convenient"
+
+
+async def test_a_second_app_of_the_same_agent_is_told_and_never_gets_the_same_lead(make_app, seeded, db_path, clock):
+    """Issue 14, item 7: the agent's other window is a notice, not a refusal; its held claim stays its own."""
+    with Store.open(db_path, clock=clock) as other_window:
+        other_window.open_app_session("张三")
+        held = other_window.claim_next_lead("张三")
+        app = make_app()
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, LeadListScreen)
+            notices = [n.message for n in app._notifications]
+            assert any("已在另一个窗口登录" in text for text in notices), notices
+            assert await app.open_call(None)
+            await settle(pilot)
+            assert app.screen.info.lead.id != held.id  # type: ignore[attr-defined]
+            assert not await app.open_call(held.id)
+            await settle(pilot)
+            assert any("另一个窗口里领取" in n.message for n in app._notifications), [
+                n.message for n in app._notifications
+            ]
+
+
+async def test_stored_escapes_and_pasted_controls_never_reach_the_screen(make_app, seeded, db_path):
+    """Issue 14, item 8: a company stored with an escape sequence (an old file) is shown without it,
+    and a paste with control characters into the add-lead form loses them before anything is saved."""
+    import sqlite3
+
+    from textual import events
+
+    pwned = "\x1b]0;PWNED\x07\x1b[2J"
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE leads SET company = ? WHERE id = ?", (f"坏{pwned}公司", seeded[0]))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        strips = app.screen._compositor.render_strips()
+        text = "".join(segment.text for strip in strips for segment in strip)
+        assert "坏]0;PWNED[2J公司" in text.replace(" ", "") or "坏]0;PWNED" in text
+        assert "\x1b" not in text and "\x07" not in text
+        await keys(pilot, "n")
+        assert isinstance(app.screen, AddLeadScreen)
+        box = app.screen.query_one("#lead-company")
+        box.focus()
+        box.post_message(events.Paste(f"粘贴{pwned}公司\x00名"))
+        await settle(pilot)
+        assert box.value == "粘贴]0;PWNED[2J公司名"
+        assert box.max_length == 200
+
+
+async def test_a_file_that_is_not_a_database_is_said_so_in_the_agents_words(make_app, db_path):
+    """Issue 14, item 3: the app does not start on ``echo hello > calls.db``; it says why, in Chinese."""
+    from callscript.tui.app import ErrorScreen
+
+    db_path.write_text("hello\n")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorScreen)
+        text = screen_text(app)
+        assert "打不开数据库" in text and "这个文件不是callscript的数据库" in flat(app)
+    assert db_path.read_text() == "hello\n"

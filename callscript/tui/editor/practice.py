@@ -34,6 +34,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from callscript.core.outcomes import Outcome
+from callscript.core.reading import MAX_SCRIPT_BYTES, read_bounded
 from callscript.script.model import Script
 from callscript.script.problems import Mark, Problem
 from callscript.script.session import CallSession, Event
@@ -211,7 +212,7 @@ def add_test_case(tests_path: Path, session: CallSession, base: str = "练习") 
     if it reads cleanly; returns the case's name and the problems (empty: written).
     """
     try:
-        existing = decode_source(tests_path.read_bytes())
+        existing = decode_source(read_bounded(tests_path, MAX_SCRIPT_BYTES))
     except FileNotFoundError:
         existing = "# Script tests; see docs/script-format.md.\ncases:\n"
     except (OSError, YamlSourceError) as exc:

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
+from callscript.core.cleantext import LIMITS
 from callscript.tui.backend import LeadRejected
 from callscript.tui.host import AgentAppHost
 from callscript.tui.widgets import ImeInput
@@ -51,7 +52,9 @@ class AddLeadScreen(ModalScreen[int | None]):
                         if name == "industry" and self._industries
                         else None
                     )
-                    yield ImeInput(placeholder=placeholder, id=f"lead-{name}", suggester=suggester)
+                    yield ImeInput(
+                        placeholder=placeholder, id=f"lead-{name}", suggester=suggester, max_length=LIMITS[name]
+                    )
             yield Static("", id="add-lead-error", classes="error")
             keys = Text()
             keys.append(" Enter ", "reverse")

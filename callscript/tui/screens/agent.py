@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
+from callscript.core.cleantext import LIMITS
 from callscript.tui.host import AgentAppHost
 from callscript.tui.widgets import ImeInput
 
@@ -37,9 +38,9 @@ class AgentNameScreen(Screen[AgentAnswer]):
         with Vertical(classes="dialog", id="agent-dialog"):
             yield Label("欢迎使用 callscript", classes="dialog-title")
             yield Static("你的姓名 (开场白里会说「我姓…」):")
-            yield ImeInput(placeholder="例如 张三", id="agent-name")
+            yield ImeInput(placeholder="例如 张三", id="agent-name", max_length=LIMITS["agent_name"])
             yield Static(f"公司名称 (留空 = {self._company_default}):")
-            yield ImeInput(placeholder=self._company_default, id="agent-company")
+            yield ImeInput(placeholder=self._company_default, id="agent-company", max_length=LIMITS["company"])
             yield Static("", id="agent-error", classes="error")
             yield Static(Text("Enter 确定 · 下次启动会记住", "dim"))
 

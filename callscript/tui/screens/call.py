@@ -27,13 +27,14 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
+from callscript.core.cleantext import LIMITS
 from callscript.core.lifecycle import CallKind
 from callscript.core.outcomes import Outcome
 from callscript.core.when import describe
 from callscript.script.grading import tri_symbol
 from callscript.script.model import END, INPUT
 from callscript.script.session import CallSession, Event, InputRefused, SessionError
-from callscript.tui.backend import CallInfo, CallRecorder, NoteItem, SaveStatus
+from callscript.tui.backend import CallInfo, CallRecorder, NoteItem, SaveStatus, problem_text
 from callscript.tui.clock import elapsed_text
 from callscript.tui.host import CallHost
 from callscript.tui.screens.dialogs import (
@@ -179,7 +180,7 @@ class CallScreen(Screen[None]):
         with VerticalScroll(id="say-box"):
             yield Static("", id="say")
         yield SidePanel(id="side")
-        yield CallInput(id="answer-input", select_on_focus=False)
+        yield CallInput(id="answer-input", select_on_focus=False, max_length=LIMITS["fact_text"])
         yield Static("", id="options")
         yield Static("", id="call-filler")
         yield KeyBar(id="keybar")
@@ -738,9 +739,7 @@ class CallScreen(Screen[None]):
                 now=host.clock(),
             )
         except Exception as exc:
-            self.notify(
-                f"通话结果没有保存: {type(exc).__name__}: {exc}", title="保存失败", severity="error", timeout=10
-            )
+            self.notify(f"通话结果没有保存: {problem_text(exc)}", title="保存失败", severity="error", timeout=10)
             return
         finally:
             self._finishing = False

@@ -15,6 +15,7 @@ from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from callscript.core.cleantext import LIMITS
 from callscript.core.outcomes import Outcome
 from callscript.core.when import WhenError as TimeParseError
 from callscript.core.when import describe, quick_choices
@@ -60,7 +61,7 @@ class NoteDialog(ModalScreen[NoteResult | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="note-dialog"):
             yield Label(f"备注 ({self._stamp})", classes="dialog-title")
-            yield ImeInput(placeholder="写下要记住的事; 以 ! 开头 = 重点", id="note-input")
+            yield ImeInput(placeholder="写下要记住的事; 以 ! 开头 = 重点", id="note-input", max_length=LIMITS["note"])
             yield Static(_keys_line(("Enter", "保存"), ("Esc", "取消")), classes="dialog-keys")
 
     def on_mount(self) -> None:
@@ -211,7 +212,7 @@ class AddressDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="address-dialog"):
             yield Label("寄资料: 寄送地址", classes="dialog-title")
-            yield ImeInput(placeholder="地址 (读给客户核对)", id="address-input")
+            yield ImeInput(placeholder="地址 (读给客户核对)", id="address-input", max_length=LIMITS["address"])
             yield Static("", id="address-error", classes="error")
             yield Static(_keys_line(("Enter", "确定"), ("Esc", "取消")), classes="dialog-keys")
 
