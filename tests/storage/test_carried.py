@@ -176,7 +176,7 @@ def test_version_5_adds_department_and_carried_to_an_old_file(tmp_path):
     db.conn.execute(
         "INSERT INTO leads (company, phone, phone_norm, created_at, updated_at) VALUES ('甲', '1', '+861', 'x', 'x')"
     )
-    assert migrate(db.conn) == [5]
+    assert migrate(db.conn, target=5, views=False) == [5]  # later steps are other tests' business
     assert schema_version(db.conn) == 5
     assert db.conn.execute("SELECT department FROM leads").fetchone() == (None,)
     columns = {row[1] for row in db.conn.execute("PRAGMA table_info(calls)")}
