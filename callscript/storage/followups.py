@@ -132,7 +132,23 @@ class FollowUpsMixin(AgentsMixin):
             params,
         )
 
+    def lead_was_mailed(self, lead_id: int) -> bool:
+        """Whether materials were ever mailed to the lead (a mailing row): a call starting now
+        is then a maintenance call (:func:`callscript.core.lifecycle.call_kind`)."""
+        return self._lead_was_mailed(lead_id)
+
+    def _lead_was_mailed(self, lead_id: int) -> bool:
+        return self._value("SELECT EXISTS (SELECT 1 FROM mailings WHERE lead_id = ?)", (lead_id,)) == 1
+
     # ------------------------------------------------------------------ written by finish_call and do-not-call
+
+    def _complete_follow_ups(self, mailing_ids: list[int], stamp: str | None, call_id: int | None) -> None:
+        """These pending follow-ups are done at ``stamp`` by ``call_id`` (the life cycle chose them)."""
+        self._executemany(
+            """UPDATE mailings SET follow_up_done_at = ?, follow_up_call_id = ?
+               WHERE id = ? AND follow_up_done_at IS NULL""",
+            [(stamp, call_id, mailing_id) for mailing_id in mailing_ids],
+        )
 
     def _add_callback(
         self, call_id: int, lead_id: int, agent_id: int, due: datetime, reason: str | None, stamp: str | None

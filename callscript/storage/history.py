@@ -51,6 +51,10 @@ class HistoryCall(NamedTuple):
     conditions: str
     qualified: int | None
     callback_due: str | None
+    kind: str = "development"
+    """``callscript.core.lifecycle.call_kind`` of the lead as it was when the call started."""
+    follow_up_slot: int = 0
+    """1 when the call started inside a follow-up slot (``callscript.core.followup.in_follow_up_window``)."""
 
 
 class HistoryCallback(NamedTuple):

@@ -136,9 +136,13 @@ class CallRecord(_FromRow):
     qualified: bool | None = None
     callback_due: datetime | None = None
     recovered: bool = False
+    kind: str = "development"
+    """``development`` or ``maintenance`` (:class:`callscript.core.lifecycle.CallKind`), fixed when the call starts."""
+    follow_up_slot: bool = False
+    """The call started inside a follow-up slot (17:30–18:00 on a working day, business hours on a rest day)."""
 
     _times: ClassVar = frozenset({"started_at", "ended_at", "callback_due"})
-    _bools: ClassVar = frozenset({"qualified", "recovered"})
+    _bools: ClassVar = frozenset({"qualified", "recovered", "follow_up_slot"})
     _json: ClassVar = frozenset({"variables", "facts", "conditions"})
 
     @property

@@ -60,7 +60,7 @@ def test_every_third_no_answer_sets_aside_until_9_next_morning():
 
 def test_invalid_number_is_dead_and_waits_for_nothing():
     after = after_call("new", Outcome.INVALID_NUMBER, MONDAY)
-    assert (after.status, after.next_call_at, after.completes_open_work) == ("dead", None, False)
+    assert (after.status, after.next_call_at, after.completes_callbacks) == ("dead", None, False)
 
 
 @pytest.mark.parametrize("outcome", ["no_answer", "busy"])
@@ -70,7 +70,7 @@ def test_no_answer_or_busy_retries_after_the_pause(outcome):
     assert after_call("retry", outcome, MONDAY, retry_after=timedelta(minutes=20)).next_call_at == MONDAY + timedelta(
         minutes=20
     )
-    assert not after.completes_open_work and not after.assign_to_caller
+    assert not after.completes_callbacks and not after.assign_to_caller
 
 
 @pytest.mark.parametrize("status", ["callback", "mailed"])
@@ -92,7 +92,7 @@ def test_a_callback_is_due_when_asked_and_belongs_to_its_agent():
     due = MONDAY + timedelta(hours=4)
     after = after_call("new", "callback", MONDAY, callback_due=due)
     assert (after.status, after.next_call_at, after.callback_due) == ("callback", due, due)
-    assert after.assign_to_caller and after.completes_open_work
+    assert after.assign_to_caller and after.completes_callbacks
 
 
 def test_mailed_opens_the_follow_up_window_from_day_7_at_midnight():
@@ -113,7 +113,7 @@ def test_member_care_mails_only_when_it_took_an_address():
 @pytest.mark.parametrize("outcome", ["refused", "not_qualified", "member_care"])
 def test_the_other_reached_outcomes_close_the_lead_and_its_open_work(outcome):
     after = after_call("callback", outcome, MONDAY)
-    assert (after.status, after.next_call_at, after.callback_due, after.completes_open_work) == (
+    assert (after.status, after.next_call_at, after.callback_due, after.completes_callbacks) == (
         "closed",
         None,
         None,
@@ -217,7 +217,7 @@ def test_the_stage_shown_agrees_with_the_state_a_call_leaves(status, outcome, mi
     now_stage = lead_stage(after.status, after.next_call_at, moment, streak=after.no_answers)
 
     assert after.no_answers == (streak + 1 if outcome is Outcome.NO_ANSWER else 0)
-    assert after.completes_open_work == outcome.effective
+    assert after.completes_callbacks == outcome.effective
     if after.next_call_at is None:
         assert now_stage in FINISHED_STAGES
         assert after.status in ("closed", "dead")
