@@ -190,14 +190,13 @@ def sql_calls(conn: sqlite3.Connection, start: str, end: str, key: str) -> list[
 
 
 _DUE_AND_MISSED = """
-    due AS (SELECT agent_id, COUNT(*) AS n FROM mailings
-            WHERE follow_up_by >= ?1 AND follow_up_from <= ?2
-              AND (follow_up_done_at IS NULL OR substr(follow_up_done_at, 1, 10) >= MAX(follow_up_from, ?1))
-            GROUP BY agent_id),
-    missed AS (SELECT agent_id, COUNT(*) AS n FROM mailings
-               WHERE follow_up_by BETWEEN ?1 AND ?2
-                 AND (follow_up_done_at IS NULL OR substr(follow_up_done_at, 1, 10) > follow_up_by)
-               GROUP BY agent_id)"""
+    dm AS (SELECT agent_id,
+                  SUM(follow_up_done_at IS NULL OR follow_up_done_at >= MAX(follow_up_from, ?1)) AS due,
+                  SUM(follow_up_by <= ?2
+                      AND (follow_up_done_at IS NULL OR substr(follow_up_done_at, 1, 10) > follow_up_by)) AS missed
+           FROM mailings WHERE follow_up_by >= ?1 AND follow_up_from <= ?2 GROUP BY agent_id),
+    due AS (SELECT agent_id, due AS n FROM dm WHERE due > 0),
+    missed AS (SELECT agent_id, missed AS n FROM dm WHERE missed > 0)"""
 _MAINTENANCE_SELECT = """
     SELECT a.name, COALESCE(due.n, 0), COALESCE(k.done, 0), COALESCE(k.in_window, 0), COALESCE(k.in_slot, 0),
            COALESCE(missed.n, 0), COALESCE(k.calls, 0), COALESCE(k.reached, 0), COALESCE(k.received, 0),

@@ -389,18 +389,19 @@ _MAINTENANCE_SQL = """
     WHERE r.day BETWEEN :start AND :end
     GROUP BY r.agent_id HAVING SUM(m_calls) > 0 OR SUM(m_done) > 0
 """
-_DUE_SQL = """
-    SELECT a.name, COUNT(*) FROM mailings m JOIN agents a ON a.id = m.agent_id
+_DUE_AND_MISSED_SQL = """
+    SELECT m.agent_id,
+           SUM(m.follow_up_done_at IS NULL OR m.follow_up_done_at >= MAX(m.follow_up_from, :start)),
+           SUM(m.follow_up_by <= :end
+               AND (m.follow_up_done_at IS NULL OR substr(m.follow_up_done_at, 1, 10) > m.follow_up_by))
+    FROM mailings m
     WHERE m.follow_up_by >= :start AND m.follow_up_from <= :end
-      AND (m.follow_up_done_at IS NULL OR substr(m.follow_up_done_at, 1, 10) >= MAX(m.follow_up_from, :start))
     GROUP BY m.agent_id
 """
-_MISSED_SQL = """
-    SELECT a.name, COUNT(*) FROM mailings m JOIN agents a ON a.id = m.agent_id
-    WHERE m.follow_up_by BETWEEN :start AND :end
-      AND (m.follow_up_done_at IS NULL OR substr(m.follow_up_done_at, 1, 10) > m.follow_up_by)
-    GROUP BY m.agent_id
-"""
+"""Per agent (the mailing's), over the follow-ups whose window overlaps the range (one pass of
+the ``mailings_window`` index): due — not done before the window's first day in the range (a
+stamp ``2025-03-03T…`` compares ≥ the day ``2025-03-03``); missed — the window closed in the
+range and no follow-up that day or before."""
 
 
 def maintenance(conn: sqlite3.Connection, start: date | str, end: date | str | None = None) -> MaintenanceSummary:
@@ -424,10 +425,14 @@ def maintenance(conn: sqlite3.Connection, start: date | str, end: date | str | N
         row = counts(name)
         for column, value in zip(_MAINTENANCE_CALL_COLUMNS, numbers, strict=True):
             setattr(row, column, value)
-    for name, due in conn.execute(_DUE_SQL, params):
-        counts(name).due = due
-    for name, missed in conn.execute(_MISSED_SQL, params):
-        counts(name).missed = missed
+    names: dict[int, str] | None = None
+    for agent_id, due, missed in conn.execute(_DUE_AND_MISSED_SQL, params):
+        if not (due or missed):
+            continue
+        if names is None:
+            names = dict(conn.execute("SELECT id, name FROM agents"))
+        row = counts(names[agent_id])
+        row.due, row.missed = due, missed
     rows = [MaintenanceRow(name, by_agent[name]) for name in sorted(by_agent)]
     return MaintenanceSummary(start, end, rows, sum((r.counts for r in rows), MaintenanceCounts()))
 
