@@ -21,7 +21,9 @@ Saturday (nobody can know them yet). Everything that shows such a day says so
 (:func:`estimate_note`); a newer ``holidays`` release brings the real schedule.
 
 Pure: no storage, no I/O (the library's data is in the package). Each year is read once
-and cached.
+and cached. The library is imported on first use, not with this module: importing it and
+building its first year takes about a second, which belongs in a worker thread (the due
+list, the claim queue), not in the screen that merely imports the reports.
 """
 
 from __future__ import annotations
@@ -30,8 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
-
-import holidays as _holidays
+from typing import Any
 
 FESTIVALS: tuple[str, ...] = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
 """The public holidays every year has, in calendar order (what ``--holiday`` takes)."""
@@ -68,9 +69,16 @@ class _Year:
     working_weekend_days: frozenset[date]  # Saturdays / Sundays that are working days (调休)
 
 
+def _china(year: int) -> Any:
+    """The library's calendar for ``year``, names in Chinese (imported here: see the module docstring)."""
+    import holidays
+
+    return holidays.China(years=year, language="zh_CN")
+
+
 @cache
 def _year(year: int) -> _Year:
-    table = _holidays.China(years=year, language="zh_CN")
+    table = _china(year)
     names = {day: str(name) for day, name in table.items() if day.year == year}
     working = frozenset(day for day in table.weekend_workdays if day.year == year)
     return _Year(names, working)
@@ -79,14 +87,12 @@ def _year(year: int) -> _Year:
 @cache
 def official_through() -> int:
     """The last year whose official schedule (with its 调休) the installed library has."""
-    table = _holidays.China(years=2001, language="zh_CN")
-    return max(table.special_public_holidays)
+    return max(_china(2001).special_public_holidays)
 
 
 @cache
 def _official_from() -> int:
-    table = _holidays.China(years=2001, language="zh_CN")
-    return min(table.special_public_holidays)
+    return min(_china(2001).special_public_holidays)
 
 
 def is_estimated(day_or_year: date | int) -> bool:
