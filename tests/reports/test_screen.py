@@ -209,7 +209,8 @@ async def test_r_on_the_agents_lead_list_opens_it(known_db, tmp_path, monkeypatc
     )
     async with app.run_test(size=(120, 36)) as pilot:
         deadline = time.monotonic() + 10
-        while not isinstance(app.screen, LeadListScreen):
+        # the list is mounted and its table has the focus (before that, a key may land in the search box)
+        while not (isinstance(app.screen, LeadListScreen) and app.screen.query_one("#leads").has_focus):
             assert time.monotonic() < deadline, "the lead list did not open"
             await pilot.pause(0.05)
         await pilot.press("r")
