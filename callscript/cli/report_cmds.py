@@ -107,6 +107,22 @@ def emit(report: Any, output: Output) -> None:
     click.echo(f"wrote {output.target.path}", err=True)
 
 
+KIND_OPTION = click.option(
+    "--kind",
+    type=click.Choice(["development", "maintenance"]),
+    default="development",
+    show_default=True,
+    help="development: 数据情况日分析表 (development calls only); maintenance: 客户维护日表 (per agent).",
+)
+
+
+def _check_by_for_kind(kind: str, by: str) -> None:
+    """The maintenance table is per agent: an explicit --by industry/both with it is a mistake."""
+    source = click.get_current_context().get_parameter_source("by")
+    if kind == "maintenance" and by != "agent" and source is not click.core.ParameterSource.DEFAULT:
+        raise BadInput("--kind maintenance is per agent (客户维护日表); leave out --by or use --by agent")
+
+
 BY_OPTION = click.option(
     "--by",
     type=click.Choice(["industry", "agent", "both"]),
@@ -120,25 +136,32 @@ BY_OPTION = click.option(
 def report() -> None:
     """End-of-day reports: 数据情况日分析表, 日分析总表, 数据产出分析表, and who is due a call.
 
-    Counting rules: docs/reports.md. A lead called several times in a day counts
-    once in 总个数, with its last outcome of that day; rates are empty when 总个数 is 0.
+    Counting rules: docs/reports.md. The daily, cumulative and yield tables count
+    development calls (a lead not mailed before the call); a lead called several times in
+    a day counts once in 总个数; rates are empty when 总个数 is 0. Calls on leads already
+    mailed are maintenance (--kind maintenance: 客户维护日表).
     """
 
 
 @report.command("daily")
 @click.option("--date", "day", type=DAY, default=None, help=f"Day (default: today). {DAY_HELP}")
+@KIND_OPTION
 @BY_OPTION
 @output_options
 @db_option
-def daily_cmd(db_path: Path, day: date | None, by: str, fmt: str | None, out: Path | None, force: bool) -> None:
-    """数据情况日分析表: one day, with the agents' 优点/缺点/建议."""
-    from callscript.reports.queries import daily
+def daily_cmd(
+    db_path: Path, day: date | None, kind: str, by: str, fmt: str | None, out: Path | None, force: bool
+) -> None:
+    """数据情况日分析表: one day, with the agents' 优点/缺点/建议 (or --kind maintenance: 客户维护日表)."""
+    from callscript.reports.queries import daily, maintenance
 
+    _check_by_for_kind(kind, by)
     when = day or _now().date()
-    output = plan_report_output(fmt, out, force, db_path, f"日分析表-{when.isoformat()}")
+    name = "日分析表" if kind == "development" else "客户维护日表"
+    output = plan_report_output(fmt, out, force, db_path, f"{name}-{when.isoformat()}")
     db = _open(db_path)
     try:
-        result = daily(db.conn, when, by)
+        result = daily(db.conn, when, by) if kind == "development" else maintenance(db.conn, when)
     finally:
         db.close()
     emit(result, output)
@@ -147,22 +170,25 @@ def daily_cmd(db_path: Path, day: date | None, by: str, fmt: str | None, out: Pa
 @report.command("range")
 @click.option("--from", "start", type=DAY, required=True, help=f"First day (included). {DAY_HELP}")
 @click.option("--to", "end", type=DAY, default=None, help="Last day (included; default: today).")
+@KIND_OPTION
 @BY_OPTION
 @output_options
 @db_option
 def range_cmd(
-    db_path: Path, start: date, end: date | None, by: str, fmt: str | None, out: Path | None, force: bool
+    db_path: Path, start: date, end: date | None, kind: str, by: str, fmt: str | None, out: Path | None, force: bool
 ) -> None:
-    """数据情况日分析总表: the daily table summed over a date range."""
-    from callscript.reports.queries import cumulative
+    """数据情况日分析总表: the daily table summed over a date range (or --kind maintenance: 客户维护总表)."""
+    from callscript.reports.queries import cumulative, maintenance
 
+    _check_by_for_kind(kind, by)
     first, last = start, end or _now().date()
     if last < first:
         raise BadInput(f"--to {last} is before --from {first}")
-    output = plan_report_output(fmt, out, force, db_path, f"日分析总表-{first.isoformat()}-{last.isoformat()}")
+    name = "日分析总表" if kind == "development" else "客户维护总表"
+    output = plan_report_output(fmt, out, force, db_path, f"{name}-{first.isoformat()}-{last.isoformat()}")
     db = _open(db_path)
     try:
-        result = cumulative(db.conn, first, last, by)
+        result = cumulative(db.conn, first, last, by) if kind == "development" else maintenance(db.conn, first, last)
     finally:
         db.close()
     emit(result, output)
@@ -241,6 +267,73 @@ def due_cmd(
     finally:
         db.close()
     emit(result, output)
+
+
+@report.command("greetings")
+@click.option("--holiday", default=None, help="The holiday: 春节, 中秋, 国庆, 五一, 元旦, 端午, 清明 (the next one).")
+@click.option("--date", "day", type=DAY, default=None, help="The holiday on or after this day (default: today).")
+@click.option("--agent", default=None, help="Only this agent's prospects.")
+@click.option("--company", default=None, help="The company name the SMS is signed with (default: the script's).")
+@click.option(
+    "--for",
+    "part",
+    type=click.Choice(["all", "sms", "mail"]),
+    default="all",
+    show_default=True,
+    help="Which list comes first (and is the CSV): everyone, the SMS platform's, the mail room's.",
+)
+@output_options
+@db_option
+def greetings_cmd(
+    db_path: Path,
+    holiday: str | None,
+    day: date | None,
+    agent: str | None,
+    company: str | None,
+    part: str,
+    fmt: str | None,
+    out: Path | None,
+    force: bool,
+) -> None:
+    """节日问候名单: 好 prospects (a gift) and flagged 一般 ones (a card), each with an SMS text.
+
+    A 一般 prospect is flagged by an important note (“!”) on one of its calls. The holiday
+    and its days are China's official calendar (docs/reports.md).
+    """
+    from callscript.core.china_calendar import FESTIVALS, find_holiday, next_holiday
+    from callscript.reports.greetings import greeting_list
+    from callscript.reports.render import greetings_document
+
+    if holiday and day:
+        raise BadInput("give --holiday or --date, not both")
+    today = day or _now().date()
+    found = find_holiday(holiday, today) if holiday else next_holiday(today)
+    if holiday and found is None:
+        raise BadInput(f"no holiday called {holiday!r} in the coming year; one of: {', '.join(FESTIVALS)}")
+    sign = (company or _script_company()).strip()
+    output = plan_report_output(fmt, out, force, db_path, f"节日问候-{(found.first if found else today).isoformat()}")
+    db = _open(db_path)
+    try:
+        result = greeting_list(db.conn, found, found.first if found else today, company=sign, agent=agent)
+    finally:
+        db.close()
+    emit(greetings_document(result, part), output)
+
+
+def _script_company() -> str:
+    """The company the shipped script names (what agents say on the phone), else the agent's config."""
+    from callscript.config import AgentConfig, default_script_path
+
+    configured = AgentConfig.load().company
+    if configured:
+        return configured
+    from callscript.script.loader import load_script
+    from callscript.script.problems import ScriptError
+
+    try:
+        return load_script(default_script_path()).company or "我司"
+    except (OSError, ScriptError):  # a missing or broken script must not stop the list
+        return "我司"
 
 
 @report.command("remark")

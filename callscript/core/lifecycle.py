@@ -17,6 +17,21 @@ app, the CLI and the demo generator ask here instead of deciding for themselves.
 A lead waiting on a callback or a follow-up keeps that status through a no-answer
 or a busy line (it is retried, and still belongs to its agent).
 
+**Follow-ups** (:meth:`AfterCall.closes_follow_up`): an effective call closes a pending
+mail follow-up once the follow-up's window has opened (mailed + 7 days); a call *before*
+the window opens closes it only if it settles the lead — refused, or mailed again
+(:data:`SETTLES_FOLLOW_UPS`; do-not-call closes them too). A lead whose follow-up is
+still pending after such a call keeps waiting for it (status ``mailed``).
+
+**Development or maintenance** (:func:`call_kind`): a call on a lead that already had
+materials mailed before the call started is a maintenance call (客户维护); every other call
+is a development call (数据开发). Storage marks each call once, when it starts; the reports
+count the two apart.
+
+**Who is kept for maintenance** (:func:`greeting_gift`): 好 prospects and the 一般 ones an
+agent flagged (an important note, ``!``, on one of the lead's calls), until the lead refuses
+or its number dies; they get the holiday greeting list's SMS, and a gift (好) or a card (一般).
+
 **Stage** — what the lead list shows (:data:`STAGE_LABELS`, :func:`lead_stage`):
 the status read against the clock (``callback`` → ``callback_due`` once its time has
 come), plus ``set_aside`` and ``maintained`` (mailed, followed up, not refused
@@ -75,6 +90,10 @@ SET_ASIDE_AT = time(9, 0)
 MAINTENANCE_ENDED_BY = frozenset({Outcome.REFUSED.value, Outcome.INVALID_NUMBER.value})
 """A mailed and followed-up lead is *maintained* unless its last outcome is one of these."""
 
+SETTLES_FOLLOW_UPS = frozenset({Outcome.REFUSED, Outcome.MAILED})
+"""Outcomes that close a lead's pending follow-ups even before their window opens: the
+prospect refused, or was mailed again (the new mailing brings its own follow-up)."""
+
 
 # --------------------------------------------------------------------------- development or maintenance
 
@@ -87,15 +106,22 @@ class CallKind(StrEnum):
     MAINTENANCE = "maintenance"
     """客户维护/回访: the lead already had materials mailed (the follow-up script)."""
 
+    @property
+    def label(self) -> str:
+        return CALL_KIND_LABELS[self]
+
+
+CALL_KIND_LABELS: dict[CallKind, str] = {CallKind.DEVELOPMENT: "数据开发", CallKind.MAINTENANCE: "客户维护"}
+
 
 def call_kind(*, mailed_before: bool) -> CallKind:
     """The kind of a call on a lead: maintenance when the lead already had materials
     mailed before the call started (a ``mailings`` row: ``mailed`` or a ``member_care``
     call that posted a card), development otherwise.
 
-    The one home of the rule: the app starts a maintenance call on the follow-up
-    script and a development call on the main script
-    (``callscript.tui.backend.Backend.start_call``); reports count the two apart.
+    The one home of the rule: ``Store.start_call`` marks each call with it (the reports
+    count the two apart) and the app starts a maintenance call on the follow-up script
+    and a development call on the main script (``callscript.tui.backend.Backend.start_call``).
     """
     return CallKind.MAINTENANCE if mailed_before else CallKind.DEVELOPMENT
 
@@ -147,12 +173,21 @@ class AfterCall:
     """No-answers in a row, this call included."""
     assign_to_caller: bool
     """The lead's next call (a callback, a follow-up) belongs to the agent who made this one."""
-    completes_open_work: bool
-    """The lead's open callbacks and pending follow-ups are done (an effective call)."""
+    completes_callbacks: bool
+    """The lead's open callbacks are done (an effective call)."""
+    call_day: date
+    """The day the call ended (a follow-up is closed only from its window's first day)."""
+    settles_follow_ups: bool = False
+    """The outcome closes every pending follow-up, whatever its window (:data:`SETTLES_FOLLOW_UPS`)."""
     callback_due: datetime | None = None
     """A callback to schedule, at this time."""
     mailing: MailingPlan | None = None
     """A mailing to record."""
+
+    def closes_follow_up(self, follow_up_from: date) -> bool:
+        """Whether this call closes a pending follow-up whose window opens on ``follow_up_from``:
+        an effective call from that day on, or a settling outcome at any time."""
+        return self.settles_follow_ups or (self.completes_callbacks and self.call_day >= follow_up_from)
 
 
 def check_outcome(
@@ -180,13 +215,16 @@ def after_call(
     address: str | None = None,
     no_answers_before: int = 0,
     retry_after: timedelta = RETRY_AFTER,
+    pending_follow_up_from: date | None = None,
 ) -> AfterCall:
     """What a call that ended with ``outcome`` at ``moment`` does to a lead in ``status``.
 
     ``no_answers_before`` is the lead's no-answer streak before this call
     (:func:`no_answer_streak`); ``address`` the address read back (a ``mailed`` call
     needs one; a ``member_care`` call that took one posts a new card or materials for
-    friends, with the same follow-up). See the module docstring for the rules.
+    friends, with the same follow-up); ``pending_follow_up_from`` the first day of the
+    earliest follow-up window still open on the lead (None: none pending) — a call that
+    does not close it leaves the lead waiting for it. See the module docstring for the rules.
     """
     outcome = check_outcome(outcome, callback_due=callback_due, address=address)
     mail_to = (address or "").strip()
@@ -203,6 +241,15 @@ def after_call(
         new_status = "mailed"
     else:
         new_status = "closed"
+    settles = outcome in SETTLES_FOLLOW_UPS
+    if (
+        new_status == "closed"  # not qualified / member care (refused settles) …
+        and pending_follow_up_from is not None
+        and not settles
+        and moment.date() < pending_follow_up_from  # … before the follow-up's window opened
+    ):
+        new_status = "mailed"
+        next_call_at = datetime.combine(pending_follow_up_from, time(0, 0), tzinfo=moment.tzinfo)
     mailing = None
     if outcome is Outcome.MAILED or (outcome is Outcome.MEMBER_CARE and mail_to):
         mailed_on = moment.date()
@@ -215,7 +262,9 @@ def after_call(
         next_call_at=next_call_at,
         no_answers=no_answers,
         assign_to_caller=outcome in (Outcome.CALLBACK, Outcome.MAILED),
-        completes_open_work=outcome.effective,
+        completes_callbacks=outcome.effective,
+        call_day=moment.date(),
+        settles_follow_ups=settles,
         callback_due=callback_due if outcome is Outcome.CALLBACK else None,
         mailing=mailing,
     )
@@ -325,3 +374,26 @@ def stage_marker(stage: str) -> str:
     if stage in LATER_STAGES:
         return "○"
     return ""
+
+
+# --------------------------------------------------------------------------- kept for maintenance: the holiday greeting
+
+GIFT, CARD = "礼品", "贺卡"
+
+
+def greeting_gift(grade: str | None, *, flagged: bool, last_outcome: str | None, do_not_call: bool) -> str | None:
+    """What a lead gets before a holiday, or None when it is not kept for maintenance.
+
+    The seed (客户维护的分类): the 好 prospects, and the 一般 ones an agent marked during
+    development (着重标识; here: an important note on one of the lead's calls). A 好 prospect
+    gets a small gift (小礼品), a flagged 一般 one a card (贺卡); both get the SMS. A lead that
+    refused since, whose number died, or that asked not to be called is not greeted.
+    ``grade`` is the lead's latest final grade.
+    """
+    if do_not_call or (last_outcome in MAINTENANCE_ENDED_BY):
+        return None
+    if grade == "好":
+        return GIFT
+    if grade == "一般" and flagged:
+        return CARD
+    return None

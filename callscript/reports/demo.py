@@ -11,9 +11,18 @@ What is simulated, per working day and agent, from 09:00:
   called industries and some leads with no industry;
 * no-answer/busy retries (often the same afternoon: a lead called twice in a
   day), callbacks at the time the prospect asked for, and after a mailing a
-  follow-up call 7–10 days later in the 17:30–18:00 window (or on Saturday
-  morning, for some agents); some follow-ups are left undone so the due list is
-  not empty;
+  follow-up call 7–10 days later in its slot: 17:30–18:00 on a working day, or on
+  a weekend morning for some agents; some follow-ups are left undone so the due
+  list is not empty;
+* the days follow China's official calendar (:mod:`callscript.core.china_calendar`):
+  nobody calls on a holiday, everybody works a 调休 Saturday;
+* every call is marked as ``start_call`` marks it: a maintenance call when its lead
+  had been mailed before (:func:`callscript.core.lifecycle.call_kind`), in a
+  follow-up slot or not (:func:`callscript.core.followup.in_follow_up_window`);
+* maintenance calls (follow-ups) walk the follow-up script
+  (``scripts/ctrip-followup.yaml``) when there is one, else a small built-in walk
+  with the same facts (:func:`builtin_follow_up`): the switch is
+  :data:`FOLLOW_UP_SCRIPT` (one line);
 * for every reached call, facts drawn to fit its outcome, graded by the *real*
   grading of the script (``scripts/ctrip.yaml`` if present, else the test
   script), and stored with rule, conditions and qualified flag;
@@ -47,8 +56,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from callscript.config import PROJECT_DIR, default_script_path
-from callscript.core.followup import FOLLOW_UP_WINDOW, is_rest_day
-from callscript.core.lifecycle import RETRY_AFTER, after_call
+from callscript.core import china_calendar
+from callscript.core.followup import FOLLOW_UP_WINDOW, in_follow_up_window, is_rest_day
+from callscript.core.lifecycle import RETRY_AFTER, AfterCall, after_call, call_kind
 from callscript.core.outcomes import Outcome
 from callscript.script.grading import Grading, grade_call, settle_facts
 from callscript.storage.history import (
@@ -62,6 +72,7 @@ from callscript.storage.history import (
 )
 
 if TYPE_CHECKING:
+    from callscript.script.model import Script
     from callscript.storage import Store
 
 # --------------------------------------------------------------------------- vocabulary
@@ -361,6 +372,97 @@ def graded(facts: dict[str, Any], outcome: Outcome, grading: Grading) -> GradedF
     )
 
 
+# --------------------------------------------------------------------------- maintenance calls
+
+FOLLOW_UP_SCRIPT: Path | None = PROJECT_DIR / "scripts" / "ctrip-followup.yaml"
+"""The follow-up script maintenance calls walk when the file exists (None: always the built-in walk)."""
+
+FollowUpCall = tuple[Outcome, GradedFacts]
+"""How a maintenance call ended, and its facts and grade as the calls columns."""
+
+
+def builtin_follow_up(rng: random.Random, grading: Grading) -> FollowUpCall:
+    """A follow-up call walked without a script, in the seed's 客户维护用语: 确认客户是否收到资料,
+    the customer's news, service questions, referrals, 当场预订; member care done, or the
+    materials mailed again, or no answer."""
+    r = rng.random()
+    if r < 0.2:
+        return Outcome.NO_ANSWER, graded({}, Outcome.NO_ANSWER, grading)
+    facts: dict[str, Any] = {"reached": True, "materials_received": rng.random() < 0.85}
+    if rng.random() < 0.3:
+        facts["refers_friends"] = True
+    if rng.random() < 0.06:
+        facts["booked_on_call"] = True
+    if not facts["materials_received"] and rng.random() < 0.5:  # lost in the post: mailed again
+        facts["address"] = _address(rng)
+        return Outcome.MAILED, graded(facts, Outcome.MAILED, grading)
+    if r > 0.97:
+        facts["accepts"] = "no"
+        return Outcome.REFUSED, graded(facts, Outcome.REFUSED, grading)
+    return Outcome.MEMBER_CARE, graded(facts, Outcome.MEMBER_CARE, grading)
+
+
+def script_follow_up(script: Script) -> Callable[[random.Random, Grading], FollowUpCall]:
+    """A follow-up call walked through ``script``: a random key at every choice, a plausible
+    value at every input (:func:`walk_script`), graded by the script's own grading."""
+
+    def walk(rng: random.Random, grading: Grading) -> FollowUpCall:
+        outcome, facts = walk_script(script, rng)
+        return outcome, graded(facts, outcome, script.grading)
+
+    return walk
+
+
+def walk_script(script: Script, rng: random.Random, *, max_steps: int = 80) -> tuple[Outcome, dict[str, Any]]:
+    """One random walk from the script's start to an ending: any option at a choice, a value
+    the fact takes at an input (or its skip), the call ended as member care if it runs long."""
+    from callscript.script.model import INPUT
+    from callscript.script.session import CallSession, InputRefused
+
+    session = CallSession(script)
+    for _ in range(max_steps):
+        if session.finished:
+            break
+        node = session.node
+        if node.kind == INPUT and node.input is not None:
+            try:
+                session.enter(_typed(node.input.fact, node.input.min, node.input.max, rng))
+            except InputRefused:
+                if node.skip is None:
+                    break
+                session.skip()
+        elif node.by_key:
+            session.choose(rng.choice(list(node.by_key)))
+        else:
+            break
+    if not session.finished:
+        session.end(Outcome.MEMBER_CARE.value)
+    assert session.outcome is not None
+    return Outcome(session.outcome), {k: v for k, v in session.facts.items() if v is not None}
+
+
+def _typed(fact: Any, low: int | None, high: int | None, rng: random.Random) -> str:
+    """What an agent might type for ``fact`` (a FactSpec)."""
+    if fact.type == "int":
+        first = low if low is not None else (fact.min if fact.min is not None else 1)
+        last = high if high is not None else (fact.max if fact.max is not None else 5)
+        return str(rng.randint(first, max(first, last)))
+    if fact.type == "bool":
+        return rng.choice(["是", "否"])
+    if fact.type == "enum" and fact.values:
+        return rng.choice(list(fact.values))
+    return _address(rng) if fact.name == "address" else rng.choice(["最近出差多", "换了新办公室", "一切都好"])
+
+
+def follow_up_walk() -> Callable[[random.Random, Grading], FollowUpCall]:
+    """The follow-up script's walk when :data:`FOLLOW_UP_SCRIPT` exists, else :func:`builtin_follow_up`."""
+    if FOLLOW_UP_SCRIPT is not None and FOLLOW_UP_SCRIPT.exists():
+        from callscript.script.loader import load_script
+
+        return script_follow_up(load_script(FOLLOW_UP_SCRIPT))
+    return builtin_follow_up
+
+
 def demo_script_path() -> Path:
     """The shipped script (:func:`callscript.config.default_script_path`) if it is there, else the tests' small one."""
     shipped = default_script_path()
@@ -377,7 +479,7 @@ class DemoConfig:
     seed: int = 1
     end: date | None = None  # last simulated day (default: today)
     calls_per_day: tuple[int, int] = (70, 120)  # per agent and working day
-    saturday_share: float = 0.3  # agents who do follow-ups on Saturday morning
+    saturday_share: float = 0.3  # agents who do follow-ups on weekend mornings (rest days that are no holiday)
     script_path: Path | None = None
     pool_size: int = 96  # graded fact sets drawn per (outcome, quality)
     now: datetime | None = None  # the simulation stops here on its last day (default: end of day)
@@ -456,6 +558,7 @@ class _Lead:
     last_called_at: str = ""
     last_outcome: str = ""
     assigned: int | None = None
+    mailed: bool = False  # materials were mailed to it: its next calls are maintenance calls
 
 
 @dataclass(slots=True)
@@ -477,6 +580,7 @@ class _Mailing:
     mailed_on: date
     follow_from: date
     follow_by: date
+    agent: int  # the agent who mailed it (and follows it up)
 
 
 @dataclass(slots=True)
@@ -484,7 +588,7 @@ class _Agent:
     """One agent's id and open work: callbacks promised, mailings to follow up, retries to make."""
 
     id: int
-    saturdays: bool  # works Saturday mornings (follow-ups only)
+    saturdays: bool  # works weekend mornings (follow-ups only; not on holidays)
     callbacks: list[_Callback] = field(default_factory=list)
     mailings: list[_Mailing] = field(default_factory=list)
     retries: list[tuple[int, date, int]] = field(default_factory=list)  # (lead, not before day, seconds)
@@ -509,6 +613,10 @@ class _Floor:
     stop_at: int  # seconds into the last day when the simulation stops
     stats: DemoStats
     leads: dict[int, _Lead] = field(default_factory=dict)
+    pending: dict[int, list[_Mailing]] = field(default_factory=dict)  # lead → mailings not followed up
+    agent_by_id: dict[int, _Agent] = field(default_factory=dict)
+    follow_up: Callable[[random.Random, Grading], FollowUpCall] = builtin_follow_up
+    grading: Grading | None = None
 
 
 @dataclass(slots=True)
@@ -523,6 +631,11 @@ class _Day:
     @property
     def working(self) -> bool:
         return not is_rest_day(self.day)
+
+    @property
+    def weekend(self) -> bool:
+        """A rest day that is an ordinary weekend (not a holiday break): some agents do follow-ups."""
+        return not self.working and china_calendar.day_label(self.day) == "周末"
 
 
 def generate(
@@ -581,7 +694,10 @@ def _open_floor(store: Store, cfg: DemoConfig) -> _Floor:
         stats=DemoStats(first_day=first, last_day=end, agents=len(agent_ids)),
     )
     floor.pools = _fact_pools(script.grading, cfg.pool_size, rng)
+    floor.grading = script.grading
+    floor.follow_up = follow_up_walk()
     floor.agents = [_Agent(agent_id, rng.random() < cfg.saturday_share) for agent_id in agent_ids]
+    floor.agent_by_id = {agent.id: agent for agent in floor.agents}
     floor.stats.industries = [i.name for i in INDUSTRIES if i.name]
     return floor
 
@@ -599,13 +715,14 @@ def _fact_pools(grading: Grading, size: int, rng: random.Random) -> dict[tuple[O
 
 
 def _days(floor: _Floor) -> Iterator[date]:
-    """The days anyone works: working days, and Saturdays when some agents do follow-ups."""
+    """The days anyone works: working days (调休 Saturdays too), and plain weekend days (not
+    holidays) when some agents do follow-ups."""
     stats = floor.stats
     assert stats.first_day is not None and stats.last_day is not None
-    saturday_staff = any(agent.saturdays for agent in floor.agents)
+    weekend_staff = any(agent.saturdays for agent in floor.agents)
     day = stats.first_day
     while day <= stats.last_day:
-        if not is_rest_day(day) or (day.weekday() == 5 and saturday_staff):
+        if not is_rest_day(day) or (weekend_staff and _Day(day, 0).weekend):
             yield day
         day += timedelta(days=1)
 
@@ -614,7 +731,7 @@ def _simulate_day(floor: _Floor, day: date) -> _Day:
     """One day of the floor: every agent's calls, follow-ups and remarks, and the leads as the calls left them."""
     today = _Day(day, floor.stop_at if day == floor.stats.last_day else 24 * 3600)
     for agent in floor.agents:
-        if not today.working and not agent.saturdays:
+        if not today.working and not (agent.saturdays and today.weekend):
             continue
         t = (MORNING if today.working else 10 * 3600) + floor.rng.randint(0, 900)
         t = _development_calls(floor, today, agent, t)
@@ -652,6 +769,8 @@ def _development_calls(floor: _Floor, today: _Day, agent: _Agent, t: int) -> int
             t = _record_call(floor, today, agent, due_cb.lead, _callback_outcome(rng), t)
         elif agent.retries and rng.random() < 0.35 and agent.retries[0][1:] <= (today.day, t):
             lead_id = agent.retries.pop(0)[0]
+            if floor.leads[lead_id].status != "retry":  # called since (a callback, a mailing): not a retry now
+                continue
             t = _record_call(floor, today, agent, lead_id, _first_outcome(floor, lead_id, retry=True), t)
         else:
             lead_id = _new_lead(floor, today)
@@ -662,24 +781,27 @@ def _development_calls(floor: _Floor, today: _Day, agent: _Agent, t: int) -> int
 
 
 def _follow_up_calls(floor: _Floor, today: _Day, agent: _Agent, t: int) -> None:
-    """Follow-ups of mailings whose window has opened: on working days from 17:00 (the window,
-    and the half hour before it when the list is long), on Saturday mornings for some agents;
-    short calls; about one in ten is left for the due list."""
+    """Follow-ups of mailings whose window has opened, in the follow-up slot: 17:30–18:00 on
+    working days, weekend mornings for some agents; short calls walked by :attr:`_Floor.follow_up`;
+    about one in ten is left for the due list (and some windows close before their turn)."""
     rng = floor.rng
-    t = max(t, CLOSE - 1800) if today.working else t
+    t = max(t, CLOSE) if today.working else t
     window_end = WINDOW_END if today.working else 12 * 3600
     due = sorted((m for m in agent.mailings if m.follow_from <= today.day), key=lambda m: (m.follow_by, m.id))
+    called: set[int] = set()
     for mailing in due:
-        if t >= window_end or t >= today.stop or rng.random() < 0.1:
+        if t >= window_end or t >= today.stop or mailing.lead in called or rng.random() < 0.1:
             continue
-        outcome = Outcome.MEMBER_CARE if rng.random() < 0.8 else Outcome.NO_ANSWER
-        t = _record_call(floor, today, agent, mailing.lead, outcome, t, quick=True)
+        called.add(mailing.lead)
+        assert floor.grading is not None
+        outcome, facts = floor.follow_up(rng, floor.grading)
+        t = _record_call(floor, today, agent, mailing.lead, outcome, t, quick=True, facts=facts)
 
 
 def _expire_mailings(floor: _Floor, today: _Day, agent: _Agent) -> None:
     """Mailings whose window closed over two weeks ago are written as never followed up."""
     for mailing in [m for m in agent.mailings if m.follow_by < today.day - timedelta(days=14)]:
-        agent.mailings.remove(mailing)
+        agent.mailings.remove(mailing)  # (still pending for the life cycle: floor.pending keeps it)
         today.batch.mailings.append(_mailing_row(mailing, agent, None, None))
 
 
@@ -765,6 +887,7 @@ def _callback_outcome(rng: random.Random) -> Outcome:
 
 
 def _next_working_day(day: date) -> date:
+    """The next working day in China's calendar (a 调休 Saturday is one; a holiday is not)."""
     day += timedelta(days=1)
     while is_rest_day(day):
         day += timedelta(days=1)
@@ -772,7 +895,14 @@ def _next_working_day(day: date) -> date:
 
 
 def _record_call(
-    floor: _Floor, today: _Day, agent: _Agent, lead_id: int, outcome: Outcome, start: int, quick: bool = False
+    floor: _Floor,
+    today: _Day,
+    agent: _Agent,
+    lead_id: int,
+    outcome: Outcome,
+    start: int,
+    quick: bool = False,
+    facts: GradedFacts | None = None,
 ) -> int:
     """One call at ``start`` (seconds into the day) and everything it does, as the life cycle
     says: the lead's new state, the callbacks and follow-ups it completes, the callback or
@@ -784,8 +914,13 @@ def _record_call(
     lead = floor.leads[lead_id]
     low, high = (40, 150) if quick and outcome.effective else DURATION[outcome]
     ended_sec = start + rng.randint(low, high)
-    pool = floor.pools[(outcome, INDUSTRIES[lead.industry].quality)]
-    facts_json, grade, rule, rule_index, conditions, qualified = pool[rng.randrange(len(pool))]
+    if facts is None:
+        pool = floor.pools[(outcome, INDUSTRIES[lead.industry].quality)]
+        facts = pool[rng.randrange(len(pool))]
+    facts_json, grade, rule, rule_index, conditions, qualified = facts
+    started = clock.moment(day, start)
+    kind = call_kind(mailed_before=lead.mailed)  # as start_call marks it
+    pending = floor.pending.get(lead_id, [])
     ended_text = clock.stamp(day, ended_sec)
     callback_due = None
     if outcome is Outcome.CALLBACK:
@@ -808,6 +943,7 @@ def _record_call(
         address=address,
         no_answers_before=lead.no_answers,
         retry_after=RETRY_AFTER,
+        pending_follow_up_from=min((m.follow_from for m in pending), default=None),
     )
     today.batch.calls.append(
         HistoryCall(
@@ -825,10 +961,11 @@ def _record_call(
             conditions,
             qualified,
             clock.text(callback_due),
+            kind.value,
+            int(in_follow_up_window(started)),
         )
     )
-    if after.completes_open_work:
-        _complete_open_work(floor, today, agent, lead_id, call_id, ended_text)
+    _complete_open_work(floor, today, agent, lead_id, call_id, ended_text, after)
     if after.callback_due is not None:
         agent.callbacks.append(
             _Callback(
@@ -843,25 +980,27 @@ def _record_call(
         floor.next_callback += 1
     if after.mailing is not None:
         plan = after.mailing
-        agent.mailings.append(
-            _Mailing(
-                floor.next_mailing,
-                call_id,
-                lead_id,
-                plan.address,
-                plan.mailed_on,
-                plan.follow_up_from,
-                plan.follow_up_by,
-            )
+        mailing = _Mailing(
+            floor.next_mailing,
+            call_id,
+            lead_id,
+            plan.address,
+            plan.mailed_on,
+            plan.follow_up_from,
+            plan.follow_up_by,
+            agent.id,
         )
+        agent.mailings.append(mailing)
+        floor.pending.setdefault(lead_id, []).append(mailing)
         floor.next_mailing += 1
+        lead.mailed = True
     lead.status, lead.next_call_at, lead.no_answers = after.status, after.next_call_at, after.no_answers
     lead.attempts += 1
     lead.last_called_at, lead.last_outcome = ended_text, outcome.value
     if after.assign_to_caller:
         lead.assigned = agent.id
     today.touched.add(lead_id)
-    if outcome in (Outcome.NO_ANSWER, Outcome.BUSY) and rng.random() < 0.85:
+    if outcome in (Outcome.NO_ANSWER, Outcome.BUSY) and not quick and rng.random() < 0.85:  # (a follow-up: next slot)
         _schedule_retry(floor, agent, lead_id, day, start, after.next_call_at)
     return ended_sec + (rng.randint(10, 40) if quick else rng.randint(20, 100))
 
@@ -881,14 +1020,22 @@ def _schedule_retry(
     agent.retries.append((lead_id, *when))
 
 
-def _complete_open_work(floor: _Floor, today: _Day, agent: _Agent, lead_id: int, call_id: int, ended_text: str) -> None:
-    """The lead's open callbacks and pending follow-ups are done by this call (written now, final)."""
-    for cb in [cb for cb in agent.callbacks if cb.lead == lead_id and cb.call_id != call_id]:
-        agent.callbacks.remove(cb)
-        today.batch.callbacks.append(_callback_row(floor, cb, agent, ended_text, call_id))
-    for mailing in [m for m in agent.mailings if m.lead == lead_id]:
-        agent.mailings.remove(mailing)
-        today.batch.mailings.append(_mailing_row(mailing, agent, ended_text, call_id))
+def _complete_open_work(
+    floor: _Floor, today: _Day, agent: _Agent, lead_id: int, call_id: int, ended_text: str, after: AfterCall
+) -> None:
+    """The lead's open callbacks and the pending follow-ups this call closes (the life cycle's
+    :meth:`~callscript.core.lifecycle.AfterCall.closes_follow_up`) are done by it (written now, final)."""
+    if after.completes_callbacks:
+        for cb in [cb for cb in agent.callbacks if cb.lead == lead_id and cb.call_id != call_id]:
+            agent.callbacks.remove(cb)
+            today.batch.callbacks.append(_callback_row(floor, cb, agent, ended_text, call_id))
+    pending = floor.pending.get(lead_id, [])
+    for mailing in [m for m in pending if after.closes_follow_up(m.follow_from)]:
+        pending.remove(mailing)
+        owner = floor.agent_by_id[mailing.agent]
+        if mailing in owner.mailings:  # (else it expired: written already as never followed up)
+            owner.mailings.remove(mailing)
+            today.batch.mailings.append(_mailing_row(mailing, owner, ended_text, call_id))
 
 
 def _callback_row(

@@ -2,9 +2,16 @@
 
 The seed (客户维护的时间安排): a follow-up after mailing goes 7 days to 10 days
 after the materials were mailed (storage keeps ``follow_up_from``/``follow_up_by``
-on each mailing), in the 17:30–18:00 window or at weekends. Each follow-up gets
-the next such slot inside its window as a suggestion, and says whether *now* is
-one. A callback is due at the time the prospect asked for.
+on each mailing), in the 17:30–18:00 window on working days or in business hours on
+rest days — China's official calendar, with its holidays and 调休
+(:mod:`callscript.core.followup`). Each follow-up gets the next such slot inside its
+window as a suggestion, and says whether *now* is one; once its last slot has passed it
+says 窗口已过 instead of suggesting a time after it. A callback is due at the time the
+prospect asked for.
+
+``now`` may be in the past (``report due --at``): the list is what was due then — the
+callbacks already asked for and not yet made at that moment, the mailings already sent
+and not yet followed up then.
 """
 
 from __future__ import annotations
@@ -13,8 +20,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from callscript.core.followup import FOLLOW_UP_WINDOW, in_follow_up_window, is_rest_day
-from callscript.storage.timefmt import iso, parse_iso
+from callscript.core.followup import FollowUpSlot, in_follow_up_window, next_follow_up_slot
+from callscript.storage.timefmt import parse_iso
 
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
@@ -25,6 +32,8 @@ CALLBACK, FOLLOW_UP = "callback", "follow_up"
 KIND_LABELS = {CALLBACK: "回电", FOLLOW_UP: "回访"}
 OVERDUE, TODAY, DUE, LAST_DAY = "overdue", "today", "due", "last_day"
 STATUS_LABELS = {OVERDUE: "逾期", TODAY: "今天", DUE: "到期", LAST_DAY: "最后一天"}
+WINDOW_CLOSED = "窗口已过"
+"""What a follow-up whose window has closed shows instead of a time to call."""
 
 
 def _day_label(day: date, today: date) -> str:
@@ -35,21 +44,25 @@ def _day_label(day: date, today: date) -> str:
     return f"{WEEKDAYS_ZH[day.weekday()]} {day:%m-%d}"
 
 
-def next_follow_up_slot(now: datetime, first: date, last: date) -> tuple[str, bool]:
-    """The next 17:30-18:00 window or weekend day from ``now``, inside ``first``..``last``
-    if possible (else the next one at all: the follow-up is late). Returns (label, now_is_a_slot)."""
-    today = now.date()
-    if in_follow_up_window(now):
-        return ("现在 (周末)" if is_rest_day(today) else "现在 17:30-18:00"), True
-    day = max(today, first)
-    limit = max(last, today) + timedelta(days=7)
-    while day <= limit:
-        if is_rest_day(day):
-            return f"{_day_label(day, today)} 全天 (周末)", False
-        if day > today or now.time() < FOLLOW_UP_WINDOW[1]:
-            return f"{_day_label(day, today)} 17:30-18:00", False
-        day += timedelta(days=1)
-    return "", False  # not reached: a week always has a weekend
+def slot_label(slot: FollowUpSlot, now: datetime) -> str:
+    """How the due list says a slot: ``现在 17:30-18:00``, ``今天 17:30-18:00``, ``明天 全天 (周末)``,
+    ``周三 10-01 全天 (国庆节)``, ``周六 02-14 17:30-18:00 (调休上班)``."""
+    if slot.contains(now):
+        return f"现在 ({slot.label})" if slot.rest_day else "现在 17:30-18:00"
+    when = _day_label(slot.day, now.date())
+    if slot.rest_day:
+        return f"{when} 全天 ({slot.label})"
+    adjusted = " (调休上班)" if slot.label == "调休上班" else ""
+    return f"{when} {slot.start:%H:%M}-{slot.end:%H:%M}{adjusted}"
+
+
+def next_follow_up_label(now: datetime, first: date, last: date) -> tuple[str, bool]:
+    """The slot to call a follow-up due ``first``..``last`` in, as the list says it, and whether
+    ``now`` is in it; :data:`WINDOW_CLOSED` once the window has no slot left."""
+    slot = next_follow_up_slot(now, first, last)
+    if slot is None:
+        return WINDOW_CLOSED, False
+    return slot_label(slot, now), slot.contains(now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +72,7 @@ class DueItem:
     due: datetime | date  # callback: the time asked for; follow-up: first day of its window
     due_by: date | None  # follow-up: last day of its window
     slot: str  # when to call: the callback time, or the next follow-up slot
-    in_window_now: bool  # follow-up: now is 17:30-18:00 or a weekend
+    in_window_now: bool  # follow-up: now is inside a follow-up slot (17:30-18:00, or a rest day)
     agent: str
     company: str
     contact: str | None
@@ -108,24 +121,28 @@ def due_list(
     agent: str | None = None,
     overdue_days: int = DEFAULT_OVERDUE_DAYS,
 ) -> DueList:
-    """Open callbacks due by the end of ``now``'s day (overdue first), then pending
-    follow-ups whose window has opened (good prospects first, then by deadline)."""
+    """Callbacks open at ``now`` and due by the end of its day (overdue first), then follow-ups
+    pending at ``now`` whose window has opened (good prospects first, then by deadline). A
+    follow-up whose window has closed — also on its last day once the last slot is over — is
+    overdue and says :data:`WINDOW_CLOSED`."""
     if now.tzinfo is None:
         now = now.astimezone()
     today = now.date()
     tomorrow = datetime.combine(today + timedelta(days=1), time(0, 0), now.tzinfo)
+    epoch = int(now.timestamp())  # stamps compared as moments: --at may carry another offset than the file
     agent_sql: str = ""
-    agent_params: tuple[str, ...] = ()
+    agent_params: dict[str, str | int] = {}
     if agent is not None:
-        agent_sql, agent_params = " AND a.name = ?", (agent.strip(),)
+        agent_sql, agent_params = " AND a.name = :agent", {"agent": agent.strip()}
     items: list[DueItem] = []
     for row in conn.execute(
         f"""SELECT cb.id, cb.due_at, cb.reason, a.name, l.id, l.company, l.contact, l.phone, l.industry, c.grade
             FROM callbacks cb JOIN agents a ON a.id = cb.agent_id JOIN leads l ON l.id = cb.lead_id
             LEFT JOIN calls c ON c.id = cb.call_id
-            WHERE cb.done_at IS NULL AND cb.due_at < ?{agent_sql}
+            WHERE unixepoch(cb.created_at) <= :now AND (cb.done_at IS NULL OR unixepoch(cb.done_at) > :now)
+              AND unixepoch(cb.due_at) < :tomorrow{agent_sql}
             ORDER BY cb.due_at, cb.id""",
-        (iso(tomorrow), *agent_params),
+        {"now": epoch, "tomorrow": int(tomorrow.timestamp()), **agent_params},
     ):
         cb_id, due_at, reason, name, lead_id, company, contact, phone, industry, grade = row
         due = parse_iso(due_at)
@@ -158,13 +175,15 @@ def due_list(
                    l.phone, l.industry, c.grade
             FROM mailings m JOIN agents a ON a.id = m.agent_id JOIN leads l ON l.id = m.lead_id
             LEFT JOIN calls c ON c.id = m.call_id
-            WHERE m.follow_up_done_at IS NULL AND m.follow_up_from <= ? AND m.follow_up_by >= ?{agent_sql}""",
-        (today.isoformat(), oldest.isoformat(), *agent_params),
+            WHERE (m.follow_up_done_at IS NULL OR unixepoch(m.follow_up_done_at) > :now)
+              AND (c.ended_at IS NULL OR unixepoch(c.ended_at) <= :now) AND m.mailed_on <= :today
+              AND m.follow_up_from <= :today AND m.follow_up_by >= :oldest{agent_sql}""",
+        {"now": epoch, "today": today.isoformat(), "oldest": oldest.isoformat(), **agent_params},
     ):
         m_id, first, last, address, name, lead_id, company, contact, phone, industry, grade = row
         first, last = date.fromisoformat(first), date.fromisoformat(last)
-        status = OVERDUE if last < today else LAST_DAY if last == today else DUE
-        slot, now_ok = next_follow_up_slot(now, first, last)
+        slot, now_ok = next_follow_up_label(now, first, last)
+        status = OVERDUE if slot == WINDOW_CLOSED else LAST_DAY if last == today else DUE
         follow_ups.append(
             DueItem(
                 FOLLOW_UP,

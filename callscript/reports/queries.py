@@ -1,4 +1,8 @@
-"""The daily table, the cumulative table and the yield table (docs/reports.md).
+"""The daily table, the cumulative table, the yield table and the maintenance table (docs/reports.md).
+
+The first three count **development** calls only (数据开发); :func:`maintenance` counts
+the **maintenance** calls (客户维护) and the follow-ups due and done. Which call is which
+was decided when it started (``calls.kind``, the life cycle's rule).
 
 Every function takes an open ``sqlite3.Connection`` to a migrated database (the
 app's ``Store.conn`` or :func:`open_db`) and returns plain dataclasses; the
@@ -204,13 +208,14 @@ def summary(
     if end < start:
         raise ValueError(f"the range ends ({end}) before it starts ({start})")
     by = _check_by(by)
+    # A row with maintenance calls alone (no development call) is not in the development table.
     sql = {
         "industry": f"SELECT NULL, industry, {_SUM_COLUMNS} FROM report_day_industry "
-        "WHERE day BETWEEN ? AND ? GROUP BY industry",
+        "WHERE day BETWEEN ? AND ? GROUP BY industry HAVING SUM(calls) > 0",
         "agent": f"SELECT a.name, NULL, {_SUM_COLUMNS} FROM report_day_agent r JOIN agents a ON a.id = r.agent_id "
-        "WHERE day BETWEEN ? AND ? GROUP BY r.agent_id",
+        "WHERE day BETWEEN ? AND ? GROUP BY r.agent_id HAVING SUM(calls) > 0",
         "both": f"SELECT a.name, industry, {_SUM_COLUMNS} FROM report_daily r JOIN agents a ON a.id = r.agent_id "
-        "WHERE day BETWEEN ? AND ? GROUP BY r.agent_id, industry",
+        "WHERE day BETWEEN ? AND ? GROUP BY r.agent_id, industry HAVING SUM(calls) > 0",
     }[by]
     raw = conn.execute(sql, (start.isoformat(), end.isoformat())).fetchall()
     notes = remarks(conn, start, end) if start == end else []  # remarks belong to the daily table
@@ -243,6 +248,134 @@ def daily(conn: sqlite3.Connection, day: date | str, by: str = "industry") -> Su
 def cumulative(conn: sqlite3.Connection, start: date | str, end: date | str, by: str = "industry") -> Summary:
     """数据情况日分析总表: the same table over a date range (both ends included)."""
     return summary(conn, start, end, by)
+
+
+# --------------------------------------------------------------------------- maintenance (客户维护日表)
+
+KINDS: tuple[str, ...] = ("development", "maintenance")
+KIND_LABELS: dict[str, str] = {"development": "数据开发", "maintenance": "客户维护"}
+
+
+@dataclass(slots=True)
+class MaintenanceCounts:
+    """One agent's maintenance numbers over a day or a range (docs/reports.md, 客户维护日表).
+
+    ``due`` and ``missed`` are follow-ups on the agent's own mailings; the rest count the
+    agent's own calls (a follow-up done by a colleague counts for the colleague)."""
+
+    due: int = 0  # 应回访: follow-ups in their 7–10-day window on a day of the range, not done before it
+    done: int = 0  # 已回访: follow-ups completed by the agent's calls
+    done_in_window: int = 0  # … on a day of their window
+    done_in_slot: int = 0  # … on a day of their window, by a call started in a follow-up slot
+    missed: int = 0  # 逾期未回访: follow-ups whose window closed in the range without a call in it
+    calls: int = 0  # 维护通话: maintenance calls
+    reached: int = 0  # 接通: leads an effective maintenance call reached (once per lead and day)
+    materials_received: int = 0  # 确认收到资料: leads that confirmed the materials arrived
+    booked_on_call: int = 0  # 当场预订
+    talk_seconds: int = 0
+
+    def __add__(self, other: MaintenanceCounts) -> MaintenanceCounts:
+        return MaintenanceCounts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(MaintenanceCounts)))
+
+    @property
+    def avg_call_seconds(self) -> Fraction | None:
+        """平均时长: total maintenance call length / 维护通话."""
+        return Fraction(self.talk_seconds, self.calls) if self.calls else None
+
+
+@dataclass(slots=True)
+class MaintenanceRow:
+    agent: str
+    counts: MaintenanceCounts
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceSummary:
+    """客户维护日表 (``start == end``) or the same over a range, per agent."""
+
+    start: date
+    end: date
+    rows: list[MaintenanceRow]
+    total: MaintenanceCounts
+
+    @property
+    def is_daily(self) -> bool:
+        return self.start == self.end
+
+    @property
+    def title(self) -> str:
+        return "客户维护日表" if self.is_daily else "客户维护总表"
+
+    def row(self, agent: str) -> MaintenanceRow:
+        for r in self.rows:
+            if r.agent == agent:
+                return r
+        raise KeyError(agent)
+
+
+_MAINTENANCE_CALL_COLUMNS = (
+    "done",
+    "done_in_window",
+    "done_in_slot",
+    "calls",
+    "reached",
+    "materials_received",
+    "booked_on_call",
+    "talk_seconds",
+)
+_MAINTENANCE_SQL = """
+    SELECT a.name, SUM(m_done), SUM(m_done_in_window), SUM(m_done_in_slot), SUM(m_calls), SUM(m_reached),
+           SUM(m_materials_received), SUM(m_booked), SUM(m_talk_seconds)
+    FROM report_day_agent r JOIN agents a ON a.id = r.agent_id
+    WHERE r.day BETWEEN :start AND :end
+    GROUP BY r.agent_id HAVING SUM(m_calls) > 0 OR SUM(m_done) > 0
+"""
+_DUE_AND_MISSED_SQL = """
+    SELECT m.agent_id,
+           SUM(m.follow_up_done_at IS NULL OR m.follow_up_done_at >= MAX(m.follow_up_from, :start)),
+           SUM(m.follow_up_by <= :end
+               AND (m.follow_up_done_at IS NULL OR substr(m.follow_up_done_at, 1, 10) > m.follow_up_by))
+    FROM mailings m
+    WHERE m.follow_up_by >= :start AND m.follow_up_from <= :end
+    GROUP BY m.agent_id
+"""
+"""Per agent (the mailing's), over the follow-ups whose window overlaps the range (one pass of
+the ``mailings_window`` index): due — not done before the window's first day in the range (a
+stamp ``2025-03-03T…`` compares ≥ the day ``2025-03-03``); missed — the window closed in the
+range and no follow-up that day or before."""
+
+
+def maintenance(conn: sqlite3.Connection, start: date | str, end: date | str | None = None) -> MaintenanceSummary:
+    """客户维护日表 for ``start`` (``end`` omitted or equal), or over a range, one row per agent
+    with anything to show (a follow-up due or missed, a maintenance call, a follow-up done).
+
+    The calls' numbers come from the trigger-kept ``report_day_agent``; the follow-ups due
+    and missed from ``mailings`` (a follow-up due on three days of a range is one follow-up
+    due, so the range's 应回访 is not the sum of the days')."""
+    start = as_day(start)
+    end = as_day(end) if end is not None else start
+    if end < start:
+        raise ValueError(f"the range ends ({end}) before it starts ({start})")
+    params = {"start": start.isoformat(), "end": end.isoformat()}
+    by_agent: dict[str, MaintenanceCounts] = {}
+
+    def counts(name: str) -> MaintenanceCounts:
+        return by_agent.setdefault(name, MaintenanceCounts())
+
+    for name, *numbers in conn.execute(_MAINTENANCE_SQL, params):
+        row = counts(name)
+        for column, value in zip(_MAINTENANCE_CALL_COLUMNS, numbers, strict=True):
+            setattr(row, column, value)
+    names: dict[int, str] | None = None
+    for agent_id, due, missed in conn.execute(_DUE_AND_MISSED_SQL, params):
+        if not (due or missed):
+            continue
+        if names is None:
+            names = dict(conn.execute("SELECT id, name FROM agents"))
+        row = counts(names[agent_id])
+        row.due, row.missed = due, missed
+    rows = [MaintenanceRow(name, by_agent[name]) for name in sorted(by_agent)]
+    return MaintenanceSummary(start, end, rows, sum((r.counts for r in rows), MaintenanceCounts()))
 
 
 def data_range(conn: sqlite3.Connection) -> tuple[date, date] | None:
@@ -319,7 +452,7 @@ def yield_table(
     sql = (
         f"SELECT industry, {_SUM_COLUMNS} FROM report_day_industry"
         + (" WHERE " + " AND ".join(where) if where else "")
-        + " GROUP BY industry"
+        + " GROUP BY industry HAVING SUM(calls) > 0"  # development only
     )
     counts = {_industry_label(industry): Counts(*numbers) for industry, *numbers in conn.execute(sql, params)}
     enough = {name for name, c in counts.items() if c.leads >= min_leads and c.leads > 0}

@@ -24,44 +24,37 @@ def rebuild(conn: sqlite3.Connection) -> float:
     return time.perf_counter() - started
 
 
-_DAILY = "day, agent_id, industry, leads, effective, mailed, good, fair, marginal, calls, talk_seconds, callbacks_made"
+_LEAD_DAY = ", ".join(("day", "lead_id", "agent_id", "industry", *sql.LEAD_DAY_COUNTERS_V6))
 
 
 def differences(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
     """Rows where the trigger-kept tables differ from a fresh computation from ``calls``
-    (empty when all is well). Read-only: the fresh numbers are computed in a temp table."""
-    fresh_lead_days = sql.BACKFILL[0].replace("INSERT INTO report_lead_days", "INSERT INTO temp.fresh_lead_days")
-    fresh_daily = (
-        sql.BACKFILL[1]
-        .replace("INSERT INTO report_daily", "INSERT INTO temp.fresh_daily")
-        .replace("FROM report_lead_days", "FROM temp.fresh_lead_days")
-    )
+    (empty when all is well), cell for cell: every lead-day row and every sum row. Read-only:
+    the fresh numbers are computed in temp tables."""
     conn.execute("DROP TABLE IF EXISTS temp.fresh_lead_days")
-    conn.execute("DROP TABLE IF EXISTS temp.fresh_daily")
-    conn.execute("CREATE TEMP TABLE fresh_lead_days AS SELECT * FROM report_lead_days WHERE 0")
-    conn.execute("CREATE TEMP TABLE fresh_daily AS SELECT * FROM report_daily WHERE 0")
+    conn.execute("CREATE TEMP TABLE fresh_lead_days AS SELECT * FROM main.report_lead_days WHERE 0")
+    fresh_sums = {table: f"fresh_{table}" for table in sql.SUM_TABLES_V6}
+    for table, fresh in fresh_sums.items():
+        conn.execute(f"DROP TABLE IF EXISTS temp.{fresh}")
+        conn.execute(f"CREATE TEMP TABLE {fresh} AS SELECT * FROM main.{table} WHERE 0")
     try:
-        conn.execute(fresh_lead_days)
-        conn.execute(fresh_daily)
+        conn.execute(sql.lead_days_backfill("temp.fresh_lead_days"))
+        for table, key in sql.SUM_TABLES_V6.items():
+            conn.execute(sql.sum_backfill(f"temp.{fresh_sums[table]}", key, source="temp.fresh_lead_days"))
         found: list[str] = []
-        for label, a, b in (
-            ("missing or different", "temp.fresh_daily", "main.report_daily"),
-            ("unexpected", "main.report_daily", "temp.fresh_daily"),
-        ):
-            for row in conn.execute(f"SELECT {_DAILY} FROM {a} EXCEPT SELECT {_DAILY} FROM {b} LIMIT ?", (limit,)):
-                found.append(f"report_daily {label}: {row}")
-        counters = _DAILY.split(", ", 3)[3]
-        for table, key in sql.ROLLUPS.items():
-            cols = f"{', '.join(key)}, {counters}"
-            sums = f"{', '.join(key)}, " + ", ".join(f"SUM({c})" for c in counters.split(", "))
-            fresh = f"SELECT {sums} FROM temp.fresh_daily GROUP BY {', '.join(key)}"
-            for label, query in (
-                ("missing or different", f"{fresh} EXCEPT SELECT {cols} FROM main.{table}"),
-                ("unexpected", f"SELECT {cols} FROM main.{table} EXCEPT {fresh}"),
+        pairs = [("report_lead_days", "fresh_lead_days", _LEAD_DAY)]
+        for table, key in sql.SUM_TABLES_V6.items():
+            pairs.append((table, fresh_sums[table], ", ".join((*key, *sql.SUM_COUNTERS_V6))))
+        for table, fresh, columns in pairs:
+            for label, a, b in (
+                ("missing or different", f"temp.{fresh}", f"main.{table}"),
+                ("unexpected", f"main.{table}", f"temp.{fresh}"),
             ):
-                for row in conn.execute(f"{query} LIMIT ?", (limit,)):
+                query = f"SELECT {columns} FROM {a} EXCEPT SELECT {columns} FROM {b} LIMIT ?"
+                for row in conn.execute(query, (limit,)):
                     found.append(f"{table} {label}: {row}")
         return found
     finally:
         conn.execute("DROP TABLE IF EXISTS temp.fresh_lead_days")
-        conn.execute("DROP TABLE IF EXISTS temp.fresh_daily")
+        for fresh in fresh_sums.values():
+            conn.execute(f"DROP TABLE IF EXISTS temp.{fresh}")

@@ -39,10 +39,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from callscript.core.china_calendar import estimate_note
 from callscript.core.cleantext import for_display
+from callscript.core.lifecycle import CARD, GIFT
 from callscript.files import tabular
 from callscript.reports.due import DueItem, DueList
-from callscript.reports.queries import BY_LABELS, Counts, Remark, Summary, YieldTable
+from callscript.reports.greetings import GreetingList
+from callscript.reports.queries import BY_LABELS, Counts, MaintenanceSummary, Remark, Summary, YieldTable
 
 FORMATS: tuple[str, ...] = ("table", "csv", "json", "xlsx")
 
@@ -141,7 +144,7 @@ def _summary_document(s: Summary) -> Document:
         "daily" if s.is_daily else "range",
         s.title,
         f"{when}  {BY_LABELS[s.by]}",
-        {"from": s.start.isoformat(), "to": s.end.isoformat(), "by": s.by},
+        {"from": s.start.isoformat(), "to": s.end.isoformat(), "by": s.by, "kind": "development"},
         [
             Sheet(
                 "rows",
@@ -237,6 +240,152 @@ def _yield_document(y: YieldTable) -> Document:
     return doc
 
 
+MAINTENANCE_COLUMNS: tuple[Column, ...] = (
+    Column("agent", "业务员"),
+    Column("due", "应回访", "int"),
+    Column("done", "已回访", "int"),
+    Column("done_in_window", "窗口内", "int"),
+    Column("done_in_slot", "窗口内且时段内", "int"),
+    Column("missed", "逾期未回访", "int"),
+    Column("calls", "维护通话", "int"),
+    Column("reached", "接通", "int"),
+    Column("materials_received", "确认收到资料", "int"),
+    Column("booked_on_call", "当场预订", "int"),
+    Column("avg_call_seconds", "平均时长(秒)", "seconds"),
+)
+
+
+def _maintenance_values(c: Any) -> list[Any]:
+    return [
+        c.due,
+        c.done,
+        c.done_in_window,
+        c.done_in_slot,
+        c.missed,
+        c.calls,
+        c.reached,
+        c.materials_received,
+        c.booked_on_call,
+        c.avg_call_seconds,
+    ]
+
+
+def _maintenance_document(m: MaintenanceSummary) -> Document:
+    when = m.start.isoformat() if m.is_daily else f"{m.start.isoformat()} 至 {m.end.isoformat()}"
+    doc = Document(
+        "maintenance",
+        m.title,
+        f"{when}  按业务员",
+        {"from": m.start.isoformat(), "to": m.end.isoformat(), "by": "agent", "kind": "maintenance"},
+        [
+            Sheet(
+                "rows",
+                f"{m.title} {m.start:%Y-%m-%d}" + ("" if m.is_daily else f" 至 {m.end:%Y-%m-%d}"),
+                list(MAINTENANCE_COLUMNS),
+                [[r.agent, *_maintenance_values(r.counts)] for r in m.rows],
+                [TOTAL_LABEL, *_maintenance_values(m.total)],
+            )
+        ],
+    )
+    doc.notes.append(
+        "应回访: 寄资料后第7至10天的回访; 窗口内: 在这几天里回访; 时段内: 工作日17:30-18:00或休息日。"
+        " 维护通话: 已寄过资料的客户的电话(不计入数据情况日分析表)。"
+    )
+    if not m.rows:
+        doc.notes.insert(0, "这一天没有客户维护。" if m.is_daily else "这段时间没有客户维护。")
+    return doc
+
+
+GREETING_COLUMNS: tuple[Column, ...] = (
+    Column("agent", "业务员"),
+    Column("company", "公司"),
+    Column("contact", "联系人"),
+    Column("phone", "电话"),
+    Column("industry", "行业"),
+    Column("grade", "评级"),
+    Column("flag", "标识"),
+    Column("gift", "赠送"),
+    Column("address", "地址"),
+    Column("sms", "短信内容"),
+)
+SMS_COLUMNS: tuple[Column, ...] = (Column("mobile", "手机号码"), Column("sms", "短信内容"), Column("agent", "业务员"))
+MAIL_COLUMNS: tuple[Column, ...] = (
+    Column("contact", "收件人"),
+    Column("company", "公司"),
+    Column("address", "地址"),
+    Column("phone", "电话"),
+    Column("gift", "寄送"),
+    Column("agent", "业务员"),
+)
+GREETING_PARTS: tuple[str, ...] = ("all", "sms", "mail")
+"""Which sheet comes first (and is the CSV): everything, the SMS platform's, the mail room's."""
+
+
+def greetings_document(g: GreetingList, part: str = "all") -> Document:
+    """The greeting list: everyone (with the SMS text, the gift, the address), the SMS platform's
+    sheet (mobile numbers only) and the mail room's (those with an address); ``part`` first."""
+    if part not in GREETING_PARTS:
+        raise ValueError(f"part is one of {', '.join(GREETING_PARTS)}, not {part!r}")
+    everyone = Sheet(
+        "rows",
+        "节日问候名单",
+        list(GREETING_COLUMNS),
+        [
+            [
+                i.agent,
+                i.company,
+                i.contact,
+                i.phone,
+                i.industry,
+                i.grade,
+                i.flag_note,
+                i.gift,
+                i.address,
+                i.sms if i.sms is not None else "(座机, 不能发短信)",
+            ]
+            for i in g.items
+        ],
+    )
+    sms = Sheet("sms", "短信平台", list(SMS_COLUMNS), [[i.mobile, i.sms, i.agent] for i in g.items if i.sms])
+    mail = Sheet(
+        "mail",
+        "寄送清单",
+        list(MAIL_COLUMNS),
+        [[i.contact, i.company, i.address, i.phone, i.gift, i.agent] for i in g.items if i.address],
+    )
+    chosen = {"all": everyone, "sms": sms, "mail": mail}[part]
+    sheets = [chosen, *(s for s in (everyone, sms, mail) if s is not chosen)]
+    if chosen is not everyone:  # the JSON's main rows stay "rows"
+        chosen.key, everyone.key = "rows", "everyone"
+    when = g.holiday.describe() if g.holiday is not None else g.day.isoformat()
+    doc = Document(
+        "greetings",
+        g.title,
+        f"{when}  {g.company}",
+        {
+            "holiday": g.holiday.name if g.holiday is not None else None,
+            "from": g.holiday.first.isoformat() if g.holiday is not None else g.day.isoformat(),
+            "to": g.holiday.last.isoformat() if g.holiday is not None else g.day.isoformat(),
+            "estimated": bool(g.holiday and g.holiday.estimated),
+            "company": g.company,
+            "part": part,
+        },
+        sheets,
+    )
+    doc.notes.append(
+        f"好客户送{GIFT}, 着重标识的一般客户(通话里有重要备注“!”)寄{CARD}; 都发短信(手机号)。"
+        f" {GIFT} {len(g.gifts)} 份, {CARD} {len(g.cards)} 张, 短信 {len(sms.rows)} 条, 没有地址 "
+        f"{sum(1 for i in g.items if not i.address)} 位。"
+    )
+    if g.holiday is not None:
+        note = estimate_note(g.holiday.first)
+        if note:
+            doc.notes.append(note)
+    if not g.items:
+        doc.notes.insert(0, "没有需要问候的客户。")
+    return doc
+
+
 DUE_COLUMNS: tuple[Column, ...] = (
     Column("kind", "类型"),
     Column("status", "状态"),
@@ -279,7 +428,8 @@ def _due_document(d: DueList) -> Document:
         [Sheet("rows", "待办", list(DUE_COLUMNS), [_due_row(i) for i in d.items])],
     )
     doc.notes.append(
-        "回访时段: 寄资料后第7至10天, 每天17:30-18:00或周末。" + (" 现在正是回访时段。" if d.in_window_now else "")
+        "回访时段: 寄资料后第7至10天, 工作日17:30-18:00, 休息日(周末、节假日)全天; 调休上班日算工作日。"
+        + (" 现在正是回访时段。" if d.in_window_now else "")
     )
     if not d.items:
         doc.notes.insert(0, "没有到期的回电或回访。")
@@ -296,6 +446,10 @@ def document(report: Any) -> Document:
         return _yield_document(report)
     if isinstance(report, DueList):
         return _due_document(report)
+    if isinstance(report, MaintenanceSummary):
+        return _maintenance_document(report)
+    if isinstance(report, GreetingList):
+        return greetings_document(report)
     raise TypeError(f"not a report: {type(report).__name__}")
 
 

@@ -14,7 +14,8 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from callscript.core.cleantext import clean_line, clean_optional, clean_text
-from callscript.core.lifecycle import after_call, check_outcome
+from callscript.core.followup import in_follow_up_window
+from callscript.core.lifecycle import after_call, call_kind, check_outcome
 from callscript.core.outcomes import Outcome
 from callscript.script.carry import CarriedFact, carried_from_json
 from callscript.script.grading import carries_grade, settle_facts
@@ -63,17 +64,25 @@ class CallsMixin(ClaimsMixin, ScriptsMixin):
         The row records what the lead's earlier calls had learned (:meth:`carried_facts`,
         read in the same transaction): the facts this call starts knowing, given again
         to the session whenever the call is resumed (:meth:`resume_call`).
+
+        The call is marked once, here, as the life cycle says: development or maintenance
+        (:func:`~callscript.core.lifecycle.call_kind`: had the lead been mailed before?) and
+        whether it starts inside a follow-up slot
+        (:func:`~callscript.core.followup.in_follow_up_window`). The reports count by these marks.
         """
         moment = self._now(now)
         stamp = iso(moment)
+        in_slot = int(in_follow_up_window(moment))
 
         def work() -> int:
             agent_id = self._agent_id(agent)
             self._check_available(self.get_lead(lead_id), agent_id, moment)
             carried = {name: fact.to_json() for name, fact in self.carried_facts(lead_id).items()}
+            kind = call_kind(mailed_before=self.has_mailing(lead_id))
             call_id = self._insert(
-                """INSERT INTO calls (lead_id, agent_id, script_id, variables, started_at, carried)
-                   VALUES (?, ?, ?, ?, ?, ?)""",
+                """INSERT INTO calls (lead_id, agent_id, script_id, variables, started_at, carried, kind,
+                                      follow_up_slot)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     lead_id,
                     agent_id,
@@ -81,6 +90,8 @@ class CallsMixin(ClaimsMixin, ScriptsMixin):
                     to_json(variables),
                     stamp,
                     to_json(carried) if carried else None,
+                    kind.value,
+                    in_slot,
                 ),
             )
             self._lock_to_call(lead_id, call_id, agent_id, stamp)
@@ -211,6 +222,13 @@ class CallsMixin(ClaimsMixin, ScriptsMixin):
             lead = self._row("SELECT status, assigned_agent_id FROM leads WHERE id = ?", (lead_id,))
             if lead is None:  # pragma: no cover - a foreign key keeps the lead
                 raise NotFound(f"no lead {lead_id}")
+            pending = [
+                (row["id"], date.fromisoformat(row["follow_up_from"]))
+                for row in self._rows(
+                    "SELECT id, follow_up_from FROM mailings WHERE lead_id = ? AND follow_up_done_at IS NULL",
+                    (lead_id,),
+                )
+            ]
             after = after_call(
                 lead["status"],
                 outcome,
@@ -219,6 +237,7 @@ class CallsMixin(ClaimsMixin, ScriptsMixin):
                 address=mail_to,
                 no_answers_before=self.no_answer_streaks([lead_id])[lead_id],
                 retry_after=self.retry_after,
+                pending_follow_up_from=min((first for _, first in pending), default=None),
             )
             self._execute(
                 """UPDATE calls SET ended_at = ?, outcome = ?, facts = ?, grade = ?, grade_rule = ?,
@@ -239,8 +258,11 @@ class CallsMixin(ClaimsMixin, ScriptsMixin):
                 ),
             )
             self._set_after_call(lead_id, after, outcome.value, agent_id, lead["assigned_agent_id"], stamp)
-            if after.completes_open_work:
-                self._complete_open_work(lead_id, stamp, call_id)
+            if after.completes_callbacks:
+                self._complete_open_work(lead_id, stamp, call_id, follow_ups=False)
+            closed = [mailing_id for mailing_id, first in pending if after.closes_follow_up(first)]
+            if closed:
+                self._complete_follow_ups(closed, stamp, call_id)
             if after.callback_due is not None:
                 self._add_callback(call_id, lead_id, agent_id, after.callback_due, callback_reason, stamp)
             if after.mailing is not None:

@@ -139,6 +139,14 @@ class FollowUpsMixin(AgentsMixin):
 
     # ------------------------------------------------------------------ written by finish_call and do-not-call
 
+    def _complete_follow_ups(self, mailing_ids: list[int], stamp: str | None, call_id: int | None) -> None:
+        """These pending follow-ups are done at ``stamp`` by ``call_id`` (the life cycle chose them)."""
+        self._executemany(
+            """UPDATE mailings SET follow_up_done_at = ?, follow_up_call_id = ?
+               WHERE id = ? AND follow_up_done_at IS NULL""",
+            [(stamp, call_id, mailing_id) for mailing_id in mailing_ids],
+        )
+
     def _add_callback(
         self, call_id: int, lead_id: int, agent_id: int, due: datetime, reason: str | None, stamp: str | None
     ) -> None:

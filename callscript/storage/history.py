@@ -51,6 +51,10 @@ class HistoryCall(NamedTuple):
     conditions: str
     qualified: int | None
     callback_due: str | None
+    kind: str = "development"
+    """``callscript.core.lifecycle.call_kind`` of the lead as it was when the call started."""
+    follow_up_slot: int = 0
+    """1 when the call started inside a follow-up slot (``callscript.core.followup.in_follow_up_window``)."""
 
 
 class HistoryCallback(NamedTuple):
@@ -161,7 +165,13 @@ class HistoryMixin(StoreBase):
 
         def work() -> None:
             self._executemany(_LEAD_SQL, [(*lead, lead.created_at) for lead in batch.leads])
-            self._executemany(_insert_sql("calls", HistoryCall._fields), batch.calls)
+            columns = set(self._column("SELECT name FROM pragma_table_info('calls')"))
+            fields = [f for f in HistoryCall._fields if f in columns]  # a file older than the marks: the
+            assert tuple(fields) == HistoryCall._fields[: len(fields)]  # migration that adds them marks them
+            if len(fields) == len(HistoryCall._fields):
+                self._executemany(_insert_sql("calls", HistoryCall._fields), batch.calls)
+            else:
+                self._executemany(_insert_sql("calls", fields), [call[: len(fields)] for call in batch.calls])
             self._executemany(_insert_sql("callbacks", HistoryCallback._fields), batch.callbacks)
             self._executemany(_insert_sql("mailings", HistoryMailing._fields), batch.mailings)
             self._executemany(_REVIEW_SQL, batch.reviews)

@@ -177,9 +177,13 @@ class CallRecord(_FromRow):
     carried: dict[str, Any] = field(default_factory=dict)
     """The facts the call started knowing from the lead's earlier calls:
     ``{fact: {"value", "call_id", "at"}}`` (:class:`callscript.script.carry.CarriedFact` JSON)."""
+    kind: str = "development"
+    """``development`` or ``maintenance`` (:class:`callscript.core.lifecycle.CallKind`), fixed when the call starts."""
+    follow_up_slot: bool = False
+    """The call started inside a follow-up slot (17:30–18:00 on a working day, business hours on a rest day)."""
 
     _times: ClassVar = frozenset({"started_at", "ended_at", "callback_due"})
-    _bools: ClassVar = frozenset({"qualified", "recovered"})
+    _bools: ClassVar = frozenset({"qualified", "recovered", "follow_up_slot"})
     _json: ClassVar = frozenset({"variables", "facts", "conditions", "carried"})
 
     @property

@@ -19,6 +19,7 @@ never edit a step that has shipped.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from callscript.core.outcomes import NOT_EFFECTIVE
@@ -26,12 +27,17 @@ from callscript.storage import report_tables as report_sql
 from callscript.storage.db import immediate, refuse_foreign_file, retry_locked
 from callscript.storage.errors import ErrorCode, StorageError
 
+Step = str | Callable[[sqlite3.Connection], None]
+"""A migration step: an SQL statement, or a Python function for what SQL cannot do (a rule
+only the core knows, e.g. China's calendar), run on the migrating connection in the same
+transaction."""
+
 
 @dataclass(frozen=True)
 class Migration:
     version: int
     description: str
-    statements: tuple[str, ...]
+    statements: tuple[Step, ...]
 
 
 # ---------------------------------------------------------------------------
@@ -212,7 +218,13 @@ V5 = Migration(
 )
 
 # ---------------------------------------------------------------------------
-# Version 7 (6: the report tables' development/maintenance split): app sessions. Every running app (one
+# Version 6: calls marked development / maintenance and in a follow-up slot (set by start_call
+# from the life cycle); the report tables rebuilt to count development and maintenance apart
+# ---------------------------------------------------------------------------
+V6 = Migration(6, report_sql.KIND_MIGRATION_DESCRIPTION, report_sql.KIND_MIGRATION_STATEMENTS)
+
+# ---------------------------------------------------------------------------
+# Version 7: app sessions. Every running app (one
 # agent's window or terminal) is a row; a claim records the session that holds it, so the
 # same agent logged into two apps never gets the same lead twice (docs/storage.md).
 # Kept small on purpose: presence (heartbeats, the floor board) builds on it later.
@@ -237,7 +249,7 @@ V7 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4, V5, V7)
+MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4, V5, V6, V7)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 GRADE_RANKS: dict[str, int] = {"好": 1, "一般": 2, "勉强": 3}
@@ -301,51 +313,71 @@ VIEWS: dict[str, str] = {
                json_extract(c.facts, '$.booking_method') AS booking_method,
                json_extract(c.facts, '$.hotel_star') AS hotel_star,
                json_extract(c.facts, '$.accepts') AS accepts,
-               c.callback_due, c.recovered, c.facts
+               c.callback_due, c.recovered, c.facts,
+               c.kind, c.follow_up_slot,
+               EXISTS (SELECT 1 FROM mailings m WHERE m.call_id = c.id) AS mailed
         FROM calls c
         JOIN agents a ON a.id = c.agent_id
         JOIN leads l ON l.id = c.lead_id
         JOIN scripts s ON s.id = c.script_id
     """,
-    # 数据情况日分析表, lead level (docs/reports.md): one row per day and lead called that
-    # day. The lead counts once, with its last call of the day: that call's agent,
-    # outcome (effective, mailed) and grade (counted only if the outcome is effective).
-    # Computed from the calls; the report tables below must always agree with it.
+    # 数据情况日分析表, lead level (docs/reports.md): one row per day and lead with a
+    # development call that day. The lead counts once, for the agent of its last development
+    # call of the day: effective if any development call was, mailed if any recorded a
+    # mailing, graded by the last effective development call with a grade. Computed from
+    # the calls; the report tables below must always agree with it.
     "daily_lead_outcomes": f"""
-        SELECT day, agent_id, agent, lead_id, company, industry, calls,
-               effective,
-               CASE WHEN outcome = 'mailed' THEN 1 ELSE 0 END AS mailed,
-               CASE WHEN effective = 1 THEN grade_rank END AS grade_rank,
-               {_grade_name_sql("CASE WHEN effective = 1 THEN grade_rank END")} AS grade,
-               COALESCE(qualified, 0) AS qualified,
+        SELECT day, agent_id, agent, lead_id, company, industry, calls, effective, mailed, grade_rank,
+               {_grade_name_sql("grade_rank")} AS grade, COALESCE(qualified, 0) AS qualified,
                outcome AS last_outcome
         FROM (
-            SELECT *, ROW_NUMBER() OVER (PARTITION BY day, lead_id ORDER BY started_at DESC, call_id DESC) AS rn,
-                      COUNT(*) OVER (PARTITION BY day, lead_id) AS calls
-            FROM call_summary WHERE ended_at IS NOT NULL
+            SELECT day, agent_id, agent, lead_id, company, industry, qualified, outcome,
+                   ROW_NUMBER() OVER newest_first AS rn,
+                   COUNT(*) OVER whole_day AS calls,
+                   MAX(effective) OVER whole_day AS effective,
+                   MAX(mailed) OVER whole_day AS mailed,
+                   FIRST_VALUE(CASE WHEN effective = 1 THEN grade_rank END) OVER (
+                       PARTITION BY day, lead_id
+                       ORDER BY (effective = 1 AND grade IS NOT NULL) DESC, started_at DESC, call_id DESC
+                   ) AS grade_rank
+            FROM call_summary WHERE ended_at IS NOT NULL AND kind = 'development'
+            WINDOW newest_first AS (PARTITION BY day, lead_id ORDER BY started_at DESC, call_id DESC),
+                   whole_day AS (PARTITION BY day, lead_id)
         )
         WHERE rn = 1
     """,
-    # 数据情况日分析表 per day, agent and industry, from the trigger-kept report table.
-    # leads_called counts the leads whose last call of the day was this agent's;
-    # calls/talk_seconds/callbacks_made count the agent's own calls. Rates are NULL
-    # when leads_called is 0.
+    # 数据情况日分析表 per day, agent and industry, from the trigger-kept report table
+    # (development calls only: a row with maintenance calls alone is left out).
+    # leads_called counts the leads whose last development call of the day was this
+    # agent's; calls/talk_seconds/callbacks_made count the agent's own development calls.
+    # Rates are NULL when leads_called is 0.
     "daily_agent_industry": f"""
         SELECT r.day, r.agent_id, a.name AS agent, NULLIF(r.industry, '') AS industry, {_DAILY_COLUMNS}
         FROM report_daily r JOIN agents a ON a.id = r.agent_id
-        GROUP BY r.day, r.agent_id, r.industry
+        GROUP BY r.day, r.agent_id, r.industry HAVING SUM(r.calls) > 0
     """,
     # Per day and agent (all industries).
     "daily_agent": f"""
         SELECT r.day, r.agent_id, a.name AS agent, {_DAILY_COLUMNS}
         FROM report_day_agent r JOIN agents a ON a.id = r.agent_id
-        GROUP BY r.day, r.agent_id
+        GROUP BY r.day, r.agent_id HAVING SUM(r.calls) > 0
     """,
     # Per day and industry (all agents).
     "daily_industry": f"""
         SELECT r.day, NULLIF(r.industry, '') AS industry, {_DAILY_COLUMNS}
         FROM report_day_industry r
-        GROUP BY r.day, r.industry
+        GROUP BY r.day, r.industry HAVING SUM(r.calls) > 0
+    """,
+    # 客户维护日表 per day and agent (the follow-ups done and the maintenance calls; the
+    # follow-ups due come from mailings, see callscript/reports/queries.py).
+    "daily_maintenance_agent": """
+        SELECT r.day, r.agent_id, a.name AS agent, r.m_calls AS maintenance_calls, r.m_reached AS reached,
+               r.m_done AS follow_ups_done, r.m_done_in_window AS done_in_window,
+               r.m_done_in_slot AS done_in_slot, r.m_materials_received AS materials_received,
+               r.m_booked AS booked_on_call,
+               ROUND(CAST(r.m_talk_seconds AS REAL) / NULLIF(r.m_calls, 0), 1) AS avg_call_seconds
+        FROM report_day_agent r JOIN agents a ON a.id = r.agent_id
+        WHERE r.m_calls > 0 OR r.m_done > 0
     """,
     "open_callbacks": """
         SELECT cb.id AS callback_id, cb.due_at, cb.reason, cb.agent_id, a.name AS agent,
@@ -387,7 +419,10 @@ def schema_version(conn: sqlite3.Connection) -> int:
 
 def _apply(conn: sqlite3.Connection, migration: Migration) -> None:
     for statement in migration.statements:
-        conn.execute(statement)
+        if callable(statement):
+            statement(conn)
+        else:
+            conn.execute(statement)
     conn.execute(f"PRAGMA user_version = {migration.version}")
 
 

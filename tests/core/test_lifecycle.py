@@ -20,8 +20,10 @@ from callscript.core.lifecycle import (
     RETRY_AFTER,
     STAGE_LABELS,
     STAGE_ORDER,
+    CallKind,
     MailingPlan,
     after_call,
+    call_kind,
     check_outcome,
     do_not_call_note,
     lead_stage,
@@ -60,7 +62,7 @@ def test_every_third_no_answer_sets_aside_until_9_next_morning():
 
 def test_invalid_number_is_dead_and_waits_for_nothing():
     after = after_call("new", Outcome.INVALID_NUMBER, MONDAY)
-    assert (after.status, after.next_call_at, after.completes_open_work) == ("dead", None, False)
+    assert (after.status, after.next_call_at, after.completes_callbacks) == ("dead", None, False)
 
 
 @pytest.mark.parametrize("outcome", ["no_answer", "busy"])
@@ -70,7 +72,7 @@ def test_no_answer_or_busy_retries_after_the_pause(outcome):
     assert after_call("retry", outcome, MONDAY, retry_after=timedelta(minutes=20)).next_call_at == MONDAY + timedelta(
         minutes=20
     )
-    assert not after.completes_open_work and not after.assign_to_caller
+    assert not after.completes_callbacks and not after.assign_to_caller
 
 
 @pytest.mark.parametrize("status", ["callback", "mailed"])
@@ -92,7 +94,7 @@ def test_a_callback_is_due_when_asked_and_belongs_to_its_agent():
     due = MONDAY + timedelta(hours=4)
     after = after_call("new", "callback", MONDAY, callback_due=due)
     assert (after.status, after.next_call_at, after.callback_due) == ("callback", due, due)
-    assert after.assign_to_caller and after.completes_open_work
+    assert after.assign_to_caller and after.completes_callbacks
 
 
 def test_mailed_opens_the_follow_up_window_from_day_7_at_midnight():
@@ -113,12 +115,51 @@ def test_member_care_mails_only_when_it_took_an_address():
 @pytest.mark.parametrize("outcome", ["refused", "not_qualified", "member_care"])
 def test_the_other_reached_outcomes_close_the_lead_and_its_open_work(outcome):
     after = after_call("callback", outcome, MONDAY)
-    assert (after.status, after.next_call_at, after.callback_due, after.completes_open_work) == (
+    assert (after.status, after.next_call_at, after.callback_due, after.completes_callbacks) == (
         "closed",
         None,
         None,
         True,
     )
+
+
+# --------------------------------------------------------------------------- follow-ups and the kind of call
+
+
+def test_a_call_on_a_lead_mailed_before_is_a_maintenance_call():
+    assert call_kind(mailed_before=True) is CallKind.MAINTENANCE and CallKind.MAINTENANCE.label == "客户维护"
+    assert call_kind(mailed_before=False) is CallKind.DEVELOPMENT and CallKind.DEVELOPMENT.label == "数据开发"
+
+
+WINDOW_OPENS = date(2026, 3, 9)  # mailed on Monday 03-02
+
+
+@pytest.mark.parametrize("outcome", ["member_care", "not_qualified", "callback"])
+def test_a_call_before_the_window_opens_does_not_close_the_follow_up(outcome):
+    due = MONDAY + timedelta(hours=2) if outcome == "callback" else None
+    early = after_call(
+        "mailed", outcome, MONDAY + timedelta(days=2), callback_due=due, pending_follow_up_from=WINDOW_OPENS
+    )
+    assert not early.closes_follow_up(WINDOW_OPENS) and early.completes_callbacks
+    if outcome != "callback":  # the lead keeps waiting for its follow-up
+        assert (early.status, early.next_call_at) == ("mailed", datetime(2026, 3, 9, 0, 0, tzinfo=CST))
+    in_window = after_call("mailed", outcome, MONDAY + timedelta(days=8), callback_due=due and due + timedelta(days=8))
+    assert in_window.closes_follow_up(WINDOW_OPENS)
+
+
+@pytest.mark.parametrize("outcome", ["refused", "mailed"])
+def test_a_settling_call_closes_the_follow_up_whatever_the_window(outcome):
+    after = after_call(
+        "mailed", outcome, MONDAY + timedelta(days=1), address="北京", pending_follow_up_from=WINDOW_OPENS
+    )
+    assert after.settles_follow_ups and after.closes_follow_up(WINDOW_OPENS)
+    assert after.status == ("closed" if outcome == "refused" else "mailed")
+
+
+@pytest.mark.parametrize("outcome", ["no_answer", "busy", "invalid_number"])
+def test_a_call_that_reached_nobody_closes_nothing(outcome):
+    after = after_call("mailed", outcome, MONDAY + timedelta(days=8), pending_follow_up_from=WINDOW_OPENS)
+    assert not after.closes_follow_up(WINDOW_OPENS) and not after.completes_callbacks
 
 
 def test_what_cannot_be_recorded_is_refused():
@@ -204,8 +245,11 @@ def test_the_claim_queue_offers_statuses_that_have_a_due_stage():
     streak=st.integers(0, 20),
     due_in=st.integers(1, 60 * 24 * 30),
     address=st.sampled_from([None, "上海市长宁区金钟路968号"]),
+    pending_in=st.one_of(st.none(), st.integers(-12, 12)),
 )
-def test_the_stage_shown_agrees_with_the_state_a_call_leaves(status, outcome, minutes, streak, due_in, address):
+def test_the_stage_shown_agrees_with_the_state_a_call_leaves(
+    status, outcome, minutes, streak, due_in, address, pending_in
+):
     """Right after a call the lead is never shown as due; at its next call time it is; the
     claim queue can offer it then; set aside shows exactly when three no-answers set it
     aside; a lead with no next call is finished."""
@@ -213,11 +257,25 @@ def test_the_stage_shown_agrees_with_the_state_a_call_leaves(status, outcome, mi
     callback_due = moment + timedelta(minutes=due_in) if outcome is Outcome.CALLBACK else None
     if outcome is Outcome.MAILED:
         address = address or "北京"
-    after = after_call(status, outcome, moment, callback_due=callback_due, address=address, no_answers_before=streak)
+    pending = None if pending_in is None else (moment + timedelta(days=pending_in)).date()
+    after = after_call(
+        status,
+        outcome,
+        moment,
+        callback_due=callback_due,
+        address=address,
+        no_answers_before=streak,
+        pending_follow_up_from=pending,
+    )
+    if pending is not None:  # a pending follow-up is closed by an effective call from its first day, or settled
+        early = moment.date() < pending
+        assert after.closes_follow_up(pending) == (
+            outcome in (Outcome.REFUSED, Outcome.MAILED) or (outcome.effective and not early)
+        )
     now_stage = lead_stage(after.status, after.next_call_at, moment, streak=after.no_answers)
 
     assert after.no_answers == (streak + 1 if outcome is Outcome.NO_ANSWER else 0)
-    assert after.completes_open_work == outcome.effective
+    assert after.completes_callbacks == outcome.effective
     if after.next_call_at is None:
         assert now_stage in FINISHED_STAGES
         assert after.status in ("closed", "dead")

@@ -40,9 +40,9 @@ def test_range_yield_due(known_db):
     data = json.loads(
         run("report", "range", *db, "--from", "2025-03-03", "--to", "2025-03-05", "--format", "json").output
     )
-    assert data["total"]["leads"] == 8 and data["total"]["mail_rate"] == 0.375
+    assert data["total"]["leads"] == 9 and data["total"]["mail_rate"] == 0.4444
     data = json.loads(run("report", "yield", *db, "--min-leads", "2", "--format", "json").output)
-    assert [r["industry"] for r in data["rows"]] == ["金融业", "医药保健业", "临时组织", "未分类"]
+    assert [r["industry"] for r in data["rows"]] == ["金融业", "医药保健业", "临时组织", "学校", "未分类"]
     data = json.loads(
         run("report", "due", *db, "--at", "2025-03-11 10:00", "--agent", "李娜", "--format", "json").output
     )
@@ -88,3 +88,28 @@ def test_demo_data_then_reports(tmp_path):
     data = json.loads(run("report", "daily", "--db", str(path), "--date", "2025-03-07", "--format", "json").output)
     assert data["total"]["leads"] > 100 and data["total"]["mailed"] > 0
     assert run("report", "rebuild", "--db", str(path)).output.startswith("report tables rebuilt")
+
+
+def test_maintenance_kind_daily_and_range(known_db, tmp_path):
+    """客户维护日表 per agent (tests/reports/test_maintenance.py has every cell)."""
+    db = ["--db", str(known_db)]
+    data = json.loads(
+        run("report", "daily", *db, "--date", "2025-03-03", "--kind", "maintenance", "--format", "json").output
+    )
+    assert data["report"] == "maintenance" and data["kind"] == "maintenance"
+    assert [(r["agent"], r["done"], r["done_in_slot"], r["booked_on_call"]) for r in data["rows"]] == [
+        ("李娜", 1, 1, 1)
+    ]
+    text = run("report", "range", *db, "--from", "2025-02-24", "--to", "2025-03-05", "--kind", "maintenance").output
+    assert text.startswith("客户维护总表  2025-02-24 至 2025-03-05  按业务员")
+    xlsx = tmp_path / "m.xlsx"
+    run("report", "daily", *db, "--date", "2025-03-05", "--kind", "maintenance", "--out", str(xlsx))
+    assert read_xlsx(xlsx.read_bytes())["客户维护日表 2025-03-05"][1][0] == "王芳"
+    csv_rows = read_csv(
+        run("report", "daily", *db, "--date", "2025-03-05", "--kind", "maintenance", "--format", "csv").output
+    )
+    assert csv_rows[0][:3] == ["业务员", "应回访", "已回访"] and csv_rows[-1][0] == "合计"
+    bad = run("report", "daily", *db, "--kind", "maintenance", "--by", "industry", ok=False)
+    assert bad.exit_code == 2 and "per agent" in bad.output
+    dev = json.loads(run("report", "daily", *db, "--date", "2025-03-05", "--format", "json").output)
+    assert dev["kind"] == "development" and dev["total"]["calls"] == 3  # c11, c14, c17 are maintenance

@@ -121,7 +121,7 @@ async def test_due_tab_and_chart(known_db):
         assert [row[:5] for row in cells] == [
             ["回电", "逾期", "03-04 10:00", "", "03-04 10:00"],
             ["回电", "今天", "03-05 15:00", "", "15:00"],
-            ["回访", "逾期", "02-27", "03-02", "今天 17:30-18:00"],
+            ["回访", "逾期", "02-27", "03-02", "窗口已过"],
         ]
         assert "回电 2 个 · 回访 1 个" in str(screen.query_one("#due-note", Static).render())
         await pilot.press("3")
@@ -139,6 +139,32 @@ async def test_due_tab_and_chart(known_db):
         assert "█" in plot_text  # the bars were drawn
 
 
+async def test_k_switches_to_the_maintenance_table_and_4_shows_the_greetings(known_db):
+    from reports.test_maintenance import D1_ROWS, KINDS, LABELS
+
+    screen = ReportsScreen(known_db, FixedClock(NOW), day=NOW.date().replace(day=3), company="测试公司")
+    async with Host(screen).run_test(size=(160, 40)) as pilot:
+        await loaded(pilot, screen, 1)
+        await pilot.press("k")
+        await loaded(pilot, screen, 2)
+        assert "客户维护日表  2025-03-03" in str(screen.query_one("#report-title", Static).render())
+        assert screen.table_labels() == LABELS
+        assert screen.table_cells() == expected(D1_ROWS, ["合计", *D1_ROWS[0][1:]], KINDS)
+        await pilot.press("g")  # per agent only: nothing to switch
+        await pilot.pause()
+        assert screen.by == "industry" and screen.loads == 2
+        await pilot.press("k")
+        await loaded(pilot, screen, 3)
+        assert screen.table_labels()[0] == "行业"
+        await pilot.press("4")
+        await loaded(pilot, screen, 4)
+        assert screen.query_one(TabbedContent).active == "tab-greetings"
+        cells = screen.table_cells("greetings-table")
+        assert [row[1] for row in cells] == ["丙", "辛", "乙", "庚", "甲"]  # next holiday from 03-03: 清明
+        assert "清明节 04-04 至 04-06" in str(screen.query_one("#greetings-note", Static).render())
+        assert "测试公司的王芳" in cells[-1][-1]
+
+
 async def test_lead_list_key_opens_it_on_the_apps_database(known_db, tmp_path, monkeypatch):
     """Pushed with no arguments (as the lead list's ``r`` does), it uses the app's db_path and clock."""
 
@@ -154,7 +180,7 @@ async def test_lead_list_key_opens_it_on_the_apps_database(known_db, tmp_path, m
         screen = app.screen
         assert isinstance(screen, ReportsScreen)
         await loaded(pilot, screen, 1)
-        assert screen.table_cells()[-1][:2] == ["合计", "2"]
+        assert screen.table_cells()[-1][:2] == ["合计", "3"]
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, ReportsScreen)
@@ -190,24 +216,27 @@ async def test_r_on_the_agents_lead_list_opens_it(known_db, tmp_path, monkeypatc
             await pilot.pause(0.05)
         await pilot.pause()
         await pilot.press("r")
-        await pilot.pause()
+        deadline = time.monotonic() + 10  # (under a loaded test run the screen may take a moment to mount)
+        while not isinstance(app.screen, ReportsScreen):
+            assert time.monotonic() < deadline, "r did not open the reports"
+            await pilot.pause(0.05)
         screen = app.screen
         assert isinstance(screen, ReportsScreen)
         await loaded(pilot, screen, 1)
         assert screen.db_path == path and screen.day.isoformat() == "2025-03-05"
         assert screen.table_cells()[-1] == [
             "合计",
+            "3",
+            "3",
             "2",
-            "2",
-            "1",
             "2",
             "0",
             "0",
-            "50.0%",
+            "66.7%",
             "100.0%",
-            "100.0%",
-            "2",
-            "210.0",
+            "66.7%",
+            "3",
+            "200.0",
             "0",
         ]
         await pilot.press("escape")

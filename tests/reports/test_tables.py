@@ -49,18 +49,20 @@ REMARK_LABELS, REMARK_KEYS = ["优点", "缺点", "建议"], ["strengths", "weak
 
 # ---------------------------------------------------------------------------- expected tables
 
+# Development only (docs/reports.md): c11, c12, c14, c16 and c17 are maintenance calls.
 DAILY_D1_INDUSTRY = [
     ["金融业", 2, 2, 2, 1, 1, 0, F(1), F(1), F(1, 2), 4, F(820, 4), 1],
     ["临时组织", 2, 0, 0, 0, 0, 0, F(0), F(0), F(0), 2, F(25, 2), 0],
-    ["医药保健业", 1, 0, 0, 0, 0, 0, F(0), F(0), F(0), 2, F(120, 2), 0],
+    # L3: refused at 11:00 (有效), busy at 17:00 — still 有效: any development call that day
+    ["医药保健业", 1, 1, 0, 0, 0, 0, F(0), F(1), F(0), 2, F(120, 2), 0],
     ["未分类", 1, 1, 0, 0, 0, 1, F(0), F(1), F(0), 1, F(180), 0],
-]
-TOTAL_D1 = [6, 3, 2, 1, 1, 1, F(1, 3), F(1, 2), F(1, 6), 9, F(1145, 9), 1]
+]  # 学校: only c16, a follow-up — not here
+TOTAL_D1 = [6, 4, 2, 1, 1, 1, F(1, 3), F(2, 3), F(1, 6), 9, F(1145, 9), 1]
 
 DAILY_D1_AGENT = [
     ["张伟", 0, 0, 0, 0, 0, 0, None, None, None, 0, None, 0, None, "没有打电话", "明天补上"],
     ["李娜", 1, 1, 1, 0, 1, 0, F(1), F(1), F(0), 3, F(570, 3), 1, None, None, None],
-    ["王芳", 5, 2, 1, 1, 0, 1, F(1, 5), F(2, 5), F(1, 5), 6, F(575, 6), 0, "开场白清楚", "语速太快", None],
+    ["王芳", 5, 3, 1, 1, 0, 1, F(1, 5), F(3, 5), F(1, 5), 6, F(575, 6), 0, "开场白清楚", "语速太快", None],
 ]
 
 DAILY_D1_BOTH = [
@@ -68,29 +70,32 @@ DAILY_D1_BOTH = [
     ["李娜", "医药保健业", 0, 0, 0, 0, 0, 0, None, None, None, 1, F(90), 0],
     ["王芳", "临时组织", 2, 0, 0, 0, 0, 0, F(0), F(0), F(0), 2, F(25, 2), 0],
     ["王芳", "金融业", 1, 1, 1, 1, 0, 0, F(1), F(1), F(1), 2, F(340, 2), 0],
-    ["王芳", "医药保健业", 1, 0, 0, 0, 0, 0, F(0), F(0), F(0), 1, F(30), 0],
+    ["王芳", "医药保健业", 1, 1, 0, 0, 0, 0, F(0), F(1), F(0), 1, F(30), 0],
     ["王芳", "未分类", 1, 1, 0, 0, 0, 1, F(0), F(1), F(0), 1, F(180), 0],
 ]
 
 TOTAL_EMPTY = [0, 0, 0, 0, 0, 0, None, None, None, 0, None, 0]
 
 DAILY_D3_INDUSTRY = [
-    ["医药保健业", 1, 1, 1, 1, 0, 0, F(1), F(1), F(1), 1, F(240), 0],
-    ["金融业", 1, 1, 0, 1, 0, 0, F(0), F(1), F(1), 1, F(180), 0],
+    # L3 mailed 好 (c10); L9 a callback: 有效, no grade
+    ["医药保健业", 2, 2, 1, 1, 0, 0, F(1, 2), F(1), F(1, 2), 2, F(300, 2), 0],
+    # L7 mailed 好 at 10:30 and not answered at 15:30 (a maintenance call): still 寄卡 and 好;
+    # L1's follow-up (c11, 好) is not here
+    ["金融业", 1, 1, 1, 1, 0, 0, F(1), F(1), F(1), 1, F(300), 0],
 ]
-TOTAL_D3 = [2, 2, 1, 2, 0, 0, F(1, 2), F(1), F(1), 2, F(210), 0]
+TOTAL_D3 = [3, 3, 2, 2, 0, 0, F(2, 3), F(1), F(2, 3), 3, F(600, 3), 0]
 
 RANGE_INDUSTRY = [
-    ["金融业", 3, 3, 2, 2, 1, 0, F(2, 3), F(1), F(2, 3), 5, F(1000, 5), 1],
-    ["医药保健业", 2, 1, 1, 1, 0, 0, F(1, 2), F(1, 2), F(1, 2), 3, F(360, 3), 0],
+    ["金融业", 3, 3, 3, 2, 1, 0, F(1), F(1), F(2, 3), 5, F(1120, 5), 1],
+    ["医药保健业", 3, 3, 1, 1, 0, 0, F(1, 3), F(1), F(1, 3), 4, F(420, 4), 0],
     ["临时组织", 2, 0, 0, 0, 0, 0, F(0), F(0), F(0), 2, F(25, 2), 0],
     ["未分类", 1, 1, 0, 0, 0, 1, F(0), F(1), F(0), 1, F(180), 0],
 ]
 RANGE_AGENT = [
-    ["李娜", 2, 2, 2, 1, 1, 0, F(1), F(1), F(1, 2), 4, F(810, 4), 1],
-    ["王芳", 6, 3, 1, 2, 0, 1, F(1, 6), F(1, 2), F(1, 3), 7, F(755, 7), 0],
+    ["李娜", 3, 3, 2, 1, 1, 0, F(2, 3), F(1), F(1, 3), 5, F(870, 5), 1],
+    ["王芳", 6, 4, 2, 2, 0, 1, F(1, 3), F(2, 3), F(1, 3), 7, F(875, 7), 0],
 ]
-TOTAL_RANGE = [8, 5, 3, 3, 1, 1, F(3, 8), F(5, 8), F(3, 8), 11, F(1565, 11), 1]
+TOTAL_RANGE = [9, 7, 4, 3, 1, 1, F(4, 9), F(7, 9), F(1, 3), 12, F(1745, 12), 1]
 REMARKS_D1 = [[D1, "张伟", None, "没有打电话", "明天补上"], [D1, "王芳", "开场白清楚", "语速太快", None]]
 
 YIELD_LABELS = [
@@ -120,24 +125,29 @@ YIELD_KEYS = [
     "sample",
 ]
 YIELD_KINDS = ["text", "int", "int", "rate", "rank", "int", "rate", "rank", "int", "rate", "text"]
+# All time: D1, D3 and 2025-02-24 (c15: L8 学校 mailed 一般).
 YIELD_MIN2 = [
-    ["金融业", 3, 2, F(2, 3), 1, 2, F(2, 3), 1, 3, F(1), None],
-    ["医药保健业", 2, 1, F(1, 2), 2, 1, F(1, 2), 2, 1, F(1, 2), None],
+    ["金融业", 3, 3, F(1), 1, 2, F(2, 3), 1, 3, F(1), None],
+    ["医药保健业", 3, 1, F(1, 3), 2, 1, F(1, 3), 2, 3, F(1), None],
     ["临时组织", 2, 0, F(0), 3, 0, F(0), 3, 0, F(0), None],
+    ["学校", 1, 1, F(1), None, 0, F(0), None, 1, F(1), "样本少(<2)"],
     ["未分类", 1, 0, F(0), None, 0, F(0), None, 1, F(1), "样本少(<2)"],
 ]
-YIELD_TOTAL = ["合计", 8, 3, F(3, 8), None, 3, F(3, 8), None, 5, F(5, 8), None]
+YIELD_TOTAL = ["合计", 10, 5, F(1, 2), None, 3, F(3, 10), None, 8, F(4, 5), None]
 YIELD_DEFAULT = [  # min 30: every industry is a low sample, none ranked; still ordered by 寄卡率, 好客户率, 总个数
-    ["金融业", 3, 2, F(2, 3), None, 2, F(2, 3), None, 3, F(1), "样本少(<30)"],
-    ["医药保健业", 2, 1, F(1, 2), None, 1, F(1, 2), None, 1, F(1, 2), "样本少(<30)"],
+    ["金融业", 3, 3, F(1), None, 2, F(2, 3), None, 3, F(1), "样本少(<30)"],
+    ["学校", 1, 1, F(1), None, 0, F(0), None, 1, F(1), "样本少(<30)"],
+    ["医药保健业", 3, 1, F(1, 3), None, 1, F(1, 3), None, 3, F(1), "样本少(<30)"],
     ["临时组织", 2, 0, F(0), None, 0, F(0), None, 0, F(0), "样本少(<30)"],
     ["未分类", 1, 0, F(0), None, 0, F(0), None, 1, F(1), "样本少(<30)"],
 ]
-YIELD_D3_TIE = [  # both have 好客户率 100%: they share rank 1
-    ["医药保健业", 1, 1, F(1), 1, 1, F(1), 1, 1, F(1), None],
-    ["金融业", 1, 0, F(0), 2, 1, F(1), 1, 1, F(1), None],
+YIELD_D1_TIE = [  # three industries with 寄卡率 and 好客户率 0%: they share rank 2
+    ["金融业", 2, 2, F(1), 1, 1, F(1, 2), 1, 2, F(1), None],
+    ["临时组织", 2, 0, F(0), 2, 0, F(0), 2, 0, F(0), None],
+    ["医药保健业", 1, 0, F(0), 2, 0, F(0), 2, 1, F(1), None],
+    ["未分类", 1, 0, F(0), 2, 0, F(0), 2, 1, F(1), None],
 ]
-YIELD_D3_TOTAL = ["合计", 2, 1, F(1, 2), None, 2, F(1), None, 2, F(1), None]
+YIELD_D1_TOTAL = ["合计", 6, 2, F(1, 3), None, 1, F(1, 6), None, 4, F(2, 3), None]
 
 # ---------------------------------------------------------------------------- spellings
 
@@ -285,14 +295,15 @@ def test_daily_by_agent_and_industry(conn):
     )
 
 
-def test_the_lead_called_twice_counts_once_with_its_last_outcome(conn):
+def test_the_lead_called_twice_counts_once(conn):
     report = daily(conn, D1, "industry")
     assert report.row(industry="金融业").counts.leads == 2  # L1 twice, L2 twice: two leads, four calls
     assert report.row(industry="金融业").counts.calls == 4
-    # L3: refused by 李娜 at 11:00, then busy for 王芳 at 17:00 → one lead, not effective, 王芳's
+    # L3: refused by 李娜 at 11:00, then busy for 王芳 at 17:00 → one lead, 王芳's (the last
+    # development call's agent), effective (the refusal reached the company)
     by_agent = daily(conn, D1, "both")
     assert by_agent.row("王芳", "医药保健业").counts.leads == 1
-    assert by_agent.row("王芳", "医药保健业").counts.effective == 0
+    assert by_agent.row("王芳", "医药保健业").counts.effective == 1
     assert by_agent.row("李娜", "医药保健业").counts.leads == 0
     assert by_agent.row("李娜", "医药保健业").counts.mail_rate is None
 
@@ -399,11 +410,11 @@ def test_yield_default_threshold_ranks_nobody_here(conn):
 
 
 def test_yield_over_a_range_shares_tied_ranks(conn):
-    report = yield_table(conn, D3, D3, min_leads=1)
+    report = yield_table(conn, D1, D1, min_leads=1)
     _, data, _ = check_all_formats(
-        report, YIELD_LABELS, YIELD_KEYS, YIELD_KINDS, YIELD_D3_TIE, YIELD_D3_TOTAL, sheet_name="数据产出分析表"
+        report, YIELD_LABELS, YIELD_KEYS, YIELD_KINDS, YIELD_D1_TIE, YIELD_D1_TOTAL, sheet_name="数据产出分析表"
     )
-    assert (data["from"], data["to"]) == ("2025-03-05", "2025-03-05")
+    assert (data["from"], data["to"]) == ("2025-03-03", "2025-03-03")
 
 
 def test_yield_industry_with_only_invalid_numbers(conn):

@@ -6,6 +6,7 @@ import os
 import sqlite3
 import stat
 import time
+from pathlib import Path
 
 import pytest
 
@@ -170,3 +171,46 @@ def test_db_path_resolution(tmp_path, monkeypatch):
     assert resolve_db_path(tmp_path / "flag.db") == tmp_path / "flag.db"
     with Store.open() as store:
         assert store.path == tmp_path / "env.db"
+
+
+SHIPPED = {  # sha256 of each shipped migration's statements: a step that has shipped is never edited
+    1: "88c1e9c768ea51fcca658ab5916883d38ed19d4ca5bde69697c0ad9f03cd204d",
+    2: "27859252c4d9c746d2b66391ad61ef73090cf56805714c557b3347e45220903b",
+    3: "27f99b3ad29a057199c0e2e1b4f519cccc0bd0c683f497abeb5da2200ab16b81",
+    4: "8b7ddd7743f5b9ec05ca1c9070568aaf7c6ff8b5d653ad020fddfa65596bbabb",
+}
+
+
+def test_shipped_migrations_are_unchanged_and_versions_increase():
+    import hashlib
+
+    for migration in schema.MIGRATIONS:
+        if migration.version in SHIPPED:
+            assert all(isinstance(step, str) for step in migration.statements)
+            text = "\n".join(str(step) for step in migration.statements)
+            assert hashlib.sha256(text.encode()).hexdigest() == SHIPPED[migration.version], migration.version
+    versions = [m.version for m in schema.MIGRATIONS]
+    assert versions == sorted(set(versions)) and versions[-1] == SCHEMA_VERSION
+
+
+def test_start_call_marks_development_or_maintenance_and_the_follow_up_slot(tmp_path):
+    """The rule's one home is the life cycle (call_kind, in_follow_up_window); start_call asks it once."""
+    from datetime import datetime, timedelta
+
+    from callscript.script.loader import load_script
+
+    script = load_script(Path(__file__).with_name("mini.yaml"))
+    monday = datetime(2026, 3, 2, 10, 0).astimezone()
+    with Store.open(tmp_path / "k.db", synchronous="OFF") as store:
+        script_id = store.store_script_version(script)
+        lead = store.add_lead(company="甲", phone="13812345678")
+        first = store.start_call(lead.id, "王芳", script_id, now=monday)
+        assert not store.has_mailing(lead.id)
+        store.finish_call(first, "mailed", {"address": "北京"}, now=monday + timedelta(minutes=5))
+        assert store.has_mailing(lead.id)
+        evening = store.start_call(lead.id, "王芳", script_id, now=monday.replace(hour=17, minute=40))
+        record = store.get_call(evening)
+        assert (store.get_call(first).kind, record.kind, record.follow_up_slot) == ("development", "maintenance", True)
+        store.finish_call(evening, "no_answer", now=monday.replace(hour=17, minute=41))
+        saturday = store.start_call(lead.id, "王芳", script_id, now=datetime(2026, 2, 14, 10, 0).astimezone())
+        assert store.get_call(saturday).follow_up_slot is False  # 调休: a working Saturday

@@ -1,15 +1,18 @@
 """``r`` on the lead list: the end-of-day summary (issue 6).
 
-One screen, three tabs:
+One screen, four tabs:
 
-* 日分析表 — 数据情况日分析表 for a day (today at first): by industry or by agent
-  (``g``), the 合计 row, the agents' 优点/缺点/建议; ``[`` / ``]`` step a day,
-  ``t`` back to today, ``d`` type a date;
+* 日分析表 — 数据情况日分析表 for a day (today at first): development calls, by
+  industry or by agent (``g``), the 合计 row, the agents' 优点/缺点/建议; ``k`` switches
+  to 客户维护日表 (maintenance: follow-ups due and done, per agent) and back;
+  ``[`` / ``]`` step a day, ``t`` back to today, ``d`` type a date;
 * 待办 — callbacks due today or overdue, follow-ups due (mailed 7–10 days ago),
-  with the 17:30–18:00 / weekend slot;
+  with the 17:30–18:00 / rest-day slot of China's calendar, or 窗口已过;
 * 图表 — 寄卡率 and 好客户率 by industry for the day (textual-plotext). Plotext
   counts a Chinese character as one cell, so the bars are numbered and the
-  industry names are in a legend beside the chart, laid out by rich.
+  industry names are in a legend beside the chart, laid out by rich;
+* 节日问候 — the greeting list for the next holiday from the day shown: who gets an
+  SMS, a card or a gift (read only when the tab is opened: it reads every graded call).
 
 Self-contained: it takes the database path and a clock (defaults: the app's
 ``db_path`` and ``clock``) and reads through :mod:`callscript.reports` in a
@@ -34,12 +37,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
+from callscript.core.china_calendar import next_holiday
 from callscript.core.when import parse_day
 from callscript.reports.due import DueList, due_list
-from callscript.reports.queries import BY_LABELS, Summary, daily, open_db
+from callscript.reports.greetings import GreetingList, greeting_list
+from callscript.reports.queries import BY_LABELS, KIND_LABELS, MaintenanceSummary, Summary, daily, maintenance, open_db
 from callscript.reports.render import Document, document, text_cell
 from callscript.tui.clock import Clock
-from callscript.tui.host import ReportsHost
+from callscript.tui.host import AgentAppHost, ReportsHost
 
 WEEKDAYS = "一二三四五六日"
 CHART_LIMIT = 12
@@ -51,18 +56,37 @@ CHART_COLORS = ("blue", "green")
 class ReportData:
     day: date
     by: str
-    summary: Summary
+    kind: str
+    summary: Summary | MaintenanceSummary
     by_industry: Summary
     due: DueList
+    greetings: GreetingList | None = None
 
 
-def load_report(db_path: Path, day: date, by: str, now: datetime) -> ReportData:
-    """Everything the screen shows (runs in a worker thread, on its own connection)."""
+def load_report(
+    db_path: Path,
+    day: date,
+    by: str,
+    now: datetime,
+    *,
+    kind: str = "development",
+    greetings_for: str | None = None,
+) -> ReportData:
+    """Everything the screen shows (runs in a worker thread, on its own connection);
+    ``greetings_for``: the company the greeting list is signed with (None: not read)."""
     db = open_db(db_path)
     try:
-        summary = daily(db.conn, day, by)
-        by_industry = summary if by == "industry" else daily(db.conn, day, "industry")
-        return ReportData(day, by, summary, by_industry, due_list(db.conn, now))
+        by_industry = daily(db.conn, day, "industry")
+        summary: Summary | MaintenanceSummary
+        if kind == "maintenance":
+            summary = maintenance(db.conn, day)
+        else:
+            summary = by_industry if by == "industry" else daily(db.conn, day, by)
+        greetings = None
+        if greetings_for is not None:
+            holiday = next_holiday(day)
+            greetings = greeting_list(db.conn, holiday, holiday.first if holiday else day, company=greetings_for)
+        return ReportData(day, by, kind, summary, by_industry, due_list(db.conn, now), greetings)
     finally:
         db.close()
 
@@ -109,6 +133,8 @@ class ReportsScreen(Screen[None]):
     ReportsScreen #chart { width: 1fr; height: 1fr; }
     ReportsScreen #chart-legend { width: 42; padding: 0 0 0 1; }
     ReportsScreen #date-dialog { width: 50; }
+    ReportsScreen #greetings-table { height: 1fr; }
+    ReportsScreen #greetings-note { height: auto; padding: 0 1; color: $text-muted; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -118,19 +144,31 @@ class ReportsScreen(Screen[None]):
         Binding("t", "today", "今天"),
         Binding("d", "pick_date", "日期"),
         Binding("g", "toggle_by", "行业/业务员"),
+        Binding("k", "toggle_kind", "开发/维护"),
         Binding("1", "tab('tab-daily')", "日报", show=False),
         Binding("2", "tab('tab-due')", "待办", show=False),
         Binding("3", "tab('tab-chart')", "图表", show=False),
+        Binding("4", "tab('tab-greetings')", "问候", show=False),
     ]
 
     def __init__(
-        self, db_path: Path | None = None, clock: Clock | None = None, *, day: date | None = None, by: str = "industry"
+        self,
+        db_path: Path | None = None,
+        clock: Clock | None = None,
+        *,
+        day: date | None = None,
+        by: str = "industry",
+        kind: str = "development",
+        company: str | None = None,
     ) -> None:
         super().__init__()
         self._db_path = Path(db_path) if db_path is not None else None
         self._clock = clock
+        self._company = company
         self.day = day
         self.by = by
+        self.kind = kind
+        self.want_greetings = False  # the greeting list is read once its tab has been opened
         self.data: ReportData | None = None
         self.loads = 0  # finished loads (tests wait on it)
 
@@ -146,6 +184,13 @@ class ReportsScreen(Screen[None]):
     @property
     def clock(self) -> Clock:
         return self._clock or self.host.clock
+
+    @property
+    def company(self) -> str:
+        """Who the greeting SMS is signed for: as given, else the agent app's company."""
+        if self._company is not None:
+            return self._company
+        return (self.app.company if isinstance(self.app, AgentAppHost) else "") or "我司"
 
     def compose(self) -> ComposeResult:
         yield Static("", id="report-title")
@@ -164,6 +209,9 @@ class ReportsScreen(Screen[None]):
 
                     yield PlotextPlot(id="chart")
                     yield Static("", id="chart-legend")
+            with TabPane("4 节日问候", id="tab-greetings"):
+                yield Static("切换到这一页时读取。", id="greetings-note")
+                yield DataTable(id="greetings-table", zebra_stripes=True, cursor_type="row")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -175,10 +223,11 @@ class ReportsScreen(Screen[None]):
     # -- loading --------------------------------------------------------------
     @work(thread=True, exclusive=True, group="report")
     def reload(self) -> None:
-        day, by, now = self.day, self.by, self.clock()
+        day, by, kind, now = self.day, self.by, self.kind, self.clock()
         assert day is not None
+        company = self.company if self.want_greetings else None
         try:
-            data = load_report(self.db_path, day, by, now)
+            data = load_report(self.db_path, day, by, now, kind=kind, greetings_for=company)
         except Exception as exc:
             self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
             return
@@ -189,13 +238,15 @@ class ReportsScreen(Screen[None]):
         self.notify(f"读取报表失败: {message}", severity="error", timeout=10)
 
     def _show(self, data: ReportData) -> None:
-        if (data.day, data.by) != (self.day, self.by):  # a newer request is on its way
+        if (data.day, data.by, data.kind) != (self.day, self.by, self.kind):  # a newer request is on its way
             return
         self.data = data
         self._render_title()
         self._fill_table(document(data.summary))
         self._fill_due(document(data.due), data.due)
         self._fill_chart(data.by_industry)
+        if data.greetings is not None:
+            self._fill_greetings(document(data.greetings), data.greetings)
         self.loads += 1
 
     # -- rendering ------------------------------------------------------------
@@ -204,10 +255,12 @@ class ReportsScreen(Screen[None]):
         assert day is not None
         text = Text()
         text.append(" 日报 ", "bold reverse")
-        text.append(f"  数据情况日分析表  {day.isoformat()} 周{WEEKDAYS[day.weekday()]}", "bold")
+        name = "数据情况日分析表" if self.kind == "development" else "客户维护日表"
+        text.append(f"  {name}  {day.isoformat()} 周{WEEKDAYS[day.weekday()]}", "bold")
         if day == self.clock().date():
             text.append(" (今天)", "bold")
-        text.append(f"  {BY_LABELS[self.by]}", "bold")
+        text.append(f"  {BY_LABELS[self.by] if self.kind == 'development' else BY_LABELS['agent']}", "bold")
+        text.append(f"  [{KIND_LABELS[self.kind]}]", "dim")
         self.query_one("#report-title", Static).update(text)
 
     def _fill_table(self, doc: Document) -> None:
@@ -269,6 +322,19 @@ class ReportsScreen(Screen[None]):
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("tab-due").label = f"2 待办 ({len(due.items)})"
 
+    def _fill_greetings(self, doc: Document, greetings: GreetingList) -> None:
+        sheet = doc.sheets[0]
+        table = self.query_one("#greetings-table", DataTable)
+        table.clear(columns=True)
+        for col in sheet.columns:
+            table.add_column(col.label, key=col.key)
+        for row in sheet.rows:
+            table.add_row(*(Text(text_cell(v, c.kind)) for v, c in zip(row, sheet.columns, strict=False)))
+        note = Text(f"{greetings.title}  {doc.subtitle}  ", "bold")
+        note.append("  ".join(doc.notes), "dim")
+        self.query_one("#greetings-note", Static).update(note)
+        self.query_one(TabbedContent).get_tab("tab-greetings").label = f"4 节日问候 ({len(greetings.items)})"
+
     def _fill_chart(self, summary: Summary) -> None:
         from textual_plotext import PlotextPlot
 
@@ -325,12 +391,26 @@ class ReportsScreen(Screen[None]):
         self._go(self.clock().date())
 
     def action_toggle_by(self) -> None:
+        if self.kind == "maintenance":
+            self.notify("客户维护日表按业务员统计。", timeout=3)
+            return
         self.by = "agent" if self.by == "industry" else "industry"
+        self._render_title()
+        self.reload()
+
+    def action_toggle_kind(self) -> None:
+        self.kind = "maintenance" if self.kind == "development" else "development"
         self._render_title()
         self.reload()
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "tab-greetings" and not self.want_greetings:
+            self.want_greetings = True
+            self.reload()
 
     @work(exclusive=True, group="date-dialog")
     async def action_pick_date(self) -> None:
