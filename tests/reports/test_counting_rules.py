@@ -125,6 +125,7 @@ def test_a_follow_up_on_a_mailed_lead_is_counted_only_in_maintenance(floor):
 
 def test_a_refusal_has_no_grade_and_a_callback_no_final_grade(floor):
     floor.call("丁", at(MONDAY, 9), "not_qualified", MARGINAL)
+    floor.store.update_lead(floor.lead("丁"), status="retry")  # a supervisor reopened it: called again
     floor.call("丁", at(MONDAY, 11), "refused", None, {"reached": True, "accepts": "no"})
     floor.call("戊", at(MONDAY, 9), "callback", None, callback_due=at(MONDAY, 16))
     c = dev(floor)
