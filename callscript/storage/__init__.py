@@ -12,10 +12,12 @@ The life-cycle names re-exported here (``CLAIM_TIERS``, ``LEAD_STATUSES``,
 
 from callscript.core.followup import in_follow_up_window
 from callscript.core.lifecycle import CLAIM_TIERS, LEAD_STATUSES
+from callscript.storage.acting import ActingStore
 from callscript.storage.agents import AgentRef
 from callscript.storage.db import connect, immediate
 from callscript.storage.errors import (
     CallFinished,
+    DuplicateAccount,
     DuplicateLead,
     ErrorCode,
     LeadUnavailable,
@@ -35,7 +37,9 @@ from callscript.storage.history import (
 from callscript.storage.location import ENV_VAR, resolve_db_path
 from callscript.storage.normalise import digits_only
 from callscript.storage.records import (
+    Account,
     Agent,
+    AuditEntry,
     Callback,
     CallRecord,
     CheckReport,
@@ -59,13 +63,17 @@ __all__ = [
     "ENV_VAR",
     "LEAD_STATUSES",
     "SCHEMA_VERSION",
+    "Account",
+    "ActingStore",
     "Agent",
     "AgentRef",
+    "AuditEntry",
     "CallFinished",
     "CallRecord",
     "Callback",
     "CheckReport",
     "DayReview",
+    "DuplicateAccount",
     "DuplicateLead",
     "ErrorCode",
     "EventRecord",

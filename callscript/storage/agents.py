@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from callscript.storage.base import StoreBase
+from callscript.core.access import Actor, AuditAction
+from callscript.storage.audit import AuditMixin
 from callscript.storage.errors import NotFound
 from callscript.storage.records import Agent, DayReview
 from callscript.storage.timefmt import iso, iso_day
@@ -13,7 +14,7 @@ AgentRef = int | str | Agent
 """An agent as callers name one: the id, the name, or the record."""
 
 
-class AgentsMixin(StoreBase):
+class AgentsMixin(AuditMixin):
     """``ensure_agent``, ``agents``, ``get_agent``; ``set_day_review``, ``day_review``."""
 
     def ensure_agent(self, name: str, *, now: datetime | None = None) -> Agent:
@@ -79,14 +80,17 @@ class AgentsMixin(StoreBase):
         strengths: str | None = None,
         weaknesses: str | None = None,
         suggestions: str | None = None,
+        actor: Actor | None = None,
         now: datetime | None = None,
     ) -> DayReview:
-        """Write (or replace) the agent's 优点/缺点/建议 for ``day``."""
+        """Write (or replace) the agent's 优点/缺点/建议 for ``day`` (audited as ``remark``)."""
         agent_id = self._agent_id(agent)
         key = iso_day(day)
-        stamp = iso(self._now(now))
-        self._tx(
-            lambda: self._execute(
+        moment = self._now(now)
+        stamp = iso(moment)
+
+        def work() -> None:
+            self._execute(
                 """INSERT INTO agent_day_reviews (agent_id, day, strengths, weaknesses, suggestions, updated_at)
                    VALUES (?, ?, ?, ?, ?, ?)
                    ON CONFLICT (agent_id, day) DO UPDATE SET strengths = excluded.strengths,
@@ -94,7 +98,10 @@ class AgentsMixin(StoreBase):
                        updated_at = excluded.updated_at""",
                 (agent_id, key, strengths, weaknesses, suggestions, stamp),
             )
-        )
+            name = self._value("SELECT name FROM agents WHERE id = ?", (agent_id,))
+            self.audit(AuditAction.REMARK, actor=actor, target=f"agent:{name}", detail={"day": key}, now=moment)
+
+        self._tx(work)
         review = self.day_review(agent_id, key)
         if review is None:  # pragma: no cover - written just above
             raise NotFound(f"no day review for agent {agent_id} on {key}")

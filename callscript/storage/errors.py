@@ -39,6 +39,8 @@ class ErrorCode(StrEnum):
     """A call with answers recorded cannot be discarded, only closed with an outcome."""
     SCRIPT_VERSION_MISMATCH = "script_version_mismatch"
     """A call resumes only on the script version it was made with."""
+    DUPLICATE_ACCOUNT = "duplicate_account"
+    """An account with that name exists already."""
 
 
 class StorageError(Exception):
@@ -79,3 +81,9 @@ class CallFinished(StorageError):
     """The call already has its outcome; only notes may still be added."""
 
     code = ErrorCode.CALL_FINISHED
+
+
+class DuplicateAccount(StorageError):
+    """An account with that name exists already."""
+
+    code = ErrorCode.DUPLICATE_ACCOUNT

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from callscript.core.access import Actor, AuditAction
 from callscript.core.lifecycle import (
     LEAD_STATUSES,
     LIST_TIERS,
@@ -413,11 +414,14 @@ class LeadsMixin(FollowUpsMixin):
 
     # ------------------------------------------------------------------ editing
 
-    def update_lead(self, lead_id: int, *, now: datetime | None = None, **fields: Any) -> Lead:
+    def update_lead(
+        self, lead_id: int, *, actor: Actor | None = None, now: datetime | None = None, **fields: Any
+    ) -> Lead:
         """Change a lead's details (``LEAD_FIELDS``, ``status``, ``assigned_to``=agent or None).
 
         ``do_not_call=True`` marks the lead as :meth:`mark_do_not_call` does (closing its
-        callbacks and follow-ups), ``False`` clears the mark as :meth:`clear_do_not_call`.
+        callbacks and follow-ups), ``False`` clears the mark as :meth:`clear_do_not_call`;
+        either is audited as ``actor``'s (default: the store's own, the system actor).
         """
         allowed = set(LEAD_FIELDS) | {"status", "assigned_to"}
         unknown = set(fields) - allowed
@@ -463,9 +467,9 @@ class LeadsMixin(FollowUpsMixin):
             if not self._execute(f"UPDATE leads SET {assignments} WHERE id = :id", {**values, "id": lead_id}):
                 raise NotFound(f"no lead {lead_id}")
             if dnc is True:
-                self._mark_do_not_call(lead_id, None, None, moment)
+                self._mark_do_not_call(lead_id, None, None, moment, actor)
             elif dnc is False:
-                self._clear_do_not_call(lead_id, None, moment)
+                self._clear_do_not_call(lead_id, None, moment, actor)
 
         self._tx(work)
         return self.get_lead(lead_id)
@@ -473,7 +477,13 @@ class LeadsMixin(FollowUpsMixin):
     # ------------------------------------------------------------------ do-not-call
 
     def mark_do_not_call(
-        self, lead_id: int, reason: str | None = None, *, agent: str | None = None, now: datetime | None = None
+        self,
+        lead_id: int,
+        reason: str | None = None,
+        *,
+        agent: str | None = None,
+        actor: Actor | None = None,
+        now: datetime | None = None,
     ) -> Lead:
         """Never call this lead again (the customer asked; a refusal "不要再打了"). The one way to mark.
 
@@ -482,13 +492,16 @@ class LeadsMixin(FollowUpsMixin):
         what :func:`~callscript.core.lifecycle.on_do_not_call` says: its open callbacks
         and pending mail follow-ups closed, an unused claim released. A call in progress
         on the lead is left for the agent to finish (as ``refused``). Import never clears
-        the mark. Idempotent: marking twice keeps the first note.
+        the mark. Idempotent: marking twice keeps the first note. Audited (``do_not_call_set``)
+        as ``actor``'s, default the store's own (the system actor).
         """
         moment = self._now(now)
-        self._tx(lambda: self._mark_do_not_call(lead_id, reason, agent, moment))
+        self._tx(lambda: self._mark_do_not_call(lead_id, reason, agent, moment, actor))
         return self.get_lead(lead_id)
 
-    def _mark_do_not_call(self, lead_id: int, reason: str | None, agent: str | None, moment: datetime) -> None:
+    def _mark_do_not_call(
+        self, lead_id: int, reason: str | None, agent: str | None, moment: datetime, actor: Actor | None
+    ) -> None:
         row = self._row("SELECT do_not_call, notes, active_call_id FROM leads WHERE id = ?", (lead_id,))
         if row is None:
             raise NotFound(f"no lead {lead_id}")
@@ -505,6 +518,8 @@ class LeadsMixin(FollowUpsMixin):
         self._complete_open_work(
             lead_id, stamp, callbacks=effects.closes_callbacks, follow_ups=effects.closes_follow_ups
         )
+        detail = {"reason": reason} if reason else None
+        self.audit(AuditAction.DO_NOT_CALL_SET, actor=actor, target=f"lead:{lead_id}", detail=detail, now=moment)
 
     def mark_do_not_call_by_phone(
         self,
@@ -515,6 +530,7 @@ class LeadsMixin(FollowUpsMixin):
         agent: str | None = None,
         phone_norm: str | None = None,
         phone_kind: str | None = None,
+        actor: Actor | None = None,
         now: datetime | None = None,
     ) -> tuple[Lead, bool]:
         """Do-not-call by number: the lead with this number is marked (:meth:`mark_do_not_call`);
@@ -533,7 +549,7 @@ class LeadsMixin(FollowUpsMixin):
         def work() -> tuple[int, bool]:
             existing = self._value("SELECT id FROM leads WHERE phone_norm = ?", (norm,))
             if existing is not None:
-                self._mark_do_not_call(existing, reason, agent, moment)
+                self._mark_do_not_call(existing, reason, agent, moment, actor)
                 return int(existing), False
             stamp = iso(moment)
             lead_id = self._insert(
@@ -550,18 +566,23 @@ class LeadsMixin(FollowUpsMixin):
                     stamp,
                 ),
             )
+            detail = {"reason": reason, "new_lead": True} if reason else {"new_lead": True}
+            self.audit(AuditAction.DO_NOT_CALL_SET, actor=actor, target=f"lead:{lead_id}", detail=detail, now=moment)
             return lead_id, True
 
         lead_id, created = self._tx(work)
         return self.get_lead(lead_id), created
 
-    def clear_do_not_call(self, lead_id: int, *, agent: str | None = None, now: datetime | None = None) -> Lead:
-        """Undo a do-not-call marked by mistake (supervisor). The note stays, with a line saying it was undone."""
+    def clear_do_not_call(
+        self, lead_id: int, *, agent: str | None = None, actor: Actor | None = None, now: datetime | None = None
+    ) -> Lead:
+        """Undo a do-not-call marked by mistake (supervisor). The note stays, with a line saying it was
+        undone; audited (``do_not_call_cleared``) as ``actor``'s."""
         moment = self._now(now)
-        self._tx(lambda: self._clear_do_not_call(lead_id, agent, moment))
+        self._tx(lambda: self._clear_do_not_call(lead_id, agent, moment, actor))
         return self.get_lead(lead_id)
 
-    def _clear_do_not_call(self, lead_id: int, agent: str | None, moment: datetime) -> None:
+    def _clear_do_not_call(self, lead_id: int, agent: str | None, moment: datetime, actor: Actor | None) -> None:
         row = self._row("SELECT do_not_call, notes FROM leads WHERE id = ?", (lead_id,))
         if row is None:
             raise NotFound(f"no lead {lead_id}")
@@ -571,6 +592,7 @@ class LeadsMixin(FollowUpsMixin):
             "UPDATE leads SET do_not_call = 0, notes = ?, updated_at = ? WHERE id = ?",
             (undo_do_not_call_note(row["notes"], agent, moment.date()), iso(moment), lead_id),
         )
+        self.audit(AuditAction.DO_NOT_CALL_CLEARED, actor=actor, target=f"lead:{lead_id}", now=moment)
 
     def set_do_not_call(self, lead_id: int, flag: bool = True) -> Lead:
         """:meth:`mark_do_not_call` (``flag``) or :meth:`clear_do_not_call`."""

@@ -31,7 +31,11 @@ transactions and the handful of statement methods):
 * ``scripts.py`` — script versions;
 * ``calls.py`` — calls and their event log: start, record, finish, resume, close;
 * ``checks.py`` — ``db check``;
-* ``history.py`` — bulk history (the demo generator).
+* ``history.py`` — bulk history (the demo generator);
+* ``audit.py`` — the append-only audit log;
+* ``accounts.py`` — accounts, their roles and the lockout counters;
+* ``acting.py`` — :meth:`acting_as`: the store as one account sees it (roles enforced,
+  reads narrowed, changes audited); ``StoreParts`` is every part above but history.
 
 Mixins rather than repositories the facade delegates to, because the parts share
 one connection, one lock and one transaction depth (``update_lead`` marks
@@ -43,9 +47,9 @@ subclasses only the parts it uses, so its dependencies are in its class line.
 
 from __future__ import annotations
 
-from callscript.storage.checks import ChecksMixin
+from callscript.storage.acting import StoreParts
 from callscript.storage.history import HistoryMixin
 
 
-class Store(ChecksMixin, HistoryMixin):
+class Store(StoreParts, HistoryMixin):
     """The app's database. Create with :meth:`Store.open`."""

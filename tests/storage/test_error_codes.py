@@ -33,6 +33,7 @@ def test_codes_are_stable_strings():
         "call_finished",
         "call_has_answers",
         "script_version_mismatch",
+        "duplicate_account",
     }
     assert ErrorCode.LEAD_IN_CALL == "lead_in_call"  # a str: match on either
     assert StorageError("x").code == "storage_error"
