@@ -78,7 +78,13 @@ class AccountsMixin(AgentsMixin):
                    VALUES (?, ?, ?, ?, ?, ?, ?)""",
                 (name, role.value, password_hash, agent_id, stamp, stamp, stamp),
             )
-            self.audit(AuditAction.ACCOUNT_ADDED, actor=actor, target=f"account:{name}", detail={"role": role.value}, now=moment)
+            self.audit(
+                AuditAction.ACCOUNT_ADDED,
+                actor=actor,
+                target=f"account:{name}",
+                detail={"role": role.value},
+                now=moment,
+            )
             return account_id
 
         return self.get_account(self._tx(work))
@@ -91,9 +97,7 @@ class AccountsMixin(AgentsMixin):
 
         def work() -> int:
             agent_id = self.ensure_agent(account.name, now=now).id
-            self._execute(
-                "UPDATE accounts SET agent_id = ? WHERE id = ? AND agent_id IS NULL", (agent_id, account_id)
-            )
+            self._execute("UPDATE accounts SET agent_id = ? WHERE id = ? AND agent_id IS NULL", (agent_id, account_id))
             return agent_id
 
         return self._tx(work)
@@ -155,9 +159,7 @@ class AccountsMixin(AgentsMixin):
         moment = self._now(now)
 
         def work() -> None:
-            self._execute(
-                "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = ?", (account_id,)
-            )
+            self._execute("UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = ?", (account_id,))
             self.audit(action, actor=actor, now=moment)
 
         self._tx(work)

@@ -273,7 +273,9 @@ class ActingStore:
         self._allow(Permission.CALL)
         return self._store.mailings(self._scope(agent), **filters)
 
-    def due_follow_ups(self, agent: AgentRef | None = None, *, on: date | datetime | str | None = None) -> list[Mailing]:
+    def due_follow_ups(
+        self, agent: AgentRef | None = None, *, on: date | datetime | str | None = None
+    ) -> list[Mailing]:
         self._allow(Permission.CALL)
         return self._store.due_follow_ups(self._scope(agent), on=on)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher
 
+from accounts.conftest import FAST
 from callscript.accounts.passwords import (
     MIN_LENGTH,
     PARAMETERS,
@@ -15,7 +16,6 @@ from callscript.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
-from accounts.conftest import FAST
 
 
 def test_short_password_refused_with_a_message_in_both_languages():

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
+from accounts.conftest import FAST
 from callscript.accounts import AccountAdmin, LockoutPolicy, LoginRefused, log_in, unlock
 from callscript.accounts.passwords import PasswordRejected
 from callscript.core.access import PermissionDenied, Role
 from callscript.storage import DuplicateAccount
-from accounts.conftest import FAST
 
 POLICY = LockoutPolicy(max_failures=5, lock_for=timedelta(minutes=15))
 PASSWORD = "s3cret-Pw!"
@@ -29,7 +29,12 @@ def test_an_agent_account_is_linked_to_its_agent_row_and_logs_in(store, admin):
     account = admin.add("王芳", "agent", PASSWORD)
     assert account.agent_id == store.ensure_agent("王芳").id
     actor = login(store)
-    assert (actor.name, actor.role, actor.account_id, actor.agent_id) == ("王芳", Role.AGENT, account.id, account.agent_id)
+    assert (actor.name, actor.role, actor.account_id, actor.agent_id) == (
+        "王芳",
+        Role.AGENT,
+        account.id,
+        account.agent_id,
+    )
     assert actor.origin == "10.0.0.5"
     last = store.audit_entries()[-1]
     assert (last.action, last.actor, last.origin, last.account_id) == ("login", "王芳", "10.0.0.5", account.id)

@@ -44,7 +44,7 @@ def floor(tmp_path):
 
 
 def test_an_agent_reads_only_their_own_callbacks(floor):
-    store, ids, calls, _ = floor
+    store, ids, _calls, _ = floor
     wang = store.acting_as(ids["王芳"])
     assert {cb.agent_id for cb in wang.callbacks()} == {ids["王芳"].agent_id}
     with pytest.raises(PermissionDenied) as refused:
@@ -160,7 +160,7 @@ def test_a_disabled_accounts_view_refuses_its_next_action(floor):
 
 
 def test_the_system_actor_sees_and_does_everything(floor):
-    store, ids, calls, _ = floor
+    store, _ids, calls, _ = floor
     system = store.acting_as(store.actor)
     assert len(system.callbacks()) == 2
     system.add_note(calls["李明"], "系统补记")

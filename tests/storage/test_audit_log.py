@@ -61,7 +61,8 @@ def test_no_update_or_delete_of_the_audit_log_anywhere_in_the_code():
         str(path.relative_to(root))
         for path in root.rglob("*.py")
         for line in path.read_text(encoding="utf-8").splitlines()
-        if ("UPDATE audit_log" in line or "DELETE FROM audit_log" in line) and "RAISE" not in line
+        if ("UPDATE audit_log" in line or "DELETE FROM audit_log" in line)
+        and "RAISE" not in line
         and "BEFORE" not in line
     ]
     assert offending == []
