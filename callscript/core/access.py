@@ -146,6 +146,15 @@ class Actor:
             raise PermissionDenied(f"{self.name} has no agent row to call as", code=Denial.NO_AGENT)
         return self.agent_id
 
+    def agent_scope(self) -> int | None:
+        """Whose rows a read may return: None for every agent's (a supervisor, the system actor),
+        else the actor's own agent id (an agent's own calls, callbacks, figures). The one rule the
+        acting store and the report functions both narrow by."""
+        if self.sees_every_agent:
+            return None
+        self.require(Permission.CALL)
+        return self.own_agent_id()
+
     def with_agent(self, agent_id: int) -> Actor:
         return Actor(self.name, self.role, self.origin, self.account_id, agent_id)
 

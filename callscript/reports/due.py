@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from callscript.core.access import Actor
 from callscript.core.followup import FOLLOW_UP_WINDOW, in_follow_up_window, is_rest_day
 from callscript.storage.timefmt import iso, parse_iso
 
@@ -107,9 +108,11 @@ def due_list(
     *,
     agent: str | None = None,
     overdue_days: int = DEFAULT_OVERDUE_DAYS,
+    actor: Actor | None = None,
 ) -> DueList:
     """Open callbacks due by the end of ``now``'s day (overdue first), then pending
-    follow-ups whose window has opened (good prospects first, then by deadline)."""
+    follow-ups whose window has opened (good prospects first, then by deadline).
+    An agent (``actor``) gets their own only; None: the CLI's, everyone's."""
     if now.tzinfo is None:
         now = now.astimezone()
     today = now.date()
@@ -118,6 +121,9 @@ def due_list(
     agent_params: tuple[str, ...] = ()
     if agent is not None:
         agent_sql, agent_params = " AND a.name = ?", (agent.strip(),)
+    scope = None if actor is None else actor.agent_scope()
+    if scope is not None:
+        agent_sql, agent_params = agent_sql + " AND a.id = ?", (*agent_params, str(scope))
     items: list[DueItem] = []
     for row in conn.execute(
         f"""SELECT cb.id, cb.due_at, cb.reason, a.name, l.id, l.company, l.contact, l.phone, l.industry, c.grade

@@ -34,6 +34,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
+from callscript.core.access import Actor
 from callscript.core.when import parse_day
 from callscript.reports.due import DueList, due_list
 from callscript.reports.queries import BY_LABELS, Summary, daily, open_db
@@ -56,13 +57,14 @@ class ReportData:
     due: DueList
 
 
-def load_report(db_path: Path, day: date, by: str, now: datetime) -> ReportData:
-    """Everything the screen shows (runs in a worker thread, on its own connection)."""
+def load_report(db_path: Path, day: date, by: str, now: datetime, actor: Actor | None = None) -> ReportData:
+    """Everything the screen shows (runs in a worker thread, on its own connection), as
+    ``actor`` may see it: an agent's own figures and due list, a supervisor's every agent's."""
     db = open_db(db_path)
     try:
-        summary = daily(db.conn, day, by)
-        by_industry = summary if by == "industry" else daily(db.conn, day, "industry")
-        return ReportData(day, by, summary, by_industry, due_list(db.conn, now))
+        summary = daily(db.conn, day, by, actor=actor)
+        by_industry = summary if by == "industry" else daily(db.conn, day, "industry", actor=actor)
+        return ReportData(day, by, summary, by_industry, due_list(db.conn, now, actor=actor))
     finally:
         db.close()
 
@@ -124,9 +126,17 @@ class ReportsScreen(Screen[None]):
     ]
 
     def __init__(
-        self, db_path: Path | None = None, clock: Clock | None = None, *, day: date | None = None, by: str = "industry"
+        self,
+        db_path: Path | None = None,
+        clock: Clock | None = None,
+        *,
+        day: date | None = None,
+        by: str = "industry",
+        actor: Actor | None = None,
     ) -> None:
         super().__init__()
+        self.actor = actor
+        """Whose report: an agent sees their own rows; None (no app account) is the owner's every row."""
         self._db_path = Path(db_path) if db_path is not None else None
         self._clock = clock
         self.day = day
@@ -178,7 +188,7 @@ class ReportsScreen(Screen[None]):
         day, by, now = self.day, self.by, self.clock()
         assert day is not None
         try:
-            data = load_report(self.db_path, day, by, now)
+            data = load_report(self.db_path, day, by, now, self.actor)
         except Exception as exc:
             self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
             return
