@@ -162,15 +162,23 @@ def save_remark(
     weaknesses: str | None = None,
     suggestions: str | None = None,
     keep_unset: bool = True,
+    actor: Actor | None = None,
     now: datetime | None = None,
 ) -> Remark:
-    """Write an agent's 优点/缺点/建议 for a day (the agent must exist).
+    """Write an agent's 优点/缺点/建议 for a day (the agent must exist), audited as a ``remark``
+    of ``actor`` (None: the CLI's local system actor) in the same transaction.
 
     With ``keep_unset`` a part passed as None keeps what was stored (so 建议 can be
     added later without retyping 优点); an empty string clears it.
     """
+    from callscript.config import cli_origin
+    from callscript.core.access import AuditAction, Permission, system_actor
+    from callscript.storage.audit import append_entry
     from callscript.storage.db import immediate, retry_locked
     from callscript.storage.timefmt import iso, now_local
+
+    writer = actor or system_actor(cli_origin())
+    writer.require(Permission.REMARKS)
 
     name = agent.strip()
     day = as_day(day)
@@ -207,6 +215,9 @@ def save_remark(
                     values["suggestions"],
                     iso(now or now_local()),
                 ),
+            )
+            append_entry(
+                conn, AuditAction.REMARK, writer, target=f"agent:{name}", detail={"day": day.isoformat()}, now=now
             )
 
     retry_locked(work)
