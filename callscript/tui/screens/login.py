@@ -41,6 +41,15 @@ class _PasswordBox(Input):
         super().__init__(password=True, placeholder="密码", **kwargs)  # type: ignore[arg-type]
 
 
+class _NameBox(ImeInput):
+    """The account box: Enter moves to the password box *before* the next key is read, so a
+    fast typist (or a password manager) typing ahead never puts the password in the name box."""
+
+    async def action_submit(self) -> None:
+        self.screen.set_focus(self.screen.query_one("#login-password", Input))
+        await super().action_submit()
+
+
 class LoginScreen(Screen[Actor]):
     """账号 and 密码, checked by :meth:`~callscript.tui.backend.Backend.log_in`; dismissed with the actor."""
 
@@ -59,7 +68,7 @@ class LoginScreen(Screen[Actor]):
         with Vertical(classes="dialog", id="login-dialog"):
             yield Label(self._title, classes="dialog-title")
             yield Static("账号:")
-            yield ImeInput(value=self._prefill, placeholder="你的账号名, 例如 王芳", id="login-name")
+            yield _NameBox(value=self._prefill, placeholder="你的账号名, 例如 王芳", id="login-name")
             yield Static("密码:")
             yield _PasswordBox(id="login-password")
             yield Static("", id="login-error", classes="error")
