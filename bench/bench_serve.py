@@ -229,6 +229,8 @@ class Result:
     pss_mib: float
     server_mib: float
     ramp_s: float
+    load: float
+    """The machine's 1-minute load average at the end of the measuring (other work skews the figures)."""
 
 
 async def run_size(tabs: int, seconds: float, workdir: Path) -> Result:
@@ -265,6 +267,7 @@ async def run_size(tabs: int, seconds: float, workdir: Path) -> Result:
             until = time.perf_counter() + seconds
             rng = random.Random(tabs)
             await asyncio.gather(*(answer_keys(tab, until, rng.uniform(0, KEY_EVERY)) for tab in tabs_))
+            load = os.getloadavg()[0]
             apps = children_of(server.pid)
             memory = [memory_kib(pid) for pid in apps]
             server_rss, _ = memory_kib(server.pid)
@@ -287,7 +290,17 @@ async def run_size(tabs: int, seconds: float, workdir: Path) -> Result:
     rss = statistics.mean(r for r, _ in memory) / 1024 if memory else 0.0
     pss = statistics.mean(p for _, p in memory) / 1024 if memory else 0.0
     return Result(
-        tabs, statistics.median(latencies), p99, latencies[-1], len(latencies), lost, rss, pss, server_rss / 1024, ramp
+        tabs,
+        statistics.median(latencies),
+        p99,
+        latencies[-1],
+        len(latencies),
+        lost,
+        rss,
+        pss,
+        server_rss / 1024,
+        ramp,
+        load,
     )
 
 
@@ -298,7 +311,8 @@ def show(result: Result) -> None:
         f"(budget ≤ {BUDGET_P99_MS:.0f} ms: {ok})  worst {result.worst:6.1f} ms  keys {result.keys}"
         + (f"  unanswered {result.lost}" if result.lost else "")
         + f"  | per session RSS {result.rss_mib:5.1f} MiB, PSS {result.pss_mib:5.1f} MiB"
-        f"  | server {result.server_mib:5.1f} MiB  | {result.tabs} logins in {result.ramp_s:4.1f} s",
+        f"  | server {result.server_mib:5.1f} MiB  | {result.tabs} logins in {result.ramp_s:4.1f} s"
+        f"  | load {result.load:.1f}",
         flush=True,
     )
 
