@@ -56,6 +56,7 @@ def repaints_below_the_top_line(frame: bytes) -> bool:
     return any(row > 1 for row in drawn_at)
 
 
+DOWN = "\x1b[B"
 BUDGET_P99_MS = 100.0
 BUDGET_AT = 50
 
@@ -137,10 +138,20 @@ async def start_tab(session: aiohttp.ClientSession, base: str, tab: Tab) -> None
     await asyncio.sleep(0.2)
     mark = len(tab.frames)
     await send(tab, PASSWORD + "\r")
-    await wait_text(tab, mark, "新客户")
-    mark = len(tab.frames)
-    await send(tab, "\r")
-    await wait_text(tab, mark, "开场白")
+    await wait_text(tab, mark, "测试公司")  # the lead list, with its leads
+    # Tabs opening together see the same list: each takes the row of its own number (and
+    # the next one down should another tab have got there first: the lead is then taken).
+    if tab.index % 20:
+        await send(tab, DOWN * (tab.index % 20))  # (never an empty envelope: the app reads it as end of input)
+    for _attempt in range(10):
+        mark = len(tab.frames)
+        await send(tab, "\r")
+        try:
+            await wait_text(tab, mark, "开场白", timeout=10)
+            return
+        except TimeoutError:
+            await send(tab, DOWN)
+    raise TimeoutError(f"tab {tab.index}: could not open a call")
 
 
 async def answer_keys(tab: Tab, until: float, phase: float) -> None:

@@ -236,7 +236,7 @@ class FloorServer(Server):
                 kind, data = envelope[0], envelope[1]
             except (ValueError, IndexError, TypeError, KeyError):
                 continue
-            if kind == "stdin" and isinstance(data, str):
+            if kind == "stdin" and isinstance(data, str) and data:  # empty: the app would read end of input
                 await tab.send_bytes(data.encode("utf-8"))
             elif kind == "resize" and isinstance(data, dict):
                 width = _int(str(data.get("width", 80)), 80, low=20, high=500)
