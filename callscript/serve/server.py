@@ -103,6 +103,19 @@ class TabService(AppService):
         environment[WEB_ENV] = "1"
         return environment
 
+    async def stop(self) -> None:
+        """Ask the app to quit (textual-serve's way), then wait for its process to end — killed after
+        10 s — so no tab leaves a process (or a zombie) behind."""
+        await super().stop()
+        process = self._process
+        if process is None or process.returncode is not None:
+            return
+        try:
+            await asyncio.wait_for(process.wait(), timeout=10)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None

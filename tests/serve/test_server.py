@@ -87,6 +87,7 @@ async def test_the_tabs_address_and_the_browser_flag_reach_its_app(db_path, env_
         ws = await client.ws_connect("/ws?width=100&height=30")
         first = await ws.receive(timeout=10)
         assert first.type == WSMsgType.BINARY and b"ready" in first.data
+        await ws.send_json(["stdin", ""])  # dropped: an empty packet would read as end of input
         await ws.send_json(["stdin", "1"])
         echoed = await ws.receive(timeout=10)
         assert echoed.data == b"key:1"
@@ -129,6 +130,10 @@ async def test_beyond_max_sessions_a_tab_gets_the_full_page_and_the_refusal_is_a
     finally:
         for ws in sockets:
             await ws.close()
+        for _ in range(200):  # every tab's app has ended
+            if not server.tabs:
+                break
+            await asyncio.sleep(0.05)
         await client.close()
     with Store.open(db_path) as store:
         refused = store.audit_entries(action="session_refused")
