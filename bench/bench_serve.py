@@ -128,7 +128,7 @@ async def start_tab(session: aiohttp.ClientSession, base: str, tab: Tab) -> None
     """Connect, log in, open the first call."""
     tab.ws = await session.ws_connect(base.replace("http", "ws") + "ws?width=100&height=30", max_msg_size=0)
     asyncio.get_running_loop().create_task(read_frames(tab))
-    await wait_text(tab, 0, "密码")
+    await wait_text(tab, 0, "密码", timeout=600)  # a busy machine starts fifty apps slowly
     mark = len(tab.frames)
     await send(tab, tab.name)
     await wait_text(tab, mark, tab.name)
