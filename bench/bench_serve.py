@@ -57,7 +57,7 @@ def repaints_below_the_top_line(frame: bytes) -> bool:
     return any(row > 1 for row in drawn_at)
 
 
-DOWN = "\x1b[B"
+LEADS_PER_TAB = 12
 BACKTAB, HOME, KILL_LINE = "\x1b[Z", "\x01", "\x0b"
 BUDGET_P99_MS = 100.0
 BUDGET_AT = 50
@@ -156,19 +156,21 @@ async def start_tab(session: aiohttp.ClientSession, base: str, tab: Tab) -> None
         await asyncio.sleep(0.5)
     else:
         raise TimeoutError(f"tab {tab.index}: could not log in")
-    # Tabs opening together see the same list: each takes the row of its own number (and
-    # the next one down should another tab have got there first: the lead is then taken).
-    if tab.index % 20:
-        await send(tab, DOWN * (tab.index % 20))  # (never an empty envelope: the app reads it as end of input)
-    for _attempt in range(10):
-        mark = len(tab.frames)
-        await send(tab, "\r")
-        try:
-            await wait_text(tab, mark, "开场白", timeout=60)
-            return
-        except TimeoutError:
-            await send(tab, DOWN)
-    raise TimeoutError(f"tab {tab.index}: could not open a call")
+    # Tabs opening together see the same list: each searches for a lead of its own ("/",
+    # the company, Enter), then calls it; later leads come from the summary's Enter, which
+    # claims the next one atomically.
+    await send(tab, "/")
+    await asyncio.sleep(0.5)
+    own = f"测试公司{tab.index * LEADS_PER_TAB:05d}"
+    mark = len(tab.frames)
+    await send(tab, own)
+    await wait_text(tab, mark, own, timeout=300)
+    await asyncio.sleep(1.0)  # the list filtered to it
+    await send(tab, "\r")  # out of the search box, onto the list
+    await asyncio.sleep(0.5)
+    mark = len(tab.frames)
+    await send(tab, "\r")
+    await wait_text(tab, mark, "开场白", timeout=300)
 
 
 async def answer_keys(tab: Tab, until: float, phase: float) -> None:
@@ -213,7 +215,7 @@ def make_database(path: Path, tabs: int) -> list[str]:
             store.add_account(name, "agent", phc)
         store.add_leads(
             {"company": f"测试公司{i:05d}", "phone": f"1390000{i:04d}", "contact": "王经理", "industry": "电子"}
-            for i in range(tabs * 12)
+            for i in range(tabs * LEADS_PER_TAB)
         )
     return names
 
