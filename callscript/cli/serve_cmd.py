@@ -19,7 +19,7 @@ NO_ACCOUNTS = "no account exists yet: create an admin with `callscript users add
     "--max-sessions",
     type=Count(1, 1000, "tabs"),
     default=None,
-    help="Browser tabs at once; the next gets a 'full' page (default: 50, what one 2-core host serves).",
+    help="Browser tabs at once; the next gets a 'full' page (default: 50; see docs/scaling.md).",
 )
 @click.option(
     "--trusted-proxy",

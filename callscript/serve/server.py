@@ -56,7 +56,8 @@ TEXTUAL_STATIC = Path(textual_serve.__file__).resolve().parent / "static"
 """textual-serve's own statics: the xterm.js client (it must match the installed server) and Roboto Mono."""
 
 DEFAULT_MAX_SESSIONS = 50
-"""What one 2-core host serves within the latency budget (bench/bench_serve.py; docs/scaling.md)."""
+"""The floor the 2-core host was sized for: p99 key → screen 65 ms at 25 tabs, 117 ms at 50
+on a shared machine (bench/bench_serve.py; docs/scaling.md)."""
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
