@@ -6,8 +6,11 @@ explicit option → environment variable → a path beside the checkout.
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
+import socket
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,6 +28,13 @@ FOLLOWUP_SUFFIX = "-followup"
 """The follow-up script lives beside the main one: ``scripts/ctrip.yaml`` → ``scripts/ctrip-followup.yaml``."""
 CONFIG_ENV = "CALLSCRIPT_CONFIG"
 BUSINESS_HOURS_ENV = "CALLSCRIPT_BUSINESS_HOURS"
+REMOTE_ADDR_ENV = "CALLSCRIPT_REMOTE_ADDR"
+"""Set by ``callscript serve`` for each browser tab's app process: the browser's address."""
+WEB_ENV = "CALLSCRIPT_WEB"
+"""Set (to 1) by ``callscript serve``: the app runs in a browser tab (login required, no config file)."""
+LOCKOUT_ATTEMPTS_ENV = "CALLSCRIPT_LOCKOUT_ATTEMPTS"
+LOCKOUT_MINUTES_ENV = "CALLSCRIPT_LOCKOUT_MINUTES"
+IDLE_LOCK_MINUTES_ENV = "CALLSCRIPT_IDLE_LOCK_MINUTES"
 
 
 def _project_or_cwd(relative: str) -> Path:
@@ -71,6 +81,71 @@ def business_hours() -> BusinessHours:
     """
     text = os.environ.get(BUSINESS_HOURS_ENV, "").strip()
     return BusinessHours.parse(text) if text else DEFAULT_BUSINESS_HOURS
+
+
+def _positive_number(env: str, default: float) -> float:
+    text = os.environ.get(env, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"${env} must be a number, not {text!r}") from None
+    if value <= 0:
+        raise ValueError(f"${env} must be more than 0, not {text!r}")
+    return value
+
+
+def lockout_attempts() -> int:
+    """Wrong passwords in a row that lock an account: ``$CALLSCRIPT_LOCKOUT_ATTEMPTS``, else 5."""
+    return int(_positive_number(LOCKOUT_ATTEMPTS_ENV, 5))
+
+
+def lockout_minutes() -> float:
+    """How long a locked account stays locked: ``$CALLSCRIPT_LOCKOUT_MINUTES``, else 15."""
+    return _positive_number(LOCKOUT_MINUTES_ENV, 15)
+
+
+def idle_lock_minutes() -> float:
+    """Idle time after which an app asks for the password again: ``$CALLSCRIPT_IDLE_LOCK_MINUTES``, else 10."""
+    return _positive_number(IDLE_LOCK_MINUTES_ENV, 10)
+
+
+def in_browser() -> bool:
+    """True in an app process started by ``callscript serve`` for a browser tab."""
+    return os.environ.get(WEB_ENV, "") == "1"
+
+
+def _host() -> str:
+    try:
+        return socket.gethostname() or "localhost"
+    except OSError:  # pragma: no cover - gethostname does not fail on Linux
+        return "localhost"
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container user without a passwd entry
+        return str(os.getuid()) if hasattr(os, "getuid") else "?"
+
+
+def cli_origin() -> str:
+    """Where the CLI acts from, for the audit log: ``cli:user@host``."""
+    return f"cli:{_user()}@{_host()}"
+
+
+def app_origin() -> str:
+    """Where an app session is, for the audit log: the browser's address (set by
+    ``callscript serve``), else the terminal: ``tty:/dev/pts/3@host``."""
+    remote = os.environ.get(REMOTE_ADDR_ENV, "").strip()
+    if remote:
+        return remote
+    try:
+        tty = os.ttyname(sys.stdin.fileno())
+    except (OSError, ValueError, AttributeError):
+        tty = "-"
+    return f"tty:{tty}@{_host()}"
 
 
 def config_path() -> Path:

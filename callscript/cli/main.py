@@ -46,6 +46,8 @@ COMMAND_MODULES = (
     "db_cmds",  # db init/check/stale/close-call
     "leads_cmds",  # leads import/list/dnc, export mailings/calls
     "report_cmds",  # report daily/range/yield/due/remark, demo-data
+    "users_cmds",  # users add/passwd/disable/enable/list, audit
+    "serve_cmd",  # serve (the agent's app in browsers)
 )
 
 

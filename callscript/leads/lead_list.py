@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from callscript.core.lifecycle import (
     DUE_STAGES,
@@ -27,7 +27,29 @@ from callscript.core.phones import dial_form
 from callscript.storage.timefmt import to_local
 
 if TYPE_CHECKING:
-    from callscript.storage import AgentRef, Lead, Store
+    from callscript.storage import AgentRef, Lead
+
+
+class LeadSource(Protocol):
+    """What the lead list reads: a :class:`~callscript.storage.Store`, or the app's acting view of
+    one (``Store.acting_as``), which narrows the tiers to the actor's own work and the pool."""
+
+    def now(self) -> datetime: ...
+
+    def leads_in_tier(
+        self,
+        tier: str,
+        *,
+        now: datetime | None = ...,
+        agent: AgentRef | None = ...,
+        industry: str | None = ...,
+        search: str | None = ...,
+        limit: int = ...,
+    ) -> list[Lead]: ...
+
+    def no_answer_streaks(self, lead_ids: Sequence[int]) -> dict[int, int]: ...
+
+    def maintained_leads(self, lead_ids: Sequence[int]) -> set[int]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +84,7 @@ class LeadListRow:
 
 
 def lead_list(
-    store: Store,
+    store: LeadSource,
     *,
     agent: AgentRef | None = None,
     industry: str | None = None,

@@ -20,7 +20,12 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from callscript.core.followup import FollowUpSlot, in_follow_up_window, next_follow_up_slot
+from callscript.core.access import Actor
+from callscript.core.followup import (
+    FollowUpSlot,
+    in_follow_up_window,
+    next_follow_up_slot,
+)
 from callscript.storage.timefmt import parse_iso
 
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -120,6 +125,7 @@ def due_list(
     *,
     agent: str | None = None,
     overdue_days: int = DEFAULT_OVERDUE_DAYS,
+    actor: Actor | None = None,
 ) -> DueList:
     """Callbacks open at ``now`` and due by the end of its day (overdue first), then follow-ups
     pending at ``now`` whose window has opened (good prospects first, then by deadline). A
@@ -134,6 +140,10 @@ def due_list(
     agent_params: dict[str, str | int] = {}
     if agent is not None:
         agent_sql, agent_params = " AND a.name = :agent", {"agent": agent.strip()}
+    scope = None if actor is None else actor.agent_scope()
+    if scope is not None:  # an agent sees their own callbacks and follow-ups only
+        agent_sql += " AND a.id = :scope"
+        agent_params["scope"] = scope
     items: list[DueItem] = []
     for row in conn.execute(
         f"""SELECT cb.id, cb.due_at, cb.reason, a.name, l.id, l.company, l.contact, l.phone, l.industry, c.grade

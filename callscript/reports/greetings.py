@@ -19,6 +19,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
+from callscript.core.access import Actor
 from callscript.core.china_calendar import Holiday
 from callscript.core.lifecycle import CARD, GIFT, greeting_gift
 
@@ -120,12 +121,28 @@ def _address_fact(facts: str | None) -> str | None:
 
 
 def greeting_list(
-    conn: sqlite3.Connection, holiday: Holiday | None, day: date, *, company: str, agent: str | None = None
+    conn: sqlite3.Connection,
+    holiday: Holiday | None,
+    day: date,
+    *,
+    company: str,
+    agent: str | None = None,
+    actor: Actor | None = None,
 ) -> GreetingList:
-    """The maintained prospects to greet for ``holiday`` (greeted on ``day``), signed ``company``."""
-    sql = _CANDIDATES_SQL.format(agent_filter="AND a.name = ?" if agent else "")
+    """The maintained prospects to greet for ``holiday`` (greeted on ``day``), signed ``company``.
+    An agent (``actor``) gets their own prospects only; None: the CLI's, everyone's."""
+    filters: list[str] = []
+    params: list[str | int] = []
+    if agent:
+        filters.append("AND a.name = ?")
+        params.append(agent.strip())
+    scope = None if actor is None else actor.agent_scope()
+    if scope is not None:
+        filters.append("AND a.id = ?")
+        params.append(scope)
+    sql = _CANDIDATES_SQL.format(agent_filter=" ".join(filters))
     items: list[Greeting] = []
-    for row in conn.execute(sql, (agent.strip(),) if agent else ()):
+    for row in conn.execute(sql, params):
         lead_id, grade, facts, name, firm, contact, phone, norm, kind, industry, last_outcome, dnc, note, mailed_to = (
             row
         )

@@ -8,6 +8,11 @@ Every function takes an open ``sqlite3.Connection`` to a migrated database (the
 app's ``Store.conn`` or :func:`open_db`) and returns plain dataclasses; the
 formats (rich table, CSV, JSON, XLSX) are in :mod:`callscript.reports.render`.
 
+Every table function also takes the acting account (``actor``,
+:class:`~callscript.core.access.Actor`): an agent's tables hold only their own rows
+(:meth:`~callscript.core.access.Actor.agent_scope`); a supervisor's, and the CLI's
+(``actor`` None: the local system actor, the database file's owner), every agent's.
+
 The numbers come from the report tables (callscript/storage/report_tables.py), kept
 current by triggers: ``report_day_industry`` (by industry, and the yield table),
 ``report_day_agent`` (by agent) and ``report_daily`` (by agent and industry). A
@@ -25,6 +30,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
+from callscript.core.access import Actor
 from callscript.core.cleantext import for_display
 from callscript.storage.report_tables import UNCLASSIFIED
 
@@ -134,12 +140,18 @@ class Remark:
     suggestions: str | None = None
 
 
-def remarks(conn: sqlite3.Connection, start: date, end: date) -> list[Remark]:
+def _scope(actor: Actor | None) -> int | None:
+    """None: every agent's rows; an agent id: only that agent's (:meth:`Actor.agent_scope`)."""
+    return None if actor is None else actor.agent_scope()
+
+
+def remarks(conn: sqlite3.Connection, start: date, end: date, *, actor: Actor | None = None) -> list[Remark]:
+    scope = _scope(actor)
     rows = conn.execute(
         """SELECT a.name, r.day, r.strengths, r.weaknesses, r.suggestions
            FROM agent_day_reviews r JOIN agents a ON a.id = r.agent_id
-           WHERE r.day BETWEEN ? AND ? ORDER BY r.day, a.name""",
-        (start.isoformat(), end.isoformat()),
+           WHERE r.day BETWEEN ? AND ? AND (? IS NULL OR r.agent_id = ?) ORDER BY r.day, a.name""",
+        (start.isoformat(), end.isoformat(), scope, scope),
     ).fetchall()
     shown = [tuple(for_display(v) for v in (name, s, w, g)) + (day,) for name, day, s, w, g in rows]
     if start == end:
@@ -200,9 +212,15 @@ def _check_by(by: str) -> str:
 
 
 def summary(
-    conn: sqlite3.Connection, start: date | str, end: date | str | None = None, by: str = "industry"
+    conn: sqlite3.Connection,
+    start: date | str,
+    end: date | str | None = None,
+    by: str = "industry",
+    *,
+    actor: Actor | None = None,
 ) -> Summary:
-    """The daily table for ``start`` (``end`` omitted or equal) or the cumulative table over a range."""
+    """The daily table for ``start`` (``end`` omitted or equal) or the cumulative table over a range
+    (an agent's: their own rows only)."""
     start = as_day(start)
     end = as_day(end) if end is not None else start
     if end < start:
@@ -217,8 +235,20 @@ def summary(
         "both": f"SELECT a.name, industry, {_SUM_COLUMNS} FROM report_daily r JOIN agents a ON a.id = r.agent_id "
         "WHERE day BETWEEN ? AND ? GROUP BY r.agent_id, industry HAVING SUM(calls) > 0",
     }[by]
-    raw = conn.execute(sql, (start.isoformat(), end.isoformat())).fetchall()
-    notes = remarks(conn, start, end) if start == end else []  # remarks belong to the daily table
+    params: tuple[object, ...] = (start.isoformat(), end.isoformat())
+    scope = _scope(actor)
+    if scope is not None:  # an agent: the same sums over their own rows (report_daily has every column)
+        sql = {
+            "industry": f"SELECT NULL, industry, {_SUM_COLUMNS} FROM report_daily r "
+            "WHERE day BETWEEN ? AND ? AND r.agent_id = ? GROUP BY industry HAVING SUM(calls) > 0",
+            "agent": f"SELECT a.name, NULL, {_SUM_COLUMNS} FROM report_day_agent r JOIN agents a ON a.id = r.agent_id "
+            "WHERE day BETWEEN ? AND ? AND r.agent_id = ? GROUP BY r.agent_id HAVING SUM(calls) > 0",
+            "both": f"SELECT a.name, industry, {_SUM_COLUMNS} FROM report_daily r JOIN agents a ON a.id = r.agent_id "
+            "WHERE day BETWEEN ? AND ? AND r.agent_id = ? GROUP BY r.agent_id, industry HAVING SUM(calls) > 0",
+        }[by]
+        params += (scope,)
+    raw = conn.execute(sql, params).fetchall()
+    notes = remarks(conn, start, end, actor=actor) if start == end else []  # remarks belong to the daily table
     daily_remarks = {r.agent: r for r in notes} if by == "agent" else {}
     rows = [
         Row(agent, None if industry is None else _industry_label(industry), Counts(*numbers), daily_remarks.get(agent))
@@ -240,14 +270,16 @@ def summary(
     return Summary(start, end, by, rows, total(r.counts for r in rows), notes)
 
 
-def daily(conn: sqlite3.Connection, day: date | str, by: str = "industry") -> Summary:
+def daily(conn: sqlite3.Connection, day: date | str, by: str = "industry", *, actor: Actor | None = None) -> Summary:
     """数据情况日分析表 for one day."""
-    return summary(conn, day, day, by)
+    return summary(conn, day, day, by, actor=actor)
 
 
-def cumulative(conn: sqlite3.Connection, start: date | str, end: date | str, by: str = "industry") -> Summary:
+def cumulative(
+    conn: sqlite3.Connection, start: date | str, end: date | str, by: str = "industry", *, actor: Actor | None = None
+) -> Summary:
     """数据情况日分析总表: the same table over a date range (both ends included)."""
-    return summary(conn, start, end, by)
+    return summary(conn, start, end, by, actor=actor)
 
 
 # --------------------------------------------------------------------------- maintenance (客户维护日表)
@@ -345,7 +377,9 @@ stamp ``2025-03-03T…`` compares ≥ the day ``2025-03-03``); missed — the wi
 range and no follow-up that day or before."""
 
 
-def maintenance(conn: sqlite3.Connection, start: date | str, end: date | str | None = None) -> MaintenanceSummary:
+def maintenance(
+    conn: sqlite3.Connection, start: date | str, end: date | str | None = None, *, actor: Actor | None = None
+) -> MaintenanceSummary:
     """客户维护日表 for ``start`` (``end`` omitted or equal), or over a range, one row per agent
     with anything to show (a follow-up due or missed, a maintenance call, a follow-up done).
 
@@ -374,6 +408,10 @@ def maintenance(conn: sqlite3.Connection, start: date | str, end: date | str | N
             names = dict(conn.execute("SELECT id, name FROM agents"))
         row = counts(names[agent_id])
         row.due, row.missed = due, missed
+    scope = _scope(actor)
+    if scope is not None:  # an agent sees their own row only
+        own = conn.execute("SELECT name FROM agents WHERE id = ?", (scope,)).fetchone()
+        by_agent = {name: c for name, c in by_agent.items() if own is not None and name == own[0]}
     rows = [MaintenanceRow(name, by_agent[name]) for name in sorted(by_agent)]
     return MaintenanceSummary(start, end, rows, sum((r.counts for r in rows), MaintenanceCounts()))
 
@@ -433,6 +471,7 @@ def yield_table(
     end: date | str | None = None,
     *,
     min_leads: int = DEFAULT_MIN_LEADS,
+    actor: Actor | None = None,
 ) -> YieldTable:
     """Industries over a range (all time when ``start``/``end`` are omitted).
 
@@ -449,8 +488,14 @@ def yield_table(
     if end is not None:
         where.append("day <= ?")
         params.append(end.isoformat())
+    table = "report_day_industry"
+    scope = _scope(actor)
+    if scope is not None:  # an agent: their own calls by industry
+        table = "report_daily"
+        where.append("agent_id = ?")
+        params.append(str(scope))
     sql = (
-        f"SELECT industry, {_SUM_COLUMNS} FROM report_day_industry"
+        f"SELECT industry, {_SUM_COLUMNS} FROM {table}"
         + (" WHERE " + " AND ".join(where) if where else "")
         + " GROUP BY industry HAVING SUM(calls) > 0"  # development only
     )

@@ -12,11 +12,13 @@ The life-cycle names re-exported here (``CLAIM_TIERS``, ``LEAD_STATUSES``,
 
 from callscript.core.followup import in_follow_up_window
 from callscript.core.lifecycle import CLAIM_TIERS, LEAD_STATUSES
+from callscript.storage.acting import ActingStore
 from callscript.storage.agents import AgentRef
 from callscript.storage.db import connect, immediate
 from callscript.storage.errors import (
     CallFinished,
     DatabaseProblem,
+    DuplicateAccount,
     DuplicateLead,
     ErrorCode,
     LeadUnavailable,
@@ -36,8 +38,10 @@ from callscript.storage.history import (
 from callscript.storage.location import ENV_VAR, resolve_db_path
 from callscript.storage.normalise import digits_only
 from callscript.storage.records import (
+    Account,
     Agent,
     AppSession,
+    AuditEntry,
     Callback,
     CallRecord,
     CheckReport,
@@ -61,15 +65,19 @@ __all__ = [
     "ENV_VAR",
     "LEAD_STATUSES",
     "SCHEMA_VERSION",
+    "Account",
+    "ActingStore",
     "Agent",
     "AgentRef",
     "AppSession",
+    "AuditEntry",
     "CallFinished",
     "CallRecord",
     "Callback",
     "CheckReport",
     "DatabaseProblem",
     "DayReview",
+    "DuplicateAccount",
     "DuplicateLead",
     "ErrorCode",
     "EventRecord",

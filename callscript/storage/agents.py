@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from callscript.core.access import Actor, AuditAction
 from callscript.core.cleantext import clean_line, clean_optional
-from callscript.storage.base import StoreBase
+from callscript.storage.audit import AuditMixin
 from callscript.storage.errors import NotFound
 from callscript.storage.records import Agent, DayReview
 from callscript.storage.timefmt import iso, iso_day
@@ -14,7 +15,7 @@ AgentRef = int | str | Agent
 """An agent as callers name one: the id, the name, or the record."""
 
 
-class AgentsMixin(StoreBase):
+class AgentsMixin(AuditMixin):
     """``ensure_agent``, ``agents``, ``get_agent``; ``set_day_review``, ``day_review``."""
 
     def ensure_agent(self, name: str, *, now: datetime | None = None) -> Agent:
@@ -85,9 +86,10 @@ class AgentsMixin(StoreBase):
         suggestions: str | None = None,
         keep_unset: bool = False,
         create_agent: bool = True,
+        actor: Actor | None = None,
         now: datetime | None = None,
     ) -> DayReview:
-        """Write (or replace) the agent's 优点/缺点/建议 for ``day``.
+        """Write (or replace) the agent's 优点/缺点/建议 for ``day`` (audited as ``remark``).
 
         ``keep_unset``: a part given as None keeps what was written before (an empty text
         clears it). ``create_agent=False``: an unknown agent is :class:`NotFound`. Each part
@@ -95,7 +97,8 @@ class AgentsMixin(StoreBase):
         """
         agent_id = self._agent_id(agent, create=create_agent)
         key = iso_day(day)
-        stamp = iso(self._now(now))
+        moment = self._now(now)
+        stamp = iso(moment)
         parts = {
             "strengths": strengths,
             "weaknesses": weaknesses,
@@ -120,6 +123,8 @@ class AgentsMixin(StoreBase):
                        updated_at = excluded.updated_at""",
                 (agent_id, key, cleaned["strengths"], cleaned["weaknesses"], cleaned["suggestions"], stamp),
             )
+            name = self._value("SELECT name FROM agents WHERE id = ?", (agent_id,))
+            self.audit(AuditAction.REMARK, actor=actor, target=f"agent:{name}", detail={"day": key}, now=moment)
 
         self._tx(work)
         review = self.day_review(agent_id, key)

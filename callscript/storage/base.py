@@ -38,6 +38,8 @@ from typing import Any, Self, TypeVar
 
 import sqlite_utils
 
+from callscript.config import cli_origin
+from callscript.core.access import Actor, system_actor
 from callscript.core.followup import in_follow_up_window
 from callscript.core.lifecycle import RETRY_AFTER
 from callscript.storage import schema
@@ -106,6 +108,7 @@ class StoreBase:
         retry_after: timedelta = RETRY_AFTER,
         follow_up_window: Callable[[datetime], bool] = in_follow_up_window,
         clock: Callable[[], datetime] = now_local,
+        actor: Actor | None = None,
     ):
         self.db = db
         self.conn: sqlite3.Connection = db.conn
@@ -115,6 +118,10 @@ class StoreBase:
         self.retry_after = retry_after
         self.follow_up_window = follow_up_window
         self.clock = clock
+        self.actor: Actor = actor or system_actor(cli_origin())
+        """Who the audit log names for changes made through this store itself: the local
+        system actor (whoever opens the file has its owner's rights). An account acts
+        through :meth:`~callscript.storage.Store.acting_as` instead."""
         self.lock_retries = 0
         self._lock = threading.RLock()
         self._depth = 0
@@ -139,7 +146,7 @@ class StoreBase:
 
         Creates the file (mode 0600) and brings the schema up to date unless told
         not to. ``options`` go to the constructor (``normalise``, ``claim_hold``,
-        ``retry_after``, ``follow_up_window``, ``clock``).
+        ``retry_after``, ``follow_up_window``, ``clock``, ``actor``).
         """
         resolved = resolve_db_path(path)
         db = connect(resolved, create=create, timeout=timeout, synchronous=synchronous)

@@ -299,6 +299,13 @@ class CallsMixin(ClaimsMixin, ScriptsMixin):
 
     # ------------------------------------------------------------------ reading
 
+    def call_owner(self, call_id: int) -> int:
+        """The id of the agent who made the call (:class:`NotFound` if there is no such call)."""
+        agent_id = self._value("SELECT agent_id FROM calls WHERE id = ?", (call_id,))
+        if agent_id is None:
+            raise NotFound(f"no call {call_id}")
+        return int(agent_id)
+
     def get_call(self, call_id: int) -> CallRecord:
         row = self._row(f"{_CALL_SELECT} WHERE c.id = ?", (call_id,))
         if row is None:

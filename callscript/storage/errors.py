@@ -59,6 +59,8 @@ class ErrorCode(StrEnum):
     """The operating system reported an I/O error while reading or writing the file."""
     RESTORE_REFUSED = "restore_refused"
     """``db restore``: the source is not a sound callscript database, or the live one is in use."""
+    DUPLICATE_ACCOUNT = "duplicate_account"
+    """An account with that name exists already."""
 
 
 class StorageError(Exception):
@@ -109,3 +111,9 @@ class CallFinished(StorageError):
     """The call already has its outcome; only notes may still be added."""
 
     code = ErrorCode.CALL_FINISHED
+
+
+class DuplicateAccount(StorageError):
+    """An account with that name exists already."""
+
+    code = ErrorCode.DUPLICATE_ACCOUNT

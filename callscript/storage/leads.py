@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from callscript.core.access import Actor, AuditAction
 from callscript.core.cleantext import LEAD_TEXT_FIELDS, LIMITS, TextTooLong, clean_optional
 from callscript.core.lifecycle import (
     LEAD_STATUSES,
@@ -454,11 +455,14 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
 
     # ------------------------------------------------------------------ editing
 
-    def update_lead(self, lead_id: int, *, now: datetime | None = None, **fields: Any) -> Lead:
+    def update_lead(
+        self, lead_id: int, *, actor: Actor | None = None, now: datetime | None = None, **fields: Any
+    ) -> Lead:
         """Change a lead's details (``LEAD_FIELDS``, ``status``, ``assigned_to``=agent or None).
 
         ``do_not_call=True`` marks the lead as :meth:`mark_do_not_call` does (closing its
-        callbacks and follow-ups), ``False`` clears the mark as :meth:`clear_do_not_call`.
+        callbacks and follow-ups), ``False`` clears the mark as :meth:`clear_do_not_call`;
+        either is audited as ``actor``'s (default: the store's own, the system actor).
         """
         allowed = set(LEAD_FIELDS) | {"status", "assigned_to"}
         unknown = set(fields) - allowed
@@ -508,9 +512,9 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
             if not self._execute(f"UPDATE leads SET {assignments} WHERE id = :id", {**values, "id": lead_id}):
                 raise NotFound(f"no lead {lead_id}")
             if dnc is True:
-                self._mark_do_not_call(lead_id, None, None, moment)
+                self._mark_do_not_call(lead_id, None, None, moment, actor)
             elif dnc is False:
-                self._clear_do_not_call(lead_id, None, moment)
+                self._clear_do_not_call(lead_id, None, moment, actor)
 
         self._tx(work)
         return self.get_lead(lead_id)
@@ -518,7 +522,13 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
     # ------------------------------------------------------------------ do-not-call
 
     def mark_do_not_call(
-        self, lead_id: int, reason: str | None = None, *, agent: str | None = None, now: datetime | None = None
+        self,
+        lead_id: int,
+        reason: str | None = None,
+        *,
+        agent: str | None = None,
+        actor: Actor | None = None,
+        now: datetime | None = None,
     ) -> Lead:
         """Never call this lead again (the customer asked; a refusal "不要再打了"). The one way to mark.
 
@@ -527,14 +537,17 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
         what :func:`~callscript.core.lifecycle.on_do_not_call` says: its open callbacks
         and pending mail follow-ups closed, an unused claim released. A call in progress
         on the lead is left for the agent to finish (as ``refused``). Import never clears
-        the mark. Idempotent: marking twice keeps the first note.
+        the mark. Idempotent: marking twice keeps the first note. Audited (``do_not_call_set``)
+        as ``actor``'s, default the store's own (the system actor).
         """
         moment = self._now(now)
         reason, agent = clean_optional(reason, "reason"), clean_optional(agent, "agent_name")
-        self._tx(lambda: self._mark_do_not_call(lead_id, reason, agent, moment))
+        self._tx(lambda: self._mark_do_not_call(lead_id, reason, agent, moment, actor))
         return self.get_lead(lead_id)
 
-    def _mark_do_not_call(self, lead_id: int, reason: str | None, agent: str | None, moment: datetime) -> None:
+    def _mark_do_not_call(
+        self, lead_id: int, reason: str | None, agent: str | None, moment: datetime, actor: Actor | None
+    ) -> None:
         row = self._row("SELECT do_not_call, notes, active_call_id FROM leads WHERE id = ?", (lead_id,))
         if row is None:
             raise NotFound(f"no lead {lead_id}")
@@ -555,6 +568,8 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
         self._complete_open_work(
             lead_id, stamp, callbacks=effects.closes_callbacks, follow_ups=effects.closes_follow_ups
         )
+        detail = {"reason": reason} if reason else None
+        self.audit(AuditAction.DO_NOT_CALL_SET, actor=actor, target=f"lead:{lead_id}", detail=detail, now=moment)
 
     def mark_do_not_call_by_phone(
         self,
@@ -565,6 +580,7 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
         agent: str | None = None,
         phone_norm: str | None = None,
         phone_kind: str | None = None,
+        actor: Actor | None = None,
         now: datetime | None = None,
     ) -> tuple[Lead, bool]:
         """Do-not-call by number: the lead with this number is marked (:meth:`mark_do_not_call`);
@@ -586,7 +602,7 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
         def work() -> tuple[int, bool]:
             existing = self._value("SELECT id FROM leads WHERE phone_norm = ?", (norm,))
             if existing is not None:
-                self._mark_do_not_call(existing, reason, agent, moment)
+                self._mark_do_not_call(existing, reason, agent, moment, actor)
                 return int(existing), False
             stamp = iso(moment)
             lead_id = self._insert(
@@ -603,19 +619,24 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
                     stamp,
                 ),
             )
+            detail = {"reason": reason, "new_lead": True} if reason else {"new_lead": True}
+            self.audit(AuditAction.DO_NOT_CALL_SET, actor=actor, target=f"lead:{lead_id}", detail=detail, now=moment)
             return lead_id, True
 
         lead_id, created = self._tx(work)
         return self.get_lead(lead_id), created
 
-    def clear_do_not_call(self, lead_id: int, *, agent: str | None = None, now: datetime | None = None) -> Lead:
-        """Undo a do-not-call marked by mistake (supervisor). The note stays, with a line saying it was undone."""
+    def clear_do_not_call(
+        self, lead_id: int, *, agent: str | None = None, actor: Actor | None = None, now: datetime | None = None
+    ) -> Lead:
+        """Undo a do-not-call marked by mistake (supervisor). The note stays, with a line saying it was
+        undone; audited (``do_not_call_cleared``) as ``actor``'s."""
         moment = self._now(now)
         agent = clean_optional(agent, "agent_name")
-        self._tx(lambda: self._clear_do_not_call(lead_id, agent, moment))
+        self._tx(lambda: self._clear_do_not_call(lead_id, agent, moment, actor))
         return self.get_lead(lead_id)
 
-    def _clear_do_not_call(self, lead_id: int, agent: str | None, moment: datetime) -> None:
+    def _clear_do_not_call(self, lead_id: int, agent: str | None, moment: datetime, actor: Actor | None) -> None:
         row = self._row("SELECT do_not_call, notes FROM leads WHERE id = ?", (lead_id,))
         if row is None:
             raise NotFound(f"no lead {lead_id}")
@@ -625,6 +646,7 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
             "UPDATE leads SET do_not_call = 0, notes = ?, updated_at = ? WHERE id = ?",
             (undo_do_not_call_note(row["notes"], agent, moment.date()), iso(moment), lead_id),
         )
+        self.audit(AuditAction.DO_NOT_CALL_CLEARED, actor=actor, target=f"lead:{lead_id}", now=moment)
 
     def set_do_not_call(self, lead_id: int, flag: bool = True) -> Lead:
         """:meth:`mark_do_not_call` (``flag``) or :meth:`clear_do_not_call`."""

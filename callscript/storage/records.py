@@ -19,8 +19,10 @@ from callscript.storage.timefmt import parse_day, parse_iso
 
 __all__ = [
     "LEAD_STATUSES",
+    "Account",
     "Agent",
     "AppSession",
+    "AuditEntry",
     "CallRecord",
     "Callback",
     "CheckReport",
@@ -291,6 +293,45 @@ class DayReview(_FromRow):
 
     _times: ClassVar = frozenset({"updated_at"})
     _days: ClassVar = frozenset({"day"})
+
+
+@dataclass(frozen=True, slots=True)
+class Account(_FromRow):
+    """A person who logs in (schema version 8). ``password_hash`` is the argon2id PHC
+    string: it is left out of ``repr`` so it never reaches a log or an error message."""
+
+    id: int
+    name: str
+    role: str
+    password_hash: str = field(repr=False)
+    agent_id: int | None = None
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    disabled_at: datetime | None = None
+    password_changed_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    _times: ClassVar = frozenset({"locked_until", "disabled_at", "password_changed_at", "created_at", "updated_at"})
+
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry(_FromRow):
+    """One line of the append-only audit log: who did what, to what, when, from where."""
+
+    id: int
+    at: datetime
+    action: str
+    actor: str
+    origin: str
+    account_id: int | None = None
+    target: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    _times: ClassVar = frozenset({"at"})
+    _json: ClassVar = frozenset({"detail"})
 
 
 @dataclass(frozen=True, slots=True)

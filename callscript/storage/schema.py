@@ -249,7 +249,58 @@ V7 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4, V5, V6, V7)
+# ---------------------------------------------------------------------------
+# Version 8: accounts (login, role, lockout) and the append-only audit log
+# (docs/deploy.md, "Accounts"; the SQL is used by callscript/storage/accounts.py and audit.py)
+# ---------------------------------------------------------------------------
+V8 = Migration(
+    8,
+    "accounts and the audit log",
+    (
+        # One row per person who logs in. ``password_hash`` is an argon2id PHC string
+        # (callscript/accounts/passwords.py), never the password. ``agent_id`` links an
+        # account to the agents row its calls are made as (same name).
+        """
+        CREATE TABLE accounts (
+            id                  INTEGER PRIMARY KEY,
+            name                TEXT NOT NULL UNIQUE,
+            role                TEXT NOT NULL CHECK (role IN ('agent', 'supervisor', 'admin')),
+            password_hash       TEXT NOT NULL,
+            agent_id            INTEGER REFERENCES agents(id),
+            failed_logins       INTEGER NOT NULL DEFAULT 0,
+            locked_until        TEXT,
+            disabled_at         TEXT,
+            password_changed_at TEXT NOT NULL,
+            created_at          TEXT NOT NULL,
+            updated_at          TEXT NOT NULL
+        )
+        """,
+        # Append-only: who (the account name, or 'system'), did what, to what, when, from where.
+        """
+        CREATE TABLE audit_log (
+            id         INTEGER PRIMARY KEY,
+            at         TEXT NOT NULL,
+            action     TEXT NOT NULL,
+            actor      TEXT NOT NULL,
+            account_id INTEGER REFERENCES accounts(id),
+            origin     TEXT NOT NULL,
+            target     TEXT,
+            detail     TEXT
+        )
+        """,
+        "CREATE INDEX audit_log_at ON audit_log (at)",
+        """
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
+        """,
+        """
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
+        """,
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4, V5, V6, V7, V8)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 GRADE_RANKS: dict[str, int] = {"好": 1, "一般": 2, "勉强": 3}

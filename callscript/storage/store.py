@@ -33,7 +33,11 @@ transactions and the handful of statement methods):
 * ``app_sessions.py`` — every running app is a session; a claim belongs to one;
 * ``checks.py`` — ``db check``, ``quick_check`` before a command uses the file;
 * ``backup.py`` — ``db backup`` / ``db restore`` (SQLite's online backup API);
-* ``history.py`` — bulk history (the demo generator).
+* ``history.py`` — bulk history (the demo generator);
+* ``audit.py`` — the append-only audit log;
+* ``accounts.py`` — accounts, their roles and the lockout counters;
+* ``acting.py`` — :meth:`acting_as`: the store as one account sees it (roles enforced,
+  reads narrowed, changes audited); ``StoreParts`` is every part above but history.
 
 Mixins rather than repositories the facade delegates to, because the parts share
 one connection, one lock and one transaction depth (``update_lead`` marks
@@ -45,9 +49,9 @@ subclasses only the parts it uses, so its dependencies are in its class line.
 
 from __future__ import annotations
 
-from callscript.storage.backup import BackupMixin
+from callscript.storage.acting import StoreParts
 from callscript.storage.history import HistoryMixin
 
 
-class Store(BackupMixin, HistoryMixin):
+class Store(StoreParts, HistoryMixin):
     """The app's database. Create with :meth:`Store.open`."""

@@ -7,18 +7,29 @@ fixed clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from callscript.config import AgentConfig, default_script_path, followup_script_path, resolve_db_path
+from callscript.config import (
+    AgentConfig,
+    app_origin,
+    default_script_path,
+    followup_script_path,
+    idle_lock_minutes,
+    in_browser,
+    resolve_db_path,
+)
+from callscript.core.access import Actor, AuditAction, PermissionDenied
 from callscript.script.model import Script
 from callscript.script.problems import ScriptError
 from callscript.tui.backend import Backend, LeadTaken, problem_text
@@ -27,6 +38,7 @@ from callscript.tui.garbage import settle_garbage
 from callscript.tui.screens.agent import AgentAnswer, AgentNameScreen
 from callscript.tui.screens.call import CallScreen
 from callscript.tui.screens.leads import LeadListScreen
+from callscript.tui.screens.login import LockScreen, LoginScreen, SessionEndedScreen
 from callscript.tui.screens.resume import ResumeScreen
 from callscript.tui.script_updates import POLL_SECONDS, ScriptFollower
 from callscript.tui.widgets import CallInput
@@ -74,6 +86,11 @@ class CallscriptApp(App[None]):
         back_guard: float | None = None,
         store_options: Mapping[str, Any] | None = None,
         script_poll: float = POLL_SECONDS,
+        browser: bool | None = None,
+        origin: str | None = None,
+        idle_lock: float | None = None,
+        idle_clock: Callable[[], float] = time.monotonic,
+        idle_check_every: float | None = None,
     ) -> None:
         super().__init__()
         self.script_path = Path(script_path) if script_path else default_script_path()
@@ -97,14 +114,37 @@ class CallscriptApp(App[None]):
         self.company = ""
         self.agent_id = 0
         self.ready = False
+        # Who is at the keyboard (docs/agent-app.md, "Login and the idle lock").
+        self.browser = in_browser() if browser is None else browser
+        """A browser tab of ``callscript serve``: login required, the host's config file is not read."""
+        self.origin = origin or app_origin()
+        self.actor: Actor | None = None
+        self.idle_lock = idle_lock if idle_lock is not None else idle_lock_minutes() * 60
+        """Seconds without a key or a click before the app asks for the password again."""
+        self._idle_clock = idle_clock
+        self._idle_check_every = idle_check_every or min(5.0, self.idle_lock / 4)
+        self._last_input = idle_clock()
+        self.locked = False
+        self.session_ended = False
 
     def compose(self) -> ComposeResult:
         yield Static("callscript 正在打开…", id="boot")
 
     def on_mount(self) -> None:
+        self.backend.on_account_disabled = self._account_disabled
         self.startup()
 
+    class AccountDisabled(Message):
+        """The account was disabled since the login (posted from any thread)."""
+
+    def _account_disabled(self, _refused: PermissionDenied) -> None:
+        self.post_message(self.AccountDisabled())  # thread-safe; handled on the event loop
+
+    def on_callscript_app_account_disabled(self, _message: AccountDisabled) -> None:
+        self.end_session("账号已停用, 请找管理员。")
+
     def on_unmount(self) -> None:
+        self.backend.submit(self.backend.log_out)  # audited before the database closes
         self.backend.shutdown()
 
     # -- start of shift -------------------------------------------------------
@@ -122,29 +162,49 @@ class CallscriptApp(App[None]):
             except OSError as exc:
                 await self.push_screen(ErrorScreen("打不开脚本文件", f"{self.script_path}: {exc.strerror or exc}"))
                 return
-        config = AgentConfig.load(self.config_file)
-        name = self.agent_arg or config.agent_name
-        company = config.company
-        if not name:
-            answer: AgentAnswer = await self.push_screen_wait(AgentNameScreen(self.script.company))
-            name, company = answer.name, answer.company or config.company
-        if name != config.agent_name or company != config.company:
-            config.agent_name, config.company = name, company
-            try:
-                config.save(self.config_file)
-            except OSError as exc:
-                self.notify(f"没能保存设置: {exc}", severity="warning")
-        self.agent_name = name
-        self.company = company or self.script.company
         backend = self.backend
         try:
             await backend.run(backend.open, self.script)
-            self.agent_id = await backend.run(backend.ensure_agent, name)
+            with_accounts = await backend.run(backend.has_accounts)
+        except Exception as exc:
+            await self.push_screen(ErrorScreen("打不开数据库", f"{self.db_path}: {problem_text(exc)}"))
+            return
+        # The host user's config file belongs to the terminal, never to a browser tab.
+        config = AgentConfig() if self.browser else AgentConfig.load(self.config_file)
+        if with_accounts:
+            self.actor = await self.push_screen_wait(LoginScreen(self.agent_arg or config.agent_name))
+            name, company = self.actor.name, config.company
+        elif self.browser:
+            await self.push_screen(ErrorScreen("还没有账号", NO_ACCOUNTS))
+            return
+        else:  # no account yet: one person at one terminal, as before accounts existed
+            name = self.agent_arg or config.agent_name
+            company = config.company
+            if not name:
+                answer: AgentAnswer = await self.push_screen_wait(AgentNameScreen(self.script.company))
+                name, company = answer.name, answer.company or config.company
+            if name != config.agent_name or company != config.company:
+                config.agent_name, config.company = name, company
+                try:
+                    config.save(self.config_file)
+                except OSError as exc:
+                    self.notify(f"没能保存设置: {exc}", severity="warning")
+        self.agent_name = name
+        self.company = company or self.script.company
+        try:
+            if self.actor is None:
+                await backend.run(backend.act_locally, name, self.origin)
+                self.actor = backend.acting.actor if backend.acting else None
+            assert self.actor is not None and self.actor.agent_id is not None
+            self.agent_id = self.actor.agent_id
             others = await backend.run(backend.start_app_session, self.agent_id)
             unfinished = await backend.run(backend.unfinished_calls, self.agent_id)
         except Exception as exc:
             await self.push_screen(ErrorScreen("打不开数据库", f"{self.db_path}: {problem_text(exc)}"))
             return
+        if with_accounts:
+            self._last_input = self._idle_clock()
+            self.set_interval(self._idle_check_every, self.check_idle_lock)
         await self.push_screen(LeadListScreen())
         if others:
             where = "; ".join(f"{s.host} 进程 {s.pid}, {s.started_at:%m-%d %H:%M} 起" for s in others)
@@ -160,6 +220,45 @@ class CallscriptApp(App[None]):
             self.follower.start()
         if unfinished:
             await self._offer_resume(unfinished)
+
+    # -- the idle lock and the end of a session ----------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent) and not event.is_forwarded:
+            self._last_input = self._idle_clock()  # a key, a click, the mouse moving: someone is there
+        await super().on_event(event)
+
+    def check_idle_lock(self) -> None:
+        """Lock the app once nobody has touched it for ``idle_lock`` seconds (logged-in sessions only)."""
+
+        if self.locked or self.session_ended or self.actor is None or self.actor.is_system:
+            return
+        if self._idle_clock() - self._last_input >= self.idle_lock:
+            self.lock()
+
+    @work(exclusive=True, group="lock")
+    async def lock(self) -> None:
+        """Ask for the password over whatever is showing; the screen underneath (a call) is untouched."""
+        if self.locked or self.actor is None:
+            return
+        self.locked = True
+        backend = self.backend
+        try:
+            await backend.run(backend.audit_session, AuditAction.IDLE_LOCK)
+        except PermissionDenied:
+            return  # disabled meanwhile: end_session has been called
+        ended = await self.push_screen_wait(LockScreen(self.actor.name, self.idle_lock / 60))
+        self.locked = False
+        self._last_input = self._idle_clock()
+        if ended:
+            self.end_session(ended)
+
+    def end_session(self, reason: str) -> None:
+        """The account was disabled or locked out: say why, audit it, and close at the next key."""
+        if self.session_ended:
+            return
+        self.session_ended = True
+        self.backend.submit(self.backend.audit_session, AuditAction.SESSION_ENDED)
+        self.push_screen(SessionEndedScreen(reason))
 
     def variables(self) -> dict[str, str]:
         values = {"agent_name": self.agent_name}
@@ -225,6 +324,12 @@ class CallscriptApp(App[None]):
     async def next_call(self, replace: Screen[Any] | None = None) -> bool:
         return await self.open_call(None, replace=replace)
 
+
+NO_ACCOUNTS = (
+    "浏览器里使用需要账号。请先在服务器上创建一个管理员账号:\n\n"
+    "    callscript users add 名字 --role admin\n\n"
+    "(No account exists yet: create an admin with `callscript users add NAME --role admin` first.)"
+)
 
 if TYPE_CHECKING:
 

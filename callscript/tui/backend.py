@@ -9,6 +9,15 @@ already moved on.
 
 If storage grows a function the app needs, it is used from here only; nothing
 else in ``callscript.tui`` imports ``callscript.storage``.
+
+**Who is acting.** The Backend opens the :class:`~callscript.storage.Store`, but the app
+acts only through ``acting`` — ``store.acting_as(actor)`` for the account that logged in
+(:meth:`Backend.log_in`), or, while no account exists, for the local person at the
+terminal with the owner's rights (:meth:`Backend.act_locally`). Every read and write
+below goes through that view, so roles are enforced in storage, not by hiding screens.
+A :class:`~callscript.core.access.PermissionDenied` with ``account_disabled`` (the
+account was disabled since the login) is handed to ``on_account_disabled`` as well as
+raised: the app ends the session at that action.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from callscript.core.access import Actor, AuditAction, Denial, PermissionDenied, system_actor
 from callscript.core.lifecycle import CallKind, call_kind
 from callscript.core.outcomes import Outcome
 from callscript.script.model import Script
@@ -32,7 +42,7 @@ from callscript.workshop.publishing import ScriptSet
 
 if TYPE_CHECKING:  # storage (and sqlite-utils) is imported on the database thread, off the start-up path
     from callscript.leads import LeadListRow
-    from callscript.storage import AppSession, CallRecord, Lead, Store, UnfinishedCall
+    from callscript.storage import ActingStore, AppSession, CallRecord, Lead, Store, UnfinishedCall
 
 T = TypeVar("T")
 
@@ -112,6 +122,11 @@ class Backend:
         self._store_options = store_options or {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="callscript-db")
         self.store: Store | None = None
+        """The opened store: used here for logging in only (tests reach it to inject faults)."""
+        self.acting: ActingStore | None = None
+        """The store as the logged-in account sees it: what every action of the app goes through."""
+        self.on_account_disabled: Callable[[PermissionDenied], None] | None = None
+        """Called (from any thread) when an action is refused because the account was disabled."""
         self.script_ids: dict[str, int] = {}
         self._executor.submit(_import_storage)  # while Textual sets up the screen
 
@@ -121,7 +136,16 @@ class Backend:
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn`` on the database thread and wait for it without blocking the event loop."""
-        return await asyncio.wrap_future(self.submit(fn, *args, **kwargs))
+        try:
+            return await asyncio.wrap_future(self.submit(fn, *args, **kwargs))
+        except PermissionDenied as exc:
+            self.denied(exc)
+            raise
+
+    def denied(self, exc: PermissionDenied) -> None:
+        """An action was refused: a disabled account's session ends (``on_account_disabled``)."""
+        if exc.code == Denial.ACCOUNT_DISABLED and self.on_account_disabled is not None:
+            self.on_account_disabled(exc)
 
     def shutdown(self) -> None:
         """Finish every queued write, then close the database."""
@@ -149,29 +173,74 @@ class Backend:
             self.store = Store.open(self.db_path, clock=self.clock, **self._store_options)
         return self.script_id(script)
 
-    def _s(self) -> Store:
+    def _opened(self) -> Store:
         if self.store is None:
             from callscript.storage import ErrorCode, StorageError
 
             raise StorageError("the database is not open", code=ErrorCode.NOT_OPEN)
         return self.store
 
+    def _s(self) -> ActingStore:
+        """The acting view (the database open and someone logged in), else ``not_open``."""
+        if self.acting is None:
+            from callscript.storage import ErrorCode, StorageError
+
+            raise StorageError("nobody has logged in yet", code=ErrorCode.NOT_OPEN)
+        return self.acting
+
     def script_id(self, script: Script) -> int:
         known = self.script_ids.get(script.sha256)
         if known is None:
-            known = self.script_ids[script.sha256] = self._s().store_script_version(script)
+            view = self.acting
+            store = view if view is not None else self._opened()  # before the login: the version in use
+            known = self.script_ids[script.sha256] = store.store_script_version(script)
         return known
 
-    def ensure_agent(self, name: str) -> int:
-        return self._s().ensure_agent(name).id
+    # -- who is acting (database thread) ------------------------------------------
+    def has_accounts(self) -> bool:
+        """Any account at all: then the app starts with the login screen."""
+        return self._opened().has_accounts()
+
+    def act_locally(self, name: str, origin: str) -> int:
+        """No account exists: the person at this terminal acts with the database owner's rights,
+        under the name they gave (the app as it was before accounts). Returns their agent id."""
+        agent_id = self._opened().ensure_agent(name).id
+        self.acting = self._opened().acting_as(system_actor(origin, name=name, agent_id=agent_id))
+        return agent_id
+
+    def log_in(self, name: str, password: str, origin: str) -> Actor:
+        """Check the password (:func:`callscript.accounts.log_in`); on success the app acts as the account.
+
+        Raises :class:`~callscript.accounts.LoginRefused` (bad password, locked, disabled)."""
+        from callscript.accounts import log_in
+
+        actor = log_in(self._opened(), name, password, origin)
+        self.acting = self._opened().acting_as(actor)
+        return actor
+
+    def unlock(self, password: str) -> None:
+        """The idle lock's password check for the account logged in (:func:`callscript.accounts.unlock`)."""
+        from callscript.accounts import unlock
+
+        unlock(self._opened(), self._s().actor, password)
+
+    def audit_session(self, action: AuditAction) -> None:
+        """Logout, idle lock, session ended: in the audit log as the account's."""
+        if self.acting is not None and not self.acting.actor.is_system:
+            self.acting.audit_session(action)
+
+    def log_out(self) -> None:
+        """The app is closing: the logout is audited, and nothing more is done as the account."""
+        self.audit_session(AuditAction.LOGOUT)
+        self.acting = None
 
     def start_app_session(self, agent_id: int) -> list[AppSession]:
         """This running app's session (its claims are its own); the agent's *other* running apps,
         if any — the agent is told, not refused: two windows are allowed, they just never get
         the same lead."""
         store = self._s()
-        store.open_app_session(agent_id)
-        return store.other_live_sessions(agent_id)
+        store.open_app_session()
+        return store.other_live_sessions()
 
     def industries(self) -> list[str]:
         return self._s().industries()
@@ -180,7 +249,8 @@ class Backend:
         self, agent_id: int, *, industry: str | None = None, search: str | None = None, limit: int = 500
     ) -> list[LeadListRow]:
         """The lead list as ``callscript leads list --agent`` shows it (:func:`callscript.leads.lead_list`):
-        due callbacks and follow-ups first, then new leads, retries, later work."""
+        due callbacks and follow-ups first, then new leads, retries, later work — read through the
+        acting view, so an agent sees the shared pool and their own callbacks and follow-ups only."""
         from callscript.leads import lead_list  # phonenumbers loads here, on the database thread
 
         return lead_list(self._s(), agent=agent_id, industry=industry or None, search=search or None, limit=limit)
@@ -212,6 +282,12 @@ class Backend:
         except ValueError as exc:
             raise LeadRejected(f"号码无效: {exc}", "phone") from None
 
+    def record_publish(self, script: Script, version_id: int, path: str) -> None:
+        """A script was published from the editor: audited as the acting account's, or, in
+        ``callscript edit`` (a CLI command on the host), as the local system actor's."""
+        view = self.acting if self.acting is not None else self._opened().acting_as(self._opened().actor)
+        view.record_publish(script, version_id, path=path)
+
     def unfinished_calls(self, agent_id: int) -> list[UnfinishedCall]:
         return self._s().unfinished_calls(agent_id)
 
@@ -228,13 +304,15 @@ class Backend:
         from callscript.storage import LeadUnavailable
 
         store = self._s()
+        if agent_id != store.agent():
+            raise PermissionDenied(f"calls are made as agent {store.agent()}, not {agent_id}", code=Denial.NOT_OWN)
         try:
             if lead_id is None:
-                lead = store.claim_next_lead(agent_id)
+                lead = store.claim_next_lead()
                 if lead is None:
                     return None
             else:
-                lead = store.claim_lead(lead_id, agent_id)
+                lead = store.claim_lead(lead_id)
         except LeadUnavailable as exc:
             raise LeadTaken(_taken_message(exc)) from None
         kind = call_kind(mailed_before=store.has_mailing(lead.id))
@@ -242,7 +320,7 @@ class Backend:
         values = {**variables, **lead_variables(lead)}
         now = self.clock()
         try:
-            call_id = store.start_call(lead.id, agent_id, self.script_id(script), values, now=now)
+            call_id = store.start_call(lead.id, self.script_id(script), values, now=now)
         except LeadUnavailable as exc:
             raise LeadTaken(_taken_message(exc)) from None
         session = CallSession(script, values, store.get_call(call_id).carried)
@@ -264,7 +342,7 @@ class Backend:
         """A call opened by mistake (nothing answered yet): delete it and give the lead back."""
         store = self._s()
         store.discard_call(call_id)
-        store.release_lead(lead_id, agent_id)
+        store.release_lead(lead_id)
 
     def finish_call(
         self,
@@ -359,7 +437,7 @@ def problem_text(exc: BaseException) -> str:
 @dataclass(slots=True)
 class _Job:
     what: str  # "event" | "note"
-    run: Callable[[Store], Any]
+    run: Callable[[ActingStore], Any]
     label: str = ""
 
 
@@ -416,13 +494,19 @@ class CallRecorder:
     def _drain(self) -> SaveStatus:
         from callscript.storage import ErrorCode, StorageError
 
-        store = self.backend.store
+        store = self.backend.acting
         while self._queue:
             job = self._queue[0]
             try:
                 if store is None:
                     raise StorageError("数据库没有打开", code=ErrorCode.NOT_OPEN)
                 job.run(store)
+            except PermissionDenied as exc:  # the account was disabled: the session ends
+                with self._lock:
+                    self._error = "账号已停用" if exc.code == Denial.ACCOUNT_DISABLED else str(exc)
+                self._report()
+                self.backend.denied(exc)
+                return self.status
             except Exception as exc:
                 with self._lock:
                     self._error = problem_text(exc)

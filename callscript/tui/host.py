@@ -11,6 +11,7 @@ import the screens, the screens import this module, never an app.
   app (:mod:`callscript.tui.app`) and the script editor's practice pane
   (:mod:`callscript.tui.editor`).
 * :class:`ReportsHost` — the day's report screen (any app with a database and a clock).
+* :class:`SessionHost` — the login screen and the idle lock (the agents' app).
 * :class:`AgentAppHost` — the agents' app: the lead list, add lead, the summary card.
 * :class:`EditorHost` — the editor's app: its screen and the practice screens.
 """
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
     from textual.worker import Worker
 
+    from callscript.core.access import Actor
     from callscript.script.model import Script
     from callscript.tui.backend import Backend
     from callscript.tui.clock import Clock
@@ -53,9 +55,21 @@ class ReportsHost(Protocol):
 
 
 @runtime_checkable
-class AgentAppHost(CallHost, ReportsHost, Protocol):
+class SessionHost(Protocol):
+    """What the login screen and the idle lock read from their app."""
+
+    backend: Backend
+    origin: str
+    """Where this session is, for the audit log: the browser's address, or ``tty:…@host``."""
+    cursor_blink: bool
+
+
+@runtime_checkable
+class AgentAppHost(CallHost, ReportsHost, SessionHost, Protocol):
     """The agents' app, as its screens see it (start of shift → lead list → calls → summary)."""
 
+    actor: Actor | None
+    """Who is acting (the account logged in, or the local person while no account exists)."""
     agent_name: str
     company: str
     """The company name said in the greeting (empty: the script's own)."""

@@ -257,4 +257,4 @@ def test_every_option_of_every_command(floor, repo_untouched, path, command):
 def test_the_walk_finds_the_commands():
     names = {" ".join(p) for p, _ in COMMANDS}
     assert {"validate", "db check", "db backup", "db restore", "leads import", "report daily", "demo-data"} <= names
-    assert len(COMMANDS) * EXAMPLES_PER_COMMAND <= 400  # a few hundred examples in all
+    assert len(COMMANDS) * EXAMPLES_PER_COMMAND <= 500  # a few hundred examples in all (CI time)

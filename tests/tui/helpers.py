@@ -63,8 +63,8 @@ async def settle(pilot, delay: float = 0.0) -> None:
 
     await pilot.pause(delay)
     app = pilot.app
-    # The start-up and resume workers wait on dialogs the test has yet to answer: skip them.
-    quick = [w for w in app.workers if w.group not in ("startup", "resume") and not w.is_finished]
+    # The start-up, resume and idle-lock workers wait on dialogs the test has yet to answer: skip them.
+    quick = [w for w in app.workers if w.group not in ("startup", "resume", "lock") and not w.is_finished]
     if quick:
         try:
             await asyncio.wait_for(app.workers.wait_for_complete(quick), timeout=10)
@@ -78,8 +78,9 @@ async def settle(pilot, delay: float = 0.0) -> None:
 def _WAITING_SCREENS():
     from callscript.tui.app import ErrorScreen
     from callscript.tui.screens.agent import AgentNameScreen
+    from callscript.tui.screens.login import LoginScreen
 
-    return (AgentNameScreen, ErrorScreen)
+    return (AgentNameScreen, ErrorScreen, LoginScreen)
 
 
 async def keys(pilot, *seq: str) -> None:
@@ -100,7 +101,10 @@ async def wait_for(pilot, predicate, timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting; screen:\n{screen_text(pilot.app)}")
+            import sys
+
+            print("TIMEOUT", time.monotonic(), file=sys.stderr)
+            raise AssertionError(f"timed out waiting; {pilot.app.screen_stack} screen:\n{screen_text(pilot.app)}")
         await pilot.pause(0.01)
 
 

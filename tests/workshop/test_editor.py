@@ -200,9 +200,15 @@ async def test_save_publishes_atomically_and_stores_the_previous_and_new_version
     with Store.open(tmp_path / "calls.db") as store:
         versions = store.script_versions("mini")
         calls = store.conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
+        published = store.audit_entries(action="publish")
     assert [v.source_text for v in versions] == [MINI_TEXT, text]  # the previous one first
     assert versions[1].sha256 == outcome.sha256 == outcome.script.sha256
     assert calls == 0
+    # `callscript edit` is a CLI command on the host: the publish is the local system actor's
+    assert [(e.actor, e.target, e.detail["version_id"]) for e in published] == [
+        ("system", f"script:{outcome.sha256[:12]}", versions[1].id)
+    ]
+    assert published[0].origin.startswith("cli:")
 
 
 async def test_save_with_errors_writes_the_draft_and_publishes_nothing(mini_file, tmp_path):

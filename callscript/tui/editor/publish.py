@@ -128,6 +128,8 @@ async def _store_versions(backend: Backend, outcome: SaveOutcome, notices: list[
             await backend.run(backend.open, outcome.previous)
         assert outcome.script is not None
         version_id = await backend.run(backend.open, outcome.script)
+        if not outcome.unchanged:  # the audit log names who published which version
+            await backend.run(backend.record_publish, outcome.script, version_id, str(outcome.path))
     except Exception as exc:
         notices.append(
             Notice(

@@ -297,7 +297,7 @@ class LeadListScreen(Screen[None]):
     def action_reports(self) -> None:
         from callscript.tui.screens.reports import ReportsScreen
 
-        self.app.push_screen(ReportsScreen())
+        self.app.push_screen(ReportsScreen(actor=self.host.actor))
 
     def action_refresh(self) -> None:
         self.reload()

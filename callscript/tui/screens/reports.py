@@ -37,6 +37,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
+from callscript.core.access import Actor
 from callscript.core.china_calendar import next_holiday
 from callscript.core.when import parse_day
 from callscript.reports.due import DueList, due_list
@@ -68,25 +69,29 @@ def load_report(
     day: date,
     by: str,
     now: datetime,
+    actor: Actor | None = None,
     *,
     kind: str = "development",
     greetings_for: str | None = None,
 ) -> ReportData:
-    """Everything the screen shows (runs in a worker thread, on its own connection);
+    """Everything the screen shows (runs in a worker thread, on its own connection), as
+    ``actor`` may see it: an agent's own figures and due list, a supervisor's every agent's.
     ``greetings_for``: the company the greeting list is signed with (None: not read)."""
     db = open_db(db_path)
     try:
-        by_industry = daily(db.conn, day, "industry")
+        by_industry = daily(db.conn, day, "industry", actor=actor)
         summary: Summary | MaintenanceSummary
         if kind == "maintenance":
-            summary = maintenance(db.conn, day)
+            summary = maintenance(db.conn, day, actor=actor)
         else:
-            summary = by_industry if by == "industry" else daily(db.conn, day, by)
+            summary = by_industry if by == "industry" else daily(db.conn, day, by, actor=actor)
         greetings = None
         if greetings_for is not None:
             holiday = next_holiday(day)
-            greetings = greeting_list(db.conn, holiday, holiday.first if holiday else day, company=greetings_for)
-        return ReportData(day, by, kind, summary, by_industry, due_list(db.conn, now), greetings)
+            greetings = greeting_list(
+                db.conn, holiday, holiday.first if holiday else day, company=greetings_for, actor=actor
+            )
+        return ReportData(day, by, kind, summary, by_industry, due_list(db.conn, now, actor=actor), greetings)
     finally:
         db.close()
 
@@ -160,8 +165,11 @@ class ReportsScreen(Screen[None]):
         by: str = "industry",
         kind: str = "development",
         company: str | None = None,
+        actor: Actor | None = None,
     ) -> None:
         super().__init__()
+        self.actor = actor
+        """Whose report: an agent sees their own rows; None (no app account) is the owner's every row."""
         self._db_path = Path(db_path) if db_path is not None else None
         self._clock = clock
         self._company = company
@@ -227,7 +235,7 @@ class ReportsScreen(Screen[None]):
         assert day is not None
         company = self.company if self.want_greetings else None
         try:
-            data = load_report(self.db_path, day, by, now, kind=kind, greetings_for=company)
+            data = load_report(self.db_path, day, by, now, self.actor, kind=kind, greetings_for=company)
         except Exception as exc:
             self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
             return
