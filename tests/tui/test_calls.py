@@ -246,11 +246,27 @@ async def test_bad_input_is_refused_under_the_box(make_app, seeded, db_path, clo
         await keys(pilot, "text:7", "enter")
         assert screen.session.node_id == "ask_star" and len(screen.session.events) == saved_before
         assert "✗ 超出范围: 1–5" in screen_text(app)
-        await keys(pilot, "backspace", "text:五", "enter")
+        await keys(pilot, "backspace", "text:很多", "enter")
         assert "✗ 请输入整数" in screen_text(app)
-        await keys(pilot, "backspace", "text:3", "enter")
+        await keys(pilot, "backspace", "backspace", "text:3", "enter")
         assert screen.session.node_id == "ask_accept" and screen.session.facts["hotel_star"] == 3
         assert "超出范围" not in screen_text(app)
+
+
+async def test_a_star_typed_in_chinese_is_taken(make_app, seeded):
+    """四, 四星, 4星 are what agents type for a four-star hotel (issue 13, item 8)."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_first_call(pilot)
+        for typed in ("四", "四星", "4星"):
+            await keys(pilot, "1", "1", "1", "1", "1", "1", "4", "1")  # B4 → 好 → 酒店星级
+            assert screen.session.node_id == "ask_star"
+            await keys(pilot, f"text:{typed}", "enter")
+            assert screen.session.node_id == "ask_accept" and screen.session.facts["hotel_star"] == 4, typed
+            assert "请输入整数" not in screen_text(app)
+            while screen.session.can_go_back:  # back to the start for the next spelling
+                screen.action_back()
+            await settle(pilot)
 
 
 async def test_notes_are_timestamped_and_flagged(make_app, seeded, db_path, clock):
