@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from callscript.core.outcomes import OUTCOME_VALUES
-from callscript.script.facts import FactValue, FactValueError
+from callscript.script.facts import BUILTIN_FACTS, FactValue, FactValueError
 from callscript.script.grading import GradeResult, grade_call
 from callscript.script.model import END, INPUT, Node, Script
 from callscript.script.templates import BUILTIN_VARIABLES, variable_lookup
@@ -33,14 +33,20 @@ class InputRefused(SessionError):
 @dataclass(frozen=True, slots=True)
 class Event:
     """One thing the agent did. ``node`` is where it happened; ``value`` is the key,
-    the typed text, or the outcome (for ``end``)."""
+    the typed text, or the outcome (for ``end``). ``address``: the address read back
+    when the agent ended the call as 寄资料 by hand (Ctrl+E) before the script asked for
+    it; it is a fact from then on, so it is in the log, the stored facts and exports."""
 
     kind: str
     node: str
     value: str | None = None
+    address: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "node": self.node, "value": self.value}
+        data: dict[str, Any] = {"kind": self.kind, "node": self.node, "value": self.value}
+        if self.address is not None:
+            data["address"] = self.address
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Event:
@@ -48,7 +54,13 @@ class Event:
         if kind not in EVENT_KINDS:
             raise SessionError(f"unknown event kind {kind!r}")
         value = data.get("value")
-        return cls(kind, str(data.get("node")), None if value is None else str(value))
+        address = data.get("address")
+        return cls(
+            kind,
+            str(data.get("node")),
+            None if value is None else str(value),
+            None if address is None or kind != END_CALL else str(address),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,15 +171,28 @@ class CallSession:
             raise SessionError(f"{node.title} cannot be skipped")
         return self._move(Event(SKIP, node.id), node.skip.next, self._state.facts)
 
-    def end(self, outcome: str) -> Event:
-        """End the call here with an outcome the agent chose (Ctrl+E / Ctrl+B)."""
+    def end(self, outcome: str, *, address: str | None = None) -> Event:
+        """End the call here with an outcome the agent chose (Ctrl+E / Ctrl+B).
+
+        ``address``: the address read back, for materials to post when the script has
+        not asked for it yet; it becomes the ``address`` fact (undone by :meth:`back`).
+        """
         self._require_open()
         if outcome not in OUTCOME_VALUES:
             raise SessionError(f"unknown outcome {outcome!r}")
-        event = Event(END_CALL, self.node_id, outcome)
+        facts = self._state.facts
+        if address is not None:
+            spec = self.script.facts.get("address") or BUILTIN_FACTS["address"]
+            try:
+                value = spec.parse_text(address)
+            except FactValueError as exc:
+                raise InputRefused(str(exc)) from None
+            facts = {**facts, "address": value}
+            address = str(value)
+        event = Event(END_CALL, self.node_id, outcome, address)
         self._history.append(self._state)
         self._pushed.append(False)
-        self._state = _State(self._state.node_id, self._state.facts, outcome)
+        self._state = _State(self._state.node_id, facts, outcome)
         self._after(event)
         return event
 
@@ -192,7 +217,7 @@ class CallSession:
         if event.kind == SKIP:
             return self.skip()
         if event.kind == END_CALL:
-            return self.end(event.value or "")
+            return self.end(event.value or "", address=event.address)
         return self.back()
 
     @classmethod

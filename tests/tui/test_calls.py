@@ -386,3 +386,49 @@ async def test_finish_waits_for_failed_writes(make_app, seeded, db_path, clock):
     with db(db_path, clock) as s:
         [call] = s.list_calls()
         assert call.outcome == "invalid_number"
+
+
+ADDRESS_60 = (
+    "广东省深圳市南山区粤海街道科技园南区高新南七道18号数字技术园B2栋3楼301室行政部李娜女士收(工作日请交前台代收件)"
+)
+
+
+async def test_ctrl_e_mailed_keeps_the_address_it_asked_for(make_app, seeded, db_path, clock):
+    """Ctrl+E → 7 寄资料 before the script asked for the address: the address typed in the
+    dialog is a fact of the call — on the card, in calls.facts, in the mailing and in
+    ``export calls`` (issue 13, item 3)."""
+    from callscript.leads.exports import calls_table
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_first_call(pilot)
+        await keys(pilot, "1", "1")  # 本人接听 · 方便
+        await keys(pilot, "ctrl+e", "7")
+        await keys(pilot, f"text:{ADDRESS_60}", "enter")
+        assert isinstance(app.screen, SummaryScreen)
+        assert screen.session.facts["address"] == ADDRESS_60
+        card = squash(screen_text(app))
+        assert "寄送地址?" not in card.replace(" ", "")
+        assert ADDRESS_60 in card.replace(" ", "")
+
+    with db(db_path, clock) as store:
+        [call] = store.list_calls()
+        assert call.outcome == "mailed" and call.facts["address"] == ADDRESS_60
+        [mailing] = store.mailings()
+        assert mailing.address == ADDRESS_60
+        [end] = [e for e in store.call_events(call.id) if e.kind == "end"]
+        assert end.event_dict()["address"] == ADDRESS_60  # in the log: a resumed call keeps it
+        table = calls_table(store)
+        [row] = table.rows
+        assert row["fact:address"] == ADDRESS_60
+
+
+async def test_backspace_after_ctrl_e_mailed_forgets_the_typed_address(make_app, seeded):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_first_call(pilot)
+        await keys(pilot, "1", "1")
+        screen.session.end("mailed", address="北京市朝阳区建国路88号")
+        assert screen.session.facts["address"] == "北京市朝阳区建国路88号"
+        screen.session.back()
+        assert "address" not in screen.session.facts and not screen.session.finished

@@ -124,3 +124,35 @@ async def test_the_terminal_cursor_follows_wide_characters_in_the_answer_box(mak
         region = box.content_region
         assert app.cursor_position.y == region.y
         assert app.cursor_position.x == region.x + cell_len("艺龙a") == region.x + 5  # the insertion point
+
+
+ADDRESS_60 = (
+    "广东省深圳市南山区粤海街道科技园南区高新南七道18号数字技术园B2栋3楼301室行政部李娜女士收(工作日请交前台代收件)"
+)
+LONG_NOTE = "客户说周五前要报价单,手机13918765402晚上8点后再打,先寄资料给前台小王转交,老板下周去上海出差"
+
+
+async def test_the_summary_card_shows_the_whole_address_and_note_at_80x24(make_app, seeded):
+    """What the agent reads back must be on the card in full: a 60-character address and a
+    long note wrap (never ``…``), a number is never split, the ``!`` stays with its note
+    (issue 13, item 5)."""
+    assert len(ADDRESS_60) == 60 and cell_len(ADDRESS_60) > 100  # wider than the card at 80 columns
+    walk = [*WALK[:-3], f"text:{ADDRESS_60}", "enter", "1"]
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await keys(pilot, "enter", *walk[:4])
+        await keys(pilot, "ctrl+n", f"text:!{LONG_NOTE}", "enter")
+        await keys(pilot, *walk[4:])
+        assert call_screen(app).session.outcome == "mailed"
+        await keys(pilot, "enter")
+        assert isinstance(app.screen, SummaryScreen)
+        assert_fits(app)
+        text = screen_text(app)
+        assert "…" not in text
+        squashed = "".join(part.strip() for line in text.splitlines() for part in line.strip("│ ").split("│"))
+        assert ADDRESS_60 in flat(squashed)
+        assert flat(LONG_NOTE) in flat(squashed)
+        assert any("13918765402" in line for line in text.splitlines())  # read back in one piece
+        note_line = next(line for line in text.splitlines() if "!" in line)
+        assert "! 客户说" in note_line

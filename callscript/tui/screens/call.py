@@ -142,7 +142,6 @@ class CallScreen(Screen[None]):
         self.recorder: Recorder | None = recorder
         self.notes: list[NoteItem] = list(info.notes)
         self.callback_due: datetime | None = None
-        self.manual_address: str | None = None
         self._submitted = 0  # writes handed to the recorder by this screen (a resumed call's log is on disk)
         self._status = SaveStatus(0, 0)
         self._finishing = False
@@ -248,7 +247,7 @@ class CallScreen(Screen[None]):
         session = self.session
         node = session.node
         if node.kind == END:
-            key: object = ("end", session.outcome, self.callback_due, self.manual_address, session.facts.get("address"))
+            key: object = ("end", session.outcome, self.callback_due, session.facts.get("address"))
             make: Callable[[], Text] = self._end_text
         elif node.kind == INPUT:
             skip = node.skip.label if node.skip is not None else None
@@ -265,7 +264,7 @@ class CallScreen(Screen[None]):
         text = Text()
         text.append("通话结束 ", "bold")
         text.append(OUTCOME_LABELS.get(outcome, outcome), "bold reverse")
-        address = self.manual_address or session.facts.get("address")
+        address = session.facts.get("address")
         if outcome == Outcome.MAILED.value and address:
             text.append("\n寄送地址 (再核对一遍): ", "bold")
             text.append(str(address), "bold cyan")
@@ -519,7 +518,6 @@ class CallScreen(Screen[None]):
         undone = self._undo.pop() if self._undo else None
         if undone is not None and undone.kind == "end":
             self.callback_due = None
-            self.manual_address = None
         refill = undone.value if undone is not None and undone.kind == "enter" else None
         self.show_node(refill=refill)
         self._record(event)
@@ -596,8 +594,7 @@ class CallScreen(Screen[None]):
 
                 def with_address(address: str | None) -> None:
                     if address:
-                        self.manual_address = address
-                        self._end_with(outcome)
+                        self._end_with(outcome, address=address)
 
                 self.app.push_screen(AddressDialog(), with_address)
                 return
@@ -605,9 +602,9 @@ class CallScreen(Screen[None]):
 
         self.app.push_screen(OutcomeDialog(), chosen)
 
-    def _end_with(self, outcome: str) -> None:
+    def _end_with(self, outcome: str, *, address: str | None = None) -> None:
         try:
-            event = self.session.end(outcome)
+            event = self.session.end(outcome, address=address)
         except SessionError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -669,7 +666,6 @@ class CallScreen(Screen[None]):
                 self.info.call_id,
                 self.session,
                 callback_due=self.callback_due,
-                address=self.manual_address,
                 now=host.clock(),
             )
         except Exception as exc:

@@ -3,7 +3,8 @@
 Contact card, grade, the three conditions, facts and notes change on almost every
 answer. Drawn as separate Statics (and rich Tables for the hanging indents) they
 cost a dozen height measurements per key; here one widget wraps plain rows by
-terminal cells — a wide character is never split, and a wrapped label continues
+terminal cells (:func:`callscript.tui.text.wrap_cells`: a wide character is never split,
+a number is never broken across lines when it fits on one), and a wrapped label continues
 under its own first character, not under the ✓ in front of it.
 """
 
@@ -18,6 +19,8 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
+from callscript.tui.text import wrap_cells
+
 Run = tuple[str, str]  # (text, style)
 
 
@@ -31,39 +34,6 @@ class Row:
 
 
 Block = tuple[Row, ...]
-
-
-def wrap_cells(text: str, width: int) -> list[str]:
-    """Break ``text`` into lines of at most ``width`` cells, never inside a character.
-
-    Breaks at spaces when a word fits on the next line, else between characters
-    (Chinese has no spaces to break at).
-    """
-    if width <= 0:
-        return [text]
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        line: list[str] = []
-        used = 0
-        for char in paragraph:
-            w = cell_len(char)
-            if used + w > width and line:
-                # prefer to break at the last space if the tail is short (Latin words)
-                joined = "".join(line)
-                cut = joined.rfind(" ")
-                if cut > 0 and len(joined) - cut - 1 <= width // 2 and joined[cut + 1 :].isascii():
-                    lines.append(joined[:cut])
-                    line = list(joined[cut + 1 :])
-                    used = cell_len("".join(line))
-                else:
-                    lines.append(joined)
-                    line, used = [], 0
-                if char == " " and not line:
-                    continue
-            line.append(char)
-            used += w
-        lines.append("".join(line))
-    return lines
 
 
 def layout_rows(blocks: tuple[Block, ...], width: int) -> list[list[Run]]:
