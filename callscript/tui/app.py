@@ -18,7 +18,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
-from callscript.config import AgentConfig, default_script_path, resolve_db_path
+from callscript.config import AgentConfig, business_hours, default_script_path, resolve_db_path
+from callscript.core.when import BusinessHours
 from callscript.script.model import Script
 from callscript.script.problems import ScriptError
 from callscript.tui.backend import Backend, LeadTaken
@@ -70,6 +71,7 @@ class CallscriptApp(App[None]):
         cursor_blink: bool = True,
         live_timer: bool = True,
         back_guard: float | None = None,
+        hours: BusinessHours | None = None,
         store_options: Mapping[str, Any] | None = None,
         script_poll: float = POLL_SECONDS,
     ) -> None:
@@ -87,6 +89,8 @@ class CallscriptApp(App[None]):
         self.cursor_blink = cursor_blink
         self.live_timer = live_timer
         self.back_guard: float = back_guard if back_guard is not None else CallInput.back_guard
+        # Read once, here, and passed down (screens see it as CallHost.business_hours).
+        self.business_hours: BusinessHours = hours if hours is not None else business_hours()
         self.backend = Backend(self.db_path, clock=self.clock, store_options=dict(store_options or {}))
         self.agent_name = ""
         self.company = ""
@@ -213,5 +217,14 @@ if TYPE_CHECKING:
         return app  # mypy: the app satisfies the screens' view of it (callscript/tui/host.py)
 
 
-def run(script_path: Path | None = None, db_path: Path | None = None, agent: str | None = None) -> None:
-    CallscriptApp(script_path=script_path, db_path=db_path, agent=agent).run()
+def run(
+    script_path: Path | None = None,
+    db_path: Path | None = None,
+    agent: str | None = None,
+    hours: BusinessHours | None = None,
+) -> None:
+    """``uv run callscript``: the app, then its exit code (non-zero when it could not start)."""
+    app = CallscriptApp(script_path=script_path, db_path=db_path, agent=agent, hours=hours)
+    app.run()
+    if app.return_code:
+        raise SystemExit(app.return_code)

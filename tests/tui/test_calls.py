@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
+from textual import events
+
 from callscript.storage import Store
 from callscript.tui.screens.call import CallScreen
 from callscript.tui.screens.dialogs import CallbackDialog
@@ -119,7 +122,7 @@ async def test_not_convenient_ends_callback_with_due_time(make_app, seeded, db_p
         await keys(pilot, "1")  # 约好了回电时间 → the time dialog opens by itself
         assert isinstance(app.screen, CallbackDialog)
         assert "今天下午" in screen_text(app)
-        await keys(pilot, "4", "text:明天 9:30")
+        await keys(pilot, "text:明天 9:30")  # the box has the focus: typed straight in
         assert "→ 明天 09:30" in screen_text(app)
         await keys(pilot, "enter")
         assert app.screen is screen and screen.callback_due == datetime(2025, 11, 26, 9, 30).astimezone()
@@ -145,7 +148,10 @@ async def test_ctrl_b_ends_as_callback_with_a_quick_choice(make_app, seeded, db_
         await keys(pilot, "1", "1")
         await keys(pilot, "ctrl+b")
         assert isinstance(app.screen, CallbackDialog)
-        await keys(pilot, "1")  # 一小时后
+        await keys(pilot, "1")  # 一小时后: shown, not booked yet
+        assert isinstance(app.screen, CallbackDialog)
+        assert "→ 一小时后 今天 11:00" in screen_text(app)
+        await keys(pilot, "enter")
         assert isinstance(app.screen, SummaryScreen)
         assert "回电 今天 11:00" in screen_text(app)
         assert screen.session.outcome == "callback"
@@ -432,3 +438,85 @@ async def test_backspace_after_ctrl_e_mailed_forgets_the_typed_address(make_app,
         assert screen.session.facts["address"] == "北京市朝阳区建国路88号"
         screen.session.back()
         assert "address" not in screen.session.facts and not screen.session.finished
+
+
+async def _ctrl_b(pilot) -> CallScreen:
+    screen = await start_first_call(pilot)
+    await keys(pilot, "1", "1", "ctrl+b")
+    assert isinstance(pilot.app.screen, CallbackDialog)
+    return screen
+
+
+@pytest.mark.parametrize(
+    ("typed", "due"),
+    [
+        ("17:30", datetime(2025, 11, 25, 17, 30)),  # starts with 1: once it booked choice 1
+        ("2小时后", datetime(2025, 11, 25, 12, 0)),  # starts with 2: once it booked choice 2
+        ("明天下午3点", datetime(2025, 11, 26, 15, 0)),  # its first character was lost
+        ("周五下午", datetime(2025, 11, 28, 15, 0)),
+        ("星期五 10:00", datetime(2025, 11, 28, 10, 0)),
+        ("半小时后", datetime(2025, 11, 25, 10, 30)),
+        ("2", datetime(2025, 11, 25, 15, 0)),  # a lone digit names its quick choice: 今天下午
+        ("3", datetime(2025, 11, 26, 10, 0)),  # 明天上午
+    ],
+)
+async def test_the_callback_time_typed_is_the_time_booked(make_app, seeded, db_path, clock, typed, due):
+    """Typing a time in the callback box never picks a quick choice by its first digit and
+    never loses its first character: what is typed is what is stored (issue 13, items 1–2)."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _ctrl_b(pilot)
+        for char in typed:  # key by key, as an agent types
+            await pilot.press("space" if char == " " else char)
+            assert isinstance(app.screen, CallbackDialog), f"{typed!r} booked something at {char!r}"
+        await settle(pilot)
+        assert app.screen.query_one("#callback-input").value == typed
+        await keys(pilot, "enter")
+        assert isinstance(app.screen, SummaryScreen) and screen.callback_due == due.astimezone()
+    with db(db_path, clock) as store:
+        [callback] = store.callbacks()
+        assert callback.due_at == due.astimezone()
+
+
+async def test_a_phrase_committed_at_once_is_booked_whole(make_app, seeded, db_path, clock):
+    """An input method commits 明天下午3点 as one burst of characters: all of it reaches the box."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ctrl_b(pilot)
+        for char in "明天下午3点":  # posted together, before the app handles any of them
+            app.post_message(events.Key(char, char))
+        await settle(pilot)
+        assert app.screen.query_one("#callback-input").value == "明天下午3点"
+        assert "→ 明天 15:00" in screen_text(app)
+        await keys(pilot, "enter")
+        assert isinstance(app.screen, SummaryScreen)
+    with db(db_path, clock) as store:
+        [callback] = store.callbacks()
+        assert callback.due_at == datetime(2025, 11, 26, 15, 0).astimezone()
+
+
+async def test_a_time_outside_business_hours_is_refused_in_the_box(make_app, seeded):
+    """0:30 is not quietly tomorrow 00:30; the configured hours apply (CALLSCRIPT_BUSINESS_HOURS)."""
+    from callscript.core.when import BusinessHours
+
+    app = make_app(hours=BusinessHours.parse("09:00-18:00"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ctrl_b(pilot)
+        await keys(pilot, "text:0:30", "enter")
+        assert isinstance(app.screen, CallbackDialog)
+        assert "00:30 不在上班时间 (09:00–18:00)" in screen_text(app)
+        await keys(pilot, *["backspace"] * 4, "text:19:00", "enter")  # open by default, not here
+        assert "19:00 不在上班时间 (09:00–18:00)" in screen_text(app)
+        await keys(pilot, *["backspace"] * 5, "text:17:00", "enter")
+        assert isinstance(app.screen, SummaryScreen)
+
+
+async def test_a_quick_choice_that_has_passed_says_so(make_app, seeded, clock):
+    clock.advance(hours=6)  # 16:00: 今天下午 (15:00) has passed
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ctrl_b(pilot)
+        assert "今天下午 (已过)" in screen_text(app)
+        await keys(pilot, "2", "enter")
+        assert isinstance(app.screen, CallbackDialog)
+        assert "今天下午已经过了" in screen_text(app)

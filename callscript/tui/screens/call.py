@@ -564,7 +564,7 @@ class CallScreen(Screen[None]):
             if then_finish:
                 self.finish()
 
-        self.app.push_screen(CallbackDialog(self.host.clock()), chosen)
+        self.app.push_screen(CallbackDialog(self.host.clock(), hours=self.host.business_hours), chosen)
 
     def action_callback(self) -> None:
         """Ctrl+B: end the call as a callback; ask when."""
@@ -577,7 +577,8 @@ class CallScreen(Screen[None]):
             self.callback_due = due
             self._end_with(Outcome.CALLBACK.value)
 
-        self.app.push_screen(CallbackDialog(self.host.clock(), "通话会以「约回电」结束"), chosen)
+        host = self.host
+        self.app.push_screen(CallbackDialog(host.clock(), "通话会以「约回电」结束", host.business_hours), chosen)
 
     def action_end_call(self) -> None:
         """Ctrl+E: end the call here with an outcome."""
