@@ -118,6 +118,13 @@ class CallSession:
     def can_go_back(self) -> bool:
         return bool(self._history)
 
+    @property
+    def answered(self) -> bool:
+        """The contact has answered questions: ``reached`` is known true, or an answer was
+        given after the opening (the path has gone two steps past the start). Such a call
+        is effective whatever else happens (see ``callscript.core.outcomes.outcomes_offered``)."""
+        return self._state.facts.get("reached") is True or len(self._path) > 2
+
     def grade(self) -> GradeResult:
         """The grade and conditions for the facts so far (cached until the next step)."""
         if self._grade is None:

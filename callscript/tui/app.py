@@ -22,11 +22,13 @@ from callscript.config import AgentConfig, business_hours, default_script_path, 
 from callscript.core.when import BusinessHours
 from callscript.script.model import Script
 from callscript.script.problems import ScriptError
+from callscript.tui import wide_chars
 from callscript.tui.backend import Backend, LeadTaken
 from callscript.tui.clock import Clock, system_clock
 from callscript.tui.garbage import settle_garbage
 from callscript.tui.screens.agent import AgentAnswer, AgentNameScreen
 from callscript.tui.screens.call import CallScreen
+from callscript.tui.screens.dialogs import ConfirmDialog
 from callscript.tui.screens.leads import LeadListScreen
 from callscript.tui.screens.resume import ResumeScreen
 from callscript.tui.script_updates import POLL_SECONDS, ScriptFollower
@@ -53,11 +55,18 @@ class ErrorScreen(Screen[None]):
         yield Static(Text("按 q 退出", "dim"))
 
 
+class QuitDialog(ConfirmDialog):
+    """Ctrl+Q during a call."""
+
+    def __init__(self) -> None:
+        super().__init__("通话还没结束, 要退出吗?", "回答都已保存; 下次打开时可以从中断的地方继续。 再按 ^Q 也是退出。")
+
+
 class CallscriptApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "callscript"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "退出", show=False, priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "request_quit", "退出", show=False, priority=True)]
 
     def __init__(
         self,
@@ -76,6 +85,7 @@ class CallscriptApp(App[None]):
         script_poll: float = POLL_SECONDS,
     ) -> None:
         super().__init__()
+        wide_chars.install()  # notices over a widget's edge keep every Chinese character
         self.script_path = Path(script_path) if script_path else default_script_path()
         self.db_path = resolve_db_path(db_path)
         self.agent_arg = agent.strip() if agent else None
@@ -105,6 +115,24 @@ class CallscriptApp(App[None]):
 
     def on_unmount(self) -> None:
         self.backend.shutdown()
+
+    # -- quitting ---------------------------------------------------------------
+    def action_request_quit(self) -> None:
+        """Ctrl+Q: quit — after asking when a call is in progress (every answer is saved and
+        the call can be resumed, but a slip of the finger should not hang up the screen).
+        Ctrl+Q again on the question quits."""
+        if isinstance(self.screen, QuitDialog):
+            self.exit()
+            return
+        if not any(isinstance(screen, CallScreen) for screen in self.screen_stack):
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(QuitDialog(), answered)
 
     # -- start of shift -------------------------------------------------------
     @work(exclusive=True, group="startup")

@@ -520,3 +520,76 @@ async def test_a_quick_choice_that_has_passed_says_so(make_app, seeded, clock):
         await keys(pilot, "2", "enter")
         assert isinstance(app.screen, CallbackDialog)
         assert "今天下午已经过了" in screen_text(app)
+
+
+async def test_the_end_menu_drops_not_reached_outcomes_once_the_contact_answered(make_app, seeded):
+    """空号/无人接听/占线 are offered at the opening; once the contact answered questions they
+    are not true any more and are not offered (their keys are not taken by others)."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_first_call(pilot)
+        await keys(pilot, "ctrl+e")
+        opening = screen_text(app)
+        assert all(label in opening for label in ("空号/错号", "无人接听", "占线"))
+        await keys(pilot, "escape", "1", "1")  # 本人接听 · 方便: reached
+        assert screen.session.answered
+        await keys(pilot, "ctrl+e")
+        text = screen_text(app)
+        assert not any(label in text for label in ("空号/错号", "无人接听", "占线"))
+        assert "7  寄资料" in text and "4  约回电" in text  # the keys agents know stay as they were
+        await keys(pilot, "2")  # no longer an outcome here
+        assert not screen.session.finished
+        await keys(pilot, "5")  # 拒绝
+        assert screen.session.outcome == "refused"
+
+
+async def test_receptionist_answers_count_as_answered(make_app, seeded):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_first_call(pilot)
+        await keys(pilot, "2")  # 前台/其他人接听: not the contact, nothing answered yet
+        assert not screen.session.answered
+        await keys(pilot, "1")  # the receptionist answers a question
+        assert screen.session.answered
+
+
+async def test_no_one_to_wait_for_after_no_answer(make_app, seeded):
+    """The closing reminder to let the other side hang up first is for calls where someone answered."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_first_call(pilot)
+        await keys(pilot, "3")  # 无人接听
+        assert screen.session.outcome == "no_answer"
+        assert "挂断" not in squash(screen_text(app))
+
+
+async def test_wait_for_the_other_side_to_hang_up_after_a_conversation(make_app, seeded):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_first_call(pilot)
+        await keys(pilot, "1", "2", "1")  # 不方便 → 约好了回电时间
+        await keys(pilot, "text:明天 9:30", "enter")
+        assert screen.session.outcome == "callback"
+        assert "等对方先挂断电话" in squash(screen_text(app))
+
+
+async def test_ctrl_q_mid_call_asks_first(make_app, seeded, db_path, clock):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_first_call(pilot)
+        await keys(pilot, "1")
+        await keys(pilot, "ctrl+q")
+        assert app.is_running and "通话还没结束, 要退出吗?" in screen_text(app)
+        await keys(pilot, "escape")  # no: back to the call, where it was
+        assert app.screen is screen and screen.session.node_id != "opening"
+        await keys(pilot, "ctrl+q", "ctrl+q")  # ^Q again on the question: quit
+        assert not app.is_running
+
+
+async def test_ctrl_q_on_the_list_quits_at_once(make_app, seeded):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running

@@ -156,3 +156,74 @@ async def test_the_summary_card_shows_the_whole_address_and_note_at_80x24(make_a
         assert any("13918765402" in line for line in text.splitlines())  # read back in one piece
         note_line = next(line for line in text.splitlines() if "!" in line)
         assert "! 客户说" in note_line
+
+
+@pytest.mark.parametrize("shift", ["", "a", "ab", "abc"])
+async def test_a_notice_over_the_side_panel_border_keeps_every_character(make_app, seeded, shift):
+    """The resume notice crossed the side panel's border and lost 恢 (上次的通话已␣␣复):
+    a wide character is never cut where a widget behind the notice ends (issue 13, item 8)."""
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await keys(pilot, "enter")
+        message = shift + "上次的通话已恢复, 从中断的地方继续"
+        app.notify(message, title="继续通话")
+        await settle(pilot)
+        assert_fits(app)
+        side = app.screen.query_one("#side").region
+        rows = [line for line in screen_text(app).splitlines() if "上次的通话" in line or "中断的地方" in line]
+        assert rows and any(cell_len(line) > side.x for line in rows)  # the notice does cross the border
+        assert flat(message) in flat("".join(line.split("▌")[-1] for line in rows))
+
+
+async def test_a_partial_update_ends_each_chop_where_its_strip_ends(make_app, seeded):
+    """After the fix a notice's piece may span several chops; a partial repaint must draw it whole."""
+    from callscript.tui.wide_chars import HELD
+
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await keys(pilot, "enter")
+        app.notify("上次的通话已恢复, 从中断的地方继续")
+        await settle(pilot)
+        compositor = app.screen._compositor
+        compositor._dirty_regions.add(app.screen.region)
+        update = compositor.render_partial_update()
+        assert update is not None
+        held = 0
+        for line, ends in zip(update.chops, update.chop_ends, strict=False):
+            for (x, strip), end in zip(line.items(), ends, strict=False):
+                if strip is HELD:
+                    held += 1
+                    assert end == x
+                elif strip is not None:
+                    assert end == x + strip.cell_length
+        assert held  # the notice spans a cut somewhere
+
+
+async def test_the_terminal_cursor_is_in_the_answer_box_before_the_first_key(make_app, seeded):
+    """The IME window opens at the terminal cursor: on a new input node it must already be in
+    the box, not in the breadcrumb (issue 13, item 8)."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await keys(pilot, "enter", "1", "1", "1", "1", "1", "1", "1")  # → B1 哪个订房中心 (text input)
+        box = app.screen.query_one("#answer-input")
+        assert app.focused is box
+        region = box.content_region
+        assert region.y > 1 and tuple(app.cursor_position) == (region.x, region.y)
+        await keys(pilot, "ctrl+b")  # the callback box, on open
+        dialog_box = app.screen.query_one("#callback-input")
+        assert app.focused is dialog_box
+        assert tuple(app.cursor_position) == (dialog_box.content_region.x, dialog_box.content_region.y)
+
+
+async def test_help_says_how_to_close_it(make_app, seeded):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await keys(pilot, "enter", "f1")
+        top = "\n".join(screen_text(app).splitlines()[:12])
+        assert "Esc 或 F1 关闭" in top  # visible without scrolling
+        await keys(pilot, "f1")
+        assert call_screen(app)

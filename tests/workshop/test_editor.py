@@ -275,6 +275,23 @@ async def test_practice_walks_a_path_with_the_agents_call_screen_and_stores_noth
     assert not (tmp_path / "calls.db").exists()  # no database was even opened
 
 
+async def test_f5_on_the_practice_summary_returns_to_the_text(mini_file, tmp_path):
+    """The docs say F5 returns to the text from practice, the summary included (issue 13, item 8)."""
+    app = make_app(mini_file, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await checked(pilot)
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, PracticeCallScreen))
+        await pilot.press("1")
+        await type_text(pilot, "4")
+        await pilot.press("enter", "1")
+        await type_text(pilot, "abc")
+        await pilot.press("enter", "enter")
+        await until(pilot, lambda: isinstance(app.screen, PracticeSummaryScreen))
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, EditorScreen))
+
+
 async def test_practice_refuses_a_script_with_errors(mini_file, tmp_path):
     mini_file.write_text(MINI_TEXT.replace("next: star", "next: nowhere"), encoding="utf-8")
     app = make_app(mini_file, tmp_path)

@@ -18,6 +18,7 @@ from textual.binding import Binding, BindingType
 from callscript.config import AgentConfig, business_hours, resolve_db_path
 from callscript.core.when import BusinessHours
 from callscript.script.model import Script
+from callscript.tui import wide_chars
 from callscript.tui.backend import Backend
 from callscript.tui.clock import Clock, system_clock
 from callscript.tui.editor.screen import DEBOUNCE, EditorScreen
@@ -53,6 +54,7 @@ class EditorApp(App[None]):
         agent: str | None = None,
     ) -> None:
         super().__init__()
+        wide_chars.install()  # notices over a widget's edge keep every Chinese character
         self.script_path = Path(script_path)
         self.db_path = resolve_db_path(db_path)
         self.clock: Clock = clock or system_clock

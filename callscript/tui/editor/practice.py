@@ -244,6 +244,7 @@ class PracticeSummaryScreen(Screen[None]):
         Binding("enter", "again", "再练一次"),
         Binding("a", "add_case", "加进测试"),
         Binding("escape", "leave", "回到编辑器"),
+        Binding("f5", "leave", "回到编辑器", key_display="F5"),  # F5 leaves practice, as on the call screen
     ]
 
     def __init__(

@@ -27,7 +27,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
-from callscript.core.outcomes import Outcome
+from callscript.core.outcomes import EFFECTIVE_VALUES, Outcome, outcomes_offered
 from callscript.core.when import describe
 from callscript.script.grading import tri_symbol
 from callscript.script.model import END, INPUT
@@ -235,6 +235,7 @@ class CallScreen(Screen[None]):
             known = session.facts.get(node.input.fact.name)
             box.set_value(refill if refill is not None else "" if known is None else str(known))
             self.set_focus(box)  # now, not after the queue: a digit typed right away goes in the box
+            self.call_after_refresh(box.place_cursor)  # the IME window goes where the box now is
         else:
             self.set_focus(None)
         self._render_answers()
@@ -274,7 +275,8 @@ class CallScreen(Screen[None]):
                 text.append(describe(self.callback_due, self.host.clock()), "bold cyan")
             else:
                 text.append("未选 (按 Enter 选时间)", "bold red")
-        if not any("挂断" in tip for tip in session.tips()):  # the script's own tip says it already
+        someone_on_the_line = outcome in EFFECTIVE_VALUES  # not after 无人接听, 占线, 空号
+        if someone_on_the_line and not any("挂断" in tip for tip in session.tips()):  # the script's tip says it
             text.append("\n等对方先挂断电话, 再轻轻放回电话。", "yellow")
         text.append("\n")
         text.append(" Enter ", "reverse")
@@ -601,7 +603,7 @@ class CallScreen(Screen[None]):
                 return
             self._end_with(outcome)
 
-        self.app.push_screen(OutcomeDialog(), chosen)
+        self.app.push_screen(OutcomeDialog(outcomes_offered(answered=self.session.answered)), chosen)
 
     def _end_with(self, outcome: str, *, address: str | None = None) -> None:
         try:

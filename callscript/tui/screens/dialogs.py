@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, cast
@@ -187,18 +188,25 @@ class CallbackDialog(ModalScreen[datetime | None]):
 
 
 OUTCOME_KEYS: list[tuple[str, Outcome]] = [(str(i), outcome) for i, outcome in enumerate(Outcome, start=1)]
+"""Each outcome keeps its key whether or not it is offered (7 is always 寄资料)."""
 
 
 class OutcomeDialog(ModalScreen[str | None]):
-    """Ctrl+E: end the call here with one of the BRIEF's outcomes."""
+    """Ctrl+E: end the call here with one of the BRIEF's outcomes (those still true:
+    :func:`callscript.core.outcomes.outcomes_offered`)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消")]
+
+    def __init__(self, offered: Iterable[Outcome] = tuple(Outcome)) -> None:
+        super().__init__(classes="dialog-screen")
+        wanted = set(offered)
+        self._keys = [(key, outcome) for key, outcome in OUTCOME_KEYS if outcome in wanted]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="outcome-dialog"):
             yield Label("结束通话: 结果是?", classes="dialog-title")
             lines = Text()
-            for key, outcome in OUTCOME_KEYS:
+            for key, outcome in self._keys:
                 if lines:
                     lines.append("\n")
                 lines.append(f" {key} ", "bold reverse")
@@ -206,10 +214,11 @@ class OutcomeDialog(ModalScreen[str | None]):
                 if outcome == Outcome.CALLBACK:
                     lines.append("  (再选时间)", "dim")
             yield Static(lines, id="outcome-choices")
-            yield Static(_keys_line(("1–8", "选择"), ("Esc", "取消")), classes="dialog-keys")
+            span = f"{self._keys[0][0]}–{self._keys[-1][0]}" if self._keys else ""
+            yield Static(_keys_line((span, "选择"), ("Esc", "取消")), classes="dialog-keys")
 
     def on_key(self, event: Key) -> None:
-        for key, outcome in OUTCOME_KEYS:
+        for key, outcome in self._keys:
             if event.character == key:
                 event.stop()
                 self.dismiss(outcome.value)
