@@ -40,14 +40,21 @@ if TYPE_CHECKING:
 
 
 class ErrorScreen(Screen[None]):
-    """Something stops the app from starting (bad script, unreadable database)."""
+    """Something stops the app from starting (no usable script, unreadable database): the
+    agent reads why, and the app exits non-zero (``callscript`` in a shell script or a
+    supervisor's launcher sees that it did not start)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("q,escape,enter", "app.quit", "退出")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q,escape,enter", "leave", "退出")]
+
+    EXIT_CODE = 1
 
     def __init__(self, title: str, detail: str) -> None:
         super().__init__()
         self._title = title
         self._detail = detail
+
+    def action_leave(self) -> None:
+        self.app.exit(return_code=self.EXIT_CODE)
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self._title, "bold red"), id="error-title")
@@ -137,16 +144,35 @@ class CallscriptApp(App[None]):
     # -- start of shift -------------------------------------------------------
     @work(exclusive=True, group="startup")
     async def startup(self) -> None:
+        backend = self.backend
+        broken: str | None = None  # why the script file cannot be loaded
         if self.script is None:
             try:
                 self.follower = ScriptFollower.load(self, self.script_path, self.script_poll)
                 self.script = self.follower.in_use
             except ScriptError as exc:
-                await self.push_screen(ErrorScreen(f"脚本有错误: {self.script_path}", str(exc)))
-                return
+                broken = str(exc)
             except OSError as exc:
-                await self.push_screen(ErrorScreen("打不开脚本文件", f"{self.script_path}: {exc.strerror or exc}"))
+                broken = f"{self.script_path}: {exc.strerror or exc}"
+        if self.script is None:
+            # A broken file (a bad publish, a crash mid-edit) must not keep agents from working:
+            # start on the last good version the database keeps, as running apps do.
+            try:
+                await backend.run(backend.open)
+                stored = await backend.run(backend.last_good_script, self.script_path)
+            except Exception as exc:
+                await self.push_screen(ErrorScreen("打不开数据库", f"{self.db_path}: {type(exc).__name__}: {exc}"))
                 return
+            if stored is None:
+                detail = (
+                    f"{broken}\n\n数据库里也没有这个话术的旧版本可用。请主管修好话术文件 (callscript edit) 再打开。"
+                )
+                await self.push_screen(ErrorScreen(f"脚本有错误: {self.script_path}", detail))
+                return
+            self.script = stored
+            self.follower = ScriptFollower.from_stored(self, self.script_path, stored, self.script_poll)
+            await self.follower.check_now()  # the running apps' notice: N 处错误, 未启用; 继续使用版本 …
+        assert self.script is not None
         config = AgentConfig.load(self.config_file)
         name = self.agent_arg or config.agent_name
         company = config.company
@@ -161,7 +187,6 @@ class CallscriptApp(App[None]):
                 self.notify(f"没能保存设置: {exc}", severity="warning")
         self.agent_name = name
         self.company = company or self.script.company
-        backend = self.backend
         try:
             await backend.run(backend.open, self.script)
             self.agent_id = await backend.run(backend.ensure_agent, name)

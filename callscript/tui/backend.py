@@ -132,13 +132,18 @@ class Backend:
             self.store = None
 
     # -- everything below runs on the database thread --------------------------
-    def open(self, script: Script) -> int:
-        """Open (create, migrate) the database and register the script; returns its version id."""
+    def open(self, script: Script | None = None) -> int | None:
+        """Open (create, migrate) the database and register ``script``; returns its version id."""
         if self.store is None:
             from callscript.storage import Store
 
             self.store = Store.open(self.db_path, clock=self.clock, **self._store_options)
-        return self.script_id(script)
+        return self.script_id(script) if script is not None else None
+
+    def last_good_script(self, path: Path) -> Script | None:
+        """The last good version of the script file at ``path`` stored in the database (the
+        file is broken at start of shift), or None (``Store.last_good_script``)."""
+        return self._s().last_good_script(path)
 
     def _s(self) -> Store:
         if self.store is None:

@@ -54,6 +54,24 @@ class ScriptFollower:
         """Load the script (raises :class:`~callscript.script.problems.ScriptError` if invalid) and follow it."""
         return cls(app, ScriptWatcher(path), poll)
 
+    @classmethod
+    def from_stored(
+        cls, app: App, path: str | os.PathLike[str], script: Script, poll: float = POLL_SECONDS
+    ) -> ScriptFollower:
+        """Follow the file at ``path`` starting on ``script`` — the last good version kept in the
+        database, when the file is broken at start of shift. The first :meth:`check_now` reports
+        the file's problems with the running apps' notice; a fixed file is used from the next call."""
+        return cls(app, ScriptWatcher(path, script=script), poll)
+
+    async def check_now(self) -> None:
+        """One look at the file now (in a thread), reported as the timer's looks are."""
+        try:
+            result = await asyncio.to_thread(self.check)
+        except Exception as exc:
+            self.app.log.error(f"script check failed: {type(exc).__name__}: {exc}")
+            return
+        self._report(result)
+
     def start(self) -> None:
         if self.poll > 0:
             self.app.set_interval(self.poll, self._tick, name="script-watch")
