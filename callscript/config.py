@@ -35,6 +35,13 @@ def default_script_path() -> Path:
     return Path(os.environ.get(SCRIPT_ENV) or _project_or_cwd("scripts/ctrip.yaml"))
 
 
+def sample_leads_path() -> Path | None:
+    """The sample lead list a first start on an empty database offers to load (the one the
+    README imports), or None when this installation has none."""
+    path = _project_or_cwd("data/sample_leads.csv")
+    return path if path.is_file() else None
+
+
 def resolve_db_path(explicit: str | os.PathLike | None = None) -> Path:
     """``--db`` if given, else ``$CALLSCRIPT_DB``, else ``data/callscript.db``."""
     if explicit:

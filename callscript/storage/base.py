@@ -41,7 +41,15 @@ import sqlite_utils
 from callscript.core.followup import in_follow_up_window
 from callscript.core.lifecycle import RETRY_AFTER
 from callscript.storage import schema
-from callscript.storage.db import BUSY_TIMEOUT_S, connect, immediate, retry_locked, synchronous_level, write_once
+from callscript.storage.db import (
+    BUSY_TIMEOUT_S,
+    change_marker,
+    connect,
+    immediate,
+    retry_locked,
+    synchronous_level,
+    write_once,
+)
 from callscript.storage.location import resolve_db_path
 from callscript.storage.normalise import e164_normalise
 from callscript.storage.timefmt import now_local, to_local
@@ -136,6 +144,12 @@ class StoreBase:
         store = cls(db, resolved, **options)
         store._busy_ms = int(timeout * 1000)
         return store
+
+    def change_marker(self) -> tuple[int, int]:
+        """Changes whenever any data changes, here or in another process (:func:`db.change_marker`):
+        compare two readings to know whether anything is worth reading again."""
+        with self._lock:
+            return change_marker(self.conn)
 
     def close(self) -> None:
         with self._lock:

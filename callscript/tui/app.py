@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
-from callscript.config import AgentConfig, business_hours, default_script_path, resolve_db_path
+from callscript.config import AgentConfig, business_hours, default_script_path, resolve_db_path, sample_leads_path
 from callscript.core.when import BusinessHours
 from callscript.script.model import Script
 from callscript.script.problems import ScriptError
@@ -35,8 +35,15 @@ from callscript.tui.script_updates import POLL_SECONDS, ScriptFollower
 from callscript.tui.widgets import CallInput
 
 if TYPE_CHECKING:
+    from callscript.leads import DueAlert, ListWatch
     from callscript.storage import UnfinishedCall
     from callscript.tui.host import AgentAppHost
+
+WATCH_SECONDS = 3.0
+"""How often the app looks for changes on the floor and for callbacks coming due (a look
+that finds nothing costs a few microseconds on the database thread: callscript.leads.watch)."""
+
+_DEFAULT: Any = object()
 
 
 class ErrorScreen(Screen[None]):
@@ -90,6 +97,8 @@ class CallscriptApp(App[None]):
         hours: BusinessHours | None = None,
         store_options: Mapping[str, Any] | None = None,
         script_poll: float = POLL_SECONDS,
+        watch_seconds: float = WATCH_SECONDS,
+        sample_leads: Path | None = _DEFAULT,
     ) -> None:
         super().__init__()
         wide_chars.install()  # notices over a widget's edge keep every Chinese character
@@ -113,6 +122,11 @@ class CallscriptApp(App[None]):
         self.company = ""
         self.agent_id = 0
         self.ready = False
+        self.sample_leads: Path | None = sample_leads_path() if sample_leads is _DEFAULT else sample_leads
+        self.watch_seconds = watch_seconds
+        self.lead_watch: ListWatch | None = None
+        self.alerts: list[DueAlert] = []
+        """Every due-callback alert shown this shift, in order."""
 
     def compose(self) -> ComposeResult:
         yield Static("callscript 正在打开…", id="boot")
@@ -194,13 +208,42 @@ class CallscriptApp(App[None]):
         except Exception as exc:
             await self.push_screen(ErrorScreen("打不开数据库", f"{self.db_path}: {type(exc).__name__}: {exc}"))
             return
+        self.lead_watch = await backend.run(backend.new_watch, self.agent_id)
         await self.push_screen(LeadListScreen())
         self.ready = True
         settle_garbage()
         if self.follower is not None:
             self.follower.start()
+        if self.watch_seconds > 0:
+            self.set_interval(self.watch_seconds, self.look_for_changes, name="lead-watch")
         if unfinished:
             await self._offer_resume(unfinished)
+
+    # -- the floor moves on ---------------------------------------------------------
+    @work(exclusive=True, group="watch", exit_on_error=False)
+    async def look_for_changes(self) -> None:
+        """One look (callscript.leads.ListWatch): refresh the lead list when something changed;
+        tell the agent when a callback has come due — a notice and the terminal bell, over
+        whatever screen is in front (a call included), without taking the focus."""
+        watch = self.lead_watch
+        if watch is None:
+            return
+        backend = self.backend
+        try:
+            look = await backend.run(backend.look_for_changes, watch)
+        except Exception as exc:
+            self.log.error(f"lead watch failed: {type(exc).__name__}: {exc}")
+            return
+        if look.came_due:
+            self.alerts += look.came_due
+            self.bell()
+            self.notify(
+                "\n".join(alert.text for alert in look.came_due), title="回电到期", severity="warning", timeout=20
+            )
+        if look.stale:
+            for screen in self.screen_stack:
+                if isinstance(screen, LeadListScreen):
+                    screen.refresh_rows()
 
     def variables(self) -> dict[str, str]:
         values = {"agent_name": self.agent_name}

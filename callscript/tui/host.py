@@ -63,6 +63,8 @@ class AgentAppHost(CallHost, ReportsHost, Protocol):
     company: str
     """The company name said in the greeting (empty: the script's own)."""
     agent_id: int
+    sample_leads: Path | None
+    """The sample lead list offered on an empty database (None: this installation has none)."""
 
     async def open_call(self, lead_id: int | None, *, replace: Screen[Any] | None = None) -> bool:
         """Claim ``lead_id`` (None: the next due lead) and show its call screen."""

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions
@@ -19,6 +22,9 @@ from callscript.script.facts import BUILTIN_FACTS, FactSpec, FactValue
 from callscript.script.grading import tri_symbol
 from callscript.script.model import Node
 from callscript.script.templates import split_markup
+
+if TYPE_CHECKING:
+    from callscript.leads import LeadListRow
 
 KEY_WORD_STYLE = "bold red"
 SEPARATOR = " › "
@@ -215,3 +221,69 @@ def tri_text(value: bool | None, label: str) -> Text:
 
 def tri_style(value: bool | None) -> str:
     return "bold green" if value is True else "bold red" if value is False else "yellow"
+
+
+# --------------------------------------------------------------------------- the lead list
+
+STAGE_STYLES = {
+    "callback_due": "bold red",
+    "follow_up_due": "bold yellow",
+    "new": "",
+    "retry_due": "cyan",
+    "callback": "dim",
+    "mailed": "dim",
+    "called": "dim",
+    "set_aside": "dim",
+}
+"""How each life-cycle stage (``callscript.core.lifecycle.STAGE_LABELS``) is drawn; due work stands out."""
+
+FOLLOW_UP_STAGES = frozenset({"follow_up_due", "mailed"})
+"""Stages whose time is the first *day* of a follow-up window (stored as its midnight)."""
+
+
+def short_day(day: datetime, now: datetime) -> str:
+    """今天 · 明天 · 昨天 · 11-28."""
+    days = (day.date() - now.date()).days
+    return {0: "今天", 1: "明天", -1: "昨天"}.get(days, day.strftime("%m-%d"))
+
+
+def short_time(moment: datetime, now: datetime) -> str:
+    """A due time in at most 11 cells: 09:30 · 明天 09:30 · 11-28 09:30."""
+    clock = moment.strftime("%H:%M")
+    day = short_day(moment, now)
+    return clock if day == "今天" else f"{day} {clock}"
+
+
+def due_text(stage: str, due_at: datetime | None, now: datetime) -> str:
+    """The lead list's 时间 cell: when a callback or retry is due, or the day a follow-up
+    window opens (``12-02 起``; never its midnight ``00:00``); blank for a new lead."""
+    if due_at is None or stage == "new":
+        return ""
+    if stage in FOLLOW_UP_STAGES:
+        return f"{short_day(due_at, now)}起"
+    return short_time(due_at, now)
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    """A line of the lead table (:class:`callscript.tui.widgets.lead_table.LeadTable`)."""
+
+    key: int
+    cells: tuple[str, ...]
+    style: str = ""
+    """Style of the cells up to ``styled`` (the stage and its time: due work stands out)."""
+    styled: int = 2
+
+
+def lead_table_row(row: LeadListRow, now: datetime) -> TableRow:
+    """One line of the lead list as the table draws it (made on the database thread)."""
+    lead = row.lead
+    cells = (
+        row.stage_label,
+        due_text(row.stage, row.due_at, now),
+        lead.company,
+        lead.contact or "",
+        row.phone_display or lead.phone,
+        lead.industry or "",
+    )
+    return TableRow(lead.id, cells, STAGE_STYLES.get(row.stage, ""))
