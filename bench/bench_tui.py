@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,6 +161,112 @@ async def keypress_latency(answers: int = 200, size: tuple[int, int] = (80, 24))
             await pilot.pause()
             await send("enter")  # next lead
     return latencies, cpu
+
+
+def fill_leads(db: Path, count: int, callbacks: int, agent: str, now: datetime) -> None:
+    """``count`` leads straight into a fresh database (set-up, not measured); ``callbacks`` of
+    them wait for ``agent``'s callback, due one a minute from ``now`` on."""
+    import sqlite3
+
+    from callscript.storage import Store
+
+    with Store.open(db) as store:
+        agent_id = store.ensure_agent(agent).id
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("BEGIN")
+    stamp = "2025-11-01T09:00:00+08:00"
+    conn.executemany(
+        "INSERT INTO leads (company, contact, phone, phone_norm, phone_kind, industry, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, 'mobile', ?, ?, ?)",
+        (
+            (f"测试公司{i:06d}有限公司", f"联系人{i % 997}", f"139{i:08d}", f"+86139{i:08d}", "电子", stamp, stamp)
+            for i in range(count)
+        ),
+    )
+    for k in range(callbacks):
+        due = (now + timedelta(minutes=k + 1)).isoformat(timespec="seconds")
+        conn.execute(
+            "UPDATE leads SET status = 'callback', next_call_at = ?, assigned_agent_id = ?, attempts = 1 WHERE id = ?",
+            (due, agent_id, 1 + k * (count // max(1, callbacks))),
+        )
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+async def list_refresh(leads: int = 100_000, rounds: int = 20) -> dict[str, list[float]]:
+    """Event-loop time of the lead list's self-refresh on a database of ``leads`` leads.
+
+    The app sits on the lead list at 80×24 (looks driven by the bench, as the app's 3-second
+    timer drives them). Three kinds of look, ``rounds`` each, measured as event-loop thread
+    CPU from the look's start to the first frame after it (the database thread's work is
+    not the event loop's): a look that finds nothing; one after another process changed a
+    listed lead (the list is read again and redrawn); one at which a callback comes due
+    (the list is redrawn with it on top, the notice is shown)."""
+    import sqlite3
+
+    from callscript.script.loader import load_script
+    from callscript.tui.app import CallscriptApp
+    from callscript.tui.clock import FixedClock
+    from callscript.tui.screens.leads import LeadListScreen
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-list-"))
+    db = tmp / "big.db"
+    now = datetime(2025, 11, 25, 10, 0).astimezone()
+    fill_leads(db, leads, rounds + 5, "张三", now)
+    clock = FixedClock(now)
+    app = CallscriptApp(
+        db_path=db,
+        agent="张三",
+        clock=clock,
+        config_file=tmp / "config.json",
+        script=load_script(CTRIP),
+        cursor_blink=False,
+        live_timer=False,
+        watch_seconds=0,
+    )
+    app.bell = lambda: None  # type: ignore[method-assign]
+    frames = asyncio.Event()
+    original_display = app._display
+
+    def display(screen, renderable):
+        frames.set()
+        return original_display(screen, renderable)
+
+    app._display = display  # type: ignore[method-assign]
+    results: dict[str, list[float]] = {"idle": [], "changed": [], "came_due": []}
+    other = sqlite3.connect(db, isolation_level=None)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        while not (isinstance(app.screen, LeadListScreen) and app.screen.rows):
+            await asyncio.sleep(0.01)
+        screen = app.screen
+        app.look_for_changes()
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+
+        async def measured(kind: str) -> None:
+            before = screen.view
+            frames.clear()
+            c0 = time.thread_time()
+            worker = app.look_for_changes()
+            await worker.wait()
+            await app.workers.wait_for_complete()  # the list's re-read, when the look asks for one
+            if screen.view is not before:
+                await asyncio.wait_for(frames.wait(), timeout=10)  # the frame that shows it
+            results[kind].append(time.thread_time() - c0)
+            await pilot.pause(0.05)
+
+        for i in range(rounds):
+            await measured("idle")
+            shown = screen.rows[5].lead.id  # a lead on screen, changed by another process
+            other.execute("UPDATE leads SET contact = ? WHERE id = ?", (f"新联系人{i}", shown))
+            await measured("changed")
+            clock.advance(minutes=1)
+            await measured("came_due")
+    other.close()
+    return results
 
 
 STARTUP_CHILD = r"""

@@ -227,3 +227,20 @@ async def test_help_says_how_to_close_it(make_app, seeded):
         assert "Esc 或 F1 关闭" in top  # visible without scrolling
         await keys(pilot, "f1")
         assert call_screen(app)
+
+
+async def test_a_card_taller_than_the_screen_scrolls_with_the_keys(make_app, seeded):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await keys(pilot, "enter", "1", "1")
+        for i in range(8):
+            await keys(pilot, "ctrl+n", f"text:第{i}条备注: {LONG_NOTE}", "enter")
+        await keys(pilot, "ctrl+e", "7", f"text:{ADDRESS_60}", "enter")
+        assert isinstance(app.screen, SummaryScreen)
+        box = app.screen.query_one("#summary-box")
+        assert box.max_scroll_y > 0 and box.scroll_y == 0
+        await keys(pilot, "pagedown")
+        assert box.scroll_y > 0
+        await keys(pilot, "end")
+        assert "第7条备注" in screen_text(app)

@@ -72,6 +72,8 @@ class LeadListScreen(Screen[None]):
         self._to_top = False  # back from a call: the cursor goes to the next item to call
         self._resumed_once = False
         self._stale = False  # the app saw a change while another screen was in front
+        self._title_shown: tuple[object, ...] | None = None
+        self._empty_shown: object = None
 
     @property
     def host(self) -> AgentAppHost:
@@ -145,13 +147,18 @@ class LeadListScreen(Screen[None]):
         self._render_empty()
 
     def _render_empty(self) -> None:
+        offers = self._offers_samples()
+        key = (bool(self.rows), bool(self.search or self.industry), offers)
+        if key == self._empty_shown:
+            return
+        self._empty_shown = key
         empty = self.query_one("#list-empty", Static)
         empty.display = not self.rows
         if self.rows:
             return
         if self.search or self.industry:
             empty.update("没有符合条件的客户 (Esc 清除搜索, i 切换行业)")
-        elif self.empty_database and self.host.sample_leads is not None:
+        elif offers and self.host.sample_leads is not None:
             text = Text("数据库里还没有客户。\n\n")
             text.append(" s ", "bold reverse")
             text.append(" 载入示例客户 ", "bold")
@@ -172,25 +179,34 @@ class LeadListScreen(Screen[None]):
         self.query_one(KeyBar).show(pairs)
 
     def _render_title(self) -> None:
+        """The title line(s), the industry filter and the keys — each updated only when it
+        changed, and without a layout of the screen unless its height changed (a refresh of
+        the list must not repaint the whole screen)."""
         host = self.host
+        counts: dict[str, int] = {}
+        for row in self.rows:
+            counts[row.stage_label] = counts.get(row.stage_label, 0) + 1
+        key = (host.agent_name, host.company, tuple(counts.items()), self.unfinished, self.industry)
+        if key == self._title_shown:
+            return
+        lines_before = 2 if self._title_shown and self._title_shown[3] else 1
+        self._title_shown = key
         text = Text()
         text.append(" 客户列表 ", "bold reverse")
         text.append(f"  坐席 {host.agent_name}", "bold")
         company = host.company
         if company:
             text.append(f" · {company}")
-        counts: dict[str, int] = {}
-        for row in self.rows:
-            counts[row.stage_label] = counts.get(row.stage_label, 0) + 1
         if counts:
             text.append("   " + " · ".join(f"{k} {v}" for k, v in counts.items()), "dim")
         if self.unfinished:
             text.append(f"\n ⚠ 有 {self.unfinished} 个未完成的通话, 按 u 继续", "bold red")
-        self.query_one("#list-title", Static).update(text)
+        lines = 2 if self.unfinished else 1
+        self.query_one("#list-title", Static).update(text, layout=lines != lines_before)
         label = Text("行业 ", "dim")
         label.append(self.industry or "全部", "bold")
         label.append(" (i)", "dim")
-        self.query_one("#industry-filter", Static).update(label)
+        self.query_one("#industry-filter", Static).update(label, layout=False)
         self._render_keys()
         self.refresh_bindings()
 

@@ -19,9 +19,8 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -68,6 +67,10 @@ def column_widths(columns: Sequence[Column], total: int, widest: Sequence[int] =
     return widths
 
 
+STRIP_CACHE_ROWS = 100
+"""Lines kept laid out (a few screens' worth); the cache is dropped when it grows past 4×."""
+
+
 class LeadTable(ScrollView, can_focus=True):
     """A header line and rows; ↑↓ PgUp PgDn Home End move the cursor, a click selects."""
 
@@ -96,8 +99,6 @@ class LeadTable(ScrollView, can_focus=True):
         Binding("end", "edge(1)", show=False),
     ]
 
-    cursor: reactive[int] = reactive(0, layout=False, repaint=True, always_update=False)
-
     class Selected(Message):
         """A row was clicked while it held the cursor (Enter is the screen's own key)."""
 
@@ -111,19 +112,36 @@ class LeadTable(ScrollView, can_focus=True):
         self.rows: tuple[TableRow, ...] = ()
         self._widest: tuple[int, ...] = ()
         self._widths: list[int] = [c.min_width for c in self.columns]
+        self._components: dict[str, Style] = {}
+        self._strips: dict[tuple[object, ...], Strip] = {}
+        self.cursor = 0
+        """The row the cursor is on (index into ``rows``)."""
 
     # -- data ------------------------------------------------------------------
     def show(self, rows: Sequence[TableRow], widest: Sequence[int] = (), *, cursor_key: int | None = None) -> None:
         """Show ``rows`` (cells already made); the cursor goes to ``cursor_key`` (when shown),
-        else stays on the lead it was on, else on the same line."""
+        else stays on the lead it was on, else on the same line. Only the lines on screen
+        that changed are drawn again (a refresh that moved one lead repaints two lines)."""
         keep = cursor_key if cursor_key is not None else self.cursor_key
+        old_rows, old_cursor, old_widths = self.rows, self.cursor, self._widths
+        old_top = round(self.scroll_offset.y)
         self.rows = tuple(rows)
         self._widest = tuple(widest)
         self._fit_columns()
         index = next((i for i, row in enumerate(self.rows) if row.key == keep), None) if keep is not None else None
-        self.virtual_size = Size(0, len(self.rows) + 1)
-        self.set_cursor(index if index is not None else min(self.cursor, max(0, len(self.rows) - 1)))
-        self.refresh()
+        if len(self.rows) != len(old_rows):
+            self.virtual_size = Size(0, len(self.rows) + 1)
+        self._move_cursor(index if index is not None else min(self.cursor, max(0, len(self.rows) - 1)), repaint=False)
+        top = round(self.scroll_offset.y)
+        if self._widths != old_widths or top != old_top or len(self.rows) != len(old_rows):
+            self.refresh()
+            return
+        for line in range(1, self.size.height):
+            i = top + line - 1
+            old = old_rows[i] if i < len(old_rows) else None
+            new = self.rows[i] if i < len(self.rows) else None
+            if old != new or (i in (old_cursor, self.cursor) and old_cursor != self.cursor):
+                self.refresh(Region(0, line, self.size.width, 1))
 
     @property
     def cursor_key(self) -> int | None:
@@ -134,9 +152,19 @@ class LeadTable(ScrollView, can_focus=True):
         return list(self._widths)
 
     def set_cursor(self, index: int) -> None:
+        self._move_cursor(index)
+
+    def _move_cursor(self, index: int, *, repaint: bool = True) -> None:
         index = max(0, min(index, len(self.rows) - 1)) if self.rows else 0
+        old, top = self.cursor, round(self.scroll_offset.y)
         self.cursor = index
         self._scroll_to_cursor()
+        if repaint and index != old:
+            if round(self.scroll_offset.y) != top:
+                self.refresh()
+            else:  # the two lines whose look changed
+                for row in (old, index):
+                    self.refresh(Region(0, row - top + 1, self.size.width, 1))
 
     def _fit_columns(self) -> None:
         self._widths = column_widths(self.columns, self.size.width, self._widest)
@@ -181,27 +209,45 @@ class LeadTable(ScrollView, can_focus=True):
         base = self.rich_style
         if y == 0:
             style = base + self.get_component_rich_style("lead-table--header")
-            return self._strip(tuple(c.label for c in self.columns), style, style, 0, width)
+            return self._strip(tuple(c.label for c in self.columns), "", 0, style, width)
         index = round(self.scroll_offset.y) + y - 1
         if not 0 <= index < len(self.rows):
             return Strip.blank(width, base)
         row = self.rows[index]
+        cursor = index == self.cursor
         style = base
         if index % 2:
-            style = style + self.get_component_rich_style("lead-table--even")
-        if index == self.cursor:
-            style = style + self.get_component_rich_style("lead-table--cursor")
-        lead_style = style + Style.parse(row.style) if row.style and index != self.cursor else style
-        return self._strip(row.cells, style, lead_style, row.styled, width)
+            style = style + self._component("lead-table--even")
+        if cursor:
+            style = style + self._component("lead-table--cursor")
+        return self._strip(row.cells, "" if cursor else row.style, row.styled, style, width)
 
-    def _strip(self, cells: Sequence[str], style: Style, lead_style: Style, styled: int, width: int) -> Strip:
+    def _component(self, name: str) -> Style:
+        """A component style, looked up once per style change (render_line runs for every row shown)."""
+        found = self._components.get(name)
+        if found is None:
+            found = self._components[name] = self.get_component_rich_style(name)
+        return found
+
+    def _strip(self, cells: tuple[str, ...], lead: str, styled: int, style: Style, width: int) -> Strip:
+        """One line; a row that did not change since the last frame is not laid out again."""
+        key = (cells, lead, styled, style, width, tuple(self._widths))
+        cached = self._strips.get(key)
+        if cached is not None:
+            return cached
+        lead_style = style + Style.parse(lead) if lead else style
         segments: list[Segment] = []
         for i, (cell, cell_width) in enumerate(zip(cells, self._widths, strict=False)):
             text = crop_cells(cell, cell_width)
             pad = cell_width - cell_len(text)
             segments.append(Segment(" " + text + " " * (pad + 1), lead_style if i < styled else style))
-        return Strip(segments).adjust_cell_length(width, style)
+        strip = Strip(segments).adjust_cell_length(width, style)
+        if len(self._strips) > 4 * STRIP_CACHE_ROWS:
+            self._strips.clear()
+        self._strips[key] = strip
+        return strip
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._components.clear()
         self.refresh()
