@@ -49,7 +49,19 @@ def _render_chops(
             starts = final_cuts[:-1]
             if not starts:
                 continue
-            free = [line.get(cut) is None for cut in starts]  # painting front to back: the first wins
+            get = line.get
+            if len(starts) == 1:  # the widget spans one chop (as in Textual)
+                if get(starts[0]) is None:
+                    line[starts[0]] = strip.divide([final_cuts[1] - render_x])[0]
+                continue
+            free = [get(cut) is None for cut in starts]  # painting front to back: the first wins
+            if not any(free):
+                continue  # hidden behind widgets in front
+            if all(free):  # in front everywhere on this line: one piece, nothing cut
+                line[starts[0]] = strip.divide([final_cuts[-1] - render_x])[0]
+                for cut in starts[1:]:
+                    line[cut] = HELD
+                continue
             last = len(starts) - 1
             divide_at = [
                 final_cuts[i + 1] - render_x for i in range(len(starts)) if i == last or not (free[i] and free[i + 1])

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
 from datetime import datetime
-from typing import ClassVar, Protocol, cast
+from typing import ClassVar, Protocol, TypeVar, cast
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -52,6 +53,15 @@ OUTCOME_LABELS = {o.value: o.label for o in Outcome}
 
 
 _UNSET = object()
+W = TypeVar("W", bound=Widget)
+
+
+def _unwrapped_lines(text: Text, width: int) -> int | None:
+    """How many lines ``text`` takes in ``width`` cells when none of its lines wraps, else None."""
+    lines = text.plain.split("\n")
+    if width <= 0 or any(cell_len(line) > width for line in lines):
+        return None
+    return len(lines)
 
 
 def _say_text(lines: tuple[str, ...], tips: tuple[str, ...]) -> Text:
@@ -148,6 +158,8 @@ class CallScreen(Screen[None]):
         self._binding_state: tuple[object, ...] | None = None
         self._saved_shown: tuple[str, int] | None = None
         self._shown: dict[str, object] = {}
+        self._widgets: dict[str, Widget] = {}
+        self._heights: dict[str, int | None] = {}
         self._error: str | None = None
         # forward steps still undoable, so Backspace back into an input node can refill the box
         self._undo: list[Event] = []
@@ -202,11 +214,25 @@ class CallScreen(Screen[None]):
 
     # -- drawing --------------------------------------------------------------
     def _put(self, selector: str, key: object, make: Callable[[], Text]) -> None:
-        """Update a Static only when what it shows has changed (each update costs a layout)."""
+        """Update a Static only when what it shows has changed. An update that keeps the
+        widget's height (the same number of lines, none wrapping) repaints it without a
+        layout of the screen (a layout is most of an answer's cost)."""
         if self._shown.get(selector, _UNSET) == key:
             return
         self._shown[selector] = key
-        self.query_one(selector, Static).update(make())
+        widget = self._widget(selector, Static)
+        text = make()
+        lines = _unwrapped_lines(text, widget.content_region.width)
+        same_height = lines is not None and lines == self._heights.get(selector)
+        self._heights[selector] = lines
+        widget.update(text, layout=not same_height)
+
+    def _widget(self, selector: str, kind: type[W]) -> W:
+        """A widget of this screen, looked up once (a query per answer costs a DOM walk)."""
+        found = self._widgets.get(selector)
+        if found is None:
+            found = self._widgets[selector] = self.query_one(selector, kind)
+        return cast(W, found)
 
     def _display(self, widget: Widget, show: bool) -> None:
         if widget.display != show:
@@ -217,16 +243,16 @@ class CallScreen(Screen[None]):
         session = self.session
         node = session.node
         script = session.script
-        self.query_one(TopBar).set(titles=tuple(path_titles(script.nodes, session.path)))
+        self._widget("#topbar", TopBar).set(titles=tuple(path_titles(script.nodes, session.path)))
 
         lines = tuple(session.lines())
         tips = tuple(session.tips())
         if self._shown.get("#say") != (lines, tips):
             self._shown["#say"] = (lines, tips)
-            self.query_one("#say", Static).update(_say_text(lines, tips))
-            self.query_one("#say-box").scroll_home(animate=False)
+            self._widget("#say", Static).update(_say_text(lines, tips))
+            self._widget("#say-box", VerticalScroll).scroll_home(animate=False)
 
-        box = self.query_one(CallInput)
+        box = self._widget("#answer-input", CallInput)
         kind = node.kind
         self._display(box, kind == INPUT)
         self._error = None
@@ -309,7 +335,7 @@ class CallScreen(Screen[None]):
         if self._status.error:
             pairs.append(("^R", "重试保存"))
         pairs.append(("F1", "帮助"))
-        self.query_one(KeyBar).show(pairs)
+        self._widget("#keybar", KeyBar).show(pairs)
         state = (
             session.finished,
             node.kind,
@@ -383,12 +409,12 @@ class CallScreen(Screen[None]):
                 notes.append(Row(note.text, "bold" if note.important else "", prefix))
             blocks.append(tuple(notes))
         blocks.append(tuple(facts))  # last: the block that is compacted when the panel is full
-        self.query_one(SidePanel).set_blocks(tuple(blocks))
+        self._widget("#side", SidePanel).set_blocks(tuple(blocks))
 
     def _tick(self) -> None:
         now = self.host.clock()
         seconds = (now - self.info.started_at).total_seconds()
-        self.query_one(TopBar).set(timer=Text(f"⏱ {elapsed_text(seconds)}", "bold"))
+        self._widget("#topbar", TopBar).set(timer=Text(f"⏱ {elapsed_text(seconds)}", "bold"))
 
     def _render_saved(self) -> None:
         status = self._status
@@ -401,7 +427,7 @@ class CallScreen(Screen[None]):
             state, text = "ok", Text(" ✓ 已保存 ", "bold green")
         if (state, pending if status.error else 0) != self._saved_shown:
             self._saved_shown = (state, pending if status.error else 0)
-            self.query_one(TopBar).set(saved=text)
+            self._widget("#topbar", TopBar).set(saved=text)
 
     # -- recording ------------------------------------------------------------
     def _record(self, event: Event) -> None:
@@ -438,7 +464,7 @@ class CallScreen(Screen[None]):
         if session.finished or event.character is None:
             return
         if session.node.kind == INPUT:
-            box = self.query_one(CallInput)
+            box = self._widget("#answer-input", CallInput)
             if not box.has_focus and event.is_printable:  # typed before the box had focus: keep it
                 event.stop()
                 self.set_focus(box)
