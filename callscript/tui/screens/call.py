@@ -250,14 +250,18 @@ class CallScreen(Screen[None]):
         if self._shown.get("#say") != (lines, tips):
             self._shown["#say"] = (lines, tips)
             self._widget("#say", Static).update(_say_text(lines, tips))
-            self._widget("#say-box", VerticalScroll).scroll_home(animate=False)
+            say_box = self._widget("#say-box", VerticalScroll)
+            if say_box.scroll_offset.y:  # (scrolling to where it is still costs a layout)
+                say_box.scroll_home(animate=False)
 
         box = self._widget("#answer-input", CallInput)
         kind = node.kind
         self._display(box, kind == INPUT)
         self._error = None
         if kind == INPUT and node.input is not None:
-            box.placeholder = node.input.hint or node.input.fact.label
+            hint = node.input.hint or node.input.fact.label
+            if box.placeholder != hint:
+                box.placeholder = hint
             known = session.facts.get(node.input.fact.name)
             box.set_value(refill if refill is not None else "" if known is None else str(known))
             self.set_focus(box)  # now, not after the queue: a digit typed right away goes in the box

@@ -114,6 +114,7 @@ class LeadTable(ScrollView, can_focus=True):
         self._widths: list[int] = [c.min_width for c in self.columns]
         self._components: dict[str, Style] = {}
         self._strips: dict[tuple[object, ...], Strip] = {}
+        self._base: Style | None = None
         self.cursor = 0
         """The row the cursor is on (index into ``rows``)."""
 
@@ -204,9 +205,16 @@ class LeadTable(ScrollView, can_focus=True):
             self.set_cursor(index)
 
     # -- drawing ---------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._base = self.rich_style  # once per repaint: it walks every ancestor's styles
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base = None
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        base = self.rich_style if self._base is None else self._base
         if y == 0:
             style = base + self.get_component_rich_style("lead-table--header")
             return self._strip(tuple(c.label for c in self.columns), "", 0, style, width)

@@ -16,6 +16,7 @@ from functools import lru_cache
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -108,6 +109,7 @@ class SidePanel(Widget):
         self.blocks: tuple[Block, ...] = ()
         self._lines: tuple[int, int, tuple[Block, ...], list[list[Run]]] | None = None
         self._strips: tuple[int, int, tuple[Block, ...], Style, list[Strip]] | None = None
+        self._base: Style | None = None
 
     def set_blocks(self, blocks: tuple[Block, ...]) -> None:
         if blocks != self.blocks:
@@ -125,9 +127,16 @@ class SidePanel(Widget):
     def plain(self, width: int, height: int = 0) -> str:
         return "\n".join("".join(text for text, _ in runs) for runs in self.lines(width, height))
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._base = self.rich_style  # once per repaint: it walks every ancestor's styles
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base = None
+
     def render_line(self, y: int) -> Strip:
         width, height = self.content_size
-        base = self.rich_style
+        base = self.rich_style if self._base is None else self._base
         cache = self._strips
         if cache is None or cache[:2] != (width, height) or cache[2] is not self.blocks or cache[3] != base:
             strips = [
