@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from callscript.core.when import DEFAULT_BUSINESS_HOURS, BusinessHours
-from callscript.files.output import DEFAULT_MODE, write_atomically
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -88,6 +87,8 @@ class AgentConfig:
         return cls(**{k: str(v) for k, v in data.items() if k in cls.__dataclass_fields__})
 
     def save(self, path: Path | None = None) -> None:
+        from callscript.files.output import DEFAULT_MODE, write_atomically  # (not on the app's start-up path)
+
         path = path or config_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         data = json.dumps(asdict(self), ensure_ascii=False, indent=2).encode("utf-8")

@@ -26,18 +26,16 @@ from callscript.tui import wide_chars
 from callscript.tui.backend import Backend, LeadTaken
 from callscript.tui.clock import Clock, system_clock
 from callscript.tui.garbage import settle_garbage
-from callscript.tui.screens.agent import AgentAnswer, AgentNameScreen
 from callscript.tui.screens.call import CallScreen
-from callscript.tui.screens.dialogs import ConfirmDialog
 from callscript.tui.screens.leads import LeadListScreen
-from callscript.tui.screens.resume import ResumeScreen
 from callscript.tui.script_updates import POLL_SECONDS, ScriptFollower
 from callscript.tui.widgets import CallInput
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the screens a start of shift may not need are imported when shown
     from callscript.leads import DueAlert, ListWatch
     from callscript.storage import UnfinishedCall
     from callscript.tui.host import AgentAppHost
+    from callscript.tui.screens.agent import AgentAnswer
 
 WATCH_SECONDS = 3.0
 """How often the app looks for changes on the floor and for callbacks coming due (a look
@@ -67,13 +65,6 @@ class ErrorScreen(Screen[None]):
         yield Static(Text(self._title, "bold red"), id="error-title")
         yield Static(self._detail, id="error-detail")
         yield Static(Text("按 q 退出", "dim"))
-
-
-class QuitDialog(ConfirmDialog):
-    """Ctrl+Q during a call."""
-
-    def __init__(self) -> None:
-        super().__init__("通话还没结束, 要退出吗?", "回答都已保存; 下次打开时可以从中断的地方继续。 再按 ^Q 也是退出。")
 
 
 class CallscriptApp(App[None]):
@@ -142,6 +133,8 @@ class CallscriptApp(App[None]):
         """Ctrl+Q: quit — after asking when a call is in progress (every answer is saved and
         the call can be resumed, but a slip of the finger should not hang up the screen).
         Ctrl+Q again on the question quits."""
+        from callscript.tui.screens.dialogs import QuitDialog
+
         if isinstance(self.screen, QuitDialog):
             self.exit()
             return
@@ -191,6 +184,8 @@ class CallscriptApp(App[None]):
         name = self.agent_arg or config.agent_name
         company = config.company
         if not name:
+            from callscript.tui.screens.agent import AgentNameScreen
+
             answer: AgentAnswer = await self.push_screen_wait(AgentNameScreen(self.script.company))
             name, company = answer.name, answer.company or config.company
         if name != config.agent_name or company != config.company:
@@ -262,6 +257,8 @@ class CallscriptApp(App[None]):
         await self._offer_resume(unfinished)
 
     async def _offer_resume(self, unfinished: list[UnfinishedCall]) -> None:
+        from callscript.tui.screens.resume import ResumeScreen
+
         call_id = await self.push_screen_wait(ResumeScreen(unfinished, self.clock()))
         if call_id is not None:
             await self.resume_call(call_id)

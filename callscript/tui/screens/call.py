@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
 from datetime import datetime
-from typing import ClassVar, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar, cast
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -33,21 +33,14 @@ from callscript.core.when import describe
 from callscript.script.grading import tri_symbol
 from callscript.script.model import END, INPUT
 from callscript.script.session import CallSession, Event, InputRefused, SessionError
-from callscript.tui.backend import CallInfo, CallRecorder, NoteItem, SaveStatus
+from callscript.tui.backend import CallInfo, CallRecorder, FinishInfo, NoteItem, SaveStatus
 from callscript.tui.clock import elapsed_text
 from callscript.tui.host import CallHost
-from callscript.tui.screens.dialogs import (
-    AddressDialog,
-    CallbackDialog,
-    ConfirmDialog,
-    NoteDialog,
-    NoteResult,
-    OutcomeDialog,
-)
-from callscript.tui.screens.help import HelpScreen
-from callscript.tui.screens.summary import SummaryScreen
 from callscript.tui.text import fact_rows, marked_text, path_titles, tri_style
 from callscript.tui.widgets import CallInput, KeyBar, Row, SidePanel, TopBar
+
+if TYPE_CHECKING:  # the dialogs, help and summary are imported when first shown (off the start-up path)
+    from callscript.tui.screens.dialogs import NoteResult
 
 OUTCOME_LABELS = {o.value: o.label for o in Outcome}
 
@@ -567,10 +560,14 @@ class CallScreen(Screen[None]):
             self.recorder.retry()
 
     def action_help(self) -> None:
+        from callscript.tui.screens.help import HelpScreen
+
         self.app.push_screen(HelpScreen())
 
     # -- notes ----------------------------------------------------------------
     def action_note(self) -> None:
+        from callscript.tui.screens.dialogs import NoteDialog
+
         now = self.host.clock()
 
         def done(result: NoteResult | None) -> None:
@@ -587,6 +584,8 @@ class CallScreen(Screen[None]):
 
     # -- ending ---------------------------------------------------------------
     def ask_callback_time(self, then_finish: bool = False) -> None:
+        from callscript.tui.screens.dialogs import CallbackDialog
+
         def chosen(due: datetime | None) -> None:
             if due is None:
                 self.show_node()
@@ -600,6 +599,8 @@ class CallScreen(Screen[None]):
 
     def action_callback(self) -> None:
         """Ctrl+B: end the call as a callback; ask when."""
+        from callscript.tui.screens.dialogs import CallbackDialog
+
         if self.session.finished:
             return
 
@@ -614,6 +615,8 @@ class CallScreen(Screen[None]):
 
     def action_end_call(self) -> None:
         """Ctrl+E: end the call here with an outcome."""
+        from callscript.tui.screens.dialogs import AddressDialog, OutcomeDialog
+
         if self.session.finished:
             return
 
@@ -656,6 +659,8 @@ class CallScreen(Screen[None]):
 
     def action_discard(self) -> None:
         """Esc before the first answer: the call was opened by mistake."""
+        from callscript.tui.screens.dialogs import ConfirmDialog
+
         if self.session.events:
             return
 
@@ -708,4 +713,10 @@ class CallScreen(Screen[None]):
             return
         finally:
             self._finishing = False
-        self.app.switch_screen(SummaryScreen(replace(self.info, notes=tuple(self.notes)), self.session, info))
+        self.app.switch_screen(self.summary_screen(replace(self.info, notes=tuple(self.notes)), info))
+
+    def summary_screen(self, info: CallInfo, finish: FinishInfo) -> Screen[None]:
+        """The end-of-call card shown in this screen's place."""
+        from callscript.tui.screens.summary import SummaryScreen
+
+        return SummaryScreen(info, self.session, finish)

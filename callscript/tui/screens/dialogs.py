@@ -277,3 +277,10 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class QuitDialog(ConfirmDialog):
+    """Ctrl+Q during a call (the agents' app): every answer is saved, but ask."""
+
+    def __init__(self) -> None:
+        super().__init__("通话还没结束, 要退出吗?", "回答都已保存; 下次打开时可以从中断的地方继续。 再按 ^Q 也是退出。")

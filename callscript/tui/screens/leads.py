@@ -24,8 +24,6 @@ from textual.widgets import Input, Static
 from callscript.core.lifecycle import called_recently
 from callscript.core.outcomes import OUTCOME_VALUES, Outcome
 from callscript.tui.host import AgentAppHost
-from callscript.tui.screens.dialogs import ConfirmDialog
-from callscript.tui.screens.help import HelpScreen
 from callscript.tui.text import short_time
 from callscript.tui.widgets import KeyBar
 from callscript.tui.widgets.lead_table import Column, LeadTable
@@ -239,6 +237,8 @@ class LeadListScreen(Screen[None]):
                 if yes:
                     self._start(lead.id)
 
+            from callscript.tui.screens.dialogs import ConfirmDialog
+
             self.app.push_screen(ConfirmDialog(question, f"{lead.company} {lead.contact or ''}".strip()), answered)
             return
         self._start(lead.id)
@@ -322,6 +322,8 @@ class LeadListScreen(Screen[None]):
         self.reload()
 
     def action_help(self) -> None:
+        from callscript.tui.screens.help import HelpScreen
+
         self.app.push_screen(HelpScreen())
 
     def action_quit(self) -> None:
