@@ -16,7 +16,6 @@ from pathlib import Path
 
 from callscript.core.reading import MAX_CONFIG_BYTES, read_bounded
 from callscript.core.when import DEFAULT_BUSINESS_HOURS, BusinessHours
-from callscript.files.output import DEFAULT_MODE, write_atomically
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -62,6 +61,13 @@ def followup_script_path(main_script: str | os.PathLike | None = None) -> Path:
     main = Path(main_script) if main_script else default_script_path()
     stem = main.name[: -len(main.suffix)] if main.suffix else main.name
     return main.with_name(f"{stem}{FOLLOWUP_SUFFIX}{main.suffix}")
+
+
+def sample_leads_path() -> Path | None:
+    """The sample lead list a first start on an empty database offers to load (the one the
+    README imports), or None when this installation has none."""
+    path = _project_or_cwd("data/sample_leads.csv")
+    return path if path.is_file() else None
 
 
 def resolve_db_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -175,6 +181,8 @@ class AgentConfig:
         return cls(**{k: str(v) for k, v in data.items() if k in cls.__dataclass_fields__})
 
     def save(self, path: Path | None = None) -> None:
+        from callscript.files.output import DEFAULT_MODE, write_atomically  # (not on the app's start-up path)
+
         path = path or config_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         data = json.dumps(asdict(self), ensure_ascii=False, indent=2).encode("utf-8")

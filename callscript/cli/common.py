@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from callscript.config import default_script_path, resolve_db_path
+from callscript.config import BUSINESS_HOURS_ENV, business_hours, default_script_path, resolve_db_path
+from callscript.core.when import BusinessHours, WhenError
 from callscript.files.output import OutputError, OutputTarget, Writer, plan_output, write_output
 from callscript.script.problems import ScriptError
 
@@ -28,6 +29,15 @@ class BadInput(click.ClickException):
 
     def show(self, file: Any = None) -> None:
         click.echo(f"error: {self.format_message()}", err=True)
+
+
+def configured_business_hours() -> BusinessHours:
+    """The business hours the apps book callbacks in (``$CALLSCRIPT_BUSINESS_HOURS``), read
+    once at start; a value that cannot be read stops the command (exit 2, the reason)."""
+    try:
+        return business_hours()
+    except WhenError as exc:
+        raise BadInput(f"{BUSINESS_HOURS_ENV}: {exc}") from None
 
 
 def db_option(fn: Callable) -> Callable:

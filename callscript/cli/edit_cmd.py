@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from callscript.cli.common import db_option, script_path_or_default
+from callscript.cli.common import configured_business_hours, db_option, script_path_or_default
 
 
 @click.command("edit")
@@ -28,7 +28,8 @@ def edit_cmd(path: Path | None, tests_path: Path | None, db_path: Path) -> None:
     """
     from callscript.tui.editor.app import EditorApp
 
-    EditorApp(script_path_or_default(path), db_path, tests_path=tests_path).run()
+    hours = configured_business_hours()
+    EditorApp(script_path_or_default(path), db_path, tests_path=tests_path, hours=hours).run()
 
 
 def register(cli: click.Group) -> None:

@@ -87,6 +87,10 @@ NO_ANSWERS_TO_SET_ASIDE = 3
 SET_ASIDE_AT = time(9, 0)
 """A lead set aside comes back at this time on the next day."""
 
+REDIAL_ASKS_WITHIN = timedelta(hours=1)
+"""Calling a lead again this soon after its last call asks the agent first (a lead mailed a
+minute ago is not called again by a stray Enter)."""
+
 MAINTENANCE_ENDED_BY = frozenset({Outcome.REFUSED.value, Outcome.INVALID_NUMBER.value})
 """A mailed and followed-up lead is *maintained* unless its last outcome is one of these."""
 
@@ -148,6 +152,12 @@ def set_aside_until(moment: datetime) -> datetime:
     """When a lead set aside at ``moment`` comes back: the next day at :data:`SET_ASIDE_AT`."""
     next_day = (moment + timedelta(days=1)).date()
     return datetime.combine(next_day, SET_ASIDE_AT, tzinfo=moment.tzinfo)
+
+
+def called_recently(last_called_at: datetime | None, now: datetime) -> bool:
+    """True when a call to a lead last called at ``last_called_at`` should be confirmed first
+    (:data:`REDIAL_ASKS_WITHIN`)."""
+    return last_called_at is not None and now - last_called_at < REDIAL_ASKS_WITHIN
 
 
 # --------------------------------------------------------------------------- after a call

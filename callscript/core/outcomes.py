@@ -50,3 +50,13 @@ OUTCOME_LABELS: dict[Outcome, str] = {
 NOT_EFFECTIVE = frozenset({Outcome.INVALID_NUMBER, Outcome.NO_ANSWER, Outcome.BUSY})
 NOBODY_ON_THE_LINE = frozenset({Outcome.NO_ANSWER, Outcome.BUSY})
 OUTCOME_VALUES: tuple[str, ...] = tuple(o.value for o in Outcome)
+
+
+def outcomes_offered(*, answered: bool) -> tuple[Outcome, ...]:
+    """The outcomes an agent may still end a call with (Ctrl+E), in their order.
+
+    ``answered``: the contact has answered questions (``reached``, or any answer after the
+    opening). Then somebody plainly picked up the right number, so 空号/错号, 无人接听 and
+    占线 are no longer true and are not offered.
+    """
+    return tuple(o for o in Outcome if o.effective or not answered)

@@ -50,6 +50,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
+from callscript.core.numerals import NumeralError, parse_int
+
 WEEKDAYS = "一二三四五六日"
 """Weekday names as in 周一…周日, Monday first (``date.weekday()`` order)."""
 
@@ -120,36 +122,16 @@ class QuickChoice:
 
 # --------------------------------------------------------------------------- numbers
 
-_CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
 _CN = "零〇一二两三四五六七八九十"
 _NUM = rf"(?:\d{{1,2}}|[{_CN}]{{1,3}})"
 
 
 def _number(text: str) -> int:
     """``15``, ``十五``, ``二十三``, ``两``: 0–99 (the patterns never pass longer text)."""
-    if text.isdigit():
-        return int(text)
-    if "十" not in text:
-        if len(text) != 1:
-            raise WhenError(f"看不懂数字 “{text}”")
-        return _CN_DIGITS[text]
-    tens, _, ones = text.partition("十")
-    if len(tens) > 1 or len(ones) > 1 or "十" in ones:
-        raise WhenError(f"看不懂数字 “{text}”")
-    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+    try:
+        return parse_int(text)
+    except NumeralError as exc:
+        raise WhenError(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- text

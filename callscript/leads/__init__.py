@@ -10,11 +10,15 @@ from callscript.leads.do_not_call import clear_phone_do_not_call, end_call_do_no
 from callscript.leads.importer import ImportResult, import_leads, parse_mapping
 from callscript.leads.lead_list import LeadListRow, lead_list
 from callscript.leads.readers import ImportFileError
+from callscript.leads.watch import DueAlert, ListWatch, Look
 
 __all__ = [
+    "DueAlert",
     "ImportFileError",
     "ImportResult",
     "LeadListRow",
+    "ListWatch",
+    "Look",
     "clear_phone_do_not_call",
     "end_call_do_not_call",
     "import_leads",

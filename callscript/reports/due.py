@@ -26,6 +26,7 @@ from callscript.core.followup import (
     in_follow_up_window,
     next_follow_up_slot,
 )
+from callscript.core.phones import dial_form
 from callscript.storage.timefmt import parse_iso
 
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -82,6 +83,7 @@ class DueItem:
     company: str
     contact: str | None
     phone: str
+    """As a person dials it (``138 0000 0002``, :func:`callscript.core.phones.dial_form`)."""
     industry: str | None
     grade: str | None  # grade of the call that scheduled it / mailed the materials
     note: str | None  # callback reason, or the address mailed to
@@ -146,7 +148,8 @@ def due_list(
         agent_params["scope"] = scope
     items: list[DueItem] = []
     for row in conn.execute(
-        f"""SELECT cb.id, cb.due_at, cb.reason, a.name, l.id, l.company, l.contact, l.phone, l.industry, c.grade
+        f"""SELECT cb.id, cb.due_at, cb.reason, a.name, l.id, l.company, l.contact, l.phone, l.phone_norm,
+                   l.industry, c.grade
             FROM callbacks cb JOIN agents a ON a.id = cb.agent_id JOIN leads l ON l.id = cb.lead_id
             LEFT JOIN calls c ON c.id = cb.call_id
             WHERE unixepoch(cb.created_at) <= :now AND (cb.done_at IS NULL OR unixepoch(cb.done_at) > :now)
@@ -154,7 +157,7 @@ def due_list(
             ORDER BY cb.due_at, cb.id""",
         {"now": epoch, "tomorrow": int(tomorrow.timestamp()), **agent_params},
     ):
-        cb_id, due_at, reason, name, lead_id, company, contact, phone, industry, grade = row
+        cb_id, due_at, reason, name, lead_id, company, contact, phone, phone_norm, industry, grade = row
         due = parse_iso(due_at)
         assert due is not None  # callbacks.due_at is NOT NULL
         overdue = due < now
@@ -170,7 +173,7 @@ def due_list(
                 name,
                 company,
                 contact,
-                phone,
+                dial_form(phone_norm, phone),
                 industry,
                 grade,
                 reason,
@@ -182,7 +185,7 @@ def due_list(
     follow_ups: list[DueItem] = []
     for row in conn.execute(
         f"""SELECT m.id, m.follow_up_from, m.follow_up_by, m.address, a.name, l.id, l.company, l.contact,
-                   l.phone, l.industry, c.grade
+                   l.phone, l.phone_norm, l.industry, c.grade
             FROM mailings m JOIN agents a ON a.id = m.agent_id JOIN leads l ON l.id = m.lead_id
             LEFT JOIN calls c ON c.id = m.call_id
             WHERE (m.follow_up_done_at IS NULL OR unixepoch(m.follow_up_done_at) > :now)
@@ -190,7 +193,7 @@ def due_list(
               AND m.follow_up_from <= :today AND m.follow_up_by >= :oldest{agent_sql}""",
         {"now": epoch, "today": today.isoformat(), "oldest": oldest.isoformat(), **agent_params},
     ):
-        m_id, first, last, address, name, lead_id, company, contact, phone, industry, grade = row
+        m_id, first, last, address, name, lead_id, company, contact, phone, phone_norm, industry, grade = row
         first, last = date.fromisoformat(first), date.fromisoformat(last)
         slot, now_ok = next_follow_up_label(now, first, last)
         status = OVERDUE if slot == WINDOW_CLOSED else LAST_DAY if last == today else DUE
@@ -205,7 +208,7 @@ def due_list(
                 name,
                 company,
                 contact,
-                phone,
+                dial_form(phone_norm, phone),
                 industry,
                 grade,
                 address,

@@ -17,8 +17,11 @@ look reached, mailed, booked or referred again.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
+
+from callscript.core.numerals import NUMERAL_CHARS, NumeralError, parse_int
 
 FactValue = bool | int | str
 
@@ -68,8 +71,8 @@ class FactSpec:
         raw = text.strip()
         if self.type == INT:
             try:
-                number = int(raw)
-            except ValueError:
+                number = typed_int(raw)
+            except NumeralError:
                 raise FactValueError(f"请输入整数 {self.range_hint()}".strip()) from None
             if (self.min is not None and number < self.min) or (self.max is not None and number > self.max):
                 raise FactValueError(f"超出范围: {self.range_hint()}")
@@ -101,6 +104,27 @@ class FactSpec:
         if self.type == ENUM:
             return self.value_labels.get(str(value), str(value))
         return str(value)
+
+
+MAX_UNIT = 3
+"""A counting word after a number (星, 星级, 个, 次, 人) is at most this many letters."""
+
+
+def typed_int(text: str) -> int:
+    """A whole number as an agent types it: ``4``, ``４``, ``四``, ``4星``, ``四星级``, ``3 次``.
+
+    The number may be written in digits or Chinese numerals (:mod:`callscript.core.numerals`)
+    and be followed by a counting word of up to three letters that are not numerals
+    (``4星`` is 4; ``四十`` is forty, not 4 and a unit). Raises
+    :class:`~callscript.core.numerals.NumeralError` otherwise.
+    """
+    value = unicodedata.normalize("NFKC", text).strip()
+    end = len(value)
+    while end and value[end - 1].isalpha() and not value[end - 1].isdigit() and value[end - 1] not in NUMERAL_CHARS:
+        end -= 1
+    if 0 < len(value) - end <= MAX_UNIT and value[:end].strip():  # a unit alone (星) is no number
+        return parse_int(value[:end])
+    return parse_int(value)
 
 
 def _enum(name: str, label: str, **values: str) -> FactSpec:

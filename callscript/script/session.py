@@ -20,7 +20,7 @@ from typing import Any
 
 from callscript.core.outcomes import OUTCOME_VALUES
 from callscript.script.carry import CarriedFact, carry_over
-from callscript.script.facts import FactValue, FactValueError
+from callscript.script.facts import BUILTIN_FACTS, FactValue, FactValueError
 from callscript.script.grading import GradeResult, grade_call, settle_facts
 from callscript.script.model import END, INPUT, OPTIONS, Node, Option, Script
 from callscript.script.templates import BUILTIN_VARIABLES, resolve_variables, variable_lookup
@@ -40,14 +40,20 @@ class InputRefused(SessionError):
 @dataclass(frozen=True, slots=True)
 class Event:
     """One thing the agent did. ``node`` is where it happened; ``value`` is the key,
-    the typed text, or the outcome (for ``end``)."""
+    the typed text, or the outcome (for ``end``). ``address``: the address read back
+    when the agent ended the call as 寄资料 by hand (Ctrl+E) before the script asked for
+    it; it is a fact from then on, so it is in the log, the stored facts and exports."""
 
     kind: str
     node: str
     value: str | None = None
+    address: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "node": self.node, "value": self.value}
+        data: dict[str, Any] = {"kind": self.kind, "node": self.node, "value": self.value}
+        if self.address is not None:
+            data["address"] = self.address
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Event:
@@ -55,7 +61,13 @@ class Event:
         if kind not in EVENT_KINDS:
             raise SessionError(f"unknown event kind {kind!r}")
         value = data.get("value")
-        return cls(kind, str(data.get("node")), None if value is None else str(value))
+        address = data.get("address")
+        return cls(
+            kind,
+            str(data.get("node")),
+            None if value is None else str(value),
+            None if address is None or kind != END_CALL else str(address),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +134,13 @@ class CallSession:
     @property
     def can_go_back(self) -> bool:
         return bool(self._history)
+
+    @property
+    def answered(self) -> bool:
+        """The contact has answered questions: ``reached`` is known true, or an answer was
+        given after the opening (the path has gone two steps past the start). Such a call
+        is effective whatever else happens (see ``callscript.core.outcomes.outcomes_offered``)."""
+        return self._state.facts.get("reached") is True or len(self._path) > 2
 
     def grade(self) -> GradeResult:
         """The grade for the facts so far, final or provisional as :func:`grade_call`
@@ -222,15 +241,29 @@ class CallSession:
             raise SessionError(f"{node.title} cannot be skipped")
         return self._move(Event(SKIP, node.id), node.skip.next, self._state.facts, self._state.learned)
 
-    def end(self, outcome: str) -> Event:
-        """End the call here with an outcome the agent chose (Ctrl+E / Ctrl+B)."""
+    def end(self, outcome: str, *, address: str | None = None) -> Event:
+        """End the call here with an outcome the agent chose (Ctrl+E / Ctrl+B).
+
+        ``address``: the address read back, for materials to post when the script has
+        not asked for it yet; it becomes the ``address`` fact (undone by :meth:`back`).
+        """
         self._require_open()
         if outcome not in OUTCOME_VALUES:
             raise SessionError(f"unknown outcome {outcome!r}")
-        event = Event(END_CALL, self.node_id, outcome)
+        facts = self._state.facts
+        if address is not None:
+            spec = self.script.facts.get("address") or BUILTIN_FACTS["address"]
+            try:
+                value = spec.parse_text(address)
+            except FactValueError as exc:
+                raise InputRefused(str(exc)) from None
+            facts = {**facts, "address": value}
+            address = str(value)
+        event = Event(END_CALL, self.node_id, outcome, address)
         self._history.append(self._state)
         self._pushed.append(False)
-        facts, learned = self._settled(self._state.facts, self._state.learned, outcome)
+        learned = self._state.learned | ({"address"} if address is not None else set())
+        facts, learned = self._settled(facts, learned, outcome)
         self._state = _State(self._state.node_id, facts, outcome, learned)
         self._after(event)
         return event
@@ -256,7 +289,7 @@ class CallSession:
         if event.kind == SKIP:
             return self.skip()
         if event.kind == END_CALL:
-            return self.end(event.value or "")
+            return self.end(event.value or "", address=event.address)
         return self.back()
 
     @classmethod

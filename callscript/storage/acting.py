@@ -167,6 +167,28 @@ class ActingStore:
         self._allow(Permission.CALL)
         return self._store.add_lead(company, phone, **fields)
 
+    def count_leads(self) -> int:
+        """How many leads the database holds (the lead list's "empty database" check)."""
+        self._allow(Permission.CALL)
+        return self._store.count_leads()
+
+    def change_marker(self) -> tuple[int, int]:
+        """Whether anything changed since the last reading (no data is read)."""
+        self.check_active()
+        return self._store.change_marker()
+
+    def callbacks_coming_due(
+        self, after: datetime, until: datetime, *, agent: AgentRef | None = None, limit: int = 50
+    ) -> list[Lead]:
+        """Callbacks that came due in (``after``, ``until``]: the actor's own (a role that sees
+        every agent may ask for anyone's)."""
+        self._allow(Permission.CALL)
+        return self._store.callbacks_coming_due(after, until, agent=self._scope(agent), limit=limit)
+
+    def next_stage_change(self, now: datetime, *, agent: AgentRef | None = None) -> datetime | None:
+        self._allow(Permission.CALL)
+        return self._store.next_stage_change(now, agent=self._scope(agent))
+
     def has_mailing(self, lead_id: int) -> bool:
         """Whether the lead was mailed before: a call on it is then maintenance (which script)."""
         self._allow(Permission.CALL)

@@ -45,6 +45,7 @@ from callscript.core.lifecycle import RETRY_AFTER
 from callscript.storage import schema
 from callscript.storage.db import (
     BUSY_TIMEOUT_S,
+    change_marker,
     connect,
     database_errors,
     database_problem,
@@ -166,6 +167,12 @@ class StoreBase:
         the versions applied."""
         with self._lock, database_errors(self.path):
             return schema.migrate(self.conn)
+
+    def change_marker(self) -> tuple[int, int]:
+        """Changes whenever any data changes, here or in another process (:func:`db.change_marker`):
+        compare two readings to know whether anything is worth reading again."""
+        with self._lock:
+            return change_marker(self.conn)
 
     def close(self) -> None:
         with self._lock:

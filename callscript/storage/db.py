@@ -387,3 +387,12 @@ def retry_locked(
                 on_retry()
             time.sleep(pause * (0.5 + random.random()))
             pause = min(pause * 2, 0.25)
+
+
+def change_marker(conn: sqlite3.Connection) -> tuple[int, int]:
+    """A pair that changes whenever anything in the database changes, read without touching a
+    table: ``PRAGMA data_version`` moves when *another* connection commits (another agent,
+    an import from the command line), ``total_changes`` when this one writes. Two microseconds;
+    what lets a screen ask "anything new?" every few seconds on a database of any size."""
+    (data_version,) = conn.execute("PRAGMA data_version").fetchone()
+    return int(data_version), conn.total_changes

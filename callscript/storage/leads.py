@@ -41,7 +41,7 @@ from callscript.storage.records import (
     NewLeadsResult,
     RejectedRow,
 )
-from callscript.storage.timefmt import iso
+from callscript.storage.timefmt import iso, parse_iso
 
 LEAD_FIELDS = (
     "company",
@@ -417,6 +417,49 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
             where.append("(" + " OR ".join(clauses) + ")")
         rows = self._rows(f"SELECT * FROM leads WHERE {' AND '.join(where)} ORDER BY {order} LIMIT :limit", params)
         return [Lead.from_row(r) for r in rows]
+
+    def callbacks_coming_due(
+        self, after: datetime, until: datetime, *, agent: AgentRef | None = None, limit: int = 50
+    ) -> list[Lead]:
+        """Leads whose callback time fell in (``after``, ``until``], in due order: what an agent is
+        told about as it happens. Not a lead in a call, a do-not-call lead, nor (with ``agent``)
+        one that waits for another agent. A range on the ``leads_claimable`` index."""
+        where = [
+            "do_not_call = 0",
+            "active_call_id IS NULL",
+            "status = 'callback'",
+            "next_call_at > :after",
+            "next_call_at <= :until",
+        ]
+        params: dict[str, Any] = {"after": iso(after), "until": iso(until), "limit": limit}
+        if agent is not None:
+            params["agent"] = self._agent_id(agent, create=False)
+            where.append("(assigned_agent_id IS NULL OR assigned_agent_id = :agent)")
+        sql = f"SELECT * FROM leads WHERE {' AND '.join(where)} ORDER BY next_call_at, id LIMIT :limit"
+        return [Lead.from_row(r) for r in self._rows(sql, params)]
+
+    def next_stage_change(self, now: datetime, *, agent: AgentRef | None = None) -> datetime | None:
+        """The next moment a listed lead changes stage by the clock alone (a callback or a retry
+        comes due, a follow-up window opens), or None: the lead list reads itself again then.
+        One indexed look per waiting status."""
+        stamp = iso(now)
+        agent_sql = ""
+        params: dict[str, Any] = {"now": stamp}
+        if agent is not None:
+            params["agent"] = self._agent_id(agent, create=False)
+            agent_sql = " AND (assigned_agent_id IS NULL OR assigned_agent_id = :agent)"
+        moments = []
+        for status in ("callback", "mailed", "retry"):
+            params["status"] = status
+            value = self._value(
+                "SELECT MIN(next_call_at) FROM leads WHERE do_not_call = 0 AND active_call_id IS NULL"
+                f" AND status = :status AND next_call_at > :now{agent_sql}",
+                params,
+            )
+            if value:
+                moments.append(parse_iso(value))
+        found = [m for m in moments if m is not None]
+        return min(found) if found else None
 
     def no_answer_streaks(self, lead_ids: Iterable[int]) -> dict[int, int]:
         """Each lead's no-answers in a row, from its most recent finished call back

@@ -7,6 +7,7 @@ fixed clock.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -23,41 +24,59 @@ from textual.widgets import Static
 from callscript.config import (
     AgentConfig,
     app_origin,
+    business_hours,
     default_script_path,
     followup_script_path,
     idle_lock_minutes,
     in_browser,
     resolve_db_path,
+    sample_leads_path,
 )
 from callscript.core.access import Actor, AuditAction, PermissionDenied
+from callscript.core.lifecycle import CallKind
+from callscript.core.when import BusinessHours
 from callscript.script.model import Script
 from callscript.script.problems import ScriptError
+from callscript.tui import wide_chars
 from callscript.tui.backend import Backend, LeadTaken, problem_text
 from callscript.tui.clock import Clock, system_clock
 from callscript.tui.garbage import settle_garbage
-from callscript.tui.screens.agent import AgentAnswer, AgentNameScreen
 from callscript.tui.screens.call import CallScreen
 from callscript.tui.screens.leads import LeadListScreen
 from callscript.tui.screens.login import LockScreen, LoginScreen, SessionEndedScreen
-from callscript.tui.screens.resume import ResumeScreen
 from callscript.tui.script_updates import POLL_SECONDS, ScriptFollower
 from callscript.tui.widgets import CallInput
 from callscript.workshop.publishing import ScriptSet
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the screens a start of shift may not need are imported when shown
+    from callscript.leads import DueAlert, ListWatch
     from callscript.storage import UnfinishedCall
     from callscript.tui.host import AgentAppHost
+    from callscript.tui.screens.agent import AgentAnswer
+
+WATCH_SECONDS = 3.0
+"""How often the app looks for changes on the floor and for callbacks coming due (a look
+that finds nothing costs a few microseconds on the database thread: callscript.leads.watch)."""
+
+_DEFAULT: Any = object()
 
 
 class ErrorScreen(Screen[None]):
-    """Something stops the app from starting (bad script, unreadable database)."""
+    """Something stops the app from starting (no usable script, unreadable database): the
+    agent reads why, and the app exits non-zero (``callscript`` in a shell script or a
+    supervisor's launcher sees that it did not start)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("q,escape,enter", "app.quit", "退出")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q,escape,enter", "leave", "退出")]
+
+    EXIT_CODE = 1
 
     def __init__(self, title: str, detail: str) -> None:
         super().__init__()
         self._title = title
         self._detail = detail
+
+    def action_leave(self) -> None:
+        self.app.exit(return_code=self.EXIT_CODE)
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self._title, "bold red"), id="error-title")
@@ -69,7 +88,7 @@ class CallscriptApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "callscript"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "退出", show=False, priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "request_quit", "退出", show=False, priority=True)]
 
     def __init__(
         self,
@@ -91,8 +110,12 @@ class CallscriptApp(App[None]):
         idle_lock: float | None = None,
         idle_clock: Callable[[], float] = time.monotonic,
         idle_check_every: float | None = None,
+        hours: BusinessHours | None = None,
+        watch_seconds: float = WATCH_SECONDS,
+        sample_leads: Path | None = _DEFAULT,
     ) -> None:
         super().__init__()
+        wide_chars.install()  # notices over a widget's edge keep every Chinese character
         self.script_path = Path(script_path) if script_path else default_script_path()
         self.db_path = resolve_db_path(db_path)
         self.agent_arg = agent.strip() if agent else None
@@ -126,6 +149,13 @@ class CallscriptApp(App[None]):
         self._last_input = idle_clock()
         self.locked = False
         self.session_ended = False
+        # Read once, here, and passed down (screens see it as CallHost.business_hours).
+        self.business_hours: BusinessHours = hours if hours is not None else business_hours()
+        self.sample_leads: Path | None = sample_leads_path() if sample_leads is _DEFAULT else sample_leads
+        self.watch_seconds = watch_seconds
+        self.lead_watch: ListWatch | None = None
+        self.alerts: list[DueAlert] = []
+        """Every due-callback alert shown this shift, in order."""
 
     def compose(self) -> ComposeResult:
         yield Static("callscript 正在打开…", id="boot")
@@ -147,24 +177,66 @@ class CallscriptApp(App[None]):
         self.backend.submit(self.backend.log_out)  # audited before the database closes
         self.backend.shutdown()
 
+    # -- quitting ---------------------------------------------------------------
+    def action_request_quit(self) -> None:
+        """Ctrl+Q: quit — after asking when a call is in progress (every answer is saved and
+        the call can be resumed, but a slip of the finger should not hang up the screen).
+        Ctrl+Q again on the question quits."""
+        from callscript.tui.screens.dialogs import QuitDialog
+
+        if isinstance(self.screen, QuitDialog):
+            self.exit()
+            return
+        if not any(isinstance(screen, CallScreen) for screen in self.screen_stack):
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(QuitDialog(), answered)
+
     # -- start of shift -------------------------------------------------------
     @work(exclusive=True, group="startup")
     async def startup(self) -> None:
+        backend = self.backend
+        broken: str | None = None  # why a script file cannot be loaded
+        followup = followup_script_path(self.script_path)
         if self.script is None:
             try:
-                followup = followup_script_path(self.script_path)
                 self.follower = ScriptFollower.load(self, self.script_path, self.script_poll, followup)
+            except ScriptError as exc:
+                broken = str(exc)
+            except OSError as exc:
+                broken = f"{exc.filename or self.script_path}: {exc.strerror or exc}"
+        try:
+            await backend.run(backend.open)
+            if broken is not None:
+                # A broken file (a bad publish, a crash mid-edit) must not keep agents from
+                # working: start on the last good version the database keeps, as running apps do.
+                stored: dict[CallKind, Script] = {}
+                if not await asyncio.to_thread(_loads, self.script_path):
+                    good = await backend.run(backend.last_good_script, self.script_path)
+                    if good is None:
+                        detail = f"{broken}\n\n数据库里也没有这个话术的旧版本可用。请主管修好话术文件 (callscript edit) 再打开。"
+                        await self.push_screen(ErrorScreen(f"脚本有错误: {self.script_path}", detail))
+                        return
+                    stored[CallKind.DEVELOPMENT] = good
+                follow: Path | None = followup if followup.is_file() else None
+                if follow is not None and not await asyncio.to_thread(_loads, follow):
+                    good = await backend.run(backend.last_good_script, follow)
+                    if good is None:
+                        follow = None  # no good follow-up version anywhere: the main script serves every call
+                    else:
+                        stored[CallKind.MAINTENANCE] = good
+                self.follower = ScriptFollower.from_stored(self, self.script_path, follow, stored, self.script_poll)
+                await self.follower.check_now()  # the running apps' notice: N 处错误, 未启用; 继续使用版本 …
+            if self.follower is not None:
                 self.script = self.follower.in_use.development
                 self.followup_script = self.follower.in_use.maintenance
-            except ScriptError as exc:
-                await self.push_screen(ErrorScreen(f"脚本有错误: {exc.path}", str(exc)))
-                return
-            except OSError as exc:
-                await self.push_screen(ErrorScreen("打不开脚本文件", f"{self.script_path}: {exc.strerror or exc}"))
-                return
-        backend = self.backend
-        try:
-            await backend.run(backend.open, self.script)
+            assert self.script is not None
+            await backend.run(backend.script_id, self.script)
             with_accounts = await backend.run(backend.has_accounts)
         except Exception as exc:
             await self.push_screen(ErrorScreen("打不开数据库", f"{self.db_path}: {problem_text(exc)}"))
@@ -181,6 +253,8 @@ class CallscriptApp(App[None]):
             name = self.agent_arg or config.agent_name
             company = config.company
             if not name:
+                from callscript.tui.screens.agent import AgentNameScreen
+
                 answer: AgentAnswer = await self.push_screen_wait(AgentNameScreen(self.script.company))
                 name, company = answer.name, answer.company or config.company
             if name != config.agent_name or company != config.company:
@@ -199,6 +273,7 @@ class CallscriptApp(App[None]):
             self.agent_id = self.actor.agent_id
             others = await backend.run(backend.start_app_session, self.agent_id)
             unfinished = await backend.run(backend.unfinished_calls, self.agent_id)
+            self.lead_watch = await backend.run(backend.new_watch, self.agent_id)
         except Exception as exc:
             await self.push_screen(ErrorScreen("打不开数据库", f"{self.db_path}: {problem_text(exc)}"))
             return
@@ -218,8 +293,36 @@ class CallscriptApp(App[None]):
         settle_garbage()
         if self.follower is not None:
             self.follower.start()
+        if self.watch_seconds > 0:
+            self.set_interval(self.watch_seconds, self.look_for_changes, name="lead-watch")
         if unfinished:
             await self._offer_resume(unfinished)
+
+    # -- the floor moves on ---------------------------------------------------------
+    @work(exclusive=True, group="watch", exit_on_error=False)
+    async def look_for_changes(self) -> None:
+        """One look (callscript.leads.ListWatch): refresh the lead list when something changed;
+        tell the agent when a callback has come due — a notice and the terminal bell, over
+        whatever screen is in front (a call included), without taking the focus."""
+        watch = self.lead_watch
+        if watch is None or self.locked or self.session_ended:
+            return
+        backend = self.backend
+        try:
+            look = await backend.run(backend.look_for_changes, watch)
+        except Exception as exc:
+            self.log.error(f"lead watch failed: {type(exc).__name__}: {exc}")
+            return
+        if look.came_due:
+            self.alerts += look.came_due
+            self.bell()
+            self.notify(
+                "\n".join(alert.text for alert in look.came_due), title="回电到期", severity="warning", timeout=20
+            )
+        if look.stale:
+            for screen in self.screen_stack:
+                if isinstance(screen, LeadListScreen):
+                    screen.refresh_rows()
 
     # -- the idle lock and the end of a session ----------------------------------
     async def on_event(self, event: events.Event) -> None:
@@ -277,6 +380,8 @@ class CallscriptApp(App[None]):
         await self._offer_resume(unfinished)
 
     async def _offer_resume(self, unfinished: list[UnfinishedCall]) -> None:
+        from callscript.tui.screens.resume import ResumeScreen
+
         call_id = await self.push_screen_wait(ResumeScreen(unfinished, self.clock()))
         if call_id is not None:
             await self.resume_call(call_id)
@@ -337,5 +442,26 @@ if TYPE_CHECKING:
         return app  # mypy: the app satisfies the screens' view of it (callscript/tui/host.py)
 
 
-def run(script_path: Path | None = None, db_path: Path | None = None, agent: str | None = None) -> None:
-    CallscriptApp(script_path=script_path, db_path=db_path, agent=agent).run()
+def _loads(path: Path) -> bool:
+    """Whether the script file at ``path`` exists and loads (used once, when a start of shift
+    found a broken file and must tell which of the two is fine)."""
+    from callscript.script.loader import load_script
+
+    try:
+        load_script(path)
+    except (ScriptError, OSError):
+        return False
+    return True
+
+
+def run(
+    script_path: Path | None = None,
+    db_path: Path | None = None,
+    agent: str | None = None,
+    hours: BusinessHours | None = None,
+) -> None:
+    """``uv run callscript``: the app, then its exit code (non-zero when it could not start)."""
+    app = CallscriptApp(script_path=script_path, db_path=db_path, agent=agent, hours=hours)
+    app.run()
+    if app.return_code:
+        raise SystemExit(app.return_code)

@@ -41,8 +41,9 @@ from callscript.tui.clock import Clock, system_clock
 from callscript.workshop.publishing import ScriptSet
 
 if TYPE_CHECKING:  # storage (and sqlite-utils) is imported on the database thread, off the start-up path
-    from callscript.leads import LeadListRow
+    from callscript.leads import LeadListRow, ListWatch, Look
     from callscript.storage import ActingStore, AppSession, CallRecord, Lead, Store, UnfinishedCall
+    from callscript.tui.text import TableRow
 
 T = TypeVar("T")
 
@@ -51,6 +52,7 @@ __all__ = [
     "CallInfo",
     "CallRecorder",
     "FinishInfo",
+    "LeadListView",
     "LeadRejected",
     "LeadTaken",
     "NoteItem",
@@ -100,6 +102,21 @@ class FinishInfo:
     lead: Lead
     follow_up_from: date | None = None
     follow_up_by: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeadListView:
+    """The lead list as read and laid out on the database thread: the event loop only hands
+    ``table`` to the table widget."""
+
+    rows: tuple[LeadListRow, ...]
+    table: tuple[TableRow, ...]
+    widest: tuple[int, ...]
+    """The widest cell of each column, in terminal cells (a phone number is never cut)."""
+    unfinished: int
+    """This agent's calls without an outcome."""
+    leads_in_database: int | None = None
+    """Counted only when nothing is listed (an empty database: offer the sample leads)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,13 +182,19 @@ class Backend:
             self.store = None
 
     # -- everything below runs on the database thread --------------------------
-    def open(self, script: Script) -> int:
-        """Open (create, migrate) the database and register the script; returns its version id."""
+    def open(self, script: Script | None = None) -> int | None:
+        """Open (create, migrate) the database and register ``script``; returns its version id."""
         if self.store is None:
             from callscript.storage import Store
 
             self.store = Store.open(self.db_path, clock=self.clock, **self._store_options)
-        return self.script_id(script)
+        return self.script_id(script) if script is not None else None
+
+    def last_good_script(self, path: Path) -> Script | None:
+        """The last good version of the script file at ``path`` stored in the database (the
+        file is broken at start of shift), or None (``Store.last_good_script``). Read before
+        the login: which script the floor runs is not anyone's private data."""
+        return self._opened().last_good_script(path)
 
     def _opened(self) -> Store:
         if self.store is None:
@@ -254,6 +277,51 @@ class Backend:
         from callscript.leads import lead_list  # phonenumbers loads here, on the database thread
 
         return lead_list(self._s(), agent=agent_id, industry=industry or None, search=search or None, limit=limit)
+
+    def lead_list_view(
+        self,
+        agent_id: int,
+        *,
+        industry: str | None = None,
+        search: str | None = None,
+        previous: LeadListView | None = None,
+        limit: int = 500,
+    ) -> LeadListView | None:
+        """The lead list, laid out for the table; None when it is exactly ``previous`` (a
+        refresh that found nothing to redraw costs the event loop nothing)."""
+        from rich.cells import cell_len
+
+        from callscript.tui.text import lead_table_row
+
+        now = self.clock()
+        rows = tuple(self.lead_rows(agent_id, industry=industry, search=search, limit=limit))
+        table = tuple(lead_table_row(row, now) for row in rows)
+        unfinished = len(self._s().unfinished_calls(agent_id))
+        if previous is not None and (previous.rows, previous.table, previous.unfinished) == (rows, table, unfinished):
+            return None
+        columns = len(table[0].cells) if table else 0
+        widest = tuple(max(cell_len(row.cells[i]) for row in table) for i in range(columns))
+        count = None if rows or industry or search else self._s().count_leads()
+        return LeadListView(rows, table, widest, unfinished, count)
+
+    def new_watch(self, agent_id: int) -> ListWatch:
+        """The agent's :class:`~callscript.leads.ListWatch` (made here: the leads package loads on this thread)."""
+        from callscript.leads import ListWatch
+
+        return ListWatch(agent_id)
+
+    def look_for_changes(self, watch: ListWatch) -> Look:
+        """One look of the agent's :class:`~callscript.leads.ListWatch` (cheap when nothing changed)."""
+        return watch.look(self._s(), self.clock())
+
+    def import_sample_leads(self, path: Path) -> int:
+        """Load the sample lead list (first start on an empty database); returns how many came in."""
+        from callscript.leads import import_leads
+
+        acting = self._s()  # anyone who may call may fill an empty floor with the sample list
+        if acting.count_leads():
+            return 0
+        return import_leads(self._opened(), path, default_source="示例客户").imported
 
     def add_lead(self, company: str, phone: str, *, contact: str = "", title: str = "", industry: str = "") -> Lead:
         from callscript.storage import DuplicateLead

@@ -7,7 +7,7 @@ more. The apps satisfy them (mypy checks it where each app is defined, and
 ``tests/tui/test_imports.py`` checks it at run time), so imports go one way only: the apps
 import the screens, the screens import this module, never an app.
 
-* :class:`CallHost` — the call screen and its dialogs. Two apps show them: the agents'
+* :class:`CallHost` — the call screen and its dialogs (database thread, clock, business hours). Two apps show them: the agents'
   app (:mod:`callscript.tui.app`) and the script editor's practice pane
   (:mod:`callscript.tui.editor`).
 * :class:`ReportsHost` — the day's report screen (any app with a database and a clock).
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from callscript.core.access import Actor
+    from callscript.core.when import BusinessHours
     from callscript.script.model import Script
     from callscript.tui.backend import Backend
     from callscript.tui.clock import Clock
@@ -44,6 +45,8 @@ class CallHost(Protocol):
     """False in tests and snapshots: the call timer stands still."""
     back_guard: float
     """Seconds an input box must have been empty before Backspace goes back a step."""
+    business_hours: BusinessHours
+    """When callbacks may be booked (``CALLSCRIPT_BUSINESS_HOURS``, read once when the app starts)."""
 
 
 @runtime_checkable
@@ -74,6 +77,8 @@ class AgentAppHost(CallHost, ReportsHost, SessionHost, Protocol):
     company: str
     """The company name said in the greeting (empty: the script's own)."""
     agent_id: int
+    sample_leads: Path | None
+    """The sample lead list offered on an empty database (None: this installation has none)."""
 
     async def open_call(self, lead_id: int | None, *, replace: Screen[Any] | None = None) -> bool:
         """Claim ``lead_id`` (None: the next due lead) and show its call screen."""

@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from callscript.core.lifecycle import CallKind
@@ -35,6 +36,8 @@ from callscript.workshop.publishing import ScriptSet, ScriptSetWatcher, WatchRes
 if TYPE_CHECKING:
     from textual.app import App
     from textual.notifications import SeverityLevel
+
+    from callscript.script.model import Script
 
 POLL_SECONDS = 2.0
 
@@ -62,6 +65,30 @@ class ScriptFollower:
         """Load the script and its follow-up script when that file exists (raises
         :class:`~callscript.script.problems.ScriptError` if one is invalid) and follow both."""
         return cls(app, ScriptSetWatcher(path, followup), poll)
+
+    @classmethod
+    def from_stored(
+        cls,
+        app: App,
+        path: str | os.PathLike[str],
+        followup: str | os.PathLike[str] | None,
+        stored: Mapping[CallKind, Script],
+        poll: float = POLL_SECONDS,
+    ) -> ScriptFollower:
+        """Follow both files, starting each script in ``stored`` on that version — the last
+        good version kept in the database, when its file is broken at start of shift. The
+        first :meth:`check_now` reports the file's problems with the running apps' notice; a
+        fixed file is used from the next call."""
+        return cls(app, ScriptSetWatcher(path, followup, stored=stored), poll)
+
+    async def check_now(self) -> None:
+        """One look at the file now (in a thread), reported as the timer's looks are."""
+        try:
+            result = await asyncio.to_thread(self.check)
+        except Exception as exc:
+            self.app.log.error(f"script check failed: {type(exc).__name__}: {exc}")
+            return
+        self._report(result)
 
     def start(self) -> None:
         if self.poll > 0:

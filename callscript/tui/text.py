@@ -6,15 +6,25 @@ cut through the middle of a wide character.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.text import Text
 
 from callscript.script.facts import BUILTIN_FACTS, FactSpec, FactValue
 from callscript.script.grading import tri_symbol
 from callscript.script.model import Node
 from callscript.script.templates import split_markup
+
+if TYPE_CHECKING:
+    from callscript.leads import LeadListRow
 
 KEY_WORD_STYLE = "bold red"
 SEPARATOR = " › "
@@ -44,6 +54,118 @@ def crop_cells(text: str, width: int) -> str:
         out.append(char)
         used += w
     return "".join(out) + ELLIPSIS
+
+
+_TOKENS = re.compile(r" +|[!-~]+|.", re.DOTALL)
+"""A run of spaces, a run of ASCII (a number, a word, ``B2``, ``13918765402``), or one character."""
+
+NO_LINE_START = frozenset("，。、；：！？）」』》〉”’,.;:!?)]}")
+"""Punctuation that never starts a line (the character before it moves down with it)."""
+
+
+def wrap_spans(text: str, width: int) -> list[tuple[int, int]]:
+    """Where ``text`` breaks into lines of at most ``width`` terminal cells: (start, end) per line.
+
+    Chinese breaks between any two characters; a run of ASCII (a phone number, a word,
+    ``B2栋`` 's ``B2``) is kept whole when it fits on a line of its own, so a number read
+    back to a customer is never split; spaces at a break are dropped; ``，`` and ``。``
+    never start a line. A wide character is never cut. Newlines start new lines.
+    """
+    width = max(width, 2)  # a wide character needs two cells
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for paragraph in text.split("\n"):
+        spans += _wrap_paragraph(paragraph, offset, width)
+        offset += len(paragraph) + 1
+    return spans
+
+
+def _wrap_paragraph(text: str, offset: int, width: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start = 0
+    used = 0
+    tokens: list[tuple[int, int]] = []  # the current line's tokens (start, cells), spaces excluded
+
+    def close(end: int) -> None:
+        while end > start and text[end - 1] == " ":
+            end -= 1
+        spans.append((offset + start, offset + end))
+
+    for match in _TOKENS.finditer(text):
+        token, at = match.group(), match.start()
+        cells = cell_len(token)
+        if token[0] == " ":
+            if not tokens and used == 0 and spans:
+                start = match.end()  # no wrapped line starts with a space
+            elif used + cells > width:
+                close(at)
+                start, used, tokens = match.end(), 0, []
+            else:
+                used += cells
+            continue
+        if used + cells <= width:
+            tokens.append((at, cells))
+            used += cells
+            continue
+        if token in NO_LINE_START and len(tokens) >= 2 and cell_len(text[tokens[-1][0]]) == 2:
+            moved_at, moved_cells = tokens[-1]  # take the last character down with it
+            close(moved_at)
+            start, used, tokens = moved_at, moved_cells + cells, [(moved_at, moved_cells), (at, cells)]
+            continue
+        if used and cells <= width:
+            close(at)
+            start, used, tokens = at, cells, [(at, cells)]
+            continue
+        for index, char in enumerate(token):  # longer than a line: cut between characters
+            char_cells = cell_len(char)
+            if used + char_cells > width and used:
+                close(at + index)
+                start, used, tokens = at + index, 0, []
+            used += char_cells
+            tokens.append((at + index, char_cells))
+    close(len(text))
+    return spans
+
+
+def wrap_cells(text: str, width: int) -> list[str]:
+    """``text`` as lines of at most ``width`` cells (:func:`wrap_spans`)."""
+    return [text[start:end] for start, end in wrap_spans(text, width)]
+
+
+class CellWrapped:
+    """A rich ``Text`` wrapped by :func:`wrap_spans` (styles kept), for table cells and
+    cards: rich's own wrapping treats a Chinese sentence as one long word and either
+    cuts it (``…``) or moves it whole below a short prefix such as ``!``.
+
+    ``hang``: cells to indent every line after the first (under a ``! `` prefix)."""
+
+    def __init__(self, text: Text | str, hang: int = 0) -> None:
+        self.text = Text(text) if isinstance(text, str) else text
+        self.hang = hang
+
+    def lines(self, width: int) -> list[Text]:
+        plain = self.text.plain
+        first = wrap_spans(plain, width)
+        if not self.hang or len(first) <= 1:
+            return [self.text[start:end] for start, end in first]
+        head_start, head_end = first[0]
+        lines = [self.text[head_start:head_end]]
+        rest_from = first[1][0]
+        for start, end in wrap_spans(plain[rest_from:], width - self.hang):
+            line = Text(" " * self.hang)
+            line.append_text(self.text[rest_from + start : rest_from + end])
+            lines.append(line)
+        return lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        width = options.max_width
+        for line in self.lines(width):
+            yield from line.render(console)
+            yield Segment.line()
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widest = max((cell_len(line) for line in self.text.plain.split("\n")), default=0)
+        return Measurement(min(widest, 2 + self.hang), widest)
 
 
 def fit_breadcrumb(titles: Sequence[str], width: int) -> str:
@@ -109,3 +231,69 @@ def tri_text(value: bool | None, label: str) -> Text:
 
 def tri_style(value: bool | None) -> str:
     return "bold green" if value is True else "bold red" if value is False else "yellow"
+
+
+# --------------------------------------------------------------------------- the lead list
+
+STAGE_STYLES = {
+    "callback_due": "bold red",
+    "follow_up_due": "bold yellow",
+    "new": "",
+    "retry_due": "cyan",
+    "callback": "dim",
+    "mailed": "dim",
+    "called": "dim",
+    "set_aside": "dim",
+}
+"""How each life-cycle stage (``callscript.core.lifecycle.STAGE_LABELS``) is drawn; due work stands out."""
+
+FOLLOW_UP_STAGES = frozenset({"follow_up_due", "mailed"})
+"""Stages whose time is the first *day* of a follow-up window (stored as its midnight)."""
+
+
+def short_day(day: datetime, now: datetime) -> str:
+    """今天 · 明天 · 昨天 · 11-28."""
+    days = (day.date() - now.date()).days
+    return {0: "今天", 1: "明天", -1: "昨天"}.get(days, day.strftime("%m-%d"))
+
+
+def short_time(moment: datetime, now: datetime) -> str:
+    """A due time in at most 11 cells: 09:30 · 明天 09:30 · 11-28 09:30."""
+    clock = moment.strftime("%H:%M")
+    day = short_day(moment, now)
+    return clock if day == "今天" else f"{day} {clock}"
+
+
+def due_text(stage: str, due_at: datetime | None, now: datetime) -> str:
+    """The lead list's 时间 cell: when a callback or retry is due, or the day a follow-up
+    window opens (``12-02 起``; never its midnight ``00:00``); blank for a new lead."""
+    if due_at is None or stage == "new":
+        return ""
+    if stage in FOLLOW_UP_STAGES:
+        return f"{short_day(due_at, now)}起"
+    return short_time(due_at, now)
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    """A line of the lead table (:class:`callscript.tui.widgets.lead_table.LeadTable`)."""
+
+    key: int
+    cells: tuple[str, ...]
+    style: str = ""
+    """Style of the cells up to ``styled`` (the stage and its time: due work stands out)."""
+    styled: int = 2
+
+
+def lead_table_row(row: LeadListRow, now: datetime) -> TableRow:
+    """One line of the lead list as the table draws it (made on the database thread)."""
+    lead = row.lead
+    cells = (
+        row.stage_label,
+        due_text(row.stage, row.due_at, now),
+        lead.company,
+        lead.contact or "",
+        row.phone_display or lead.phone,
+        lead.industry or "",
+    )
+    return TableRow(lead.id, cells, STAGE_STYLES.get(row.stage, ""))

@@ -41,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -191,10 +192,22 @@ class ScriptSetWatcher:
     ``followup`` None or a missing file means the development script serves every call).
     """
 
-    def __init__(self, development: str | os.PathLike[str], followup: str | os.PathLike[str] | None = None):
-        self.watchers: dict[CallKind, ScriptWatcher] = {CallKind.DEVELOPMENT: ScriptWatcher(development)}
-        if followup is not None and Path(followup).is_file():
-            self.watchers[CallKind.MAINTENANCE] = ScriptWatcher(followup)
+    def __init__(
+        self,
+        development: str | os.PathLike[str],
+        followup: str | os.PathLike[str] | None = None,
+        *,
+        stored: Mapping[CallKind, Script] | None = None,
+    ):
+        """``stored``: start a script on this version instead of loading its file (the file is
+        broken at start of shift and the database keeps its last good version); the file is
+        still followed, and a fixed file is used from the next call on."""
+        stored = stored or {}
+        self.watchers: dict[CallKind, ScriptWatcher] = {
+            CallKind.DEVELOPMENT: ScriptWatcher(development, script=stored.get(CallKind.DEVELOPMENT))
+        }
+        if followup is not None and (Path(followup).is_file() or CallKind.MAINTENANCE in stored):
+            self.watchers[CallKind.MAINTENANCE] = ScriptWatcher(followup, script=stored.get(CallKind.MAINTENANCE))
 
     @property
     def scripts(self) -> ScriptSet:

@@ -111,7 +111,7 @@ def test_due_list_in_every_format(conn):
             "李娜",
             "丙",
             "丙经理",
-            "13800000003",
+            "138 0000 0003",
             "医药保健业",
             None,
             "回电3",
@@ -125,7 +125,7 @@ def test_due_list_in_every_format(conn):
             "李娜",
             "丙",
             "丙经理",
-            "13800000003",
+            "138 0000 0003",
             "医药保健业",
             "好",
             "地址3",
@@ -139,7 +139,7 @@ def test_due_list_in_every_format(conn):
             "李娜",
             "乙",
             "乙经理",
-            "13800000002",
+            "138 0000 0002",
             "金融业",
             "一般",
             "地址2",
@@ -170,7 +170,7 @@ def test_due_list_in_every_format(conn):
     rows, total = read_table(render(due, "table"), LABELS, set())
     assert total is None
     assert rows == [
-        ["回电", "逾期", "03-04", "", "03-04", "李娜", "丙", "丙经理", "13800000003", "医药保健业", "", "回电3"],
+        ["回电", "逾期", "03-04", "", "03-04", "李娜", "丙", "丙经理", "138", "医药保健业", "", "回电3"],
         [
             "回访",
             "逾期",
@@ -180,7 +180,7 @@ def test_due_list_in_every_format(conn):
             "李娜",
             "丙",
             "丙经理",
-            "13800000003",
+            "138",
             "医药保健业",
             "好",
             "地址3",
@@ -194,12 +194,15 @@ def test_due_list_in_every_format(conn):
             "李娜",
             "乙",
             "乙经理",
-            "13800000002",
+            "138",
             "金融业",
             "一般",
             "地址2",
         ],
-    ]  # (the table parser reads up to the first space: "03-04 10:00" → "03-04")
+    ]  # (the table parser reads up to the first space: "03-04 10:00" → "03-04", "138 0000 0003" → "138")
+    table = render(due, "table")
+    assert "138 0000 0003" in table and "138 0000 0002" in table  # as dialled, not as stored
+    assert "13800000003" not in table
 
 
 def test_nothing_due(conn):

@@ -63,15 +63,20 @@ async def settle(pilot, delay: float = 0.0) -> None:
 
     await pilot.pause(delay)
     app = pilot.app
-    # The start-up, resume and idle-lock workers wait on dialogs the test has yet to answer: skip them.
-    quick = [w for w in app.workers if w.group not in ("startup", "resume", "lock") and not w.is_finished]
-    if quick:
-        try:
-            await asyncio.wait_for(app.workers.wait_for_complete(quick), timeout=10)
-        except WorkerCancelled:
-            pass
+
+    async def quick_workers() -> None:
+        # The start-up, resume and idle-lock workers wait on dialogs the test has yet to answer: skip them.
+        quick = [w for w in app.workers if w.group not in ("startup", "resume", "lock") and not w.is_finished]
+        if quick:
+            try:
+                await asyncio.wait_for(app.workers.wait_for_complete(quick), timeout=10)
+            except WorkerCancelled:
+                pass
+
+    await quick_workers()
     if not getattr(app, "ready", True) and not isinstance(app.screen, _WAITING_SCREENS()):
         await wait_for(pilot, lambda: app.ready or isinstance(app.screen, _WAITING_SCREENS()))
+        await quick_workers()  # what the first screen started meanwhile (the lead list's first read)
     await pilot.pause()
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
+from textual import events
+
 from callscript.storage import Store
 from callscript.tui.screens.call import CallScreen
 from callscript.tui.screens.dialogs import CallbackDialog
@@ -119,7 +122,7 @@ async def test_not_convenient_ends_callback_with_due_time(make_app, seeded, db_p
         await keys(pilot, "1")  # 约好了回电时间 → the time dialog opens by itself
         assert isinstance(app.screen, CallbackDialog)
         assert "今天下午" in screen_text(app)
-        await keys(pilot, "4", "text:明天 9:30")
+        await keys(pilot, "text:明天 9:30")  # the box has the focus: typed straight in
         assert "→ 明天 09:30" in screen_text(app)
         await keys(pilot, "enter")
         assert app.screen is screen and screen.callback_due == datetime(2025, 11, 26, 9, 30).astimezone()
@@ -145,7 +148,10 @@ async def test_ctrl_b_ends_as_callback_with_a_quick_choice(make_app, seeded, db_
         await keys(pilot, "1", "1")
         await keys(pilot, "ctrl+b")
         assert isinstance(app.screen, CallbackDialog)
-        await keys(pilot, "1")  # 一小时后
+        await keys(pilot, "1")  # 一小时后: shown, not booked yet
+        assert isinstance(app.screen, CallbackDialog)
+        assert "→ 一小时后 今天 11:00" in screen_text(app)
+        await keys(pilot, "enter")
         assert isinstance(app.screen, SummaryScreen)
         assert "回电 今天 11:00" in screen_text(app)
         assert screen.session.outcome == "callback"
@@ -254,11 +260,27 @@ async def test_bad_input_is_refused_under_the_box(make_app, seeded, db_path, clo
         await keys(pilot, "text:7", "enter")
         assert screen.session.node_id == "ask_star" and len(screen.session.events) == saved_before
         assert "✗ 超出范围: 1–5" in screen_text(app)
-        await keys(pilot, "backspace", "text:五", "enter")
+        await keys(pilot, "backspace", "text:很多", "enter")
         assert "✗ 请输入整数" in screen_text(app)
-        await keys(pilot, "backspace", "text:3", "enter")
+        await keys(pilot, "backspace", "backspace", "text:3", "enter")
         assert screen.session.node_id == "ask_accept" and screen.session.facts["hotel_star"] == 3
         assert "超出范围" not in screen_text(app)
+
+
+async def test_a_star_typed_in_chinese_is_taken(make_app, seeded):
+    """四, 四星, 4星 are what agents type for a four-star hotel (issue 13, item 8)."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_first_call(pilot)
+        for typed in ("四", "四星", "4星"):
+            await keys(pilot, "1", "1", "1", "1", "1", "1", "4", "1")  # B4 → 好 → 酒店星级
+            assert screen.session.node_id == "ask_star"
+            await keys(pilot, f"text:{typed}", "enter")
+            assert screen.session.node_id == "ask_accept" and screen.session.facts["hotel_star"] == 4, typed
+            assert "请输入整数" not in screen_text(app)
+            while screen.session.can_go_back:  # back to the start for the next spelling
+                screen.action_back()
+            await settle(pilot)
 
 
 async def test_notes_are_timestamped_and_flagged(make_app, seeded, db_path, clock):
@@ -378,3 +400,204 @@ async def test_finish_waits_for_failed_writes(make_app, seeded, db_path, clock):
     with db(db_path, clock) as s:
         [call] = s.list_calls()
         assert call.outcome == "invalid_number"
+
+
+ADDRESS_60 = (
+    "广东省深圳市南山区粤海街道科技园南区高新南七道18号数字技术园B2栋3楼301室行政部李娜女士收(工作日请交前台代收件)"
+)
+
+
+async def test_ctrl_e_mailed_keeps_the_address_it_asked_for(make_app, seeded, db_path, clock):
+    """Ctrl+E → 7 寄资料 before the script asked for the address: the address typed in the
+    dialog is a fact of the call — on the card, in calls.facts, in the mailing and in
+    ``export calls`` (issue 13, item 3)."""
+    from callscript.leads.exports import calls_table
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_first_call(pilot)
+        await keys(pilot, "1", "1")  # 本人接听 · 方便
+        await keys(pilot, "ctrl+e", "7")
+        await keys(pilot, f"text:{ADDRESS_60}", "enter")
+        assert isinstance(app.screen, SummaryScreen)
+        assert screen.session.facts["address"] == ADDRESS_60
+        card = squash(screen_text(app))
+        assert "寄送地址?" not in card.replace(" ", "")
+        assert ADDRESS_60 in card.replace(" ", "")
+
+    with db(db_path, clock) as store:
+        [call] = store.list_calls()
+        assert call.outcome == "mailed" and call.facts["address"] == ADDRESS_60
+        [mailing] = store.mailings()
+        assert mailing.address == ADDRESS_60
+        [end] = [e for e in store.call_events(call.id) if e.kind == "end"]
+        assert end.event_dict()["address"] == ADDRESS_60  # in the log: a resumed call keeps it
+        table = calls_table(store)
+        [row] = table.rows
+        assert row["fact:address"] == ADDRESS_60
+
+
+async def test_backspace_after_ctrl_e_mailed_forgets_the_typed_address(make_app, seeded):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_first_call(pilot)
+        await keys(pilot, "1", "1")
+        screen.session.end("mailed", address="北京市朝阳区建国路88号")
+        assert screen.session.facts["address"] == "北京市朝阳区建国路88号"
+        screen.session.back()
+        assert "address" not in screen.session.facts and not screen.session.finished
+
+
+async def _ctrl_b(pilot) -> CallScreen:
+    screen = await start_first_call(pilot)
+    await keys(pilot, "1", "1", "ctrl+b")
+    assert isinstance(pilot.app.screen, CallbackDialog)
+    return screen
+
+
+@pytest.mark.parametrize(
+    ("typed", "due"),
+    [
+        ("17:30", datetime(2025, 11, 25, 17, 30)),  # starts with 1: once it booked choice 1
+        ("2小时后", datetime(2025, 11, 25, 12, 0)),  # starts with 2: once it booked choice 2
+        ("明天下午3点", datetime(2025, 11, 26, 15, 0)),  # its first character was lost
+        ("周五下午", datetime(2025, 11, 28, 15, 0)),
+        ("星期五 10:00", datetime(2025, 11, 28, 10, 0)),
+        ("半小时后", datetime(2025, 11, 25, 10, 30)),
+        ("2", datetime(2025, 11, 25, 15, 0)),  # a lone digit names its quick choice: 今天下午
+        ("3", datetime(2025, 11, 26, 10, 0)),  # 明天上午
+    ],
+)
+async def test_the_callback_time_typed_is_the_time_booked(make_app, seeded, db_path, clock, typed, due):
+    """Typing a time in the callback box never picks a quick choice by its first digit and
+    never loses its first character: what is typed is what is stored (issue 13, items 1–2)."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _ctrl_b(pilot)
+        for char in typed:  # key by key, as an agent types
+            await pilot.press("space" if char == " " else char)
+            assert isinstance(app.screen, CallbackDialog), f"{typed!r} booked something at {char!r}"
+        await settle(pilot)
+        assert app.screen.query_one("#callback-input").value == typed
+        await keys(pilot, "enter")
+        assert isinstance(app.screen, SummaryScreen) and screen.callback_due == due.astimezone()
+    with db(db_path, clock) as store:
+        [callback] = store.callbacks()
+        assert callback.due_at == due.astimezone()
+
+
+async def test_a_phrase_committed_at_once_is_booked_whole(make_app, seeded, db_path, clock):
+    """An input method commits 明天下午3点 as one burst of characters: all of it reaches the box."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ctrl_b(pilot)
+        for char in "明天下午3点":  # posted together, before the app handles any of them
+            app.post_message(events.Key(char, char))
+        await settle(pilot)
+        assert app.screen.query_one("#callback-input").value == "明天下午3点"
+        assert "→ 明天 15:00" in screen_text(app)
+        await keys(pilot, "enter")
+        assert isinstance(app.screen, SummaryScreen)
+    with db(db_path, clock) as store:
+        [callback] = store.callbacks()
+        assert callback.due_at == datetime(2025, 11, 26, 15, 0).astimezone()
+
+
+async def test_a_time_outside_business_hours_is_refused_in_the_box(make_app, seeded):
+    """0:30 is not quietly tomorrow 00:30; the configured hours apply (CALLSCRIPT_BUSINESS_HOURS)."""
+    from callscript.core.when import BusinessHours
+
+    app = make_app(hours=BusinessHours.parse("09:00-18:00"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ctrl_b(pilot)
+        await keys(pilot, "text:0:30", "enter")
+        assert isinstance(app.screen, CallbackDialog)
+        assert "00:30 不在上班时间 (09:00–18:00)" in screen_text(app)
+        await keys(pilot, *["backspace"] * 4, "text:19:00", "enter")  # open by default, not here
+        assert "19:00 不在上班时间 (09:00–18:00)" in screen_text(app)
+        await keys(pilot, *["backspace"] * 5, "text:17:00", "enter")
+        assert isinstance(app.screen, SummaryScreen)
+
+
+async def test_a_quick_choice_that_has_passed_says_so(make_app, seeded, clock):
+    clock.advance(hours=6)  # 16:00: 今天下午 (15:00) has passed
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ctrl_b(pilot)
+        assert "今天下午 (已过)" in screen_text(app)
+        await keys(pilot, "2", "enter")
+        assert isinstance(app.screen, CallbackDialog)
+        assert "今天下午已经过了" in screen_text(app)
+
+
+async def test_the_end_menu_drops_not_reached_outcomes_once_the_contact_answered(make_app, seeded):
+    """空号/无人接听/占线 are offered at the opening; once the contact answered questions they
+    are not true any more and are not offered (their keys are not taken by others)."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_first_call(pilot)
+        await keys(pilot, "ctrl+e")
+        opening = screen_text(app)
+        assert all(label in opening for label in ("空号/错号", "无人接听", "占线"))
+        await keys(pilot, "escape", "1", "1")  # 本人接听 · 方便: reached
+        assert screen.session.answered
+        await keys(pilot, "ctrl+e")
+        text = screen_text(app)
+        assert not any(label in text for label in ("空号/错号", "无人接听", "占线"))
+        assert "7  寄资料" in text and "4  约回电" in text  # the keys agents know stay as they were
+        await keys(pilot, "2")  # no longer an outcome here
+        assert not screen.session.finished
+        await keys(pilot, "5")  # 拒绝
+        assert screen.session.outcome == "refused"
+
+
+async def test_receptionist_answers_count_as_answered(make_app, seeded):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_first_call(pilot)
+        await keys(pilot, "2")  # 前台/其他人接听: not the contact, nothing answered yet
+        assert not screen.session.answered
+        await keys(pilot, "1")  # the receptionist answers a question
+        assert screen.session.answered
+
+
+async def test_no_one_to_wait_for_after_no_answer(make_app, seeded):
+    """The closing reminder to let the other side hang up first is for calls where someone answered."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_first_call(pilot)
+        await keys(pilot, "3")  # 无人接听
+        assert screen.session.outcome == "no_answer"
+        assert "挂断" not in squash(screen_text(app))
+
+
+async def test_wait_for_the_other_side_to_hang_up_after_a_conversation(make_app, seeded):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_first_call(pilot)
+        await keys(pilot, "1", "2", "1")  # 不方便 → 约好了回电时间
+        await keys(pilot, "text:明天 9:30", "enter")
+        assert screen.session.outcome == "callback"
+        assert "等对方先挂断电话" in squash(screen_text(app))
+
+
+async def test_ctrl_q_mid_call_asks_first(make_app, seeded, db_path, clock):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_first_call(pilot)
+        await keys(pilot, "1")
+        await keys(pilot, "ctrl+q")
+        assert app.is_running and "通话还没结束, 要退出吗?" in screen_text(app)
+        await keys(pilot, "escape")  # no: back to the call, where it was
+        assert app.screen is screen and screen.session.node_id != "opening"
+        await keys(pilot, "ctrl+q", "ctrl+q")  # ^Q again on the question: quit
+        assert not app.is_running
+
+
+async def test_ctrl_q_on_the_list_quits_at_once(make_app, seeded):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running

@@ -11,8 +11,8 @@ from callscript.core.when import WhenError as TimeParseError
 from callscript.core.when import describe, quick_choices
 from callscript.core.when import parse_moment as parse_callback_time
 from callscript.tui.screens.dialogs import parse_note
-from callscript.tui.text import crop_cells, fit_breadcrumb, marked_text
-from callscript.tui.widgets.side_panel import Row, fit_rows, layout_rows, wrap_cells
+from callscript.tui.text import crop_cells, fit_breadcrumb, marked_text, wrap_cells
+from callscript.tui.widgets.side_panel import Row, fit_rows, layout_rows
 
 NOW = datetime(2025, 11, 25, 10, 20).astimezone()  # a Tuesday
 
@@ -93,3 +93,38 @@ def test_notes_flag_important_with_a_bang():
     assert parse_note("!老板下周出差").text == "老板下周出差"
     assert parse_note(" 声音很小 ").important is False
     assert parse_note("  ") is None and parse_note("!") is None
+
+
+@pytest.mark.parametrize("width", [12, 16, 20, 26, 30, 40])
+def test_wrapping_never_breaks_a_number_that_fits_on_a_line(width):
+    text = "客户说周五前要报价单,手机13918765402晚上8点后再打,先寄资料给前台小王转交"
+    lines = wrap_cells(text, width)
+    assert "".join(lines) == text
+    assert all(cell_len(line) <= width for line in lines)
+    assert any("13918765402" in line for line in lines)
+
+
+@pytest.mark.parametrize("width", range(4, 30))
+def test_a_line_never_starts_with_a_comma_or_a_full_stop(width):
+    text = "是这样子的，我今天是特意打电话过来问候您，想了解一下。您平时出差多吗？"
+    lines = wrap_cells(text, width)
+    assert "".join(lines) == text
+    assert all(cell_len(line) <= width for line in lines)
+    assert not any(line[0] in "，。？" for line in lines)
+
+
+def test_a_card_value_wraps_under_itself_with_its_styles():
+    from rich.console import Console
+    from rich.text import Text
+
+    from callscript.tui.text import CellWrapped
+
+    note = Text()
+    note.append("! ", "bold red")
+    note.append("客户说周五前要报价单,手机13918765402晚上8点后再打")
+    console = Console(width=24, record=True, color_system=None, file=__import__("io").StringIO())
+    console.print(CellWrapped(note, hang=2))
+    lines = console.export_text().rstrip("\n").split("\n")
+    assert lines[0].startswith("! 客户说") and lines[1].startswith("  ")  # the ! is never alone on a line
+    assert "13918765402" in "".join(line.strip() for line in lines)
+    assert all(cell_len(line.rstrip()) <= 24 for line in lines)

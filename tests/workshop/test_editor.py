@@ -308,6 +308,23 @@ async def test_practice_walks_the_follow_up_script(tmp_path):
         await until(pilot, lambda: isinstance(app.screen, EditorScreen))
 
 
+async def test_f5_on_the_practice_summary_returns_to_the_text(mini_file, tmp_path):
+    """The docs say F5 returns to the text from practice, the summary included (issue 13, item 8)."""
+    app = make_app(mini_file, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await checked(pilot)
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, PracticeCallScreen))
+        await pilot.press("1")
+        await type_text(pilot, "4")
+        await pilot.press("enter", "1")
+        await type_text(pilot, "abc")
+        await pilot.press("enter", "enter")
+        await until(pilot, lambda: isinstance(app.screen, PracticeSummaryScreen))
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, EditorScreen))
+
+
 def test_a_practice_callback_case_keeps_no_grade(tmp_path):
     from callscript.script.answers import run_answers
     from callscript.script.loader import load_script

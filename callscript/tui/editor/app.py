@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import App, CSSPathType
 from textual.binding import Binding, BindingType
 
-from callscript.config import AgentConfig, resolve_db_path
+from callscript.config import AgentConfig, business_hours, resolve_db_path
+from callscript.core.when import BusinessHours
 from callscript.script.model import Script
+from callscript.tui import wide_chars
 from callscript.tui.backend import Backend
 from callscript.tui.clock import Clock, system_clock
 from callscript.tui.editor.screen import DEBOUNCE, EditorScreen
@@ -47,10 +49,12 @@ class EditorApp(App[None]):
         cursor_blink: bool = True,
         live_timer: bool = True,
         back_guard: float | None = None,
+        hours: BusinessHours | None = None,
         store_options: Mapping[str, Any] | None = None,
         agent: str | None = None,
     ) -> None:
         super().__init__()
+        wide_chars.install()  # notices over a widget's edge keep every Chinese character
         self.script_path = Path(script_path)
         self.db_path = resolve_db_path(db_path)
         self.clock: Clock = clock or system_clock
@@ -60,6 +64,8 @@ class EditorApp(App[None]):
         self.cursor_blink = cursor_blink
         self.live_timer = live_timer
         self.back_guard: float = back_guard if back_guard is not None else CallInput.back_guard
+        # Read once, here, and passed down (screens see it as CallHost.business_hours).
+        self.business_hours: BusinessHours = hours if hours is not None else business_hours()
         self.agent = agent
         # The database is opened on the first publish only (editing and practice never touch it).
         self.backend = Backend(self.db_path, clock=self.clock, store_options=dict(store_options or {}))

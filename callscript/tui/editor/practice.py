@@ -21,7 +21,7 @@ import json
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
@@ -33,6 +33,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from callscript.core.followup import follow_up_dates
 from callscript.core.outcomes import Outcome
 from callscript.core.reading import MAX_SCRIPT_BYTES, read_bounded
 from callscript.script.model import Script
@@ -61,8 +62,6 @@ PRACTICE_LEAD = Lead(
     industry="练习",
 )
 PRACTICE_MARK = Text(" 练习 · 不保存 ", "bold black on cyan")
-#: Mailed: a follow-up 7 to 10 days later (as the agents' summary card shows it).
-FOLLOW_UP_DAYS = (7, 10)
 
 
 class PracticeRecorder:
@@ -141,7 +140,7 @@ class PracticeCallScreen(CallScreen):
     async def finish(self) -> None:
         """End of the practice call: the agents' summary card, built in memory (no calls row)."""
         now = self.host.clock()
-        finish = practice_finish(self.info, self.session, now, self.callback_due, self.manual_address)
+        finish = practice_finish(self.info, self.session, now, self.callback_due)
         info = replace(self.info, notes=tuple(self.notes))
         self.app.switch_screen(PracticeSummaryScreen(info, self.session, finish, self.tests_path))
 
@@ -155,13 +154,10 @@ def practice_finish(
     session: CallSession,
     now: datetime,
     callback_due: datetime | None = None,
-    address: str | None = None,
 ) -> FinishInfo:
     """What the agents' summary card needs, as if the call had been stored (only a final grade is kept)."""
     grade = final_grade(session)
     facts = dict(session.facts)
-    if address and not facts.get("address"):
-        facts["address"] = address
     record = CallRecord(
         id=0,
         lead_id=info.lead.id,
@@ -180,8 +176,7 @@ def practice_finish(
     )
     follow_from = follow_by = None
     if session.outcome == Outcome.MAILED.value:
-        follow_from = (now + timedelta(days=FOLLOW_UP_DAYS[0])).date()
-        follow_by = (now + timedelta(days=FOLLOW_UP_DAYS[1])).date()
+        follow_from, follow_by = follow_up_dates(now.date())  # the one rule (core.followup)
     return FinishInfo(record, info.lead, follow_from, follow_by)
 
 
@@ -243,6 +238,7 @@ class PracticeSummaryScreen(Screen[None]):
         Binding("enter", "again", "再练一次"),
         Binding("a", "add_case", "加进测试"),
         Binding("escape", "leave", "回到编辑器"),
+        Binding("f5", "leave", "回到编辑器", key_display="F5"),  # F5 leaves practice, as on the call screen
     ]
 
     def __init__(

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
 from datetime import datetime
-from typing import ClassVar, Protocol, cast
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar, cast
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -29,31 +30,33 @@ from textual.widgets import Static
 
 from callscript.core.cleantext import LIMITS
 from callscript.core.lifecycle import CallKind
-from callscript.core.outcomes import Outcome
+from callscript.core.outcomes import Outcome, outcomes_offered
 from callscript.core.when import describe
 from callscript.script.grading import tri_symbol
 from callscript.script.model import END, INPUT
 from callscript.script.session import CallSession, Event, InputRefused, SessionError
-from callscript.tui.backend import CallInfo, CallRecorder, NoteItem, SaveStatus, problem_text
+from callscript.tui.backend import CallInfo, CallRecorder, FinishInfo, NoteItem, SaveStatus, problem_text
 from callscript.tui.clock import elapsed_text
 from callscript.tui.host import CallHost
-from callscript.tui.screens.dialogs import (
-    AddressDialog,
-    CallbackDialog,
-    ConfirmDialog,
-    NoteDialog,
-    NoteResult,
-    OutcomeDialog,
-)
-from callscript.tui.screens.help import HelpScreen
-from callscript.tui.screens.summary import SummaryScreen
 from callscript.tui.text import fact_display, fact_items, marked_text, path_titles, tri_style
 from callscript.tui.widgets import CallInput, KeyBar, Row, SidePanel, TopBar
+
+if TYPE_CHECKING:  # the dialogs, help and summary are imported when first shown (off the start-up path)
+    from callscript.tui.screens.dialogs import NoteResult
 
 OUTCOME_LABELS = {o.value: o.label for o in Outcome}
 
 
 _UNSET = object()
+W = TypeVar("W", bound=Widget)
+
+
+def _unwrapped_lines(text: Text, width: int) -> int | None:
+    """How many lines ``text`` takes in ``width`` cells when none of its lines wraps, else None."""
+    lines = text.plain.split("\n")
+    if width <= 0 or any(cell_len(line) > width for line in lines):
+        return None
+    return len(lines)
 
 
 def _say_text(lines: tuple[str, ...], tips: tuple[str, ...]) -> Text:
@@ -150,13 +153,14 @@ class CallScreen(Screen[None]):
         self.recorder: Recorder | None = recorder
         self.notes: list[NoteItem] = list(info.notes)
         self.callback_due: datetime | None = None
-        self.manual_address: str | None = None
         self._submitted = 0  # writes handed to the recorder by this screen (a resumed call's log is on disk)
         self._status = SaveStatus(0, 0)
         self._finishing = False
         self._binding_state: tuple[object, ...] | None = None
         self._saved_shown: tuple[str, int] | None = None
         self._shown: dict[str, object] = {}
+        self._widgets: dict[str, Widget] = {}
+        self._heights: dict[str, int | None] = {}
         self._error: str | None = None
         # forward steps still undoable, so Backspace back into an input node can refill the box
         self._undo: list[Event] = []
@@ -211,11 +215,25 @@ class CallScreen(Screen[None]):
 
     # -- drawing --------------------------------------------------------------
     def _put(self, selector: str, key: object, make: Callable[[], Text]) -> None:
-        """Update a Static only when what it shows has changed (each update costs a layout)."""
+        """Update a Static only when what it shows has changed. An update that keeps the
+        widget's height (the same number of lines, none wrapping) repaints it without a
+        layout of the screen (a layout is most of an answer's cost)."""
         if self._shown.get(selector, _UNSET) == key:
             return
         self._shown[selector] = key
-        self.query_one(selector, Static).update(make())
+        widget = self._widget(selector, Static)
+        text = make()
+        lines = _unwrapped_lines(text, widget.content_region.width)
+        same_height = lines is not None and lines == self._heights.get(selector)
+        self._heights[selector] = lines
+        widget.update(text, layout=not same_height)
+
+    def _widget(self, selector: str, kind: type[W]) -> W:
+        """A widget of this screen, looked up once (a query per answer costs a DOM walk)."""
+        found = self._widgets.get(selector)
+        if found is None:
+            found = self._widgets[selector] = self.query_one(selector, kind)
+        return cast(W, found)
 
     def _display(self, widget: Widget, show: bool) -> None:
         if widget.display != show:
@@ -226,24 +244,29 @@ class CallScreen(Screen[None]):
         session = self.session
         node = session.node
         script = session.script
-        self.query_one(TopBar).set(titles=tuple(path_titles(script.nodes, session.path)))
+        self._widget("#topbar", TopBar).set(titles=tuple(path_titles(script.nodes, session.path)))
 
         lines = tuple(session.lines())
         tips = tuple(session.tips())
         if self._shown.get("#say") != (lines, tips):
             self._shown["#say"] = (lines, tips)
-            self.query_one("#say", Static).update(_say_text(lines, tips))
-            self.query_one("#say-box").scroll_home(animate=False)
+            self._widget("#say", Static).update(_say_text(lines, tips))
+            say_box = self._widget("#say-box", VerticalScroll)
+            if say_box.scroll_offset.y:  # (scrolling to where it is still costs a layout)
+                say_box.scroll_home(animate=False)
 
-        box = self.query_one(CallInput)
+        box = self._widget("#answer-input", CallInput)
         kind = node.kind
         self._display(box, kind == INPUT)
         self._error = None
         if kind == INPUT and node.input is not None:
-            box.placeholder = node.input.hint or node.input.fact.label
+            hint = node.input.hint or node.input.fact.label
+            if box.placeholder != hint:
+                box.placeholder = hint
             known = session.facts.get(node.input.fact.name)
             box.set_value(refill if refill is not None else "" if known is None else str(known))
             self.set_focus(box)  # now, not after the queue: a digit typed right away goes in the box
+            self.call_after_refresh(box.place_cursor)  # the IME window goes where the box now is
         else:
             self.set_focus(None)
         self._render_answers()
@@ -256,7 +279,7 @@ class CallScreen(Screen[None]):
         session = self.session
         node = session.node
         if node.kind == END:
-            key: object = ("end", session.outcome, self.callback_due, self.manual_address, session.facts.get("address"))
+            key: object = ("end", session.outcome, self.callback_due, session.facts.get("address"))
             make: Callable[[], Text] = self._end_text
         elif node.kind == INPUT:
             skip = node.skip.label if node.skip is not None else None
@@ -295,7 +318,7 @@ class CallScreen(Screen[None]):
         text = Text()
         text.append("通话结束 ", "bold")
         text.append(OUTCOME_LABELS.get(outcome, outcome), "bold reverse")
-        address = self.manual_address or session.facts.get("address")
+        address = session.facts.get("address")
         if outcome == Outcome.MAILED.value and address:
             text.append("\n寄送地址 (再核对一遍): ", "bold")
             text.append(str(address), "bold cyan")
@@ -341,7 +364,7 @@ class CallScreen(Screen[None]):
         if self._status.error:
             pairs.append(("^R", "重试保存"))
         pairs.append(("F1", "帮助"))
-        self.query_one(KeyBar).show(pairs)
+        self._widget("#keybar", KeyBar).show(pairs)
         state = (
             session.finished,
             node.kind,
@@ -437,12 +460,12 @@ class CallScreen(Screen[None]):
                 notes.append(Row(note.text, "bold" if note.important else "", prefix))
             blocks.append(tuple(notes))
         blocks.append(tuple(facts))  # last: the block that is compacted when the panel is full
-        self.query_one(SidePanel).set_blocks(tuple(blocks))
+        self._widget("#side", SidePanel).set_blocks(tuple(blocks))
 
     def _tick(self) -> None:
         now = self.host.clock()
         seconds = (now - self.info.started_at).total_seconds()
-        self.query_one(TopBar).set(timer=Text(f"⏱ {elapsed_text(seconds)}", "bold"))
+        self._widget("#topbar", TopBar).set(timer=Text(f"⏱ {elapsed_text(seconds)}", "bold"))
 
     def _render_saved(self) -> None:
         status = self._status
@@ -455,7 +478,7 @@ class CallScreen(Screen[None]):
             state, text = "ok", Text(" ✓ 已保存 ", "bold green")
         if (state, pending if status.error else 0) != self._saved_shown:
             self._saved_shown = (state, pending if status.error else 0)
-            self.query_one(TopBar).set(saved=text)
+            self._widget("#topbar", TopBar).set(saved=text)
 
     # -- recording ------------------------------------------------------------
     def _record(self, event: Event) -> None:
@@ -492,7 +515,7 @@ class CallScreen(Screen[None]):
         if session.finished or event.character is None:
             return
         if session.node.kind == INPUT:
-            box = self.query_one(CallInput)
+            box = self._widget("#answer-input", CallInput)
             if not box.has_focus and event.is_printable:  # typed before the box had focus: keep it
                 event.stop()
                 self.set_focus(box)
@@ -576,7 +599,6 @@ class CallScreen(Screen[None]):
         undone = self._undo.pop() if self._undo else None
         if undone is not None and undone.kind == "end":
             self.callback_due = None
-            self.manual_address = None
         refill = undone.value if undone is not None and undone.kind == "enter" else None
         self.show_node(refill=refill)
         self._record(event)
@@ -594,10 +616,14 @@ class CallScreen(Screen[None]):
             self.recorder.retry()
 
     def action_help(self) -> None:
+        from callscript.tui.screens.help import HelpScreen
+
         self.app.push_screen(HelpScreen())
 
     # -- notes ----------------------------------------------------------------
     def action_note(self) -> None:
+        from callscript.tui.screens.dialogs import NoteDialog
+
         now = self.host.clock()
 
         def done(result: NoteResult | None) -> None:
@@ -614,6 +640,8 @@ class CallScreen(Screen[None]):
 
     # -- ending ---------------------------------------------------------------
     def ask_callback_time(self, then_finish: bool = False) -> None:
+        from callscript.tui.screens.dialogs import CallbackDialog
+
         def chosen(due: datetime | None) -> None:
             if due is None:
                 self.show_node()
@@ -623,10 +651,12 @@ class CallScreen(Screen[None]):
             if then_finish:
                 self.finish()
 
-        self.app.push_screen(CallbackDialog(self.host.clock()), chosen)
+        self.app.push_screen(CallbackDialog(self.host.clock(), hours=self.host.business_hours), chosen)
 
     def action_callback(self) -> None:
         """Ctrl+B: end the call as a callback; ask when."""
+        from callscript.tui.screens.dialogs import CallbackDialog
+
         if self.session.finished:
             return
 
@@ -636,10 +666,13 @@ class CallScreen(Screen[None]):
             self.callback_due = due
             self._end_with(Outcome.CALLBACK.value)
 
-        self.app.push_screen(CallbackDialog(self.host.clock(), "通话会以「约回电」结束"), chosen)
+        host = self.host
+        self.app.push_screen(CallbackDialog(host.clock(), "通话会以「约回电」结束", host.business_hours), chosen)
 
     def action_end_call(self) -> None:
         """Ctrl+E: end the call here with an outcome."""
+        from callscript.tui.screens.dialogs import AddressDialog, OutcomeDialog
+
         if self.session.finished:
             return
 
@@ -653,18 +686,17 @@ class CallScreen(Screen[None]):
 
                 def with_address(address: str | None) -> None:
                     if address:
-                        self.manual_address = address
-                        self._end_with(outcome)
+                        self._end_with(outcome, address=address)
 
                 self.app.push_screen(AddressDialog(), with_address)
                 return
             self._end_with(outcome)
 
-        self.app.push_screen(OutcomeDialog(), chosen)
+        self.app.push_screen(OutcomeDialog(outcomes_offered(answered=self.session.answered)), chosen)
 
-    def _end_with(self, outcome: str) -> None:
+    def _end_with(self, outcome: str, *, address: str | None = None) -> None:
         try:
-            event = self.session.end(outcome)
+            event = self.session.end(outcome, address=address)
         except SessionError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -692,6 +724,8 @@ class CallScreen(Screen[None]):
 
     def action_discard(self) -> None:
         """Esc before the first answer: the call was opened by mistake."""
+        from callscript.tui.screens.dialogs import ConfirmDialog
+
         if self.session.events:
             return
 
@@ -735,7 +769,6 @@ class CallScreen(Screen[None]):
                 self.info.call_id,
                 self.session,
                 callback_due=self.callback_due,
-                address=self.manual_address,
                 now=host.clock(),
             )
         except Exception as exc:
@@ -743,4 +776,10 @@ class CallScreen(Screen[None]):
             return
         finally:
             self._finishing = False
-        self.app.switch_screen(SummaryScreen(replace(self.info, notes=tuple(self.notes)), self.session, info))
+        self.app.switch_screen(self.summary_screen(replace(self.info, notes=tuple(self.notes)), info))
+
+    def summary_screen(self, info: CallInfo, finish: FinishInfo) -> Screen[None]:
+        """The end-of-call card shown in this screen's place."""
+        from callscript.tui.screens.summary import SummaryScreen
+
+        return SummaryScreen(info, self.session, finish)

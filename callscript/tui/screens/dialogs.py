@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, cast
@@ -17,8 +18,8 @@ from textual.widgets import Input, Label, Static
 
 from callscript.core.cleantext import LIMITS
 from callscript.core.outcomes import Outcome
+from callscript.core.when import DEFAULT_BUSINESS_HOURS, BusinessHours, QuickChoice, describe, quick_choices
 from callscript.core.when import WhenError as TimeParseError
-from callscript.core.when import describe, quick_choices
 from callscript.core.when import parse_moment as parse_callback_time
 from callscript.tui.host import CallHost
 from callscript.tui.widgets import ImeInput
@@ -77,17 +78,30 @@ class NoteDialog(ModalScreen[NoteResult | None]):
 
 
 class CallbackDialog(ModalScreen[datetime | None]):
-    """Ctrl+B / a callback ending: when to call back (quick choices or a typed time)."""
+    """Ctrl+B / a callback ending: when to call back — a time as the prospect said it, or a
+    quick choice.
 
-    AUTO_FOCUS = ""  # 1–3 pick a quick choice; 4 (or any other character) goes to the time box
+    The time box has the focus from the start, so every character typed goes into it (the
+    first one too, and a whole phrase an input method commits at once), and the input
+    method's window sits where the text goes. A quick choice is a digit 1–3 *alone* in
+    the box: the line under the box says what it books, and Enter books it, exactly as
+    Enter books a typed time — so ``17:30`` typed key by key is 17:30, never choice 1, and
+    nothing is booked before Enter. Times are read by :mod:`callscript.core.when` within
+    the configured business hours (``CallHost.business_hours``).
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消")]
 
-    def __init__(self, now: datetime, reason: str = "") -> None:
+    def __init__(self, now: datetime, reason: str = "", hours: BusinessHours = DEFAULT_BUSINESS_HOURS) -> None:
         super().__init__(classes="dialog-screen")
         self._now = now
         self._reason = reason
-        self._choices = quick_choices(now)
+        self._hours = hours
+        self._choices = {choice.key: choice for choice in quick_choices(now, hours)}
+
+    @property
+    def host(self) -> CallHost:
+        return cast(CallHost, self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="callback-dialog"):
@@ -95,7 +109,7 @@ class CallbackDialog(ModalScreen[datetime | None]):
             if self._reason:
                 yield Static(self._reason, classes="dialog-note")
             lines = Text()
-            for choice in self._choices:
+            for choice in self._choices.values():
                 if lines:
                     lines.append("\n")
                 if choice.due is None:
@@ -105,65 +119,68 @@ class CallbackDialog(ModalScreen[datetime | None]):
                     lines.append(f" {choice.key} ", "bold reverse")
                     lines.append(f" {choice.label}  ")
                     lines.append(describe(choice.due, self._now), "bold")
-            lines.append("\n")
-            lines.append(" 4 ", "bold reverse")
-            lines.append(" 其它时间 (输入)")
+            lines.append("\n或直接输入客户说的时间:", "dim")
             yield Static(lines, id="callback-choices")
-            yield ImeInput(placeholder="15:30 · 明天 10:00 · 2小时后 · 11-28 9:00", id="callback-input")
-            yield Static("", id="callback-error", classes="error")
+            yield ImeInput(placeholder="17:30 · 明天下午3点 · 周五 10:00 · 半小时后", id="callback-input")
+            yield Static("", id="callback-preview", classes="error")
             yield Static(
-                _keys_line(("1–4", "选择"), ("Enter", "确定输入的时间"), ("Esc", "取消")), classes="dialog-keys"
+                _keys_line(("1–3 Enter", "快选"), ("Enter", "确定输入的时间"), ("Esc", "取消")), classes="dialog-keys"
             )
 
     def on_mount(self) -> None:
         box = self.query_one("#callback-input", Input)
-        box.cursor_blink = cast(CallHost, self.app).cursor_blink
-        self.set_focus(None)
+        box.cursor_blink = self.host.cursor_blink
+        box.focus()  # typing goes to the box from the first key (and the IME window with it)
 
     def on_key(self, event: Key) -> None:
-        # While the time box has focus, digits are text; otherwise 1–3 pick and 4 opens the box.
+        """A character typed while the box lost the focus (a mouse click) still goes in the box."""
         box = self.query_one("#callback-input", Input)
-        if box.has_focus or event.character is None:
+        if box.has_focus or event.character is None or not event.is_printable:
             return
-        if event.character == "4":
-            event.stop()
-            box.focus()
-            return
-        for choice in self._choices:
-            if event.character == choice.key:
-                event.stop()
-                if choice.due is not None:
-                    self.dismiss(choice.due)
-                else:
-                    self.query_one("#callback-error", Static).update("今天下午已经过了, 按 4 输入时间")
-                return
-        if event.character.isprintable() and not event.character.isspace():
-            # typing a time straight away: move into the box and keep the character
-            event.stop()
-            box.focus()
-            box.insert_text_at_cursor(event.character)
+        event.stop()
+        box.focus()
+        box.insert_text_at_cursor(event.character)
+
+    def _choice(self, text: str) -> QuickChoice | None:
+        """The quick choice a digit alone in the box names (None: the text is a time)."""
+        return self._choices.get(text.strip())
+
+    def _read(self, text: str) -> datetime:
+        """What Enter would book for ``text`` (WhenError with a message for the agent otherwise)."""
+        choice = self._choice(text)
+        if choice is not None:
+            if choice.due is None:
+                raise TimeParseError(f"{choice.key} {choice.label}已经过了, 请输入时间")
+            return choice.due
+        return parse_callback_time(text, self._now, hours=self._hours)
 
     @on(Input.Changed, "#callback-input")
     def _typing(self, event: Input.Changed) -> None:
         event.stop()
-        error = self.query_one("#callback-error", Static)
+        preview = self.query_one("#callback-preview", Static)
         if not event.value.strip():
-            error.update("")
+            preview.update("")
             return
         try:
-            due = parse_callback_time(event.value, self._now)
+            due = self._read(event.value)
         except TimeParseError:
-            error.update("")
-        else:
-            error.update(Text("→ " + describe(due, self._now), "green"))
+            preview.update("")
+            return
+        choice = self._choice(event.value)
+        line = Text("→ ", "green")
+        if choice is not None:
+            line.append(f"{choice.label} ", "green")
+        line.append(describe(due, self._now), "bold green")
+        line.append("  (Enter 确定)", "dim")
+        preview.update(line)
 
     @on(Input.Submitted, "#callback-input")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         try:
-            due = parse_callback_time(event.value, self._now)
+            due = self._read(event.value)
         except TimeParseError as exc:
-            self.query_one("#callback-error", Static).update(Text(str(exc), "bold red"))
+            self.query_one("#callback-preview", Static).update(Text(str(exc), "bold red"))
             return
         self.dismiss(due)
 
@@ -172,18 +189,25 @@ class CallbackDialog(ModalScreen[datetime | None]):
 
 
 OUTCOME_KEYS: list[tuple[str, Outcome]] = [(str(i), outcome) for i, outcome in enumerate(Outcome, start=1)]
+"""Each outcome keeps its key whether or not it is offered (7 is always 寄资料)."""
 
 
 class OutcomeDialog(ModalScreen[str | None]):
-    """Ctrl+E: end the call here with one of the BRIEF's outcomes."""
+    """Ctrl+E: end the call here with one of the BRIEF's outcomes (those still true:
+    :func:`callscript.core.outcomes.outcomes_offered`)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消")]
+
+    def __init__(self, offered: Iterable[Outcome] = tuple(Outcome)) -> None:
+        super().__init__(classes="dialog-screen")
+        wanted = set(offered)
+        self._keys = [(key, outcome) for key, outcome in OUTCOME_KEYS if outcome in wanted]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="outcome-dialog"):
             yield Label("结束通话: 结果是?", classes="dialog-title")
             lines = Text()
-            for key, outcome in OUTCOME_KEYS:
+            for key, outcome in self._keys:
                 if lines:
                     lines.append("\n")
                 lines.append(f" {key} ", "bold reverse")
@@ -191,10 +215,11 @@ class OutcomeDialog(ModalScreen[str | None]):
                 if outcome == Outcome.CALLBACK:
                     lines.append("  (再选时间)", "dim")
             yield Static(lines, id="outcome-choices")
-            yield Static(_keys_line(("1–8", "选择"), ("Esc", "取消")), classes="dialog-keys")
+            span = f"{self._keys[0][0]}–{self._keys[-1][0]}" if self._keys else ""
+            yield Static(_keys_line((span, "选择"), ("Esc", "取消")), classes="dialog-keys")
 
     def on_key(self, event: Key) -> None:
-        for key, outcome in OUTCOME_KEYS:
+        for key, outcome in self._keys:
             if event.character == key:
                 event.stop()
                 self.dismiss(outcome.value)
@@ -253,3 +278,10 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class QuitDialog(ConfirmDialog):
+    """Ctrl+Q during a call (the agents' app): every answer is saved, but ask."""
+
+    def __init__(self) -> None:
+        super().__init__("通话还没结束, 要退出吗?", "回答都已保存; 下次打开时可以从中断的地方继续。 再按 ^Q 也是退出。")

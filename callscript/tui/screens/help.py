@@ -18,8 +18,11 @@ CALL_KEYS: list[tuple[str, str]] = [
     ("Tab", "输入框: 跳过 (客户不愿说, 只在标明时可用)"),
     ("Backspace", "上一步 (撤销); 输入框里先删完文字, 空了再按一次"),
     ("Ctrl+N", "记备注 (带时间); 以 ! 开头 = 重点"),
-    ("Ctrl+B", "约回电: 结束通话并选回电时间"),
-    ("Ctrl+E", "结束通话, 选择结果 (空号/无人接听/占线/拒绝…)"),
+    (
+        "Ctrl+B",
+        "约回电: 直接输入客户说的时间 (17:30 · 明天下午3点 · 周五 10:00 · 半小时后) 按 Enter; 或 1/2/3 再 Enter 快选",
+    ),
+    ("Ctrl+E", "结束通话, 选择结果 (客户回答过问题后不再有 空号/无人接听/占线)"),
     ("Ctrl+R", "保存失败时: 重试保存"),
     ("PgUp PgDn", "台词太长时上下翻 (小窗口)"),
     ("Esc", "还没回答任何问题时: 放弃这个通话 (拨错了)"),
@@ -34,14 +37,26 @@ LIST_KEYS: list[tuple[str, str]] = [
     ("i", "按行业筛选 (再按切换)"),
     ("u", "继续未完成的通话"),
     ("r", "日报/统计"),
-    ("F5", "刷新列表"),
+    ("F5", "马上刷新 (列表每隔几秒自己刷新; 回电到期会响铃提醒)"),
+    ("s", "空数据库: 载入示例客户, 马上试打一通"),
     ("q", "退出"),
 ]
 
 SUMMARY_KEYS: list[tuple[str, str]] = [
     ("Enter", "下一个客户 (自动领取)"),
-    ("Esc", "回到客户列表"),
+    ("Esc", "回到客户列表 (光标在下一个要打的客户上)"),
+    ("↑ ↓ PgUp PgDn", "小结太长时上下翻"),
 ]
+
+
+def _close_line() -> Text:
+    text = Text()
+    for i, key in enumerate(("Esc", "F1", "Enter")):
+        if i:
+            text.append(" / ")
+        text.append(f" {key} ", "reverse")
+    text.append(" 关闭本帮助")
+    return text
 
 
 def keys_table(title: str, rows: list[tuple[str, str]]) -> Table:
@@ -61,11 +76,12 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog", id="help-dialog"):
-            yield Label("按键说明", classes="dialog-title")
+            yield Label(Text.assemble("按键说明  ", ("(Esc 或 F1 关闭 · ↑↓ 翻看)", "dim")), classes="dialog-title")
             yield Static(keys_table("通话中", CALL_KEYS))
             yield Static(keys_table("客户列表", LIST_KEYS))
             yield Static(keys_table("通话小结", SUMMARY_KEYS))
-            yield Static(Text("Ctrl+Q 退出程序 · 每个回答按下即保存, 断电/崩溃后重开可继续通话", "dim"))
+            yield Static(Text("Ctrl+Q 退出程序 (通话中会先问) · 每个回答按下即保存, 断电/崩溃后重开可继续通话", "dim"))
+            yield Static(_close_line(), classes="dialog-keys")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -1,8 +1,16 @@
-"""The lead list: due callbacks and follow-ups first, then new leads; Enter calls."""
+"""The lead list: due callbacks and follow-ups first, then new leads; Enter calls.
+
+The rows come from the one lead-list model (:func:`callscript.leads.lead_list`, read and laid
+out on the database thread: ``Backend.lead_list_view``). The list keeps itself current: the
+app looks for changes every few seconds (:class:`callscript.leads.ListWatch`) and calls
+:meth:`LeadListScreen.refresh_rows` when something changed; a refresh that finds the same
+rows redraws nothing. After a call the cursor goes to the next item to call (the top of the
+list); calling a lead again within the hour asks first (``callscript.core.lifecycle``).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -10,63 +18,28 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
+from callscript.core.lifecycle import called_recently
+from callscript.core.outcomes import OUTCOME_VALUES, Outcome
 from callscript.tui.host import AgentAppHost
-from callscript.tui.screens.help import HelpScreen
-from callscript.tui.text import crop_cells
+from callscript.tui.text import short_time
 from callscript.tui.widgets import KeyBar
+from callscript.tui.widgets.lead_table import Column, LeadTable
 
 if TYPE_CHECKING:  # the lead list (and storage) is loaded on the database thread
     from callscript.leads import LeadListRow
+    from callscript.tui.backend import LeadListView
 
-#: How each life-cycle stage (callscript.core.lifecycle.STAGE_LABELS) is drawn; due work stands out.
-STAGE_STYLES = {
-    "callback_due": "bold red",
-    "follow_up_due": "bold yellow",
-    "new": "",
-    "retry_due": "cyan",
-    "callback": "dim",
-    "mailed": "dim",
-    "called": "dim",
-    "set_aside": "dim",
-}
-
-#: (label, minimum width in cells, share of the spare width)
-COLUMNS: list[tuple[str, int, int]] = [
-    ("状态", 8, 0),
-    ("时间", 10, 0),
-    ("公司", 14, 4),
-    ("联系人", 6, 1),
-    ("电话", 14, 0),  # "0769 8533 1234": a 4-digit area code in dial form
-    ("行业", 4, 1),
-]
-
-
-def short_time(moment: datetime, now: datetime) -> str:
-    """A due time in at most 10 cells: 09:30 · 明天 09:30 · 11-28 09:30."""
-    days = (moment.date() - now.date()).days
-    clock = moment.strftime("%H:%M")
-    if days == 0:
-        return clock
-    if days == 1:
-        return f"明天 {clock}"
-    if days == -1:
-        return f"昨天 {clock}"
-    return moment.strftime("%m-%d %H:%M")
-
-
-def column_widths(total: int) -> list[int]:
-    """Widths that fill ``total`` cells (DataTable pads each cell by one on each side)."""
-    base = [w for _, w, _ in COLUMNS]
-    spare = total - sum(base) - 2 * len(COLUMNS) - 2  # cell padding, scrollbar
-    shares = sum(s for _, _, s in COLUMNS)
-    if spare > 0:
-        extra = [spare * s // shares for _, _, s in COLUMNS]
-        base = [b + e for b, e in zip(base, extra, strict=False)]
-    return base
+COLUMNS: tuple[Column, ...] = (
+    Column("状态", 8),
+    Column("时间", 11),
+    Column("公司", 14, share=4, comfort=20),
+    Column("联系人", 6, share=1),
+    Column("电话", 13, fit=True, max_width=24),  # as wide as the widest number shown: never cut
+    Column("行业", 4, share=1),
+)
 
 
 class LeadListScreen(Screen[None]):
@@ -77,6 +50,7 @@ class LeadListScreen(Screen[None]):
         Binding("i", "industry", "行业"),
         Binding("u", "resume", "继续通话"),
         Binding("r", "reports", "日报"),
+        Binding("s", "sample_leads", "示例客户", show=False),
         Binding("f5", "refresh", "刷新"),
         Binding("f1", "help", "帮助"),
         Binding("q", "quit", "退出"),
@@ -85,13 +59,19 @@ class LeadListScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[LeadListRow] = []
+        self.view: LeadListView | None = None
+        self.rows: tuple[LeadListRow, ...] = ()
         self.industries: list[str] = []
         self.industry: str | None = None
         self.search = ""
         self.unfinished = 0
+        self.empty_database = False
         self._select_lead: int | None = None
+        self._to_top = False  # back from a call: the cursor goes to the next item to call
         self._resumed_once = False
+        self._stale = False  # the app saw a change while another screen was in front
+        self._title_shown: tuple[object, ...] | None = None
+        self._empty_shown: object = None
 
     @property
     def host(self) -> AgentAppHost:
@@ -102,153 +82,172 @@ class LeadListScreen(Screen[None]):
         with Horizontal(id="list-filters"):
             yield Input(placeholder="/ 搜索公司、联系人、电话", id="search")
             yield Static("", id="industry-filter")
-        yield DataTable(id="leads", cursor_type="row", zebra_stripes=True)
+        yield LeadTable(COLUMNS, id="leads")
         yield Static("", id="list-empty")
         yield KeyBar(id="keybar")
 
     def on_mount(self) -> None:
         search = self.query_one("#search", Input)
         search.cursor_blink = self.host.cursor_blink
-        self._setup_columns()
         self._render_title()
         self.reload()
-        self.query_one(DataTable).focus()
+        self.query_one(LeadTable).focus()
 
     def on_screen_resume(self) -> None:
         if self._resumed_once:  # back from a call or a dialog (the first resume follows the mount)
             self.reload()
         self._resumed_once = True
 
-    def _setup_columns(self) -> None:
-        table = self.query_one(DataTable)
-        width = self.size.width or self.app.size.width
-        table.clear(columns=True)
-        for (label, _, _), w in zip(COLUMNS, column_widths(width), strict=False):
-            table.add_column(label, width=w, key=label)
-        self._widths = column_widths(width)
-        self._fill()
+    # -- reading -----------------------------------------------------------------
+    def refresh_rows(self) -> None:
+        """Something changed on the floor (the app's watch saw it): read the list again, cheaply."""
+        if self.is_current:
+            self.reload(full=False)
+        else:
+            self._stale = True  # read when this screen is back (on_screen_resume does)
 
-    def on_resize(self, event: Resize) -> None:
-        if getattr(self, "_widths", None) != column_widths(event.size.width):
-            self._setup_columns()
+    @work(exclusive=True, group="reload")
+    async def reload(self, full: bool = True) -> None:
+        """Read the list (and, ``full``, the industries) on the database thread; show it if it changed."""
+        host = self.host
+        backend = host.backend
+        previous = None if full or self._to_top or self._select_lead is not None else self.view
+        try:
+            view = await backend.run(
+                backend.lead_list_view,
+                host.agent_id,
+                industry=self.industry,
+                search=self.search,
+                previous=previous,
+            )
+            if full:
+                self.industries = await backend.run(backend.industries)
+        except Exception as exc:
+            self.notify(f"读取客户列表失败: {exc}", severity="error")
+            return
+        self._stale = False
+        if view is not None:
+            self._show(view)
 
+    def _show(self, view: LeadListView) -> None:
+        self.view = view
+        self.rows = view.rows
+        self.unfinished = view.unfinished
+        self.empty_database = view.leads_in_database == 0
+        table = self.query_one(LeadTable)
+        cursor_key = self._select_lead
+        if self._to_top and view.table:
+            cursor_key = view.table[0].key
+        table.show(view.table, view.widest, cursor_key=cursor_key)
+        self._select_lead = None
+        self._to_top = False
+        self._render_title()
+        self._render_empty()
+
+    def _render_empty(self) -> None:
+        offers = self._offers_samples()
+        key = (bool(self.rows), bool(self.search or self.industry), offers)
+        if key == self._empty_shown:
+            return
+        self._empty_shown = key
+        empty = self.query_one("#list-empty", Static)
+        empty.display = not self.rows
+        if self.rows:
+            return
+        if self.search or self.industry:
+            empty.update("没有符合条件的客户 (Esc 清除搜索, i 切换行业)")
+        elif offers and self.host.sample_leads is not None:
+            text = Text("数据库里还没有客户。\n\n")
+            text.append(" s ", "bold reverse")
+            text.append(" 载入示例客户 ", "bold")
+            text.append(f"({self.host.sample_leads.name}), 马上就能试打一通电话。\n\n", "")
+            text.append("或按 n 手动添加, 或用 `callscript leads import 文件.xlsx` 导入。", "dim")
+            empty.update(text)
+        else:
+            empty.update("现在没有要打的客户。按 n 手动添加, 或用 `callscript leads import 文件.xlsx` 导入。")
+
+    # -- drawing -------------------------------------------------------------------
     def _render_keys(self) -> None:
         pairs = [("Enter", "打电话"), ("n", "添加"), ("/", "搜索"), ("i", "行业")]
         if self.unfinished:
             pairs.append(("u", "继续通话"))
+        if self._offers_samples():
+            pairs.insert(0, ("s", "载入示例客户"))
         pairs += [("r", "日报"), ("F5", "刷新"), ("F1", "帮助"), ("q", "退出")]
         self.query_one(KeyBar).show(pairs)
 
     def _render_title(self) -> None:
+        """The title line(s), the industry filter and the keys — each updated only when it
+        changed, and without a layout of the screen unless its height changed (a refresh of
+        the list must not repaint the whole screen)."""
         host = self.host
+        counts: dict[str, int] = {}
+        for row in self.rows:
+            counts[row.stage_label] = counts.get(row.stage_label, 0) + 1
+        key = (host.agent_name, host.company, tuple(counts.items()), self.unfinished, self.industry)
+        if key == self._title_shown:
+            return
+        lines_before = 2 if self._title_shown and self._title_shown[3] else 1
+        self._title_shown = key
         text = Text()
         text.append(" 客户列表 ", "bold reverse")
         text.append(f"  坐席 {host.agent_name}", "bold")
         company = host.company
         if company:
             text.append(f" · {company}")
-        counts: dict[str, int] = {}
-        for row in self.rows:
-            counts[row.stage_label] = counts.get(row.stage_label, 0) + 1
         if counts:
             text.append("   " + " · ".join(f"{k} {v}" for k, v in counts.items()), "dim")
         if self.unfinished:
             text.append(f"\n ⚠ 有 {self.unfinished} 个未完成的通话, 按 u 继续", "bold red")
-        self.query_one("#list-title", Static).update(text)
+        lines = 2 if self.unfinished else 1
+        self.query_one("#list-title", Static).update(text, layout=lines != lines_before)
         label = Text("行业 ", "dim")
         label.append(self.industry or "全部", "bold")
         label.append(" (i)", "dim")
-        self.query_one("#industry-filter", Static).update(label)
+        self.query_one("#industry-filter", Static).update(label, layout=False)
         self._render_keys()
-
-    @work(exclusive=True, group="reload")
-    async def reload(self) -> None:
-        host = self.host
-        backend = host.backend
-        try:
-            rows = await backend.run(backend.lead_rows, host.agent_id, industry=self.industry, search=self.search)
-            self.industries = await backend.run(backend.industries)
-            self.unfinished = len(await backend.run(backend.unfinished_calls, host.agent_id))
-        except Exception as exc:
-            self.notify(f"读取客户列表失败: {exc}", severity="error")
-            return
-        self.rows = rows
-        self._fill()
-        self._render_title()
-
-    def _fill(self) -> None:
-        table = self.query_one(DataTable)
-        keep = self._select_lead
-        if keep is None and table.row_count and 0 <= table.cursor_row < len(self.rows):
-            try:
-                keep = int(str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
-            except Exception:
-                keep = None
-        table.clear()
-        widths = getattr(self, "_widths", column_widths(self.app.size.width))
-        now = self.host.clock()
-        target = 0
-        for index, row in enumerate(self.rows):
-            lead = row.lead
-            due = short_time(row.due_at, now) if row.due_at is not None and row.stage != "new" else ""
-            cells = [
-                row.stage_label,
-                due,
-                lead.company,
-                lead.contact or "",
-                row.phone_display or lead.phone,
-                lead.industry or "",
-            ]
-            style = STAGE_STYLES.get(row.stage, "")
-            table.add_row(
-                *[
-                    Text(crop_cells(c, w), style=style if i < 2 else "", no_wrap=True)
-                    for i, (c, w) in enumerate(zip(cells, widths, strict=False))
-                ],
-                key=str(lead.id),
-            )
-            if keep is not None and lead.id == keep:
-                target = index
-        if self.rows:
-            table.move_cursor(row=target, animate=False)
-        self._select_lead = None
-        empty = self.query_one("#list-empty", Static)
-        empty.display = not self.rows
-        if not self.rows:
-            if self.search or self.industry:
-                empty.update("没有符合条件的客户 (Esc 清除搜索, i 切换行业)")
-            else:
-                empty.update("还没有客户。按 n 手动添加, 或用 `callscript leads import 文件.xlsx` 导入。")
+        self.refresh_bindings()
 
     def selected(self) -> LeadListRow | None:
-        table = self.query_one(DataTable)
-        if not self.rows or not (0 <= table.cursor_row < len(self.rows)):
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        for row in self.rows:
-            if str(row.lead.id) == key:
-                return row
-        return None
+        key = self.query_one(LeadTable).cursor_key
+        return next((row for row in self.rows if row.lead.id == key), None)
 
     # -- actions --------------------------------------------------------------
-    @on(DataTable.RowSelected)
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(LeadTable.Selected)
+    def _row_clicked(self, event: LeadTable.Selected) -> None:
         event.stop()
         self.action_call()
 
     def action_call(self) -> None:
         if self.query_one("#search", Input).has_focus:
-            self.query_one(DataTable).focus()
+            self.query_one(LeadTable).focus()
             return
         row = self.selected()
         if row is None:
             self.notify("列表是空的; 按 n 添加客户", severity="warning")
             return
-        self._start(row.lead.id)
+        lead = row.lead
+        now = self.host.clock()
+        if called_recently(lead.last_called_at, now):
+            assert lead.last_called_at is not None
+            outcome = Outcome(lead.last_outcome).label if lead.last_outcome in OUTCOME_VALUES else "已拨打"
+            question = f"{short_time(lead.last_called_at, now)} 刚打过这个客户 ({outcome}), 还要再打吗?"
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._start(lead.id)
+
+            from callscript.tui.screens.dialogs import ConfirmDialog
+
+            self.app.push_screen(ConfirmDialog(question, f"{lead.company} {lead.contact or ''}".strip()), answered)
+            return
+        self._start(lead.id)
 
     @work(exclusive=True, group="call")
     async def _start(self, lead_id: int) -> None:
-        await self.host.open_call(lead_id)
+        self._to_top = True
+        if not await self.host.open_call(lead_id):
+            self._to_top = False
 
     def action_add_lead(self) -> None:
         from callscript.tui.screens.add_lead import AddLeadScreen
@@ -268,18 +267,18 @@ class LeadListScreen(Screen[None]):
         search = self.query_one("#search", Input)
         if search.value:
             search.value = ""
-        self.query_one(DataTable).focus()
+        self.query_one(LeadTable).focus()
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
         event.stop()
         self.search = event.value.strip()
-        self.reload()
+        self.reload(full=False)
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.query_one(DataTable).focus()
+        self.query_one(LeadTable).focus()
 
     def action_industry(self) -> None:
         choices: list[str | None] = [None, *self.industries]
@@ -289,9 +288,10 @@ class LeadListScreen(Screen[None]):
             index = 0
         self.industry = choices[(index + 1) % len(choices)]
         self._render_title()
-        self.reload()
+        self.reload(full=False)
 
     def action_resume(self) -> None:
+        self._to_top = True
         self.host.offer_resume()
 
     def action_reports(self) -> None:
@@ -299,10 +299,31 @@ class LeadListScreen(Screen[None]):
 
         self.app.push_screen(ReportsScreen(actor=self.host.actor))
 
+    def _offers_samples(self) -> bool:
+        return self.empty_database and self.host.sample_leads is not None
+
+    def action_sample_leads(self) -> None:
+        sample = self.host.sample_leads
+        if self._offers_samples() and sample is not None:
+            self._load_samples(sample)
+
+    @work(exclusive=True, group="samples")
+    async def _load_samples(self, path: Path) -> None:
+        backend = self.host.backend
+        try:
+            count = await backend.run(backend.import_sample_leads, path)
+        except Exception as exc:
+            self.notify(f"没能载入示例客户: {exc}", severity="error")
+            return
+        self.notify(f"已载入 {count} 个示例客户; Enter 打第一个", title="示例客户")
+        self.reload()
+
     def action_refresh(self) -> None:
         self.reload()
 
     def action_help(self) -> None:
+        from callscript.tui.screens.help import HelpScreen
+
         self.app.push_screen(HelpScreen())
 
     def action_quit(self) -> None:
@@ -310,8 +331,10 @@ class LeadListScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         search_focused = self.is_mounted and self.query_one("#search", Input).has_focus
-        if action in ("add_lead", "industry", "reports", "quit", "search") and search_focused:
+        if action in ("add_lead", "industry", "reports", "quit", "search", "sample_leads") and search_focused:
             return False  # letters typed into the search box
         if action == "resume":
             return bool(self.unfinished) and not search_focused
+        if action == "sample_leads":
+            return self._offers_samples()
         return True

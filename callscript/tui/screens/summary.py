@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import ClassVar, cast
 
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -23,7 +24,7 @@ from callscript.tui.clock import elapsed_text
 from callscript.tui.garbage import settle_garbage
 from callscript.tui.host import AgentAppHost
 from callscript.tui.screens.help import HelpScreen
-from callscript.tui.text import fact_rows, tri_text
+from callscript.tui.text import CellWrapped, fact_rows, tri_text
 from callscript.tui.widgets import KeyBar
 
 
@@ -36,10 +37,10 @@ def summary_table(info: CallInfo, session: CallSession, finish: FinishInfo, now:
     outcome = Outcome(record.outcome) if record.outcome else None
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
-    table.add_column()
+    table.add_column()  # values wrap by cells (CellWrapped): the address and notes are read back whole
     lead = info.lead
     who = " ".join(x for x in (lead.company, lead.contact) if x)
-    table.add_row("客户", who)
+    table.add_row("客户", CellWrapped(who))
     result = Text(outcome.label if outcome else "?", "bold reverse")
     if outcome is not None:
         result.append("  有效" if outcome.effective else "  无效", "green" if outcome.effective else "dim")
@@ -48,6 +49,7 @@ def summary_table(info: CallInfo, session: CallSession, finish: FinishInfo, now:
         table.add_row("通话时长", elapsed_text((record.ended_at - record.started_at).total_seconds()))
 
     grade = session.grade()
+    hang = 0  # a wrapped rule continues under itself, not under the grade
     if grade.excluded_by == NOT_REACHED:  # grade_call: a call that reached nobody is not graded
         line = Text("不计", "bold")
         line.append("  (无效通话不评级)", "dim")
@@ -57,12 +59,13 @@ def summary_table(info: CallInfo, session: CallSession, finish: FinishInfo, now:
     elif grade.grade:
         line = Text(f" {grade.grade} ", "bold reverse")
         line.append(f"  规则{grade.rule_index}: {grade.rule_label}")
+        hang = cell_len(f" {grade.grade} ") + 2
     elif grade.excluded_by:
         line = Text("不评级", "bold")
         line.append(f"  ({grade.excluded_by})", "dim")
     else:
         line = Text("无评级 (没有规则符合)", "dim")
-    table.add_row("评级", line)
+    table.add_row("评级", CellWrapped(line, hang=hang))
 
     conds = Text()
     for i, condition in enumerate(session.script.grading.conditions):
@@ -79,9 +82,9 @@ def summary_table(info: CallInfo, session: CallSession, finish: FinishInfo, now:
 
     address = record.facts.get("address") if record.facts else None
     if outcome is Outcome.MAILED:
-        table.add_row("寄送地址", str(address or "?"))
+        table.add_row("寄送地址", CellWrapped(Text(str(address or "?"), "bold")))
     elif address:
-        table.add_row("地址", str(address))
+        table.add_row("地址", CellWrapped(str(address)))
 
     next_text: Text | str
     if outcome is Outcome.CALLBACK and record.callback_due is not None:
@@ -98,15 +101,16 @@ def summary_table(info: CallInfo, session: CallSession, finish: FinishInfo, now:
     facts = fact_rows(session.facts, session.script.facts)
     shown = [f"{label}: {value}" for label, value in facts if label != "寄送地址"]
     if shown:
-        table.add_row("已了解", Text(" · ".join(shown)))
+        table.add_row("已了解", CellWrapped(" · ".join(shown)))
     if info.notes:
-        notes = Text()
-        for i, note in enumerate(info.notes):
-            if i:
-                notes.append("\n")
+        notes = Table.grid()
+        notes.add_column()
+        for note in info.notes:
+            line = Text()
             if note.important:
-                notes.append("! ", "bold red")
-            notes.append(note.text)
+                line.append("! ", "bold red")
+            line.append(note.text)
+            notes.add_row(CellWrapped(line, hang=2 if note.important else 0))
         table.add_row("备注", notes)
     return table
 

@@ -25,9 +25,12 @@ class CallInput(ImeInput):
         self._emptied_at = 0.0
 
     def set_value(self, value: str) -> None:
-        """Set the text programmatically (a new node, or a value restored by undo)."""
-        self.value = value
-        self.cursor_position = len(value)
+        """Set the text programmatically (a new node, or a value restored by undo); an
+        unchanged value is not set again (each set repaints and moves the caret)."""
+        if self.value != value:
+            self.value = value
+        if self.cursor_position != len(value):
+            self.cursor_position = len(value)
         self._emptied_at = 0.0
 
     def _watch_value(self, value: str) -> None:

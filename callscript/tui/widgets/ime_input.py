@@ -10,10 +10,17 @@ the insertion point itself; wide characters count two cells (Textual's own
 It also keeps control characters out of what is typed or pasted; each box sets
 ``max_length`` from :data:`callscript.core.cleantext.LIMITS`, so storage never refuses a
 text the agent was allowed to type.
+Textual places the terminal cursor when the box gets the focus and when the caret moves.
+A box that is shown and focused in the same pass (the call screen's answer box on a new
+node, a dialog's box on open) has no place on screen yet at that moment, so the cursor
+would stay where it was — in the breadcrumb — until the first key. :meth:`place_cursor`
+runs again once the box is laid out (after the focus, on resize, and whenever the screen
+asks after moving it).
 """
 
 from __future__ import annotations
 
+from textual.events import Focus, Resize
 from textual.geometry import Offset
 from textual.widgets import Input
 
@@ -32,3 +39,14 @@ class ImeInput(Input):
         into the box (a pasted ``\\e]0;…\a`` would otherwise reach the screen and the database;
         callscript/core/cleantext.py is the rule)."""
         super().replace(strip_controls(text, keep_newlines=False), start, end)
+
+    def place_cursor(self) -> None:
+        """Put the terminal cursor (and the IME's candidate window) at the insertion point."""
+        if self.has_focus and self.is_mounted:
+            self.app.cursor_position = self.cursor_screen_offset
+
+    def on_focus(self, event: Focus) -> None:
+        self.call_after_refresh(self.place_cursor)  # once the box has its place on screen
+
+    def on_resize(self, event: Resize) -> None:
+        self.place_cursor()

@@ -3,7 +3,8 @@
 Contact card, grade, the three conditions, facts and notes change on almost every
 answer. Drawn as separate Statics (and rich Tables for the hanging indents) they
 cost a dozen height measurements per key; here one widget wraps plain rows by
-terminal cells — a wide character is never split, and a wrapped label continues
+terminal cells (:func:`callscript.tui.text.wrap_cells`: a wide character is never split,
+a number is never broken across lines when it fits on one), and a wrapped label continues
 under its own first character, not under the ✓ in front of it.
 """
 
@@ -15,8 +16,11 @@ from functools import lru_cache
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
+
+from callscript.tui.text import wrap_cells
 
 Run = tuple[str, str]  # (text, style)
 
@@ -31,39 +35,6 @@ class Row:
 
 
 Block = tuple[Row, ...]
-
-
-def wrap_cells(text: str, width: int) -> list[str]:
-    """Break ``text`` into lines of at most ``width`` cells, never inside a character.
-
-    Breaks at spaces when a word fits on the next line, else between characters
-    (Chinese has no spaces to break at).
-    """
-    if width <= 0:
-        return [text]
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        line: list[str] = []
-        used = 0
-        for char in paragraph:
-            w = cell_len(char)
-            if used + w > width and line:
-                # prefer to break at the last space if the tail is short (Latin words)
-                joined = "".join(line)
-                cut = joined.rfind(" ")
-                if cut > 0 and len(joined) - cut - 1 <= width // 2 and joined[cut + 1 :].isascii():
-                    lines.append(joined[:cut])
-                    line = list(joined[cut + 1 :])
-                    used = cell_len("".join(line))
-                else:
-                    lines.append(joined)
-                    line, used = [], 0
-                if char == " " and not line:
-                    continue
-            line.append(char)
-            used += w
-        lines.append("".join(line))
-    return lines
 
 
 def layout_rows(blocks: tuple[Block, ...], width: int) -> list[list[Run]]:
@@ -138,6 +109,7 @@ class SidePanel(Widget):
         self.blocks: tuple[Block, ...] = ()
         self._lines: tuple[int, int, tuple[Block, ...], list[list[Run]]] | None = None
         self._strips: tuple[int, int, tuple[Block, ...], Style, list[Strip]] | None = None
+        self._base: Style | None = None
 
     def set_blocks(self, blocks: tuple[Block, ...]) -> None:
         if blocks != self.blocks:
@@ -155,9 +127,16 @@ class SidePanel(Widget):
     def plain(self, width: int, height: int = 0) -> str:
         return "\n".join("".join(text for text, _ in runs) for runs in self.lines(width, height))
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._base = self.rich_style  # once per repaint: it walks every ancestor's styles
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base = None
+
     def render_line(self, y: int) -> Strip:
         width, height = self.content_size
-        base = self.rich_style
+        base = self.rich_style if self._base is None else self._base
         cache = self._strips
         if cache is None or cache[:2] != (width, height) or cache[2] is not self.blocks or cache[3] != base:
             strips = [
