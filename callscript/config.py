@@ -21,6 +21,7 @@ DB_ENV = "CALLSCRIPT_DB"
 SCRIPT_ENV = "CALLSCRIPT_SCRIPT"
 CONFIG_ENV = "CALLSCRIPT_CONFIG"
 BUSINESS_HOURS_ENV = "CALLSCRIPT_BUSINESS_HOURS"
+CENTRE_ALIASES_ENV = "CALLSCRIPT_CENTRE_ALIASES"
 
 
 def _project_or_cwd(relative: str) -> Path:
@@ -33,6 +34,11 @@ def _project_or_cwd(relative: str) -> Path:
 
 def default_script_path() -> Path:
     return Path(os.environ.get(SCRIPT_ENV) or _project_or_cwd("scripts/ctrip.yaml"))
+
+
+def default_centre_aliases_path() -> Path:
+    """The booking centres' alias list the market report reads (``report market --aliases``)."""
+    return Path(os.environ.get(CENTRE_ALIASES_ENV) or _project_or_cwd("data/centre_aliases.yaml"))
 
 
 def resolve_db_path(explicit: str | os.PathLike | None = None) -> Path:

@@ -22,6 +22,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from callscript.core.outcomes import NOT_EFFECTIVE
+from callscript.storage import analytics_tables as analytics_sql
 from callscript.storage import report_tables as report_sql
 from callscript.storage.db import immediate, retry_locked
 from callscript.storage.errors import ErrorCode, StorageError
@@ -197,7 +198,11 @@ V3 = Migration(3, report_sql.MIGRATION_DESCRIPTION, report_sql.MIGRATION_STATEME
 # Version 4: the report sums rolled up per day and industry, per day and agent
 V4 = Migration(4, report_sql.ROLLUP_MIGRATION_DESCRIPTION, report_sql.ROLLUP_MIGRATION_STATEMENTS)
 
-MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4)
+# Version 9: script analytics — the funnel by node, script versions, market answers — kept by
+# triggers (callscript/storage/analytics_tables.py; 5–8 are other releases' steps)
+V9 = Migration(9, analytics_sql.MIGRATION_DESCRIPTION, analytics_sql.MIGRATION_STATEMENTS)
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4, V9)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 GRADE_RANKS: dict[str, int] = {"好": 1, "一般": 2, "勉强": 3}
