@@ -46,6 +46,7 @@ COMMAND_MODULES = (
     "db_cmds",  # db init/check/stale/close-call
     "leads_cmds",  # leads import/list/dnc, export mailings/calls
     "report_cmds",  # report daily/range/yield/due/remark, demo-data
+    "analytics_cmds",  # report funnel/versions/market/coaching
 )
 
 
