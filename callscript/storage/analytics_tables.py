@@ -189,7 +189,7 @@ def _funnel_call_insert(call: str) -> str:
         INSERT INTO funnel_calls ({_FUNNEL_CALL_COLUMNS})
         SELECT c.id, c.script_id, substr(c.started_at, 1, 10), c.agent_id, c.lead_id,
                COALESCE((SELECT industry FROM leads WHERE id = c.lead_id), ''),
-               c.outcome, COALESCE(c.grade, ''), {_effective("c.")},
+               COALESCE(c.outcome, ''), COALESCE(c.grade, ''), {_effective("c.")},
                COALESCE(w.items, '{START_STOP}'), COALESCE(w.times, '[]')
         FROM calls c LEFT JOIN ({walk_items_select(f"e.call_id = ({call})")}) w ON w.call_id = c.id
         WHERE c.id = ({call}) AND c.ended_at IS NOT NULL;
@@ -446,7 +446,7 @@ FUNNEL_CALLS_FRESH = f"""
          items AS ({_items_from("SELECT * FROM walk")}),
          times AS ({_times_from("SELECT * FROM walk")})
     SELECT c.id AS call_id, c.script_id, substr(c.started_at, 1, 10) AS day, c.agent_id, c.lead_id,
-           COALESCE(l.industry, '') AS industry, c.outcome, COALESCE(c.grade, '') AS grade,
+           COALESCE(l.industry, '') AS industry, COALESCE(c.outcome, '') AS outcome, COALESCE(c.grade, '') AS grade,
            {_effective("c.")} AS effective, COALESCE(i.items, '{START_STOP}') AS items,
            COALESCE(t.times, '[]') AS times
     FROM calls c JOIN leads l ON l.id = c.lead_id
