@@ -78,6 +78,17 @@ class HistoryMailing(NamedTuple):
     follow_up_call_id: int | None
 
 
+class HistoryEvent(NamedTuple):
+    """One answer of a history call's log (``call_events``), ``seq`` 1, 2, … per call."""
+
+    call_id: int
+    seq: int
+    at: str
+    kind: str
+    node: str | None
+    value: str | None
+
+
 class HistoryReview(NamedTuple):
     """An agent's 优点/缺点/建议 for a day (replaces one already written)."""
 
@@ -111,6 +122,7 @@ class HistoryBatch:
     mailings: list[HistoryMailing] = field(default_factory=list)
     reviews: list[HistoryReview] = field(default_factory=list)
     lead_states: list[LeadState] = field(default_factory=list)
+    events: list[HistoryEvent] = field(default_factory=list)
 
 
 class NextIds(NamedTuple):
@@ -156,11 +168,17 @@ class HistoryMixin(StoreBase):
         return set(self._column("SELECT phone_norm FROM leads"))
 
     def add_history(self, batch: HistoryBatch) -> None:
-        """Write ``batch`` in one ``BEGIN IMMEDIATE`` transaction (leads, calls, callbacks,
-        mailings, reviews, then the leads' states), or nothing."""
+        """Write ``batch`` in one ``BEGIN IMMEDIATE`` transaction (leads, the calls' logs,
+        calls, callbacks, mailings, reviews, then the leads' states), or nothing.
+
+        The logs go in *before* their calls (foreign keys checked at commit): a finished
+        call's analytics row is then computed once, as the call is inserted, rather than
+        once per event (storage/analytics_tables.py)."""
 
         def work() -> None:
+            self._execute("PRAGMA defer_foreign_keys = ON")  # ends with the transaction
             self._executemany(_LEAD_SQL, [(*lead, lead.created_at) for lead in batch.leads])
+            self._executemany(_insert_sql("call_events", HistoryEvent._fields), batch.events)
             self._executemany(_insert_sql("calls", HistoryCall._fields), batch.calls)
             self._executemany(_insert_sql("callbacks", HistoryCallback._fields), batch.callbacks)
             self._executemany(_insert_sql("mailings", HistoryMailing._fields), batch.mailings)
