@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from callscript.storage import analytics_fill
 from callscript.storage import analytics_tables as analytics_sql
 from callscript.storage import report_tables as sql
 
@@ -19,8 +20,9 @@ def rebuild(conn: sqlite3.Connection) -> float:
 
     def work() -> None:
         with immediate(conn):
-            for statement in (*sql.REBUILD_STATEMENTS, *analytics_sql.REBUILD_STATEMENTS):
+            for statement in sql.REBUILD_STATEMENTS:
                 conn.execute(statement)
+            analytics_fill.rebuild(conn)
 
     retry_locked(work)
     return time.perf_counter() - started
@@ -72,9 +74,9 @@ def differences(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
 def analytics_differences(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
     """Rows where the analytics tables (funnel, versions, market) differ from a fresh
     computation from the calls and their events (empty when all is well). Read-only:
-    the fresh rows are computed into temp tables."""
-    for statement in analytics_sql.FRESH_TEMP_STATEMENTS:
-        conn.execute(statement)
+    the fresh rows are computed into temp tables, by the migration's fill — the same
+    definition as the triggers' SQL, written a second time (storage/analytics_fill.py)."""
+    analytics_fill.fresh_copies(conn)
     try:
         found: list[str] = []
         for table, kept, fresh in analytics_sql.comparisons():
@@ -86,5 +88,4 @@ def analytics_differences(conn: sqlite3.Connection, limit: int = 20) -> list[str
                     found.append(f"{table} {label}: {tuple(row)}")
         return found
     finally:
-        for statement in analytics_sql.FRESH_TEMP_DROP:
-            conn.execute(statement)
+        analytics_fill.drop_fresh_copies(conn)

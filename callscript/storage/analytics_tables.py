@@ -238,11 +238,11 @@ _COLUMN_TYPES = {"agent_id": "INTEGER NOT NULL", "industry": "TEXT NOT NULL"}
 SCRIPT_DAY_COUNTERS = ("calls", "effective", "mailed", "good", "fair", "marginal")
 
 
-def _rollup_table(name: str, extra: tuple[str, ...]) -> str:
+def _rollup_table(extra: tuple[str, ...]) -> str:
     key = ("script_id", *extra, *_ITEM_KEY)
     extra_columns = "".join(f"{c} {_COLUMN_TYPES[c]},\n        " for c in extra)
     return f"""
-    CREATE TABLE {name} (
+    CREATE TABLE {{name}} (
         script_id INTEGER NOT NULL,
         {extra_columns}day TEXT NOT NULL,
         node TEXT NOT NULL,
@@ -255,9 +255,9 @@ def _rollup_table(name: str, extra: tuple[str, ...]) -> str:
     """
 
 
-TABLES: tuple[str, ...] = (
-    """
-    CREATE TABLE funnel_calls (
+_TABLE_DDL: dict[str, str] = {
+    "funnel_calls": """
+    CREATE TABLE {name} (
         call_id   INTEGER PRIMARY KEY,
         script_id INTEGER NOT NULL,
         day       TEXT NOT NULL,
@@ -271,12 +271,9 @@ TABLES: tuple[str, ...] = (
         times     TEXT NOT NULL
     )
     """,
-    "CREATE INDEX funnel_calls_agent ON funnel_calls (script_id, agent_id, day)",
-    "CREATE INDEX funnel_calls_industry ON funnel_calls (script_id, industry, day)",
-    "CREATE INDEX funnel_calls_lead ON funnel_calls (lead_id)",
-    *(_rollup_table(name, extra) for name, extra in FUNNEL_ROLLUPS.items()),
-    """
-    CREATE TABLE funnel_day_time (
+    **{name: _rollup_table(extra) for name, extra in FUNNEL_ROLLUPS.items()},
+    "funnel_day_time": """
+    CREATE TABLE {name} (
         script_id INTEGER NOT NULL,
         day       TEXT NOT NULL,
         node      TEXT NOT NULL,
@@ -285,16 +282,16 @@ TABLES: tuple[str, ...] = (
         PRIMARY KEY (script_id, day, node, seconds)
     ) WITHOUT ROWID
     """,
-    f"""
-    CREATE TABLE script_day (
+    "script_day": f"""
+    CREATE TABLE {{name}} (
         script_id INTEGER NOT NULL,
         day       TEXT NOT NULL,
         {", ".join(f"{c} INTEGER NOT NULL" for c in SCRIPT_DAY_COUNTERS)},
         PRIMARY KEY (script_id, day)
     ) WITHOUT ROWID
     """,
-    """
-    CREATE TABLE market_answers (
+    "market_answers": """
+    CREATE TABLE {name} (
         lead_id  INTEGER NOT NULL,
         fact     TEXT NOT NULL,
         value    TEXT NOT NULL,
@@ -304,8 +301,8 @@ TABLES: tuple[str, ...] = (
         PRIMARY KEY (lead_id, fact)
     ) WITHOUT ROWID
     """,
-    """
-    CREATE TABLE market_day (
+    "market_day": """
+    CREATE TABLE {name} (
         industry TEXT NOT NULL,
         fact     TEXT NOT NULL,
         value    TEXT NOT NULL,
@@ -314,7 +311,23 @@ TABLES: tuple[str, ...] = (
         PRIMARY KEY (industry, fact, value, day)
     ) WITHOUT ROWID
     """,
+}
+ANALYTICS_TABLES: tuple[str, ...] = tuple(_TABLE_DDL)
+INDEXES: tuple[str, ...] = (
+    "CREATE INDEX funnel_calls_agent ON funnel_calls (script_id, agent_id, day)",
+    "CREATE INDEX funnel_calls_industry ON funnel_calls (script_id, industry, day)",
+    "CREATE INDEX funnel_calls_lead ON funnel_calls (lead_id)",
 )
+
+
+def table_statements(prefix: str = "") -> tuple[str, ...]:
+    """CREATE TABLE for every analytics table, named ``prefix`` + name (``temp.fresh_``: the
+    check's fresh copies, without the indexes)."""
+    tables = tuple(ddl.format(name=f"{prefix}{name}") for name, ddl in _TABLE_DDL.items())
+    return tables if prefix else (*tables, *INDEXES)
+
+
+TABLES: tuple[str, ...] = table_statements()
 
 
 # --------------------------------------------------------------------------- sums kept by triggers
@@ -439,76 +452,32 @@ TRIGGERS: tuple[str, ...] = (
 
 # --------------------------------------------------------------------------- filling from what is there
 
-_BACKFILL_WALK = walk_rows_select("c.ended_at IS NOT NULL")
-
-FUNNEL_CALLS_FRESH = f"""
-    WITH walk AS MATERIALIZED ({_BACKFILL_WALK}),
-         items AS ({_items_from("SELECT * FROM walk")}),
-         times AS ({_times_from("SELECT * FROM walk")})
-    SELECT c.id AS call_id, c.script_id, substr(c.started_at, 1, 10) AS day, c.agent_id, c.lead_id,
-           COALESCE(l.industry, '') AS industry, COALESCE(c.outcome, '') AS outcome, COALESCE(c.grade, '') AS grade,
-           {_effective("c.")} AS effective, COALESCE(i.items, '{START_STOP}') AS items,
-           COALESCE(t.times, '[]') AS times
-    FROM calls c JOIN leads l ON l.id = c.lead_id
-    LEFT JOIN items i ON i.call_id = c.id LEFT JOIN times t ON t.call_id = c.id
-    WHERE c.ended_at IS NOT NULL
-"""
-"""Every finished call's ``funnel_calls`` row, computed set-wise from the calls and their events."""
-
 MARKET_ANSWERS_FRESH = f"""
     SELECT lead_id, fact, value, day, industry, call_id FROM (
         SELECT c.lead_id, f.value AS fact, {_fact_value("c.facts", "f.value")} AS value,
                substr(c.started_at, 1, 10) AS day, COALESCE(l.industry, '') AS industry, c.id AS call_id,
                ROW_NUMBER() OVER (PARTITION BY c.lead_id, f.value ORDER BY c.started_at DESC, c.id DESC) AS r
-        FROM calls c JOIN leads l ON l.id = c.lead_id, json_each('{_MARKET_JSON}') f
+        FROM calls c LEFT JOIN leads l ON l.id = c.lead_id, json_each('{_MARKET_JSON}') f
         WHERE c.ended_at IS NOT NULL AND {_fact_value("c.facts", "f.value")} IS NOT NULL
     ) WHERE r = 1
 """
 """Every lead's latest market answers, computed set-wise from the calls."""
 
 
-def _sums_from(source: str) -> tuple[str, ...]:
-    """SELECTs of every sum table's rows from ``funnel_calls``-shaped rows in ``source``."""
-    out = []
-    for extra in FUNNEL_ROLLUPS.values():
-        dims = ", ".join(f"f.{c}" for c in ("script_id", *extra, "day"))
-        out.append(
-            f"""SELECT {dims}, json_extract(j.value, '$[1]') AS node, json_extract(j.value, '$[0]') AS kind,
-                   json_extract(j.value, '$[2]') AS key,
-                   CASE WHEN json_extract(j.value, '$[0]') IN ('end', 'stop') THEN f.outcome ELSE '' END AS outcome,
-                   COUNT(*) AS n
-            FROM {source} f, json_each(f.items) j GROUP BY {", ".join(str(i) for i in range(1, len(extra) + 7))}"""
-        )
-    out.append(
-        f"""SELECT f.script_id, f.day, json_extract(j.value, '$[0]') AS node, json_extract(j.value, '$[1]') AS seconds,
-                  COUNT(*) AS n
-           FROM {source} f, json_each(f.times) j GROUP BY 1, 2, 3, 4"""
+def market_fill_statements(prefix: str = "") -> tuple[str, ...]:
+    """Fill ``prefix``market_answers and its sums from the calls (set-wise: fast enough in SQL)."""
+    return (
+        f"INSERT INTO {prefix}market_answers (lead_id, fact, value, day, industry, call_id) {MARKET_ANSWERS_FRESH}",
+        f"""INSERT INTO {prefix}market_day (industry, fact, value, day, n)
+            SELECT industry, fact, value, day, COUNT(*) FROM {prefix}market_answers GROUP BY 1, 2, 3, 4""",
     )
-    out.append(
-        f"""SELECT script_id, day, COUNT(*), SUM(effective), SUM(outcome = 'mailed'),
-                  {", ".join(f"SUM(effective AND grade = '{g}')" for g in GRADES)}
-           FROM {source} GROUP BY script_id, day"""
-    )
-    return tuple(out)
 
-
-SUM_TABLES: tuple[str, ...] = (*FUNNEL_ROLLUPS, "funnel_day_time", "script_day")
-"""The tables :func:`_sums_from` fills, in its order."""
-MARKET_DAY_FRESH = "SELECT industry, fact, value, day, COUNT(*) FROM {source} GROUP BY 1, 2, 3, 4"
-
-BACKFILL: tuple[str, ...] = (
-    f"INSERT INTO funnel_calls ({_FUNNEL_CALL_COLUMNS}) {FUNNEL_CALLS_FRESH}",
-    *(f"INSERT INTO {table} {select}" for table, select in zip(SUM_TABLES, _sums_from("funnel_calls"), strict=True)),
-    f"INSERT INTO market_answers (lead_id, fact, value, day, industry, call_id) {MARKET_ANSWERS_FRESH}",
-    f"INSERT INTO market_day (industry, fact, value, day, n) {MARKET_DAY_FRESH.format(source='market_answers')}",
-)
-"""Fill the tables from the calls already in the file (set-wise), before the triggers exist."""
-
-ANALYTICS_TABLES: tuple[str, ...] = ("funnel_calls", *SUM_TABLES, "market_answers", "market_day")
 
 MIGRATION_DESCRIPTION = "script analytics (funnel by node, versions, market answers) kept by triggers"
-MIGRATION_STATEMENTS: tuple[str, ...] = (*TABLES, *BACKFILL, *TRIGGERS)
-"""Migration 9: create, fill from what is there, then the triggers that keep them current."""
+MIGRATION_STATEMENTS: tuple[str, ...] = TABLES
+"""Migration 9's SQL: the tables. Filling them from the calls already there and creating
+the triggers is :func:`callscript.storage.analytics_fill.finish_migration` (Python: the
+walk of twenty million events set-wise in SQL took ten times as long)."""
 
 
 def _trigger_name(sql: str) -> str:
@@ -520,29 +489,6 @@ def _trigger_name(sql: str) -> str:
 
 TRIGGER_NAMES: tuple[str, ...] = tuple(_trigger_name(t) for t in TRIGGERS)
 
-REBUILD_STATEMENTS: tuple[str, ...] = (
-    *(f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGER_NAMES),
-    *(f"DELETE FROM {table}" for table in ANALYTICS_TABLES),
-    *BACKFILL,
-    *TRIGGERS,
-)
-"""Recompute every analytics table from the calls and events (inside one write transaction)."""
-
-
-# --------------------------------------------------------------------------- checking against a fresh computation
-
-FRESH_TEMP_STATEMENTS: tuple[str, ...] = (
-    "DROP TABLE IF EXISTS temp.fresh_funnel_calls",
-    "DROP TABLE IF EXISTS temp.fresh_market_answers",
-    f"CREATE TEMP TABLE fresh_funnel_calls AS {FUNNEL_CALLS_FRESH}",
-    f"CREATE TEMP TABLE fresh_market_answers AS {MARKET_ANSWERS_FRESH}",
-)
-"""Compute the base rows afresh into temp tables (read-only for the file)."""
-FRESH_TEMP_DROP: tuple[str, ...] = (
-    "DROP TABLE IF EXISTS temp.fresh_funnel_calls",
-    "DROP TABLE IF EXISTS temp.fresh_market_answers",
-)
-
 _TABLE_COLUMNS: dict[str, str] = {
     "funnel_calls": _FUNNEL_CALL_COLUMNS,
     "funnel_day": "script_id, day, node, kind, key, outcome, n",
@@ -553,13 +499,18 @@ _TABLE_COLUMNS: dict[str, str] = {
     "market_answers": "lead_id, fact, value, day, industry, call_id",
     "market_day": "industry, fact, value, day, n",
 }
+assert set(_TABLE_COLUMNS) == set(ANALYTICS_TABLES)
+FRESH_PREFIX = "temp.fresh_"
 
 
-def comparisons() -> list[tuple[str, str, str]]:
-    """(table, the kept rows, the fresh rows) as SELECTs with the same columns, after
-    :data:`FRESH_TEMP_STATEMENTS`: any row in one and not the other is a difference."""
-    fresh = dict(zip(SUM_TABLES, _sums_from("temp.fresh_funnel_calls"), strict=True))
-    fresh["funnel_calls"] = f"SELECT {_FUNNEL_CALL_COLUMNS} FROM temp.fresh_funnel_calls"
-    fresh["market_answers"] = f"SELECT {_TABLE_COLUMNS['market_answers']} FROM temp.fresh_market_answers"
-    fresh["market_day"] = MARKET_DAY_FRESH.format(source="temp.fresh_market_answers")
-    return [(table, f"SELECT {_TABLE_COLUMNS[table]} FROM main.{table}", fresh[table]) for table in ANALYTICS_TABLES]
+def comparisons(prefix: str = FRESH_PREFIX) -> list[tuple[str, str, str]]:
+    """(table, the kept rows, the fresh rows) as SELECTs with the same columns: any row in
+    one and not the other is a difference (the fresh copies: ``prefix`` + name)."""
+    return [
+        (
+            table,
+            f"SELECT {_TABLE_COLUMNS[table]} FROM main.{table}",
+            f"SELECT {_TABLE_COLUMNS[table]} FROM {prefix}{table}",
+        )
+        for table in ANALYTICS_TABLES
+    ]

@@ -134,6 +134,9 @@ class NextIds(NamedTuple):
     mailing: int
 
 
+assert HistoryCall._fields[5:7] == ("ended_at", "outcome")
+
+
 def _insert_sql(table: str, columns: Sequence[str]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
@@ -168,18 +171,25 @@ class HistoryMixin(StoreBase):
         return set(self._column("SELECT phone_norm FROM leads"))
 
     def add_history(self, batch: HistoryBatch) -> None:
-        """Write ``batch`` in one ``BEGIN IMMEDIATE`` transaction (leads, the calls' logs,
-        calls, callbacks, mailings, reviews, then the leads' states), or nothing.
+        """Write ``batch`` in one ``BEGIN IMMEDIATE`` transaction (leads, calls, their logs,
+        callbacks, mailings, reviews, then the leads' states), or nothing.
 
-        The logs go in *before* their calls (foreign keys checked at commit): a finished
-        call's analytics row is then computed once, as the call is inserted, rather than
-        once per event (storage/analytics_tables.py)."""
+        Calls with a log go in as the app writes them: started, then their answers, then
+        finished — so a finished call's analytics row (storage/analytics_tables.py) is
+        computed once, as it finishes, rather than once for every answer added after."""
 
         def work() -> None:
-            self._execute("PRAGMA defer_foreign_keys = ON")  # ends with the transaction
             self._executemany(_LEAD_SQL, [(*lead, lead.created_at) for lead in batch.leads])
+            logged = {e.call_id for e in batch.events}
+            self._executemany(
+                _insert_sql("calls", HistoryCall._fields),
+                [(*c[:5], None, None, *c[7:]) if c.id in logged else c for c in batch.calls],  # started only
+            )
             self._executemany(_insert_sql("call_events", HistoryEvent._fields), batch.events)
-            self._executemany(_insert_sql("calls", HistoryCall._fields), batch.calls)
+            self._executemany(
+                "UPDATE calls SET ended_at = ?, outcome = ? WHERE id = ?",
+                [(c.ended_at, c.outcome, c.id) for c in batch.calls if c.id in logged],
+            )
             self._executemany(_insert_sql("callbacks", HistoryCallback._fields), batch.callbacks)
             self._executemany(_insert_sql("mailings", HistoryMailing._fields), batch.mailings)
             self._executemany(_REVIEW_SQL, batch.reviews)

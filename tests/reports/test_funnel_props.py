@@ -262,3 +262,60 @@ def test_migrating_an_old_file_fills_the_same_rows(tmp_path, walked):
     assert analytics_differences(db.conn) == []
     src.close()
     db.close()
+
+
+# --------------------------------------------------------------------------- the two definitions agree
+
+_event = st.tuples(
+    st.sampled_from(["choose", "enter", "skip", "back", "end", "note"]),
+    st.sampled_from(["a", "b", "开场", None]),
+    st.sampled_from(["1", "2", "x", None]),
+    st.one_of(st.integers(0, 120), st.none()),  # seconds after the one before; None: a stamp that is no time
+)
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory):
+    path = tmp_path_factory.mktemp("scratch") / "s.db"
+    store = Store.open(path, synchronous="OFF")
+    c = store.conn
+    c.execute("INSERT INTO agents (id, name, created_at) VALUES (1, 'A', 'x')")
+    c.execute("INSERT INTO scripts (id, name, sha256, source_text, first_seen_at) VALUES (1, 's', 'h', 't', 'x')")
+    c.execute(
+        "INSERT INTO leads (id, company, phone, phone_norm, created_at, updated_at) VALUES (1, 'L', '1', '1', 'x', 'x')"
+    )
+    yield c
+    store.close()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(log=st.lists(_event, max_size=14))
+def test_the_fill_writes_exactly_what_the_triggers_write_for_any_log(scratch, log):
+    """The migration's Python fill and the triggers' SQL are one definition written twice:
+    for any log — a back at the start, an end in the middle, a stamp that is no time — the
+    same items and times, to the character."""
+    from callscript.storage.analytics_fill import walk
+
+    c = scratch
+    c.execute("BEGIN")
+    call = c.execute(
+        "INSERT INTO calls (lead_id, agent_id, script_id, started_at) VALUES (1, 1, 1, '2025-03-03T09:00:00+08:00')"
+    ).lastrowid
+    t = datetime.fromisoformat("2025-03-03T09:00:00+08:00")
+    rows = []
+    for seq, (kind, node, value, seconds) in enumerate(log, 1):
+        if seconds is None:
+            at = "然后"
+        else:
+            t += timedelta(seconds=seconds)
+            at = t.isoformat()
+        c.execute(
+            "INSERT INTO call_events (call_id, seq, at, kind, node, value) VALUES (?, ?, ?, ?, ?, ?)",
+            (call, seq, at, kind, node, value),
+        )
+        if kind != "note":
+            rows.append((seq, kind, node, value, at))
+    c.execute("UPDATE calls SET ended_at = '2025-03-03T10:00:00+08:00', outcome = 'refused' WHERE id = ?", (call,))
+    kept = c.execute("SELECT items, times FROM funnel_calls WHERE call_id = ?", (call,)).fetchone()
+    c.execute("ROLLBACK")
+    assert kept == walk(rows, "2025-03-03T09:00:00+08:00")
