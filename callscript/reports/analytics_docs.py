@@ -106,9 +106,7 @@ def funnel_document(f: Funnel) -> Document:
         None,
     ]
     options = [
-        [n.title, n.node, o.key, o.label, o.target_title, o.count, o.share]
-        for n in f.nodes
-        for o in f.options.get(n.node, [])
+        [n.title, n.node, o.key, o.label, o.target_title, o.count, o.share] for n in f.nodes for o in f.options(n.node)
     ]
     sentences = f.loss_sentences()
     losses = [

@@ -158,8 +158,8 @@ def coaching(
             raise LookupError(f"{name} 这段时间没有通话记录 (no calls in this range)")
         version = mine[0]
     chosen = resolve_version(conn, version)
-    theirs = funnel(conn, chosen.id, start, end, agent=name)
-    everyone = funnel(conn, chosen.id, start, end)
+    theirs = funnel(conn, chosen.id, start, end, agent=name, times=False, others=False)
+    everyone = funnel(conn, chosen.id, start, end, times=False, others=False)
     nodes = [_against(mine_node, everyone) for mine_node in theirs.nodes]
     first_last = (start, end) if start is not None and end is not None else data_range(conn)
     notes: list[Remark] = []

@@ -142,7 +142,7 @@ class Funnel:
     other_versions: list[tuple[VersionRef, int]] = field(default_factory=list)
     undone_endings: int = 0  # ``back`` pressed on an ending node (a move into it taken back)
     unmatched: int = 0  # moves this version cannot place (a key or node it does not have)
-    options: dict[str, list[OptionStat]] = field(default_factory=dict)
+    script: Script | None = None  # the version's script (what each option says and where it leads)
 
     title = "话术漏斗"
 
@@ -155,6 +155,11 @@ class Funnel:
             if n.node == node_id:
                 return n
         raise KeyError(node_id)
+
+    def options(self, node_id: str) -> list[OptionStat]:
+        """Every way on from the node — the script's options, typed input, skip — with how
+        often it was taken (a key the version does not have, too)."""
+        return _options(self.script, self.node(node_id))
 
     @property
     def lost(self) -> int:
@@ -194,7 +199,7 @@ class Funnel:
     def _how_lost(self, n: NodeStats) -> str:
         if not n.lost_by_choice and not n.lost_by_agent_end:
             return ""
-        labels = {o.key: o.label for o in self.options.get(n.node, [])}
+        labels = {o.key: o.label for o in self.options(n.node)}
         ways = [(count, f"选「{labels.get(key, key)}」") for key, count in n.lost_by_choice.items()]
         if n.lost_by_agent_end:
             ways.append((n.lost_by_agent_end, "坐席直接结束通话"))
@@ -251,11 +256,12 @@ def _read(
     end: date | None,
     industry: str | None,
     agent: int | None,
+    times: bool = True,
 ) -> _Raw:
     raw = _Raw()
     day_where, day_params = _range("day", start, end)
     if industry is not None and agent is not None:
-        _read_calls(conn, raw, version_id, day_where, day_params, industry, agent)
+        _read_calls(conn, raw, version_id, day_where, day_params, industry, agent, times)
     else:
         table: str = "funnel_day"
         dim: str | None = None
@@ -272,18 +278,15 @@ def _read(
             params,
         ):
             raw.items[(kind, node, key, outcome)] += int(n)
-        if dim is None:
+        if times and dim is None:  # the floor: the seconds are summed per day too
             for node, seconds, n in conn.execute(
                 f"SELECT node, seconds, SUM(n) FROM funnel_day_time WHERE {' AND '.join(where)} GROUP BY node, seconds",
                 params,
             ):
                 raw.times[(node, int(seconds))] += int(n)
-        else:
-            for (times,) in conn.execute(
-                f"SELECT times FROM funnel_calls WHERE {' AND '.join(where)}",
-                params,
-            ):
-                for node, seconds in json.loads(times):
+        elif times:  # an agent's or an industry's: from their calls' rows (no sum per agent and second)
+            for (visits,) in conn.execute(f"SELECT times FROM funnel_calls WHERE {' AND '.join(where)}", params):
+                for node, seconds in json.loads(visits):
                     raw.times[(node, int(seconds))] += 1
         s_where, s_params = ["script_id = ?", *day_where], [version_id, *day_params]
         if dim is None:
@@ -303,17 +306,18 @@ def _read_calls(
     day_params: list[str],
     industry: str,
     agent: int,
+    times: bool = True,
 ) -> None:
     """Both an industry and an agent: no sum table has both, so read their calls' rows."""
     where = ["script_id = ?", "agent_id = ?", "industry = ?", *day_where]
-    for outcome, items, times in conn.execute(
+    for outcome, items, visits in conn.execute(
         f"SELECT outcome, items, times FROM funnel_calls WHERE {' AND '.join(where)}",
         [version_id, agent, industry, *day_params],
     ):
         raw.finished += 1
         for kind, node, key in json.loads(items):
             raw.items[(kind, node, key, outcome if kind in ("end", "stop") else "")] += 1
-        for node, seconds in json.loads(times):
+        for node, seconds in json.loads(visits) if times else ():
             raw.times[(node, int(seconds))] += 1
 
 
@@ -449,13 +453,12 @@ def build(script: Script, raw: _Raw, version: VersionRef, **meta) -> Funnel:
         undone_endings,
         unmatched,
     )
-    funnel.options = {n.node: _options(script, n) for n in nodes}
+    funnel.script = script
     return funnel
 
 
-def _options(script: Script, stats: NodeStats) -> list[OptionStat]:
-    """Every way on from the node (the script's options, typed input, skip) with how often it was taken."""
-    node = script.nodes.get(stats.node)
+def _options(script: Script | None, stats: NodeStats) -> list[OptionStat]:
+    node = script.nodes.get(stats.node) if script is not None else None
     total = sum(stats.choices.values())
     ways: list[tuple[str, str]] = []
     if node is not None:
@@ -469,7 +472,7 @@ def _options(script: Script, stats: NodeStats) -> list[OptionStat]:
     out = []
     for key, label in ways:
         target = _target(node, key) if node is not None else None
-        if target is None:
+        if target is None or script is None:
             target_title = "?"
         else:
             t = script.nodes[target]
@@ -511,16 +514,20 @@ def funnel(
     *,
     industry: str | None = None,
     agent: str | None = None,
+    times: bool = True,
+    others: bool = True,
 ) -> Funnel:
     """The funnel of one script version (default: the newest with calls in the range).
 
-    ``industry`` is a label as the reports show it (未分类 for none); ``agent`` a name.
+    ``industry`` is a label as the reports show it (未分类 for none); ``agent`` a name;
+    ``times=False`` leaves out the seconds at each node, ``others=False`` the other versions
+    with calls in the range (coaching shows neither).
     LookupError (with a message) for an unknown version or agent, or when no version
     has calls in the range and none was asked for.
     """
     if start is not None and end is not None and end < start:
         raise ValueError(f"the range ends ({end}) before it starts ({start})")
-    in_range = versions_in_range(conn, start, end)
+    in_range = versions_in_range(conn, start, end) if others or version is None else []
     if version is None:
         if not in_range:
             raise LookupError("这段时间没有通话记录 (no calls in this range)")
@@ -529,7 +536,7 @@ def funnel(
         chosen = resolve_version(conn, version)
     agent_key = agent_id(conn, agent) if agent else None
     industry_value = industry_key(industry) if industry is not None else None
-    raw = _read(conn, chosen.id, start, end, industry_value, agent_key)
+    raw = _read(conn, chosen.id, start, end, industry_value, agent_key, times)
     script = load_version_script(conn, chosen.id)
     return build(
         script,

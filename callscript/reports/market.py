@@ -26,6 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from functools import lru_cache
 
 from callscript.reports.aliases import NO_ALIASES, Aliases
 from callscript.storage.report_tables import UNCLASSIFIED
@@ -58,6 +59,7 @@ _ABOVE = ("以上", "起", "多", "+", "上下不限")
 _BELOW = ("以下", "以内", "之内", "不到", "低于")
 
 
+@lru_cache(maxsize=8192)
 def price_band(text: str) -> str:
     """The band of a typed price: the middle of the first two numbers (``300-500元`` → 400),
     or the one number (``300元左右`` → 300); ``以上`` puts it just above, ``以下`` at or
@@ -175,7 +177,9 @@ def market(
     typed_centres: dict[str, list[tuple[str, int]]] = {}
     for industry, fact, value, n in conn.execute(sql, params):
         label = UNCLASSIFIED_LABEL if industry == UNCLASSIFIED else industry
-        row = by_industry.setdefault(label, IndustryMarket(label))
+        row = by_industry.get(label)
+        if row is None:
+            row = by_industry[label] = IndustryMarket(label)
         n = int(n)
         if fact == "booking_method":
             row.booking[value] += n

@@ -137,46 +137,36 @@ _ITEM = """
          ELSE json_array('go', node, key) END"""
 
 
-def _items_from(walk: str) -> str:
-    """Per call: ``call_id, items`` (JSON, in event order) from the rows of :func:`walk_rows_select`.
+def walk_items_select(events_filter: str) -> str:
+    """``call_id, items, times`` for the calls whose events match ``events_filter`` (a
+    call with no session event has no row: it stopped at the start, :data:`START_STOP`).
 
-    The list is built by a window ordered by ``seq`` (SQLite 3.40 has no ORDER BY inside
-    an aggregate), so the trigger and the set-wise backfill write the same text."""
+    One pass over :func:`walk_rows_select`: each event's item, and its visit's node,
+    seconds and closedness by a window over the visit; then the lists by windows ordered
+    by ``seq`` (items) and by visit (times) — SQLite 3.40 has no ORDER BY inside an
+    aggregate — so the trigger, the check and the Python fill write the same text."""
     return f"""
     SELECT call_id,
            CASE WHEN MAX(final_depth) = 0
-                THEN json_insert(MAX(items), '$[#]', json_array('stop', '', '')) ELSE MAX(items) END AS items
-    FROM (SELECT call_id, final_depth,
-                 json_group_array(json(item)) FILTER (WHERE item IS NOT NULL)
-                     OVER (PARTITION BY call_id ORDER BY seq
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS items
-          FROM (SELECT call_id, seq, final_depth, {_ITEM} AS item FROM ({walk})))
+                THEN json_insert(MAX(items), '$[#]', json_array('stop', '', '')) ELSE MAX(items) END AS items,
+           MAX(times) AS times
+    FROM (
+        SELECT call_id, final_depth,
+               json_group_array(json(item)) FILTER (WHERE item IS NOT NULL)
+                   OVER (PARTITION BY call_id ORDER BY seq
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS items,
+               json_group_array(json_array(visit_node, visit_seconds)) FILTER (WHERE first_of_visit AND closed)
+                   OVER (PARTITION BY call_id ORDER BY visit
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS times
+        FROM (
+            SELECT call_id, seq, visit, final_depth, {_ITEM} AS item,
+                   MAX(node) OVER by_visit AS visit_node, SUM(secs) OVER by_visit AS visit_seconds,
+                   MAX(kept OR kind = 'back') OVER by_visit AS closed, seq = MIN(seq) OVER by_visit AS first_of_visit
+            FROM ({walk_rows_select(events_filter)})
+            WINDOW by_visit AS (PARTITION BY call_id, visit)
+        )
+    )
     GROUP BY call_id
-    """
-
-
-def _times_from(walk: str) -> str:
-    """Per call: ``call_id, times`` (JSON ``[[node, seconds], …]``, one per closed visit, in visit order)."""
-    return f"""
-    SELECT call_id, MAX(times) AS times
-    FROM (SELECT call_id,
-                 json_group_array(json_array(node, secs))
-                     OVER (PARTITION BY call_id ORDER BY visit
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS times
-          FROM (SELECT call_id, visit, MAX(node) AS node, SUM(secs) AS secs, MAX(kept OR kind = 'back') AS closed
-                FROM ({walk}) GROUP BY call_id, visit)
-          WHERE closed)
-    GROUP BY call_id
-    """
-
-
-def walk_items_select(events_filter: str) -> str:
-    """``call_id, items, times`` for the calls whose events match ``events_filter`` (a
-    call with no session event has no row: it stopped at the start, :data:`START_STOP`)."""
-    walk = walk_rows_select(events_filter)
-    return f"""
-    SELECT i.call_id, i.items, COALESCE(t.times, '[]') AS times
-    FROM ({_items_from(walk)}) i LEFT JOIN ({_times_from(walk)}) t ON t.call_id = i.call_id
     """
 
 

@@ -179,7 +179,7 @@ def test_losses_are_refusals_and_calls_left_where_they_happened(conn):
 
 def test_option_shares_name_where_each_option_leads(conn):
     f = funnel(conn)
-    shares = {(o.node, o.key): (o.count, o.share, o.target_title) for n in f.nodes for o in f.options[n.node]}
+    shares = {(o.node, o.key): (o.count, o.share, o.target_title) for n in f.nodes for o in f.options(n.node)}
     assert shares[("greet", "2")] == (1, F(1, 6), "结束: 无人接听")
     assert shares[("star", "@skip")] == (1, F(1, 3), "核对")
     assert shares[("confirm", "2")] == (1, F(1, 3), "星级")
