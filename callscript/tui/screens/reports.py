@@ -9,7 +9,10 @@ One screen, three tabs:
   with the 17:30–18:00 / weekend slot;
 * 图表 — 寄卡率 and 好客户率 by industry for the day (textual-plotext). Plotext
   counts a Chinese character as one cell, so the bars are numbered and the
-  industry names are in a legend beside the chart, laid out by rich.
+  industry names are in a legend beside the chart, laid out by rich;
+* 话术漏斗 — the script's tree with each node's arrivals and losses over the 30 days
+  up to the day (the newest version with calls then), heat-coloured, and the top
+  five places prospects are lost in words (:mod:`callscript.tui.widgets.funnel_tree`).
 
 Self-contained: it takes the database path and a clock (defaults: the app's
 ``db_path`` and ``clock``) and reads through :mod:`callscript.reports` in a
@@ -40,6 +43,7 @@ from callscript.reports.queries import BY_LABELS, Summary, daily, open_db
 from callscript.reports.render import Document, document, text_cell
 from callscript.tui.clock import Clock
 from callscript.tui.host import ReportsHost
+from callscript.tui.widgets.funnel_tree import FunnelTree, FunnelView, load_funnel
 
 WEEKDAYS = "一二三四五六日"
 CHART_LIMIT = 12
@@ -54,6 +58,7 @@ class ReportData:
     summary: Summary
     by_industry: Summary
     due: DueList
+    funnel: FunnelView | None = None
 
 
 def load_report(db_path: Path, day: date, by: str, now: datetime) -> ReportData:
@@ -62,9 +67,10 @@ def load_report(db_path: Path, day: date, by: str, now: datetime) -> ReportData:
     try:
         summary = daily(db.conn, day, by)
         by_industry = summary if by == "industry" else daily(db.conn, day, "industry")
-        return ReportData(day, by, summary, by_industry, due_list(db.conn, now))
+        due = due_list(db.conn, now)
     finally:
         db.close()
+    return ReportData(day, by, summary, by_industry, due, load_funnel(db_path, None, day))
 
 
 class DateDialog(ModalScreen[date | None]):
@@ -109,6 +115,8 @@ class ReportsScreen(Screen[None]):
     ReportsScreen #chart { width: 1fr; height: 1fr; }
     ReportsScreen #chart-legend { width: 42; padding: 0 0 0 1; }
     ReportsScreen #date-dialog { width: 50; }
+    ReportsScreen #funnel-losses { height: auto; max-height: 7; padding: 0 1; }
+    ReportsScreen #funnel-tree { height: 1fr; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -121,6 +129,7 @@ class ReportsScreen(Screen[None]):
         Binding("1", "tab('tab-daily')", "日报", show=False),
         Binding("2", "tab('tab-due')", "待办", show=False),
         Binding("3", "tab('tab-chart')", "图表", show=False),
+        Binding("4", "tab('tab-funnel')", "话术漏斗", show=False),
     ]
 
     def __init__(
@@ -164,6 +173,9 @@ class ReportsScreen(Screen[None]):
 
                     yield PlotextPlot(id="chart")
                     yield Static("", id="chart-legend")
+            with TabPane("4 话术漏斗", id="tab-funnel"):
+                yield Static("", id="funnel-losses")
+                yield FunnelTree(id="funnel-tree")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -196,6 +208,8 @@ class ReportsScreen(Screen[None]):
         self._fill_table(document(data.summary))
         self._fill_due(document(data.due), data.due)
         self._fill_chart(data.by_industry)
+        if data.funnel is not None:
+            self._fill_funnel(data.funnel)
         self.loads += 1
 
     # -- rendering ------------------------------------------------------------
@@ -310,6 +324,18 @@ class ReportsScreen(Screen[None]):
             legend.add_row("", Text("这一天没有通话记录。", "dim"), "", "", "")
         self.query_one("#chart-legend", Static).update(legend)
         chart.refresh()
+
+    def _fill_funnel(self, view: FunnelView) -> None:
+        self.query_one("#funnel-tree", FunnelTree).show(None, view)
+        lines = Text()
+        sentences = view.funnel.loss_sentences() if view.funnel is not None else []
+        for sentence in sentences:
+            if lines:
+                lines.append("\n")
+            lines.append(sentence)
+        losses = self.query_one("#funnel-losses", Static)
+        losses.update(lines)
+        losses.display = bool(lines)
 
     # -- actions --------------------------------------------------------------
     def _go(self, day: date) -> None:
