@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
-from callscript.reports.funnel import Funnel, NodeStats, agent_id, funnel, versions_in_range
+from callscript.reports.funnel import Funnel, NodeStats, agent_id, funnel, percent, versions_in_range
 from callscript.reports.queries import Remark, data_range, remarks
 from callscript.reports.versions import VersionRef, resolve_version
 
@@ -99,21 +99,17 @@ class Coaching:
         out = []
         for n in worse[:limit]:
             out.append(
-                f"「{n.title}」: {self.agent}的流失率 {_pct(n.loss_rate)}, 其他人 {_pct(n.floor_loss_rate)}, "
+                f"「{n.title}」: {self.agent}的流失率 {percent(n.loss_rate)}, 其他人 {percent(n.floor_loss_rate)}, "
                 f"高 {_points(n.loss_gap)} 个百分点 (到达 {n.arrivals:,} 次)。"
             )
         for n in better[:limit]:
             out.append(
-                f"「{n.title}」做得好: 流失率 {_pct(n.loss_rate)}, 其他人 {_pct(n.floor_loss_rate)}, "
+                f"「{n.title}」做得好: 流失率 {percent(n.loss_rate)}, 其他人 {percent(n.floor_loss_rate)}, "
                 f"低 {_points(-(n.loss_gap or Fraction(0)))} 个百分点。"
             )
         if not out:
             out.append(f"没有哪个节点的差别可以说 (每个节点双方都要至少到达 {MIN_ARRIVALS} 次)。")
         return out
-
-
-def _pct(value: Fraction | None) -> str:
-    return "" if value is None else f"{float(value) * 100:.1f}%"
 
 
 def _points(value: Fraction | None) -> str:

@@ -40,6 +40,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from callscript.core.outcomes import OUTCOME_VALUES, Outcome
+from callscript.reports.queries import UNCLASSIFIED_LABEL
 from callscript.reports.stats import percentile
 from callscript.reports.versions import VersionRef, list_versions, load_version_script, resolve_version
 from callscript.storage.analytics_tables import ENTER_KEY, SKIP_KEY, walk_items_select
@@ -48,7 +49,6 @@ from callscript.storage.report_tables import UNCLASSIFIED
 if TYPE_CHECKING:
     from callscript.script.model import Node, Script
 
-UNCLASSIFIED_LABEL = "未分类"
 LOST_OUTCOMES: frozenset[str] = frozenset({Outcome.REFUSED.value})
 """Finished outcomes that count as 流失 (besides calls left unfinished)."""
 OUTCOME_SHORT: dict[str, str] = {
@@ -188,7 +188,7 @@ class Funnel:
                 parts.append(f"中断 {n.left:,}")
             text = (
                 f"{rank}. 「{n.title}」: 到达 {n.arrivals:,} 次, {n.lost:,} 次在这里流失"
-                f" ({_pct(n.loss_rate)}: {'、'.join(parts)}), 占全部流失的 {_pct(Fraction(n.lost, total))}。"
+                f" ({percent(n.loss_rate)}: {'、'.join(parts)}), 占全部流失的 {percent(Fraction(n.lost, total))}。"
             )
             how = self._how_lost(n)
             if how:
@@ -207,8 +207,9 @@ class Funnel:
         return f"最多的是{what} ({count:,} 次)。"
 
 
-def _pct(value: Fraction | None) -> str:
-    return "" if value is None else f"{float(value) * 100:.1f}%"
+def percent(value: Fraction | None, empty: str = "") -> str:
+    """A rate as the analytics sentences write it: ``26.0%`` (``empty`` when there is none)."""
+    return empty if value is None else f"{float(value) * 100:.1f}%"
 
 
 # --------------------------------------------------------------------------- reading
@@ -370,7 +371,17 @@ def _target(node: Node, key: str) -> str | None:
     return option.next if option else None
 
 
-def build(script: Script, raw: _Raw, version: VersionRef, **meta) -> Funnel:
+def build(
+    script: Script,
+    raw: _Raw,
+    version: VersionRef,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    industry: str | None = None,
+    agent: str | None = None,
+    other_versions: list[tuple[VersionRef, int]] | None = None,
+) -> Funnel:
     """Arrivals, endings and losses per question node from the raw items (see the module docstring)."""
     from callscript.script.model import END
 
@@ -390,12 +401,12 @@ def build(script: Script, raw: _Raw, version: VersionRef, **meta) -> Funnel:
 
     if script.start not in stats:  # a script that starts at an ending (it ends every call at once)
         stats[script.start] = NodeStats(script.start, script.nodes[script.start].title)
-    start = stats[script.start]
-    start.arrivals += raw.finished + raw.unfinished
+    first = stats[script.start]
+    first.arrivals += raw.finished + raw.unfinished
     unmatched = undone_endings = 0
     for (kind, node_id, key, outcome), n in raw.items.items():
         if kind == "stop" and node_id == "":
-            finish(start, outcome, n)
+            finish(first, outcome, n)
             continue
         node = script.nodes.get(node_id)
         if kind == "back":
@@ -442,14 +453,14 @@ def build(script: Script, raw: _Raw, version: VersionRef, **meta) -> Funnel:
     nodes = sorted(stats.values(), key=lambda s: (order.get(s.node, len(order)), s.node))
     funnel = Funnel(
         version,
-        meta.get("start"),
-        meta.get("end"),
-        meta.get("industry"),
-        meta.get("agent"),
+        start,
+        end,
+        industry,
+        agent,
         nodes,
         raw.finished,
         raw.unfinished,
-        list(meta.get("other_versions", [])),
+        list(other_versions or []),
         undone_endings,
         unmatched,
     )

@@ -29,9 +29,8 @@ from fractions import Fraction
 from functools import lru_cache
 
 from callscript.reports.aliases import NO_ALIASES, Aliases
+from callscript.reports.queries import UNCLASSIFIED_LABEL
 from callscript.storage.report_tables import UNCLASSIFIED
-
-UNCLASSIFIED_LABEL = "未分类"
 
 BOOKING_METHODS: tuple[tuple[str, str], ...] = (
     ("other_center", "B1 其它订房中心"),

@@ -30,7 +30,7 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from callscript.reports.funnel import OUTCOME_SHORT, Funnel, NodeStats
+from callscript.reports.funnel import OUTCOME_SHORT, Funnel, NodeStats, percent
 from callscript.storage.analytics_tables import ENTER_KEY, SKIP_KEY
 
 if TYPE_CHECKING:
@@ -57,10 +57,6 @@ def heat_style(stats: NodeStats) -> str:
     return next(style for bound, style in HEAT if rate < bound)
 
 
-def _pct(value: Fraction | None) -> str:
-    return "—" if value is None else f"{float(value) * 100:.1f}%"
-
-
 def node_label(node: Node, stats: NodeStats | None, known: bool) -> Text:
     text = Text()
     text.append(node.title, "bold")
@@ -74,7 +70,7 @@ def node_label(node: Node, stats: NodeStats | None, known: bool) -> Text:
     ended = Fraction(stats.ended_total + stats.left, stats.arrivals)
     text.append("  ")
     text.append(
-        f" 到达 {stats.arrivals:,} · 结束 {_pct(ended)} · 流失 {_pct(stats.loss_rate)} ({stats.lost:,}) ",
+        f" 到达 {stats.arrivals:,} · 结束 {percent(ended)} · 流失 {percent(stats.loss_rate, '—')} ({stats.lost:,}) ",
         heat_style(stats),
     )
     return text
@@ -148,7 +144,7 @@ class FunnelTree(Tree[str]):
                 option = Text()
                 option.append(f"{'' if key.startswith('@') else key + ' '}{label}")
                 if here is not None and total:
-                    option.append(f"  {_pct(Fraction(here.choices.get(key, 0), total))}", "cyan")
+                    option.append(f"  {percent(Fraction(here.choices.get(key, 0), total))}", "cyan")
                 if target.kind == END:
                     option.append(f"  → 结束: {OUTCOME_SHORT.get(target.end or '', target.end)}", "dim")
                     line.add_leaf(option)
