@@ -187,7 +187,10 @@ async def test_r_on_the_agents_lead_list_opens_it(known_db, tmp_path, monkeypatc
             assert time.monotonic() < deadline, "the lead list did not open"
             await pilot.pause(0.05)
         await pilot.press("r")
-        await pilot.pause()
+        deadline = time.monotonic() + 10  # the screen's modules are imported on first use: slow on a busy machine
+        while not isinstance(app.screen, ReportsScreen):
+            assert time.monotonic() < deadline, "the report screen did not open"
+            await pilot.pause(0.05)
         screen = app.screen
         assert isinstance(screen, ReportsScreen)
         await loaded(pilot, screen, 1)
