@@ -183,7 +183,9 @@ async def test_r_on_the_agents_lead_list_opens_it(known_db, tmp_path, monkeypatc
     )
     async with app.run_test(size=(120, 36)) as pilot:
         deadline = time.monotonic() + 10
-        while not isinstance(app.screen, LeadListScreen):
+        # the list must have focused its table: while the search box has focus (Textual focuses
+        # it first, on mounting), ``r`` is a letter typed into it
+        while not isinstance(app.screen, LeadListScreen) or app.focused is not app.screen.query_one("#leads"):
             assert time.monotonic() < deadline, "the lead list did not open"
             await pilot.pause(0.05)
         await pilot.press("r")
