@@ -62,7 +62,8 @@ triggers on ``funnel_calls`` / ``market_answers`` keep the sums equal to their r
 Unfinished calls are in none of these tables: the funnel reads them live
 (:func:`walk_items_select`), they are few.
 
-This module imports nothing from storage (storage's schema imports it).
+This module imports nothing from storage but the report tables' grade names (storage's
+schema imports it).
 """
 
 from __future__ import annotations
@@ -70,11 +71,11 @@ from __future__ import annotations
 import re
 
 from callscript.core.outcomes import NOT_EFFECTIVE
+from callscript.storage.report_tables import GRADES
 
 MARKET_FACTS: tuple[str, ...] = ("booking_method", "other_center_name", "hotel_star", "price_range", "expense")
 """The BRIEF's facts the market report counts (docs/reports.md, 市场情况)."""
 
-GRADES: tuple[str, str, str] = ("好", "一般", "勉强")
 STEP_KINDS: tuple[str, ...] = ("choose", "enter", "skip")
 SESSION_KINDS: tuple[str, ...] = (*STEP_KINDS, "back", "end")
 ENTER_KEY, SKIP_KEY = "@enter", "@skip"
