@@ -162,7 +162,7 @@ def coaching(
     if first_last is not None:
         low = start or first_last[0]
         high = end or first_last[1]
-        notes = [r for r in remarks(conn, low, high) if r.agent == name]
+        notes = remarks(conn, low, high, agent=name)
     return Coaching(name, chosen, start, end, theirs.calls, everyone.calls - theirs.calls, nodes, notes)
 
 

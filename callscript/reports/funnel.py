@@ -32,8 +32,10 @@ calls are read from their event logs at query time.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -286,9 +288,8 @@ def _read(
             ):
                 raw.times[(node, int(seconds))] += int(n)
         elif times:  # an agent's or an industry's: from their calls' rows (no sum per agent and second)
-            for (visits,) in conn.execute(f"SELECT times FROM funnel_calls WHERE {' AND '.join(where)}", params):
-                for node, seconds in json.loads(visits):
-                    raw.times[(node, int(seconds))] += 1
+            rows = conn.execute(f"SELECT times FROM funnel_calls WHERE {' AND '.join(where)}", params)
+            raw.times.update(count_visits(visits for (visits,) in rows))
         s_where, s_params = ["script_id = ?", *day_where], [version_id, *day_params]
         if dim is None:
             row = conn.execute(f"SELECT SUM(calls) FROM script_day WHERE {' AND '.join(s_where)}", s_params).fetchone()
@@ -297,6 +298,27 @@ def _read(
         raw.finished = int(row[0] or 0)
     _read_unfinished(conn, raw, version_id, start, end, industry, agent)
     return raw
+
+
+_VISIT = re.compile(r'\["([^"\\]*)",(-?\d+)\]')
+"""One ``["node",seconds]`` of a ``times`` list as storage writes it (no spaces; a node id
+with a quote or backslash in it is escaped, and such a list is decoded as JSON instead)."""
+
+
+def count_visits(lists: Iterable[str]) -> Counter[tuple[str, int]]:
+    """How many visits per (node, seconds) in many calls' ``times`` lists. An industry's year
+    is half a million visits: one pattern over the lists' text and a C-level count is
+    several times faster than decoding each list as JSON."""
+    plain: list[str] = []
+    out: Counter[tuple[str, int]] = Counter()
+    for text in lists:
+        if "\\" in text:
+            out.update((node, int(seconds)) for node, seconds in json.loads(text))
+        else:
+            plain.append(text)
+    for (node, seconds), n in Counter(_VISIT.findall("".join(plain))).items():
+        out[(node, int(seconds))] += n
+    return out
 
 
 def _read_calls(
@@ -318,8 +340,8 @@ def _read_calls(
         raw.finished += 1
         for kind, node, key in json.loads(items):
             raw.items[(kind, node, key, outcome if kind in ("end", "stop") else "")] += 1
-        for node, seconds in json.loads(visits) if times else ():
-            raw.times[(node, int(seconds))] += 1
+        if times:
+            raw.times.update(count_visits([visits]))
 
 
 def _read_unfinished(

@@ -129,12 +129,14 @@ class Remark:
     suggestions: str | None = None
 
 
-def remarks(conn: sqlite3.Connection, start: date, end: date) -> list[Remark]:
+def remarks(conn: sqlite3.Connection, start: date, end: date, *, agent: str | None = None) -> list[Remark]:
+    """The 优点/缺点/建议 written for the days ``start``..``end`` (of one agent, by name, if given)."""
+    only = " AND a.name = ?" if agent is not None else ""
     rows = conn.execute(
-        """SELECT a.name, r.day, r.strengths, r.weaknesses, r.suggestions
-           FROM agent_day_reviews r JOIN agents a ON a.id = r.agent_id
-           WHERE r.day BETWEEN ? AND ? ORDER BY r.day, a.name""",
-        (start.isoformat(), end.isoformat()),
+        f"""SELECT a.name, r.day, r.strengths, r.weaknesses, r.suggestions
+            FROM agent_day_reviews r JOIN agents a ON a.id = r.agent_id
+            WHERE r.day BETWEEN ? AND ?{only} ORDER BY r.day, a.name""",
+        (start.isoformat(), end.isoformat(), *([agent] if agent is not None else [])),
     ).fetchall()
     if start == end:
         return [Remark(name, start, s, w, g) for name, _, s, w, g in rows]

@@ -238,3 +238,20 @@ def test_finishing_the_left_call_moves_it_from_left_to_ended(tmp_path):
         star, confirm = f.node("star"), f.node("confirm")
         assert (f.unfinished, star.left, star.went_on, confirm.arrivals, confirm.ended["refused"]) == (0, 0, 4, 4, 1)
         assert analytics_differences(store.conn) == []
+
+
+def test_visits_are_counted_from_the_stored_lists_even_with_odd_node_ids():
+    import json
+
+    from callscript.reports.funnel import count_visits
+
+    lists = [
+        json.dumps([["a", 1], ["b", 2]], separators=(",", ":")),
+        json.dumps([["a", 1]], separators=(",", ":")),
+        json.dumps([['say "hi"', 3], ["back\\slash", 4], ["a", 1]], separators=(",", ":"), ensure_ascii=False),
+        "[]",
+        json.dumps([["开场", 0]], separators=(",", ":"), ensure_ascii=False),
+    ]
+    assert count_visits(lists) == Counter(
+        {("a", 1): 3, ("b", 2): 1, ('say "hi"', 3): 1, ("back\\slash", 4): 1, ("开场", 0): 1}
+    )
