@@ -34,6 +34,7 @@ WEB_ENV = "CALLSCRIPT_WEB"
 LOCKOUT_ATTEMPTS_ENV = "CALLSCRIPT_LOCKOUT_ATTEMPTS"
 LOCKOUT_MINUTES_ENV = "CALLSCRIPT_LOCKOUT_MINUTES"
 IDLE_LOCK_MINUTES_ENV = "CALLSCRIPT_IDLE_LOCK_MINUTES"
+CENTRE_ALIASES_ENV = "CALLSCRIPT_CENTRE_ALIASES"
 
 
 def _project_or_cwd(relative: str) -> Path:
@@ -68,6 +69,11 @@ def sample_leads_path() -> Path | None:
     README imports), or None when this installation has none."""
     path = _project_or_cwd("data/sample_leads.csv")
     return path if path.is_file() else None
+
+
+def default_centre_aliases_path() -> Path:
+    """The booking centres' alias list the market report reads (``report market --aliases``)."""
+    return Path(os.environ.get(CENTRE_ALIASES_ENV) or _project_or_cwd("data/centre_aliases.yaml"))
 
 
 def resolve_db_path(explicit: str | os.PathLike | None = None) -> Path:

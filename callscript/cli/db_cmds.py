@@ -63,13 +63,19 @@ def init_cmd(db_path: Path) -> None:
     "--quick", is_flag=True, help="PRAGMA quick_check instead of the full integrity_check (much faster on a big file)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def check_cmd(db_path: Path, stale_hours: float, quick: bool, as_json: bool) -> None:
+@click.option(
+    "--derived",
+    is_flag=True,
+    help="Also recompute the report and analytics tables from the calls and compare (minutes on a big file).",
+)
+def check_cmd(db_path: Path, stale_hours: float, quick: bool, as_json: bool, derived: bool) -> None:
     """PRAGMA integrity_check plus the app's own checks. Exit 1 if anything is wrong.
 
     Checks: every finished call has a valid outcome, every event belongs to a call,
     event logs have no gaps, leads locked to calls agree with the calls, callback and
     mailed calls have their callback/mailing, foreign keys. Warnings: unfinished
-    calls idle for longer than --stale-hours, a file readable by others.
+    calls idle for longer than --stale-hours, a file readable by others. With
+    --derived: the report and analytics tables equal a fresh computation from the calls.
 
     A damaged file is reported (SQLite's findings and what to do), exit 1; a file that
     is not a callscript database at all is an error, exit 2.
@@ -87,6 +93,13 @@ def check_cmd(db_path: Path, stale_hours: float, quick: bool, as_json: bool) -> 
     else:
         with store:
             report = store.check(stale_after=timedelta(hours=stale_hours), quick=quick)
+            if derived and report.ok:
+                from callscript.reports.rebuild import differences
+
+                found = differences(store.conn)
+                report.errors.extend(f"derived table differs from the calls: {line}" for line in found)
+                if found:
+                    report.errors.append("run `callscript report rebuild` to recompute the derived tables")
     if as_json:
         click.echo(
             json.dumps(

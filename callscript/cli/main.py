@@ -48,6 +48,7 @@ COMMAND_MODULES = (
     "report_cmds",  # report daily/range/yield/due/remark, demo-data
     "users_cmds",  # users add/passwd/disable/enable/list, audit
     "serve_cmd",  # serve (the agent's app in browsers)
+    "analytics_cmds",  # report funnel/versions/market/coaching
 )
 
 

@@ -391,7 +391,7 @@ def remark_cmd(
 @report.command("rebuild")
 @db_option
 def rebuild_cmd(db_path: Path) -> None:
-    """Recompute the report tables from the calls (a repair; normally they are kept current)."""
+    """Recompute the report and analytics tables from the calls (a repair; normally they are kept current)."""
     from callscript.reports.rebuild import rebuild
 
     db = _open(db_path)

@@ -26,7 +26,11 @@ What is simulated, per working day and agent, from 09:00:
 * for every reached call, facts drawn to fit its outcome, graded by the *real*
   grading of the script (``scripts/ctrip.yaml`` if present, else the test
   script), and stored with rule, conditions and qualified flag;
-* the agents' 优点/缺点/建议 on most days, in the seed's vocabulary.
+* the agents' 优点/缺点/建议 on most days, in the seed's vocabulary;
+* every call's answer-by-answer log, a walk of the script that ends in the call's
+  outcome (:mod:`callscript.reports.demo_walks`), and, with ``versions`` > 1, the
+  script edited now and then (each stretch of days on its own stored version), so
+  the funnel and the version comparison have something to say.
 
 What a call does to its lead — status, next call, set-aside after three
 no-answers, which callbacks and follow-ups it completes, the follow-up window it
@@ -60,11 +64,13 @@ from callscript.core import china_calendar
 from callscript.core.followup import FOLLOW_UP_WINDOW, in_follow_up_window, is_rest_day
 from callscript.core.lifecycle import RETRY_AFTER, AfterCall, after_call, call_kind
 from callscript.core.outcomes import Outcome
+from callscript.reports.demo_walks import Walk, walk_pools
 from callscript.script.grading import Grading, grade_call, settle_facts
 from callscript.storage.history import (
     HistoryBatch,
     HistoryCall,
     HistoryCallback,
+    HistoryEvent,
     HistoryLead,
     HistoryMailing,
     HistoryReview,
@@ -483,6 +489,8 @@ class DemoConfig:
     script_path: Path | None = None
     pool_size: int = 96  # graded fact sets drawn per (outcome, quality)
     now: datetime | None = None  # the simulation stops here on its last day (default: end of day)
+    events: bool = True  # write each call's answer-by-answer log (a walk of the script)
+    versions: int = 1  # script versions used, one after another over the days (edits of the title)
 
 
 @dataclass(slots=True)
@@ -493,6 +501,7 @@ class DemoStats:
     callbacks: int = 0
     mailings: int = 0
     remarks: int = 0
+    events: int = 0
     first_day: date | None = None
     last_day: date | None = None
     industries: list[str] = field(default_factory=list)
@@ -617,6 +626,17 @@ class _Floor:
     agent_by_id: dict[int, _Agent] = field(default_factory=dict)
     follow_up: Callable[[random.Random, Grading], FollowUpCall] = builtin_follow_up
     grading: Grading | None = None
+    walks: dict[str, list[Walk]] = field(default_factory=dict)  # per outcome (empty: no logs)
+    walk_rng: random.Random = field(default_factory=random.Random)  # its own: the calls stay as they were
+    version_from: list[tuple[date, int]] = field(default_factory=list)  # (first day, script id), in order
+
+    def script_for(self, day: date) -> int:
+        """The script version in use on ``day`` (the last one whose first day has come)."""
+        chosen = self.script_id
+        for first, script_id in self.version_from:
+            if first <= day:
+                chosen = script_id
+        return chosen
 
 
 @dataclass(slots=True)
@@ -696,10 +716,42 @@ def _open_floor(store: Store, cfg: DemoConfig) -> _Floor:
     floor.pools = _fact_pools(script.grading, cfg.pool_size, rng)
     floor.grading = script.grading
     floor.follow_up = follow_up_walk()
+    if cfg.events:
+        floor.walks = walk_pools(script, cfg.seed)
+        floor.walk_rng = random.Random(cfg.seed * 7919 + 17)
+    floor.version_from = _script_versions(store, script, cfg.versions, first, end, entered)
     floor.agents = [_Agent(agent_id, rng.random() < cfg.saturday_share) for agent_id in agent_ids]
     floor.agent_by_id = {agent.id: agent for agent in floor.agents}
     floor.stats.industries = [i.name for i in INDUSTRIES if i.name]
     return floor
+
+
+def _script_versions(
+    store: Store, script: Script, versions: int, first: date, end: date, entered: datetime
+) -> list[tuple[date, int]]:
+    """``versions`` stored versions of the script, each used from its first day on: the
+    text with its title edited (第2版, 第3版, …), so each is a version of its own (a new
+    sha256) that walks the same nodes. The first is the script as it is."""
+    out = [(first, store.store_script_version(script, now=entered))]
+    span = (end - first).days + 1
+    for k in range(2, versions + 1):
+        day = first + timedelta(days=span * (k - 1) // versions)
+        edited = _edited_title(script, k)
+        out.append((day, store.store_script_version(edited, now=entered + timedelta(days=(day - first).days))))
+    return out
+
+
+def _edited_title(script: Script, k: int) -> Script:
+    from callscript.script.loader import load_script_text
+
+    lines = script.source_text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith("  title: "):  # the script's own title (the first two-space title line)
+            lines[i] = line.rstrip("\n") + f" (第{k}版)\n"
+            break
+    else:
+        lines.append(f"\n# 第{k}版\n")
+    return load_script_text("".join(lines), path=script.path)
 
 
 def _fact_pools(grading: Grading, size: int, rng: random.Random) -> dict[tuple[Outcome, int], list[GradedFacts]]:
@@ -945,12 +997,15 @@ def _record_call(
         retry_after=RETRY_AFTER,
         pending_follow_up_from=min((m.follow_from for m in pending), default=None),
     )
+    script_id = floor.script_for(day)
+    if floor.walks:
+        _write_log(floor, today, call_id, outcome, start, ended_sec)
     today.batch.calls.append(
         HistoryCall(
             call_id,
             lead_id,
             agent.id,
-            floor.script_id,
+            script_id,
             clock.stamp(day, start),
             ended_text,
             outcome.value,
@@ -1003,6 +1058,19 @@ def _record_call(
     if outcome in (Outcome.NO_ANSWER, Outcome.BUSY) and not quick and rng.random() < 0.85:  # (a follow-up: next slot)
         _schedule_retry(floor, agent, lead_id, day, start, after.next_call_at)
     return ended_sec + (rng.randint(10, 40) if quick else rng.randint(20, 100))
+
+
+def _write_log(floor: _Floor, today: _Day, call_id: int, outcome: Outcome, start: int, ended: int) -> None:
+    """The call's answers: a walk of the script ending in ``outcome``, spread over the call."""
+    pool = floor.walks.get(outcome.value)
+    if not pool:
+        return
+    walk = pool[floor.walk_rng.randrange(len(pool))]
+    stamp, day = floor.clock.stamp, today.day
+    today.batch.events.extend(
+        HistoryEvent(call_id, seq, stamp(day, at), kind, node, value)
+        for seq, ((kind, node, value), at) in enumerate(zip(walk.events, walk.times(start, ended)), 1)
+    )
 
 
 def _schedule_retry(
@@ -1075,3 +1143,4 @@ def _count(stats: DemoStats, batch: HistoryBatch) -> None:
     stats.callbacks += len(batch.callbacks)
     stats.mailings += len(batch.mailings)
     stats.remarks += len(batch.reviews)
+    stats.events += len(batch.events)

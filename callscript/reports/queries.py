@@ -145,13 +145,18 @@ def _scope(actor: Actor | None) -> int | None:
     return None if actor is None else actor.agent_scope()
 
 
-def remarks(conn: sqlite3.Connection, start: date, end: date, *, actor: Actor | None = None) -> list[Remark]:
+def remarks(
+    conn: sqlite3.Connection, start: date, end: date, *, agent: str | None = None, actor: Actor | None = None
+) -> list[Remark]:
+    """The 优点/缺点/建议 written for the days ``start``..``end`` (of one agent, by name, if
+    given; an agent ``actor`` reads their own only)."""
     scope = _scope(actor)
+    only = " AND a.name = ?" if agent is not None else ""
     rows = conn.execute(
-        """SELECT a.name, r.day, r.strengths, r.weaknesses, r.suggestions
-           FROM agent_day_reviews r JOIN agents a ON a.id = r.agent_id
-           WHERE r.day BETWEEN ? AND ? AND (? IS NULL OR r.agent_id = ?) ORDER BY r.day, a.name""",
-        (start.isoformat(), end.isoformat(), scope, scope),
+        f"""SELECT a.name, r.day, r.strengths, r.weaknesses, r.suggestions
+            FROM agent_day_reviews r JOIN agents a ON a.id = r.agent_id
+            WHERE r.day BETWEEN ? AND ? AND (? IS NULL OR r.agent_id = ?){only} ORDER BY r.day, a.name""",
+        (start.isoformat(), end.isoformat(), scope, scope, *([agent] if agent is not None else [])),
     ).fetchall()
     shown = [tuple(for_display(v) for v in (name, s, w, g)) + (day,) for name, day, s, w, g in rows]
     if start == end:

@@ -1,16 +1,19 @@
-"""Rebuilding and checking the report tables (callscript/storage/report_tables.py)."""
+"""Rebuilding and checking the report tables (callscript/storage/report_tables.py) and the
+analytics tables (callscript/storage/analytics_tables.py): both are derived data."""
 
 from __future__ import annotations
 
 import sqlite3
 import time
 
+from callscript.storage import analytics_fill
+from callscript.storage import analytics_tables as analytics_sql
 from callscript.storage import report_tables as sql
 
 
 def rebuild(conn: sqlite3.Connection) -> float:
-    """Recompute every report table from ``calls`` in one write transaction; returns
-    the seconds it took."""
+    """Recompute every report and analytics table from ``calls`` (and ``call_events``) in
+    one write transaction; returns the seconds it took."""
     from callscript.storage.db import immediate, retry_locked
 
     started = time.perf_counter()
@@ -19,6 +22,7 @@ def rebuild(conn: sqlite3.Connection) -> float:
         with immediate(conn):
             for statement in sql.REBUILD_STATEMENTS:
                 conn.execute(statement)
+            analytics_fill.rebuild(conn)
 
     retry_locked(work)
     return time.perf_counter() - started
@@ -53,8 +57,29 @@ def differences(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
                 query = f"SELECT {columns} FROM {a} EXCEPT SELECT {columns} FROM {b} LIMIT ?"
                 for row in conn.execute(query, (limit,)):
                     found.append(f"{table} {label}: {row}")
-        return found
+        return found + analytics_differences(conn, limit)
     finally:
         conn.execute("DROP TABLE IF EXISTS temp.fresh_lead_days")
         for fresh in fresh_sums.values():
             conn.execute(f"DROP TABLE IF EXISTS temp.{fresh}")
+        conn.execute("DROP TABLE IF EXISTS temp.fresh_daily")
+
+
+def analytics_differences(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
+    """Rows where the analytics tables (funnel, versions, market) differ from a fresh
+    computation from the calls and their events (empty when all is well). Read-only:
+    the fresh rows are computed into temp tables, by the migration's fill — the same
+    definition as the triggers' SQL, written a second time (storage/analytics_fill.py)."""
+    analytics_fill.fresh_copies(conn)
+    try:
+        found: list[str] = []
+        for table, kept, fresh in analytics_sql.comparisons():
+            for label, query in (
+                ("missing or different", f"{fresh} EXCEPT {kept}"),
+                ("unexpected", f"{kept} EXCEPT {fresh}"),
+            ):
+                for row in conn.execute(f"SELECT * FROM ({query}) LIMIT ?", (limit,)):
+                    found.append(f"{table} {label}: {tuple(row)}")
+        return found
+    finally:
+        analytics_fill.drop_fresh_copies(conn)

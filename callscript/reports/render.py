@@ -13,6 +13,7 @@ int       ``12``          ``12``        ``12``              12
 rate      ``33.3%``       ``0.3333``    ``0.3333``          0.3333 (shown 33.3%)
 seconds   ``83.5``        ``83.5``      ``83.5``            83.5
 rank      ``2``           ``2``         ``2``               2
+p         ``0.0123``      ``0.0123``    ``0.0123``          0.0123
 text      as is           as is [1]_    string              string, never a formula
 when      ``03-05 15:00`` ISO 8601      ISO 8601            date / datetime
 ========  ==============  ============  ==================  ====================
@@ -54,7 +55,7 @@ FORMATS: tuple[str, ...] = ("table", "csv", "json", "xlsx")
 class Column:
     key: str
     label: str
-    kind: str = "text"  # text / int / rate / seconds / rank / when
+    kind: str = "text"  # text / int / rate / seconds / rank / when / p (a p-value, rounded to 4 places)
 
 
 @dataclass(slots=True)
@@ -462,6 +463,8 @@ def text_cell(value: Any, kind: str) -> str:
         return ""
     if kind == "rate":
         return f"{float(value) * 100:.1f}%"
+    if kind == "p":
+        return "<0.0001" if float(value) < 0.00005 else f"{float(value):.4f}"
     if kind == "seconds":
         return f"{float(value):.1f}"
     if kind == "when":
@@ -473,6 +476,7 @@ _TABULAR_KINDS = {
     "text": tabular.TEXT,
     "int": tabular.INT,
     "rank": tabular.INT,
+    "p": tabular.TEXT,  # a float already rounded to 4 places: CSV writes it as is, XLSX as a number
     "rate": tabular.RATE,
     "seconds": tabular.DECIMAL,
     "when": tabular.WHEN,
@@ -483,7 +487,7 @@ _TABULAR_KINDS = {
 def json_cell(value: Any, kind: str) -> Any:
     if value is None:
         return None
-    if kind == "rate":
+    if kind in ("rate", "p"):
         return round(float(value), 4)
     if kind == "seconds":
         return round(float(value), 1)
@@ -515,7 +519,7 @@ def to_table(doc: Document, *, width: int | None = None, color: bool = False) ->
         )
         totals = sheet.total if sheet.total is not None else [None] * len(sheet.columns)
         for col, foot in zip(sheet.columns, totals, strict=True):
-            numeric = col.kind in ("int", "rate", "seconds", "rank")
+            numeric = col.kind in ("int", "rate", "seconds", "rank", "p")
             wrap = col.key in ("strengths", "weaknesses", "suggestions", "note", "company")
             t.add_column(
                 col.label,

@@ -82,6 +82,17 @@ class HistoryMailing(NamedTuple):
     follow_up_call_id: int | None
 
 
+class HistoryEvent(NamedTuple):
+    """One answer of a history call's log (``call_events``), ``seq`` 1, 2, … per call."""
+
+    call_id: int
+    seq: int
+    at: str
+    kind: str
+    node: str | None
+    value: str | None
+
+
 class HistoryReview(NamedTuple):
     """An agent's 优点/缺点/建议 for a day (replaces one already written)."""
 
@@ -115,6 +126,7 @@ class HistoryBatch:
     mailings: list[HistoryMailing] = field(default_factory=list)
     reviews: list[HistoryReview] = field(default_factory=list)
     lead_states: list[LeadState] = field(default_factory=list)
+    events: list[HistoryEvent] = field(default_factory=list)
 
 
 class NextIds(NamedTuple):
@@ -124,6 +136,9 @@ class NextIds(NamedTuple):
     call: int
     callback: int
     mailing: int
+
+
+assert HistoryCall._fields[5:7] == ("ended_at", "outcome")
 
 
 def _insert_sql(table: str, columns: Sequence[str]) -> str:
@@ -160,18 +175,28 @@ class HistoryMixin(StoreBase):
         return set(self._column("SELECT phone_norm FROM leads"))
 
     def add_history(self, batch: HistoryBatch) -> None:
-        """Write ``batch`` in one ``BEGIN IMMEDIATE`` transaction (leads, calls, callbacks,
-        mailings, reviews, then the leads' states), or nothing."""
+        """Write ``batch`` in one ``BEGIN IMMEDIATE`` transaction (leads, calls, their logs,
+        callbacks, mailings, reviews, then the leads' states), or nothing.
+
+        Calls with a log go in as the app writes them: started, then their answers, then
+        finished — so a finished call's analytics row (storage/analytics_tables.py) is
+        computed once, as it finishes, rather than once for every answer added after."""
 
         def work() -> None:
             self._executemany(_LEAD_SQL, [(*lead, lead.created_at) for lead in batch.leads])
             columns = set(self._column("SELECT name FROM pragma_table_info('calls')"))
             fields = [f for f in HistoryCall._fields if f in columns]  # a file older than the marks: the
             assert tuple(fields) == HistoryCall._fields[: len(fields)]  # migration that adds them marks them
-            if len(fields) == len(HistoryCall._fields):
-                self._executemany(_insert_sql("calls", HistoryCall._fields), batch.calls)
-            else:
-                self._executemany(_insert_sql("calls", fields), [call[: len(fields)] for call in batch.calls])
+            logged = {e.call_id for e in batch.events}
+            # a call with a log is written started only, its events, then its end: the triggers
+            # that keep the analytics tables read the log when the call ends
+            rows = [(*c[:5], None, None, *c[7:]) if c.id in logged else c for c in batch.calls]
+            self._executemany(_insert_sql("calls", fields), [row[: len(fields)] for row in rows])
+            self._executemany(_insert_sql("call_events", HistoryEvent._fields), batch.events)
+            self._executemany(
+                "UPDATE calls SET ended_at = ?, outcome = ? WHERE id = ?",
+                [(c.ended_at, c.outcome, c.id) for c in batch.calls if c.id in logged],
+            )
             self._executemany(_insert_sql("callbacks", HistoryCallback._fields), batch.callbacks)
             self._executemany(_insert_sql("mailings", HistoryMailing._fields), batch.mailings)
             self._executemany(_REVIEW_SQL, batch.reviews)

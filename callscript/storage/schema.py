@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from callscript.core.outcomes import NOT_EFFECTIVE
+from callscript.storage import analytics_fill
+from callscript.storage import analytics_tables as analytics_sql
 from callscript.storage import report_tables as report_sql
 from callscript.storage.db import immediate, refuse_foreign_file, retry_locked
 from callscript.storage.errors import ErrorCode, StorageError
@@ -38,6 +40,9 @@ class Migration:
     version: int
     description: str
     statements: tuple[Step, ...]
+    fill: Callable[[sqlite3.Connection], None] | None = None
+    """Run after the statements, in the same transaction: work too slow as set-wise SQL
+    (migration 9 fills its tables from twenty million events in Python)."""
 
 
 # ---------------------------------------------------------------------------
@@ -300,7 +305,16 @@ V8 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4, V5, V6, V7, V8)
+
+# ---------------------------------------------------------------------------
+# Version 9: script analytics — the funnel by node, script versions, market answers — kept by
+# triggers (callscript/storage/analytics_tables.py)
+# ---------------------------------------------------------------------------
+V9 = Migration(
+    9, analytics_sql.MIGRATION_DESCRIPTION, analytics_sql.MIGRATION_STATEMENTS, analytics_fill.finish_migration
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 GRADE_RANKS: dict[str, int] = {"好": 1, "一般": 2, "勉强": 3}
@@ -474,6 +488,8 @@ def _apply(conn: sqlite3.Connection, migration: Migration) -> None:
             statement(conn)
         else:
             conn.execute(statement)
+    if migration.fill is not None:
+        migration.fill(conn)
     conn.execute(f"PRAGMA user_version = {migration.version}")
 
 

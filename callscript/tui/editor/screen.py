@@ -4,12 +4,14 @@ One screen: the YAML in a :class:`~callscript.tui.editor.text_area.ScriptTextAre
 (YAML highlighting when tree-sitter-yaml is installed, plain text otherwise), the
 problems panel (:mod:`callscript.tui.editor.problems`), a status line (problems,
 script tests, coverage), and F5 for the practice pane
-(:mod:`callscript.tui.editor.practice`).
+(:mod:`callscript.tui.editor.practice`), and F9 for the funnel beside the text (F6 and F7 are the text area's own: select line, select all): the
+tree of the script being edited with each node's arrivals and losses from the calls
+(:mod:`callscript.tui.widgets.funnel_tree`; the cursor's node is followed).
 
 Keys: Ctrl+S save (publish when there are no errors, else save the draft:
-:mod:`callscript.tui.editor.publish`) · F5 practice · F2 problems list (Enter jumps,
-Esc back to the text) · F8 next problem · Ctrl+Q quit (asks when there are unsaved
-edits) · F1 keys.
+:mod:`callscript.tui.editor.publish`) · F5 practice · F9 funnel · F2 problems list
+(Enter jumps, Esc back to the text) · F8 next problem · Ctrl+Q quit (asks when there
+are unsaved edits) · F1 keys.
 
 Validation as they type: every edit bumps ``revision`` and restarts a debounce
 timer (``debounce``, 100 ms of quiet counted from the edit itself; with the
@@ -31,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import ClassVar, cast
@@ -39,6 +42,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, OptionList, Static, TextArea
@@ -50,6 +54,7 @@ from callscript.tui.editor.publish import BROKEN_FILE, FileState, save_script
 from callscript.tui.editor.text_area import ScriptTextArea, make_text_area
 from callscript.tui.host import EditorHost
 from callscript.tui.screens.dialogs import ConfirmDialog
+from callscript.tui.widgets.funnel_tree import FunnelTree, FunnelView, load_funnel
 from callscript.workshop.drafts import DRAFT_FILE, NEW_FILE, PUBLISHED_FILE, EditSource, SaveOutcome
 from callscript.workshop.revalidate import Revalidator
 from callscript.workshop.script_tests import default_tests_path
@@ -68,6 +73,7 @@ class EditorHelp(ModalScreen[None]):
     KEYS = (
         ("Ctrl+S", "保存: 没有错误就发布 (坐席下一通电话起用新版本); 有错误只存草稿"),
         ("F5", "练习: 用坐席的通话界面走一遍正在编辑的脚本 (什么都不保存)"),
+        ("F9", "话术漏斗: 在右边显示每个节点的到达和流失 (近30天的通话), 跟着光标所在的节点"),
         ("F2", "问题列表: ↑↓ 选择, Enter 跳到那一行, Esc 回到文本"),
         ("F8", "跳到下一个问题"),
         ("Ctrl+Z / Ctrl+Y", "撤销 / 重做"),
@@ -94,6 +100,7 @@ class EditorScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "保存/发布", key_display="^S", priority=True),
         Binding("f5", "practice", "练习", key_display="F5"),
+        Binding("f9", "funnel", "漏斗", key_display="F9"),
         Binding("f2", "problems", "问题列表", key_display="F2"),
         Binding("f8", "next_problem", "下一个问题", key_display="F8"),
         Binding("escape", "to_text", "回到文本", show=False),
@@ -137,6 +144,8 @@ class EditorScreen(Screen[None]):
         """Used by one validation at a time (the as-you-type worker); see callscript/workshop/revalidate.py."""
         self._checking = False
         self._again = False
+        self.funnel_view: FunnelView | None = None
+        """The funnel beside the text (F9), loaded the first time the panel is shown."""
 
     @property
     def host(self) -> EditorHost:
@@ -145,7 +154,9 @@ class EditorScreen(Screen[None]):
     # -- layout ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static("", id="ed-title")
-        yield make_text_area(self.source.text, self.highlight)
+        with Horizontal(id="ed-main"):
+            yield make_text_area(self.source.text, self.highlight)
+            yield FunnelTree(id="funnel-panel")
         yield Static("", id="ed-status")
         yield ProblemsPanel(id="problems")
         yield Footer(compact=True, show_command_palette=False)
@@ -248,6 +259,8 @@ class EditorScreen(Screen[None]):
             self.check = result
             self._modified = result.sha256 != file.saved_sha
             self._show()
+            if result.script is not None and self.funnel_shown and self.funnel_view is not None:
+                self._show_funnel()
         else:
             self.checks_discarded += 1  # stale: the text has changed since
         if self._again or (result.revision != self.revision and self._timer is None and not self._check_queued):
@@ -429,6 +442,74 @@ class EditorScreen(Screen[None]):
                 tests_path=self.tests_path,
             )
         )
+
+    # -- the funnel beside the text ------------------------------------------------
+    @property
+    def funnel_panel(self) -> FunnelTree:
+        return self.query_one("#funnel-panel", FunnelTree)
+
+    @property
+    def funnel_shown(self) -> bool:
+        return self.funnel_panel.has_class("shown")
+
+    def action_funnel(self) -> None:
+        """F9: show or hide the funnel beside the text (read from the database the first time)."""
+        panel = self.funnel_panel
+        panel.toggle_class("shown")
+        if not self.funnel_shown:
+            return
+        if self.funnel_view is None:
+            panel.show(None, FunnelView(None, "读取中…"))
+            check = self.check
+            name = check.script.name if check is not None and check.script is not None else None
+            self.run_worker(
+                partial(self._load_funnel, self.host.backend.db_path, name, self.host.clock().date()),
+                thread=True,
+                group="funnel",
+                exclusive=True,
+                exit_on_error=False,
+            )
+        else:
+            self._show_funnel()
+
+    def _load_funnel(self, db_path: Path | None, name: str | None, today: date) -> None:
+        view = load_funnel(db_path, name, today)
+        try:
+            self.app.call_from_thread(self._funnel_loaded, view)
+        except RuntimeError:  # the app is closing
+            pass
+
+    def _funnel_loaded(self, view: FunnelView) -> None:
+        self.funnel_view = view
+        self._show_funnel()
+
+    def _show_funnel(self) -> None:
+        """The tree of the text as last checked valid (before that, of the funnel's own version)."""
+        check, view = self.check, self.funnel_view
+        if view is None:
+            return
+        if check is not None and check.script is None and self.funnel_panel.lines_for:
+            return  # the text has errors: keep the last good tree
+        self.funnel_panel.show(check.script if check is not None else None, view)
+        self._follow_cursor()
+
+    @on(TextArea.SelectionChanged, "#source")
+    def _cursor_moved(self, event: TextArea.SelectionChanged) -> None:
+        if self.funnel_shown and self.funnel_view is not None:
+            self._follow_cursor()
+
+    def _follow_cursor(self) -> None:
+        """Put the funnel's cursor on the node whose YAML the text cursor is in."""
+        check = self.check
+        if check is None or check.script is None:
+            return
+        line = self.text_area.cursor_location[0] + 1
+        here = None
+        for node in check.script.nodes.values():
+            if node.mark.line <= line and (here is None or node.mark.line > here.mark.line):
+                here = node
+        if here is not None:
+            self.funnel_panel.focus_node(here.id)
 
     # -- other -----------------------------------------------------------------
     def action_help(self) -> None:

@@ -13,6 +13,9 @@ One screen, four tabs:
   industry names are in a legend beside the chart, laid out by rich;
 * 节日问候 — the greeting list for the next holiday from the day shown: who gets an
   SMS, a card or a gift (read only when the tab is opened: it reads every graded call).
+* 话术漏斗 (tab 5) — the script's tree with each node's arrivals and losses over the 30 days
+  up to the day (the newest version with calls then), heat-coloured, and the top
+  five places prospects are lost in words (:mod:`callscript.tui.widgets.funnel_tree`).
 
 Self-contained: it takes the database path and a clock (defaults: the app's
 ``db_path`` and ``clock``) and reads through :mod:`callscript.reports` in a
@@ -46,6 +49,7 @@ from callscript.reports.queries import BY_LABELS, KIND_LABELS, MaintenanceSummar
 from callscript.reports.render import Document, document, text_cell
 from callscript.tui.clock import Clock
 from callscript.tui.host import AgentAppHost, ReportsHost
+from callscript.tui.widgets.funnel_tree import FunnelTree, FunnelView, load_funnel
 
 WEEKDAYS = "一二三四五六日"
 CHART_LIMIT = 12
@@ -62,6 +66,7 @@ class ReportData:
     by_industry: Summary
     due: DueList
     greetings: GreetingList | None = None
+    funnel: FunnelView | None = None
 
 
 def load_report(
@@ -91,9 +96,13 @@ def load_report(
             greetings = greeting_list(
                 db.conn, holiday, holiday.first if holiday else day, company=greetings_for, actor=actor
             )
-        return ReportData(day, by, kind, summary, by_industry, due_list(db.conn, now, actor=actor), greetings)
+        due = due_list(db.conn, now, actor=actor)
     finally:
         db.close()
+    # the script's funnel is the floor's (every agent's calls): a supervisor's view
+    floor_view = actor is None or actor.sees_every_agent
+    funnel = load_funnel(db_path, None, day) if floor_view else FunnelView(None, "话术漏斗是全组的数字: 主管可见")
+    return ReportData(day, by, kind, summary, by_industry, due, greetings, funnel)
 
 
 class DateDialog(ModalScreen[date | None]):
@@ -140,6 +149,8 @@ class ReportsScreen(Screen[None]):
     ReportsScreen #date-dialog { width: 50; }
     ReportsScreen #greetings-table { height: 1fr; }
     ReportsScreen #greetings-note { height: auto; padding: 0 1; color: $text-muted; }
+    ReportsScreen #funnel-losses { height: auto; max-height: 7; padding: 0 1; }
+    ReportsScreen #funnel-tree { height: 1fr; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -154,6 +165,7 @@ class ReportsScreen(Screen[None]):
         Binding("2", "tab('tab-due')", "待办", show=False),
         Binding("3", "tab('tab-chart')", "图表", show=False),
         Binding("4", "tab('tab-greetings')", "问候", show=False),
+        Binding("5", "tab('tab-funnel')", "话术漏斗", show=False),
     ]
 
     def __init__(
@@ -220,6 +232,9 @@ class ReportsScreen(Screen[None]):
             with TabPane("4 节日问候", id="tab-greetings"):
                 yield Static("切换到这一页时读取。", id="greetings-note")
                 yield DataTable(id="greetings-table", zebra_stripes=True, cursor_type="row")
+            with TabPane("5 话术漏斗", id="tab-funnel"):
+                yield Static("", id="funnel-losses")
+                yield FunnelTree(id="funnel-tree")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -255,6 +270,8 @@ class ReportsScreen(Screen[None]):
         self._fill_chart(data.by_industry)
         if data.greetings is not None:
             self._fill_greetings(document(data.greetings), data.greetings)
+        if data.funnel is not None:
+            self._fill_funnel(data.funnel)
         self.loads += 1
 
     # -- rendering ------------------------------------------------------------
@@ -384,6 +401,18 @@ class ReportsScreen(Screen[None]):
             legend.add_row("", Text("这一天没有通话记录。", "dim"), "", "", "")
         self.query_one("#chart-legend", Static).update(legend)
         chart.refresh()
+
+    def _fill_funnel(self, view: FunnelView) -> None:
+        self.query_one("#funnel-tree", FunnelTree).show(None, view)
+        lines = Text()
+        sentences = view.funnel.loss_sentences() if view.funnel is not None else []
+        for sentence in sentences:
+            if lines:
+                lines.append("\n")
+            lines.append(sentence)
+        losses = self.query_one("#funnel-losses", Static)
+        losses.update(lines)
+        losses.display = bool(lines)
 
     # -- actions --------------------------------------------------------------
     def _go(self, day: date) -> None:
