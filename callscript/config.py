@@ -76,13 +76,94 @@ def default_centre_aliases_path() -> Path:
     return Path(os.environ.get(CENTRE_ALIASES_ENV) or _project_or_cwd("data/centre_aliases.yaml"))
 
 
+DATABASE_URL_SCHEMES = ("postgresql://", "postgres://")
+"""A ``--db`` / ``$CALLSCRIPT_DB`` starting so names a PostgreSQL database, not a file."""
+
+
+def is_database_url(location: object) -> bool:
+    """True when ``location`` names a PostgreSQL database (``postgresql://…``) rather than a file."""
+    if isinstance(location, DatabaseUrl):
+        return True
+    return isinstance(location, str) and location.strip().lower().startswith(DATABASE_URL_SCHEMES)
+
+
+class DatabaseUrl(type(Path())):  # type: ignore[misc]  # PosixPath or WindowsPath, whichever Path() is
+    """A PostgreSQL connection URL carried where the app carries the database file's path.
+
+    Every layer passes "where the database is" around as a :class:`~pathlib.Path` (the TUI,
+    the floor server's command line, the CLI's ``--db``); a URL in a plain ``Path`` would
+    lose the ``//`` after its scheme. This keeps the URL whole: ``str()`` gives it back
+    unchanged, it "exists" (the server says otherwise when connected), and it resolves to
+    itself — so no caller needs to know which backend it is handing on.
+    """
+
+    _url: str
+
+    def __new__(cls, url: str) -> DatabaseUrl:
+        self = super().__new__(cls, "postgresql-database")
+        self._url = url.strip()
+        return self
+
+    def __str__(self) -> str:
+        return self._url
+
+    def __fspath__(self) -> str:
+        return self._url
+
+    def __repr__(self) -> str:
+        return f"DatabaseUrl({redact_url(self._url)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DatabaseUrl) and other._url == self._url
+
+    def __hash__(self) -> int:
+        return hash(self._url)
+
+    def exists(self, *args: object, **kwargs: object) -> bool:
+        return True
+
+    def is_file(self, *args: object, **kwargs: object) -> bool:
+        return False
+
+    def is_dir(self, *args: object, **kwargs: object) -> bool:
+        return False
+
+    def resolve(self, strict: bool = False) -> DatabaseUrl:
+        return self
+
+    def absolute(self) -> DatabaseUrl:
+        return self
+
+    def expanduser(self) -> DatabaseUrl:
+        return self
+
+    @property
+    def redacted(self) -> str:
+        """The URL with any password replaced by ``***`` (for messages and logs)."""
+        return redact_url(self._url)
+
+
+def redact_url(url: str) -> str:
+    """``postgresql://user:secret@host/db`` → ``postgresql://user:***@host/db`` (and a
+    ``password=`` query parameter likewise): what messages show."""
+    import re
+
+    url = re.sub(r"(://[^:/@?]*:)[^@/?]*@", r"\1***@", url)
+    return re.sub(r"(?i)(password=)[^&]*", r"\1***", url)
+
+
 def resolve_db_path(explicit: str | os.PathLike | None = None) -> Path:
-    """``--db`` if given, else ``$CALLSCRIPT_DB``, else ``data/callscript.db``."""
+    """``--db`` if given, else ``$CALLSCRIPT_DB``, else ``data/callscript.db``.
+
+    A ``postgresql://`` URL comes back as a :class:`DatabaseUrl` (a ``Path`` that keeps the URL)."""
     if explicit:
-        return Path(explicit)
+        if isinstance(explicit, DatabaseUrl):
+            return explicit
+        text = os.fspath(explicit)
+        return DatabaseUrl(str(text)) if is_database_url(text) else Path(explicit)
     env = os.environ.get(DB_ENV)
     if env:
-        return Path(env)
+        return DatabaseUrl(env) if is_database_url(env) else Path(env)
     return _project_or_cwd("data/callscript.db")
 
 

@@ -1,26 +1,19 @@
-"""The store's base: one connection, one lock, transactions, and the handful of
+"""The store's base: one backend, one lock, transactions, and the handful of
 methods every statement goes through.
 
 The parts of :class:`~callscript.storage.Store` (agents, leads, claims, calls,
 follow-ups, checks, history) hold SQL but never a cursor: they run it with
 :meth:`StoreBase._rows`, ``_row``, ``_value``, ``_column`` (reads),
 ``_execute``, ``_insert``, ``_executemany`` (writes inside :meth:`_tx`) and
-``_append_once`` (the one-statement hot path). Those methods, the transactions
-(``_tx``, ``_snapshot``, ``_durable``) and :meth:`open` are the seam a second
-backend (PostgreSQL through psycopg 3, issue 18) replaces; only the
-SQLite-specific modules — ``db.py`` (opening, ``BEGIN IMMEDIATE``, the lock
-polling), ``schema.py`` (migrations, ``PRAGMA user_version``) and ``checks.py``
-(``PRAGMA integrity_check``) — touch the connection itself.
+``_append_once`` (the one-statement hot path). Those methods and the transactions
+(``_tx``, ``_snapshot``, ``_durable``) hand the SQL to the store's
+:class:`~callscript.storage.backend.Backend`: SQLite (a file: ``db.py`` opens it,
+``BEGIN IMMEDIATE``, the lock polling; ``schema.py`` migrates it) or PostgreSQL (a
+``postgresql://`` URL: psycopg 3, ``pg_schema.py``). The SQL text is the same for
+both (docs/storage.md, "Two backends").
 
-Reads go through sqlite-utils (``db.query``, ``db.execute``). The raw ``sqlite3``
-connection is used where sqlite-utils has no equivalent or would be wrong:
-``BEGIN IMMEDIATE`` (its ``atomic()`` issues a deferred ``BEGIN``, which fails at
-once with "database is locked" when a read is upgraded to a write), the hot-path
-single-statement append (:func:`callscript.storage.db.write_once`, which polls for
-the write lock itself), and ``executemany`` (bulk import and history).
-
-``db`` and ``conn`` stay public attributes for SQLite tools and tests; store code
-uses the methods.
+``db`` (SQLite only) and ``conn`` stay public attributes for tools, reports and
+tests; store code uses the methods.
 """
 
 from __future__ import annotations
@@ -28,12 +21,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from datetime import date, datetime, timedelta
 from enum import Enum
-from pathlib import Path
 from typing import Any, Self, TypeVar
 
 import sqlite_utils
@@ -42,18 +33,8 @@ from callscript.config import cli_origin
 from callscript.core.access import Actor, system_actor
 from callscript.core.followup import in_follow_up_window
 from callscript.core.lifecycle import RETRY_AFTER
-from callscript.storage import schema
-from callscript.storage.db import (
-    BUSY_TIMEOUT_S,
-    change_marker,
-    connect,
-    database_errors,
-    database_problem,
-    immediate,
-    retry_locked,
-    synchronous_level,
-    write_once,
-)
+from callscript.storage.backend import Backend, SqliteBackend, open_backend
+from callscript.storage.db import BUSY_TIMEOUT_S
 from callscript.storage.location import resolve_db_path
 from callscript.storage.normalise import e164_normalise
 from callscript.storage.timefmt import now_local, to_local
@@ -97,12 +78,11 @@ def placeholders(values: Sized) -> str:
 
 
 class StoreBase:
-    """One database file, its connection and lock, and the store's settings."""
+    """One database (a file or a PostgreSQL URL), its backend and lock, and the store's settings."""
 
     def __init__(
         self,
-        db: sqlite_utils.Database,
-        path: Path,
+        backend: Backend,
         *,
         normalise: Callable[[str], str | None] = e164_normalise,
         claim_hold: timedelta = timedelta(minutes=15),
@@ -111,9 +91,9 @@ class StoreBase:
         clock: Callable[[], datetime] = now_local,
         actor: Actor | None = None,
     ):
-        self.db = db
-        self.conn: sqlite3.Connection = db.conn
-        self.path = path
+        self.backend = backend
+        self.path = backend.location
+        """The database file, or the :class:`~callscript.config.DatabaseUrl` (a ``Path`` that keeps the URL)."""
         self.normalise = normalise
         self.claim_hold = claim_hold
         self.retry_after = retry_after
@@ -126,9 +106,25 @@ class StoreBase:
         self.lock_retries = 0
         self._lock = threading.RLock()
         self._depth = 0
-        self._busy_ms = int(BUSY_TIMEOUT_S * 1000)
         self._agent_ids: dict[str, int] = {}
         """Agent name → id, as looked up (agents are never renamed or deleted; see agents.py)."""
+
+    @property
+    def conn(self) -> Any:
+        """The connection the reports' SQL runs on: the ``sqlite3.Connection`` of a file, or a
+        :class:`~callscript.storage.backend.PgConnection` (same placeholders) for PostgreSQL."""
+        return self.backend.conn
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The file's sqlite-utils handle (SQLite tools and tests; not there on PostgreSQL)."""
+        if not isinstance(self.backend, SqliteBackend):
+            raise AttributeError("a PostgreSQL store has no sqlite-utils handle (use the Store's methods)")
+        return self.backend.db
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.backend.name == "postgresql"
 
     # ------------------------------------------------------------------ opening
 
@@ -143,40 +139,32 @@ class StoreBase:
         timeout: float = BUSY_TIMEOUT_S,
         **options: Any,
     ) -> Self:
-        """Open the database (``path`` → ``$CALLSCRIPT_DB`` → ``data/callscript.db``).
+        """Open the database (``path`` → ``$CALLSCRIPT_DB`` → ``data/callscript.db``): a file,
+        or a PostgreSQL database when ``path`` is a ``postgresql://`` URL.
 
         Creates the file (mode 0600) and brings the schema up to date unless told
         not to. ``options`` go to the constructor (``normalise``, ``claim_hold``,
         ``retry_after``, ``follow_up_window``, ``clock``, ``actor``).
         """
         resolved = resolve_db_path(path)
-        db = connect(resolved, create=create, timeout=timeout, synchronous=synchronous)
-        try:
-            if migrate:
-                with database_errors(resolved):
-                    schema.migrate(db.conn)
-        except BaseException:
-            db.close()
-            raise
-        store = cls(db, resolved, **options)
-        store._busy_ms = int(timeout * 1000)
-        return store
+        backend = open_backend(resolved, create=create, migrate=migrate, synchronous=synchronous, timeout=timeout)
+        return cls(backend, **options)
 
     def migrate(self) -> list[int]:
-        """Bring the file's schema up to this release's (what :meth:`open` does unless told not to);
+        """Bring the database's schema up to this release's (what :meth:`open` does unless told not to);
         the versions applied."""
-        with self._lock, database_errors(self.path):
-            return schema.migrate(self.conn)
+        with self._lock:
+            return self.backend.migrate()
 
     def change_marker(self) -> tuple[int, int]:
         """Changes whenever any data changes, here or in another process (:func:`db.change_marker`):
         compare two readings to know whether anything is worth reading again."""
         with self._lock:
-            return change_marker(self.conn)
+            return self.backend.change_marker()
 
     def close(self) -> None:
         with self._lock:
-            self.conn.close()
+            self.backend.close()
 
     def __enter__(self) -> Self:
         return self
@@ -186,8 +174,8 @@ class StoreBase:
 
     @property
     def schema_version(self) -> int:
-        with self._lock, database_errors(self.path):
-            return schema.schema_version(self.conn)
+        with self._lock:
+            return self.backend.schema_version()
 
     # ------------------------------------------------------------------ the clock
 
@@ -201,10 +189,12 @@ class StoreBase:
     # ------------------------------------------------------------------ transactions
 
     def _tx(self, work: Callable[[], T]) -> T:
-        """Run ``work`` in one ``BEGIN IMMEDIATE`` transaction (joined if one is open).
+        """Run ``work`` in one write transaction (joined if one is open): ``BEGIN IMMEDIATE``
+        on SQLite, ``BEGIN`` on PostgreSQL.
 
-        Retried as a whole while the file is locked, so ``work`` must not change
-        anything outside the database before it returns.
+        Retried as a whole while the file is locked (or PostgreSQL reports a deadlock, or the
+        connection broke before ``COMMIT``), so ``work`` must not change anything outside the
+        database before it returns.
         """
         with self._lock:
             if self._depth:
@@ -213,37 +203,36 @@ class StoreBase:
             def attempt() -> T:
                 self._depth += 1
                 try:
-                    with immediate(self.conn, busy_ms=self._busy_ms):
-                        return work()
+                    return work()
                 finally:
                     self._depth -= 1
 
-            with database_errors(self.path):  # a COMMIT on a full disk fails outside any statement
-                return retry_locked(attempt, on_retry=self._count_retry)
+            return self.backend.transaction(attempt, self._count_retry)
 
     def _in_tx(self) -> bool:
         """True inside :meth:`_tx` (what is written may yet be rolled back)."""
         return self._depth > 0
 
     def _snapshot(self, work: Callable[[], T]) -> T:
-        """Run read-only ``work`` on one consistent snapshot (a deferred transaction, rolled back)."""
-        with self._lock, database_errors(self.path):
+        """Run read-only ``work`` on one consistent snapshot (a read transaction, rolled back)."""
+        with self._lock:
             if self._depth:
                 return work()
-            self.conn.execute("BEGIN")
-            self._depth += 1
-            try:
-                return work()
-            finally:
-                self._depth -= 1
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
+
+            def attempt() -> T:
+                self._depth += 1
+                try:
+                    return work()
+                finally:
+                    self._depth -= 1
+
+            return self.backend.snapshot(attempt)
 
     @contextlib.contextmanager
     def _durable(self) -> Iterator[None]:
-        """Commits inside the block are fsynced (``synchronous=FULL``) even if the store
-        was opened with a lower level for bulk work: for outcomes."""
-        with self._lock, synchronous_level(self.conn, "FULL"):
+        """Commits inside the block are durable (SQLite ``synchronous=FULL``, PostgreSQL
+        ``synchronous_commit=on``) even if the store was opened for bulk work: for outcomes."""
+        with self._lock, self.backend.durable():
             yield
 
     def _count_retry(self) -> None:
@@ -251,13 +240,24 @@ class StoreBase:
 
     # ------------------------------------------------------------------ statements
 
-    # Each method turns SQLite's "the file is the trouble" errors (not a database, damaged,
-    # disk full, read-only) into storage.errors.DatabaseProblem, so callers branch on a code.
+    # Each method turns "the database is the trouble" errors (not a database, damaged, disk
+    # full, read-only; on PostgreSQL also the server unreachable) into StorageError codes,
+    # so callers branch on a code.
+
+    @property
+    def _lock_rows(self) -> str:
+        """`` FOR UPDATE SKIP LOCKED`` on PostgreSQL (see :attr:`Backend.lock_rows`), else nothing."""
+        return self.backend.lock_rows
+
+    @property
+    def _lock_row(self) -> str:
+        """`` FOR UPDATE`` on PostgreSQL (see :attr:`Backend.lock_row`), else nothing."""
+        return self.backend.lock_row
 
     def _rows(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
         """Every row of a query, as dicts by column name."""
-        with self._lock, database_errors(self.path):
-            return list(self.db.query(sql, params))
+        with self._lock:
+            return self.backend.rows(sql, params)
 
     def _row(self, sql: str, params: Params = ()) -> dict[str, Any] | None:
         """The first row of a query, or None."""
@@ -266,32 +266,28 @@ class StoreBase:
 
     def _value(self, sql: str, params: Params = ()) -> Any:
         """The first column of the first row, or None."""
-        with self._lock, database_errors(self.path):
-            row = self.db.execute(sql, params).fetchone()
-            return None if row is None else row[0]
+        with self._lock:
+            return self.backend.value(sql, params)
 
     def _column(self, sql: str, params: Params = ()) -> list[Any]:
         """The first column of every row."""
-        with self._lock, database_errors(self.path):
-            return [row[0] for row in self.db.execute(sql, params).fetchall()]
+        with self._lock:
+            return self.backend.column(sql, params)
 
     def _execute(self, sql: str, params: Params = ()) -> int:
         """One write statement (inside :meth:`_tx`); how many rows it changed."""
-        with self._lock, database_errors(self.path):
-            return self.db.execute(sql, params).rowcount
+        with self._lock:
+            return self.backend.execute(sql, params)
 
     def _insert(self, sql: str, params: Params = ()) -> int:
         """One ``INSERT`` (inside :meth:`_tx`); the new row's id."""
-        with self._lock, database_errors(self.path):
-            row_id = self.db.execute(sql, params).lastrowid
-        if row_id is None:  # pragma: no cover - an INSERT always sets it
-            raise RuntimeError("the insert gave no row id")
-        return row_id
+        with self._lock:
+            return self.backend.insert_returning_id(sql, params)
 
     def _executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
         """One write statement for many rows (inside :meth:`_tx`); rows changed (-1 if unknown)."""
-        with self._lock, database_errors(self.path):
-            return self.conn.executemany(sql, rows).rowcount
+        with self._lock:
+            return self.backend.executemany(sql, rows)
 
     def _append_once(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         """ONE write statement, committed (autocommit) when this returns; its ``RETURNING`` rows.
@@ -301,12 +297,4 @@ class StoreBase:
         ``BEGIN IMMEDIATE`` transaction. Joins an open transaction.
         """
         with self._lock:
-            try:  # not the context manager: this is the hot path, and a try costs nothing
-                return retry_locked(
-                    lambda: write_once(self.conn, sql, params, busy_ms=self._busy_ms), on_retry=self._count_retry
-                )
-            except sqlite3.DatabaseError as exc:
-                problem = database_problem(exc, self.path)
-                if problem is None:
-                    raise
-                raise problem from exc
+            return self.backend.append_once(sql, params)

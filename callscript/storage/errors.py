@@ -61,6 +61,9 @@ class ErrorCode(StrEnum):
     """``db restore``: the source is not a sound callscript database, or the live one is in use."""
     DUPLICATE_ACCOUNT = "duplicate_account"
     """An account with that name exists already."""
+    DATABASE_UNREACHABLE = "database_unreachable"
+    """The PostgreSQL server cannot be reached (down, restarting, the network): nothing was
+    written by the step that failed; try again once it is back (the app keeps the answers queued)."""
 
 
 class StorageError(Exception):
