@@ -158,4 +158,4 @@ def _alive(session: AppSession, moment: datetime) -> bool:
 def session_clause(column: str, blocked: Iterable[int]) -> str:
     """SQL true when ``column`` (a claim's session) is not one of ``blocked`` (literal ids)."""
     ids = ", ".join(str(int(i)) for i in blocked)
-    return f"({column} IS NULL OR {column} NOT IN ({ids}))" if ids else "1"
+    return f"({column} IS NULL OR {column} NOT IN ({ids}))" if ids else "1 = 1"

@@ -119,6 +119,9 @@ class Backend:
     where ``BEGIN IMMEDIATE`` already holds the whole file; ``FOR UPDATE SKIP LOCKED`` on
     PostgreSQL, where writers run side by side and a row another agent is taking is skipped."""
 
+    no_limit: Any = -1
+    """The ``LIMIT ?`` value meaning "every row" (SQLite: -1; PostgreSQL: NULL)."""
+
     lock_row = ""
     """Appended to a SELECT of the one row a transaction is about to decide on (``FOR UPDATE``
     on PostgreSQL: a second writer waits for the first's decision instead of deciding on
@@ -429,6 +432,7 @@ class PostgresBackend(Backend):
     name = "postgresql"
     lock_rows = " FOR UPDATE SKIP LOCKED"
     lock_row = " FOR UPDATE"
+    no_limit = None
 
     def __init__(self, url: DatabaseUrl, *, synchronous: str = "FULL", reconnect_s: float = RECONNECT_S):
         self.location = url

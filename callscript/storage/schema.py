@@ -380,7 +380,7 @@ VIEWS: dict[str, str] = {
                json_extract(c.facts, '$.accepts') AS accepts,
                c.callback_due, c.recovered, c.facts,
                c.kind, c.follow_up_slot,
-               EXISTS (SELECT 1 FROM mailings m WHERE m.call_id = c.id) AS mailed
+               CAST(EXISTS (SELECT 1 FROM mailings m WHERE m.call_id = c.id) AS INTEGER) AS mailed
         FROM calls c
         JOIN agents a ON a.id = c.agent_id
         JOIN leads l ON l.id = c.lead_id
@@ -408,7 +408,7 @@ VIEWS: dict[str, str] = {
             FROM call_summary WHERE ended_at IS NOT NULL AND kind = 'development'
             WINDOW newest_first AS (PARTITION BY day, lead_id ORDER BY started_at DESC, call_id DESC),
                    whole_day AS (PARTITION BY day, lead_id)
-        )
+        ) AS numbered
         WHERE rn = 1
     """,
     # 数据情况日分析表 per day, agent and industry, from the trigger-kept report table
@@ -419,13 +419,13 @@ VIEWS: dict[str, str] = {
     "daily_agent_industry": f"""
         SELECT r.day, r.agent_id, a.name AS agent, NULLIF(r.industry, '') AS industry, {_DAILY_COLUMNS}
         FROM report_daily r JOIN agents a ON a.id = r.agent_id
-        GROUP BY r.day, r.agent_id, r.industry HAVING SUM(r.calls) > 0
+        GROUP BY r.day, r.agent_id, a.name, r.industry HAVING SUM(r.calls) > 0
     """,
     # Per day and agent (all industries).
     "daily_agent": f"""
         SELECT r.day, r.agent_id, a.name AS agent, {_DAILY_COLUMNS}
         FROM report_day_agent r JOIN agents a ON a.id = r.agent_id
-        GROUP BY r.day, r.agent_id HAVING SUM(r.calls) > 0
+        GROUP BY r.day, r.agent_id, a.name HAVING SUM(r.calls) > 0
     """,
     # Per day and industry (all agents).
     "daily_industry": f"""

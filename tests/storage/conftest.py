@@ -7,8 +7,9 @@ from storage.helpers import mini_script
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store.open(tmp_path / "callscript.db") as s:
+def store(db_location):
+    """A fresh store on each backend (tests/conftest.py: ``sqlite`` and ``postgres``)."""
+    with Store.open(db_location) as s:
         yield s
 
 

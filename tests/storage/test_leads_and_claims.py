@@ -6,6 +6,7 @@ import sqlite3
 from datetime import date, datetime, timedelta
 
 import pytest
+from backends import sqlite_only
 
 from callscript.script.session import CallSession
 from callscript.storage import DuplicateLead, LeadUnavailable, NotFound, Store
@@ -183,7 +184,7 @@ def test_daily_views_count_leads_not_calls(store, script):
     finish(store, script, 2, a, "invalid_number")
     finish(store, script, 3, b, "busy")
     finish(store, script, 6, a, "no_answer", now=MONDAY + timedelta(days=1))
-    rows = store.db.execute(
+    rows = store.conn.execute(
         """SELECT day, agent, industry, leads_called, effective, mailed, good, fair, marginal,
                   mail_rate, effective_rate, good_rate
            FROM daily_agent_industry ORDER BY day, agent, industry"""
@@ -194,15 +195,15 @@ def test_daily_views_count_leads_not_calls(store, script):
         ("2025-03-03", "甲", "制造", 1, 0, 0, 0, 0, 0, 0.0, 0.0, 0.0),
         ("2025-03-04", "甲", "制造", 1, 0, 0, 0, 0, 0, 0.0, 0.0, 0.0),
     ]
-    lead1 = store.db.execute(
+    lead1 = store.conn.execute(
         "SELECT calls, effective, mailed, grade, last_outcome FROM daily_lead_outcomes WHERE lead_id = 1"
     ).fetchone()
     assert lead1 == (2, 1, 1, "好", "mailed")
-    assert store.db.execute("SELECT SUM(leads_called) FROM daily_industry").fetchone()[0] == 5
-    assert store.db.execute(
+    assert store.conn.execute("SELECT SUM(leads_called) FROM daily_industry").fetchone()[0] == 5
+    assert store.conn.execute(
         "SELECT leads_called FROM daily_agent WHERE agent = '甲' AND day = '2025-03-03'"
     ).fetchone() == (3,)
-    assert store.db.execute("SELECT COUNT(*) FROM pending_follow_ups").fetchone() == (1,)
+    assert store.conn.execute("SELECT COUNT(*) FROM pending_follow_ups").fetchone() == (1,)
 
 
 def _raw(store):
@@ -212,6 +213,7 @@ def _raw(store):
     return conn
 
 
+@sqlite_only  # writes past the file's constraints, which a PostgreSQL server never lets through
 def test_check_finds_broken_invariants(store, script):
     a = store.ensure_agent("甲")
     lead = store.add_lead("甲公司", "13800000000")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import random
-import sqlite3
 from datetime import datetime, timedelta
 
 import pytest
+from backends import peek
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,13 +36,13 @@ def state(session: CallSession):
 
 def committed_events(path, call_id):
     """What another process sees right now (so: what is committed)."""
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(
-            "SELECT seq, kind, node, value FROM call_events WHERE call_id = ? ORDER BY seq", (call_id,)
-        ).fetchall()
-    finally:
-        conn.close()
+    with peek(path) as conn:
+        return [
+            tuple(row)
+            for row in conn.execute(
+                "SELECT seq, kind, node, value FROM call_events WHERE call_id = ? ORDER BY seq", (call_id,)
+            ).fetchall()
+        ]
 
 
 @pytest.fixture

@@ -1,0 +1,283 @@
+"""The trigger-kept tables on PostgreSQL: PL/pgSQL ports of SQLite's triggers.
+
+Why separate text: SQLite's trigger bodies are lists of statements with ``NEW``/``OLD``,
+``WHEN`` clauses and no CTEs; PostgreSQL runs a trigger *function*. And SQLite's booleans
+are integers (``SUM(kind = 'development')``, ``MAX(a AND b)``), PostgreSQL's are not: every
+count of a condition is written ``(…)::int`` here. What each table holds, and the rule for
+every column, are the SQLite modules' (:mod:`~callscript.storage.report_tables`,
+:mod:`~callscript.storage.analytics_tables`) — the column lists, sum tables and constants
+are imported from them, so a new counter there fails loudly here until it is ported.
+
+``report_recompute(lead, day)`` is SQLite's "recompute one (lead, day)"
+(``_lead_day_select_v6``) line for line; the cross-backend test
+(tests/storage/test_backends_agree.py) holds the two to the same tables for the same day of calls.
+"""
+
+from __future__ import annotations
+
+from callscript.core.outcomes import NOT_EFFECTIVE
+from callscript.storage import report_tables as rt
+
+_NE = ", ".join(f"'{o.value}'" for o in sorted(NOT_EFFECTIVE, key=lambda o: o.value))
+DEV, MAINT = f"'{rt.DEVELOPMENT}'", f"'{rt.MAINTENANCE}'"
+
+
+def _effective(p: str) -> str:
+    return f"COALESCE({p}outcome NOT IN ({_NE}), false)"
+
+
+def _fact_true(p: str, name: str) -> str:
+    """The fact is JSON ``true`` (or 1, which SQLite's ``json_extract(…) IS 1`` also takes)."""
+    return (
+        f"COALESCE(CASE WHEN json_valid({p}facts) THEN ({p}facts::jsonb -> '{name}') IN ('true'::jsonb, '1'::jsonb) "
+        "END, false)"
+    )
+
+
+_TALK = "GREATEST(0, COALESCE(unixepoch(c.ended_at) - unixepoch(c.started_at), 0))"
+
+
+def _in_day(p: str) -> str:
+    return f"{p}lead_id = p_lead AND {p}started_at >= d AND {p}started_at < d_next AND {p}ended_at IS NOT NULL"
+
+
+def _done(p: str, *, in_window: bool) -> str:
+    window = " AND d BETWEEN m.follow_up_from AND m.follow_up_by" if in_window else ""
+    return f"(SELECT COUNT(*) FROM mailings m WHERE m.follow_up_call_id = {p}id{window})"
+
+
+_IS_LAST = "(c.id IS NOT DISTINCT FROM v_last)"
+_GRADE_MAX = ",\n            ".join(f"MAX(({_IS_LAST} AND COALESCE(v_grade, '') = '{g}')::int)" for g in rt.GRADES)
+
+REPORT_RECOMPUTE = f"""
+CREATE OR REPLACE FUNCTION report_recompute(p_lead integer, p_day text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    d text COLLATE "C" := p_day;
+    d_next text COLLATE "C";
+    v_last integer;
+    v_eff boolean;
+    v_mailed boolean;
+    v_grade text;
+BEGIN
+    IF p_lead IS NULL OR p_day IS NULL THEN
+        RETURN;
+    END IF;
+    DELETE FROM report_lead_days WHERE day = d AND lead_id = p_lead;
+    d_next := to_char(CAST(d AS date) + 1, 'YYYY-MM-DD');
+    SELECT id INTO v_last FROM calls WHERE {_in_day("")} AND kind = {DEV} ORDER BY started_at DESC, id DESC LIMIT 1;
+    v_eff := EXISTS (SELECT 1 FROM calls WHERE {_in_day("")} AND kind = {DEV} AND {_effective("")});
+    v_mailed := EXISTS (SELECT 1 FROM calls dc JOIN mailings m ON m.call_id = dc.id
+                        WHERE {_in_day("dc.")} AND dc.kind = {DEV});
+    SELECT grade INTO v_grade FROM calls
+        WHERE {_in_day("")} AND kind = {DEV} AND grade IS NOT NULL AND {_effective("")}
+        ORDER BY started_at DESC, id DESC LIMIT 1;
+    INSERT INTO report_lead_days (day, lead_id, agent_id, industry, {", ".join(rt.LEAD_DAY_COUNTERS_V6)})
+    SELECT d, p_lead, c.agent_id,
+           COALESCE((SELECT industry FROM leads WHERE id = p_lead), ''),
+           SUM((c.kind = {DEV})::int),
+           SUM(CASE WHEN c.kind = {DEV} THEN {_TALK} ELSE 0 END),
+           SUM((c.kind = {DEV} AND EXISTS (SELECT 1 FROM callbacks cb WHERE cb.done_call_id = c.id))::int),
+           MAX({_IS_LAST}::int),
+           MAX(({_IS_LAST} AND v_eff)::int),
+           MAX(({_IS_LAST} AND v_mailed)::int),
+           {_GRADE_MAX},
+           SUM((c.kind = {MAINT})::int),
+           SUM(CASE WHEN c.kind = {MAINT} THEN {_TALK} ELSE 0 END),
+           MAX((c.kind = {MAINT} AND {_effective("c.")})::int),
+           SUM({_done("c.", in_window=False)}),
+           SUM({_done("c.", in_window=True)}),
+           SUM(c.follow_up_slot * {_done("c.", in_window=True)}),
+           MAX((c.kind = {MAINT} AND {_fact_true("c.", rt.FACT_MATERIALS_RECEIVED)})::int),
+           MAX((c.kind = {MAINT} AND {_fact_true("c.", rt.FACT_BOOKED_ON_CALL)})::int)
+    FROM calls c
+    WHERE {_in_day("c.")}
+    GROUP BY c.agent_id;
+END
+$$
+"""
+assert len(rt.LEAD_DAY_COUNTERS_V6) == 17, "a new report counter: port it to report_recompute above"
+
+REPORT_RECOMPUTE_CALL = """
+CREATE OR REPLACE FUNCTION report_recompute_call(p_call integer) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_lead integer;
+    v_day text;
+BEGIN
+    IF p_call IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT lead_id, substr(started_at, 1, 10) INTO v_lead, v_day FROM calls WHERE id = p_call;
+    PERFORM report_recompute(v_lead, v_day);
+END
+$$
+"""
+
+
+def _sum_change(row: str, sign: str) -> str:
+    """Add (``sign`` '+') or take away ('-') one report_lead_days row in every sum table."""
+    out = []
+    for table, key in rt.SUM_TABLES_V6.items():
+        columns = ", ".join((*key, *rt.SUM_COUNTERS_V6))
+        values = ", ".join((*(f"{row}.{k}" for k in key), *(f"{sign}{row}.{c}" for c in rt.LEAD_DAY_COUNTERS_V6)))
+        updates = ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in rt.SUM_COUNTERS_V6)
+        out.append(
+            f"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates};"
+        )
+        if sign == "-":
+            where = " AND ".join(f"{k} = {row}.{k}" for k in key)
+            out.append(f"DELETE FROM {table} WHERE {where} AND calls = 0 AND m_calls = 0;")
+    return "\n        ".join(out)
+
+
+REPORT_SUMS = f"""
+CREATE OR REPLACE FUNCTION report_lead_days_sums() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        {_sum_change("OLD", "-")}
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        {_sum_change("NEW", "+")}
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+
+_CALL_COLUMNS_V6 = "lead_id, agent_id, started_at, ended_at, outcome, grade, kind, facts, follow_up_slot"
+
+REPORT_FROM_CALLS = """
+CREATE OR REPLACE FUNCTION report_from_calls() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.ended_at IS NOT NULL THEN
+            PERFORM report_recompute(NEW.lead_id, substr(NEW.started_at, 1, 10));
+        END IF;
+    ELSIF TG_OP = 'UPDATE' THEN
+        IF NEW.ended_at IS NOT NULL OR OLD.ended_at IS NOT NULL THEN
+            PERFORM report_recompute(NEW.lead_id, substr(NEW.started_at, 1, 10));
+        END IF;
+        IF OLD.ended_at IS NOT NULL AND (OLD.lead_id IS DISTINCT FROM NEW.lead_id
+                OR substr(OLD.started_at, 1, 10) IS DISTINCT FROM substr(NEW.started_at, 1, 10)) THEN
+            PERFORM report_recompute(OLD.lead_id, substr(OLD.started_at, 1, 10));
+        END IF;
+    ELSIF OLD.ended_at IS NOT NULL THEN
+        PERFORM report_recompute(OLD.lead_id, substr(OLD.started_at, 1, 10));
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+
+REPORT_FROM_CALLBACKS = """
+CREATE OR REPLACE FUNCTION report_from_callbacks() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM report_recompute_call(NEW.done_call_id);
+    ELSIF TG_OP = 'UPDATE' THEN
+        IF OLD.done_call_id IS DISTINCT FROM NEW.done_call_id THEN
+            PERFORM report_recompute_call(OLD.done_call_id);
+            PERFORM report_recompute_call(NEW.done_call_id);
+        END IF;
+    ELSE
+        PERFORM report_recompute_call(OLD.done_call_id);
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+
+REPORT_FROM_MAILINGS = """
+CREATE OR REPLACE FUNCTION report_from_mailings() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM report_recompute_call(NEW.call_id);
+        PERFORM report_recompute_call(NEW.follow_up_call_id);
+    ELSIF TG_OP = 'UPDATE' THEN
+        IF OLD.call_id IS DISTINCT FROM NEW.call_id THEN
+            PERFORM report_recompute_call(OLD.call_id);
+            PERFORM report_recompute_call(NEW.call_id);
+        END IF;
+        IF (OLD.follow_up_call_id IS NOT NULL OR NEW.follow_up_call_id IS NOT NULL) AND (
+                OLD.follow_up_call_id IS DISTINCT FROM NEW.follow_up_call_id
+                OR OLD.follow_up_from IS DISTINCT FROM NEW.follow_up_from
+                OR OLD.follow_up_by IS DISTINCT FROM NEW.follow_up_by) THEN
+            PERFORM report_recompute_call(OLD.follow_up_call_id);
+            PERFORM report_recompute_call(NEW.follow_up_call_id);
+        END IF;
+    ELSE
+        PERFORM report_recompute_call(OLD.call_id);
+        PERFORM report_recompute_call(OLD.follow_up_call_id);
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+
+REPORT_FROM_LEADS = """
+CREATE OR REPLACE FUNCTION report_from_leads() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.industry IS DISTINCT FROM NEW.industry THEN
+        UPDATE report_lead_days SET industry = COALESCE(NEW.industry, '') WHERE lead_id = NEW.id;
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+
+REPORT_TRIGGERS: tuple[str, ...] = (
+    REPORT_RECOMPUTE,
+    REPORT_RECOMPUTE_CALL,
+    REPORT_SUMS,
+    REPORT_FROM_CALLS,
+    REPORT_FROM_CALLBACKS,
+    REPORT_FROM_MAILINGS,
+    REPORT_FROM_LEADS,
+    "CREATE TRIGGER report_lead_days_sums AFTER INSERT OR UPDATE OR DELETE ON report_lead_days "
+    "FOR EACH ROW EXECUTE FUNCTION report_lead_days_sums()",
+    f"CREATE TRIGGER report_calls AFTER INSERT OR DELETE OR UPDATE OF {_CALL_COLUMNS_V6} ON calls "
+    "FOR EACH ROW EXECUTE FUNCTION report_from_calls()",
+    "CREATE TRIGGER report_callbacks AFTER INSERT OR DELETE OR UPDATE OF done_call_id ON callbacks "
+    "FOR EACH ROW EXECUTE FUNCTION report_from_callbacks()",
+    "CREATE TRIGGER report_mailings AFTER INSERT OR DELETE OR UPDATE OF call_id, follow_up_call_id, follow_up_from, "
+    "follow_up_by ON mailings FOR EACH ROW EXECUTE FUNCTION report_from_mailings()",
+    "CREATE TRIGGER report_leads_industry AFTER UPDATE OF industry ON leads "
+    "FOR EACH ROW EXECUTE FUNCTION report_from_leads()",
+)
+"""Migration 6 on PostgreSQL: the report tables kept current (SQLite: ``report_tables.TRIGGERS_V6``)."""
+
+REPORT_TRIGGER_TABLES: dict[str, str] = {
+    "report_lead_days_sums": "report_lead_days",
+    "report_calls": "calls",
+    "report_callbacks": "callbacks",
+    "report_mailings": "mailings",
+    "report_leads_industry": "leads",
+}
+
+
+AUDIT_TRIGGERS: tuple[str, ...] = (
+    """
+    CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = 'integrity_constraint_violation';
+    END
+    $$
+    """,
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+)
+"""Migration 8 on PostgreSQL: the audit log append-only (SQLite: ``RAISE(ABORT)`` triggers),
+TRUNCATE included, which SQLite does not have."""
+
+ANALYTICS_TRIGGERS: tuple[str, ...] = ()
