@@ -43,7 +43,8 @@ def backend(request) -> str:
 def db_location(backend, tmp_path, request):
     """A fresh migrated database of the test's ``backend``: a Path, or a DatabaseUrl."""
     if backend == "sqlite":
-        return tmp_path / "callscript.db"
+        yield tmp_path / "callscript.db"
+        return
     from callscript.config import DatabaseUrl
 
     cluster = request.getfixturevalue("pg_cluster")

@@ -46,20 +46,15 @@ DEFAULT_MIN_LEADS = 30
 
 
 def open_db(path: str | Path, *, create: bool = False):
-    """Open the app's database for reports (migrated, so the report tables exist).
+    """Open the app's database for reports (migrated, so the report tables exist): a file, or a
+    PostgreSQL database for a ``postgresql://`` URL.
 
-    Returns the storage layer's ``sqlite_utils.Database``; use ``.conn``.
+    Returns an object with ``.conn`` (``conn.execute(sql, params)`` with SQLite's placeholders on
+    both backends) and ``.close()``.
     """
-    from callscript.storage import connect
-    from callscript.storage.schema import migrate
+    from callscript.storage.backend import open_connection
 
-    db = connect(path, create=create)
-    try:
-        migrate(db.conn)
-    except BaseException:
-        db.close()
-        raise
-    return db
+    return open_connection(path, create=create)
 
 
 def as_day(value: date | datetime | str) -> date:
@@ -236,9 +231,9 @@ def summary(
         "industry": f"SELECT NULL, industry, {_SUM_COLUMNS} FROM report_day_industry "
         "WHERE day BETWEEN ? AND ? GROUP BY industry HAVING SUM(calls) > 0",
         "agent": f"SELECT a.name, NULL, {_SUM_COLUMNS} FROM report_day_agent r JOIN agents a ON a.id = r.agent_id "
-        "WHERE day BETWEEN ? AND ? GROUP BY r.agent_id HAVING SUM(calls) > 0",
+        "WHERE day BETWEEN ? AND ? GROUP BY r.agent_id, a.name HAVING SUM(calls) > 0",
         "both": f"SELECT a.name, industry, {_SUM_COLUMNS} FROM report_daily r JOIN agents a ON a.id = r.agent_id "
-        "WHERE day BETWEEN ? AND ? GROUP BY r.agent_id, industry HAVING SUM(calls) > 0",
+        "WHERE day BETWEEN ? AND ? GROUP BY r.agent_id, a.name, industry HAVING SUM(calls) > 0",
     }[by]
     params: tuple[object, ...] = (start.isoformat(), end.isoformat())
     scope = _scope(actor)
@@ -247,9 +242,9 @@ def summary(
             "industry": f"SELECT NULL, industry, {_SUM_COLUMNS} FROM report_daily r "
             "WHERE day BETWEEN ? AND ? AND r.agent_id = ? GROUP BY industry HAVING SUM(calls) > 0",
             "agent": f"SELECT a.name, NULL, {_SUM_COLUMNS} FROM report_day_agent r JOIN agents a ON a.id = r.agent_id "
-            "WHERE day BETWEEN ? AND ? AND r.agent_id = ? GROUP BY r.agent_id HAVING SUM(calls) > 0",
+            "WHERE day BETWEEN ? AND ? AND r.agent_id = ? GROUP BY r.agent_id, a.name HAVING SUM(calls) > 0",
             "both": f"SELECT a.name, industry, {_SUM_COLUMNS} FROM report_daily r JOIN agents a ON a.id = r.agent_id "
-            "WHERE day BETWEEN ? AND ? AND r.agent_id = ? GROUP BY r.agent_id, industry HAVING SUM(calls) > 0",
+            "WHERE day BETWEEN ? AND ? AND r.agent_id = ? GROUP BY r.agent_id, a.name, industry HAVING SUM(calls) > 0",
         }[by]
         params += (scope,)
     raw = conn.execute(sql, params).fetchall()
@@ -365,13 +360,16 @@ _MAINTENANCE_SQL = """
            SUM(m_materials_received), SUM(m_booked), SUM(m_talk_seconds)
     FROM report_day_agent r JOIN agents a ON a.id = r.agent_id
     WHERE r.day BETWEEN :start AND :end
-    GROUP BY r.agent_id HAVING SUM(m_calls) > 0 OR SUM(m_done) > 0
+    GROUP BY r.agent_id, a.name HAVING SUM(m_calls) > 0 OR SUM(m_done) > 0
 """
 _DUE_AND_MISSED_SQL = """
     SELECT m.agent_id,
-           SUM(m.follow_up_done_at IS NULL OR m.follow_up_done_at >= MAX(m.follow_up_from, :start)),
-           SUM(m.follow_up_by <= :end
-               AND (m.follow_up_done_at IS NULL OR substr(m.follow_up_done_at, 1, 10) > m.follow_up_by))
+           SUM(CASE WHEN m.follow_up_done_at IS NULL OR m.follow_up_done_at >= CASE WHEN m.follow_up_from > :start
+                                                                           THEN m.follow_up_from ELSE :start END
+                    THEN 1 ELSE 0 END),
+           SUM(CASE WHEN m.follow_up_by <= :end
+                    AND (m.follow_up_done_at IS NULL OR substr(m.follow_up_done_at, 1, 10) > m.follow_up_by)
+                    THEN 1 ELSE 0 END)
     FROM mailings m
     WHERE m.follow_up_by >= :start AND m.follow_up_from <= :end
     GROUP BY m.agent_id

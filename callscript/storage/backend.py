@@ -399,6 +399,7 @@ def pg_connect(url: str, *, synchronous: str = "FULL", timeout: float = RECONNEC
             connect_timeout=max(1, int(timeout)),
             options=f"-c synchronous_commit={sync} -c lock_timeout=10s -c idle_in_transaction_session_timeout=60s",
             application_name="callscript",
+            cursor_factory=psycopg.ClientCursor,
         )
     except psycopg.Error as exc:
         message = str(exc)
@@ -414,7 +415,44 @@ def pg_connect(url: str, *, synchronous: str = "FULL", timeout: float = RECONNEC
                 path=redact_url(url),
             ) from None
         raise unreachable(url, message) from None
+    _bind_like_sqlite(raw)
     return PgConnection(raw, url)
+
+
+def _bind_like_sqlite(raw: psycopg.Connection) -> None:
+    """Parameters go into the text as literals, as SQLite's loose typing expects.
+
+    The app's SQL was written for SQLite, where a parameter has no type until it meets a
+    column: ``? IS NULL OR agent_id = ?`` with None, a string compared to a text column. With
+    server-side binding PostgreSQL must type each ``$n`` up front and cannot type a NULL in
+    ``$1 IS NULL``; a client-side literal (``NULL``, ``'2025-03-03'``) is typed by where it
+    stands, as SQLite's values are. So the connection uses psycopg's ``ClientCursor``
+    (values are escaped by libpq, never pasted raw), and binds a ``bool`` as 0/1 (the app's
+    flags are integer columns, as in SQLite) and a ``float`` as ``float8`` (a bare ``1.5``
+    would be a ``numeric`` and come back a ``Decimal``).
+    """
+    from psycopg.adapt import Dumper
+
+    class BoolAsInteger(Dumper):
+        oid = raw.adapters.types["int4"].oid
+
+        def dump(self, obj: Any) -> bytes:
+            return b"1" if obj else b"0"
+
+        def quote(self, obj: Any) -> bytes:
+            return self.dump(obj)
+
+    class FloatAsDouble(Dumper):
+        oid = raw.adapters.types["float8"].oid
+
+        def dump(self, obj: Any) -> bytes:
+            return repr(float(obj)).encode()
+
+        def quote(self, obj: Any) -> bytes:
+            return b"'" + self.dump(obj) + b"'::float8"
+
+    raw.adapters.register_dumper(bool, BoolAsInteger)
+    raw.adapters.register_dumper(float, FloatAsDouble)
 
 
 class PostgresBackend(Backend):

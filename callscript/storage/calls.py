@@ -76,6 +76,7 @@ class CallsMixin(ClaimsMixin, ScriptsMixin):
 
         def work() -> int:
             agent_id = self._agent_id(agent)
+            self._lock_lead(lead_id)
             self._check_available(self.get_lead(lead_id), agent_id, moment)
             carried = {name: fact.to_json() for name, fact in self.carried_facts(lead_id).items()}
             kind = call_kind(mailed_before=self.has_mailing(lead_id))

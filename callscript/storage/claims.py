@@ -5,6 +5,12 @@ session (:mod:`callscript.storage.app_sessions`) — for ``claim_hold`` (15 min)
 picking it and dialling; a lead in a call (``active_call_id``) is never offered, whatever
 its claim says; do-not-call, ``closed`` and ``dead`` leads never. Which statuses the queue
 offers, and in which order, is the life cycle's :data:`~callscript.core.lifecycle.CLAIM_TIERS`.
+
+On SQLite every claim is one ``BEGIN IMMEDIATE`` transaction: claims happen one at a time.
+On PostgreSQL they run side by side, so the SELECT that picks the lead ends in
+``FOR UPDATE SKIP LOCKED`` (a lead another agent is taking this instant is skipped, and one
+they took is seen taken), and a lead claimed or dialled by id is locked (``FOR UPDATE``)
+before it is checked: no lead is ever handed to two agents (tests/storage/test_concurrency.py).
 """
 
 from __future__ import annotations
@@ -59,7 +65,7 @@ class ClaimsMixin(LeadsMixin):
             lead_id = self._value(
                 f"""SELECT id FROM leads WHERE claimed_by = ? AND {mine} AND active_call_id IS NULL
                     AND claim_expires_at > ? AND do_not_call = 0 AND status IN ({placeholders(CLAIM_TIERS)})
-                    ORDER BY claimed_at, id LIMIT 1""",
+                    ORDER BY claimed_at, id LIMIT 1{self._lock_rows}""",
                 (agent_id, stamp, *CLAIM_TIERS),
             )
             for status in tiers if lead_id is None else ():
@@ -69,7 +75,7 @@ class ClaimsMixin(LeadsMixin):
                           AND (next_call_at IS NULL OR next_call_at <= :now)
                           AND (claimed_by IS NULL OR claim_expires_at <= :now OR (claimed_by = :agent AND {mine}))
                           AND (assigned_agent_id IS NULL OR assigned_agent_id = :agent)
-                        ORDER BY next_call_at, id LIMIT 1""",
+                        ORDER BY next_call_at, id LIMIT 1{self._lock_rows}""",
                     {"status": status, "now": stamp, "agent": agent_id},
                 )
                 if lead_id is not None:
@@ -96,6 +102,7 @@ class ClaimsMixin(LeadsMixin):
 
         def work() -> Lead:
             agent_id = self._agent_id(agent)
+            self._lock_lead(lead_id)
             self._check_available(self.get_lead(lead_id), agent_id, moment)
             self._execute(
                 """UPDATE leads SET claimed_by = ?, claimed_at = ?, claim_expires_at = ?, claim_session_id = ?,
@@ -106,6 +113,13 @@ class ClaimsMixin(LeadsMixin):
             return self.get_lead(lead_id)
 
         return self._tx(work)
+
+    def _lock_lead(self, lead_id: int) -> None:
+        """Hold the lead's row until the transaction ends (PostgreSQL: ``FOR UPDATE``), so what
+        :meth:`_check_available` reads is still true when the claim or the call is written. On
+        SQLite ``BEGIN IMMEDIATE`` already holds the whole file."""
+        if self._lock_row:
+            self._value(f"SELECT id FROM leads WHERE id = ?{self._lock_row}", (lead_id,))
 
     def _check_available(self, lead: Lead, agent_id: int, moment: datetime) -> None:
         """Raise :class:`LeadUnavailable` (with its reason code) unless ``agent_id``, in this store's

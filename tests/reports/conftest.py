@@ -46,7 +46,9 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
+from callscript.config import DatabaseUrl
 from callscript.storage import Store
+from conftest import BACKENDS
 
 D1, D2, D3 = date(2025, 3, 3), date(2025, 3, 4), date(2025, 3, 5)
 TZ = "+08:00"
@@ -212,9 +214,13 @@ def build_known_db(path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def known_db(tmp_path_factory) -> Path:
-    return build_known_db(tmp_path_factory.mktemp("known") / "known.db")
+@pytest.fixture(scope="module", params=BACKENDS)
+def known_db(request, tmp_path_factory) -> Path:
+    """The known database on each backend (a file; a PostgreSQL database, tests/conftest.py)."""
+    if request.param == "sqlite":
+        return build_known_db(tmp_path_factory.mktemp("known") / "known.db")
+    cluster = request.getfixturevalue("pg_cluster")
+    return build_known_db(DatabaseUrl(cluster.migrated_database("known")))
 
 
 @pytest.fixture
