@@ -16,11 +16,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 import pg_cluster as pgc
-
-BACKENDS = ("sqlite", "postgres")
+import pytest
+from backends import BACKENDS
 
 
 @pytest.fixture(scope="session")

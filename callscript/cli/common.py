@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from callscript.config import BUSINESS_HOURS_ENV, business_hours, default_script_path, resolve_db_path
+from callscript.config import (
+    BUSINESS_HOURS_ENV,
+    DatabaseUrl,
+    business_hours,
+    default_script_path,
+    is_database_url,
+    resolve_db_path,
+)
 from callscript.core.when import BusinessHours, WhenError
 from callscript.files.output import OutputError, OutputTarget, Writer, plan_output, write_output
 from callscript.script.problems import ScriptError
@@ -40,15 +47,31 @@ def configured_business_hours() -> BusinessHours:
         raise BadInput(f"{BUSINESS_HOURS_ENV}: {exc}") from None
 
 
+class DatabaseLocation(click.ParamType):
+    """``--db``: a SQLite file, or a ``postgresql://`` URL (kept whole: a ``Path`` would fold its ``//``)."""
+
+    name = "PATH|URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
+        if isinstance(value, Path):
+            return value
+        if is_database_url(value):
+            return DatabaseUrl(str(value))
+        return click.Path(dir_okay=False, path_type=Path).convert(value, param, ctx)
+
+
+DB_LOCATION = DatabaseLocation()
+
+
 def db_option(fn: Callable) -> Callable:
     """``--db PATH`` on a subcommand; falls back to the top-level ``--db``, then $CALLSCRIPT_DB."""
 
     @click.option(
         "--db",
         "db_path",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=DB_LOCATION,
         default=None,
-        help="SQLite database (default: $CALLSCRIPT_DB or data/callscript.db)",
+        help="SQLite file or postgresql:// URL (default: $CALLSCRIPT_DB or data/callscript.db)",
     )
     @click.pass_context
     @functools.wraps(fn)

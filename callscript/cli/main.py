@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from callscript import __version__
+from callscript.cli.common import DB_LOCATION
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,9 +21,9 @@ from callscript import __version__
 @click.option(
     "--db",
     "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=DB_LOCATION,
     default=None,
-    help="SQLite database (default: $CALLSCRIPT_DB or data/callscript.db)",
+    help="SQLite file or postgresql:// URL (default: $CALLSCRIPT_DB or data/callscript.db)",
 )
 @click.option("--agent", "agent", default=None, help="Agent name (remembered in the config file)")
 @click.version_option(__version__, prog_name="callscript")

@@ -96,4 +96,7 @@ class AuditMixin(StoreBase):
             where.append("action = ?")
             params.append(action)
         sql = "SELECT * FROM audit_log" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id LIMIT ?"
-        return [AuditEntry.from_row(r) for r in self._rows(sql, [*params, self.backend.no_limit if limit is None else limit])]
+        return [
+            AuditEntry.from_row(r)
+            for r in self._rows(sql, [*params, self.backend.no_limit if limit is None else limit])
+        ]

@@ -205,9 +205,7 @@ class SqliteBackend(Backend):
 
     def append_once(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         try:  # not the context manager: this is the hot path, and a try costs nothing
-            return sqlite_db.retry_locked(
-                lambda: sqlite_db.write_once(self.conn, sql, params, busy_ms=self.busy_ms)
-            )
+            return sqlite_db.retry_locked(lambda: sqlite_db.write_once(self.conn, sql, params, busy_ms=self.busy_ms))
         except sqlite3.DatabaseError as exc:
             problem = sqlite_db.database_problem(exc, self.location)
             if problem is None:
@@ -605,9 +603,7 @@ class PostgresBackend(Backend):
                         lost = exc_cause is not None and _is_connection_error(exc_cause)
                     else:
                         lost = isinstance(exc, Exception) and _is_connection_error(exc)
-                    retry = (_is_retryable_conflict(exc) or (lost and not committing)) and (
-                        time.monotonic() < give_up
-                    )
+                    retry = (_is_retryable_conflict(exc) or (lost and not committing)) and (time.monotonic() < give_up)
                     if not retry:
                         raise
                 on_retry()
@@ -664,9 +660,7 @@ class PostgresBackend(Backend):
         return (int(self.value("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")), 0)
 
     def table_names(self) -> list[str]:
-        return self.column(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
-        )
+        return self.column("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

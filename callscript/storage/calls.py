@@ -342,7 +342,10 @@ class CallsMixin(ClaimsMixin, ScriptsMixin):
             where.append("c.ended_at IS NOT NULL" if finished else "c.ended_at IS NULL")
         sql = _CALL_SELECT + (" WHERE " + " AND ".join(where) if where else "")
         sql += " ORDER BY c.started_at, c.id LIMIT ?"
-        return [CallRecord.from_row(r) for r in self._rows(sql, [*params, self.backend.no_limit if limit is None else limit])]
+        return [
+            CallRecord.from_row(r)
+            for r in self._rows(sql, [*params, self.backend.no_limit if limit is None else limit])
+        ]
 
     def count_calls(self) -> int:
         """How many calls the file holds, finished or not."""

@@ -350,7 +350,10 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
         """Leads in id order, filtered (all filters optional; ``search`` matches company/contact/phone)."""
         where, params = self._lead_filter(status, industry, source, do_not_call, assigned_to, search)
         sql = f"SELECT * FROM leads{where} ORDER BY id LIMIT ? OFFSET ?"
-        return [Lead.from_row(r) for r in self._rows(sql, [*params, self.backend.no_limit if limit is None else limit, offset])]
+        return [
+            Lead.from_row(r)
+            for r in self._rows(sql, [*params, self.backend.no_limit if limit is None else limit, offset])
+        ]
 
     def count_leads(self, **filters: Any) -> int:
         """How many leads :meth:`list_leads` would return with the same filters (no limit)."""

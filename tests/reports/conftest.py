@@ -44,11 +44,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from backends import BACKENDS
 from rich.cells import cell_len
 
 from callscript.config import DatabaseUrl
 from callscript.storage import Store
-from conftest import BACKENDS
 
 D1, D2, D3 = date(2025, 3, 3), date(2025, 3, 4), date(2025, 3, 5)
 TZ = "+08:00"
@@ -211,6 +211,10 @@ def build_known_db(path: Path) -> Path:
                 (agent, day.isoformat(), s, w, g),
             )
         c.execute("COMMIT")
+        if store.is_postgres:  # the ids were given: move the identity sequences past them
+            from callscript.storage.pg_schema import reset_identities
+
+            reset_identities(c)
     return path
 
 

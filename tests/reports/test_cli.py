@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from backends import copy_of
 from click.testing import CliRunner
 
 from callscript.cli.main import cli
@@ -51,10 +52,7 @@ def test_range_yield_due(known_db):
 
 
 def test_remark_write_update_and_show(known_db, tmp_path):
-    import shutil
-
-    path = tmp_path / "r.db"
-    shutil.copy(known_db, path)
+    path = copy_of(known_db, tmp_path / "r.db")
     db = ["--db", str(path)]
     run("report", "remark", *db, "--agent", "李娜", "--date", "2025-03-03", "--优点", "回电及时", "--缺点", "话太多")
     run("report", "remark", *db, "--agent", "李娜", "--date", "2025-03-03", "--suggestions", "少说多问")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import pytest
+from backends import copy_of
 
 from callscript.core.china_calendar import find_holiday
 from callscript.core.lifecycle import CARD, GIFT, greeting_gift
@@ -132,8 +132,7 @@ def test_cli_greetings(known_db, tmp_path):
     result = run("--holiday", "清明", "--date", "2025-03-05")
     assert result.exit_code == 2 and "not both" in result.output
     out = tmp_path / "sms.csv"
-    copy = tmp_path / "k.db"
-    shutil.copy(known_db, copy)
+    copy = copy_of(known_db, tmp_path / "k.db")
     result = CliRunner().invoke(
         cli,
         ["report", "greetings", "--db", str(copy), "--date", "2025-03-20", "--company", "测试公司", "--for", "sms"]

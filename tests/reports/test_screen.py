@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta, timezone
 
+from backends import copy_of
 from textual.app import App
 from textual.widgets import Input, Static, TabbedContent
 
@@ -188,16 +189,13 @@ async def test_lead_list_key_opens_it_on_the_apps_database(known_db, tmp_path, m
 
 async def test_r_on_the_agents_lead_list_opens_it(known_db, tmp_path, monkeypatch):
     """The real app: start of shift on the known database, ``r`` on the lead list, back with Esc."""
-    import shutil
-
     from callscript.reports.demo import demo_script_path
     from callscript.script.loader import load_script
     from callscript.tui.app import CallscriptApp
     from callscript.tui.screens.leads import LeadListScreen
 
     monkeypatch.setenv("CALLSCRIPT_CONFIG", str(tmp_path / "config.json"))
-    path = tmp_path / "app.db"
-    shutil.copy(known_db, path)
+    path = copy_of(known_db, tmp_path / "app.db")
     app = CallscriptApp(
         db_path=path,
         agent="王芳",

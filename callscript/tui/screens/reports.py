@@ -40,6 +40,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
+from callscript.config import resolve_db_path
 from callscript.core.access import Actor
 from callscript.core.china_calendar import next_holiday
 from callscript.core.when import parse_day
@@ -182,7 +183,7 @@ class ReportsScreen(Screen[None]):
         super().__init__()
         self.actor = actor
         """Whose report: an agent sees their own rows; None (no app account) is the owner's every row."""
-        self._db_path = Path(db_path) if db_path is not None else None
+        self._db_path = resolve_db_path(db_path) if db_path is not None else None
         self._clock = clock
         self._company = company
         self.day = day
@@ -199,7 +200,7 @@ class ReportsScreen(Screen[None]):
 
     @property
     def db_path(self) -> Path:
-        return self._db_path if self._db_path is not None else Path(self.host.db_path)
+        return self._db_path if self._db_path is not None else resolve_db_path(self.host.db_path)
 
     @property
     def clock(self) -> Clock:

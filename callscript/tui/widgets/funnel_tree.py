@@ -165,10 +165,11 @@ def load_funnel(db_path: Path | None, script_name: str | None, today: date) -> F
     """The funnel to show beside a script (worker thread; its own connection): the newest
     stored version of ``script_name`` (None: any) with calls in the 30 days up to
     ``today``, else in all time. Never raises: a view with a note says why there is none."""
+    from callscript.config import resolve_db_path
     from callscript.reports.funnel import funnel, versions_in_range
     from callscript.reports.queries import open_db
 
-    if db_path is None or not Path(db_path).exists():
+    if db_path is None or not resolve_db_path(db_path).exists():
         return FunnelView(None, "还没有数据库: 没有通话, 没有漏斗")
     try:
         db = open_db(db_path)
