@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from typing import Any
 
 from callscript.storage import analytics_fill
 from callscript.storage import analytics_tables as analytics_sql
+from callscript.storage.backend import backend_name
 from callscript.storage import report_tables as sql
 
 
@@ -31,10 +33,16 @@ def rebuild(conn: sqlite3.Connection) -> float:
 _LEAD_DAY = ", ".join(("day", "lead_id", "agent_id", "industry", *sql.LEAD_DAY_COUNTERS_V6))
 
 
-def differences(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
+def differences(conn: Any, limit: int = 20) -> list[str]:
     """Rows where the trigger-kept tables differ from a fresh computation from ``calls``
     (empty when all is well), cell for cell: every lead-day row and every sum row. Read-only:
-    the fresh numbers are computed in temp tables."""
+    the fresh numbers are computed in temp tables.
+
+    On PostgreSQL the database is first copied, kept tables and all, into an in-memory SQLite
+    database and checked there: the fresh computation is then the one set-wise definition
+    (SQLite's backfill), and what is checked is what PostgreSQL's PL/pgSQL triggers kept."""
+    if backend_name(conn) == "postgresql":
+        return _differences_on_a_copy(conn, limit)
     conn.execute("DROP TABLE IF EXISTS temp.fresh_lead_days")
     conn.execute("CREATE TEMP TABLE fresh_lead_days AS SELECT * FROM main.report_lead_days WHERE 0")
     fresh_sums = {table: f"fresh_{table}" for table in sql.SUM_TABLES_V6}
@@ -63,6 +71,19 @@ def differences(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
         for fresh in fresh_sums.values():
             conn.execute(f"DROP TABLE IF EXISTS temp.{fresh}")
         conn.execute("DROP TABLE IF EXISTS temp.fresh_daily")
+
+
+def _differences_on_a_copy(conn: Any, limit: int) -> list[str]:
+    from callscript.storage.copy import copy_database
+    from callscript.storage.schema import migrate
+
+    local = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        migrate(local)
+        copy_database(conn, local)
+        return differences(local, limit)
+    finally:
+        local.close()
 
 
 def analytics_differences(conn: sqlite3.Connection, limit: int = 20) -> list[str]:

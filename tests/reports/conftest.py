@@ -227,6 +227,12 @@ def known_db(request, tmp_path_factory) -> Path:
     return build_known_db(DatabaseUrl(cluster.migrated_database("known")))
 
 
+@pytest.fixture(scope="module")
+def known_file(tmp_path_factory) -> Path:
+    """The known database as a SQLite file alone: for tests about the file (older schema versions)."""
+    return build_known_db(tmp_path_factory.mktemp("known_file") / "known.db")
+
+
 @pytest.fixture
 def conn(known_db):
     from callscript.reports.queries import open_db
