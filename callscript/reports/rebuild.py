@@ -9,8 +9,8 @@ from typing import Any
 
 from callscript.storage import analytics_fill
 from callscript.storage import analytics_tables as analytics_sql
-from callscript.storage.backend import backend_name
 from callscript.storage import report_tables as sql
+from callscript.storage.backend import backend_name
 
 
 def rebuild(conn: sqlite3.Connection) -> float:
