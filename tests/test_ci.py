@@ -17,3 +17,15 @@ def test_ci_runs_ruff_mypy_and_pytest_and_stops_on_any_failure():
     assert commands[-1] == "uv run pytest"  # the README's test command, exactly
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "uv run pytest" in readme
+
+
+def test_ci_makes_sure_postgresql_is_there_so_its_tests_never_skip():
+    """The suites that run on both backends need a PostgreSQL server and a `postgres` user to
+    run it as (tests/pg_cluster.py); with ``CI`` set a missing server fails those tests."""
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert 'export CI="${CI:-1}"' in script
+    assert "/usr/lib/postgresql/*/bin" in script and "/usr/local/bin" in script
+    assert "apt-get install -y -qq postgresql" in script
+    assert "id -u postgres" in script and "useradd" in script
+    conftest = (ROOT / "tests" / "conftest.py").read_text(encoding="utf-8")
+    assert 'os.environ.get("CI")' in conftest and "pytest.fail" in conftest
