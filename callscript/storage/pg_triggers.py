@@ -16,6 +16,7 @@ are imported from them, so a new counter there fails loudly here until it is por
 from __future__ import annotations
 
 from callscript.core.outcomes import NOT_EFFECTIVE
+from callscript.storage import analytics_tables as at
 from callscript.storage import report_tables as rt
 
 _NE = ", ".join(f"'{o.value}'" for o in sorted(NOT_EFFECTIVE, key=lambda o: o.value))
@@ -280,4 +281,292 @@ AUDIT_TRIGGERS: tuple[str, ...] = (
 """Migration 8 on PostgreSQL: the audit log append-only (SQLite: ``RAISE(ABORT)`` triggers),
 TRUNCATE included, which SQLite does not have."""
 
-ANALYTICS_TRIGGERS: tuple[str, ...] = ()
+# --------------------------------------------------------------------------- script analytics (migration 9)
+
+_SESSION = ", ".join(f"'{k}'" for k in at.SESSION_KINDS)
+_A_EFF = f"COALESCE((c.outcome NOT IN ({_NE}))::int, 0)"
+
+
+def _json_triple(kind: str, node: str, key: str) -> str:
+    """``["kind","node","key"]`` written as SQLite's ``json_array`` writes it (no spaces)."""
+    return f"'[' || to_json({kind}::text)::text || ',' || to_json({node}::text)::text || ',' || to_json({key}::text)::text || ']'"
+
+
+FUNNEL_WALK = f"""
+CREATE OR REPLACE FUNCTION funnel_walk(p_call integer, OUT items text, OUT times text)
+LANGUAGE sql STABLE AS $$
+    WITH ev AS (
+        SELECT e.seq, e.kind, COALESCE(e.node, '') AS node,
+               CASE e.kind WHEN 'choose' THEN COALESCE(e.value, '') WHEN 'enter' THEN '{at.ENTER_KEY}'
+                           WHEN 'skip' THEN '{at.SKIP_KEY}' ELSE '' END AS key,
+               CASE e.kind WHEN 'back' THEN -1 ELSE 1 END AS delta,
+               SUM(CASE e.kind WHEN 'back' THEN -1 ELSE 1 END) OVER (ORDER BY e.seq ROWS UNBOUNDED PRECEDING) AS depth,
+               GREATEST(0, COALESCE(unixepoch(e.at) - unixepoch(COALESCE(
+                   LAG(e.at) OVER (ORDER BY e.seq), c.started_at)), 0)) AS secs
+        FROM call_events e JOIN calls c ON c.id = e.call_id
+        WHERE e.call_id = p_call AND e.kind IN ({_SESSION})
+    ), marked AS (
+        SELECT *,
+               MIN(depth) OVER (ORDER BY seq ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS later_min,
+               MAX(CASE WHEN delta = 1 THEN seq END) OVER (PARTITION BY depth ORDER BY seq
+                                                           ROWS UNBOUNDED PRECEDING) AS arr,
+               LAST_VALUE(depth) OVER (ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+                   AS final_depth
+        FROM ev
+    ), walked AS (
+        SELECT seq, kind, node, key, secs, depth, final_depth,
+               COALESCE(LAG(arr) OVER (ORDER BY seq), 0) AS visit,
+               (delta = 1 AND (later_min IS NULL OR later_min >= depth)) AS kept
+        FROM marked
+    ), itemised AS (
+        SELECT seq, visit, final_depth,
+               CASE WHEN kind = 'back' THEN {_json_triple("'back'", "node", "''")}
+                    WHEN NOT kept THEN NULL
+                    WHEN kind = 'end' THEN {_json_triple("'end'", "node", "''")}
+                    WHEN depth = final_depth THEN {_json_triple("'stop'", "node", "key")}
+                    ELSE {_json_triple("'go'", "node", "key")} END AS item,
+               MAX(node) OVER by_visit AS visit_node, SUM(secs) OVER by_visit AS visit_seconds,
+               bool_or(kept OR kind = 'back') OVER by_visit AS closed, seq = MIN(seq) OVER by_visit AS first_of_visit
+        FROM walked
+        WINDOW by_visit AS (PARTITION BY visit)
+    )
+    SELECT '[' || concat_ws(',', string_agg(item, ',' ORDER BY seq),
+                            CASE WHEN MAX(final_depth) = 0 THEN '["stop","",""]' END) || ']',
+           '[' || COALESCE(string_agg('[' || to_json(visit_node::text)::text || ',' || visit_seconds || ']', ','
+                                      ORDER BY visit) FILTER (WHERE first_of_visit AND closed), '') || ']'
+    FROM itemised
+    HAVING COUNT(*) > 0
+$$
+"""
+"""SQLite's :func:`~callscript.storage.analytics_tables.walk_items_select` for one call: the
+same windows, in CTEs (a function may have them), and the lists built with ``string_agg …
+ORDER BY`` in SQLite's JSON text (no spaces), so ``items``/``times`` are the same bytes."""
+
+FUNNEL_RECOMPUTE = f"""
+CREATE OR REPLACE FUNCTION funnel_recompute(p_call integer) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF p_call IS NULL THEN
+        RETURN;
+    END IF;
+    DELETE FROM funnel_calls WHERE call_id = p_call;
+    INSERT INTO funnel_calls (call_id, script_id, day, agent_id, lead_id, industry, outcome, grade, effective, items, times)
+    SELECT c.id, c.script_id, substr(c.started_at, 1, 10), c.agent_id, c.lead_id,
+           COALESCE((SELECT industry FROM leads WHERE id = c.lead_id), ''),
+           COALESCE(c.outcome, ''), COALESCE(c.grade, ''), {_A_EFF},
+           COALESCE(w.items, '{at.START_STOP}'), COALESCE(w.times, '[]')
+    FROM calls c LEFT JOIN LATERAL funnel_walk(c.id) w ON true
+    WHERE c.id = p_call AND c.ended_at IS NOT NULL;
+END
+$$
+"""
+
+
+def _item_sums(row: str, sign: str, rollups: dict[str, tuple[str, ...]]) -> str:
+    out = []
+    for table, extra in rollups.items():
+        key = ("script_id", *extra, "day", "node", "kind", "key", "outcome")
+        fixed = ", ".join(f"{row}.{c}" for c in ("script_id", *extra, "day"))
+        out.append(f"""
+        INSERT INTO {table} ({", ".join(key)}, n)
+        SELECT {fixed}, j.value ->> 1, j.value ->> 0, j.value ->> 2,
+               CASE WHEN j.value ->> 0 IN ('end', 'stop') THEN {row}.outcome ELSE '' END, {sign}COUNT(*)
+        FROM jsonb_array_elements({row}.items::jsonb) j GROUP BY 1, {", ".join(str(i) for i in range(2, len(key) + 1))}
+        ON CONFLICT ({", ".join(key)}) DO UPDATE SET n = {table}.n + EXCLUDED.n;""")
+        if sign == "-":
+            where = " AND ".join(f"{c} = {row}.{c}" for c in ("script_id", *extra, "day"))
+            out.append(f"DELETE FROM {table} WHERE {where} AND n = 0;")
+    return "".join(out)
+
+
+def _time_sums(row: str, sign: str) -> str:
+    out = f"""
+        INSERT INTO funnel_day_time (script_id, day, node, seconds, n)
+        SELECT {row}.script_id, {row}.day, j.value ->> 0, (j.value ->> 1)::int, {sign}COUNT(*)
+        FROM jsonb_array_elements({row}.times::jsonb) j GROUP BY 1, 2, 3, 4
+        ON CONFLICT (script_id, day, node, seconds) DO UPDATE SET n = funnel_day_time.n + EXCLUDED.n;"""
+    if sign == "-":
+        out += f"DELETE FROM funnel_day_time WHERE script_id = {row}.script_id AND day = {row}.day AND n = 0;"
+    return out
+
+
+def _script_day_sums(row: str, sign: str) -> str:
+    eff = f"({row}.effective <> 0)"
+    values = (
+        f"{sign}1",
+        f"{sign}{eff}::int",
+        f"{sign}({row}.outcome = 'mailed')::int",
+        *(f"{sign}({eff} AND {row}.grade = '{g}')::int" for g in rt.GRADES),
+    )
+    updates = ", ".join(f"{c} = script_day.{c} + EXCLUDED.{c}" for c in at.SCRIPT_DAY_COUNTERS)
+    out = f"""
+        INSERT INTO script_day (script_id, day, {", ".join(at.SCRIPT_DAY_COUNTERS)})
+        VALUES ({row}.script_id, {row}.day, {", ".join(values)})
+        ON CONFLICT (script_id, day) DO UPDATE SET {updates};"""
+    if sign == "-":
+        out += f"DELETE FROM script_day WHERE script_id = {row}.script_id AND day = {row}.day AND calls = 0;"
+    return out
+
+
+_INDUSTRY_ONLY = {"funnel_day_industry": at.FUNNEL_ROLLUPS["funnel_day_industry"]}
+
+FUNNEL_CALLS_SUMS = f"""
+CREATE OR REPLACE FUNCTION funnel_calls_sums() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        {_item_sums("NEW", "", at.FUNNEL_ROLLUPS)} {_time_sums("NEW", "")} {_script_day_sums("NEW", "")}
+    ELSIF TG_OP = 'DELETE' THEN
+        {_item_sums("OLD", "-", at.FUNNEL_ROLLUPS)} {_time_sums("OLD", "-")} {_script_day_sums("OLD", "-")}
+    ELSE
+        {_item_sums("OLD", "-", _INDUSTRY_ONLY)} {_item_sums("NEW", "", _INDUSTRY_ONLY)}
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+
+
+def _fact_value(facts: str, fact: str) -> str:
+    return f"NULLIF(TRIM(CASE WHEN json_valid({facts}) THEN json_extract({facts}, '$.' || {fact}) END), '')"
+
+
+_MARKET_FACTS = ", ".join(f"'{f}'" for f in at.MARKET_FACTS)
+
+MARKET_RECOMPUTE = f"""
+CREATE OR REPLACE FUNCTION market_recompute(p_lead integer) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF p_lead IS NULL THEN
+        RETURN;
+    END IF;
+    DELETE FROM market_answers WHERE lead_id = p_lead;
+    INSERT INTO market_answers (lead_id, fact, value, day, industry, call_id)
+    SELECT c.lead_id, f.fact, {_fact_value("c.facts", "f.fact")}, substr(c.started_at, 1, 10),
+           COALESCE((SELECT industry FROM leads WHERE id = c.lead_id), ''), c.id
+    FROM unnest(ARRAY[{_MARKET_FACTS}]::text[]) WITH ORDINALITY AS f(fact, n)
+    JOIN calls c ON c.id = (SELECT id FROM calls WHERE lead_id = p_lead AND ended_at IS NOT NULL
+                                AND {_fact_value("facts", "f.fact")} IS NOT NULL
+                            ORDER BY started_at DESC, id DESC LIMIT 1)
+    ORDER BY f.n;
+END
+$$
+"""
+
+
+def _market_sums(row: str, sign: str) -> str:
+    out = f"""
+        INSERT INTO market_day (industry, fact, value, day, n) VALUES ({row}.industry, {row}.fact, {row}.value, {row}.day, {sign}1)
+        ON CONFLICT (industry, fact, value, day) DO UPDATE SET n = market_day.n + EXCLUDED.n;"""
+    if sign == "-":
+        out += (
+            f"DELETE FROM market_day WHERE industry = {row}.industry AND fact = {row}.fact "
+            f"AND value = {row}.value AND day = {row}.day AND n = 0;"
+        )
+    return out
+
+
+MARKET_ANSWERS_SUMS = f"""
+CREATE OR REPLACE FUNCTION market_answers_sums() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        {_market_sums("OLD", "-")}
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        {_market_sums("NEW", "")}
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+
+_FINISHED = "(SELECT ended_at FROM calls WHERE id = {call}) IS NOT NULL"
+
+ANALYTICS_FROM_CALLS = """
+CREATE OR REPLACE FUNCTION analytics_from_calls() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.ended_at IS NOT NULL THEN
+            PERFORM funnel_recompute(NEW.id);
+            PERFORM market_recompute(NEW.lead_id);
+        END IF;
+    ELSIF TG_OP = 'UPDATE' THEN
+        IF NEW.ended_at IS NOT NULL OR OLD.ended_at IS NOT NULL THEN
+            PERFORM funnel_recompute(NEW.id);
+            PERFORM market_recompute(NEW.lead_id);
+        END IF;
+        IF OLD.ended_at IS NOT NULL AND OLD.lead_id IS DISTINCT FROM NEW.lead_id THEN
+            PERFORM market_recompute(OLD.lead_id);
+        END IF;
+    ELSIF OLD.ended_at IS NOT NULL THEN
+        DELETE FROM funnel_calls WHERE call_id = OLD.id;
+        PERFORM market_recompute(OLD.lead_id);
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+"""SQLite's ``funnel_calls_from_calls_*`` and ``market_from_calls_*`` in one function (the
+trigger below fires on the union of their columns; a recompute is idempotent, so firing
+on a column only one of them watched changes nothing)."""
+
+ANALYTICS_FROM_EVENTS = f"""
+CREATE OR REPLACE FUNCTION analytics_from_events() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.kind IN ({_SESSION}) AND {_FINISHED.format(call="NEW.call_id")} THEN
+            PERFORM funnel_recompute(NEW.call_id);
+        END IF;
+    ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM funnel_recompute(NEW.call_id);
+        IF OLD.call_id IS DISTINCT FROM NEW.call_id THEN
+            PERFORM funnel_recompute(OLD.call_id);
+        END IF;
+    ELSIF OLD.kind IN ({_SESSION}) AND {_FINISHED.format(call="OLD.call_id")} THEN
+        PERFORM funnel_recompute(OLD.call_id);
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+
+ANALYTICS_FROM_LEADS = """
+CREATE OR REPLACE FUNCTION analytics_from_leads() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.industry IS DISTINCT FROM NEW.industry THEN
+        UPDATE funnel_calls SET industry = COALESCE(NEW.industry, '') WHERE lead_id = NEW.id;
+        UPDATE market_answers SET industry = COALESCE(NEW.industry, '') WHERE lead_id = NEW.id;
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+
+_ANALYTICS_CALL_COLUMNS = "script_id, started_at, agent_id, lead_id, ended_at, outcome, grade, facts"
+
+ANALYTICS_TRIGGERS: tuple[str, ...] = (
+    FUNNEL_WALK,
+    FUNNEL_RECOMPUTE,
+    FUNNEL_CALLS_SUMS,
+    MARKET_RECOMPUTE,
+    MARKET_ANSWERS_SUMS,
+    ANALYTICS_FROM_CALLS,
+    ANALYTICS_FROM_EVENTS,
+    ANALYTICS_FROM_LEADS,
+    "CREATE TRIGGER funnel_calls_sums AFTER INSERT OR DELETE OR UPDATE OF industry ON funnel_calls "
+    "FOR EACH ROW EXECUTE FUNCTION funnel_calls_sums()",
+    "CREATE TRIGGER market_answers_sums AFTER INSERT OR DELETE OR UPDATE ON market_answers "
+    "FOR EACH ROW EXECUTE FUNCTION market_answers_sums()",
+    f"CREATE TRIGGER analytics_calls AFTER INSERT OR DELETE OR UPDATE OF {_ANALYTICS_CALL_COLUMNS} ON calls "
+    "FOR EACH ROW EXECUTE FUNCTION analytics_from_calls()",
+    "CREATE TRIGGER analytics_events AFTER INSERT OR DELETE OR UPDATE OF call_id, seq, at, kind, node, value "
+    "ON call_events FOR EACH ROW EXECUTE FUNCTION analytics_from_events()",
+    "CREATE TRIGGER analytics_leads_industry AFTER UPDATE OF industry ON leads "
+    "FOR EACH ROW EXECUTE FUNCTION analytics_from_leads()",
+)
+"""Migration 9 on PostgreSQL: the script analytics kept current (SQLite:
+:data:`callscript.storage.analytics_tables.TRIGGERS`)."""

@@ -26,8 +26,9 @@ def view_vs_tables(conn: sqlite3.Connection) -> tuple[list, list]:
     """Per day and industry: the definitional view over calls, and the trigger-kept table
     (development only: a day and industry with maintenance calls alone is not in the view)."""
     view = conn.execute(
-        """SELECT day, COALESCE(industry, ''), COUNT(*), SUM(effective), SUM(mailed), TOTAL(grade_rank = 1),
-                  TOTAL(grade_rank = 2), TOTAL(grade_rank = 3), SUM(calls)
+        """SELECT day, COALESCE(industry, ''), COUNT(*), SUM(effective), SUM(mailed),
+                  SUM(CASE WHEN grade_rank = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN grade_rank = 2 THEN 1 ELSE 0 END),
+                  SUM(CASE WHEN grade_rank = 3 THEN 1 ELSE 0 END), SUM(calls)
            FROM daily_lead_outcomes GROUP BY 1, 2 ORDER BY 1, 2"""
     ).fetchall()
     table = conn.execute(
