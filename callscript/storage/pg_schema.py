@@ -19,7 +19,8 @@ session advisory lock throughout, so two apps starting together never race: the 
 waits, then finds the work done.
 
 A few SQLite functions the shared SQL uses are created here as small SQL functions
-(:data:`COMPAT_FUNCTIONS`: ``unixepoch``, ``json_valid``, ``json_extract``, ``ifnull``) so
+(:data:`COMPAT_FUNCTIONS`: ``unixepoch``, ``json_valid``, ``json_extract``, ``round``,
+``group_concat``, ``ifnull``) so
 the text stays one; an ordinary owner role can create them (no extension, no superuser).
 """
 
@@ -84,6 +85,14 @@ COMPAT_FUNCTIONS: tuple[str, ...] = (
     CREATE OR REPLACE FUNCTION round(value double precision, digits integer) RETURNS double precision
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT round(value::numeric, digits)::double precision $$
     """,
+    # SQLite's group_concat(value, separator): the values joined in the order they come.
+    """
+    CREATE OR REPLACE FUNCTION group_concat_step(joined text, value text, separator text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT CASE WHEN value IS NULL THEN joined WHEN joined IS NULL THEN value ELSE joined || separator || value END
+    $$
+    """,
+    "CREATE OR REPLACE AGGREGATE group_concat(text, text) (SFUNC = group_concat_step, STYPE = text)",
     """
     CREATE OR REPLACE FUNCTION ifnull(value anyelement, fallback anyelement) RETURNS anyelement
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT COALESCE(value, fallback) $$

@@ -28,6 +28,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(tmp_path, clock):
-    with Store.open(tmp_path / "callscript.db", clock=clock, actor=system_actor("cli:test@host")) as s:
+def store(db_location, clock):
+    """A fresh store on each backend (tests/conftest.py: ``sqlite`` and ``postgres``)."""
+    with Store.open(db_location, clock=clock, actor=system_actor("cli:test@host")) as s:
         yield s

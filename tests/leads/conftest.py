@@ -7,8 +7,9 @@ from leads.helpers import shipped_script
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store.open(tmp_path / "leads.db") as s:
+def store(db_location):
+    """A fresh store on each backend (tests/conftest.py: ``sqlite`` and ``postgres``)."""
+    with Store.open(db_location) as s:
         yield s
 
 

@@ -18,8 +18,9 @@ from leads.helpers import csv_bytes, shipped_script
 
 
 @pytest.fixture
-def db(tmp_path):
-    return tmp_path / "cli.db"
+def db(db_location):
+    """Where the commands write: a file not made yet, or a PostgreSQL database (tests/conftest.py)."""
+    return db_location
 
 
 def run(*args, input=None):
