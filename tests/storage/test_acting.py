@@ -20,10 +20,10 @@ T0 = datetime(2025, 3, 3, 10, 0).astimezone()
 
 
 @pytest.fixture
-def floor(tmp_path):
+def floor(db_location):
     """Two agents with a callback each, a mailed lead of 王芳's, a supervisor and an admin."""
     script = mini_script()
-    with Store.open(tmp_path / "c.db", clock=lambda: T0) as store:
+    with Store.open(db_location, clock=lambda: T0) as store:
         ids = {}
         for name, role in (("王芳", "agent"), ("李明", "agent"), ("赵主管", "supervisor"), ("钱管理", "admin")):
             account = store.add_account(name, role, "$argon2id$stand-in")

@@ -18,9 +18,9 @@ MONDAY = datetime(2025, 3, 3, 10, 0).astimezone()
 
 
 @pytest.fixture
-def two_apps(tmp_path):
+def two_apps(db_location):
     """The same agent's two windows: two stores on one file, each with its own app session."""
-    path = tmp_path / "floor.db"
+    path = db_location
     first, second = Store.open(path), Store.open(path)
     first.add_leads(lead_rows(5))
     first.open_app_session("王芳", now=MONDAY)
@@ -48,8 +48,8 @@ def test_the_held_claim_goes_back_only_to_the_app_that_made_it(two_apps):
     assert first.start_call(lead.id, "王芳", script_id, now=MONDAY)  # its own app may
 
 
-def test_an_ended_or_dead_session_leaves_its_claims_to_the_agent(tmp_path):
-    path = tmp_path / "floor.db"
+def test_an_ended_or_dead_session_leaves_its_claims_to_the_agent(db_location):
+    path = db_location
     with Store.open(path) as first, Store.open(path) as second:
         first.add_leads(lead_rows(3))
         first.open_app_session("王芳", now=MONDAY)
@@ -102,10 +102,10 @@ def test_start_call_refuses_leads_that_are_not_callable(store):
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_the_same_agent_in_two_processes_never_calls_a_lead_twice(tmp_path):
+def test_the_same_agent_in_two_processes_never_calls_a_lead_twice(tmp_path, db_location):
     """The issue's finding (885 of 17,383 claims doubled; 646 closed leads called again): two
     processes logged in as one agent claim and call until nothing is left."""
-    db = tmp_path / "floor.db"
+    db = db_location
     leads = 150
     with Store.open(db) as store:
         store.add_leads(lead_rows(leads))

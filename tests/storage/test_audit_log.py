@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, datetime
 
+import psycopg
 import pytest
+from backends import peek, postgres_only
 
 from callscript.core.access import AuditAction, system_actor
 from callscript.storage import Store, connect, schema
@@ -14,8 +16,8 @@ T0 = datetime(2025, 3, 3, 10, 0).astimezone()
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store.open(tmp_path / "c.db", clock=lambda: T0, actor=system_actor("cli:me@host")) as s:
+def store(db_location):
+    with Store.open(db_location, clock=lambda: T0, actor=system_actor("cli:me@host")) as s:
         yield s
 
 
@@ -40,14 +42,22 @@ def test_entries_say_who_what_when_where(store):
         "UPDATE audit_log SET detail = NULL WHERE id = 1",
     ],
 )
-def test_sqlite_refuses_to_change_or_delete_entries(store, statement):
+def test_the_database_refuses_to_change_or_delete_entries(store, statement):
+    """SQLite's RAISE(ABORT) triggers; PostgreSQL's PL/pgSQL ones (TRUNCATE too), for any other connection."""
     store.audit(AuditAction.LOGIN)
-    conn = sqlite3.connect(store.path)
-    try:
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-            conn.execute(statement)
-    finally:
-        conn.close()
+    with (
+        peek(store.path) as conn,
+        pytest.raises((sqlite3.IntegrityError, psycopg.errors.IntegrityError), match="append-only"),
+    ):
+        conn.execute(statement)
+    assert len(store.audit_entries()) == 1
+
+
+@postgres_only
+def test_postgresql_refuses_to_truncate_it(store):
+    store.audit(AuditAction.LOGIN)
+    with peek(store.path) as conn, pytest.raises(psycopg.errors.IntegrityError, match="append-only"):
+        conn.execute("TRUNCATE audit_log")
     assert len(store.audit_entries()) == 1
 
 

@@ -21,8 +21,9 @@ LEADS = 160
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 
 
-def test_eight_agents_claim_and_record_without_collisions(tmp_path):
-    db = tmp_path / "shared.db"
+def test_eight_agents_claim_and_record_without_collisions(tmp_path, db_location):
+    """On PostgreSQL the claims run side by side (``FOR UPDATE SKIP LOCKED``), not one at a time."""
+    db = db_location
     with Store.open(db) as store:
         store.add_leads(lead_rows(LEADS))
     start_at = time.time() + 0.3
@@ -45,15 +46,15 @@ def test_eight_agents_claim_and_record_without_collisions(tmp_path):
     with Store.open(db) as store:
         report = store.check()
         assert report.ok, report.errors
-        stored_calls = store.db.execute("SELECT lead_id, COUNT(*) FROM calls GROUP BY lead_id").fetchall()
+        stored_calls = store.conn.execute("SELECT lead_id, COUNT(*) FROM calls GROUP BY lead_id").fetchall()
         assert len(stored_calls) == LEADS and {n for _, n in stored_calls} == {1}
         for r in calls:
             call = store.get_call(r["call"])
             assert (call.lead_id, call.outcome) == (r["lead"], r["outcome"])
-            events = store.db.execute(
+            events = store.conn.execute(
                 "SELECT COUNT(*) FROM call_events WHERE call_id = ? AND kind != 'note'", (r["call"],)
             ).fetchone()[0]
             assert events == r["events"], f"call {r['call']} lost events"
         assert store.unfinished_calls() == []
         assert store.count_leads(status="new") == 0
-        assert store.db.execute("SELECT COUNT(*) FROM leads WHERE claimed_by IS NOT NULL").fetchone()[0] == 0
+        assert store.conn.execute("SELECT COUNT(*) FROM leads WHERE claimed_by IS NOT NULL").fetchone()[0] == 0
