@@ -140,6 +140,15 @@ class Backend:
     def table_names(self) -> list[str]:
         raise NotImplementedError
 
+    def column_names(self, table: str) -> list[str]:
+        """The table's columns, in order."""
+        raise NotImplementedError
+
+    def after_ids_given(self) -> None:
+        """Rows were written with their ids given (a bulk load): new rows must get ids after
+        them. SQLite's ``INTEGER PRIMARY KEY`` follows ``MAX(id)`` by itself; PostgreSQL's
+        identity sequences are moved on."""
+
     def close(self) -> None:
         raise NotImplementedError
 
@@ -246,6 +255,9 @@ class SqliteBackend(Backend):
 
     def change_marker(self) -> tuple[int, int]:
         return sqlite_db.change_marker(self.conn)
+
+    def column_names(self, table: str) -> list[str]:
+        return self.column("SELECT name FROM pragma_table_info(?)", (table,))
 
     def table_names(self) -> list[str]:
         with sqlite_db.database_errors(self.location):
@@ -661,6 +673,19 @@ class PostgresBackend(Backend):
 
     def table_names(self) -> list[str]:
         return self.column("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
+
+    def column_names(self, table: str) -> list[str]:
+        return self.column(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = ? ORDER BY ordinal_position",
+            (table,),
+        )
+
+    def after_ids_given(self) -> None:
+        from callscript.storage import pg_schema
+
+        with self.errors():
+            pg_schema.reset_identities(self._alive())
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

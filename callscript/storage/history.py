@@ -184,7 +184,7 @@ class HistoryMixin(StoreBase):
 
         def work() -> None:
             self._executemany(_LEAD_SQL, [(*lead, lead.created_at) for lead in batch.leads])
-            columns = set(self._column("SELECT name FROM pragma_table_info('calls')"))
+            columns = set(self.backend.column_names("calls"))
             fields = [f for f in HistoryCall._fields if f in columns]  # a file older than the marks: the
             assert tuple(fields) == HistoryCall._fields[: len(fields)]  # migration that adds them marks them
             logged = {e.call_id for e in batch.events}
@@ -216,5 +216,6 @@ class HistoryMixin(StoreBase):
                     for s in batch.lead_states
                 ],
             )
+            self.backend.after_ids_given()
 
         self._tx(work)
