@@ -482,6 +482,7 @@ _PROBLEM_MESSAGES = {
     "read_only": "数据库不能写入 (文件或所在目录是只读的)",
     "cannot_open": "打不开数据库文件",
     "io_error": "读写数据库时磁盘出错",
+    "database_unreachable": "连不上数据库服务器; 答案已按顺序排队, 服务器恢复后自动保存, 通话可以继续",
 }
 """What the agent is told when the database file itself is the trouble (``DatabaseProblem``)."""
 

@@ -177,3 +177,78 @@ def same_agent_app(db: str, agent_name: str, seed: int, report_path: str, start_
     out(t="done")
     store.end_app_session()
     store.close()
+
+
+def steady_writer(db: str, agent_name: str, seed: int, report_path: str, stop_at: float) -> None:
+    """An agent calling without pause until ``stop_at``, through a database server that may go
+    away: every step that fails with ``database_unreachable`` is reported and tried again
+    (as the app's recorder does), after looking whether it landed after all (the server may
+    have committed a step whose answer was lost with the connection)."""
+    import time
+
+    from callscript.storage import ErrorCode, StorageError
+
+    out = Reporter(report_path)
+    rng = random.Random(seed)
+    script = mini_script()
+    store = Store.open(db)
+    script_id = store.store_script_version(script)
+    agent = store.ensure_agent(agent_name)
+
+    def insist(step, landed=lambda: None):
+        while True:
+            try:
+                return step()
+            except StorageError as exc:
+                if exc.code != ErrorCode.DATABASE_UNREACHABLE:
+                    raise
+                out(t="unreachable", at=time.time())
+                time.sleep(0.2)
+                try:
+                    found = landed()
+                except StorageError:
+                    continue
+                if found is not None:
+                    return found
+
+    while time.time() < stop_at:
+        lead = insist(lambda: store.claim_next_lead(agent))
+        if lead is None:
+            out(t="done")
+            return
+
+        def my_call_on(lead_id=lead.id):
+            calls = [c for c in store.unfinished_calls(agent) if c.lead_id == lead_id]
+            return calls[0].call_id if calls else None
+
+        call_id = insist(lambda lead_id=lead.id: store.start_call(lead_id, agent, script_id), my_call_on)
+        session = CallSession(script)
+        while not session.finished:
+            event = random_step(session, rng)
+            expected = len(store_events(store, call_id, insist)) + 1
+
+            def landed(call_id=call_id, expected=expected):
+                events = store.call_events(call_id, notes=False)
+                return events[-1] if len(events) >= expected else None
+
+            record = insist(lambda call_id=call_id, event=event: store.record_event(call_id, event), landed)
+            out(
+                t="event",
+                call=call_id,
+                seq=record.seq,
+                kind=event.kind,
+                node=event.node,
+                value=event.value,
+                at=time.time(),
+            )
+
+        def finished(call_id=call_id):
+            return store.get_call(call_id) if store.get_call(call_id).outcome else None
+
+        insist(lambda c=call_id, s=session: store.finish_session(c, s, **finish_kwargs(s)), finished)
+        out(t="finished", call=call_id, outcome=session.outcome, at=time.time())
+    out(t="done")
+
+
+def store_events(store, call_id, insist):
+    return insist(lambda: store.call_events(call_id, notes=False))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 
 import pytest
@@ -379,6 +380,41 @@ async def test_failed_write_is_shown_unsaved_and_retried(make_app, seeded, db_pa
             (2, "convenient"),
             (3, "ask_travel"),
         ]
+
+
+async def test_an_unreachable_database_server_is_said_at_once_and_the_call_goes_on(make_app, seeded, db_path, clock):
+    """PostgreSQL down (issue 18): the agent is told at once — the save mark and a notice in
+    their words — the answers wait in order, and once the server is back they are saved by
+    the automatic retry, no key needed."""
+    from callscript.storage import ErrorCode, StorageError
+
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await start_first_call(pilot)
+        store = app.backend.store
+        real = store.record_event
+        down = {"on": True}
+
+        def unreachable(*args, **kwargs):
+            if down["on"]:
+                raise StorageError("the database server cannot be reached", code=ErrorCode.DATABASE_UNREACHABLE)
+            return real(*args, **kwargs)
+
+        store.record_event = unreachable
+        await keys(pilot, "1", "1")
+        await pilot.pause(0.05)
+        await settle(pilot)
+        assert "未保存 2 步" in screen_text(app)
+        assert any("连不上数据库服务器" in n.message for n in app._notifications)
+        assert screen.session.node_id == "ask_travel"  # the call goes on
+        down["on"] = False
+        deadline = time.monotonic() + 10
+        while "✓ 已保存" not in screen_text(app):  # the automatic retry, every few seconds
+            assert time.monotonic() < deadline, "the queued answers were not saved once the server was back"
+            await pilot.pause(0.2)
+    with db(db_path, clock) as s:
+        [call] = s.list_calls(finished=False)
+        assert [(e.seq, e.node) for e in s.call_events(call.id)] == [(1, "opening"), (2, "convenient")]
 
 
 async def test_finish_waits_for_failed_writes(make_app, seeded, db_path, clock):
