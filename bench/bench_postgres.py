@@ -49,7 +49,7 @@ DAILY_BUDGET_S = 0.5
 # --------------------------------------------------------------------------- (a) writers
 
 
-def writer(db: str, name: str, seed: int, seconds: float, rate: float, start_at: float, out_path: str) -> None:
+def writer(db: str, name: str, seed: int, seconds: float, rate: float, ready: Any, out_path: str) -> None:
     """bench_storage's writer, with any storage error counted (PostgreSQL has no "locked")."""
     rng = random.Random(seed)
     script = load_script(default_script_path())
@@ -69,9 +69,8 @@ def writer(db: str, name: str, seed: int, seconds: float, rate: float, start_at:
     from callscript.core.followup import in_follow_up_window
 
     in_follow_up_window(datetime.now().astimezone())  # China's calendar, loaded lazily (0.6 s): as a running app has
-    while time.time() < start_at:
-        time.sleep(0.001)
-    stop = start_at + seconds
+    ready.wait()  # every writer started and warm: on a busy 2-core machine 100 start-ups take a while
+    stop = time.time() + seconds
     try:
         while time.time() < stop:
             lead = timed(store.claim_next_lead, agent)
@@ -105,11 +104,11 @@ def bench_writers(location: Any, workers: int, seconds: float, rate: float, work
     with Store.open(location) as store:
         store.add_leads(lead_rows(20000))
     ctx = multiprocessing.get_context("fork")
-    start_at = time.time() + 2.0 + workers * 0.05
+    ready = ctx.Barrier(workers)
     tag = "pg" if isinstance(location, DatabaseUrl) else "sqlite"
     outs = [workdir / f"{tag}-{workers}-w{i}.json" for i in range(workers)]
     procs = [
-        ctx.Process(target=writer, args=(str(location), f"agent{i:03d}", i, seconds, rate, start_at, str(outs[i])))
+        ctx.Process(target=writer, args=(str(location), f"agent{i:03d}", i, seconds, rate, ready, str(outs[i])))
         for i in range(workers)
     ]
     for p in procs:

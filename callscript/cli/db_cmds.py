@@ -26,8 +26,9 @@ def db() -> None:
 @db.command("path")
 @db_option
 def path_cmd(db_path: Path) -> None:
-    """Print the database path in use (--db, else $CALLSCRIPT_DB, else data/callscript.db)."""
-    click.echo(str(db_path))
+    """Print the database path in use (--db, else $CALLSCRIPT_DB, else data/callscript.db); a
+    PostgreSQL URL with its password as ***."""
+    click.echo(_shown(db_path))
 
 
 @db.command("init")
@@ -37,6 +38,8 @@ def init_cmd(db_path: Path) -> None:
     existed = db_path.exists()
     with open_store(db_path, create=True, migrate=False) as store:  # checked (quick_check) before migrating
         before = store.schema_version
+        if store.is_postgres:  # the database itself is made by its administrator: "created" means the tables
+            existed = before > 0
         try:
             applied = store.migrate()
         except StorageError as exc:

@@ -70,6 +70,7 @@ class BackupMixin(ChecksMixin):
     def backup_to(self, dest: str | os.PathLike[str]) -> BackupInfo:
         """Copy the database into ``dest`` (an empty or new file: the caller chose and checked it),
         consistently while others write; the copy is checked (``quick_check``)."""
+        self._refuse_on_postgres()
         dest = Path(dest)
         self._copy_into(dest)
         try:
@@ -93,6 +94,15 @@ class BackupMixin(ChecksMixin):
             finally:
                 target.close()
 
+    def _refuse_on_postgres(self) -> None:
+        """SQLite's online backup copies a file; a PostgreSQL database is backed up by its server's tools."""
+        if self.backend.name != "sqlite":
+            raise StorageError(
+                "db backup and db restore are for a SQLite file; on PostgreSQL use pg_dump -Fc / pg_restore, "
+                "or callscript db copy DATABASE FILE for a verified SQLite copy (docs/deploy.md)",
+                code=_REFUSED,
+            )
+
     def restore_from(
         self, source: str | os.PathLike[str], *, force: bool = False, now: datetime | None = None
     ) -> RestoreResult:
@@ -102,6 +112,7 @@ class BackupMixin(ChecksMixin):
         callscript database of a known version; calls unfinished or other apps open without
         ``force``) and :class:`DatabaseProblem` if a file cannot be read or written.
         """
+        self._refuse_on_postgres()
         source = Path(source)
         if _same_file(source, self.path):
             raise StorageError(f"{source} is the database in use; restore from a backup of it", code=_REFUSED)

@@ -103,3 +103,15 @@ def test_the_verification_sees_a_day_that_differs(tmp_path):
     with open_db(first) as a, open_db(second) as b:
         found = daily_differences(a.conn, b.conn)
     assert found and found[0].startswith(f"{day}: ")
+
+
+def test_db_init_check_and_backup_on_postgresql(pg_cluster, tmp_path):
+    url = pg_cluster.new_database("cli")
+    assert "created, schema version" in run("db", "init", "--db", url).output
+    assert run("db", "init", "--db", url).output.strip().endswith("up to date")
+    checked = run("db", "check", "--db", url)
+    assert checked.exit_code == 0 and "ok; schema version" in checked.output
+    refused = run("db", "backup", tmp_path / "b.db", "--db", url)
+    assert refused.exit_code == 2 and "pg_dump" in refused.output
+    shown = run("db", "path", "--db", "postgresql://callscript:secret@/x?host=/tmp").output
+    assert shown.strip() == "postgresql://callscript:***@/x?host=/tmp"  # never the password
