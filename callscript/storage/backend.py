@@ -714,9 +714,10 @@ def open_connection(location: str | os.PathLike[str], *, create: bool = False) -
     """A migrated connection for the reports (``conn.execute``): ``sqlite_utils.Database``-like
     on SQLite (``.conn``, ``.close()``), :class:`ReportDb` on PostgreSQL."""
     backend = open_backend(location, create=create)
-    if isinstance(backend, SqliteBackend):
-        return backend.db
-    return ReportDb(backend)
+    if isinstance(backend, PostgresBackend):
+        return ReportDb(backend)
+    assert isinstance(backend, SqliteBackend)
+    return backend.db
 
 
 class ReportDb:
