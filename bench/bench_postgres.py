@@ -205,6 +205,9 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=50, help="(b) agents on the big floor (default 50)")
     parser.add_argument("--days", type=int, default=365, help="(b) days on the big floor (default 365)")
     parser.add_argument("--runs", type=int, default=5, help="(b) timed runs per table (default 5)")
+    parser.add_argument(
+        "--big", type=Path, default=None, help="(b) an existing big database to use (copied first: it is migrated)"
+    )
     parser.add_argument("--only", choices=["a", "b"], default=None)
     parser.add_argument(
         "--pg-url", default=None, help="an empty PostgreSQL server's URL prefix instead of a throwaway cluster"
@@ -235,7 +238,14 @@ def main() -> None:
                     )
         if args.only in (None, "b"):
             print(f"\n(b) the daily table on a big database ({args.agents} agents x {args.days} days)")
-            big = big_floor(workdir / f"big-{args.agents}x{args.days}.db", args.agents, args.days)
+            if args.big is not None:
+                import shutil
+
+                big = workdir / "big-given.db"
+                if not big.exists():
+                    shutil.copy(args.big, big)
+            else:
+                big = big_floor(workdir / f"big-{args.agents}x{args.days}.db", args.agents, args.days)
             with Store.open(big, create=False) as store:
                 calls = store.count_calls()
                 day = date.fromisoformat(
