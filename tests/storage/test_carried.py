@@ -51,8 +51,8 @@ def call(store: Store, script, lead_id: int, answers: list, at: datetime, **fini
     return call_id, session
 
 
-def test_a_callback_call_resumes_knowing_the_star_from_the_first_call(tmp_path, ctrip):
-    with Store.open(tmp_path / "c.db") as store:
+def test_a_callback_call_resumes_knowing_the_star_from_the_first_call(db_location, ctrip):
+    with Store.open(db_location) as store:
         lead = store.add_lead("甲公司", "13800000001")
         first, _ = call(
             store, ctrip, lead.id, [*TO_STAR_4, "end:callback"], T0, callback_due=T0 + timedelta(days=1, hours=5)
@@ -72,8 +72,8 @@ def test_a_callback_call_resumes_knowing_the_star_from_the_first_call(tmp_path, 
         assert session.node_id == "ask_travel" and session.confirmable().key == "1"
 
 
-def test_a_correction_wins_and_an_unchanged_value_keeps_its_source(tmp_path, ctrip):
-    with Store.open(tmp_path / "c.db") as store:
+def test_a_correction_wins_and_an_unchanged_value_keeps_its_source(db_location, ctrip):
+    with Store.open(db_location) as store:
         lead = store.add_lead("甲公司", "13800000001")
         due = T0 + timedelta(days=1)
         first, _ = call(store, ctrip, lead.id, [*TO_STAR_4, "end:callback"], T0, callback_due=due)
@@ -97,8 +97,8 @@ def test_a_correction_wins_and_an_unchanged_value_keeps_its_source(tmp_path, ctr
         assert session.carried["travel"].call_id == first
 
 
-def test_crash_and_resume_of_the_later_call_reproduce_the_carried_facts(tmp_path, ctrip):
-    path = tmp_path / "c.db"
+def test_crash_and_resume_of_the_later_call_reproduce_the_carried_facts(db_location, ctrip):
+    path = db_location
     with Store.open(path) as store:
         lead = store.add_lead("甲公司", "13800000001")
         call(store, ctrip, lead.id, [*TO_STAR_4, "end:callback"], T0, callback_due=T0 + timedelta(days=1))
@@ -123,10 +123,10 @@ def test_crash_and_resume_of_the_later_call_reproduce_the_carried_facts(tmp_path
         assert record.facts["hotel_star"] == 4 and (record.grade, record.grade_rule_index) == ("好", 1)
 
 
-def test_only_final_grades_are_stored(tmp_path, ctrip):
+def test_only_final_grades_are_stored(db_location, ctrip):
     good = {"grade": "好", "rule_label": "r", "rule_index": 1, "conditions": {}, "qualified": True}
     facts = {"reached": True, "travel": "often", "hotel_star": 4, "accepts": "yes"}
-    with Store.open(tmp_path / "c.db") as store:
+    with Store.open(db_location) as store:
         sid = store.store_script_version(ctrip)
         stored = {}
         for i, (outcome, extra, finish) in enumerate(
@@ -155,8 +155,8 @@ def test_only_final_grades_are_stored(tmp_path, ctrip):
     }
 
 
-def test_has_mailing_and_department(tmp_path):
-    with Store.open(tmp_path / "c.db") as store:
+def test_has_mailing_and_department(db_location):
+    with Store.open(db_location) as store:
         lead = store.add_lead("甲公司", "13800000001", contact="张伟", title="经理", department="市场部")
         assert store.get_lead(lead.id).department == "市场部"
         assert store.update_lead(lead.id, department="行政部").department == "行政部"
