@@ -13,12 +13,24 @@ from callscript.storage import report_tables as sql
 from callscript.storage.backend import backend_name
 
 
-def rebuild(conn: sqlite3.Connection) -> float:
+def rebuild(conn: Any) -> float:
     """Recompute every report and analytics table from ``calls`` (and ``call_events``) in
     one write transaction; returns the seconds it took."""
     from callscript.storage.db import immediate, retry_locked
 
     started = time.perf_counter()
+    if backend_name(conn) == "postgresql":
+        from callscript.storage.pg_triggers import REBUILD_STATEMENTS
+
+        conn.execute("BEGIN")
+        try:
+            for statement in REBUILD_STATEMENTS:
+                conn.execute(statement)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return time.perf_counter() - started
 
     def work() -> None:
         with immediate(conn):

@@ -570,3 +570,17 @@ ANALYTICS_TRIGGERS: tuple[str, ...] = (
 )
 """Migration 9 on PostgreSQL: the script analytics kept current (SQLite:
 :data:`callscript.storage.analytics_tables.TRIGGERS`)."""
+
+
+REBUILD_STATEMENTS: tuple[str, ...] = (
+    *(f"DELETE FROM {t}" for t in ("report_lead_days", *rt.SUM_TABLES_V6)),
+    *(f"DELETE FROM {t}" for t in at.ANALYTICS_TABLES),
+    "SELECT report_recompute(lead_id, day) FROM (SELECT DISTINCT lead_id, substr(started_at, 1, 10) AS day "
+    "FROM calls WHERE ended_at IS NOT NULL) AS days",
+    "SELECT funnel_recompute(id) FROM calls WHERE ended_at IS NOT NULL",
+    "SELECT market_recompute(id) FROM leads",
+)
+"""``report rebuild`` on PostgreSQL, in one transaction: every derived table emptied and
+recomputed by the triggers' own functions, (lead, day) by (lead, day) and call by call (the
+sum tables follow through their triggers). Slower than SQLite's set-wise rebuild, and only
+needed after a repair by hand: the tables are kept current as calls are written."""
