@@ -55,6 +55,8 @@ class DatabaseLocation(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
         if isinstance(value, Path):
             return value
+        if "\x00" in str(value):
+            self.fail("a database location cannot contain a NUL character", param, ctx)
         if is_database_url(value):
             return DatabaseUrl(str(value))
         return click.Path(dir_okay=False, path_type=Path).convert(value, param, ctx)
