@@ -158,6 +158,7 @@ def _copy_all(
     progress: Callable[[str, int], None] | None,
 ) -> None:
     restore = _hold_triggers(dest, [s.table for s in steps])
+    steps = tuple(step if step.table in NOT_COPIED else _source_step(source, step) for step in steps)
     for step in steps:
         if step.table in NOT_COPIED:
             continue
@@ -175,6 +176,28 @@ def _copy_all(
         reset_identities(dest)
     for table in result.source_counts:
         result.dest_counts[table] = _count(dest, table)
+
+
+def _columns(conn: Any, table: str) -> list[str]:
+    if _is_postgres(conn):
+        sql = (
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = ? ORDER BY ordinal_position"
+        )
+        return [r[0] for r in conn.execute(sql, (table,)).fetchall()]
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})").fetchall()]
+
+
+def _source_step(source: Any, step: TableStep) -> TableStep:
+    """The step with the columns the source really has: a file migrated by an older release may
+    lack one added since (the destination's default fills it); one the destination does not
+    know would be lost, so the copy is refused."""
+    have = _columns(source, step.table)
+    unknown = [c for c in have if c not in step.columns]
+    if unknown:
+        raise StorageError(f"{step.table} has columns this release does not know ({', '.join(unknown)}): not copied")
+    columns = tuple(c for c in step.columns if c in have)
+    return TableStep(step.table, columns, tuple(c for c in step.deferred if c in columns))
 
 
 def _copy_table(source: Any, dest: Any, step: TableStep, pg: bool) -> int:
