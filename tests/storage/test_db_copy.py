@@ -115,3 +115,27 @@ def test_db_init_check_and_backup_on_postgresql(pg_cluster, tmp_path):
     assert refused.exit_code == 2 and "pg_dump" in refused.output
     shown = run("db", "path", "--db", "postgresql://callscript:secret@/x?host=/tmp").output
     assert shown.strip() == "postgresql://callscript:***@/x?host=/tmp"  # never the password
+
+
+def test_a_column_missing_in_the_source_is_filled_one_unknown_refuses(tmp_path):
+    """A file migrated by an older release may lack a column added since: its default fills it.
+    A column this release does not know would be lost: the copy is refused, nothing written."""
+    older = build_known_db(tmp_path / "older.db")
+    conn = sqlite3.connect(older)
+    conn.execute("ALTER TABLE leads DROP COLUMN department")
+    conn.commit()
+    conn.close()
+    dest = tmp_path / "dest.db"
+    assert run("db", "copy", older, dest).exit_code == 0
+    with peek(dest) as copied:
+        assert copied.execute("SELECT COUNT(*), COUNT(department) FROM leads").fetchone() == (9, 0)
+
+    newer = build_known_db(tmp_path / "newer.db")
+    conn = sqlite3.connect(newer)
+    conn.execute("ALTER TABLE leads ADD COLUMN mood TEXT")
+    conn.commit()
+    conn.close()
+    refused = run("db", "copy", newer, tmp_path / "dest2.db")
+    assert refused.exit_code == 2 and "mood" in refused.output
+    with peek(tmp_path / "dest2.db") as untouched:
+        assert untouched.execute("SELECT COUNT(*) FROM leads").fetchone()[0] == 0
