@@ -14,7 +14,6 @@ hide a suite that never ran.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pg_cluster as pgc
 import pytest
@@ -49,16 +48,3 @@ def db_location(backend, tmp_path, request):
     url = cluster.migrated_database()
     yield DatabaseUrl(url)
     cluster.drop(url)
-
-
-def new_location(backend: str, tmp_path: Path, cluster) -> object:
-    """Another fresh database of ``backend`` (for tests that need two)."""
-    from callscript.config import DatabaseUrl
-
-    if backend == "sqlite":
-        n = next(_extra)
-        return tmp_path / f"extra{n}.db"
-    return DatabaseUrl(cluster.migrated_database())
-
-
-_extra = iter(range(1, 1_000_000))

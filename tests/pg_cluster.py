@@ -20,7 +20,6 @@ import pwd
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 SERVER_USER = "postgres"
@@ -151,12 +150,3 @@ class Cluster:
         name = url.split("/")[-1].split("?")[0]
         with contextlib.suppress(Exception):
             self.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-def wait_until(predicate, timeout: float = 30.0, pause: float = 0.05) -> bool:
-    give_up = time.monotonic() + timeout
-    while time.monotonic() < give_up:
-        if predicate():
-            return True
-        time.sleep(pause)
-    return predicate()

@@ -25,7 +25,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlite_utils
 
@@ -44,23 +44,6 @@ RECONNECT_S = 5.0
 """How long a store keeps trying to reach an unreachable PostgreSQL server before a method
 gives up with ``database_unreachable`` (the app then tells the agent and keeps the answers
 queued; the next call of any method tries again)."""
-
-
-class Cursor(Protocol):
-    """What ``conn.execute`` returns on either backend."""
-
-    rowcount: int
-
-    def fetchone(self) -> Any: ...
-    def fetchall(self) -> list[Any]: ...
-    def __iter__(self) -> Iterator[Any]: ...
-
-
-class Connection(Protocol):
-    """What the reports and migrations run SQL on: ``sqlite3.Connection`` or :class:`PgConnection`."""
-
-    def execute(self, sql: str, params: Any = ..., /) -> Any: ...
-    def executemany(self, sql: str, rows: Iterable[Any], /) -> Any: ...
 
 
 def backend_name(conn: Any) -> str:
@@ -335,16 +318,6 @@ def pg_problem(exc: BaseException, url: str) -> StorageError | None:
     return None
 
 
-class PgCursor:
-    """A psycopg cursor behind SQLite-style placeholders (what ``PgConnection.cursor()`` gives)."""
-
-    def __init__(self, owner: PgConnection):
-        self._owner = owner
-
-    def execute(self, sql: str, params: Any = ()) -> Any:
-        return self._owner.execute(sql, params)
-
-
 class PgConnection:
     """A psycopg connection that takes the app's SQL as written for SQLite.
 
@@ -372,9 +345,6 @@ class PgConnection:
         cursor = self.raw.cursor()
         cursor.executemany(to_pyformat(sql), list(rows))
         return cursor
-
-    def cursor(self) -> PgCursor:
-        return PgCursor(self)
 
     @property
     def in_transaction(self) -> bool:
