@@ -112,8 +112,9 @@ class Cluster:
         self._pg_ctl("start", "-w", "-t", "60")
 
     def stop(self) -> None:
+        """Stopped without a checkpoint (``-m immediate``): the cluster is thrown away with its dir."""
         with contextlib.suppress(Exception):
-            self._run(_bin("pg_ctl"), "stop", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", check=False)
+            self._run(_bin("pg_ctl"), "stop", "-D", str(self.data), "-m", "immediate", "-w", "-t", "60", check=False)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     # ------------------------------------------------------------------ databases

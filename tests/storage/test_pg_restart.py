@@ -26,15 +26,21 @@ def test_a_server_restart_mid_shift_loses_nothing_acknowledged(tmp_path, db_loca
     with Store.open(db_location) as store:
         store.add_leads(lead_rows(2000))
     in_follow_up_window(datetime.now().astimezone())  # the calendar's lazy import, before the forks
-    stop_at = time.time() + 6.0
+    stop = tmp_path / "stop"
     pids = [
-        fork(steady_writer, str(db_location), f"agent{i}", i, str(tmp_path / f"w{i}.jsonl"), stop_at)
+        fork(steady_writer, str(db_location), f"agent{i}", i, str(tmp_path / f"w{i}.jsonl"), str(stop))
         for i in range(WRITERS)
     ]
-    time.sleep(2.0)
+    deadline = time.monotonic() + 60
+    while not all(any(r["t"] == "event" for r in read_reports(tmp_path / f"w{i}.jsonl")) for i in range(WRITERS)):
+        assert time.monotonic() < deadline, "the writers did not start"
+        time.sleep(0.1)
+    time.sleep(0.5)  # every writer is mid-shift
     restarted_at = time.time()
     pg_cluster.restart_immediate()
     back_at = time.time()
+    time.sleep(1.5)  # the writers carry on after the restart for a while
+    stop.touch()
     assert [wait_exit(pid) for pid in pids] == [0] * WRITERS
 
     reports = [read_reports(tmp_path / f"w{i}.jsonl") for i in range(WRITERS)]

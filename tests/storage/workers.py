@@ -179,8 +179,8 @@ def same_agent_app(db: str, agent_name: str, seed: int, report_path: str, start_
     store.close()
 
 
-def steady_writer(db: str, agent_name: str, seed: int, report_path: str, stop_at: float) -> None:
-    """An agent calling without pause until ``stop_at``, through a database server that may go
+def steady_writer(db: str, agent_name: str, seed: int, report_path: str, stop_path: str) -> None:
+    """An agent calling without pause until the file ``stop_path`` appears, through a database server that may go
     away: every step that fails with ``database_unreachable`` is reported and tried again
     (as the app's recorder does), after looking whether it landed after all (the server may
     have committed a step whose answer was lost with the connection)."""
@@ -211,7 +211,7 @@ def steady_writer(db: str, agent_name: str, seed: int, report_path: str, stop_at
                 if found is not None:
                     return found
 
-    while time.time() < stop_at:
+    while not os.path.exists(stop_path):
         lead = insist(lambda: store.claim_next_lead(agent))
         if lead is None:
             out(t="done")
