@@ -71,6 +71,10 @@ class Backend:
     def column(self, sql: str, params: Params = ()) -> list[Any]:
         raise NotImplementedError
 
+    def tuples(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """Every row as a plain tuple (for many rows: no dict per row)."""
+        raise NotImplementedError
+
     # writes
     def execute(self, sql: str, params: Params = ()) -> int:
         raise NotImplementedError
@@ -80,6 +84,13 @@ class Backend:
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
         raise NotImplementedError
+
+    def bulk_insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+        """Many rows into ``table`` at once: ``executemany`` on SQLite, ``COPY … FROM STDIN`` on
+        PostgreSQL (one stream instead of a statement a row). Rows written."""
+        marks = ", ".join("?" * len(columns))
+        self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+        return len(rows)
 
     def append_once(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         raise NotImplementedError
@@ -104,6 +115,13 @@ class Backend:
 
     no_limit: Any = -1
     """The ``LIMIT ?`` value meaning "every row" (SQLite: -1; PostgreSQL: NULL)."""
+
+    temp_schema = "temp"
+    """Where a connection's own temporary tables live: SQLite's ``temp``, PostgreSQL's ``pg_temp``."""
+
+    main_prefix = "main."
+    """How a statement names the database's own table beside a temporary one of this connection
+    (``main.leads`` on SQLite; PostgreSQL's temporary schema never hides ``leads``)."""
 
     lock_row = ""
     """Appended to a SELECT of the one row a transaction is about to decide on (``FOR UPDATE``
@@ -179,6 +197,10 @@ class SqliteBackend(Backend):
     def column(self, sql: str, params: Params = ()) -> list[Any]:
         with sqlite_db.database_errors(self.location):
             return [row[0] for row in self.db.execute(sql, params).fetchall()]
+
+    def tuples(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        with sqlite_db.database_errors(self.location):
+            return self.conn.execute(sql, params).fetchall()
 
     def execute(self, sql: str, params: Params = ()) -> int:
         with sqlite_db.database_errors(self.location):
@@ -451,6 +473,8 @@ class PostgresBackend(Backend):
     lock_rows = " FOR UPDATE SKIP LOCKED"
     lock_row = " FOR UPDATE"
     no_limit = None
+    temp_schema = "pg_temp"
+    main_prefix = ""
 
     def __init__(self, url: DatabaseUrl, *, synchronous: str = "FULL", reconnect_s: float = RECONNECT_S):
         self.location = url
@@ -539,6 +563,15 @@ class PostgresBackend(Backend):
 
     def column(self, sql: str, params: Params = ()) -> list[Any]:
         return self._read(lambda conn: [row[0] for row in conn.execute(sql, params).fetchall()])
+
+    def tuples(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        return self._read(lambda conn: list(conn.execute(sql, params).fetchall()))
+
+    def bulk_insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+        with self.errors(), self._alive().raw.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return len(rows)
 
     def execute(self, sql: str, params: Params = ()) -> int:
         with self.errors():
