@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -83,6 +84,10 @@ class Phone(NamedTuple):
     @property
     def kind_label(self) -> str:
         return KIND_LABELS[self.kind]
+
+
+_new_phone = tuple.__new__
+"""``Phone(...)`` without the named tuple's Python-level ``__new__`` (half the cost, same object)."""
 
 
 def default_region() -> str:
@@ -152,6 +157,15 @@ def parse_phone(text: str, region: str | None = None) -> Phone:
         raise PhoneError("no phone number", "没有电话号码")
     if len(raw) > MAX_PHONE_CHARS:
         raise PhoneError(f"not a phone number (longer than {MAX_PHONE_CHARS} characters)", "不是电话号码(太长)")
+    if region == "CN" and raw.isascii() and _EXTENSION_HINTS.isdisjoint(raw):
+        # the lead import's hot path (a million numbers): what _parse does for these spellings,
+        # without its calls; anything it would not accept at once (an invalid number, a landline
+        # with a dash extension) goes the whole way below, so the answers are _parse's
+        national = raw if len(raw) == 11 and raw.isdigit() and raw[0] == "1" and raw[1] in "3456789" else _fast_cn(raw)
+        if national is not None:
+            number_type = _cn_number_type(national)
+            if number_type != PhoneNumberType.UNKNOWN:
+                return _new_phone(Phone, ("+86" + national, _KIND_OF_TYPE.get(number_type, OTHER), None, "CN"))
     return _parse(raw, region, fast=True)
 
 
@@ -272,12 +286,12 @@ def _ok_for_length(matcher, length: int) -> bool:
     return matcher is not None and (not matcher[0] or length in matcher[0])
 
 
-_CN_TABLE: dict[int, tuple] | None = None
+_CN_TABLE: dict[int, Callable[[str], int]] | None = None
 
 
-def _cn_table() -> dict[int, tuple]:
-    """Per national-number length: the patterns that can match a number that long, in
-    libphonenumber's order (length checks done once, not per number)."""
+def _cn_table() -> dict[int, Callable[[str], int]]:
+    """Per national-number length: a function giving libphonenumber's number type for a CN number
+    that long (the length checks done once, not per number)."""
     global _CN_TABLE
     if _CN_TABLE is None:
         general, special, fixed, mobile, same = _desc_matchers("CN")
@@ -285,7 +299,7 @@ def _cn_table() -> dict[int, tuple]:
         for length in range(1, 18):
             if not _ok_for_length(general, length):
                 continue
-            table[length] = (
+            table[length] = _type_of_length(
                 general[1],
                 tuple((m[1], kind) for m, kind in special if _ok_for_length(m, length)),
                 fixed[1] if _ok_for_length(fixed, length) else None,
@@ -296,23 +310,56 @@ def _cn_table() -> dict[int, tuple]:
     return _CN_TABLE
 
 
+def _type_of_length(general, special, fixed, mobile, same: bool) -> Callable[[str], int]:
+    """libphonenumber's ``_number_type_helper`` for numbers of one length: the general pattern,
+    then the special kinds in its order, fixed line (or fixed-or-mobile), mobile."""
+    patterns = [m.__self__ for m, _ in special] + [m.__self__ for m in (fixed, mobile) if m is not None]
+    if not same and all(p.groups == 0 for p in patterns) and general.__self__.groups == 0:
+        # one regex instead of one per kind: alternatives are tried in order and the first that
+        # matches the whole number wins, which is the order of the checks below
+        names = [f"s{i}" for i in range(len(special))]
+        branches = [f"(?P<{n}>{fullmatch.__self__.pattern})" for n, (fullmatch, _) in zip(names, special)]
+        if fixed is not None:
+            branches.append(f"(?P<fixed>{fixed.__self__.pattern})")
+        if mobile is not None:
+            branches.append(f"(?P<mobile>{mobile.__self__.pattern})")
+        kind_of = {n: kind for n, (_, kind) in zip(names, special)}
+        kind_of["mobile"] = PhoneNumberType.MOBILE
+        combined = re.compile(f"(?=(?:{general.__self__.pattern})\\Z)(?:{'|'.join(branches)})").fullmatch
+
+        def number_type(national: str) -> int:
+            found = combined(national)
+            if found is None:
+                return PhoneNumberType.UNKNOWN
+            branch = found.lastgroup
+            if branch == "fixed":
+                if mobile is not None and mobile(national) is not None:
+                    return PhoneNumberType.FIXED_LINE_OR_MOBILE
+                return PhoneNumberType.FIXED_LINE
+            return kind_of[branch]  # type: ignore[index]  # a match is in one named branch
+
+        return number_type
+
+    def number_type_in_steps(national: str) -> int:
+        if general(national) is None:
+            return PhoneNumberType.UNKNOWN
+        for fullmatch, kind in special:
+            if fullmatch(national) is not None:
+                return kind
+        if fixed is not None and fixed(national) is not None:
+            if same or (mobile is not None and mobile(national) is not None):
+                return PhoneNumberType.FIXED_LINE_OR_MOBILE
+            return PhoneNumberType.FIXED_LINE
+        if not same and mobile is not None and mobile(national) is not None:
+            return PhoneNumberType.MOBILE
+        return PhoneNumberType.UNKNOWN
+
+    return number_type_in_steps
+
+
 def _cn_number_type(national: str) -> int:
-    entry = (_CN_TABLE or _cn_table()).get(len(national))
-    if entry is None:
-        return PhoneNumberType.UNKNOWN
-    general, special, fixed, mobile, same = entry
-    if general(national) is None:
-        return PhoneNumberType.UNKNOWN
-    for fullmatch, kind in special:
-        if fullmatch(national) is not None:
-            return kind
-    if fixed is not None and fixed(national) is not None:
-        if same or (mobile is not None and mobile(national) is not None):
-            return PhoneNumberType.FIXED_LINE_OR_MOBILE
-        return PhoneNumberType.FIXED_LINE
-    if not same and mobile is not None and mobile(national) is not None:
-        return PhoneNumberType.MOBILE
-    return PhoneNumberType.UNKNOWN
+    by_length = (_CN_TABLE or _cn_table()).get(len(national))
+    return PhoneNumberType.UNKNOWN if by_length is None else by_length(national)
 
 
 def _finish_cn(national: str, extension: str | None, shown: str) -> Phone:

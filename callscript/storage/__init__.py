@@ -33,6 +33,7 @@ from callscript.storage.history import (
     LeadState,
     NextIds,
 )
+from callscript.storage.lead_import import FileDuplicate, KnownPhone, NewLeadsResult, StagedLeads, StagedRow
 from callscript.storage.location import ENV_VAR, resolve_db_path
 from callscript.storage.normalise import digits_only
 from callscript.storage.records import (
@@ -44,11 +45,8 @@ from callscript.storage.records import (
     DayReview,
     EventRecord,
     ImportSummary,
-    KnownPhone,
     Lead,
     Mailing,
-    NewLead,
-    NewLeadsResult,
     RejectedRow,
     ScriptVersion,
     UnfinishedCall,
@@ -73,6 +71,7 @@ __all__ = [
     "DuplicateLead",
     "ErrorCode",
     "EventRecord",
+    "FileDuplicate",
     "HistoryBatch",
     "HistoryCall",
     "HistoryCallback",
@@ -85,12 +84,13 @@ __all__ = [
     "LeadState",
     "LeadUnavailable",
     "Mailing",
-    "NewLead",
     "NewLeadsResult",
     "NextIds",
     "NotFound",
     "RejectedRow",
     "ScriptVersion",
+    "StagedLeads",
+    "StagedRow",
     "StorageError",
     "Store",
     "UnfinishedCall",

@@ -256,6 +256,11 @@ class StoreBase:
             row = self.db.execute(sql, params).fetchone()
             return None if row is None else row[0]
 
+    def _tuples(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """Every row of a query as a plain tuple (for many rows: no dict per row)."""
+        with self._lock, database_errors(self.path):
+            return self.conn.execute(sql, params).fetchall()
+
     def _column(self, sql: str, params: Params = ()) -> list[Any]:
         """The first column of every row."""
         with self._lock, database_errors(self.path):
