@@ -220,6 +220,9 @@ class StagedLeads:
         return result
 
     def _insert(self, total: int, stamp: str | None, progress: Callable[[int, int], None] | None) -> None:
+        # in row order, so the first row with a number is the one inserted and every later one (a
+        # duplicate within the file) meets the unique index, as does a number already stored: the
+        # index itself skips them, and the count inserted is checked against the lookups above
         done = 0
         for start in range(1, self._count + 1, IMPORT_CHUNK):
             done += self._store._execute(
@@ -228,11 +231,8 @@ class StagedLeads:
                                             created_at, updated_at)
                     SELECT company, contact, title, department, phone, phone_norm, phone_kind, industry, source,
                            notes, 0, 'new', 0, :stamp, :stamp
-                    FROM {self._table} s
-                    WHERE s.k >= :start AND s.k < :end
-                      AND NOT EXISTS (SELECT 1 FROM {self._table} e WHERE e.phone_norm = s.phone_norm AND e.k < s.k)
-                      AND NOT EXISTS (SELECT 1 FROM main.leads l WHERE l.phone_norm = s.phone_norm)
-                    ORDER BY s.k""",
+                    FROM {self._table} WHERE k >= :start AND k < :end ORDER BY k
+                    ON CONFLICT (phone_norm) DO NOTHING""",
                 {"stamp": stamp, "start": start, "end": start + IMPORT_CHUNK},
             )
             if progress is not None:
