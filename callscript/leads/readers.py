@@ -34,6 +34,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import marshal
 import os
 import re
 import stat
@@ -537,8 +538,6 @@ class _Workbook:
         found = self._part(part)
         if found is None:
             raise ImportFileError(f"{self.name}: the workbook has no part {part!r}", ImportErrorCode.BAD_XLSX)
-        if self._strings is None and self.shared_strings_part and self._part(self.shared_strings_part):
-            self._strings = _SharedStrings(self, self._part(self.shared_strings_part) or "")
         dates, durations = self._date_styles()
         return _SheetReader(self, found, dates, durations).rows()
 
@@ -593,8 +592,14 @@ class _Workbook:
                 f"{self.name}: cannot read the {what} ({type(exc).__name__}: {exc})", ImportErrorCode.BAD_XLSX
             ) from None
 
+    def strings(self) -> _SharedStrings | None:
+        """The shared strings, read the first time a sheet needs them."""
+        if self._strings is None and self.shared_strings_part and self._part(self.shared_strings_part):
+            self._strings = _SharedStrings(self, self._part(self.shared_strings_part) or "")
+        return self._strings
+
     def string(self, index: str) -> str:
-        strings = self._strings
+        strings = self.strings()
         if strings is None or not index.isdigit():
             raise ImportFileError(
                 f"{self.name}: a cell refers to shared string {index!r}, which the workbook lacks",
@@ -647,6 +652,116 @@ def _names_in(namespaces: tuple[str, ...], local: str) -> frozenset[str]:
 _C, _V, _T, _IS, _ROW, _RPH, _SI = (_names_in(_MAIN_NAMESPACES, n) for n in ("c", "v", "t", "is", "row", "rPh", "si"))
 
 
+class _NotSimple(Exception):
+    """The fast reading of a part met something it does not read (see :func:`_simple_parts`)."""
+
+
+_MAIN = _MAIN_NAMESPACES[0]
+_PROLOGUE = re.compile(
+    r'\ufeff?(?:<\?xml(?:\s+version="1\.0")?(?:\s+encoding="(?i:utf-8)")?(?:\s+standalone="(?:yes|no)")?\s*\?>)?\s*'
+    r"<(?P<root>worksheet|sst)(?P<attrs>(?:\s+[\w:]+\s*=\s*\"[^\"<]*\")*)\s*>"
+)
+_DEFAULT_NS = re.compile(r'\sxmlns\s*=\s*"([^"]*)"')
+_ROW_TOKENS = re.compile(
+    r"(\s*(?:"
+    r'<row(?: r="(\d+)")?(?:\s+(?!r=|xmlns)[\w:]+="[^"<&]*")*\s*(/?)>'
+    r"|</row>"
+    r'|<c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?(?: t="(\w+)")?\s*'
+    r"(?:/>|>(?:<f(?:\s[^<>]*)?(?:/>|>[^<]*</f>))?"
+    r'(?:<v>([^<]*)</v>|<v/>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>|<is><t/></is>)?</c>)'
+    r"))"
+)
+_SI_TOKENS = re.compile(r'(\s*<si>(?:<t(?: xml:space="preserve")?>([^<]*)</t>|<t/>)</si>)')
+_ENTITY = re.compile(r"&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+def _entity(match: re.Match[str]) -> str:
+    if match.group(1):
+        return _NAMED[match.group(1)]
+    code = int(match.group(2)) if match.group(2) else int(match.group(3), 16)
+    if not (
+        code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+    ):
+        raise _NotSimple  # not a character XML allows: expat's error, not ours
+    return chr(code)
+
+
+def _xml_text(raw: str) -> str:
+    """Text between tags as written → the text an XML parser gives (line ends made ``\n``,
+    the five entities and character references replaced)."""
+    if "\r" in raw:
+        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in raw:
+        if "&" in _ENTITY.sub("", raw):
+            raise _NotSimple  # an entity XML does not define: expat will say so
+        raw = _ENTITY.sub(_entity, raw)
+    return raw
+
+
+def _simple_parts(book: _Workbook, part: str, what: str, list_tag: str, closing: str) -> Iterator[str]:
+    """A part's list (the worksheet's ``<sheetData>``, the shared strings' ``<sst>``) as text, in
+    pieces that end at a ``closing`` tag, as it is unzipped.
+
+    The fast reading of a worksheet or of the shared strings (a few regular expressions over
+    each piece, in C, instead of a Python call per XML event) reads what Excel, WPS,
+    LibreOffice, openpyxl and XlsxWriter write: UTF-8, the main namespace as the default one,
+    the usual attributes in the usual order. The callers check that their patterns account for
+    every character of every piece; anything else (another encoding, prefixes, comments, CDATA,
+    rich text, attributes in another order …) raises :class:`_NotSimple`, and the part is read
+    again by expat, which reads any XML, from the start.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    text = ""
+    started = False
+    stop = f"</{list_tag}>"
+    for block in book.stream(part, what):
+        try:
+            text += decoder.decode(block)
+        except UnicodeDecodeError:
+            raise _NotSimple from None
+        if not started:
+            prologue = _PROLOGUE.match(text)
+            if prologue is None:
+                if len(text) > CHUNK:
+                    raise _NotSimple
+                continue
+            declared = _DEFAULT_NS.search(prologue.group("attrs"))
+            if declared is None or declared.group(1) != _MAIN:
+                raise _NotSimple
+            if prologue.group("root") == list_tag:
+                text = text[prologue.end() :]
+            else:
+                at = text.find(f"<{list_tag}", prologue.end())
+                if at < 0:
+                    if len(text) > CHUNK:
+                        raise _NotSimple
+                    continue
+                after = at + len(list_tag) + 1
+                if text.startswith("/>", after):
+                    return  # an empty list
+                if not text.startswith(">", after):
+                    raise _NotSimple
+                text = text[after + 1 :]
+            started = True
+        end = text.find(stop)
+        if end >= 0:
+            yield text[:end]
+            return
+        cut = text.rfind(closing)
+        if cut >= 0:
+            cut += len(closing)
+            yield text[:cut]
+            text = text[cut:]
+    raise _NotSimple  # the part ended early: expat says how
+
+
+def _all_read(consumed: int, piece: str) -> bool:
+    """The tokens found in ``piece`` (each with the blanks before it) cover all of it: nothing
+    was skipped over (trailing blanks aside)."""
+    return consumed == len(piece) or consumed == len(piece.rstrip())
+
+
 class _SharedStrings:
     """The workbook's shared strings, kept in a temporary file in blocks of :data:`BLOCK`
     (``marshal``ed lists), a few blocks in memory at a time.
@@ -661,13 +776,39 @@ class _SharedStrings:
     CACHED_BLOCKS = 48
 
     def __init__(self, book: _Workbook, part: str):
-        import marshal
-
-        self._loads = marshal.loads
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         self._offsets = array("q", [0])
         self._cache: dict[int, list[str]] = {}
         self.count = 0
+        try:
+            try:
+                self._read_simple(book, part)
+            except _NotSimple:
+                self._file.seek(0)
+                self._file.truncate()
+                self._offsets = array("q", [0])
+                self.count = 0
+                self._read_any(book, part)
+        except BaseException:
+            self.close()
+            raise
+
+    def _read_simple(self, book: _Workbook, part: str) -> None:
+        pending: list[str] = []
+        for piece in _simple_parts(book, part, "shared strings", "sst", "</si>"):
+            found = _SI_TOKENS.findall(piece)
+            if not _all_read(sum(len(whole) for whole, _ in found), piece):
+                raise _NotSimple
+            for _, raw in found:
+                text = _xml_text(raw) if ("&" in raw or "\r" in raw) else raw
+                pending.append(_unescape(text) if "_x" in text else text)
+                if len(pending) == self.BLOCK:
+                    self._write(pending)
+                    pending.clear()
+        if pending:
+            self._write(pending)
+
+    def _read_any(self, book: _Workbook, part: str) -> None:
         pending: list[str] = []
         pieces: list[str] = []
         depth = {"si": 0, "t": 0, "rph": 0}
@@ -707,38 +848,32 @@ class _SharedStrings:
                 parser.Parse(block, False)
             parser.Parse(b"", True)
         except expat.ExpatError as exc:
-            self.close()
             raise ImportFileError(
                 f"{book.name}: cannot read the shared strings (XML: {exc})", ImportErrorCode.BAD_XLSX
             ) from None
-        except BaseException:
-            self.close()
-            raise
         if pending:
             self._write(pending)
 
     def _write(self, strings: list[str]) -> None:
-        import marshal
-
         data = marshal.dumps(strings)
         self._file.write(data)
         self._offsets.append(self._offsets[-1] + len(data))
         self.count += len(strings)
 
     def get(self, index: int) -> str:
-        number, at = divmod(index, self.BLOCK)
-        block = self._cache.get(number)
+        block = self._cache.get(index >> 11)  # BLOCK is 2048
         if block is None:
-            block = self._load(number, index)
-        return block[at]
+            block = self._load(index)
+        return block[index & 2047]
 
-    def _load(self, number: int, index: int) -> list[str]:
+    def _load(self, index: int) -> list[str]:
         if not 0 <= index < self.count:
             raise ImportFileError(
                 f"a cell refers to shared string {index}, but the workbook has {self.count}", ImportErrorCode.BAD_XLSX
             )
+        number = index // self.BLOCK
         self._file.seek(self._offsets[number])
-        block = self._loads(self._file.read(self._offsets[number + 1] - self._offsets[number]))
+        block: list[str] = marshal.loads(self._file.read(self._offsets[number + 1] - self._offsets[number]))
         if len(self._cache) >= self.CACHED_BLOCKS:
             del self._cache[next(iter(self._cache))]  # the block loaded longest ago
         self._cache[number] = block
@@ -752,7 +887,7 @@ _COLUMN_CACHE: dict[str, int] = {}
 
 
 def _column(ref: str) -> int:
-    """``"C12"`` → 2 (columns from 0); ``-1`` if ``ref`` is not a cell reference."""
+    """``"C12"`` or ``"C"`` → 2 (columns from 0); ``-1`` if ``ref`` is not a cell reference."""
     letters = ref.rstrip("0123456789")
     found = _COLUMN_CACHE.get(letters)
     if found is None:
@@ -767,11 +902,12 @@ def _column(ref: str) -> int:
 
 
 class _SheetReader:
-    """One worksheet's rows, parsed by expat as the part is unzipped.
+    """One worksheet's rows, read as the part is unzipped: the fast way
+    (:func:`_simple_parts`) while the XML is as the usual writers write it, else by expat.
 
     Cell values are told as openpyxl tells them (``t``: shared string, inline string, number,
     boolean, error, formula string, ISO date; a number in a date style is a date), so the same
-    workbook gives the same text through either (the tests check).
+    workbook gives the same text through either (the tests check, both ways of reading).
     """
 
     def __init__(self, book: _Workbook, part: str, dates: frozenset[int], durations: frozenset[int]):
@@ -781,11 +917,84 @@ class _SheetReader:
         self.durations = durations
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
+        given = 0
+        try:
+            for found in self._simple_rows():
+                given += 1
+                yield found
+            return
+        except _NotSimple:
+            pass
+        for index, found in enumerate(self._any_rows()):  # from the start; the rows given are not given again
+            if index >= given:
+                yield found
+
+    def _simple_rows(self) -> Iterator[tuple[int, list[str]]]:
+        book = self.book
+        strings = book.strings()
+        cached = strings._cache if strings is not None else {}
+        value_of = self._value
+        dates, durations, date1904 = self.dates, self.durations, book.date1904
+        date_styles = {str(style) for style in dates}
+        row = 0
+        cells: list[str] = []
+        for piece in _simple_parts(book, self.part, "worksheet", "sheetData", "</row>"):
+            done: list[tuple[int, list[str]]] = []
+            consumed = 0
+            for whole, number, closed, letters, style, kind, value, inline in _ROW_TOKENS.findall(piece):
+                consumed += len(whole)
+                if letters:  # a cell
+                    if kind == "s" and value:
+                        index = int(value)
+                        block = cached.get(index >> 11)
+                        text = block[index & 2047] if block is not None else book.string(value)
+                    elif (
+                        value.isdigit()
+                        and (not kind or kind == "n")
+                        and (not style or style not in date_styles)
+                        and value[0] != "0"
+                    ):
+                        text = value  # a whole number in a number cell (a phone): its digits
+                    elif kind == "inlineStr":
+                        text = _xml_text(inline) if ("&" in inline or "\r" in inline) else inline
+                        text = _unescape(text) if "_x" in text else text
+                    elif value:
+                        if "&" in value or "\r" in value:
+                            value = _xml_text(value)
+                        text = value_of(kind or "n", style or None, value, dates, durations, date1904)
+                    else:
+                        continue
+                    if text:
+                        at = _COLUMN_CACHE.get(letters)
+                        if at is None:
+                            at = _column(letters)
+                        if at == len(cells):
+                            cells.append(text)
+                        else:
+                            if at > len(cells):
+                                cells.extend([""] * (at - len(cells) + 1))
+                            cells[at] = text
+                elif whole.endswith("</row>"):
+                    if cells:
+                        done.append((row, cells))
+                        cells = []
+                else:  # a row starts
+                    row = int(number) if number else row + 1
+                    cells = []
+                    if closed:
+                        continue
+            if (consumed != len(piece) and piece[consumed:].strip()) or consumed > len(piece):
+                raise _NotSimple
+            yield from done
+        if cells:
+            raise _NotSimple  # a row without its end tag
+
+    def _any_rows(self) -> Iterator[tuple[int, list[str]]]:
         book = self.book
         done: list[tuple[int, list[str]]] = []
         cells: list[str] = []
         pieces: list[str] = []
-        # the cell being read: [column, type, style]; the row: [number]; depths of is/rPh
+        # the cell being read: [column, type, style]; the row's number; depths of is/rPh
         cell: list[Any] = [0, "n", None]
         row = [0]
         column = [-1]
@@ -825,8 +1034,12 @@ class _SheetReader:
             if tag in _V:
                 parser.CharacterDataHandler = None
             elif tag in _C:
-                value = self._value(cell[1], cell[2], "".join(pieces), dates, durations, date1904)
+                raw = "".join(pieces)
                 pieces.clear()
+                if cell[1] == "inlineStr":
+                    value = _unescape(raw)
+                else:
+                    value = self._value(cell[1], cell[2], raw, dates, durations, date1904) if raw else ""
                 if value:
                     at = cell[0]
                     if at >= len(cells):
@@ -870,18 +1083,19 @@ class _SheetReader:
     ) -> str:
         """A cell's text from its type and raw value (openpyxl's ``parse_cell``, then :func:`cell_text`)."""
         if kind == "s":
-            return self.book.string(raw) if raw else ""
-        if kind == "inlineStr":
-            return _unescape(raw)
-        if not raw:
-            return ""
+            return self.book.string(raw)
         if kind == "n":
-            number = float(raw) if ("." in raw or "e" in raw or "E" in raw) else int(raw)
+            try:
+                number = float(raw) if ("." in raw or "e" in raw or "E" in raw) else int(raw)
+            except ValueError:
+                raise ImportFileError(
+                    f"{self.book.name}: the worksheet has a number cell holding {raw[:30]!r}", ImportErrorCode.BAD_XLSX
+                ) from None
             if style and dates and style.isdigit() and int(style) in dates:
                 return cell_text(_from_excel(number, date1904, int(style) in durations))
             return cell_text(number)
         if kind == "b":
-            return "TRUE" if int(raw) else "FALSE"
+            return "TRUE" if raw.strip() not in ("0", "") else "FALSE"
         if kind == "d":
             return cell_text(_from_iso(raw))
         return raw  # "str" (a formula's text), "e" (an error such as #N/A)
