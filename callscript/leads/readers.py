@@ -772,8 +772,11 @@ class _SharedStrings:
     sit in blocks that stay cached because they are asked for often enough.
     """
 
-    BLOCK = 2048
+    BLOCK_BITS = 11
+    BLOCK = 1 << BLOCK_BITS
+    """Strings per block: 2,048."""
     CACHED_BLOCKS = 48
+    """Blocks in memory at most: about 100,000 strings (a few megabytes), whatever the table's size."""
 
     def __init__(self, book: _Workbook, part: str):
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
@@ -861,10 +864,10 @@ class _SharedStrings:
         self.count += len(strings)
 
     def get(self, index: int) -> str:
-        block = self._cache.get(index >> 11)  # BLOCK is 2048
-        if block is None:
+        block = self._cache.get(index >> self.BLOCK_BITS)
+        if block is None or index >= self.count:
             block = self._load(index)
-        return block[index & 2047]
+        return block[index & (self.BLOCK - 1)]
 
     def _load(self, index: int) -> list[str]:
         if not 0 <= index < self.count:
@@ -933,6 +936,8 @@ class _SheetReader:
         book = self.book
         strings = book.strings()
         cached = strings._cache if strings is not None else {}
+        count = strings.count if strings is not None else 0
+        bits, mask = _SharedStrings.BLOCK_BITS, _SharedStrings.BLOCK - 1
         value_of = self._value
         dates, durations, date1904 = self.dates, self.durations, book.date1904
         date_styles = {str(style) for style in dates}
@@ -946,8 +951,8 @@ class _SheetReader:
                 if letters:  # a cell
                     if kind == "s" and value:
                         index = int(value)
-                        block = cached.get(index >> 11)
-                        text = block[index & 2047] if block is not None else book.string(value)
+                        block = cached.get(index >> bits)  # SharedStrings.get, inline: the hot path
+                        text = block[index & mask] if block is not None and index < count else book.string(value)
                     elif (
                         value.isdigit()
                         and (not kind or kind == "n")
