@@ -37,7 +37,7 @@ from callscript.core.cleantext import LEAD_TEXT_FIELDS, LIMITS, clean_optional
 from callscript.storage.timefmt import iso
 
 if TYPE_CHECKING:
-    from callscript.storage.leads import LeadsMixin
+    from callscript.storage.base import StoreBase
 
 IMPORT_CHUNK = 5000
 """Staged rows per ``INSERT … SELECT`` (and per ``progress`` call) in :meth:`StagedLeads.commit`."""
@@ -109,7 +109,7 @@ class StagedLeads:
     """One import's staged rows (``Store.stage_leads()``; use it as a context manager, which
     drops the staging table at the end whatever happened)."""
 
-    def __init__(self, store: LeadsMixin):
+    def __init__(self, store: StoreBase):
         self._store = store
         self._table = f"temp.staged_leads_{next(_names)}"
         self._indexed = False
