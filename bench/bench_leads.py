@@ -331,8 +331,6 @@ def write_xlsx(path: Path, rows: int) -> float:
 
 def child_measure(kind: str, path: str) -> dict:
     """Runs in a child process: one measurement, its rows, seconds, CPU seconds and peak RSS (MB)."""
-    import resource
-
     rows = 0
     started, cpu = time.perf_counter(), time.process_time()
     if kind == "read":
@@ -364,8 +362,18 @@ def child_measure(kind: str, path: str) -> dict:
 
         from callscript.leads import readers  # noqa: F401
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"rows": rows, "seconds": round(seconds, 3), "cpu_s": round(cpu, 3), "peak_mb": round(peak_mb, 1)}
+    return {"rows": rows, "seconds": round(seconds, 3), "cpu_s": round(cpu, 3), "peak_mb": round(peak_rss_mb(), 1)}
+
+
+def peak_rss_mb() -> float:
+    """This process's RSS high-water mark (``VmHWM``). Not ``ru_maxrss``: after fork and exec,
+    Linux reports there at least the parent's RSS at the fork, which would hide the child's own."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(kind: str, path: Path | str) -> dict:
