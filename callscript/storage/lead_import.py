@@ -113,10 +113,13 @@ class StagedLeads:
         self._store = store
         self._table = f"temp.staged_leads_{next(_names)}"
         self._indexed = False
+        self._last = 0
         self._count = 0
+        self._starts: list[int] = []
+        """Every :data:`IMPORT_CHUNK`-th row staged: where each ``INSERT … SELECT`` of :meth:`commit` begins."""
         store._execute(
             f"""CREATE TABLE {self._table} (
-                    k INTEGER PRIMARY KEY, row INTEGER NOT NULL, company TEXT NOT NULL, contact TEXT,
+                    row INTEGER PRIMARY KEY, company TEXT NOT NULL, contact TEXT,
                     title TEXT, department TEXT, phone TEXT NOT NULL, phone_norm TEXT NOT NULL,
                     phone_kind TEXT, industry TEXT, source TEXT, notes TEXT)"""
         )
@@ -149,6 +152,8 @@ class StagedLeads:
             return
         if self._indexed:
             raise RuntimeError("rows staged after the duplicates were looked up")
+        if self._starts and rows[0][0] <= self._last:
+            raise ValueError("rows must be staged in increasing row order")
         if not _clean_already(rows):
             rows = [_cleaned(row) for row in rows]
         self._store._executemany(
@@ -157,12 +162,14 @@ class StagedLeads:
             rows,
         )
         self._count += len(rows)
+        self._starts += [rows[i][0] for i in range(0, len(rows), IMPORT_CHUNK)]
+        self._last = rows[-1][0]
 
     def _index(self) -> None:
         # built once all rows are in: one sort, cheaper than keeping an index up to date row by row
         if not self._indexed:
             name = self._table.replace("temp.", "temp.idx_")
-            self._store._execute(f"CREATE INDEX {name} ON {self._table.removeprefix('temp.')} (phone_norm, k)")
+            self._store._execute(f"CREATE INDEX {name} ON {self._table.removeprefix('temp.')} (phone_norm, row)")
             self._indexed = True
 
     def commit(
@@ -183,15 +190,19 @@ class StagedLeads:
         table = self._table
         stamp = iso(store._now(now))
         result = NewLeadsResult()
-        # the earlier row of each number seen more than once (no lock needed: the staged rows are ours)
+        # the numbers seen more than once (an index-only scan), then their later rows: cheap when,
+        # as usual, few numbers repeat (no lock needed: the staged rows are this connection's)
         result.in_file = [
             FileDuplicate(*found)
             for found in store._tuples(
-                f"""SELECT s.row, s.phone, s.phone_norm, f.row FROM {table} s
-                    JOIN {table} f ON f.k = (SELECT min(k) FROM {table} e WHERE e.phone_norm = s.phone_norm)
-                    WHERE f.k < s.k ORDER BY s.k"""
+                f"""WITH repeated AS (SELECT phone_norm, min(row) AS first FROM {table}
+                                     GROUP BY phone_norm HAVING count(*) > 1)
+                    SELECT s.row, s.phone, s.phone_norm, repeated.first
+                    FROM repeated JOIN {table} s ON s.phone_norm = repeated.phone_norm AND s.row > repeated.first
+                    ORDER BY s.row"""
             )
         ]
+        later_rows = {d.row for d in result.in_file}
         first_rows = self._count - len(result.in_file)
 
         def work() -> None:
@@ -201,10 +212,9 @@ class StagedLeads:
                     KnownPhone(row, phone, norm, lead_id, bool(dnc))
                     for row, phone, norm, lead_id, dnc in store._tuples(
                         f"""SELECT s.row, s.phone, s.phone_norm, l.id, l.do_not_call
-                            FROM {table} s JOIN main.leads l ON l.phone_norm = s.phone_norm
-                            WHERE NOT EXISTS (SELECT 1 FROM {table} e WHERE e.phone_norm = s.phone_norm AND e.k < s.k)
-                            ORDER BY s.k"""
+                            FROM {table} s JOIN main.leads l ON l.phone_norm = s.phone_norm ORDER BY s.row"""
                     )
+                    if row not in later_rows  # a later row of a number: already a duplicate within the file
                 ]
                 total = first_rows - len(result.known)
                 result.inserted = total
@@ -224,16 +234,17 @@ class StagedLeads:
         # duplicate within the file) meets the unique index, as does a number already stored: the
         # index itself skips them, and the count inserted is checked against the lookups above
         done = 0
-        for start in range(1, self._count + 1, IMPORT_CHUNK):
+        ends = [*self._starts[1:], self._last + 1]
+        for start, end in zip(self._starts, ends):
             done += self._store._execute(
                 f"""INSERT INTO main.leads (company, contact, title, department, phone, phone_norm, phone_kind,
                                             industry, source, notes, do_not_call, status, attempts,
                                             created_at, updated_at)
                     SELECT company, contact, title, department, phone, phone_norm, phone_kind, industry, source,
                            notes, 0, 'new', 0, :stamp, :stamp
-                    FROM {self._table} WHERE k >= :start AND k < :end ORDER BY k
+                    FROM {self._table} WHERE row >= :start AND row < :end ORDER BY row
                     ON CONFLICT (phone_norm) DO NOTHING""",
-                {"stamp": stamp, "start": start, "end": start + IMPORT_CHUNK},
+                {"stamp": stamp, "start": start, "end": end},
             )
             if progress is not None:
                 progress(done, total)
