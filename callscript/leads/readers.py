@@ -35,6 +35,7 @@ import codecs
 import csv
 import io
 import marshal
+import operator
 import os
 import re
 import stat
@@ -664,7 +665,7 @@ _PROLOGUE = re.compile(
 _DEFAULT_NS = re.compile(r'\sxmlns\s*=\s*"([^"]*)"')
 _ROW_TOKENS = re.compile(
     r"(\s*(?:"
-    r'<row(?: r="(\d+)")?(?:\s+(?!r=|xmlns)[\w:]+="[^"<&]*")*\s*(/?)>'
+    r'<row(?: r="(\d+)")?(?:\s+(?!r=|xmlns)[\w:]+="[^"<&]*")*\s*/?>'
     r"|</row>"
     r'|<c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?(?: t="(\w+)")?\s*'
     r"(?:/>|>(?:<f(?:\s[^<>]*)?(?:/>|>[^<]*</f>))?"
@@ -756,6 +757,9 @@ def _simple_parts(book: _Workbook, part: str, what: str, list_tag: str, closing:
     raise _NotSimple  # the part ended early: expat says how
 
 
+_first = operator.itemgetter(0)
+
+
 def _all_read(consumed: int, piece: str) -> bool:
     """The tokens found in ``piece`` (each with the blanks before it) cover all of it: nothing
     was skipped over (trailing blanks aside)."""
@@ -800,7 +804,7 @@ class _SharedStrings:
         pending: list[str] = []
         for piece in _simple_parts(book, part, "shared strings", "sst", "</si>"):
             found = _SI_TOKENS.findall(piece)
-            if not _all_read(sum(len(whole) for whole, _ in found), piece):
+            if not _all_read(sum(map(len, map(_first, found))), piece):
                 raise _NotSimple
             for _, raw in found:
                 text = _xml_text(raw) if ("&" in raw or "\r" in raw) else raw
@@ -941,13 +945,14 @@ class _SheetReader:
         value_of = self._value
         dates, durations, date1904 = self.dates, self.durations, book.date1904
         date_styles = {str(style) for style in dates}
-        row = 0
+        row = width = 0
         cells: list[str] = []
         for piece in _simple_parts(book, self.part, "worksheet", "sheetData", "</row>"):
             done: list[tuple[int, list[str]]] = []
-            consumed = 0
-            for whole, number, closed, letters, style, kind, value, inline in _ROW_TOKENS.findall(piece):
-                consumed += len(whole)
+            found = _ROW_TOKENS.findall(piece)
+            if not _all_read(sum(map(len, map(_first, found))), piece):
+                raise _NotSimple
+            for whole, number, letters, style, kind, value, inline in found:
                 if letters:  # a cell
                     if kind == "s" and value:
                         index = int(value)
@@ -955,6 +960,7 @@ class _SheetReader:
                         text = block[index & mask] if block is not None and index < count else book.string(value)
                     elif (
                         value.isdigit()
+                        and value.isascii()
                         and (not kind or kind == "n")
                         and (not style or style not in date_styles)
                         and value[0] != "0"
@@ -973,23 +979,23 @@ class _SheetReader:
                         at = _COLUMN_CACHE.get(letters)
                         if at is None:
                             at = _column(letters)
-                        if at == len(cells):
+                        if at == width:
                             cells.append(text)
+                            width += 1
                         else:
-                            if at > len(cells):
-                                cells.extend([""] * (at - len(cells) + 1))
+                            if at > width:
+                                cells.extend([""] * (at - width + 1))
+                                width = at + 1
                             cells[at] = text
                 elif whole.endswith("</row>"):
                     if cells:
                         done.append((row, cells))
                         cells = []
+                        width = 0
                 else:  # a row starts
                     row = int(number) if number else row + 1
                     cells = []
-                    if closed:
-                        continue
-            if (consumed != len(piece) and piece[consumed:].strip()) or consumed > len(piece):
-                raise _NotSimple
+                    width = 0
             yield from done
         if cells:
             raise _NotSimple  # a row without its end tag

@@ -208,3 +208,21 @@ def test_a_missing_shared_string_is_a_file_error():
     with pytest.raises(ImportFileError) as failed:
         _by_reader(data, "名单")
     assert failed.value.code == "bad_xlsx" and "shared string 99" in str(failed.value)
+
+
+@pytest.mark.parametrize("change", ["rows", "rows and cells"])
+def test_rows_and_cells_without_their_numbers_are_counted(way, change):
+    """``<row>`` without ``r`` is the row after the last; ``<c>`` without ``r`` the column after the last."""
+    data = _openpyxl_bytes([["公司", "电话"], ["甲", 13812345678], ["乙", "13912345678", "备注"]])
+
+    def strip(xml: str) -> str:
+        xml = re.sub(r'<row r="\d+"', "<row", xml)
+        return re.sub(r'<c r="[A-Z]+\d+"', "<c", xml) if change == "rows and cells" else xml
+
+    changed = _rewrite(data, strip)
+    assert _by_reader(changed) == _by_openpyxl(data)
+    assert _by_reader(changed) == {(1, 0): "公司", (1, 1): "电话", (2, 0): "甲", (2, 1): "13812345678"} | {
+        (3, 0): "乙",
+        (3, 1): "13912345678",
+        (3, 2): "备注",
+    }
