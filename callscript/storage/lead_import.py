@@ -115,6 +115,8 @@ class StagedLeads:
         self._indexed = False
         self._last = 0
         self._count = 0
+        # the staged rows are thrown away at the end whatever happens: no rollback journal for them
+        store._tuples("PRAGMA temp.journal_mode = OFF")
         self._starts: list[int] = []
         """Every :data:`IMPORT_CHUNK`-th row staged: where each ``INSERT … SELECT`` of :meth:`commit` begins."""
         store._execute(
