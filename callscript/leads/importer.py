@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 from callscript.core.cleantext import LEAD_TEXT_FIELDS, LIMITS, strip_controls
 from callscript.core.phones import PhoneError, check_region, default_region, parse_phone
 from callscript.files import tabular
-from callscript.leads.readers import ImportErrorCode, ImportFileError, read_table, read_table_bytes
+from callscript.leads.readers import ImportErrorCode, ImportFileError, Table, read_table, read_table_bytes
 from callscript.storage import StagedRow
 
 if TYPE_CHECKING:
@@ -483,6 +483,22 @@ def _open_file(
     result = ImportResult(
         path=name, format=table.format, encoding=table.encoding, sheet=table.sheet, sheet_note=table.sheet_note
     )
+    try:
+        return _find_header(table, result, mapping, name, region)
+    except BaseException:
+        _close(table.rows)
+        raise
+
+
+def _close(rows: Iterator[tuple[int, list[str]]]) -> None:
+    """Stop reading the file (its handle and temporary files are released now, not when the
+    generator is collected)."""
+    close = getattr(rows, "close", None)
+    if close is not None:
+        close()
+
+
+def _find_header(table: Table, result: ImportResult, mapping: Mapping[str, str], name: str, region: str) -> _OpenedFile:
     rows = table.rows
     layout: Layout | None = None
     first_cells: list[str] | None = None
@@ -584,7 +600,10 @@ def import_leads(
     result = opened.result
     result.dry_run = dry_run
     with store.stage_leads() as staged:
-        _stage_rows(opened, staged, default_source)
+        try:
+            _stage_rows(opened, staged, default_source)
+        finally:
+            _close(opened.rows)
         if strict and result.rejected:
             first = result.rejected[0]
             raise ImportFileError(

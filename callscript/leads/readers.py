@@ -14,9 +14,11 @@ rows chunk by chunk.
 * CSV: one pass over the bytes first, with an incremental decoder, to settle the encoding
   (UTF-8, else GBK) and to refuse a file that is not text before any row is read; then the rows
   are parsed from the file as it is decoded.
-* XLSX: :func:`read_xlsx`, a small reader over :mod:`zipfile` and expat
-  (:mod:`xml.parsers.expat`, C): the sheet's XML is parsed as it is unzipped, and the shared
-  strings are kept in a temporary file in blocks, a few of which are in memory at a time.
+* XLSX: :func:`read_xlsx`, a small reader over :mod:`zipfile`: the sheet's XML is read as it
+  is unzipped — by a few regular expressions while it is written as Excel, WPS, LibreOffice,
+  openpyxl and XlsxWriter write it, else by expat (:mod:`xml.parsers.expat`), which reads any
+  XML — and the shared strings are kept in a temporary file in blocks, a few of which are in
+  memory at a time.
   Neither python-calamine (it loads the whole sheet into memory: +700 MB for a million rows)
   nor openpyxl's read-only mode (it streams, but at a fifth of this reader's speed, and keeps
   the shared strings in memory) does both; openpyxl stays for *writing* workbooks, and its
@@ -158,7 +160,10 @@ def _open_source(path: Path) -> IO[bytes]:
     try:
         first = handle.read(CHUNK)
         _refuse_binary_start(first, name)
-        if stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        status = os.fstat(handle.fileno())
+        if stat.S_ISREG(status.st_mode):
+            if status.st_size > MAX_FILE_BYTES:  # read as it is, the CSV pass counts the bytes again
+                raise _too_big(name)
             handle.seek(0)
             return handle
         spool = tempfile.TemporaryFile()  # noqa: SIM115 - returned
@@ -390,11 +395,6 @@ _MAIN_NAMESPACES = (
     "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
     "http://purl.oclc.org/ooxml/spreadsheetml/main",  # "Strict Open XML"
 )
-_REL_NAMESPACES = (
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-    "http://purl.oclc.org/ooxml/officeDocument/relationships",
-)
-_PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 """Excel's escape for characters XML cannot hold (``_x000D_`` is a carriage return; ``_x005F_`` an
 underscore, so ``_x005F_x000D_`` is the text ``_x000D_``)."""
@@ -420,10 +420,29 @@ def read_xlsx(source: IO[bytes], name: str, sheet: str | None) -> Table:
             f"{name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})", ImportErrorCode.BAD_XLSX
         ) from None
     try:
-        return book.table(sheet)
+        table = book.table(sheet)
+    except ImportFileError:
+        book.close()
+        raise
+    except Exception as exc:  # zip and XML errors of a damaged file, found in a part read later
+        book.close()
+        raise ImportFileError(
+            f"{name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})", ImportErrorCode.BAD_XLSX
+        ) from None
     except BaseException:
         book.close()
         raise
+    table.rows = _closing(table.rows, book.close)
+    return table
+
+
+def _closing(rows: Iterator[tuple[int, list[str]]], close: Callable[[], None]) -> Iterator[tuple[int, list[str]]]:
+    """``rows``, then ``close()`` — when they are all read, or the reading stops (an error, or
+    the generator closed)."""
+    try:
+        yield from rows
+    finally:
+        close()
 
 
 class _Workbook:
@@ -473,8 +492,13 @@ class _Workbook:
         found = self._part(part)
         if found is None:
             raise ImportFileError(f"{self.name}: the workbook has no part {part!r}", ImportErrorCode.BAD_XLSX)
-        with self.zip.open(found) as handle:
-            data = handle.read(MAX_SMALL_PART_BYTES + 1)
+        try:
+            with self.zip.open(found) as handle:
+                data = handle.read(MAX_SMALL_PART_BYTES + 1)
+        except Exception as exc:  # zlib, CRC and zip errors of a damaged file
+            raise ImportFileError(
+                f"{self.name}: cannot read {part} ({type(exc).__name__}: {exc})", ImportErrorCode.BAD_XLSX
+            ) from None
         if len(data) > MAX_SMALL_PART_BYTES:
             raise ImportFileError(f"{self.name}: {part} is too big", ImportErrorCode.BAD_XLSX)
         return data

@@ -226,3 +226,25 @@ def test_rows_and_cells_without_their_numbers_are_counted(way, change):
         (3, 1): "13912345678",
         (3, 2): "备注",
     }
+
+
+@pytest.fixture(scope="module")
+def excel_style_bytes():
+    return _xlsxwriter_bytes(
+        [["公司", "联系人", "电话"]] + [[f"公司{i}", f"联系人{i}", 13800000000 + i] for i in range(30)]
+    )
+
+
+@SETTINGS
+@given(data=st.data())
+def test_damaged_excel_style_workbooks_are_file_errors(excel_style_bytes, data):
+    """Bytes changed anywhere (the shared strings, the styles, the sheet, the zip itself): the
+    reader gives rows or an ``ImportFileError``, never another exception."""
+    damaged = bytearray(excel_style_bytes)
+    for _ in range(data.draw(st.integers(1, 8))):
+        at = data.draw(st.integers(0, len(damaged) - 1))
+        damaged[at] = data.draw(st.integers(0, 255))
+    try:
+        _by_reader(bytes(damaged[: data.draw(st.integers(4, len(damaged)))]))
+    except ImportFileError as exc:  # bad_xlsx, no_sheet, or (the signature hit) not a CSV either
+        assert str(exc) and exc.code
