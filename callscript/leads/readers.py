@@ -388,6 +388,9 @@ MAX_PART_BYTES = 4 * 1024 * 1024 * 1024
 """A worksheet or shared-strings part that unpacks to more than this is refused (a zip bomb:
 200 MB of compressed XML can claim hundreds of gigabytes)."""
 
+XML_CHUNK = 256 * 1024
+"""Unzipped XML read at a time: with the cells found in it, what the reader holds besides the cached shared strings."""
+
 MAX_SMALL_PART_BYTES = 64 * 1024 * 1024
 """The workbook, its relationships and styles: small parts read whole."""
 
@@ -601,7 +604,7 @@ class _Workbook:
         try:
             with self.zip.open(part) as handle:
                 total = 0
-                while block := handle.read(CHUNK):
+                while block := handle.read(XML_CHUNK):
                     total += len(block)
                     if total > MAX_PART_BYTES:
                         raise ImportFileError(
@@ -803,8 +806,8 @@ class _SharedStrings:
     BLOCK_BITS = 11
     BLOCK = 1 << BLOCK_BITS
     """Strings per block: 2,048."""
-    CACHED_BLOCKS = 48
-    """Blocks in memory at most: about 100,000 strings (a few megabytes), whatever the table's size."""
+    CACHED_BLOCKS = 16
+    """Blocks in memory at most: about 32,000 strings (a few megabytes), whatever the table's size."""
 
     def __init__(self, book: _Workbook, part: str):
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
