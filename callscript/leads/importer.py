@@ -20,13 +20,15 @@ module turns rows into leads and hands them to the store. What a person gets
   ``+86-13812345678``) is one lead. A number seen earlier in the file, or already
   in the database, is skipped and reported (with the earlier row / the lead id);
   an existing lead is never touched, so a do-not-call lead stays do-not-call.
-* **One transaction**: the database part is one call, ``Store.insert_new_leads``,
-  one ``BEGIN IMMEDIATE`` transaction; killed half-way, the import leaves nothing.
-  ``dry_run`` does everything but write.
+* **Streamed, then one transaction**: the file is read, checked and staged
+  :data:`CHUNK_ROWS` rows at a time (``Store.stage_leads``: memory does not grow with the
+  file, and no lock is held while it is read); the database part is one ``BEGIN
+  IMMEDIATE`` transaction; killed half-way, the import leaves nothing. ``dry_run`` does
+  everything but write.
 
-Speed (``bench/bench_leads.py``): rows are parsed and checked before the
-transaction opens; inside it, the store looks the file's numbers up in the
-``phone_norm`` index in chunks and inserts the new rows with ``executemany``.
+Speed (``bench/bench_leads.py``, docs/leads.md "Memory and speed"): a good row is one tuple
+(:func:`prepare_row`), the common CN phone spellings take a shortcut
+(:func:`callscript.core.phones.parse_phone`), and duplicates are found by SQLite's indexes.
 """
 
 from __future__ import annotations

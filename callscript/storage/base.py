@@ -280,7 +280,8 @@ class StoreBase:
         return row_id
 
     def _executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
-        """One write statement for many rows (inside :meth:`_tx`); rows changed (-1 if unknown)."""
+        """One write statement for many rows (inside :meth:`_tx`, or on this connection's temporary
+        tables outside it); rows changed (-1 if unknown)."""
         with self._lock, database_errors(self.path):
             return self.conn.executemany(sql, rows).rowcount
 
