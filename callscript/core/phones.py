@@ -228,7 +228,7 @@ def _fast_cn(body: str) -> str | None:
     Handles: ``1XXXXXXXXXX`` (11 digits), ``0AAA…`` (national prefix + area code +
     number, 10–12 digits), and either after ``+86`` / ``0086``. Prefixes that
     libphonenumber treats specially (the ``11``/``12``/``179xx`` carrier codes, a
-    ``0`` after the country code) go the slow way.
+    ``0`` after the country code, a bare ``86`` that may be the country code) go the slow way.
     """
     digits = body.translate(_GROUPING)
     if digits.startswith("+86"):
@@ -249,7 +249,9 @@ def _fast_cn(body: str) -> str | None:
     elif with_country:
         if not 7 <= len(national) <= 12:
             return None
-    elif len(national) != 11:
+    elif len(national) != 11 or national.startswith("86"):
+        # 86… without + or 00 may be the country code itself (860311-10000-00 is 0311 1000 0000
+        # to libphonenumber, which strips a leading 86 when the rest makes the better number)
         return None
     if national[0] == "1" and (national[1] in "12" or national.startswith("179")):
         return None  # carrier-code prefixes: let libphonenumber decide

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from callscript.core import phones
@@ -152,6 +152,9 @@ def _spellings(draw):
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_spellings())
+@example("860311-10000-00")  # a bare leading 86 is the country code to libphonenumber here
+@example("86031110000")
+@example("86-13812345678")
 def test_fast_path_agrees_with_libphonenumber(text):
     assert _fast(text) == _slow(text)
 
