@@ -117,3 +117,32 @@ def test_a_damaged_workbook_found_half_way_imports_nothing(store, tmp_path):
     assert failed.value.code == "bad_xlsx"
     assert store.count_leads() == 0
     assert store._tuples("SELECT name FROM sqlite_temp_master WHERE type = 'table'") == []
+
+
+def test_a_dry_run_streams_the_same_way_and_tells_what_the_import_then_does(store, monkeypatch):
+    """The dry run stages chunk by chunk like the import, writes nothing, and its counts (new rows,
+    duplicates within the file across chunks, numbers already stored) are what the import does."""
+    import_leads(store, "earlier.csv", data=csv_bytes(_rows(10)))  # rows 0..9 already stored
+    rows = _rows(CHUNK_ROWS * 2 + 40)
+    rows.append(["又一家", "139 0000 0012"])  # a number from the first chunk, two chunks later
+    data = csv_bytes(rows)
+    chunk_sizes: list[int] = []
+    real_add = StagedLeads.add
+
+    def watching_add(self, chunk):
+        chunk_sizes.append(len(chunk))
+        return real_add(self, chunk)
+
+    monkeypatch.setattr(StagedLeads, "add", watching_add)
+    before = store.count_leads()
+    dry = import_leads(store, "list.csv", data=data, dry_run=True)
+    assert store.count_leads() == before
+    assert len(chunk_sizes) == 3 and max(chunk_sizes) == CHUNK_ROWS
+    assert (dry.imported, dry.duplicates_in_file, dry.duplicates_in_db) == (CHUNK_ROWS * 2 + 30, 1, 10)
+    real = import_leads(store, "list.csv", data=data)
+    assert (real.imported, real.duplicates_in_file, real.duplicates_in_db) == (
+        dry.imported,
+        dry.duplicates_in_file,
+        dry.duplicates_in_db,
+    )
+    assert store.count_leads() == before + real.imported
