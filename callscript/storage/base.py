@@ -270,6 +270,11 @@ class StoreBase:
             row = self.db.execute(sql, params).fetchone()
             return None if row is None else row[0]
 
+    def _tuples(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """Every row of a query as a plain tuple (for many rows: no dict per row)."""
+        with self._lock, database_errors(self.path):
+            return self.conn.execute(sql, params).fetchall()
+
     def _column(self, sql: str, params: Params = ()) -> list[Any]:
         """The first column of every row."""
         with self._lock, database_errors(self.path):
@@ -289,7 +294,8 @@ class StoreBase:
         return row_id
 
     def _executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
-        """One write statement for many rows (inside :meth:`_tx`); rows changed (-1 if unknown)."""
+        """One write statement for many rows (inside :meth:`_tx`, or on this connection's temporary
+        tables outside it); rows changed (-1 if unknown)."""
         with self._lock, database_errors(self.path):
             return self.conn.executemany(sql, rows).rowcount
 
