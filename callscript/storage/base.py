@@ -246,6 +246,14 @@ class StoreBase:
         with self._lock, synchronous_level(self.conn, "FULL"):
             yield
 
+    @contextlib.contextmanager
+    def _relaxed(self) -> Iterator[None]:
+        """Commits inside the block are not fsynced (``synchronous=NORMAL``): they survive the
+        app crashing but not a power cut. For presence heartbeats, which are stale in seconds
+        anyway and would otherwise cost an fsync every few seconds per running app."""
+        with self._lock, synchronous_level(self.conn, "NORMAL"):
+            yield
+
     def _count_retry(self) -> None:
         self.lock_retries += 1
 
