@@ -182,7 +182,7 @@ class FloorMixin(PresenceMixin, CallsMixin):
         ``days``: the days whose ``report_day_agent`` rows are read (today and the working days
         the averages are taken over); ``previous_start``/``previous_until``: the earlier day's
         calls to compare the floor's totals with (None: no comparison); ``overdue_before``:
-        today's callbacks due before this and not yet called are overdue.
+        today's callbacks due at or before this and not yet called are overdue.
         """
         start, stamp = iso(day_start), iso(now)
         params: list[Any] = []
@@ -246,7 +246,7 @@ class FloorMixin(PresenceMixin, CallsMixin):
                 ("COUNT(*)",),
                 ("MIN(cb.due_at)",),
                 """FROM callbacks cb JOIN leads l ON l.id = cb.lead_id
-                   WHERE cb.done_at IS NULL AND cb.due_at >= ? AND cb.due_at < ? AND l.active_call_id IS NULL
+                   WHERE cb.done_at IS NULL AND cb.due_at >= ? AND cb.due_at <= ? AND l.active_call_id IS NULL
                    GROUP BY cb.agent_id""",
             )
         )
