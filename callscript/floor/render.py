@@ -52,7 +52,7 @@ WIDE: tuple[ColumnSpec, ...] = (
     ColumnSpec("好", 3),
     ColumnSpec("寄卡率", 6),
     ColumnSpec("7日均", 6),
-    ColumnSpec("最后结果", 10),
+    ColumnSpec("最后结果", 12),
     ColumnSpec("每小时通话", 10, share=1),
 )
 NARROW: tuple[ColumnSpec, ...] = (
