@@ -5,7 +5,9 @@ actions taken from the board (reassigning an absent agent's work, closing a stal
 small indexed reads, each row tagged with what it is — the sessions open or ended today
 (with the call each is on), today's and the last working days' figures per agent from the
 trigger-kept ``report_day_agent``, today's calls per agent and hour (the spark line, and the
-floor's totals), the previous working day's calls up to the same time, each agent's last
+floor's totals: the trigger-kept ``floor_hour``, :mod:`callscript.storage.floor_tables`), the
+previous working day's calls up to the same time (its whole hours from ``floor_hour``, the
+current hour from ``calls``), each agent's last
 outcome, the accounts, and today's callbacks overdue. One round trip, whatever the backend;
 its columns are typed by position (a tag, an agent id, integers, then texts), so the union
 is valid SQL for PostgreSQL too. What the rows mean — states, alerts, averages — is
@@ -184,7 +186,7 @@ class FloorMixin(PresenceMixin, CallsMixin):
         calls to compare the floor's totals with (None: no comparison); ``overdue_before``:
         today's callbacks due at or before this and not yet called are overdue.
         """
-        start, stamp = iso(day_start), iso(now)
+        start = iso(day_start)
         params: list[Any] = []
         ints, texts = _SESSION_COLUMNS
         parts = [
@@ -202,18 +204,23 @@ class FloorMixin(PresenceMixin, CallsMixin):
             )
         )
         params += list(days)
-        hour = "substr(started_at, 12, 2)"
+        today_key = day_start.date().isoformat()
         parts.append(
             _part(
                 "H",
                 "agent_id",
-                ("COUNT(*)", f"SUM({_EFFECTIVE})", f"SUM({_MAILED})", f"SUM({_GOOD})"),
-                (hour,),
-                f"FROM calls WHERE started_at >= ? AND started_at <= ? GROUP BY agent_id, {hour}",
+                ("calls", "effective", "mailed", "good"),
+                ("hour",),
+                "FROM floor_hour WHERE day = ? AND calls > 0",
             )
         )
-        params += [start, stamp]
+        params.append(today_key)
         if previous_start is not None and previous_until is not None:
+            # the earlier day's whole hours from floor_hour, its current hour from the calls themselves
+            hour_start = previous_until.replace(minute=0, second=0, microsecond=0)
+            sums = ("SUM(calls)", "SUM(effective)", "SUM(mailed)", "SUM(good)")
+            parts.append(_part("Y", "NULL", sums, (), "FROM floor_hour WHERE day = ? AND hour < ?"))
+            params += [previous_until.date().isoformat(), f"{previous_until.hour:02d}"]
             parts.append(
                 _part(
                     "Y",
@@ -223,7 +230,7 @@ class FloorMixin(PresenceMixin, CallsMixin):
                     "FROM calls WHERE started_at >= ? AND started_at < ?",  # before the same time of day
                 )
             )
-            params += [iso(previous_start), iso(previous_until)]
+            params += [iso(max(hour_start, previous_start)), iso(previous_until)]
         last = "FROM calls c WHERE c.agent_id = a.id AND c.ended_at IS NOT NULL ORDER BY c.started_at DESC, c.id DESC LIMIT 1"
         parts.append(
             _part(
@@ -449,8 +456,14 @@ def _snapshot_of(rows: list[dict[str, Any]]) -> FloorSnapshot:
             days.append(DayRow(agent_id, t[0], *(int(v or 0) for v in i)))
         elif tag == "H":
             hours.append(HourRow(agent_id, t[0], *(int(v or 0) for v in i[:4])))
-        elif tag == "Y":
-            previous = CallTotals(*(int(v or 0) for v in i[:4]))
+        elif tag == "Y":  # the earlier day's whole hours, then its current hour
+            part = [int(v or 0) for v in i[:4]]
+            previous = CallTotals(
+                previous.calls + part[0],
+                previous.effective + part[1],
+                previous.mailed + part[2],
+                previous.good + part[3],
+            )
         elif tag == "A":
             agents.append(AgentRow(agent_id, t[0], t[1], bool(t[1]) and not i[0], t[2], parse_iso(t[3])))
         elif tag == "C":

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from callscript.core.outcomes import NOT_EFFECTIVE
 from callscript.storage import analytics_fill
 from callscript.storage import analytics_tables as analytics_sql
+from callscript.storage import floor_tables as floor_sql
 from callscript.storage import report_tables as report_sql
 from callscript.storage.db import immediate, refuse_foreign_file, retry_locked
 from callscript.storage.errors import ErrorCode, StorageError
@@ -350,6 +351,7 @@ V10 = Migration(
         "CREATE INDEX presence_log_open ON presence_log (session_id) WHERE ended_at IS NULL",
         "CREATE INDEX presence_log_agent ON presence_log (agent_id, started_at)",
         "CREATE INDEX presence_log_started ON presence_log (started_at)",
+        *floor_sql.STATEMENTS,  # calls per (day, agent, hour), kept by triggers: the board's spark lines and totals
         """
         CREATE TABLE floor_settings (
             key        TEXT PRIMARY KEY,

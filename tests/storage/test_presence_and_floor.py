@@ -284,3 +284,36 @@ def test_presence_day_is_everyones_for_the_floor_and_ones_own_for_an_agent(floor
     assert list(store.acting_as(actors["王芳"]).presence_day(start, end)) == [actors["王芳"].agent_id]
     with pytest.raises(PermissionDenied):
         store.acting_as(actors["王芳"]).presence_day(start, end, "李明")
+
+
+def test_floor_hour_follows_every_change_of_the_calls(floor):
+    """The board's hourly counts are kept by triggers: equal to a fresh count after calls are
+    started, finished (有效, 寄资料, 好), closed, discarded and moved to another hour."""
+    from callscript.storage.floor_tables import FRESH_COUNTS
+
+    store, _, sid = floor
+
+    def kept():
+        return sorted(tuple(r) for r in store.conn.execute("SELECT * FROM floor_hour WHERE calls > 0"))
+
+    def fresh():
+        return sorted(tuple(r) for r in store.conn.execute(FRESH_COUNTS))
+
+    ids = []
+    for n in range(4):
+        lead = store.add_lead(f"公司{n}", f"1380000040{n}")
+        ids.append(store.start_call(lead.id, "王芳" if n % 2 else "李明", sid, now=T0 + timedelta(minutes=25 * n)))
+    assert kept() == fresh() and len(kept()) == 3
+    store.finish_call(ids[0], "mailed", {"reached": True}, address="北京", now=T0)
+    store.finish_call(ids[1], "busy", {}, now=T0 + timedelta(minutes=30))
+    store.close_call(ids[2], "refused")
+    assert kept() == fresh()
+    hour_10 = {
+        r[0]: tuple(r[1:])
+        for r in store.conn.execute("SELECT agent_id, calls, effective, mailed FROM floor_hour WHERE hour = '10'")
+    }
+    li, wang = store.get_agent("李明").id, store.get_agent("王芳").id
+    assert hour_10 == {li: (2, 2, 1), wang: (1, 0, 0)}  # mailed + refused; busy is not 有效
+    store.conn.execute("UPDATE calls SET started_at = ? WHERE id = ?", ((T0 + timedelta(hours=3)).isoformat(), ids[3]))
+    store.discard_call(ids[3])  # a call opened by mistake (nothing answered) is deleted
+    assert kept() == fresh()
