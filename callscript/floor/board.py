@@ -224,7 +224,6 @@ def _pick(sessions: Sequence[SessionRow], now: datetime) -> tuple[SessionRow | N
 def assemble(snapshot: FloorSnapshot, now: datetime, settings: FloorSettings, plan: Plan) -> Board:
     """The board from one snapshot (pure: ``now`` is the only clock)."""
     today_key = plan.day_start.date().isoformat()
-    average_keys = {d.isoformat() for d in plan.average_days}
     sessions: dict[int, list[SessionRow]] = defaultdict(list)
     for s in snapshot.sessions:
         sessions[s.agent_id].append(s)
@@ -232,12 +231,11 @@ def assemble(snapshot: FloorSnapshot, now: datetime, settings: FloorSettings, pl
     sums: dict[int, Counts] = defaultdict(Counts)
     worked: dict[int, int] = defaultdict(int)
     for row in snapshot.days:
-        counts = Counts(row.leads, row.effective, row.mailed, row.good)
         if row.day == today_key:
-            today[row.agent_id] = counts
-        elif row.day in average_keys and row.leads:
-            sums[row.agent_id] += counts
-            worked[row.agent_id] += 1
+            today[row.agent_id] = Counts(row.leads, row.effective, row.mailed, row.good)
+    for week in snapshot.weeks:
+        sums[week.agent_id] = Counts(week.leads, week.effective, week.mailed, week.good)
+        worked[week.agent_id] = week.days
     hours: dict[int, dict[int, int]] = defaultdict(dict)
     calls_today = CallTotals()
     for h in snapshot.hours:

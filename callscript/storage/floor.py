@@ -105,6 +105,18 @@ class DayRow:
 
 
 @dataclass(frozen=True, slots=True)
+class WeekRow:
+    """An agent's figures summed over the earlier days read (those with calls), and how many days that is."""
+
+    agent_id: int
+    leads: int
+    effective: int
+    mailed: int
+    good: int
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
 class HourRow:
     """Calls an agent started in one hour (``hour``: ``"09"``), and how many of them were 有效 / 寄资料 / 好."""
 
@@ -149,6 +161,9 @@ class FloorSnapshot:
 
     sessions: tuple[SessionRow, ...]
     days: tuple[DayRow, ...]
+    """Today's rows (one per agent who called today)."""
+    weeks: tuple[WeekRow, ...]
+    """The earlier days' sums, one per agent."""
     hours: tuple[HourRow, ...]
     previous: CallTotals
     agents: tuple[AgentRow, ...]
@@ -194,17 +209,30 @@ class FloorMixin(PresenceMixin, CallsMixin):
             _part("S", "s.agent_id", ints, texts, f"{_SESSION_FROM} WHERE s.ended_at >= ?"),
         ]
         params += [start, start]
+        today_key = day_start.date().isoformat()
         parts.append(
             _part(
                 "D",
                 "agent_id",
                 ("leads", "effective", "mailed", "good", "calls"),
                 ("day",),
-                f"FROM report_day_agent WHERE day IN ({', '.join('?' * len(days))})",
+                "FROM report_day_agent WHERE day = ?",
             )
         )
-        params += list(days)
-        today_key = day_start.date().isoformat()
+        params.append(today_key)
+        earlier = [d for d in days if d != today_key]
+        if earlier:  # the working days before: summed per agent here (a row per agent, not per day)
+            parts.append(
+                _part(
+                    "W",
+                    "agent_id",
+                    ("SUM(leads)", "SUM(effective)", "SUM(mailed)", "SUM(good)", "COUNT(*)"),
+                    (),
+                    f"FROM report_day_agent WHERE day IN ({', '.join('?' * len(earlier))}) AND leads > 0"
+                    " GROUP BY agent_id",
+                )
+            )
+            params += earlier
         parts.append(
             _part(
                 "H",
@@ -422,17 +450,22 @@ class FloorMixin(PresenceMixin, CallsMixin):
             return self._tx(work)
 
 
+_INT_KEYS = tuple(f"i{n}" for n in range(1, _INTS + 1))
+_TEXT_KEYS = tuple(f"t{n}" for n in range(1, _TEXTS + 1))
+
+
 def _snapshot_of(rows: list[dict[str, Any]]) -> FloorSnapshot:
     sessions: list[SessionRow] = []
     days: list[DayRow] = []
+    weeks: list[WeekRow] = []
     hours: list[HourRow] = []
     agents: list[AgentRow] = []
     overdue: list[OverdueRow] = []
     previous = CallTotals()
     for row in rows:
         tag, agent_id = row["tag"], row["agent_id"]
-        i = [row[f"i{n}"] for n in range(1, _INTS + 1)]
-        t = [row[f"t{n}"] for n in range(1, _TEXTS + 1)]
+        i = [row[k] for k in _INT_KEYS]
+        t = [row[k] for k in _TEXT_KEYS]
         if tag == "S":
             sessions.append(
                 SessionRow(
@@ -454,6 +487,8 @@ def _snapshot_of(rows: list[dict[str, Any]]) -> FloorSnapshot:
             )
         elif tag == "D":
             days.append(DayRow(agent_id, t[0], *(int(v or 0) for v in i)))
+        elif tag == "W":
+            weeks.append(WeekRow(agent_id, *(int(v or 0) for v in i)))
         elif tag == "H":
             hours.append(HourRow(agent_id, t[0], *(int(v or 0) for v in i[:4])))
         elif tag == "Y":  # the earlier day's whole hours, then its current hour
@@ -468,7 +503,9 @@ def _snapshot_of(rows: list[dict[str, Any]]) -> FloorSnapshot:
             agents.append(AgentRow(agent_id, t[0], t[1], bool(t[1]) and not i[0], t[2], parse_iso(t[3])))
         elif tag == "C":
             overdue.append(OverdueRow(agent_id, int(i[0]), _at(t[0])))
-    return FloorSnapshot(tuple(sessions), tuple(days), tuple(hours), previous, tuple(agents), tuple(overdue))
+    return FloorSnapshot(
+        tuple(sessions), tuple(days), tuple(weeks), tuple(hours), previous, tuple(agents), tuple(overdue)
+    )
 
 
 def _at(text: str | None) -> datetime:
