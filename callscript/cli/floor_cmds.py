@@ -1,5 +1,5 @@
 """``callscript floor``: the live floor board in a terminal, its JSON snapshot, the day's figures,
-the board's settings, and the actions a supervisor takes from it (docs/floor.md).
+the board's settings (listed and set), and the actions a supervisor takes from it (docs/floor.md).
 
 The CLI runs on the host with the database file's owner's rights (the local ``system`` actor,
 as every command); the audit log names it. The board, figures and actions are
@@ -131,14 +131,26 @@ def day_cmd(db_path: Path, day: date | None, agent: str | None, fmt: str | None,
 
 
 @floor.command("settings")
+@click.argument("key", required=False)
+@click.argument("value", required=False)
 @click.option("--json", "as_json", is_flag=True, help="As JSON.")
 @db_option
-def settings_cmd(db_path: Path, as_json: bool) -> None:
-    """The board's thresholds and the pauses' maxima (change one with `callscript floor set KEY VALUE`)."""
+def settings_cmd(db_path: Path, key: str | None, value: str | None, as_json: bool) -> None:
+    """The board's thresholds and the pauses' maxima; with KEY VALUE, set one (audited),
+    e.g. `callscript floor settings pause_max_lunch 45`."""
     from callscript.core.floor_settings import SETTINGS, FloorSettings
 
+    if (key is None) != (value is None):
+        raise BadInput("give both KEY and VALUE to change a setting, or neither to list them")
     store = open_store(db_path)
     try:
+        if key is not None and value is not None:
+            try:
+                number = store.set_floor_setting(key, value)
+            except ValueError as exc:
+                raise BadInput(str(exc)) from None
+            click.echo(f"{key} = {number}")
+            return
         settings = FloorSettings.from_stored(store.floor_settings())
     finally:
         store.close()
@@ -149,23 +161,6 @@ def settings_cmd(db_path: Path, as_json: bool) -> None:
     for s in SETTINGS:
         mark = "" if s.key not in changed else f"  (默认 {s.default})"
         click.echo(f"{s.key:<26} {settings[s.key]:>5} {s.unit}  {s.label}: {s.help}{mark}")
-
-
-@floor.command("set")
-@click.argument("key")
-@click.argument("value")
-@db_option
-def set_cmd(db_path: Path, key: str, value: str) -> None:
-    """Set one threshold or pause maximum (audited), e.g. `callscript floor set pause_max_lunch 45`."""
-    store = open_store(db_path)
-    try:
-        try:
-            number = store.set_floor_setting(key, value)
-        except ValueError as exc:
-            raise BadInput(str(exc)) from None
-    finally:
-        store.close()
-    click.echo(f"{key} = {number}")
 
 
 @floor.command("reassign")

@@ -2,7 +2,7 @@
 
 One home for their names, defaults, bounds and Chinese labels. They are kept in the
 database (``floor_settings``, one row per setting changed from its default; written by
-``callscript floor set`` and audited), so every app on the floor and every board reads the
+``callscript floor settings KEY VALUE`` and audited), so every app on the floor and every board reads the
 same values; this module says what a value may be. Pure: no database.
 
 The alerts they drive are :mod:`callscript.floor.alerts`; docs/floor.md lists them.

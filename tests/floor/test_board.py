@@ -210,3 +210,28 @@ def test_floor_json_is_the_snapshot(floor, tmp_path):
     )
     assert set(data["totals"]) >= {"calls", "effective", "mailed", "good", "previous", "by_state"}
     assert data["settings"]["long_call_minutes"] == 15
+
+
+def test_floor_settings_lists_and_sets_and_floor_reassign_and_day_run(floor, tmp_path):
+    store, actors, sid = floor
+    db = str(tmp_path / "f.db")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["floor", "settings", "pause_max_lunch", "45", "--db", db])
+    assert result.exit_code == 0 and "pause_max_lunch = 45" in result.output
+    assert runner.invoke(cli, ["floor", "settings", "pause_max_lunch", "--db", db]).exit_code == 2  # KEY without VALUE
+    assert runner.invoke(cli, ["floor", "settings", "pause_max_lunch", "0", "--db", db]).exit_code == 2
+    listed = json.loads(runner.invoke(cli, ["floor", "settings", "--json", "--db", db]).output)
+    assert listed["pause_max_lunch"] == 45 and listed["idle_minutes"] == 10
+
+    lead = store.add_lead("乙公司", "13800000002")
+    call_id = store.start_call(lead.id, "王芳", sid, now=T0)
+    session = CallSession(mini_script(), {})
+    store.record_event(call_id, session.choose("2"), now=T0)
+    store.finish_session(call_id, session, callback_due=T0 + timedelta(days=1), now=T0)
+    store.conn.commit()
+    result = runner.invoke(cli, ["floor", "reassign", "王芳", "李明", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "1 callback(s)" in result.output
+    assert [cb.agent_id for cb in store.callbacks()] == [actors["李明"].agent_id]
+    day = runner.invoke(cli, ["floor", "day", "--date", T0.date().isoformat(), "--format", "json", "--db", db])
+    assert day.exit_code == 0, day.output
