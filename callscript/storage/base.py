@@ -278,6 +278,12 @@ class StoreBase:
             row = self.db.execute(sql, params).fetchone()
             return None if row is None else row[0]
 
+    def _tuples(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """Every row of a query as a tuple, by position: for a large read whose columns are
+        positional anyway (the floor board's snapshot), without a dict per row."""
+        with self._lock, database_errors(self.path):
+            return [tuple(row) for row in self.db.execute(sql, params).fetchall()]
+
     def _column(self, sql: str, params: Params = ()) -> list[Any]:
         """The first column of every row."""
         with self._lock, database_errors(self.path):

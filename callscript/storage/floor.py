@@ -286,7 +286,7 @@ class FloorMixin(PresenceMixin, CallsMixin):
             )
         )
         params += [start, iso(overdue_before)]
-        rows = self._rows(" UNION ALL ".join(parts), params)
+        rows = self._tuples(" UNION ALL ".join(parts), params)
         return _snapshot_of(rows)
 
     # ------------------------------------------------------------------ settings
@@ -450,11 +450,7 @@ class FloorMixin(PresenceMixin, CallsMixin):
             return self._tx(work)
 
 
-_INT_KEYS = tuple(f"i{n}" for n in range(1, _INTS + 1))
-_TEXT_KEYS = tuple(f"t{n}" for n in range(1, _TEXTS + 1))
-
-
-def _snapshot_of(rows: list[dict[str, Any]]) -> FloorSnapshot:
+def _snapshot_of(rows: list[tuple[Any, ...]]) -> FloorSnapshot:
     sessions: list[SessionRow] = []
     days: list[DayRow] = []
     weeks: list[WeekRow] = []
@@ -463,9 +459,9 @@ def _snapshot_of(rows: list[dict[str, Any]]) -> FloorSnapshot:
     overdue: list[OverdueRow] = []
     previous = CallTotals()
     for row in rows:
-        tag, agent_id = row["tag"], row["agent_id"]
-        i = [row[k] for k in _INT_KEYS]
-        t = [row[k] for k in _TEXT_KEYS]
+        tag, agent_id = row[0], row[1]
+        i = row[2 : 2 + _INTS]
+        t = row[2 + _INTS :]
         if tag == "S":
             sessions.append(
                 SessionRow(
