@@ -77,3 +77,22 @@ FRESH_COUNTS = f"""SELECT substr(c.started_at, 1, 10) AS day, c.agent_id, substr
         COUNT(*) AS calls, SUM({_EFFECTIVE}) AS effective, SUM({_MAILED}) AS mailed, SUM({_GOOD}) AS good
     FROM calls c GROUP BY 1, 2, 3"""
 """The table's rows counted afresh from ``calls`` (tests compare the kept rows with it)."""
+
+_COLUMNS = "day, agent_id, hour, calls, effective, mailed, good"
+
+REBUILD_STATEMENTS: tuple[str, ...] = (
+    "DELETE FROM floor_hour",
+    f"INSERT INTO floor_hour ({_COLUMNS}) SELECT {_COLUMNS} FROM ({FRESH_COUNTS})",
+)
+"""``report rebuild``'s part: the table recomputed from the calls."""
+
+
+def difference_queries(limit: int) -> list[tuple[str, str]]:
+    """(label, query) pairs listing rows where the kept table and a fresh count differ (``db
+    check --derived``); rows whose counts fell to zero (every call of the hour deleted) are no difference."""
+    kept = f"SELECT {_COLUMNS} FROM floor_hour WHERE calls <> 0 OR effective <> 0 OR mailed <> 0 OR good <> 0"
+    fresh = f"SELECT {_COLUMNS} FROM ({FRESH_COUNTS})"
+    return [
+        ("missing or different", f"{fresh} EXCEPT {kept} LIMIT {int(limit)}"),
+        ("unexpected", f"{kept} EXCEPT {fresh} LIMIT {int(limit)}"),
+    ]

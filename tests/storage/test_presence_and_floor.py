@@ -317,3 +317,11 @@ def test_floor_hour_follows_every_change_of_the_calls(floor):
     store.conn.execute("UPDATE calls SET started_at = ? WHERE id = ?", ((T0 + timedelta(hours=3)).isoformat(), ids[3]))
     store.discard_call(ids[3])  # a call opened by mistake (nothing answered) is deleted
     assert kept() == fresh()
+    from callscript.reports.rebuild import differences, rebuild
+
+    assert differences(store.conn) == []
+    store.conn.execute("UPDATE floor_hour SET calls = calls + 5 WHERE hour = '10'")
+    store.conn.commit()
+    assert any(line.startswith("floor_hour") for line in differences(store.conn))  # db check --derived sees it
+    rebuild(store.conn)
+    assert differences(store.conn) == [] and kept() == fresh()
