@@ -1,12 +1,13 @@
-"""Rebuilding and checking the report tables (callscript/storage/report_tables.py) and the
-analytics tables (callscript/storage/analytics_tables.py): both are derived data."""
+"""Rebuilding and checking the report tables (callscript/storage/report_tables.py), the
+analytics tables (callscript/storage/analytics_tables.py) and the floor board's ``floor_hour``
+(callscript/storage/floor_tables.py): all derived data."""
 
 from __future__ import annotations
 
 import sqlite3
 import time
 
-from callscript.storage import analytics_fill
+from callscript.storage import analytics_fill, floor_tables
 from callscript.storage import analytics_tables as analytics_sql
 from callscript.storage import report_tables as sql
 
@@ -23,6 +24,8 @@ def rebuild(conn: sqlite3.Connection) -> float:
             for statement in sql.REBUILD_STATEMENTS:
                 conn.execute(statement)
             analytics_fill.rebuild(conn)
+            for statement in floor_tables.REBUILD_STATEMENTS:  # the floor board's hourly counts
+                conn.execute(statement)
 
     retry_locked(work)
     return time.perf_counter() - started
@@ -57,6 +60,8 @@ def differences(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
                 query = f"SELECT {columns} FROM {a} EXCEPT SELECT {columns} FROM {b} LIMIT ?"
                 for row in conn.execute(query, (limit,)):
                     found.append(f"{table} {label}: {row}")
+        for label, query in floor_tables.difference_queries(limit):
+            found.extend(f"floor_hour {label}: {row}" for row in conn.execute(query))
         return found + analytics_differences(conn, limit)
     finally:
         conn.execute("DROP TABLE IF EXISTS temp.fresh_lead_days")

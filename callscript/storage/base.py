@@ -246,6 +246,14 @@ class StoreBase:
         with self._lock, synchronous_level(self.conn, "FULL"):
             yield
 
+    @contextlib.contextmanager
+    def _relaxed(self) -> Iterator[None]:
+        """Commits inside the block are not fsynced (``synchronous=NORMAL``): they survive the
+        app crashing but not a power cut. For presence heartbeats, which are stale in seconds
+        anyway and would otherwise cost an fsync every few seconds per running app."""
+        with self._lock, synchronous_level(self.conn, "NORMAL"):
+            yield
+
     def _count_retry(self) -> None:
         self.lock_retries += 1
 
@@ -271,7 +279,8 @@ class StoreBase:
             return None if row is None else row[0]
 
     def _tuples(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
-        """Every row of a query as a plain tuple (for many rows: no dict per row)."""
+        """Every row of a query as a plain tuple, by position: for large reads whose columns are
+        positional anyway (the import's staging, the floor board's snapshot), no dict per row."""
         with self._lock, database_errors(self.path):
             return self.conn.execute(sql, params).fetchall()
 

@@ -61,6 +61,10 @@ class ErrorCode(StrEnum):
     """``db restore``: the source is not a sound callscript database, or the live one is in use."""
     DUPLICATE_ACCOUNT = "duplicate_account"
     """An account with that name exists already."""
+    CALL_IN_PROGRESS = "call_in_progress"
+    """The call's agent is still in it (their app reports it within the last seconds): not closed from the floor."""
+    AGENT_PRESENT = "agent_present"
+    """The agent is logged in and heard from: their callbacks and follow-ups are not taken away."""
 
 
 class StorageError(Exception):

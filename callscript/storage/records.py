@@ -137,8 +137,16 @@ class AppSession(_FromRow):
     last_seen_at: datetime
     ended_at: datetime | None = None
     agent: str | None = None
+    state: str | None = None
+    """What the app last reported (:class:`callscript.core.presence.AgentState`); None: never reported."""
+    pause_reason: str | None = None
+    call_id: int | None = None
+    node: str | None = None
+    node_title: str | None = None
+    state_since: datetime | None = None
+    idle_since: datetime | None = None
 
-    _times: ClassVar = frozenset({"started_at", "last_seen_at", "ended_at"})
+    _times: ClassVar = frozenset({"started_at", "last_seen_at", "ended_at", "state_since", "idle_since"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,8 @@ def test_codes_are_stable_strings():
         "io_error",
         "restore_refused",
         "duplicate_account",
+        "call_in_progress",
+        "agent_present",
     }
     assert ErrorCode.LEAD_IN_CALL == "lead_in_call"  # a str: match on either
     assert StorageError("x").code == "storage_error"
