@@ -65,8 +65,10 @@ async def settle(pilot, delay: float = 0.0) -> None:
     app = pilot.app
 
     async def quick_workers() -> None:
-        # The start-up, resume and idle-lock workers wait on dialogs the test has yet to answer: skip them.
-        quick = [w for w in app.workers if w.group not in ("startup", "resume", "lock") and not w.is_finished]
+        # The start-up, resume, idle-lock and board-action workers wait on dialogs the test has yet
+        # to answer: skip them (waiting would time out and cancel them).
+        waiting = ("startup", "resume", "lock", "floor-action")
+        quick = [w for w in app.workers if w.group not in waiting and not w.is_finished]
         if quick:
             try:
                 await asyncio.wait_for(app.workers.wait_for_complete(quick), timeout=10)

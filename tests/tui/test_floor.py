@@ -135,3 +135,71 @@ def test_board_snapshot(snap_compare, make_app, db_path, clock, size):
         await open_board(pilot)
 
     assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+def absent_agents_work(db_path, clock) -> tuple[int, int]:
+    """杨帆 (离线 on the board) with an open callback and a call left unfinished by a crash."""
+    with Store.open(db_path, clock=clock, synchronous="OFF") as store:
+        script_id = store.store_script_version(load_script(CTRIP))
+        store.app_session_id = None
+        lead = store.add_lead("杨帆回电客户", "13600000001")
+        asked = store.start_call(lead.id, "杨帆", script_id, now=T0 - timedelta(minutes=50))
+        store.finish_call(
+            asked, "callback", {"reached": True}, callback_due=T0 + timedelta(hours=2), now=T0 - timedelta(minutes=48)
+        )
+        stale_lead = store.add_lead("杨帆断线客户", "13600000002")
+        stale = store.start_call(stale_lead.id, "杨帆", script_id, now=T0 - timedelta(minutes=40))
+        return lead.id, stale
+
+
+async def select_agent(pilot, screen: FloorScreen, name: str) -> None:
+    names = [line.name for line in screen.view.board.agents]
+    for _ in range(names.index(name)):
+        await pilot.press("down")
+
+
+async def test_reassigning_from_the_board_screen_moves_the_callback_and_is_audited(make_app, db_path, clock):
+    ids = twelve_agents(db_path, clock)
+    lead_id, _ = absent_agents_work(db_path, clock)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_board(pilot)
+        await select_agent(pilot, screen, "杨帆")
+        await keys(pilot, "a")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ReassignDialog")
+        chosen = app.screen.query_one("OptionList").get_option_at_index(0)
+        await keys(pilot, "enter")
+        await wait_for(pilot, lambda: any("已转给" in n.message for n in app._notifications))
+    target = int(chosen.id)
+    assert target != ids["杨帆"]
+    with Store.open(db_path, clock=clock) as store:
+        assert [cb.agent_id for cb in store.callbacks() if cb.lead_id == lead_id] == [target]
+        assert store.get_lead(lead_id).assigned_agent_id == target
+        [entry] = store.audit_entries(action=AuditAction.WORK_REASSIGNED)
+        assert entry.target == "agent:杨帆" and entry.detail["callbacks"] == 1
+
+
+async def test_closing_a_stale_call_from_the_board_screen_writes_the_outcome_and_the_audit(make_app, db_path, clock):
+    from callscript.core.outcomes import Outcome
+    from callscript.tui.screens.dialogs import OUTCOME_KEYS
+
+    twelve_agents(db_path, clock)
+    _, stale = absent_agents_work(db_path, clock)
+    refused_key = next(key for key, outcome in OUTCOME_KEYS if outcome is Outcome.REFUSED)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_board(pilot)
+        await select_agent(pilot, screen, "杨帆")
+        await keys(pilot, "c")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "UnfinishedDialog")
+        await keys(pilot, "enter")  # the one unfinished call
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "OutcomeDialog")
+        await keys(pilot, refused_key)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmDialog")
+        await keys(pilot, "y")
+        await wait_for(pilot, lambda: any("已以「拒绝」结束" in n.message for n in app._notifications))
+    with Store.open(db_path, clock=clock) as store:
+        call = store.get_call(stale)
+        assert call.outcome == "refused" and call.ended_at is not None
+        [entry] = store.audit_entries(action=AuditAction.CALL_CLOSED)
+        assert entry.target == f"call:{stale}"
