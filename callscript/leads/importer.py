@@ -33,7 +33,9 @@ Speed (``bench/bench_leads.py``, docs/leads.md "Memory and speed"): a good row i
 
 from __future__ import annotations
 
+import multiprocessing
 import re
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -49,6 +51,8 @@ from callscript.leads.readers import ImportErrorCode, ImportFileError, Table, re
 from callscript.storage import StagedRow
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     from callscript.storage import StagedLeads, Store
 
 FIELDS: tuple[str, ...] = ("company", "contact", "title", "department", "phone", "industry", "source", "notes")
@@ -133,6 +137,11 @@ MAX_ANY_CELL_CHARS = 131_072
 
 CHUNK_ROWS = 5000
 """Checked rows handed to storage at a time: what the import holds in memory, whatever the file's size."""
+
+PIPELINE_AFTER_ROWS = 10_000
+"""A file longer than this is read and checked by a child process from here on while this one
+stages (:func:`_stage_rows`); a shorter one is done before the child would have started paying
+for itself (forking and the pickling of every checked row cost about as much as ~2,000 rows)."""
 
 HEADER_SEARCH_ROWS = 10
 """The header must be within the first this-many non-blank rows."""
@@ -540,32 +549,143 @@ def _find_header(table: Table, result: ImportResult, mapping: Mapping[str, str],
     return _OpenedFile(result, layout, rows, region)
 
 
-def _stage_rows(opened: _OpenedFile, staged: StagedLeads, default_source: str | None) -> None:
-    """Read, check and stage every row after the header, :data:`CHUNK_ROWS` at a time: the
-    good rows go to ``staged``, the rejected ones (with their reasons) to the result."""
-    result, layout, region = opened.result, opened.layout, opened.region
-    rejected = result.rejected
-    chunk: list[StagedRow] = []
-    last = result.header_row
+CheckedChunk = tuple[list[StagedRow], list[RowProblem], int, int]
+"""A chunk of checked rows: (the good rows, ready to stage; the rejected ones; blank rows;
+non-blank rows read). A plain tuple, since the pipeline pickles one per :data:`CHUNK_ROWS` rows."""
+
+
+def _check_rows(
+    rows: Iterable[tuple[int, list[str]]], layout: Layout, region: str, default_source: str | None, last: int
+) -> Iterator[CheckedChunk]:
+    """Check ``rows`` (the rows after the header, ``last`` its number), :data:`CHUNK_ROWS` rows at
+    a time: what the import does with a file, in this process or in the pipeline's child."""
+    good: list[StagedRow] = []
+    rejected: list[RowProblem] = []
     blank = read = 0
-    for number, cells in opened.rows:
+    for number, cells in rows:
         blank += number - last - 1  # rows a workbook leaves out are blank rows
         last = number
         prepared = prepare_row(number, cells, layout, region=region, default_source=default_source)
         if prepared is None:
             blank += 1
-            continue
-        read += 1
-        if type(prepared) is tuple:
-            chunk.append(prepared)
-            if len(chunk) == CHUNK_ROWS:
-                staged.add(chunk)
-                chunk = []
         else:
-            rejected.append(prepared)  # type: ignore[arg-type]  # not a tuple: a RowProblem
-    staged.add(chunk)
+            read += 1
+            if type(prepared) is tuple:
+                good.append(prepared)
+            else:
+                rejected.append(prepared)  # type: ignore[arg-type]  # not a tuple: a RowProblem
+        if blank + read == CHUNK_ROWS:
+            yield good, rejected, blank, read
+            good, rejected, blank, read = [], [], 0, 0
+    yield good, rejected, blank, read
+
+
+def _stage_rows(opened: _OpenedFile, staged: StagedLeads, default_source: str | None) -> None:
+    """Read, check and stage every row after the header, :data:`CHUNK_ROWS` at a time: the
+    good rows go to ``staged``, the rejected ones (with their reasons) to the result.
+
+    A file longer than :data:`PIPELINE_AFTER_ROWS` is read and checked from there on by a
+    child process (:func:`_checked_in_child`) while this one stages: the two cores work at
+    once. The child continues the very same reading (forked: the reader's state, the header
+    found, the row numbers), so what comes back is what this process would have made.
+    """
+    result = opened.result
+    checked = _check_rows(opened.rows, opened.layout, opened.region, default_source, result.header_row)
+    blank = read = 0
+    chunks: Iterator[CheckedChunk] = checked
+    for good, rejected, chunk_blank, chunk_read in chunks:
+        staged.add(good)
+        result.rejected += rejected
+        blank += chunk_blank
+        read += chunk_read
+        if chunks is checked and blank + read >= PIPELINE_AFTER_ROWS and _can_fork():
+            chunks = _checked_in_child(checked, result.path)
+            for good, rejected, chunk_blank, chunk_read in chunks:
+                staged.add(good)
+                result.rejected += rejected
+                blank += chunk_blank
+                read += chunk_read
+            break
     result.blank_rows = blank
     result.rows_read = read
+
+
+def _can_fork() -> bool:
+    """Whether the pipeline's child can be forked safely: the platform forks, and this process
+    runs one thread (forking a process with other threads can copy a lock one of them holds —
+    the TUI, with Textual's threads, imports in one process) and is not itself a daemon."""
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+        and not multiprocessing.current_process().daemon
+    )
+
+
+def _checked_in_child(checked: Iterator[CheckedChunk], name: str) -> Iterator[CheckedChunk]:
+    """The rest of ``checked``, computed by a forked child and received in order through a pipe.
+
+    Why fork: the child starts in milliseconds with the reader exactly where it is (file
+    offsets, buffers, an XLSX's shared strings), nothing is pickled but the checked chunks, and
+    nothing is imported again. Memory stays bounded: the pipe holds little, and the child
+    blocks in ``send`` until this process has taken the chunk before. An error in the child
+    (an :class:`ImportFileError` found half-way, say) is sent over and raised here as it was;
+    a child that dies (killed) is an :class:`ImportFileError`; this process stopping (an error
+    while staging, Ctrl-C) closes the pipe and kills the child. Either way nothing is written:
+    the transaction comes after.
+    """
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_check_in_child, args=(checked, receiver, sender), name="callscript import reader", daemon=True
+    )
+    child.start()
+    sender.close()
+    finished = False
+    try:
+        while True:
+            try:
+                message = receiver.recv()
+            except EOFError:
+                child.join()
+                raise ImportFileError(
+                    f"{name}: the process reading the file stopped (exit code {child.exitcode}); nothing imported",
+                    ImportErrorCode.FILE_UNREADABLE,
+                ) from None
+            if message is None:
+                finished = True
+                return
+            if isinstance(message, BaseException):
+                raise message
+            yield message
+    finally:
+        receiver.close()
+        if not finished:
+            child.kill()
+        child.join()
+
+
+def _check_in_child(checked: Iterator[CheckedChunk], receiver: Connection, sender: Connection) -> None:
+    """The pipeline's child: check the rest of the file, send each chunk, then None (or the error)."""
+    receiver.close()
+    try:
+        try:
+            for chunk in checked:
+                sender.send(chunk)
+        except BrokenPipeError:
+            return  # the parent has stopped listening
+        except BaseException as exc:  # sent to the parent, raised there
+            try:
+                sender.send(exc)
+            except BrokenPipeError:
+                return
+            except Exception:  # an error that does not pickle: its text
+                sender.send(RuntimeError(f"{type(exc).__name__}: {exc}"))
+            return
+        sender.send(None)
+    except BrokenPipeError:
+        return
+    finally:
+        sender.close()
 
 
 # ---------------------------------------------------------------------------
