@@ -33,6 +33,7 @@ Speed (``bench/bench_leads.py``, docs/leads.md "Memory and speed"): a good row i
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import re
 import threading
@@ -42,7 +43,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from callscript.core.cleantext import LEAD_TEXT_FIELDS, LIMITS, strip_controls
 from callscript.core.phones import PhoneError, check_region, default_region, parse_phone
@@ -549,16 +550,17 @@ def _find_header(table: Table, result: ImportResult, mapping: Mapping[str, str],
     return _OpenedFile(result, layout, rows, region)
 
 
-CheckedChunk = tuple[list[StagedRow], list[RowProblem], int, int]
+CheckedChunk = tuple[list[StagedRow], list[RowProblem], int, int, int]
 """A chunk of checked rows: (the good rows, ready to stage; the rejected ones; blank rows;
-non-blank rows read). A plain tuple, since the pipeline pickles one per :data:`CHUNK_ROWS` rows."""
+non-blank rows read; the number of the last row). A plain tuple, since the pipeline pickles one
+per :data:`CHUNK_ROWS` rows."""
 
 
 def _check_rows(
     rows: Iterable[tuple[int, list[str]]], layout: Layout, region: str, default_source: str | None, last: int
 ) -> Iterator[CheckedChunk]:
-    """Check ``rows`` (the rows after the header, ``last`` its number), :data:`CHUNK_ROWS` rows at
-    a time: what the import does with a file, in this process or in the pipeline's child."""
+    """Check ``rows`` (the rows after row ``last``), :data:`CHUNK_ROWS` rows at a time: what the
+    import does with a file, in this process or in the pipeline's child."""
     good: list[StagedRow] = []
     rejected: list[RowProblem] = []
     blank = read = 0
@@ -575,39 +577,56 @@ def _check_rows(
             else:
                 rejected.append(prepared)  # type: ignore[arg-type]  # not a tuple: a RowProblem
         if blank + read == CHUNK_ROWS:
-            yield good, rejected, blank, read
+            yield good, rejected, blank, read, last
             good, rejected, blank, read = [], [], 0, 0
-    yield good, rejected, blank, read
+    yield good, rejected, blank, read, last
+
+
+def _batched(rows: Iterator[tuple[int, list[str]]]) -> Iterator[list[tuple[int, list[str]]]]:
+    """``rows`` in lists of :data:`CHUNK_ROWS` (what the pipeline's child sends of a workbook)."""
+    while batch := list(itertools.islice(rows, CHUNK_ROWS)):
+        yield batch
 
 
 def _stage_rows(opened: _OpenedFile, staged: StagedLeads, default_source: str | None) -> None:
     """Read, check and stage every row after the header, :data:`CHUNK_ROWS` at a time: the
     good rows go to ``staged``, the rejected ones (with their reasons) to the result.
 
-    A file longer than :data:`PIPELINE_AFTER_ROWS` is read and checked from there on by a
-    child process (:func:`_checked_in_child`) while this one stages: the two cores work at
-    once. The child continues the very same reading (forked: the reader's state, the header
-    found, the row numbers), so what comes back is what this process would have made.
+    A file longer than :data:`PIPELINE_AFTER_ROWS` is read from there on by a child process
+    (:func:`_in_child`) while this one stages: the two cores work at once. The child continues
+    the very same reading (forked: the reader's state, the header found, the row numbers), so
+    what comes back is what this process would have made. The work is split so that neither
+    process waits long for the other: a CSV, cheap to parse, is read *and checked* by the child
+    (this process has the staging); a workbook, whose XML costs three to four times the
+    checking, is only read by the child, and checked here.
     """
-    result = opened.result
-    checked = _check_rows(opened.rows, opened.layout, opened.region, default_source, result.header_row)
-    blank = read = 0
-    chunks: Iterator[CheckedChunk] = checked
-    for good, rejected, chunk_blank, chunk_read in chunks:
+    result, layout, region = opened.result, opened.layout, opened.region
+    counts = [0, 0]  # blank rows, rows read
+
+    def take(chunk: CheckedChunk) -> int:
+        good, rejected, blank, read, last = chunk
         staged.add(good)
         result.rejected += rejected
-        blank += chunk_blank
-        read += chunk_read
-        if chunks is checked and blank + read >= PIPELINE_AFTER_ROWS and _can_fork():
-            chunks = _checked_in_child(checked, result.path)
-            for good, rejected, chunk_blank, chunk_read in chunks:
-                staged.add(good)
-                result.rejected += rejected
-                blank += chunk_blank
-                read += chunk_read
+        counts[0] += blank
+        counts[1] += read
+        return last
+
+    chunks = _check_rows(opened.rows, layout, region, default_source, result.header_row)
+    forked = False
+    for chunk in chunks:
+        last = take(chunk)
+        if sum(counts) >= PIPELINE_AFTER_ROWS and _can_fork():
+            forked = True
             break
-    result.blank_rows = blank
-    result.rows_read = read
+    if forked:
+        if result.format == "xlsx":
+            rows = itertools.chain.from_iterable(_in_child(_batched(opened.rows), result.path))
+            chunks = _check_rows(rows, layout, region, default_source, last)
+        else:
+            chunks = _in_child(chunks, result.path)
+        for chunk in chunks:
+            take(chunk)
+    result.blank_rows, result.rows_read = counts
 
 
 def _can_fork() -> bool:
@@ -621,13 +640,16 @@ def _can_fork() -> bool:
     )
 
 
-def _checked_in_child(checked: Iterator[CheckedChunk], name: str) -> Iterator[CheckedChunk]:
-    """The rest of ``checked``, computed by a forked child and received in order through a pipe.
+_Item = TypeVar("_Item")
+
+
+def _in_child(items: Iterator[_Item], name: str) -> Iterator[_Item]:
+    """The rest of ``items``, computed by a forked child and received in order through a pipe.
 
     Why fork: the child starts in milliseconds with the reader exactly where it is (file
-    offsets, buffers, an XLSX's shared strings), nothing is pickled but the checked chunks, and
+    offsets, buffers, an XLSX's shared strings), nothing is pickled but what it sends back, and
     nothing is imported again. Memory stays bounded: the pipe holds little, and the child
-    blocks in ``send`` until this process has taken the chunk before. An error in the child
+    blocks in ``send`` until this process has taken the item before. An error in the child
     (an :class:`ImportFileError` found half-way, say) is sent over and raised here as it was;
     a child that dies (killed) is an :class:`ImportFileError`; this process stopping (an error
     while staging, Ctrl-C) closes the pipe and kills the child. Either way nothing is written:
@@ -636,7 +658,7 @@ def _checked_in_child(checked: Iterator[CheckedChunk], name: str) -> Iterator[Ch
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
-        target=_check_in_child, args=(checked, receiver, sender), name="callscript import reader", daemon=True
+        target=_send_from_child, args=(items, receiver, sender), name="callscript import reader", daemon=True
     )
     child.start()
     sender.close()
@@ -664,13 +686,13 @@ def _checked_in_child(checked: Iterator[CheckedChunk], name: str) -> Iterator[Ch
         child.join()
 
 
-def _check_in_child(checked: Iterator[CheckedChunk], receiver: Connection, sender: Connection) -> None:
-    """The pipeline's child: check the rest of the file, send each chunk, then None (or the error)."""
+def _send_from_child(items: Iterator[object], receiver: Connection, sender: Connection) -> None:
+    """The pipeline's child: send each item, then None (or the error that stopped it)."""
     receiver.close()
     try:
         try:
-            for chunk in checked:
-                sender.send(chunk)
+            for item in items:
+                sender.send(item)
         except BrokenPipeError:
             return  # the parent has stopped listening
         except BaseException as exc:  # sent to the parent, raised there

@@ -35,13 +35,13 @@ def small_chunks(monkeypatch):
 def forks(monkeypatch) -> list[int]:
     """How many times the import started its child (and checks none is left running)."""
     started: list[int] = []
-    real = importer._checked_in_child
+    real = importer._in_child
 
     def counting(*args, **kwargs):
         started.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(importer, "_checked_in_child", counting)
+    monkeypatch.setattr(importer, "_in_child", counting)
     yield started
     assert multiprocessing.active_children() == []
 
@@ -218,5 +218,30 @@ def test_strict_sees_a_row_rejected_in_the_child(store, small_chunks, forks):
         import_leads(store, "list.csv", data=csv_bytes(rows), strict=True)
     assert failed.value.code == "rows_rejected"
     assert "first: row 351:" in str(failed.value)
+    assert forks == [1]
+    _nothing_left(store)
+
+
+def test_a_workbook_damaged_past_the_fork_is_reported_by_the_parent(store, small_chunks, forks):
+    """A workbook's rows are read by the child (and checked by the parent): the reader's error,
+    found by the child, is the parent's ``ImportFileError``."""
+    import io
+    import zipfile
+
+    # past the first 256 KB of XML the reader unzips at once, so that the child is the one to find it
+    data = _xlsx([["公司", "电话"]] + [[f"公司{i}", mobile(i)] for i in range(8000)])
+    source = zipfile.ZipFile(io.BytesIO(data))
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(damaged, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                cut = content.find(b'<row r="7000"')
+                assert cut > 300_000
+                content = content[:cut] + b"<row><c><v>1</c></row>" + content[cut:]
+            target.writestr(item.filename, content)
+    with pytest.raises(ImportFileError) as failed:
+        import_leads(store, "damaged.xlsx", data=damaged.getvalue())
+    assert failed.value.code == "bad_xlsx"
     assert forks == [1]
     _nothing_left(store)
