@@ -245,3 +245,26 @@ def test_a_workbook_damaged_past_the_fork_is_reported_by_the_parent(store, small
     assert failed.value.code == "bad_xlsx"
     assert forks == [1]
     _nothing_left(store)
+
+
+def test_the_command_line_import_uses_the_pipeline(tmp_path, small_chunks, forks, monkeypatch):
+    """``callscript leads import`` runs no other thread (a progress bar's, say) that would keep it
+    to one core, and reports what the import found on both sides of the fork."""
+    from click.testing import CliRunner
+
+    from callscript.cli.main import cli
+
+    path = tmp_path / "list.csv"
+    path.write_bytes(csv_bytes(_mixed_rows(600)))
+    db = tmp_path / "cli.db"
+    done = CliRunner().invoke(
+        cli, ["leads", "import", str(path), "--db", str(db), "--all-problems"], catch_exceptions=False
+    )
+    assert done.exit_code == 0, done.output
+    assert forks == [1]
+    monkeypatch.setattr(importer, "PIPELINE_AFTER_ROWS", 10**9)
+    with Store.open(tmp_path / "alone.db") as store:
+        alone = import_leads(store, path)
+    assert forks == [1]
+    assert alone.summary() in done.output
+    assert f"row {alone.rejected[-1].row}: rejected: {alone.rejected[-1].reason}" in done.output
