@@ -28,7 +28,9 @@ module turns rows into leads and hands them to the store. What a person gets
 
 Speed (``bench/bench_leads.py``, docs/leads.md "Memory and speed"): a good row is one tuple
 (:func:`prepare_row`), the common CN phone spellings take a shortcut
-(:func:`callscript.core.phones.parse_phone`), and duplicates are found by SQLite's indexes.
+(:func:`callscript.core.phones.parse_phone`), duplicates are found by SQLite's indexes, and a
+file of more than one chunk is read by a forked child process while this one stages
+(:func:`_stage_rows`: two cores at once).
 """
 
 from __future__ import annotations
