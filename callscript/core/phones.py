@@ -157,7 +157,8 @@ def parse_phone(text: str, region: str | None = None) -> Phone:
     """
     if not isinstance(text, str):
         raise PhoneError(f"not a phone number: {text!r}", "不是电话号码")
-    region = check_region(region) if region else default_region()
+    if region != "CN":  # "CN" (the import's, a million times) is known: no need to look it up
+        region = check_region(region) if region else default_region()
     raw = text.strip()
     if not raw:
         raise PhoneError("no phone number", "没有电话号码")
@@ -171,7 +172,8 @@ def parse_phone(text: str, region: str | None = None) -> Phone:
         found = _CN_MOBILE(raw) or _CN_LANDLINE(raw)
         if found is not None:
             national = "".join(found.groups())
-            number_type = _cn_number_type(national)
+            by_length = (_CN_TABLE or _cn_table()).get(len(national))  # _cn_number_type, inline
+            number_type = PhoneNumberType.UNKNOWN if by_length is None else by_length(national)
             if number_type != PhoneNumberType.UNKNOWN:
                 return _new_phone(Phone, ("+86" + national, _KIND_OF_TYPE.get(number_type, OTHER), None, "CN"))
     return _parse(raw, region, fast=True)

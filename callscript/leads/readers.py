@@ -99,6 +99,10 @@ class ImportFileError(Exception):
         super().__init__(message)
         self.code = code
 
+    def __reduce__(self) -> tuple[type[ImportFileError], tuple[str, ImportErrorCode]]:
+        # pickled whole (message and code): the import's reading child sends it to the parent
+        return type(self), (str(self), self.code)
+
 
 @dataclass(slots=True)
 class Table:
