@@ -65,8 +65,11 @@ async def test_an_answer_repaints_rows_and_never_lays_the_screen_out(make_app, s
             await keys(pilot, "1")
             assert screen.session.node_id != before
         assert reflows == []
+        view = screen.query_one("#script")
+        size = view.size
         await keys(pilot, "1", "1", "1")  # … 预订方式 → B1 哪个订房中心: the answer box appears
         assert screen.session.node.kind == "input" and reflows  # (which is a layout: the count works)
+        assert view.size == size  # the box lies over the view: the view keeps every row
         assert "".join(strip.replace("**", "") for strip in screen.session.lines())[:10] in script_flat(app, "say")
 
 

@@ -2,7 +2,7 @@
 
 Drawn as Textual Statics of automatic height, every answer changed two heights and
 Textual laid the whole screen out again (2.7 layouts per answer, most of a keypress).
-This widget's size is fixed by the screen (``1fr``): new content is a repaint of the rows
+This widget's size is fixed by the screen (the whole column): new content is a repaint of the rows
 that changed, never a layout. It wraps its own lines by terminal cells
 (:func:`callscript.tui.text.wrap_runs`: a wide character is never split, a number is never
 broken, ``，`` never starts a line), an answer's label wraps under itself, not under its key.
@@ -123,11 +123,14 @@ class ScriptView(DrawnLines):
     """The line to say and the answers, wrapped by the widget and drawn straight to strips.
 
     Fixed size (set by the screen's CSS): new content repaints only the rows that changed.
+    Its height is ``100%`` of the column, not ``1fr``: Textual's vertical layout takes an
+    absolutely placed sibling's height (the answer box) out of the fractions, so ``1fr``
+    shrank the view by three rows, and laid it out again, whenever the box appeared.
     """
 
     COMPONENT_CLASSES = {"script-view--rule"}
     DEFAULT_CSS = """
-    ScriptView { width: 1fr; height: 1fr; }
+    ScriptView { width: 100%; height: 100%; }
     ScriptView > .script-view--rule { color: $primary 50%; }
     """
 
