@@ -40,7 +40,7 @@ def squash(text: str) -> str:
 def region_text(app: App, selector: str) -> str:
     """What the screen shows inside one widget's region (cell-exact, wide characters whole)."""
     widget = app.screen.query_one(selector)
-    region = widget.content_region
+    region = getattr(widget, "text_region", widget.content_region)  # inside an edge the widget draws itself
     strips = app.screen._compositor.render_strips()
     rows = []
     for y in range(region.y, region.bottom):
@@ -50,6 +50,16 @@ def region_text(app: App, selector: str) -> str:
 
 def region_flat(app: App, selector: str) -> str:
     return "".join(region_text(app, selector).split())
+
+
+def script_flat(app: App, part: str) -> str:
+    """The call screen's line to say (``"say"``) or what is under it (``"answers"``), as the
+    screen shows it, spaces and line breaks removed."""
+    view = app.screen.query_one("#script")
+    region = view.content_region
+    strips = app.screen._compositor.render_strips()
+    rows = (strips[region.y + y].crop(region.x, region.right).text for y in view.rows(part))
+    return "".join("".join(rows).split())
 
 
 def flat(app) -> str:

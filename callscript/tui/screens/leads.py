@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -26,7 +27,7 @@ from callscript.core.outcomes import OUTCOME_VALUES, Outcome
 from callscript.tui.host import AgentAppHost
 from callscript.tui.text import short_time
 from callscript.tui.widgets import KeyBar
-from callscript.tui.widgets.keybar import keys_text
+from callscript.tui.widgets.keybar import key_runs
 from callscript.tui.widgets.lead_table import Column, LeadTable
 
 if TYPE_CHECKING:  # the lead list (and storage) is loaded on the database thread
@@ -183,7 +184,7 @@ class LeadListScreen(Screen[None]):
         # a narrow terminal drops the hints whose keys F1 lists anyway, so 帮助 and 退出 stay in sight
         width = self.size.width or 80
         for spare in (("F5", "刷新"), ("b", "看板")):
-            if keys_text(pairs).cell_len > width and spare in pairs:
+            if sum(cell_len(text) for text, _ in key_runs(pairs)) > width and spare in pairs:
                 pairs.remove(spare)
         self.query_one(KeyBar).show(pairs)
 
