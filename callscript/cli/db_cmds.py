@@ -173,18 +173,25 @@ def stale_cmd(db_path: Path, hours: float) -> None:
 def close_call_cmd(
     db_path: Path, call_id: int, outcome: str, due: datetime | None, address: str | None, note: str | None
 ) -> None:
-    """Close an unfinished call with an outcome; its facts and grade come from replaying its answers."""
+    """Close an unfinished call with an outcome; its facts and grade come from replaying its answers.
+
+    Refused while the call's agent is still in it (their app reported it in the last seconds);
+    written to the audit log (``call_closed``), as closing it from the floor board is."""
     from callscript.core.outcomes import OUTCOME_VALUES
-    from callscript.storage import CallFinished, NotFound
+    from callscript.storage import CallFinished, ErrorCode, NotFound, StorageError
 
     if outcome not in OUTCOME_VALUES:
         raise BadInput(f"outcome is one of {', '.join(OUTCOME_VALUES)}, not {outcome!r}")
     due_at = due
     with open_store(db_path) as store:
         try:
-            record = store.close_call(call_id, outcome, callback_due=due_at, address=address, note=note)
+            record = store.close_call_as(call_id, outcome, callback_due=due_at, address=address, note=note)
         except (NotFound, CallFinished, ValueError) as exc:
             raise BadInput(str(exc)) from None
+        except StorageError as exc:
+            if exc.code != ErrorCode.CALL_IN_PROGRESS:
+                raise
+            raise BadInput(f"{exc} (the agent's app shows it: ask them to finish it)") from None
     grade = f", grade {record.grade}" if record.grade else ""
     click.echo(f"call {record.id} closed: {record.outcome}{grade}")
 

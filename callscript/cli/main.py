@@ -50,6 +50,7 @@ COMMAND_MODULES = (
     "users_cmds",  # users add/passwd/disable/enable/list, audit
     "serve_cmd",  # serve (the agent's app in browsers)
     "analytics_cmds",  # report funnel/versions/market/coaching
+    "floor_cmds",  # floor (the live board), floor day/settings/reassign
 )
 
 

@@ -192,6 +192,12 @@ class AuditAction(StrEnum):
     PASSWORD_CHANGED = "password_changed"
     ACCOUNT_DISABLED = "account_disabled"
     ACCOUNT_ENABLED = "account_enabled"
+    CALL_CLOSED = "call_closed"
+    """An unfinished call closed with an outcome by someone other than its agent (the floor board, ``db close-call``)."""
+    WORK_REASSIGNED = "work_reassigned"
+    """An absent agent's open callbacks and follow-ups given to another agent."""
+    FLOOR_SETTING = "floor_setting"
+    """A threshold of the floor board or a pause's maximum changed."""
 
 
 AUDIT_LABELS: dict[AuditAction, str] = {
@@ -211,4 +217,7 @@ AUDIT_LABELS: dict[AuditAction, str] = {
     AuditAction.PASSWORD_CHANGED: "修改密码",
     AuditAction.ACCOUNT_DISABLED: "停用账号",
     AuditAction.ACCOUNT_ENABLED: "启用账号",
+    AuditAction.CALL_CLOSED: "结束未完成通话",
+    AuditAction.WORK_REASSIGNED: "转交回电和回访",
+    AuditAction.FLOOR_SETTING: "看板设置",
 }

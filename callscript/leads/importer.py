@@ -20,34 +20,43 @@ module turns rows into leads and hands them to the store. What a person gets
   ``+86-13812345678``) is one lead. A number seen earlier in the file, or already
   in the database, is skipped and reported (with the earlier row / the lead id);
   an existing lead is never touched, so a do-not-call lead stays do-not-call.
-* **One transaction**: the database part is one call, ``Store.insert_new_leads``,
-  one ``BEGIN IMMEDIATE`` transaction; killed half-way, the import leaves nothing.
-  ``dry_run`` does everything but write.
+* **Streamed, then one transaction**: the file is read, checked and staged
+  :data:`CHUNK_ROWS` rows at a time (``Store.stage_leads``: memory does not grow with the
+  file, and no lock is held while it is read); the database part is one ``BEGIN
+  IMMEDIATE`` transaction; killed half-way, the import leaves nothing. ``dry_run`` does
+  everything but write.
 
-Speed (``bench/bench_leads.py``): rows are parsed and checked before the
-transaction opens; inside it, the store looks the file's numbers up in the
-``phone_norm`` index in chunks and inserts the new rows with ``executemany``.
+Speed (``bench/bench_leads.py``, docs/leads.md "Memory and speed"): a good row is one tuple
+(:func:`prepare_row`), the common CN phone spellings take a shortcut
+(:func:`callscript.core.phones.parse_phone`), duplicates are found by SQLite's indexes, and a
+file of more than one chunk is read by a forked child process while this one stages
+(:func:`_stage_rows`: two cores at once).
 """
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
 import re
+import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from callscript.core.cleantext import LEAD_TEXT_FIELDS, LIMITS, strip_controls
 from callscript.core.phones import PhoneError, check_region, default_region, parse_phone
 from callscript.files import tabular
-from callscript.leads.readers import ImportErrorCode, ImportFileError, read_table, read_table_bytes
-from callscript.storage.records import NewLead
+from callscript.leads.readers import ImportErrorCode, ImportFileError, Table, read_table, read_table_bytes
+from callscript.storage import StagedRow
 
 if TYPE_CHECKING:
-    from callscript.storage import Store
+    from multiprocessing.connection import Connection
+
+    from callscript.storage import StagedLeads, Store
 
 FIELDS: tuple[str, ...] = ("company", "contact", "title", "department", "phone", "industry", "source", "notes")
 """The lead columns an import fills."""
@@ -128,6 +137,15 @@ limits) is a mistake in the file (a whole paragraph in the phone column): the ro
 
 MAX_ANY_CELL_CHARS = 131_072
 """A cell longer than this, in any column (read or not), rejects its row — not the file."""
+
+CHUNK_ROWS = 5000
+"""Checked rows handed to storage at a time: what the import holds in memory, whatever the file's size."""
+
+PIPELINE_AFTER_ROWS = 5_000
+"""A file longer than this (one chunk) is read by a child process from there on while this one
+stages (:func:`_stage_rows`). Starting the child costs ~3.5 ms (fork, pipe, join: the work of a
+few hundred rows) and sending a row ~1 us of the 12-35 us it costs to read, check and stage;
+a file of one chunk or less is done here, where it takes under ~0.1 s anyway."""
 
 HEADER_SEARCH_ROWS = 10
 """The header must be within the first this-many non-blank rows."""
@@ -280,6 +298,11 @@ def parse_mapping(items: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
+_SLOT = {"company": 0, "contact": 1, "title": 2, "department": 3, "industry": 4, "source": 5}
+"""Where each one-line field's text goes while a row is read (phone and notes are lists)."""
+_PHONE, _NOTES = -1, -2
+
+
 @dataclass(slots=True)
 class Layout:
     """Which column feeds which field."""
@@ -288,11 +311,16 @@ class Layout:
     fields: dict[str, list[int]]
     names: list[str]
     ignored: list[str]
-    plan: list[tuple[str, int]] = field(default_factory=list)
-    """(field, column index) for every column read, in column order."""
+    plan: list[tuple[int, int, int, str]] = field(default_factory=list)
+    """(column index, slot, limit, header) for every column read, in column order: what
+    :func:`prepare_row` walks for each row (the slot is :data:`_SLOT`'s, or phone/notes)."""
 
     def __post_init__(self) -> None:
-        self.plan = sorted(((f, i) for f, cols in self.fields.items() for i in cols), key=lambda p: p[1])
+        plan = []
+        for name, columns in self.fields.items():
+            slot = _PHONE if name == "phone" else _NOTES if name == "notes" else _SLOT[name]
+            plan += [(index, slot, MAX_CELL_CHARS[name], self.names[index]) for index in columns]
+        self.plan = sorted(plan)
 
     def describe(self) -> dict[str, list[str]]:
         return {f: [self.names[i] for i in cols] for f, cols in self.fields.items()}
@@ -343,18 +371,15 @@ def _clean_cell(value: str, *, lines: bool = False) -> str:
     return strip_controls(text, keep_newlines=lines).strip()
 
 
-@dataclass(frozen=True, slots=True)
-class PreparedLead:
-    """A row that will become a lead (unless its number is already stored)."""
-
-    row: int
-    lead: NewLead
-
-
 def prepare_row(
     row: int, cells: list[str], layout: Layout, *, region: str, default_source: str | None = None
-) -> PreparedLead | RowProblem | None:
-    """One data row → a lead ready to insert, the reason it cannot be, or None if blank."""
+) -> StagedRow | RowProblem | None:
+    """One data row → a lead ready to stage (a :data:`~callscript.storage.StagedRow` tuple),
+    the reason it cannot be, or None if blank.
+
+    The import's hot path (a million rows): one walk over the columns read, texts kept in a
+    small list by slot, no object made for a good row but the tuple that is inserted.
+    """
     end = len(cells)
     while end and not cells[end - 1].strip():
         end -= 1
@@ -367,37 +392,37 @@ def prepare_row(
         index = next(i for i, c in enumerate(cells) if len(c) == longest)
         column = layout.names[index] if index < len(layout.names) and layout.names[index] else f"column {index + 1}"
         return RowProblem(row, f"{column}: a cell of {longest:,} characters (at most {MAX_ANY_CELL_CHARS:,})")
-    texts: dict[str, str] = {}
+    texts: list[str | None] = [None, None, None, None, None, None]
     phones: list[str] = []
     notes: list[tuple[str, str]] = []
-    for name, index in layout.plan:
+    for index, slot, limit, header in layout.plan:
         if index >= end:
             break  # the plan is in column order
-        raw = cells[index]
-        if not raw:
-            continue
-        text = _clean_cell(raw, lines=name == "notes")
+        text = cells[index]
         if not text:
             continue
-        limit = MAX_CELL_CHARS[name]
+        text = text.strip()
+        if not text.isprintable():
+            text = strip_controls(text, keep_newlines=slot == _NOTES).strip()
+        if not text:
+            continue
         if len(text) > limit:
-            return RowProblem(row, f"{layout.names[index]}: too long ({len(text)} characters, at most {limit})")
-        if name == "phone":
+            return RowProblem(row, f"{header}: too long ({len(text)} characters, at most {limit})")
+        if slot >= 0:
+            earlier = texts[slot]
+            texts[slot] = text if earlier is None else earlier + " " + text
+        elif slot == _PHONE:
             if _PHONE_SEPARATORS.isdisjoint(text):
                 phones.append(text)
             else:
                 phones += [part for part in _MULTI_PHONE.split(text) if part]
-        elif name == "notes":
-            notes.append((layout.names[index], text))
-        elif name in texts:
-            texts[name] += " " + text
         else:
-            texts[name] = text
-    company = texts.get("company", "")
+            notes.append((header, text))
+    company = texts[0]
     if not phones:
         if not any(_clean_cell(c) for c in cells[:end]):
             return None
-        return RowProblem(row, "no phone number", None, company or None)
+        return RowProblem(row, "no phone number", None, company)
     parsed = None
     chosen = 0
     first_error: PhoneError | None = None
@@ -410,55 +435,55 @@ def prepare_row(
         chosen = index
         break
     if parsed is None:
-        return RowProblem(row, str(first_error), phones[0], company or None)
-    if not company:
+        return RowProblem(row, str(first_error), phones[0], company)
+    if company is None:
         return RowProblem(row, "no company name", phones[0], None)
-    notes_parts = []
-    if len(phones) > 1:
-        notes_parts.append("其他电话: " + " / ".join(t for i, t in enumerate(phones) if i != chosen))
-    if len(notes) == 1:
-        notes_parts.append(notes[0][1])
+    if len(phones) == 1 and not notes:
+        note = None
     else:
-        notes_parts += [f"{column}: {text}" for column, text in notes]
-    return PreparedLead(
+        parts = []
+        if len(phones) > 1:
+            parts.append("其他电话: " + " / ".join(t for i, t in enumerate(phones) if i != chosen))
+        if len(notes) == 1:
+            parts.append(notes[0][1])
+        else:
+            parts += [f"{column}: {text}" for column, text in notes]
+        note = "; ".join(parts) or None
+    return (
         row,
-        NewLead(
-            company=company,
-            contact=texts.get("contact"),
-            title=texts.get("title"),
-            department=texts.get("department"),
-            phone=phones[chosen],
-            phone_norm=parsed.norm,
-            phone_kind=parsed.kind,
-            industry=texts.get("industry"),
-            source=texts.get("source") or default_source,
-            notes="; ".join(notes_parts) or None,
-        ),
+        company,
+        texts[1],
+        texts[2],
+        texts[3],
+        phones[chosen],
+        parsed.norm,
+        parsed.kind,
+        texts[4],
+        texts[5] or default_source,
+        note,
     )
 
 
 @dataclass(slots=True)
-class ParsedFile:
+class _OpenedFile:
+    """A file with its header found: what :func:`import_leads` streams the rows from."""
+
     result: ImportResult
-    leads: list[PreparedLead]
+    layout: Layout
+    rows: Iterator[tuple[int, list[str]]]
+    region: str
 
 
-def parse_file(
+def _open_file(
     path: str | Path,
     *,
-    mapping: Mapping[str, str] | None = None,
-    encoding: str | None = None,
-    sheet: str | None = None,
-    region: str | None = None,
-    default_source: str | None = None,
-    data: bytes | None = None,
-) -> ParsedFile:
-    """Read and check every row (no database): the leads to insert and the problems found.
-
-    Duplicates *within the file* are settled here; duplicates against the database
-    by :func:`import_leads`.
-    """
-    started = time.perf_counter()
+    mapping: Mapping[str, str] | None,
+    encoding: str | None,
+    sheet: str | None,
+    region: str | None,
+    data: bytes | None,
+) -> _OpenedFile:
+    """Open the file and find its header (no database); the rows after it are still unread."""
     try:
         region = check_region(region) if region else check_region(default_region())
     except PhoneError as exc:
@@ -473,6 +498,22 @@ def parse_file(
     result = ImportResult(
         path=name, format=table.format, encoding=table.encoding, sheet=table.sheet, sheet_note=table.sheet_note
     )
+    try:
+        return _find_header(table, result, mapping, name, region)
+    except BaseException:
+        _close(table.rows)
+        raise
+
+
+def _close(rows: Iterator[tuple[int, list[str]]]) -> None:
+    """Stop reading the file (its handle and temporary files are released now, not when the
+    generator is collected)."""
+    close = getattr(rows, "close", None)
+    if close is not None:
+        close()
+
+
+def _find_header(table: Table, result: ImportResult, mapping: Mapping[str, str], name: str, region: str) -> _OpenedFile:
     rows = table.rows
     layout: Layout | None = None
     first_cells: list[str] | None = None
@@ -509,29 +550,167 @@ def parse_file(
         )
     result.columns = layout.describe()
     result.ignored_columns = layout.ignored
-    leads: list[PreparedLead] = []
-    first_row_of: dict[str, int] = {}
-    last = result.header_row
+    return _OpenedFile(result, layout, rows, region)
+
+
+CheckedChunk = tuple[list[StagedRow], list[RowProblem], int, int, int]
+"""A chunk of checked rows: (the good rows, ready to stage; the rejected ones; blank rows;
+non-blank rows read; the number of the last row). A plain tuple, since the pipeline pickles one
+per :data:`CHUNK_ROWS` rows."""
+
+
+def _check_rows(
+    rows: Iterable[tuple[int, list[str]]], layout: Layout, region: str, default_source: str | None, last: int
+) -> Iterator[CheckedChunk]:
+    """Check ``rows`` (the rows after row ``last``), :data:`CHUNK_ROWS` rows at a time: what the
+    import does with a file, in this process or in the pipeline's child."""
+    good: list[StagedRow] = []
+    rejected: list[RowProblem] = []
+    blank = read = 0
     for number, cells in rows:
-        result.blank_rows += max(0, number - last - 1)  # rows a workbook leaves out are blank rows
+        blank += number - last - 1  # rows a workbook leaves out are blank rows
         last = number
         prepared = prepare_row(number, cells, layout, region=region, default_source=default_source)
         if prepared is None:
-            result.blank_rows += 1
-            continue
-        result.rows_read += 1
-        if isinstance(prepared, RowProblem):
-            result.rejected.append(prepared)
-            continue
-        norm = prepared.lead.phone_norm
-        earlier = first_row_of.get(norm)
-        if earlier is not None:
-            result.duplicates.append(Duplicate(number, prepared.lead.phone, norm, first_row=earlier))
-            continue
-        first_row_of[norm] = number
-        leads.append(prepared)
-    result.seconds = time.perf_counter() - started
-    return ParsedFile(result, leads)
+            blank += 1
+        else:
+            read += 1
+            if type(prepared) is tuple:
+                good.append(prepared)
+            else:
+                rejected.append(prepared)  # type: ignore[arg-type]  # not a tuple: a RowProblem
+        if blank + read == CHUNK_ROWS:
+            yield good, rejected, blank, read, last
+            good, rejected, blank, read = [], [], 0, 0
+    yield good, rejected, blank, read, last
+
+
+def _batched(rows: Iterator[tuple[int, list[str]]]) -> Iterator[list[tuple[int, list[str]]]]:
+    """``rows`` in lists of :data:`CHUNK_ROWS` (what the pipeline's child sends of a workbook)."""
+    while batch := list(itertools.islice(rows, CHUNK_ROWS)):
+        yield batch
+
+
+def _stage_rows(opened: _OpenedFile, staged: StagedLeads, default_source: str | None) -> None:
+    """Read, check and stage every row after the header, :data:`CHUNK_ROWS` at a time: the
+    good rows go to ``staged``, the rejected ones (with their reasons) to the result.
+
+    A file longer than :data:`PIPELINE_AFTER_ROWS` is read from there on by a child process
+    (:func:`_in_child`) while this one stages: the two cores work at once. The child continues
+    the very same reading (forked: the reader's state, the header found, the row numbers), so
+    what comes back is what this process would have made. The work is split so that neither
+    process waits long for the other: a CSV, cheap to parse, is read *and checked* by the child
+    (this process has the staging); a workbook, whose XML costs three to four times the
+    checking, is only read by the child, and checked here.
+    """
+    result, layout, region = opened.result, opened.layout, opened.region
+    counts = [0, 0]  # blank rows, rows read
+
+    def take(chunk: CheckedChunk) -> int:
+        good, rejected, blank, read, last = chunk
+        staged.add(good)
+        result.rejected += rejected
+        counts[0] += blank
+        counts[1] += read
+        return last
+
+    chunks = _check_rows(opened.rows, layout, region, default_source, result.header_row)
+    forked = False
+    for chunk in chunks:
+        last = take(chunk)
+        if sum(counts) >= PIPELINE_AFTER_ROWS and _can_fork():
+            forked = True
+            break
+    if forked:
+        if result.format == "xlsx":
+            rows = itertools.chain.from_iterable(_in_child(_batched(opened.rows), result.path))
+            chunks = _check_rows(rows, layout, region, default_source, last)
+        else:
+            chunks = _in_child(chunks, result.path)
+        for chunk in chunks:
+            take(chunk)
+    result.blank_rows, result.rows_read = counts
+
+
+def _can_fork() -> bool:
+    """Whether the pipeline's child can be forked safely: the platform forks, and this process
+    runs one thread (forking a process with other threads can copy a lock one of them holds —
+    the TUI, with Textual's threads, imports in one process) and is not itself a daemon."""
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+        and not multiprocessing.current_process().daemon
+    )
+
+
+_Item = TypeVar("_Item")
+
+
+def _in_child(items: Iterator[_Item], name: str) -> Iterator[_Item]:
+    """The rest of ``items``, computed by a forked child and received in order through a pipe.
+
+    Why fork: the child starts in milliseconds with the reader exactly where it is (file
+    offsets, buffers, an XLSX's shared strings), nothing is pickled but what it sends back, and
+    nothing is imported again. Memory stays bounded: the pipe holds little, and the child
+    blocks in ``send`` until this process has taken the item before. An error in the child
+    (an :class:`ImportFileError` found half-way, say) is sent over and raised here as it was;
+    a child that dies (killed) is an :class:`ImportFileError`; this process stopping (an error
+    while staging, Ctrl-C) closes the pipe and kills the child. Either way nothing is written:
+    the transaction comes after.
+    """
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_send_from_child, args=(items, receiver, sender), name="callscript import reader", daemon=True
+    )
+    child.start()
+    sender.close()
+    finished = False
+    try:
+        while True:
+            try:
+                message = receiver.recv()
+            except EOFError:
+                child.join()
+                raise ImportFileError(
+                    f"{name}: the process reading the file stopped (exit code {child.exitcode}); nothing imported",
+                    ImportErrorCode.FILE_UNREADABLE,
+                ) from None
+            if message is None:
+                finished = True
+                return
+            if isinstance(message, BaseException):
+                raise message
+            yield message
+    finally:
+        receiver.close()
+        if not finished:
+            child.kill()
+        child.join()
+
+
+def _send_from_child(items: Iterator[object], receiver: Connection, sender: Connection) -> None:
+    """The pipeline's child: send each item, then None (or the error that stopped it)."""
+    receiver.close()
+    try:
+        try:
+            for item in items:
+                sender.send(item)
+        except BrokenPipeError:
+            return  # the parent has stopped listening
+        except BaseException as exc:  # sent to the parent, raised there
+            try:
+                sender.send(exc)
+            except BrokenPipeError:
+                return
+            except Exception:  # an error that does not pickle: its text
+                sender.send(RuntimeError(f"{type(exc).__name__}: {exc}"))
+            return
+        sender.send(None)
+    except BrokenPipeError:
+        return
+    finally:
+        sender.close()
 
 
 # ---------------------------------------------------------------------------
@@ -556,37 +735,34 @@ def import_leads(
 ) -> ImportResult:
     """Import a lead list into ``store`` (a :class:`callscript.storage.Store`).
 
+    The file is read, checked and staged in chunks (:meth:`Store.stage_leads`: memory does not
+    grow with the file), then the new leads go in with one transaction.
     ``strict``: import nothing if any row is rejected (duplicates are still fine).
     ``progress(done, total)`` is called after each batch of inserted rows (inside
     the transaction). Raises :class:`ImportFileError` for a file that cannot be
     imported at all; row problems are in the result.
     """
     started = time.perf_counter()
-    parsed = parse_file(
-        path,
-        mapping=mapping,
-        encoding=encoding,
-        sheet=sheet,
-        region=region,
-        default_source=default_source,
-        data=data,
-    )
-    result = parsed.result
+    opened = _open_file(path, mapping=mapping, encoding=encoding, sheet=sheet, region=region, data=data)
+    result = opened.result
     result.dry_run = dry_run
-    if strict and result.rejected:
-        first = result.rejected[0]
-        raise ImportFileError(
-            f"{result.path}: {len(result.rejected)} row(s) rejected, nothing imported (--strict); "
-            f"first: row {first.row}: {first.reason}",
-            ImportErrorCode.ROWS_REJECTED,
-        )
-    prepared = parsed.leads
-    stored = store.insert_new_leads([p.lead for p in prepared], dry_run=dry_run, progress=progress, now=now)
-    for known in stored.known:
-        p = prepared[known.index]
-        result.duplicates.append(
-            Duplicate(p.row, p.lead.phone, p.lead.phone_norm, lead_id=known.lead_id, do_not_call=known.do_not_call)
-        )
+    with store.stage_leads() as staged:
+        try:
+            _stage_rows(opened, staged, default_source)
+        finally:
+            _close(opened.rows)
+        if strict and result.rejected:
+            first = result.rejected[0]
+            raise ImportFileError(
+                f"{result.path}: {len(result.rejected)} row(s) rejected, nothing imported (--strict); "
+                f"first: row {first.row}: {first.reason}",
+                ImportErrorCode.ROWS_REJECTED,
+            )
+        stored = staged.commit(dry_run=dry_run, progress=progress, now=now)
+    result.duplicates = [Duplicate(d.row, d.phone, d.phone_norm, first_row=d.first_row) for d in stored.in_file]
+    result.duplicates += [
+        Duplicate(k.row, k.phone, k.phone_norm, lead_id=k.lead_id, do_not_call=k.do_not_call) for k in stored.known
+    ]
     result.duplicates.sort(key=lambda d: d.row)
     result.imported = stored.inserted
     result.locked_seconds = stored.seconds

@@ -1,5 +1,6 @@
-"""Rebuilding and checking the report tables (callscript/storage/report_tables.py) and the
-analytics tables (callscript/storage/analytics_tables.py): both are derived data."""
+"""Rebuilding and checking the report tables (callscript/storage/report_tables.py), the
+analytics tables (callscript/storage/analytics_tables.py) and the floor board's ``floor_hour``
+(callscript/storage/floor_tables.py): all derived data."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sqlite3
 import time
 from typing import Any
 
-from callscript.storage import analytics_fill
+from callscript.storage import analytics_fill, floor_tables
 from callscript.storage import analytics_tables as analytics_sql
 from callscript.storage import report_tables as sql
 from callscript.storage.backend import backend_name
@@ -24,7 +25,7 @@ def rebuild(conn: Any) -> float:
 
         conn.execute("BEGIN")
         try:
-            for statement in REBUILD_STATEMENTS:
+            for statement in (*REBUILD_STATEMENTS, *floor_tables.REBUILD_STATEMENTS):
                 conn.execute(statement)
             conn.execute("COMMIT")
         except BaseException:
@@ -37,6 +38,8 @@ def rebuild(conn: Any) -> float:
             for statement in sql.REBUILD_STATEMENTS:
                 conn.execute(statement)
             analytics_fill.rebuild(conn)
+            for statement in floor_tables.REBUILD_STATEMENTS:  # the floor board's hourly counts
+                conn.execute(statement)
 
     retry_locked(work)
     return time.perf_counter() - started
@@ -77,6 +80,8 @@ def differences(conn: Any, limit: int = 20) -> list[str]:
                 query = f"SELECT {columns} FROM {a} EXCEPT SELECT {columns} FROM {b} LIMIT ?"
                 for row in conn.execute(query, (limit,)):
                     found.append(f"{table} {label}: {row}")
+        for label, query in floor_tables.difference_queries(limit):
+            found.extend(f"floor_hour {label}: {row}" for row in conn.execute(query))
         return found + analytics_differences(conn, limit)
     finally:
         conn.execute("DROP TABLE IF EXISTS temp.fresh_lead_days")

@@ -36,6 +36,7 @@ from callscript.storage.history import (
     LeadState,
     NextIds,
 )
+from callscript.storage.lead_import import FileDuplicate, KnownPhone, NewLeadsResult, StagedLeads, StagedRow
 from callscript.storage.location import ENV_VAR, resolve_db_path
 from callscript.storage.normalise import digits_only
 from callscript.storage.records import (
@@ -49,11 +50,8 @@ from callscript.storage.records import (
     DayReview,
     EventRecord,
     ImportSummary,
-    KnownPhone,
     Lead,
     Mailing,
-    NewLead,
-    NewLeadsResult,
     RejectedRow,
     ScriptVersion,
     UnfinishedCall,
@@ -82,6 +80,7 @@ __all__ = [
     "DuplicateLead",
     "ErrorCode",
     "EventRecord",
+    "FileDuplicate",
     "HistoryBatch",
     "HistoryCall",
     "HistoryCallback",
@@ -95,12 +94,13 @@ __all__ = [
     "LeadState",
     "LeadUnavailable",
     "Mailing",
-    "NewLead",
     "NewLeadsResult",
     "NextIds",
     "NotFound",
     "RejectedRow",
     "ScriptVersion",
+    "StagedLeads",
+    "StagedRow",
     "StorageError",
     "Store",
     "UnfinishedCall",

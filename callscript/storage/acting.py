@@ -35,7 +35,9 @@ from callscript.storage.accounts import AccountsMixin
 from callscript.storage.agents import AgentRef
 from callscript.storage.backup import BackupMixin
 from callscript.storage.errors import NotFound
+from callscript.storage.floor import FloorMixin, FloorSnapshot, Reassigned
 from callscript.storage.records import (
+    Agent,
     AppSession,
     AuditEntry,
     Callback,
@@ -48,11 +50,12 @@ from callscript.storage.records import (
 )
 
 if TYPE_CHECKING:
+    from callscript.core.presence import Presence, SessionSpan, StateInterval
     from callscript.script.model import Script
     from callscript.script.session import CallSession
 
 
-class StoreParts(BackupMixin, AccountsMixin):
+class StoreParts(BackupMixin, AccountsMixin, FloorMixin):
     """Every part of the :class:`~callscript.storage.Store` but bulk history: what an acting
     view reads and writes through (the Store is exactly this plus ``HistoryMixin``)."""
 
@@ -208,6 +211,54 @@ class ActingStore:
 
     def end_app_session(self) -> None:
         self._store.end_app_session()
+
+    def report_presence(self, presence: Presence, *, changed: bool) -> None:
+        """This running app's state (a heartbeat, or a change of state: docs/floor.md).
+
+        Not checked against the account like every other method: a heartbeat is one UPDATE by
+        primary key every few seconds, and the row is the app's own (this store's session);
+        a disabled account's app still ends at its next action."""
+        self._store.report_presence(presence, changed=changed)
+
+    # ------------------------------------------------------------------ the floor (supervisors)
+
+    def floor_snapshot(self, **plan: Any) -> FloorSnapshot:
+        """The board's one read (:meth:`Store.floor_snapshot`): the ``floor`` permission."""
+        self._allow(Permission.FLOOR)
+        return self._store.floor_snapshot(**plan)
+
+    def floor_settings(self) -> dict[str, str]:
+        """The thresholds and pause maxima (every app reads the pause maxima: the agent sees them)."""
+        self._allow(Permission.CALL)
+        return self._store.floor_settings()
+
+    def set_floor_setting(self, key: str, value: str | int) -> int:
+        self._allow(Permission.FLOOR)
+        return self._store.set_floor_setting(key, value, actor=self._actor)
+
+    def agents(self) -> list[Agent]:
+        """Every agent (names for the floor's figures): a role that reads every agent's rows."""
+        self._allow(Permission.ALL_AGENTS)
+        return self._store.agents()
+
+    def presence_day(
+        self, start: datetime, end: datetime, agent: AgentRef | None = None
+    ) -> dict[int, tuple[list[SessionSpan], list[StateInterval]]]:
+        """The sessions and state intervals of a day: everyone's with the floor permission, else the actor's own."""
+        self.check_active()
+        if not self._actor.may(Permission.FLOOR):
+            agent = self._scope(agent if agent is not None else self._own_agent())
+        return self._store.presence_day(start, end, agent)
+
+    def reassign_open_work(self, from_agent: AgentRef, to_agent: AgentRef) -> Reassigned:
+        """An absent agent's open callbacks and follow-ups to another agent (audited as the actor's)."""
+        self._allow(Permission.FLOOR)
+        return self._store.reassign_open_work(from_agent, to_agent, actor=self._actor)
+
+    def close_call_as(self, call_id: int, outcome: str, **options: Any) -> CallRecord:
+        """Close another agent's stale unfinished call with an outcome (audited as the actor's)."""
+        self._allow(Permission.FLOOR)
+        return self._store.close_call_as(call_id, outcome, actor=self._actor, **options)
 
     # ------------------------------------------------------------------ claiming
 

@@ -9,10 +9,11 @@ by a session that is gone (ended, or its process dead) is the agent's to take ag
 between claim and dial still loses nothing.
 
 **Live** (:meth:`AppSessionsMixin.live_app_sessions`): not ended, and on this host its process
-still runs; on another host, seen within :data:`STALE_AFTER` (until presence adds heartbeats,
-a session is "seen" when it starts and whenever it claims or starts a call). The table is
-small on purpose (id, agent, host, pid, started_at, last_seen_at, ended_at): presence and the
-floor board build on it later.
+still runs; on another host, seen within :data:`STALE_AFTER` (a session is "seen" when it
+starts, when it claims or starts a call, and at every presence heartbeat:
+:mod:`callscript.storage.presence`). Presence (schema version 10) adds the app's state, call and
+node to the row; the floor board reads them, and counts a session silent for 15 seconds as 离线
+(a claim is more cautious: a session held up for a while must not lose its lead).
 """
 
 from __future__ import annotations
@@ -93,6 +94,9 @@ class AppSessionsMixin(AgentsMixin):
                 "UPDATE app_sessions SET ended_at = ?, last_seen_at = ? WHERE id = ? AND ended_at IS NULL",
                 (stamp, stamp, session_id),
             )
+            self._execute(  # its presence ends with it (callscript/storage/presence.py)
+                "UPDATE presence_log SET ended_at = ? WHERE session_id = ? AND ended_at IS NULL", (stamp, session_id)
+            )
             self._execute(
                 """UPDATE leads SET claimed_by = NULL, claimed_at = NULL, claim_expires_at = NULL,
                        claim_session_id = NULL, updated_at = ?
@@ -141,10 +145,16 @@ class AppSessionsMixin(AgentsMixin):
             self._execute("UPDATE app_sessions SET last_seen_at = ? WHERE id = ?", (stamp, self.app_session_id))
 
     def _end_dead_sessions(self, host: str, stamp: str | None) -> None:
-        rows = self._rows("SELECT id, pid FROM app_sessions WHERE ended_at IS NULL AND host = ?", (host,))
-        dead = [r["id"] for r in rows if not process_alive(int(r["pid"]))]
+        rows = self._rows("SELECT id, pid, last_seen_at FROM app_sessions WHERE ended_at IS NULL AND host = ?", (host,))
+        dead = [r for r in rows if not process_alive(int(r["pid"]))]
         if dead:
-            self._execute(f"UPDATE app_sessions SET ended_at = ? WHERE id IN ({placeholders(dead)})", [stamp, *dead])
+            ids = [r["id"] for r in dead]
+            self._execute(f"UPDATE app_sessions SET ended_at = ? WHERE id IN ({placeholders(ids)})", [stamp, *ids])
+            for row in dead:  # a crashed app's presence ended with its last heartbeat, not now
+                self._execute(
+                    "UPDATE presence_log SET ended_at = ? WHERE session_id = ? AND ended_at IS NULL",
+                    (row["last_seen_at"], row["id"]),
+                )
 
 
 def _alive(session: AppSession, moment: datetime) -> bool:

@@ -105,6 +105,10 @@ class Backend:
     def durable(self) -> contextlib.AbstractContextManager[None]:
         raise NotImplementedError
 
+    def relaxed(self) -> contextlib.AbstractContextManager[None]:
+        """Commits inside are not waited for to reach the disk (presence heartbeats)."""
+        raise NotImplementedError
+
     def errors(self) -> contextlib.AbstractContextManager[None]:
         raise NotImplementedError
 
@@ -245,6 +249,9 @@ class SqliteBackend(Backend):
 
     def durable(self) -> contextlib.AbstractContextManager[None]:
         return sqlite_db.synchronous_level(self.conn, "FULL")
+
+    def relaxed(self) -> contextlib.AbstractContextManager[None]:
+        return sqlite_db.synchronous_level(self.conn, "NORMAL")
 
     def migrate(self, target: int | None = None) -> list[int]:
         from callscript.storage import schema
@@ -593,7 +600,8 @@ class PostgresBackend(Backend):
         """One statement, committed (and flushed: ``synchronous_commit=on``) when it returns.
         Never retried after it was sent: the server may have committed it."""
         with self.errors():
-            return list(self._alive().execute(sql, params).fetchall())
+            cursor = self._alive().execute(sql, params)
+            return [] if cursor.description is None else list(cursor.fetchall())  # no RETURNING: no rows
 
     # ------------------------------------------------------------------ transactions
 
@@ -643,6 +651,18 @@ class PostgresBackend(Backend):
                 return work()
             finally:
                 self._rollback(conn)
+
+    @contextlib.contextmanager
+    def relaxed(self) -> Iterator[None]:
+        if self.synchronous.upper() == "OFF":
+            yield
+            return
+        self.execute("SET synchronous_commit = off")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                self.execute("SET synchronous_commit = on")
 
     @contextlib.contextmanager
     def durable(self) -> Iterator[None]:

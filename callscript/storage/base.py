@@ -235,6 +235,14 @@ class StoreBase:
         with self._lock, self.backend.durable():
             yield
 
+    @contextlib.contextmanager
+    def _relaxed(self) -> Iterator[None]:
+        """Commits inside the block are not flushed (SQLite ``synchronous=NORMAL``, PostgreSQL
+        ``synchronous_commit=off``): they survive the app crashing but not a power cut. For presence heartbeats, which are stale in seconds
+        anyway and would otherwise cost an fsync every few seconds per running app."""
+        with self._lock, self.backend.relaxed():
+            yield
+
     def _count_retry(self) -> None:
         self.lock_retries += 1
 
@@ -269,6 +277,12 @@ class StoreBase:
         with self._lock:
             return self.backend.value(sql, params)
 
+    def _tuples(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """Every row of a query as a plain tuple, by position: for large reads whose columns are
+        positional anyway (the import's staging, the floor board's snapshot), no dict per row."""
+        with self._lock:
+            return self.backend.tuples(sql, params)
+
     def _column(self, sql: str, params: Params = ()) -> list[Any]:
         """The first column of every row."""
         with self._lock:
@@ -285,7 +299,8 @@ class StoreBase:
             return self.backend.insert_returning_id(sql, params)
 
     def _executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
-        """One write statement for many rows (inside :meth:`_tx`); rows changed (-1 if unknown)."""
+        """One write statement for many rows (inside :meth:`_tx`, or on this connection's temporary
+        tables outside it); rows changed (-1 if unknown)."""
         with self._lock:
             return self.backend.executemany(sql, rows)
 

@@ -64,6 +64,10 @@ class ErrorCode(StrEnum):
     DATABASE_UNREACHABLE = "database_unreachable"
     """The PostgreSQL server cannot be reached (down, restarting, the network): nothing was
     written by the step that failed; try again once it is back (the app keeps the answers queued)."""
+    CALL_IN_PROGRESS = "call_in_progress"
+    """The call's agent is still in it (their app reports it within the last seconds): not closed from the floor."""
+    AGENT_PRESENT = "agent_present"
+    """The agent is logged in and heard from: their callbacks and follow-ups are not taken away."""
 
 
 class StorageError(Exception):

@@ -8,15 +8,13 @@ One number is one lead (``phone_norm`` is unique). Do-not-call has one path,
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from callscript.core.access import Actor, AuditAction
-from callscript.core.cleantext import LEAD_TEXT_FIELDS, LIMITS, TextTooLong, clean_optional
+from callscript.core.cleantext import LEAD_TEXT_FIELDS, TextTooLong, clean_optional
 from callscript.core.lifecycle import (
     LEAD_STATUSES,
     LIST_TIERS,
@@ -32,13 +30,11 @@ from callscript.storage.app_sessions import AppSessionsMixin, session_clause
 from callscript.storage.base import like_contains, placeholders, to_text
 from callscript.storage.errors import DuplicateLead, NotFound
 from callscript.storage.followups import FollowUpsMixin
+from callscript.storage.lead_import import StagedLeads
 from callscript.storage.normalise import phone_kind as kind_of_number
 from callscript.storage.records import (
     ImportSummary,
-    KnownPhone,
     Lead,
-    NewLead,
-    NewLeadsResult,
     RejectedRow,
 )
 from callscript.storage.timefmt import iso, parse_iso
@@ -66,9 +62,6 @@ def clean_lead_text(column: str, value: object) -> str | None:
     bounded; ``TextTooLong`` otherwise), empty as None."""
     return clean_optional(value, TEXT_FIELDS[column], lines=column == "notes")
 
-
-IMPORT_CHUNK = 5000
-"""Numbers per ``IN (…)`` lookup and rows per ``executemany`` batch in :meth:`LeadsMixin.insert_new_leads`."""
 
 ID_CHUNK = 500
 """Lead ids per ``IN (…)`` query when reading streaks and maintenance for the lead list."""
@@ -188,98 +181,12 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
             self._tx(work)
         return summary
 
-    def insert_new_leads(
-        self,
-        leads: Sequence[NewLead],
-        *,
-        dry_run: bool = False,
-        progress: Callable[[int, int], None] | None = None,
-        now: datetime | None = None,
-    ) -> NewLeadsResult:
-        """Insert checked leads in one ``BEGIN IMMEDIATE`` transaction, skipping numbers already
-        stored (reported in ``known``; the stored lead is never touched, so do-not-call stays).
-
-        The lead import's database half (``callscript.leads.importer``), built for speed: the
-        numbers are looked up in the ``phone_norm`` index :data:`IMPORT_CHUNK` at a time and
-        the new rows go in with ``executemany`` in batches of as many. ``leads`` must not
-        repeat a number. ``progress(done, total)`` is called after each batch, inside the
-        transaction (raising there rolls everything back). ``dry_run`` only looks the
-        numbers up, on one consistent snapshot, and writes nothing. Every text goes through
-        :mod:`callscript.core.cleantext` (the importer has rejected the rows too long for it;
-        one still too long here is a ``TextTooLong`` for the whole batch: nothing is written).
-        """
-        leads = [_cleaned(lead) for lead in leads]
-        stamp = iso(self._now(now))
-        result = NewLeadsResult()
-
-        def work() -> None:
-            entered = time.perf_counter()
-            try:
-                result.known = []
-                known = self._phones_known([lead.phone_norm for lead in leads])
-                fresh: list[NewLead] = []
-                for index, lead in enumerate(leads):
-                    hit = known.get(lead.phone_norm)
-                    if hit is None:
-                        fresh.append(lead)
-                    else:
-                        result.known.append(KnownPhone(index, hit[0], hit[1]))
-                result.inserted = len(fresh)
-                if not dry_run:
-                    self._insert_fresh(fresh, stamp, progress)
-            finally:
-                result.seconds = time.perf_counter() - entered
-
-        if dry_run:
-            self._snapshot(work)
-        else:
-            self._tx(work)
-        return result
-
-    def _phones_known(self, norms: Sequence[str]) -> dict[str, tuple[int, bool]]:
-        """phone_norm → (lead id, do_not_call) for the numbers already stored."""
-        found: dict[str, tuple[int, bool]] = {}
-        for start in range(0, len(norms), IMPORT_CHUNK):
-            chunk = norms[start : start + IMPORT_CHUNK]
-            for row in self._rows(
-                f"SELECT phone_norm, id, do_not_call FROM leads WHERE phone_norm IN ({placeholders(chunk)})", chunk
-            ):
-                found[row["phone_norm"]] = (row["id"], bool(row["do_not_call"]))
-        return found
-
-    def _insert_fresh(
-        self, fresh: Sequence[NewLead], stamp: str | None, progress: Callable[[int, int], None] | None
-    ) -> None:
-        inserted = 0
-        for start in range(0, len(fresh), IMPORT_CHUNK):
-            batch = fresh[start : start + IMPORT_CHUNK]
-            changed = self._executemany(
-                """INSERT INTO leads (company, contact, title, department, phone, phone_norm, phone_kind, industry,
-                                      source, notes, do_not_call, status, attempts, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'new', 0, ?, ?)""",
-                [
-                    (
-                        lead.company,
-                        lead.contact,
-                        lead.title,
-                        lead.department,
-                        lead.phone,
-                        lead.phone_norm,
-                        lead.phone_kind,
-                        lead.industry,
-                        lead.source,
-                        lead.notes,
-                        stamp,
-                        stamp,
-                    )
-                    for lead in batch
-                ],
-            )
-            if changed not in (-1, len(batch)):  # pragma: no cover - the lookup above excludes this
-                raise RuntimeError("lead import: a row was not inserted")
-            inserted += len(batch)
-            if progress is not None:
-                progress(inserted, len(fresh))
+    def stage_leads(self) -> StagedLeads:
+        """A lead list's import: stage checked rows (:meth:`StagedLeads.add`, chunk by chunk, no
+        lock held), then insert the new ones in one ``BEGIN IMMEDIATE`` transaction
+        (:meth:`StagedLeads.commit`), reporting duplicates within the file and numbers already
+        stored. Use it as a context manager (``with store.stage_leads() as staged: …``)."""
+        return StagedLeads(self)
 
     # ------------------------------------------------------------------ reading
 
@@ -728,30 +635,3 @@ class LeadsMixin(FollowUpsMixin, AppSessionsMixin):
                 lead_id,
             ),
         )
-
-
-_COMPANY_MAX, _CONTACT_MAX, _TITLE_MAX, _PHONE_MAX, _INDUSTRY_MAX, _SOURCE_MAX, _NOTES_MAX = (
-    LIMITS[LEAD_TEXT_FIELDS[column]]
-    for column in ("company", "contact", "title", "phone", "industry", "source", "notes")
-)
-
-
-def _cleaned(lead: NewLead) -> NewLead:
-    """A lead from the importer with its texts as storage keeps them. The importer has cleaned
-    them already, so one C-speed test of all of them together is what usually runs (this is the
-    import's hot path: 100,000 rows)."""
-    company, contact, title, phone = lead.company, lead.contact, lead.title, lead.phone
-    industry, source, notes = lead.industry, lead.source, lead.notes
-    if (
-        f"{company}|{contact}|{title}|{phone}|{industry}|{source}".isprintable()
-        and (notes is None or (notes.isprintable() and len(notes) <= _NOTES_MAX))
-        and len(company) <= _COMPANY_MAX
-        and len(phone) <= _PHONE_MAX
-        and (contact is None or len(contact) <= _CONTACT_MAX)
-        and (title is None or len(title) <= _TITLE_MAX)
-        and (industry is None or len(industry) <= _INDUSTRY_MAX)
-        and (source is None or len(source) <= _SOURCE_MAX)
-    ):
-        return lead
-    cleaned: dict[str, Any] = {column: clean_lead_text(column, getattr(lead, column)) for column in TEXT_FIELDS}
-    return dataclasses.replace(lead, **cleaned)

@@ -164,6 +164,7 @@ PG_STEPS: dict[int, tuple[str, ...]] = {
     6: pg_triggers.REPORT_TRIGGERS,
     8: pg_triggers.AUDIT_TRIGGERS,
     9: pg_triggers.ANALYTICS_TRIGGERS,
+    10: pg_triggers.FLOOR_TRIGGERS,
 }
 """PL/pgSQL triggers installed by the step whose SQLite triggers they stand for (the
 superseded triggers of steps 3 and 4 were never made on PostgreSQL)."""

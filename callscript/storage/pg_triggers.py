@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from callscript.core.outcomes import NOT_EFFECTIVE
 from callscript.storage import analytics_tables as at
+from callscript.storage import floor_tables as ft
 from callscript.storage import report_tables as rt
 
 _NE = ", ".join(f"'{o.value}'" for o in sorted(NOT_EFFECTIVE, key=lambda o: o.value))
@@ -584,3 +585,25 @@ REBUILD_STATEMENTS: tuple[str, ...] = (
 recomputed by the triggers' own functions, (lead, day) by (lead, day) and call by call (the
 sum tables follow through their triggers). Slower than SQLite's set-wise rebuild, and only
 needed after a repair by hand: the tables are kept current as calls are written."""
+
+
+FLOOR_TRIGGERS: tuple[str, ...] = (
+    f"""
+    CREATE OR REPLACE FUNCTION floor_hour_from_calls() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP IN ('DELETE', 'UPDATE') THEN
+            {ft.subtract_call_sql("OLD")}
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            {ft.add_call_sql("NEW")}
+        END IF;
+        RETURN NULL;
+    END
+    $$
+    """,
+    "CREATE TRIGGER floor_hour AFTER INSERT OR DELETE OR UPDATE OF started_at, agent_id, outcome, grade ON calls "
+    "FOR EACH ROW EXECUTE FUNCTION floor_hour_from_calls()",
+)
+"""Migration 10 on PostgreSQL: ``floor_hour`` kept by the same upsert and update SQLite's
+triggers run (:mod:`callscript.storage.floor_tables`), in one PL/pgSQL function."""

@@ -29,11 +29,8 @@ __all__ = [
     "DayReview",
     "EventRecord",
     "ImportSummary",
-    "KnownPhone",
     "Lead",
     "Mailing",
-    "NewLead",
-    "NewLeadsResult",
     "RejectedRow",
     "ScriptVersion",
     "UnfinishedCall",
@@ -140,8 +137,16 @@ class AppSession(_FromRow):
     last_seen_at: datetime
     ended_at: datetime | None = None
     agent: str | None = None
+    state: str | None = None
+    """What the app last reported (:class:`callscript.core.presence.AgentState`); None: never reported."""
+    pause_reason: str | None = None
+    call_id: int | None = None
+    node: str | None = None
+    node_title: str | None = None
+    state_since: datetime | None = None
+    idle_since: datetime | None = None
 
-    _times: ClassVar = frozenset({"started_at", "last_seen_at", "ended_at"})
+    _times: ClassVar = frozenset({"started_at", "last_seen_at", "ended_at", "state_since", "idle_since"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,42 +354,6 @@ class ImportSummary:
     inserted: list[int] = field(default_factory=list)
     duplicates: list[RejectedRow] = field(default_factory=list)
     invalid: list[RejectedRow] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class NewLead:
-    """A lead to insert whose number is already checked and normalised (a lead list's row)."""
-
-    company: str
-    phone: str
-    phone_norm: str
-    phone_kind: str | None = None
-    contact: str | None = None
-    title: str | None = None
-    industry: str | None = None
-    source: str | None = None
-    notes: str | None = None
-    department: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class KnownPhone:
-    """A :class:`NewLead` not inserted because its number is already a lead."""
-
-    index: int
-    """Its position in the list given to ``Store.insert_new_leads``."""
-    lead_id: int
-    do_not_call: bool
-
-
-@dataclass(slots=True)
-class NewLeadsResult:
-    """What ``Store.insert_new_leads`` did (or, in a dry run, would do)."""
-
-    inserted: int = 0
-    known: list[KnownPhone] = field(default_factory=list)
-    seconds: float = 0.0
-    """Time spent inside the database transaction (holding the write lock, for a real insert)."""
 
 
 @dataclass(slots=True)

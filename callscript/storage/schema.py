@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from callscript.core.outcomes import NOT_EFFECTIVE
 from callscript.storage import analytics_fill
 from callscript.storage import analytics_tables as analytics_sql
+from callscript.storage import floor_tables as floor_sql
 from callscript.storage import report_tables as report_sql
 from callscript.storage.db import immediate, refuse_foreign_file, retry_locked
 from callscript.storage.errors import ErrorCode, StorageError
@@ -314,7 +315,55 @@ V9 = Migration(
     9, analytics_sql.MIGRATION_DESCRIPTION, analytics_sql.MIGRATION_STATEMENTS, analytics_fill.finish_migration
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9)
+# ---------------------------------------------------------------------------
+# Version 10: presence and the floor (docs/floor.md). Every running app says which state it is
+# in (就绪 / 通话中 / 整理中 / 暂停 / 锁定) on its session row, with the call and node, and a
+# heartbeat (last_seen_at) every few seconds; a change of state closes one interval of
+# presence_log and opens the next (the day's talk, wrap-up and pause times). The supervisor's
+# thresholds and pause maxima are floor_settings. SQL in callscript/storage/presence.py and floor.py.
+# ---------------------------------------------------------------------------
+V10 = Migration(
+    10,
+    "presence (state, call, node, heartbeat) and its log; the floor's settings",
+    (
+        "ALTER TABLE app_sessions ADD COLUMN state TEXT",
+        "ALTER TABLE app_sessions ADD COLUMN pause_reason TEXT",
+        # no REFERENCES: a call opened by mistake is deleted (discard_call) while a session points at it
+        "ALTER TABLE app_sessions ADD COLUMN call_id INTEGER",
+        "ALTER TABLE app_sessions ADD COLUMN node TEXT",
+        "ALTER TABLE app_sessions ADD COLUMN node_title TEXT",
+        "ALTER TABLE app_sessions ADD COLUMN state_since TEXT",
+        "ALTER TABLE app_sessions ADD COLUMN idle_since TEXT",
+        # the board reads the sessions still open and those ended today (heartbeats never touch it)
+        "CREATE INDEX app_sessions_ended ON app_sessions (ended_at)",
+        """
+        CREATE TABLE presence_log (
+            id           INTEGER PRIMARY KEY,
+            session_id   INTEGER NOT NULL REFERENCES app_sessions(id),
+            agent_id     INTEGER NOT NULL REFERENCES agents(id),
+            state        TEXT NOT NULL,
+            pause_reason TEXT,
+            call_id      INTEGER,
+            started_at   TEXT NOT NULL,
+            ended_at     TEXT
+        )
+        """,
+        "CREATE INDEX presence_log_open ON presence_log (session_id) WHERE ended_at IS NULL",
+        "CREATE INDEX presence_log_agent ON presence_log (agent_id, started_at)",
+        "CREATE INDEX presence_log_started ON presence_log (started_at)",
+        *floor_sql.STATEMENTS,  # calls per (day, agent, hour), kept by triggers: the board's spark lines and totals
+        """
+        CREATE TABLE floor_settings (
+            key        TEXT PRIMARY KEY,
+            value      TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL
+        )
+        """,
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 GRADE_RANKS: dict[str, int] = {"好": 1, "一般": 2, "勉强": 3}

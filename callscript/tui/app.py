@@ -41,6 +41,7 @@ from callscript.tui import wide_chars
 from callscript.tui.backend import Backend, LeadTaken, problem_text
 from callscript.tui.clock import Clock, system_clock
 from callscript.tui.garbage import settle_garbage
+from callscript.tui.presence import TICK_SECONDS, PresenceReporter, app_presence
 from callscript.tui.screens.call import CallScreen
 from callscript.tui.screens.leads import LeadListScreen
 from callscript.tui.screens.login import LockScreen, LoginScreen, SessionEndedScreen
@@ -113,6 +114,7 @@ class CallscriptApp(App[None]):
         hours: BusinessHours | None = None,
         watch_seconds: float = WATCH_SECONDS,
         sample_leads: Path | None = _DEFAULT,
+        presence_tick: float = TICK_SECONDS,
     ) -> None:
         super().__init__()
         wide_chars.install()  # notices over a widget's edge keep every Chinese character
@@ -153,6 +155,10 @@ class CallscriptApp(App[None]):
         self.business_hours: BusinessHours = hours if hours is not None else business_hours()
         self.sample_leads: Path | None = sample_leads_path() if sample_leads is _DEFAULT else sample_leads
         self.watch_seconds = watch_seconds
+        self.presence_tick = presence_tick
+        self.presence: PresenceReporter | None = None
+        """Writes this app's state to its session row (docs/floor.md); started with the session."""
+        self.floor_allowed = False
         self.lead_watch: ListWatch | None = None
         self.alerts: list[DueAlert] = []
         """Every due-callback alert shown this shift, in order."""
@@ -272,6 +278,7 @@ class CallscriptApp(App[None]):
             assert self.actor is not None and self.actor.agent_id is not None
             self.agent_id = self.actor.agent_id
             others = await backend.run(backend.start_app_session, self.agent_id)
+            self.floor_allowed = await backend.run(backend.may_see_floor)
             unfinished = await backend.run(backend.unfinished_calls, self.agent_id)
             self.lead_watch = await backend.run(backend.new_watch, self.agent_id)
         except Exception as exc:
@@ -295,6 +302,10 @@ class CallscriptApp(App[None]):
             self.follower.start()
         if self.watch_seconds > 0:
             self.set_interval(self.watch_seconds, self.look_for_changes, name="lead-watch")
+        self.presence = PresenceReporter(backend, lambda: app_presence(self, locked=self.locked))
+        self.presence.tick()  # 就绪, from now on
+        if self.presence_tick > 0:
+            self.set_interval(self.presence_tick, self.presence.tick, name="presence")
         if unfinished:
             await self._offer_resume(unfinished)
 

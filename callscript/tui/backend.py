@@ -32,7 +32,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from callscript.core.access import Actor, AuditAction, Denial, PermissionDenied, system_actor
+from callscript.core.access import Actor, AuditAction, Denial, Permission, PermissionDenied, system_actor
 from callscript.core.lifecycle import CallKind, call_kind
 from callscript.core.outcomes import Outcome
 from callscript.script.model import Script
@@ -41,17 +41,24 @@ from callscript.tui.clock import Clock, system_clock
 from callscript.workshop.publishing import ScriptSet
 
 if TYPE_CHECKING:  # storage (and sqlite-utils) is imported on the database thread, off the start-up path
+    from callscript.core.floor_settings import FloorSettings
+    from callscript.core.presence import DayFigures, Presence
+    from callscript.floor.board import Board
+    from callscript.floor.render import Row
     from callscript.leads import LeadListRow, ListWatch, Look
-    from callscript.storage import ActingStore, AppSession, CallRecord, Lead, Store, UnfinishedCall
+    from callscript.storage import ActingStore, AppSession, CallRecord, DayReview, Lead, Store, UnfinishedCall
+    from callscript.storage.floor import Reassigned
     from callscript.tui.text import TableRow
 
 T = TypeVar("T")
 
 __all__ = [
+    "AgentDetail",
     "Backend",
     "CallInfo",
     "CallRecorder",
     "FinishInfo",
+    "FloorView",
     "LeadListView",
     "LeadRejected",
     "LeadTaken",
@@ -120,6 +127,36 @@ class LeadListView:
 
 
 @dataclass(frozen=True, slots=True)
+class FloorView:
+    """The floor board as read and laid out on the database thread (the screen hands the rows to its table)."""
+
+    board: Board
+    wide: tuple[TableRow, ...]
+    narrow: tuple[TableRow, ...]
+    totals: str
+    alerts: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentDetail:
+    """One agent as the board's agent view shows them."""
+
+    agent_id: int
+    day: date
+    figures: DayFigures | None
+    unfinished: tuple[UnfinishedCall, ...]
+    callbacks: int
+    follow_ups: int
+    review: DayReview | None
+    agents: tuple[tuple[int, str], ...]
+    """Every agent (id, name): whom open work can go to."""
+
+
+SETTINGS_TTL_SECONDS = 30
+"""The floor settings are read again at most this often (a supervisor's change shows within it)."""
+
+
+@dataclass(frozen=True, slots=True)
 class SaveStatus:
     """Where a call's log stands: everything saved, writing, or stuck on an error."""
 
@@ -145,6 +182,7 @@ class Backend:
         self.on_account_disabled: Callable[[PermissionDenied], None] | None = None
         """Called (from any thread) when an action is refused because the account was disabled."""
         self.script_ids: dict[str, int] = {}
+        self._floor_settings: tuple[datetime, FloorSettings] | None = None
         self._executor.submit(_import_storage)  # while Textual sets up the screen
 
     # -- threading ----------------------------------------------------------
@@ -436,6 +474,75 @@ class Backend:
         if record.outcome == Outcome.MAILED.value and record.ended_at is not None:
             follow_from, follow_by = follow_up_dates(record.ended_at.date())
         return FinishInfo(record, lead, follow_from, follow_by)
+
+    # -- presence and the floor board (docs/floor.md) -----------------------------------
+    def report_presence(self, presence: Presence, changed: bool) -> None:
+        """This app's state on its session row (``callscript.tui.presence``): a heartbeat, or a change."""
+        if self.acting is not None:
+            self.acting.report_presence(presence, changed=changed)
+
+    def may_see_floor(self) -> bool:
+        """The acting account may open the floor board (supervisors and admins)."""
+        return self.acting is not None and self.acting.actor.may(Permission.FLOOR)
+
+    def floor_settings(self) -> FloorSettings:
+        """The thresholds and pause maxima as the supervisor set them (cached for a while: they change rarely)."""
+        from callscript.core.floor_settings import FloorSettings
+
+        cached = self._floor_settings
+        moment = self.clock()
+        if cached is None or (moment - cached[0]).total_seconds() > SETTINGS_TTL_SECONDS:
+            cached = self._floor_settings = (moment, FloorSettings.from_stored(self._s().floor_settings()))
+        return cached[1]
+
+    def floor_view(self) -> FloorView:
+        """The board read (one statement) and laid out as the screen's table draws it, on this thread."""
+        from callscript.floor.board import read_board
+        from callscript.floor.render import NARROW, WIDE, alert_line, board_rows, totals_text
+
+        board = read_board(self._s(), self.clock(), self.floor_settings())
+        rows = {layout: tuple(_table_row(r) for r in board_rows(board, layout)) for layout in (WIDE, NARROW)}
+        return FloorView(board, rows[WIDE], rows[NARROW], totals_text(board), tuple(map(alert_line, board.alerts)))
+
+    def agent_detail(self, agent_id: int, day: date) -> AgentDetail:
+        """What the board's agent view shows: the day's figures, unfinished calls, open work, remarks."""
+        from callscript.floor.day import read_day
+
+        store = self._s()
+        now = self.clock()
+        figures = read_day(store, day, now, agent_id)
+        return AgentDetail(
+            agent_id=agent_id,
+            day=day,
+            figures=figures[0].figures if figures else None,
+            unfinished=tuple(store.unfinished_calls(agent_id)),
+            callbacks=len(store.callbacks(agent_id)),
+            follow_ups=len(store.mailings(agent_id, pending_only=True)),
+            review=store.day_review(agent_id, day),
+            agents=tuple((a.id, a.name) for a in store.agents()),
+        )
+
+    def set_remarks(self, agent_id: int, day: date, strengths: str, weaknesses: str, suggestions: str) -> None:
+        """优点/缺点/建议 for an agent's day, as the acting supervisor (audited)."""
+        self._s().set_day_review(agent_id, day, strengths=strengths, weaknesses=weaknesses, suggestions=suggestions)
+
+    def reassign_work(self, from_agent: int, to_agent: int) -> Reassigned:
+        """An absent agent's open callbacks and follow-ups to another agent (audited)."""
+        return self._s().reassign_open_work(from_agent, to_agent)
+
+    def close_stale_call(
+        self, call_id: int, outcome: str, *, callback_due: datetime | None = None, address: str | None = None
+    ) -> CallRecord:
+        """Close another agent's unfinished call with an outcome (audited; refused while its agent is in it)."""
+        return self._s().close_call_as(
+            call_id, outcome, callback_due=callback_due, address=address, note="主管从看板结束", now=self.clock()
+        )
+
+
+def _table_row(row: Row) -> TableRow:
+    from callscript.tui.text import TableRow
+
+    return TableRow(row.key, row.cells, row.style, 2)
 
 
 def _import_storage() -> None:

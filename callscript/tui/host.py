@@ -79,6 +79,8 @@ class AgentAppHost(CallHost, ReportsHost, SessionHost, Protocol):
     agent_id: int
     sample_leads: Path | None
     """The sample lead list offered on an empty database (None: this installation has none)."""
+    floor_allowed: bool
+    """The account may open the floor board (``b`` on the lead list): a supervisor or an admin."""
 
     async def open_call(self, lead_id: int | None, *, replace: Screen[Any] | None = None) -> bool:
         """Claim ``lead_id`` (None: the next due lead) and show its call screen."""

@@ -6,10 +6,10 @@ cut through the middle of a wide character.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
@@ -39,6 +39,16 @@ def marked_text(line: str, style: str = "", key_style: str = KEY_WORD_STYLE) -> 
     return text
 
 
+Run = tuple[str, str]
+"""A piece of text and its rich style name, as the strip-drawn widgets take their lines."""
+
+
+def marked_runs(line: str, style: str = "", key_style: str = KEY_WORD_STYLE) -> tuple[Run, ...]:
+    """:func:`marked_text` as runs: ``**key words**`` in the red pen's style over ``style``."""
+    key = f"{style} {key_style}".strip()
+    return tuple((run, key if is_key else style) for run, is_key in split_markup(line) if run)
+
+
 def crop_cells(text: str, width: int) -> str:
     """``text`` cut to ``width`` cells, never through a wide character, ``…`` if cut."""
     if width <= 0:
@@ -56,20 +66,30 @@ def crop_cells(text: str, width: int) -> str:
     return "".join(out) + ELLIPSIS
 
 
-_TOKENS = re.compile(r" +|[!-~]+|.", re.DOTALL)
-"""A run of spaces, a run of ASCII (a number, a word, ``B2``, ``13918765402``), or one character."""
+NO_LINE_START = frozenset(",.!?;:)]}%，。、；：！？）」』】》〉〕〗〙〛］｝”’．％…‥·・")
+"""Closing punctuation that never starts a line (Chinese line-breaking rules, 避头点): a break
+before it moves the character before it down too. ``·`` is here so that the side panel's
+``王建国 · 行政经理`` never starts a line with its separator."""
 
-NO_LINE_START = frozenset("，。、；：！？）」』》〉”’,.;:!?)]}")
-"""Punctuation that never starts a line (the character before it moves down with it)."""
+NO_LINE_END = frozenset("([{（「『【《〈〔〖〘〚［｛“‘")
+"""Opening punctuation that rather not ends a line (避尾点): a break after it is the last resort."""
+
+
+def _is_word(char: str) -> bool:
+    """ASCII kept whole on a line when it fits: a number, a word, ``B2``, ``13918765402``."""
+    return "!" <= char <= "~"
 
 
 def wrap_spans(text: str, width: int) -> list[tuple[int, int]]:
     """Where ``text`` breaks into lines of at most ``width`` terminal cells: (start, end) per line.
 
-    Chinese breaks between any two characters; a run of ASCII (a phone number, a word,
-    ``B2栋`` 's ``B2``) is kept whole when it fits on a line of its own, so a number read
-    back to a customer is never split; spaces at a break are dropped; ``，`` and ``。``
-    never start a line. A wide character is never cut. Newlines start new lines.
+    The one home of the line-breaking rules: Chinese breaks between any two characters; a run
+    of ASCII (a phone number, a word, ``B2栋`` 's ``B2``) is kept whole when it fits on a line of
+    its own, so a number read back to a customer is never split; spaces at a break are dropped
+    and no wrapped line starts with one; closing punctuation (:data:`NO_LINE_START`: ``，`` ``。``
+    ``!`` ``)`` ``」`` ``·`` …) never starts a wrapped line, the character before it moves down
+    with it; opening punctuation rather not ends one. A wide character is never cut. Newlines
+    start new lines. Only a run of closing punctuation wider than a line can break these rules.
     """
     width = max(width, 2)  # a wide character needs two cells
     spans: list[tuple[int, int]] = []
@@ -81,55 +101,92 @@ def wrap_spans(text: str, width: int) -> list[tuple[int, int]]:
 
 
 def _wrap_paragraph(text: str, offset: int, width: int) -> list[tuple[int, int]]:
+    cells = [cell_len(char) for char in text]
+    size = len(text)
     spans: list[tuple[int, int]] = []
+
+    def may_break(at: int, rules: int) -> bool:
+        """Whether a line may end before ``text[at]`` (a non-space): ``rules`` 3 keeps words whole
+        and opening punctuation off the line's end, 2 keeps words whole, 1 only the closing
+        punctuation off the next line's start."""
+        char, before = text[at], text[at - 1]
+        if char in NO_LINE_START:
+            return False
+        if rules >= 2 and _is_word(before) and _is_word(char):
+            return False
+        return not (rules >= 3 and before in NO_LINE_END)
+
     start = 0
-    used = 0
-    tokens: list[tuple[int, int]] = []  # the current line's tokens (start, cells), spaces excluded
-
-    def close(end: int) -> None:
-        while end > start and text[end - 1] == " ":
-            end -= 1
-        spans.append((offset + start, offset + end))
-
-    for match in _TOKENS.finditer(text):
-        token, at = match.group(), match.start()
-        cells = cell_len(token)
-        if token[0] == " ":
-            if not tokens and used == 0 and spans:
-                start = match.end()  # no wrapped line starts with a space
-            elif used + cells > width:
-                close(at)
-                start, used, tokens = match.end(), 0, []
-            else:
-                used += cells
-            continue
-        if used + cells <= width:
-            tokens.append((at, cells))
-            used += cells
-            continue
-        if token in NO_LINE_START and len(tokens) >= 2 and cell_len(text[tokens[-1][0]]) == 2:
-            moved_at, moved_cells = tokens[-1]  # take the last character down with it
-            close(moved_at)
-            start, used, tokens = moved_at, moved_cells + cells, [(moved_at, moved_cells), (at, cells)]
-            continue
-        if used and cells <= width:
-            close(at)
-            start, used, tokens = at, cells, [(at, cells)]
-            continue
-        for index, char in enumerate(token):  # longer than a line: cut between characters
-            char_cells = cell_len(char)
-            if used + char_cells > width and used:
-                close(at + index)
-                start, used, tokens = at + index, 0, []
-            used += char_cells
-            tokens.append((at + index, char_cells))
-    close(len(text))
-    return spans
+    while True:
+        used = 0
+        end = start
+        while end < size:  # as far as fits; spaces may run past the edge (dropped at a break)
+            if text[end] != " " and used + cells[end] > width:
+                break
+            used += cells[end]
+            end += 1
+        if end == size:
+            line_end = size
+            next_start = size
+        else:
+            candidates = [at for at in range(end, start, -1) if text[at] != " "]
+            at = next(
+                (at for rules in (3, 2, 1) for at in candidates if may_break(at, rules)),
+                end if end > start else start + 1,
+            )
+            line_end, next_start = at, at
+        while line_end > start and text[line_end - 1] == " ":
+            line_end -= 1
+        spans.append((offset + start, offset + line_end))
+        if next_start >= size:
+            return spans
+        start = next_start
+        while start < size and text[start] == " ":
+            start += 1
+        if start == size:
+            return spans
 
 
 def wrap_cells(text: str, width: int) -> list[str]:
     """``text`` as lines of at most ``width`` cells (:func:`wrap_spans`)."""
     return [text[start:end] for start, end in wrap_spans(text, width)]
+
+
+def text_runs(text: Text) -> tuple[Run, ...]:
+    """A rich ``Text`` as runs (its style, then its spans' styles over it, as style names)."""
+    plain = text.plain
+    base = str(text.style) if text.style else ""
+    if not text.spans:
+        return ((plain, base),) if plain else ()
+    cuts = sorted({0, len(plain), *(s.start for s in text.spans), *(s.end for s in text.spans)})
+    runs: list[Run] = []
+    for start, end in pairwise(cuts):
+        names = [base, *(str(s.style) for s in text.spans if s.start <= start and s.end >= end)]
+        runs.append((plain[start:end], " ".join(name for name in names if name)))
+    return tuple(runs)
+
+
+def wrap_runs(runs: Sequence[Run], width: int) -> list[tuple[Run, ...]]:
+    """Styled runs wrapped as one paragraph by :func:`wrap_spans` (the same breaks as plain
+    text: numbers whole, no line starting with ``，``), each line as the runs it holds."""
+    plain = "".join(text for text, _ in runs)
+    starts: list[int] = []
+    at = 0
+    for text, _ in runs:
+        starts.append(at)
+        at += len(text)
+    lines: list[tuple[Run, ...]] = []
+    for start, end in wrap_spans(plain, width):
+        line: list[Run] = []
+        for (text, style), run_start in zip(runs, starts):
+            run_end = run_start + len(text)
+            if run_end <= start or run_start >= end:
+                continue
+            piece = text[max(start, run_start) - run_start : min(end, run_end) - run_start]
+            if piece:
+                line.append((piece, style))
+        lines.append(tuple(line))
+    return lines
 
 
 class CellWrapped:

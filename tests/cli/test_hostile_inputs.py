@@ -101,9 +101,9 @@ def test_a_read_only_database_file_is_read_but_not_written(tmp_path):
 # --------------------------------------------------------------------------- item 9: bounded reads
 
 
-def test_import_of_dev_zero_stops_at_once():
+def test_import_of_dev_zero_stops_at_once(tmp_path):
     started = time.monotonic()
-    result = run("leads", "import", "/dev/zero", "--dry-run", "--db", "/nonexistent-dir-x/never.db")
+    result = run("leads", "import", "/dev/zero", "--dry-run", "--db", str(tmp_path / "fresh-dir" / "never.db"))
     assert_usage_error(result, "is not a text file (it contains NUL bytes)")
     assert time.monotonic() - started < 5
 

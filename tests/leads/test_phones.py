@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from callscript.core import phones
@@ -152,6 +152,9 @@ def _spellings(draw):
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_spellings())
+@example("860311-10000-00")  # a bare leading 86 is the country code to libphonenumber here
+@example("86031110000")
+@example("86-13812345678")
 def test_fast_path_agrees_with_libphonenumber(text):
     assert _fast(text) == _slow(text)
 
@@ -165,3 +168,41 @@ def test_any_text_is_a_phone_or_a_phone_error(text):
         assert str(exc)
     else:
         assert phone.norm.startswith("+") and phone.kind in phones.PHONE_KINDS
+
+
+def _outcome(parse, text: str):
+    """What a parse gives: the number, or the reason it is refused (the words a row problem shows)."""
+    try:
+        return parse(text)
+    except PhoneError as exc:
+        return ("refused", str(exc), exc.zh)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_spellings(), st.sampled_from(["", " 转 801", "#12", "-8001", " ext. 9"]), st.booleans())
+def test_fast_path_gives_the_same_number_and_the_same_reason(text, extension, full_width):
+    """The import's shortcut (plain ASCII CN spellings) and the whole parser agree on every
+    spelling: the same number and kind, or the same reason in both languages."""
+    text += extension
+    if full_width:
+        text = text.translate(str.maketrans("0123456789+-()", "０１２３４５６７８９＋－（）"))
+    assert _outcome(lambda t: parse_phone(t, "CN"), text) == _outcome(
+        lambda t: phones._parse(t.strip(), "CN", fast=False), text
+    )
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet="0123456789", min_size=1, max_size=13),
+        st.from_regex(r"1[3-9][0-9]{9}|[2-9][0-9]{8,10}|[48]00[0-9]{7}", fullmatch=True),
+    )
+)
+def test_cn_number_types_are_libphonenumbers(national):
+    """The per-length type finder (one combined pattern) says what ``phonenumbers.number_type`` says."""
+    import phonenumbers
+
+    number = phonenumbers.PhoneNumber(country_code=86, national_number=int(national))
+    if str(number.national_number) != national:
+        return  # a leading zero: not a national number
+    assert phones._cn_number_type(national) == phonenumbers.number_type(number)

@@ -146,12 +146,11 @@ def test_random_walks_add_up(tmp_path, seed, calls):
         assert f.ended_by_outcome() == outcomes
         table = daily(conn, DAY.date())
         assert table.total.calls == table.total.leads == len(finished)
-        # 寄卡 counts leads with a mailing: every mailed call, and a member_care call that took an
-        # address (it posts a new card too: core/lifecycle.after_call)
-        posted = sum(
+        # 寄卡: a call that recorded a mailing — mailed, or a member's new card (member_care with an address)
+        mailings = sum(
             1 for s in finished if s.outcome == "mailed" or (s.outcome == "member_care" and s.facts.get("address"))
         )
-        assert table.total.mailed == posted
+        assert table.total.mailed == mailings
         assert table.total.effective == sum(n for o, n in outcomes.items() if o not in {x.value for x in NOT_EFFECTIVE})
         # nodes: arrivals are the final paths; calls end where their path's last question is
         arrivals = Counter(node for _, s, _, _ in walks for node in s.path if CTRIP.nodes[node].kind != END)

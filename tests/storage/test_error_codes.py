@@ -45,6 +45,8 @@ def test_codes_are_stable_strings():
         "restore_refused",
         "duplicate_account",
         "database_unreachable",
+        "call_in_progress",
+        "agent_present",
     }
     assert ErrorCode.LEAD_IN_CALL == "lead_in_call"  # a str: match on either
     assert StorageError("x").code == "storage_error"

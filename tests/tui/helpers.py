@@ -40,7 +40,7 @@ def squash(text: str) -> str:
 def region_text(app: App, selector: str) -> str:
     """What the screen shows inside one widget's region (cell-exact, wide characters whole)."""
     widget = app.screen.query_one(selector)
-    region = widget.content_region
+    region = getattr(widget, "text_region", widget.content_region)  # inside an edge the widget draws itself
     strips = app.screen._compositor.render_strips()
     rows = []
     for y in range(region.y, region.bottom):
@@ -50,6 +50,16 @@ def region_text(app: App, selector: str) -> str:
 
 def region_flat(app: App, selector: str) -> str:
     return "".join(region_text(app, selector).split())
+
+
+def script_flat(app: App, part: str) -> str:
+    """The call screen's line to say (``"say"``) or what is under it (``"answers"``), as the
+    screen shows it, spaces and line breaks removed."""
+    view = app.screen.query_one("#script")
+    region = view.content_region
+    strips = app.screen._compositor.render_strips()
+    rows = (strips[region.y + y].crop(region.x, region.right).text for y in view.rows(part))
+    return "".join("".join(rows).split())
 
 
 def flat(app) -> str:
@@ -65,8 +75,10 @@ async def settle(pilot, delay: float = 0.0) -> None:
     app = pilot.app
 
     async def quick_workers() -> None:
-        # The start-up, resume and idle-lock workers wait on dialogs the test has yet to answer: skip them.
-        quick = [w for w in app.workers if w.group not in ("startup", "resume", "lock") and not w.is_finished]
+        # The start-up, resume, idle-lock and board-action workers wait on dialogs the test has yet
+        # to answer: skip them (waiting would time out and cancel them).
+        waiting = ("startup", "resume", "lock", "floor-action")
+        quick = [w for w in app.workers if w.group not in waiting and not w.is_finished]
         if quick:
             try:
                 await asyncio.wait_for(app.workers.wait_for_complete(quick), timeout=10)

@@ -13,7 +13,7 @@ from callscript.tui.screens.call import CallScreen
 from callscript.tui.screens.dialogs import CallbackDialog
 from callscript.tui.screens.leads import LeadListScreen
 from callscript.tui.screens.summary import SummaryScreen
-from tui.helpers import all_saved, call_screen, keys, region_flat, screen_text, settle, squash
+from tui.helpers import all_saved, call_screen, keys, region_flat, screen_text, script_flat, settle, squash
 
 
 async def start_first_call(pilot) -> CallScreen:
@@ -172,11 +172,11 @@ async def test_receptionist_call(make_app, seeded, db_path, clock):
         await keys(pilot, "1")  # 说了负责预定的同事 → 同事姓名
         assert screen.session.node_id == "booker_name"
         await keys(pilot, "text:李娜", "enter", "text:市场部", "enter")  # the colleague who books
-        assert "转接一下市场部的李娜先生/小姐" in region_flat(app, "#say")
+        assert "转接一下市场部的李娜先生/小姐" in script_flat(app, "say")
         await keys(pilot, "1")  # 转接成功 → 是否方便: the script greets 李娜, not the lead's contact
         assert screen.session.node_id == "convenient"
-        assert "李娜先生/小姐,您好!" in region_flat(app, "#say")
-        assert screen.info.lead.contact not in region_flat(app, "#say")
+        assert "李娜先生/小姐,您好!" in script_flat(app, "say")
+        assert screen.info.lead.contact not in script_flat(app, "say")
         await keys(pilot, "1", "2", "2", "2")  # 方便, 不经常出差, 不接待, 不经常出差
         assert screen.session.node_id == "ask_frequency"
         await keys(pilot, "2", "1", "1")  # 一年一两次, 有自己订, 好

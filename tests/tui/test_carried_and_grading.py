@@ -12,7 +12,7 @@ from callscript.storage import Store
 from callscript.tui.screens.leads import LeadListScreen
 from callscript.tui.screens.summary import SummaryScreen
 from tui.conftest import ROOT, T0, seed_leads
-from tui.helpers import all_saved, call_screen, keys, region_flat, settle
+from tui.helpers import all_saved, call_screen, keys, region_flat, script_flat, settle
 
 FOLLOWUP = ROOT / "scripts" / "ctrip-followup.yaml"
 YESTERDAY = T0 - timedelta(days=1)
@@ -68,16 +68,16 @@ async def test_a_callback_call_starts_knowing_what_the_first_call_learned(
         assert "联系人接听" not in side  # who answered yesterday is not carried
         await keys(pilot, "1", "1")  # 本人接听 → 方便 → 是否出差
         assert screen.session.node_id == "ask_travel"
-        assert "Enter确认(已知:经常出差·来自11-24的通话)" in region_flat(app, "#options")
+        assert "Enter确认(已知:经常出差·来自11-24的通话)" in script_flat(app, "answers")
         await keys(pilot, "enter")  # confirmed with one key
         assert screen.session.node_id == "ask_books_self"
         assert "出差频率:经常出差(来自" not in region_flat(app, "#side")  # confirmed: now learned on this call
         await keys(pilot, "enter")  # 酒店和机票都自己订, as known
         assert screen.session.node_id == "ask_hosts"
-        assert "Enter确认" not in region_flat(app, "#options")  # never learned: asked as usual
+        assert "Enter确认" not in script_flat(app, "answers")  # never learned: asked as usual
         await keys(pilot, "1", "1", "4", "1")  # 有接待 → 会 → B4 → 好
         assert screen.session.node_id == "ask_star"
-        assert "确认(已知:4·来自11-24的通话)" in region_flat(app, "#options")
+        assert "确认(已知:4·来自11-24的通话)" in script_flat(app, "answers")
         await keys(pilot, "enter")  # the box holds the known 4: Enter keeps it
         assert screen.session.node_id == "ask_accept" and screen.session.facts["hotel_star"] == 4
         await keys(pilot, "1", "text:上海市长宁区金钟路968号", "enter", "1")
@@ -115,7 +115,7 @@ async def test_a_lead_already_mailed_gets_the_follow_up_script(make_app, seeded,
         assert "客户维护·回访" in region_flat(app, "#side")
         await keys(pilot, "1", "1")  # 本人接听 → 方便
         assert screen.session.node_id == "ask_received"  # 确认客户是否收到资料
-        assert "收到" in region_flat(app, "#say")
+        assert "收到" in script_flat(app, "say")
     # a lead never mailed still gets the main script
     app = make_app(followup_script=followup)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -132,12 +132,12 @@ async def test_no_hang_up_line_when_nobody_picked_up(make_app, seeded):
         screen = await first_call(pilot)
         await keys(pilot, "3")  # 无人接听
         assert screen.session.outcome == "no_answer"
-        assert "挂断" not in region_flat(app, "#options") and "挂断" not in region_flat(app, "#say")
+        assert "挂断" not in script_flat(app, "answers") and "挂断" not in script_flat(app, "say")
         await keys(pilot, "backspace", "4")  # 占线
         assert screen.session.outcome == "busy"
-        assert "挂断" not in region_flat(app, "#options")
+        assert "挂断" not in script_flat(app, "answers")
         await keys(pilot, "backspace", "5")  # 空号/错号: someone answered ("打错了")
-        assert "等对方先挂断电话" in region_flat(app, "#options")
+        assert "等对方先挂断电话" in script_flat(app, "answers")
 
 
 async def test_a_refusal_from_the_end_menu_has_no_grade(make_app, seeded, db_path, clock):
@@ -168,6 +168,6 @@ async def test_the_opening_asks_by_department_and_says_a_compound_surname(make_a
     app = make_app(agent="欧阳娜娜")
     async with app.run_test(size=(100, 30)) as pilot:
         await first_call(pilot)
-        say = region_flat(app, "#say")
+        say = script_flat(app, "say")
         assert "我姓欧阳。" in say  # 复姓: not 我姓欧
         assert "请问市场部的诸葛明先生/小姐在吗?" in say  # the seed's 「请问XX部的XXX先生/小姐在吗?」

@@ -19,7 +19,7 @@ import pytest
 from callscript.storage import Store
 from callscript.tui.screens.resume import ResumeScreen
 from tui.conftest import CTRIP, LEADS
-from tui.helpers import call_screen, keys, region_flat, screen_text, settle
+from tui.helpers import call_screen, keys, region_flat, screen_text, script_flat, settle
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -125,6 +125,6 @@ async def test_killed_mid_call_resumes_at_the_same_node(make_app, db_path, tmp_p
         screen = call_screen(app)
         assert screen.session.node_id == "member_service" and screen.session.facts == session.facts
         assert "已是会员:是" in region_flat(app, "#side")
-        assert "十分感谢您对我们的信任和支持" in region_flat(app, "#say")
+        assert "十分感谢您对我们的信任和支持" in script_flat(app, "say")
         await keys(pilot, "1")  # and the call goes on from there
         assert screen.session.node_id == "member_card"

@@ -9,7 +9,7 @@ from rich.cells import cell_len
 from callscript.script.templates import strip_markup
 from callscript.tui.screens.summary import SummaryScreen
 from tui.conftest import LEADS, seed_leads
-from tui.helpers import call_screen, keys, region_flat, screen_text, settle
+from tui.helpers import call_screen, keys, region_flat, screen_text, script_flat, settle
 
 LONG_NAME = dict(
     company="中国国际航空股份有限公司深圳分公司华南区客户服务与商务旅行管理中心",
@@ -73,15 +73,14 @@ async def test_a_whole_call_fits_and_shows_every_answer(make_app, db_path, clock
             assert_fits(app)
             node = screen.session.node
             if node.kind == "options":
-                options = region_flat(app, "#options")
+                options = script_flat(app, "answers")
                 for key, label in screen.session.option_labels():
                     assert flat(key + strip_markup(label)) in options
-            say_box = app.screen.query_one("#say-box")
             say_text = flat(strip_markup("".join(screen.session.lines())))
-            if say_box.max_scroll_y == 0:  # the whole line is on screen …
-                assert say_text in region_flat(app, "#say-box")
+            if app.screen.query_one("#script").max_scroll == 0:  # the whole line is on screen …
+                assert say_text in script_flat(app, "say")
             else:  # … or it scrolls, and the start is on screen
-                assert say_text[:20] in region_flat(app, "#say-box")
+                assert say_text[:20] in script_flat(app, "say")
             seen += 1
         assert screen.session.outcome == "mailed" and seen == 15
         side = region_flat(app, "#side")

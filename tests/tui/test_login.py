@@ -236,3 +236,41 @@ async def test_the_reports_screen_is_the_logged_in_agents(make_web_app, accounts
         await keys(pilot, "r")
         await wait_for(pilot, lambda: isinstance(app.screen, ReportsScreen))
         assert app.screen.actor == app.actor and app.actor.role == "agent"
+
+
+def burst(app, text: str) -> None:
+    """Keys as a terminal delivers a fast typist's or a password manager's burst: all queued
+    at the app before it handles the first (``\\t`` Tab, ``\\x1b[Z`` Shift+Tab, ``\\r`` Enter)."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    i = 0
+    while i < len(text):
+        if text.startswith("\x1b[Z", i):
+            app.post_message(events.Key("shift+tab", None))
+            i += 3
+            continue
+        char = text[i]
+        key = {"\t": "tab", "\r": "enter"}.get(char) or _character_to_key(char)
+        app.post_message(events.Key(key, char))
+        i += 1
+
+
+@pytest.mark.parametrize(
+    "prefill, typed",
+    [
+        pytest.param("", f"王芳\t{PASSWORD}\r", id="name-tab-password"),
+        pytest.param("", f"王芳\r{PASSWORD}\r", id="name-enter-password"),
+        pytest.param("李明", f"\x1b[Z王芳\t{PASSWORD}\r", id="another-name-over-the-remembered-one"),
+    ],
+)
+async def test_a_burst_typed_ahead_lands_in_the_right_boxes(make_web_app, accounts, db_path, clock, prefill, typed):
+    app = make_web_app(agent=prefill or None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
+        await settle(pilot)
+        burst(app, typed)
+        await wait_for(pilot, lambda: isinstance(app.screen, LeadListScreen), timeout=10)
+        await settle(pilot)
+        assert app.actor.name == "王芳"
+    assert [e.action for e in audit(db_path, clock) if e.action == "login_failed"] == []

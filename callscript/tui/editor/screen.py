@@ -10,8 +10,9 @@ tree of the script being edited with each node's arrivals and losses from the ca
 
 Keys: Ctrl+S save (publish when there are no errors, else save the draft:
 :mod:`callscript.tui.editor.publish`) · F5 practice · F9 funnel · F2 problems list
-(Enter jumps, Esc back to the text) · F8 next problem · Ctrl+Q quit (asks when there
-are unsaved edits) · F1 keys.
+(Enter jumps, Esc back to the text) · F8 next problem · Ctrl+G go to a line · Ctrl+F search
+(Enter/F3 next, Shift+Enter/Shift+F3 previous) · Ctrl+T jump to a node by id or title
+(:mod:`callscript.tui.editor.navigate`) · Ctrl+Q quit (asks when there are unsaved edits) · F1 keys.
 
 Validation as they type: every edit bumps ``revision`` and restarts a debounce
 timer (``debounce``, 100 ms of quiet counted from the edit itself; with the
@@ -46,9 +47,20 @@ from textual.containers import Horizontal
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, OptionList, Static, TextArea
+from textual.widgets.text_area import Selection
 
+from callscript.script.model import Script
 from callscript.script.problems import Mark, Problem
 from callscript.tui.editor.checks import CheckResult, TestsResult, check_text, run_sidecar_tests, text_sha
+from callscript.tui.editor.navigate import (
+    GoToLineDialog,
+    Match,
+    NodeJumpDialog,
+    SearchBar,
+    find_matches,
+    next_match,
+    node_line,
+)
 from callscript.tui.editor.problems import Entry, ProblemsPanel, next_problem, panel_entries
 from callscript.tui.editor.publish import BROKEN_FILE, FileState, save_script
 from callscript.tui.editor.text_area import ScriptTextArea, make_text_area
@@ -76,6 +88,10 @@ class EditorHelp(ModalScreen[None]):
         ("F9", "话术漏斗: 在右边显示每个节点的到达和流失 (近30天的通话), 跟着光标所在的节点"),
         ("F2", "问题列表: ↑↓ 选择, Enter 跳到那一行, Esc 回到文本"),
         ("F8", "跳到下一个问题"),
+        ("Ctrl+G", "跳到第几行"),
+        ("Ctrl+F", "查找: Enter/F3 下一个, Shift+Enter/Shift+F3 上一个, Esc 回到文本"),
+        ("F3 / Shift+F3", "下一个 / 上一个查找结果 (查找框关了也可以)"),
+        ("Ctrl+T", "跳到节点: 输入节点 id 或标题的一部分"),
         ("Ctrl+Z / Ctrl+Y", "撤销 / 重做"),
         ("Ctrl+Q", "退出 (有没保存的修改时会先问)"),
     )
@@ -103,6 +119,11 @@ class EditorScreen(Screen[None]):
         Binding("f9", "funnel", "漏斗", key_display="F9"),
         Binding("f2", "problems", "问题列表", key_display="F2"),
         Binding("f8", "next_problem", "下一个问题", key_display="F8"),
+        Binding("ctrl+g", "go_to_line", "行号", key_display="^G"),
+        Binding("ctrl+f", "search", "查找", key_display="^F"),
+        Binding("f3", "find(1)", "下一个", show=False),
+        Binding("shift+f3", "find(-1)", "上一个", show=False),
+        Binding("ctrl+t", "jump_to_node", "节点", key_display="^T"),
         Binding("escape", "to_text", "回到文本", show=False),
         Binding("f1", "help", "帮助", key_display="F1"),
     ]
@@ -146,6 +167,10 @@ class EditorScreen(Screen[None]):
         self._again = False
         self.funnel_view: FunnelView | None = None
         """The funnel beside the text (F9), loaded the first time the panel is shown."""
+        self.last_script: Script | None = None
+        """The last text that loaded as a script: its nodes' ids and titles for Ctrl+T."""
+        self._matches: tuple[int, str, list[Match]] | None = None
+        """The search's matches for (revision, query): found once per text and query."""
 
     @property
     def host(self) -> EditorHost:
@@ -157,6 +182,7 @@ class EditorScreen(Screen[None]):
         with Horizontal(id="ed-main"):
             yield make_text_area(self.source.text, self.highlight)
             yield FunnelTree(id="funnel-panel")
+        yield SearchBar(id="search-bar")
         yield Static("", id="ed-status")
         yield ProblemsPanel(id="problems")
         yield Footer(compact=True, show_command_palette=False)
@@ -255,6 +281,8 @@ class EditorScreen(Screen[None]):
             # (gen-2 pauses of 100+ ms on a 2,000-node script, mid-typing). Unreachable
             # objects are still freed by reference counting.
             gc.freeze()
+        if result.script is not None:
+            self.last_script = result.script
         if result.revision == self.revision:
             self.check = result
             self._modified = result.sha256 != file.saved_sha
@@ -396,6 +424,77 @@ class EditorScreen(Screen[None]):
             self.notify("没有问题")
             return
         self.jump_to(entry)
+
+    # -- finding one's way: line, search, node (callscript/tui/editor/navigate.py) -------
+    @work(exclusive=True, group="navigate")
+    async def action_go_to_line(self) -> None:
+        area = self.text_area
+        line = await self.app.push_screen_wait(GoToLineDialog(area.cursor_location[0] + 1, area.document.line_count))
+        if line is not None:
+            area.move_cursor((line - 1, 0), center=True)
+        area.focus()
+
+    def action_search(self) -> None:
+        self.query_one(SearchBar).open()
+
+    def action_find(self, step: int) -> None:
+        """F3 / Shift+F3: the next / previous match of the last search (the bar opens when there is none)."""
+        bar = self.query_one(SearchBar)
+        if not bar.query_text:
+            bar.open()
+            return
+        self._find(bar.query_text, step)
+
+    @on(SearchBar.Find)
+    def _find_asked(self, message: SearchBar.Find) -> None:
+        message.stop()
+        self._find(message.query, message.step)
+
+    @on(SearchBar.Closed)
+    def _search_closed(self, message: SearchBar.Closed) -> None:
+        message.stop()
+        self.text_area.focus()
+
+    def matches(self, query: str) -> list[Match]:
+        """Where ``query`` is in the text (found once per text and query)."""
+        cached = self._matches
+        if cached is not None and cached[0] == self.revision and cached[1] == query:
+            return cached[2]
+        found = find_matches(self.text_area.document.lines, query)
+        self._matches = (self.revision, query, found)
+        return found
+
+    def _find(self, query: str, step: int) -> None:
+        """Select the match from the cursor (``step`` 0: at or after it, 1: after it, -1: before it)."""
+        bar = self.query_one(SearchBar)
+        if not query:
+            bar.show_count(None, 0)
+            return
+        matches = self.matches(query)
+        area = self.text_area
+        start = min(area.selection.start, area.selection.end)
+        index = next_match(matches, start, backwards=step < 0, here=step == 0)
+        bar.show_count(index, len(matches))
+        if index is None:
+            return
+        row, col = matches[index]
+        area.selection = Selection((row, col), (row, col + len(query)))
+        area.scroll_cursor_visible(center=True)
+
+    @work(exclusive=True, group="navigate")
+    async def action_jump_to_node(self) -> None:
+        script = self.last_script
+        if script is None:
+            self.notify("脚本还没有通过检查, 还不知道有哪些节点", severity="warning")
+            return
+        nodes = [(node.id, node.title) for node in script.nodes.values()]
+        chosen = await self.app.push_screen_wait(NodeJumpDialog(nodes))
+        area = self.text_area
+        if chosen is not None:
+            line = node_line(area.document.lines, chosen) or script.nodes[chosen].mark.line
+            indent = len(area.document.get_line(line - 1)) - len(area.document.get_line(line - 1).lstrip())
+            area.move_cursor((line - 1, indent), center=True)
+        area.focus()
 
     # -- saving ----------------------------------------------------------------
     def action_save(self) -> None:

@@ -10,23 +10,21 @@ what is really on disk.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar, cast
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Vertical
 from textual.events import Key, Resize
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Static
 
 from callscript.core.cleantext import LIMITS
 from callscript.core.lifecycle import CallKind
@@ -38,8 +36,9 @@ from callscript.script.session import CallSession, Event, InputRefused, SessionE
 from callscript.tui.backend import CallInfo, CallRecorder, FinishInfo, NoteItem, SaveStatus, problem_text
 from callscript.tui.clock import elapsed_text
 from callscript.tui.host import CallHost
-from callscript.tui.text import fact_display, fact_items, marked_text, path_titles, tri_style
+from callscript.tui.text import Run, fact_display, fact_items, marked_runs, path_titles, tri_style
 from callscript.tui.widgets import CallInput, KeyBar, Row, SidePanel, TopBar
+from callscript.tui.widgets.script_view import BOX_ROWS, Para, ScriptView
 
 if TYPE_CHECKING:  # the dialogs, help and summary are imported when first shown (off the start-up path)
     from callscript.tui.screens.dialogs import NoteResult
@@ -47,59 +46,49 @@ if TYPE_CHECKING:  # the dialogs, help and summary are imported when first shown
 OUTCOME_LABELS = {o.value: o.label for o in Outcome}
 
 
-_UNSET = object()
 W = TypeVar("W", bound=Widget)
 
-
-def _unwrapped_lines(text: Text, width: int) -> int | None:
-    """How many lines ``text`` takes in ``width`` cells when none of its lines wraps, else None."""
-    lines = text.plain.split("\n")
-    if width <= 0 or any(cell_len(line) > width for line in lines):
-        return None
-    return len(lines)
+KEY_STYLE = "bold reverse"
+CONFIRM_KEY_STYLE = "bold reverse cyan"
 
 
-def _say_text(lines: tuple[str, ...], tips: tuple[str, ...]) -> Text:
-    say = Text()
+def say_paras(lines: tuple[str, ...], tips: tuple[str, ...]) -> tuple[Para, ...]:
+    """The line to say: each sentence a paragraph (a blank line between), then the tips."""
+    paras: list[Para] = []
     for i, line in enumerate(lines):
         if i:
-            say.append("\n\n")
-        say.append_text(marked_text(line, style="bold"))
+            paras.append(Para(()))
+        paras.append(Para(marked_runs(line, "bold")))
     for i, tip in enumerate(tips):
-        say.append("\n\n" if i == 0 else "\n")
-        say.append("提示:", "bold yellow")
-        say.append_text(marked_text(tip, style="italic dim"))
-    return say
+        if i == 0:
+            paras.append(Para(()))
+        paras.append(Para(marked_runs(tip, "italic dim"), prefix=(("提示:", "bold yellow"),)))
+    return tuple(paras)
 
 
-def _options_text(options: tuple[tuple[str, str], ...], confirm: str | None = None) -> Text:
-    lines = Text()
+def option_paras(options: tuple[tuple[str, str], ...], confirm: str | None = None) -> tuple[Para, ...]:
+    """One paragraph per answer, its label wrapping under itself beside the key."""
+    paras: list[Para] = []
     if confirm is not None:  # an earlier call already said it: one key confirms it
-        lines.append(" Enter ", "bold reverse cyan")
-        lines.append(" " + confirm + "\n", "cyan")
-    for i, (key, label) in enumerate(options):
-        if i:
-            lines.append("\n")
-        lines.append(f" {key} ", "bold reverse")
-        lines.append(" ")
-        lines.append_text(marked_text(label))
-    return lines
+        paras.append(Para(((confirm, "cyan"),), prefix=((" Enter ", CONFIRM_KEY_STYLE), (" ", "")), hang=True))
+    for key, label in options:
+        paras.append(Para(marked_runs(label), prefix=((f" {key} ", KEY_STYLE), (" ", "")), hang=True))
+    return tuple(paras)
 
 
-def _input_keys_text(skip: str | None, error: str | None, known: str | None = None) -> Text:
-    hint = Text()
+def input_key_paras(skip: str | None, error: str | None, known: str | None = None) -> tuple[Para, ...]:
+    """Under the answer box: the refusal, what an earlier call learned, Tab and Backspace."""
+    paras: list[Para] = []
     if error:
-        hint.append("✗ " + error, "bold red")
-    if error:
-        hint.append("\n")
+        paras.append(Para((("✗ " + error, "bold red"),)))
     if known is not None:
-        hint.append(" Enter ", "reverse cyan")
-        hint.append(f" 确认 ({known})\n", "cyan")
+        paras.append(Para(((f"确认 ({known})", "cyan"),), prefix=((" Enter ", "reverse cyan"), (" ", "")), hang=True))
+    keys: list[Run] = []
     if skip is not None:
-        hint.append(" Tab ", "reverse")
-        hint.append(f" 跳过: {skip}   ")
-    hint.append("框空时 ⌫ 回上一步", "dim")
-    return hint
+        keys += [(" Tab ", "reverse"), (f" 跳过: {skip}   ", "")]
+    keys.append(("框空时 ⌫ 回上一步", "dim"))
+    paras.append(Para(tuple(keys)))
+    return tuple(paras)
 
 
 class Recorder(Protocol):
@@ -129,6 +118,10 @@ class CallScreen(Screen[None]):
     """One call, from the greeting to the outcome."""
 
     AUTO_FOCUS = ""  # focus follows the node: the answer box on input nodes, nothing otherwise
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    """Textual repaints the whole screen when the focus moves; here the focus moves on every
+    answer that enters or leaves an input node, and only the answer box (which repaints itself
+    as it gains or loses the focus) looks different."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("backspace", "back", "上一步", key_display="⌫"),
@@ -160,7 +153,8 @@ class CallScreen(Screen[None]):
         self._saved_shown: tuple[str, int] | None = None
         self._shown: dict[str, object] = {}
         self._widgets: dict[str, Widget] = {}
-        self._heights: dict[str, int | None] = {}
+        self._say: tuple[object, tuple[Para, ...]] = ((), ())
+        self._box_row: int | None = None
         self._error: str | None = None
         # forward steps still undoable, so Backspace back into an input node can refill the box
         self._undo: list[Event] = []
@@ -178,21 +172,23 @@ class CallScreen(Screen[None]):
 
     # -- layout ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        # A flat grid (no nested containers): each answer repaints a few widgets and
-        # lays out one column, which keeps the next line within a frame.
+        # Every widget has a fixed size: an answer repaints the rows that changed and never
+        # lays the screen out. Only the answer box appearing, leaving or moving (input nodes)
+        # costs a layout.
         yield TopBar(id="topbar")
-        with VerticalScroll(id="say-box"):
-            yield Static("", id="say")
+        with Vertical(id="left"):
+            yield ScriptView(id="script")
+            yield CallInput(id="answer-input", select_on_focus=False, max_length=LIMITS["fact_text"])
         yield SidePanel(id="side")
-        yield CallInput(id="answer-input", select_on_focus=False, max_length=LIMITS["fact_text"])
-        yield Static("", id="options")
-        yield Static("", id="call-filler")
         yield KeyBar(id="keybar")
 
     def on_resize(self, event: Resize) -> None:
         width = event.size.width
         side = max(28, min(44, width * 36 // 100))
         self.styles.grid_columns = f"1fr {side}"
+        # The answer box sits over the script view one cell in from each side (a margin would
+        # narrow the script view too: Textual's vertical layout gives every child the widest margin).
+        self._widget("#answer-input", CallInput).styles.width = max(1, width - side - 2)
 
     def on_mount(self) -> None:
         host = self.host
@@ -201,8 +197,6 @@ class CallScreen(Screen[None]):
         box.back_guard = host.back_guard
         if self.recorder is None:
             self.recorder = CallRecorder(host.backend, self.info.call_id, self._post_status)
-        for scroller in self.query(VerticalScroll):
-            scroller.can_focus = False
         self.show_node()
         self._tick()
         if host.live_timer:
@@ -214,20 +208,6 @@ class CallScreen(Screen[None]):
         self.post_message(SaveStatusChanged(status))  # called on the database thread
 
     # -- drawing --------------------------------------------------------------
-    def _put(self, selector: str, key: object, make: Callable[[], Text]) -> None:
-        """Update a Static only when what it shows has changed. An update that keeps the
-        widget's height (the same number of lines, none wrapping) repaints it without a
-        layout of the screen (a layout is most of an answer's cost)."""
-        if self._shown.get(selector, _UNSET) == key:
-            return
-        self._shown[selector] = key
-        widget = self._widget(selector, Static)
-        text = make()
-        lines = _unwrapped_lines(text, widget.content_region.width)
-        same_height = lines is not None and lines == self._heights.get(selector)
-        self._heights[selector] = lines
-        widget.update(text, layout=not same_height)
-
     def _widget(self, selector: str, kind: type[W]) -> W:
         """A widget of this screen, looked up once (a query per answer costs a DOM walk)."""
         found = self._widgets.get(selector)
@@ -246,19 +226,11 @@ class CallScreen(Screen[None]):
         script = session.script
         self._widget("#topbar", TopBar).set(titles=tuple(path_titles(script.nodes, session.path)))
 
-        lines = tuple(session.lines())
-        tips = tuple(session.tips())
-        if self._shown.get("#say") != (lines, tips):
-            self._shown["#say"] = (lines, tips)
-            self._widget("#say", Static).update(_say_text(lines, tips))
-            say_box = self._widget("#say-box", VerticalScroll)
-            if say_box.scroll_offset.y:  # (scrolling to where it is still costs a layout)
-                say_box.scroll_home(animate=False)
-
         box = self._widget("#answer-input", CallInput)
         kind = node.kind
-        self._display(box, kind == INPUT)
         self._error = None
+        self._render_script()
+        self._display(box, kind == INPUT)
         if kind == INPUT and node.input is not None:
             hint = node.input.hint or node.input.fact.label
             if box.placeholder != hint:
@@ -269,28 +241,42 @@ class CallScreen(Screen[None]):
             self.call_after_refresh(box.place_cursor)  # the IME window goes where the box now is
         else:
             self.set_focus(None)
-        self._render_answers()
         self._render_panel()
         self._render_saved()
         self._render_keys()
 
-    def _render_answers(self) -> None:
-        """Under the line: the numbered answers, or the input's keys and error, or the ending."""
+    def _render_script(self) -> None:
+        """The line to say and, under it, the numbered answers, or the input's keys and error,
+        or the ending (one widget: a repaint of the rows that changed)."""
         session = self.session
+        lines_and_tips = (tuple(session.lines()), tuple(session.tips()))
+        if self._say[0] != lines_and_tips:
+            self._say = (lines_and_tips, say_paras(*lines_and_tips))
         node = session.node
         if node.kind == END:
-            key: object = ("end", session.outcome, self.callback_due, session.facts.get("address"))
-            make: Callable[[], Text] = self._end_text
+            answers = self._end_paras()
         elif node.kind == INPUT:
-            skip = node.skip.label if node.skip is not None else None
-            error = self._error
-            known = self._known_input()
-            key, make = ("input", skip, error, known), lambda: _input_keys_text(skip, error, known)
+            answers = input_key_paras(
+                node.skip.label if node.skip is not None else None, self._error, self._known_input()
+            )
         else:
-            options = tuple(session.option_labels())
-            confirm = self._confirm_text()
-            key, make = ("options", options, confirm), lambda: _options_text(options, confirm)
-        self._put("#options", key, make)
+            answers = option_paras(tuple(session.option_labels()), self._confirm_text())
+        row = self._widget("#script", ScriptView).show(self._say[1], answers, BOX_ROWS if node.kind == INPUT else 0)
+        self._place_box(row)
+
+    def _place_box(self, row: int | None) -> None:
+        """The answer box over the rows the script view left for it (a layout only when it moves)."""
+        if row is None:
+            return
+        if row != self._box_row:
+            self._box_row = row
+            self._widget("#answer-input", CallInput).styles.offset = (1, row)
+
+    @on(ScriptView.GapMoved)
+    def _gap_moved(self, message: ScriptView.GapMoved) -> None:
+        message.stop()
+        self._place_box(message.row)
+        self.call_after_refresh(self._widget("#answer-input", CallInput).place_cursor)
 
     def _confirm_text(self) -> str | None:
         """「确认 (已知: 经常出差 · 来自 11-25 的通话)」 when an earlier call's facts answer this node."""
@@ -312,31 +298,25 @@ class CallScreen(Screen[None]):
             return None
         return f"已知: {spec.display(carried.value)} · {carried.source()}"
 
-    def _end_text(self) -> Text:
+    def _end_paras(self) -> tuple[Para, ...]:
         session = self.session
         outcome = session.outcome or ""
-        text = Text()
-        text.append("通话结束 ", "bold")
-        text.append(OUTCOME_LABELS.get(outcome, outcome), "bold reverse")
+        paras = [Para((("通话结束 ", "bold"), (OUTCOME_LABELS.get(outcome, outcome), "bold reverse")))]
         address = session.facts.get("address")
         if outcome == Outcome.MAILED.value and address:
-            text.append("\n寄送地址 (再核对一遍): ", "bold")
-            text.append(str(address), "bold cyan")
+            paras.append(Para((("寄送地址 (再核对一遍): ", "bold"), (str(address), "bold cyan"))))
         if outcome == Outcome.CALLBACK.value:
-            text.append("\n回电时间: ", "bold")
             if self.callback_due is not None:
-                text.append(describe(self.callback_due, self.host.clock()), "bold cyan")
+                due: Run = (describe(self.callback_due, self.host.clock()), "bold cyan")
             else:
-                text.append("未选 (按 Enter 选时间)", "bold red")
+                due = ("未选 (按 Enter 选时间)", "bold red")
+            paras.append(Para((("回电时间: ", "bold"), due)))
         on_the_line = outcome in OUTCOME_LABELS and Outcome(outcome).someone_on_the_line
         if on_the_line and not any("挂断" in tip for tip in session.tips()):  # the script's own tip says it already
-            text.append("\n等对方先挂断电话, 再轻轻放回电话。", "yellow")
-        text.append("\n")
-        text.append(" Enter ", "reverse")
-        text.append(" 完成并看小结   ")
-        text.append(" ⌫ ", "reverse")
-        text.append(" 返回上一步", "dim")
-        return text
+            paras.append(Para((("等对方先挂断电话, 再轻轻放回电话。", "yellow"),)))
+        keys = ((" Enter ", "reverse"), (" 完成并看小结   ", ""), (" ⌫ ", "reverse"), (" 返回上一步", "dim"))
+        paras.append(Para(keys))
+        return tuple(paras)
 
     def _render_keys(self) -> None:
         """The key bar for the node (Textual's binding state follows ``check_action``)."""
@@ -546,7 +526,7 @@ class CallScreen(Screen[None]):
             event = self.session.enter(message.value)
         except InputRefused as exc:
             self._error = str(exc)
-            self._render_answers()
+            self._render_script()
             return
         self._stepped(event)
 
@@ -605,11 +585,7 @@ class CallScreen(Screen[None]):
 
     def action_scroll_line(self, direction: int) -> None:
         """PgUp/PgDn: scroll a line too long for the screen (80×24, the company introduction)."""
-        box = self.query_one("#say-box", VerticalScroll)
-        if direction > 0:
-            box.scroll_page_down(animate=False)
-        else:
-            box.scroll_page_up(animate=False)
+        self._widget("#script", ScriptView).page_say(direction)
 
     def action_retry_save(self) -> None:
         if self.recorder is not None:

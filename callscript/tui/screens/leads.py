@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -26,6 +27,7 @@ from callscript.core.outcomes import OUTCOME_VALUES, Outcome
 from callscript.tui.host import AgentAppHost
 from callscript.tui.text import short_time
 from callscript.tui.widgets import KeyBar
+from callscript.tui.widgets.keybar import key_runs
 from callscript.tui.widgets.lead_table import Column, LeadTable
 
 if TYPE_CHECKING:  # the lead list (and storage) is loaded on the database thread
@@ -50,6 +52,8 @@ class LeadListScreen(Screen[None]):
         Binding("i", "industry", "行业"),
         Binding("u", "resume", "继续通话"),
         Binding("r", "reports", "日报"),
+        Binding("p", "pause", "暂停"),
+        Binding("b", "floor", "看板", show=False),
         Binding("s", "sample_leads", "示例客户", show=False),
         Binding("f5", "refresh", "刷新"),
         Binding("f1", "help", "帮助"),
@@ -173,8 +177,19 @@ class LeadListScreen(Screen[None]):
             pairs.append(("u", "继续通话"))
         if self._offers_samples():
             pairs.insert(0, ("s", "载入示例客户"))
-        pairs += [("r", "日报"), ("F5", "刷新"), ("F1", "帮助"), ("q", "退出")]
+        pairs += [("r", "日报"), ("p", "暂停")]
+        if self.host.floor_allowed:
+            pairs.append(("b", "看板"))
+        pairs += [("F5", "刷新"), ("F1", "帮助"), ("q", "退出")]
+        # a narrow terminal drops the hints whose keys F1 lists anyway, so 帮助 and 退出 stay in sight
+        width = self.size.width or 80
+        for spare in (("F5", "刷新"), ("b", "看板")):
+            if sum(cell_len(text) for text, _ in key_runs(pairs)) > width and spare in pairs:
+                pairs.remove(spare)
         self.query_one(KeyBar).show(pairs)
+
+    def on_resize(self) -> None:
+        self._render_keys()
 
     def _render_title(self) -> None:
         """The title line(s), the industry filter and the keys — each updated only when it
@@ -298,6 +313,31 @@ class LeadListScreen(Screen[None]):
         from callscript.tui.screens.reports import ReportsScreen
 
         self.app.push_screen(ReportsScreen(actor=self.host.actor))
+
+    def action_floor(self) -> None:
+        """``b``: the floor board (supervisors; storage refuses anyone else, the key is not offered)."""
+        if not self.host.floor_allowed:
+            return
+        from callscript.tui.screens.floor import FloorScreen
+
+        self.app.push_screen(FloorScreen())
+
+    @work(exclusive=True, group="pause")
+    async def action_pause(self) -> None:
+        """``p``: a pause with a reason (docs/agent-app.md, "Pauses"); Enter on the pause screen ends it."""
+        from callscript.tui.screens.pause import PauseReasonDialog, PauseScreen
+
+        host = self.host
+        backend = host.backend
+        try:
+            settings = await backend.run(backend.floor_settings)
+        except Exception as exc:
+            self.notify(f"暂停失败: {exc}", severity="error")
+            return
+        reason = await self.app.push_screen_wait(PauseReasonDialog(settings))
+        if reason is None:
+            return
+        await self.app.push_screen_wait(PauseScreen(reason, host.clock(), settings.pause_minutes(reason)))
 
     def _offers_samples(self) -> bool:
         return self.empty_database and self.host.sample_leads is not None

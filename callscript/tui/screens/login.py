@@ -42,16 +42,23 @@ class _PasswordBox(Input):
 
 
 class _NameBox(ImeInput):
-    """The account box: Enter moves to the password box *before* the next key is read, so a
-    fast typist (or a password manager) typing ahead never puts the password in the name box."""
-
-    async def action_submit(self) -> None:
-        self.screen.set_focus(self.screen.query_one("#login-password", Input))
-        await super().action_submit()
+    """The account box (IME on: names are Chinese)."""
 
 
 class LoginScreen(Screen[Actor]):
-    """账号 and 密码, checked by :meth:`~callscript.tui.backend.Backend.log_in`; dismissed with the actor."""
+    """账号 and 密码, checked by :meth:`~callscript.tui.backend.Backend.log_in`; dismissed with the actor.
+
+    Tab, Shift+Tab and Enter in the account box move the focus as *priority* bindings: the app
+    runs them before it hands the next key to the focused box, so a fast typist or a password
+    manager typing ahead (``name⇥password⏎`` in one burst) never puts part of the password in
+    the account box or part of the name in the password box. Without that, the keys after Tab
+    were forwarded to the box that still had the focus.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab,shift+tab", "other_box", show=False, priority=True),
+        Binding("enter", "to_password", show=False, priority=True),
+    ]
 
     def __init__(self, name: str = "", *, title: str = "callscript 登录") -> None:
         super().__init__()
@@ -80,6 +87,19 @@ class LoginScreen(Screen[Actor]):
             box.cursor_blink = blink
         start = "#login-password" if self._prefill else "#login-name"
         self.query_one(start, Input).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter is ours only in the account box; in the password box it submits as usual."""
+        if action == "to_password":
+            return self.focused is self.query_one("#login-name", Input)
+        return True
+
+    def action_other_box(self) -> None:
+        name_box = self.query_one("#login-name", Input)
+        self.set_focus(self.query_one("#login-password", Input) if self.focused is name_box else name_box)
+
+    def action_to_password(self) -> None:
+        self.set_focus(self.query_one("#login-password", Input))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -1,6 +1,6 @@
 """The call screen's top line: the path of node titles, the call timer, the saved mark.
 
-One widget (a repaint per answer, never a layout): the breadcrumb
+One widget drawn straight to a strip (a repaint per answer, never a layout): the breadcrumb
 (开场白 › 预订方式 › B3 › …) takes what the timer and the saved mark leave,
 dropping its oldest titles first and never cutting through a wide character.
 """
@@ -9,12 +9,28 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.widget import Widget
 
-from callscript.tui.text import fit_breadcrumb
+from callscript.tui.text import SEPARATOR, Run, fit_breadcrumb, text_runs
+from callscript.tui.widgets.drawn import DrawnLines, Line
 
 
-class TopBar(Widget):
+def top_line(titles: tuple[str, ...], right: tuple[Run, ...], width: int) -> Line:
+    """The breadcrumb (the current node in bold), then ``right`` (timer, saved mark) at the right edge."""
+    right_cells = sum(cell_len(text) for text, _ in right)
+    fitted = fit_breadcrumb(list(titles), max(1, width - right_cells - 2))
+    parts = fitted.split(SEPARATOR)
+    runs: list[Run] = [(" ", "")]
+    for i, part in enumerate(parts):
+        if i:
+            runs.append((SEPARATOR, "dim"))
+        runs.append((part, "bold" if i == len(parts) - 1 else ""))
+    used = sum(cell_len(text) for text, _ in runs)
+    runs.append((" " * max(1, width - used - right_cells), ""))
+    runs.extend(right)
+    return tuple(runs)
+
+
+class TopBar(DrawnLines):
     DEFAULT_CSS = """
     TopBar { height: 1; width: 100%; background: $panel; }
     """
@@ -22,35 +38,22 @@ class TopBar(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.titles: tuple[str, ...] = ()
-        self.timer = Text()
-        self.saved = Text()
+        self.timer: tuple[Run, ...] = ()
+        self.saved: tuple[Run, ...] = ()
 
     def set(
         self, *, titles: tuple[str, ...] | None = None, timer: Text | None = None, saved: Text | None = None
     ) -> None:
         changed = False
-        for name, value in (("titles", titles), ("timer", timer), ("saved", saved)):
-            if value is not None and value != getattr(self, name):
-                setattr(self, name, value)
+        if titles is not None and titles != self.titles:
+            self.titles = titles
+            changed = True
+        for name, value in (("timer", timer), ("saved", saved)):
+            if value is not None and (runs := text_runs(value)) != getattr(self, name):
+                setattr(self, name, runs)
                 changed = True
         if changed:
-            self.refresh()
+            self.redraw()
 
-    def render(self) -> Text:
-        width = self.size.width
-        right = Text()
-        right.append_text(self.timer)
-        right.append(" ")
-        right.append_text(self.saved)
-        room = max(1, width - cell_len(right.plain) - 2)
-        fitted = fit_breadcrumb(list(self.titles), room)
-        parts = fitted.split(" › ")
-        text = Text(" ", no_wrap=True, overflow="crop")
-        for i, part in enumerate(parts):
-            if i:
-                text.append(" › ", "dim")
-            text.append(part, "bold" if i == len(parts) - 1 else "")
-        gap = width - cell_len(text.plain) - cell_len(right.plain)
-        text.append(" " * max(1, gap))
-        text.append_text(right)
-        return text
+    def lay_out(self, width: int, height: int) -> list[Line]:
+        return [top_line(self.titles, (*self.timer, (" ", ""), *self.saved), width)]

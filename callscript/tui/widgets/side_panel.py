@@ -11,18 +11,12 @@ under its own first character, not under the ✓ in front of it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rich.cells import cell_len
-from rich.segment import Segment
-from rich.style import Style
 from textual.geometry import Region
-from textual.strip import Strip
-from textual.widget import Widget
 
-from callscript.tui.text import wrap_cells
-
-Run = tuple[str, str]  # (text, style)
+from callscript.tui.text import Run, wrap_cells
+from callscript.tui.widgets.drawn import DrawnLines, Line
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +55,6 @@ def layout_rows(blocks: tuple[Block, ...], width: int) -> list[list[Run]]:
     return out
 
 
-@lru_cache(maxsize=256)
-def _style(name: str) -> Style:
-    return Style.parse(name) if name else Style()
-
-
 def fit_rows(blocks: tuple[Block, ...], width: int, height: int) -> list[list[Run]]:
     """The blocks laid out to fit ``height`` lines.
 
@@ -94,57 +83,45 @@ def _plain(runs: tuple[Run, ...]) -> str:
     return "".join(text for text, _ in runs)
 
 
-class SidePanel(Widget):
+class SidePanel(DrawnLines):
     """Rows in blocks, wrapped by the widget itself and drawn straight to strips.
 
-    Fixed size (set by CSS): new content is a repaint, never a layout of the screen.
+    Fixed size (set by CSS): new content repaints the rows that changed, never lays the
+    screen out. The panel draws its own left edge (a line in the ``side-panel--edge`` style
+    and a cell of space each side of the text), so no CSS border or padding sends its rows
+    through Textual's styled path.
     """
 
+    COMPONENT_CLASSES = {"side-panel--edge"}
     DEFAULT_CSS = """
     SidePanel { height: 1fr; width: 1fr; }
+    SidePanel > .side-panel--edge { color: $primary 50%; }
     """
+
+    EDGE: tuple[Run, ...] = (("│", ".side-panel--edge"), (" ", ""))
+    EDGE_CELLS = 3
+    """The edge, the space after it and the space at the right end."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.blocks: tuple[Block, ...] = ()
-        self._lines: tuple[int, int, tuple[Block, ...], list[list[Run]]] | None = None
-        self._strips: tuple[int, int, tuple[Block, ...], Style, list[Strip]] | None = None
-        self._base: Style | None = None
 
     def set_blocks(self, blocks: tuple[Block, ...]) -> None:
         if blocks != self.blocks:
             self.blocks = blocks
-            self.refresh()
+            self.redraw()
 
-    def lines(self, width: int, height: int = 0) -> list[list[Run]]:
-        cache = self._lines
-        if cache is not None and cache[:2] == (width, height) and cache[2] is self.blocks:
-            return cache[3]
-        lines = fit_rows(self.blocks, width, height)
-        self._lines = (width, height, self.blocks, lines)
+    @property
+    def text_region(self) -> Region:
+        region = self.content_region
+        inset = sum(cell_len(text) for text, _ in self.EDGE)
+        return Region(region.x + inset, region.y, max(0, region.width - self.EDGE_CELLS), region.height)
+
+    def text_lines(self, width: int, height: int) -> list[list[Run]]:
+        """The rows as laid out inside the edge, for a panel ``width`` × ``height``."""
+        return fit_rows(self.blocks, max(1, width - self.EDGE_CELLS), height)
+
+    def lay_out(self, width: int, height: int) -> list[Line]:
+        lines: list[Line] = [(*self.EDGE, *runs) for runs in self.text_lines(width, height)]
+        lines.extend(self.EDGE for _ in range(height - len(lines)))
         return lines
-
-    def plain(self, width: int, height: int = 0) -> str:
-        return "\n".join("".join(text for text, _ in runs) for runs in self.lines(width, height))
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        self._base = self.rich_style  # once per repaint: it walks every ancestor's styles
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._base = None
-
-    def render_line(self, y: int) -> Strip:
-        width, height = self.content_size
-        base = self.rich_style if self._base is None else self._base
-        cache = self._strips
-        if cache is None or cache[:2] != (width, height) or cache[2] is not self.blocks or cache[3] != base:
-            strips = [
-                Strip([Segment(text, base + _style(style)) for text, style in runs if text]).adjust_cell_length(
-                    width, base
-                )
-                for runs in self.lines(width, height)
-            ]
-            cache = self._strips = (width, height, self.blocks, base, strips)
-        strips = cache[4]
-        return strips[y] if 0 <= y < len(strips) else Strip.blank(width, base)
