@@ -62,3 +62,12 @@ def copy_of(location: Any, path: Any) -> Any:
 
 
 _copies = itertools.count(1)
+
+
+def temporary_tables(store: Any) -> list[str]:
+    """The store's connection's own temporary tables (the lead import's staging must leave none)."""
+    if store.is_postgres:
+        sql = "SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema() AND relkind = 'r'"
+    else:
+        sql = "SELECT name FROM sqlite_temp_master WHERE type = 'table'"
+    return [r[0] for r in store._tuples(sql)]

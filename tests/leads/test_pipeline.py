@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from backends import temporary_tables
 
 from callscript.leads import importer
 from callscript.leads.importer import ImportFileError, import_leads
@@ -155,7 +156,7 @@ def _failing_in_child(monkeypatch, row: int, fail) -> None:
 
 def _nothing_left(store) -> None:
     assert store.count_leads() == 0
-    assert store._tuples("SELECT name FROM sqlite_temp_master WHERE type = 'table'") == []
+    assert temporary_tables(store) == []
 
 
 def test_an_import_error_in_the_child_reaches_the_parent_as_it_was(store, small_chunks, forks, monkeypatch):

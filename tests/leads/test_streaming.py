@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from backends import temporary_tables
 
 from callscript.leads import importer, readers
 from callscript.leads.importer import CHUNK_ROWS, ImportFileError, import_leads
@@ -86,7 +87,7 @@ def test_a_failure_after_chunks_were_staged_leaves_nothing_staged_or_written(sto
     with pytest.raises(RuntimeError):
         import_leads(store, "late.csv", data=csv_bytes(rows))
     assert store.count_leads() == 0
-    assert store._tuples("SELECT name FROM sqlite_temp_master WHERE type = 'table'") == []  # staging dropped
+    assert temporary_tables(store) == []  # staging dropped
 
 
 def test_a_damaged_workbook_found_half_way_imports_nothing(store, tmp_path):
@@ -116,7 +117,7 @@ def test_a_damaged_workbook_found_half_way_imports_nothing(store, tmp_path):
         import_leads(store, "damaged.xlsx", data=damaged.getvalue())
     assert failed.value.code == "bad_xlsx"
     assert store.count_leads() == 0
-    assert store._tuples("SELECT name FROM sqlite_temp_master WHERE type = 'table'") == []
+    assert temporary_tables(store) == []
 
 
 def test_a_dry_run_streams_the_same_way_and_tells_what_the_import_then_does(store, monkeypatch):
