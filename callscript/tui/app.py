@@ -40,7 +40,7 @@ from callscript.script.problems import ScriptError
 from callscript.tui import wide_chars
 from callscript.tui.backend import Backend, LeadTaken, problem_text
 from callscript.tui.clock import Clock, system_clock
-from callscript.tui.garbage import settle_garbage
+from callscript.tui.garbage import freeze_start_of_shift
 from callscript.tui.presence import TICK_SECONDS, PresenceReporter, app_presence
 from callscript.tui.screens.call import CallScreen
 from callscript.tui.screens.leads import LeadListScreen
@@ -297,7 +297,7 @@ class CallscriptApp(App[None]):
                 timeout=15,
             )
         self.ready = True
-        settle_garbage()
+        freeze_start_of_shift()
         if self.follower is not None:
             self.follower.start()
         if self.watch_seconds > 0:
