@@ -40,11 +40,10 @@ from callscript.script.problems import ScriptError
 from callscript.tui import wide_chars
 from callscript.tui.backend import Backend, LeadTaken, problem_text
 from callscript.tui.clock import Clock, system_clock
-from callscript.tui.garbage import settle_garbage
+from callscript.tui.garbage import freeze_start_of_shift
 from callscript.tui.presence import TICK_SECONDS, PresenceReporter, app_presence
 from callscript.tui.screens.call import CallScreen
 from callscript.tui.screens.leads import LeadListScreen
-from callscript.tui.screens.login import LockScreen, LoginScreen, SessionEndedScreen
 from callscript.tui.script_updates import POLL_SECONDS, ScriptFollower
 from callscript.tui.widgets import CallInput
 from callscript.workshop.publishing import ScriptSet
@@ -250,6 +249,8 @@ class CallscriptApp(App[None]):
         # The host user's config file belongs to the terminal, never to a browser tab.
         config = AgentConfig() if self.browser else AgentConfig.load(self.config_file)
         if with_accounts:
+            from callscript.tui.screens.login import LoginScreen
+
             self.actor = await self.push_screen_wait(LoginScreen(self.agent_arg or config.agent_name))
             name, company = self.actor.name, config.company
         elif self.browser:
@@ -297,7 +298,7 @@ class CallscriptApp(App[None]):
                 timeout=15,
             )
         self.ready = True
-        settle_garbage()
+        freeze_start_of_shift()
         if self.follower is not None:
             self.follower.start()
         if self.watch_seconds > 0:
@@ -360,6 +361,8 @@ class CallscriptApp(App[None]):
             await backend.run(backend.audit_session, AuditAction.IDLE_LOCK)
         except PermissionDenied:
             return  # disabled meanwhile: end_session has been called
+        from callscript.tui.screens.login import LockScreen
+
         ended = await self.push_screen_wait(LockScreen(self.actor.name, self.idle_lock / 60))
         self.locked = False
         self._last_input = self._idle_clock()
@@ -371,6 +374,8 @@ class CallscriptApp(App[None]):
         if self.session_ended:
             return
         self.session_ended = True
+        from callscript.tui.screens.login import SessionEndedScreen
+
         self.backend.submit(self.backend.audit_session, AuditAction.SESSION_ENDED)
         self.push_screen(SessionEndedScreen(reason))
 
