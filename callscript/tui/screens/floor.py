@@ -476,23 +476,10 @@ class RemarksDialog(ModalScreen[tuple[str, str, str] | None]):
         self.dismiss(None)
 
 
-class ReassignDialog(ModalScreen[int | None]):
-    """Whom the absent agent's open callbacks and follow-ups go to."""
+class _PickDialog(ModalScreen[int | None]):
+    """A list to pick one id from (Enter), or Esc for none: the board's reassign and close dialogs."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消")]
-
-    def __init__(self, agent: str, detail: AgentDetail) -> None:
-        super().__init__(classes="dialog-screen")
-        self.agent = agent
-        self.detail = detail
-
-    def compose(self) -> ComposeResult:
-        d = self.detail
-        with Vertical(classes="dialog", id="reassign-dialog"):
-            yield Label(f"把 {self.agent} 的 {d.callbacks} 个回电、{d.follow_ups} 个回访转给:", classes="dialog-title")
-            options = [Option(name, id=str(agent_id)) for agent_id, name in d.agents if agent_id != d.agent_id]
-            yield OptionList(*options, id="reassign-to")
-            yield Static(_keys(("↑↓", "选择"), ("Enter", "转交"), ("Esc", "取消")), classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -507,10 +494,25 @@ class ReassignDialog(ModalScreen[int | None]):
         self.dismiss(None)
 
 
-class UnfinishedDialog(ModalScreen[int | None]):
-    """Which of the agent's unfinished calls to close."""
+class ReassignDialog(_PickDialog):
+    """Whom the absent agent's open callbacks and follow-ups go to."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消")]
+    def __init__(self, agent: str, detail: AgentDetail) -> None:
+        super().__init__(classes="dialog-screen")
+        self.agent = agent
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        d = self.detail
+        with Vertical(classes="dialog", id="reassign-dialog"):
+            yield Label(f"把 {self.agent} 的 {d.callbacks} 个回电、{d.follow_ups} 个回访转给:", classes="dialog-title")
+            options = [Option(name, id=str(agent_id)) for agent_id, name in d.agents if agent_id != d.agent_id]
+            yield OptionList(*options, id="reassign-to")
+            yield Static(_keys(("↑↓", "选择"), ("Enter", "转交"), ("Esc", "取消")), classes="dialog-keys")
+
+
+class UnfinishedDialog(_PickDialog):
+    """Which of the agent's unfinished calls to close."""
 
     def __init__(self, agent: str, detail: AgentDetail, now: datetime) -> None:
         super().__init__(classes="dialog-screen")
@@ -532,15 +534,3 @@ class UnfinishedDialog(ModalScreen[int | None]):
                 )
             yield OptionList(*options, id="unfinished-calls")
             yield Static(_keys(("↑↓", "选择"), ("Enter", "下一步: 结果"), ("Esc", "取消")), classes="dialog-keys")
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        if event.option.id is not None:
-            self.dismiss(int(event.option.id))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
