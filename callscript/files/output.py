@@ -156,19 +156,7 @@ def write_output(target: OutputTarget, data: bytes | Writer) -> None:
     moves it into place. On any failure the temporary file is removed, the old file
     (if any) is untouched, and :class:`OutputError` says what happened.
     """
-    _check(target)
-    path = target.path
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot create {directory}: {exc.strerror or exc}") from None
-    try:
-        write_atomically(path, data, mode=target.mode, replace=target.force)
-    except FileExistsError:
-        raise OutputError(f"{path}: already exists (created meanwhile); use --force to replace it") from None
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    _place_output(target, lambda path: write_atomically(path, data, mode=target.mode, replace=target.force))
 
 
 Builder = Callable[[Path], None]
@@ -179,6 +167,12 @@ def build_output(target: OutputTarget, build: Builder) -> None:
     """:func:`write_output` for a file made by ``build(temporary_path)`` — e.g. a database copy
     made by SQLite, which writes to a path, not to a handle. Same rules: checked again, the
     target's mode, fsynced, moved into place whole, never over a file without ``force``."""
+    _place_output(target, lambda path: _place_atomically(path, build, mode=target.mode, replace=target.force))
+
+
+def _place_output(target: OutputTarget, place: Callable[[Path], None]) -> None:
+    """The rules :func:`write_output` and :func:`build_output` share around ``place(path)``: the
+    target checked again, missing directories made, every failure an :class:`OutputError`."""
     _check(target)
     path = target.path
     directory = path.parent if str(path.parent) else Path(".")
@@ -187,7 +181,7 @@ def build_output(target: OutputTarget, build: Builder) -> None:
     except OSError as exc:
         raise OutputError(f"{path}: cannot create {directory}: {exc.strerror or exc}") from None
     try:
-        _place_atomically(path, build, mode=target.mode, replace=target.force)
+        place(path)
     except FileExistsError:
         raise OutputError(f"{path}: already exists (created meanwhile); use --force to replace it") from None
     except OSError as exc:
