@@ -354,3 +354,14 @@ def lead_table_row(row: LeadListRow, now: datetime) -> TableRow:
         lead.industry or "",
     )
     return TableRow(lead.id, cells, STAGE_STYLES.get(row.stage, ""))
+
+
+def key_hints(*pairs: tuple[str, str]) -> Text:
+    """A dialog's key hints (`` Enter  保存   Esc  取消``): each key reversed, then its label."""
+    text = Text()
+    for i, (key, label) in enumerate(pairs):
+        if i:
+            text.append("  ")
+        text.append(f" {key} ", "reverse")
+        text.append(f" {label}")
+    return text

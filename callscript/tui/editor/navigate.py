@@ -31,6 +31,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from callscript.tui.text import key_hints
+
 Match = tuple[int, int]
 """(row, column) of a match's first character, both from 0."""
 
@@ -96,16 +98,6 @@ def matching_nodes(nodes: Iterable[tuple[str, str]], query: str) -> list[tuple[s
     return exact + rest
 
 
-def _keys(*pairs: tuple[str, str]) -> Text:
-    text = Text()
-    for i, (key, label) in enumerate(pairs):
-        if i:
-            text.append("  ")
-        text.append(f" {key} ", "reverse")
-        text.append(f" {label}")
-    return text
-
-
 class GoToLineDialog(ModalScreen[int | None]):
     """Ctrl+G: a line number."""
 
@@ -121,7 +113,7 @@ class GoToLineDialog(ModalScreen[int | None]):
             yield Label(f"跳到第几行? (1–{self.last}, 现在第 {self.current} 行)", classes="dialog-title")
             yield Input(placeholder="行号", id="goto-line", restrict=r"\d*")
             yield Static("", id="goto-error", classes="error")
-            yield Static(_keys(("Enter", "跳过去"), ("Esc", "取消")), classes="dialog-keys")
+            yield Static(key_hints(("Enter", "跳过去"), ("Esc", "取消")), classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -156,7 +148,9 @@ class NodeJumpDialog(ModalScreen[str | None]):
             yield Label("跳到节点: 输入节点 id 或标题的一部分", classes="dialog-title")
             yield Input(placeholder="ask_star · 星级", id="node-query")
             yield OptionList(*self._options(""), id="node-list")
-            yield Static(_keys(("Enter", "跳到第一个"), ("↓", "在列表里选"), ("Esc", "取消")), classes="dialog-keys")
+            yield Static(
+                key_hints(("Enter", "跳到第一个"), ("↓", "在列表里选"), ("Esc", "取消")), classes="dialog-keys"
+            )
 
     def _options(self, query: str) -> list[Option]:
         return [Option(f"{node_id}  {title}", id=node_id) for node_id, title in matching_nodes(self.nodes, query)]

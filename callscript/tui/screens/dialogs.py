@@ -22,17 +22,8 @@ from callscript.core.when import DEFAULT_BUSINESS_HOURS, BusinessHours, QuickCho
 from callscript.core.when import WhenError as TimeParseError
 from callscript.core.when import parse_moment as parse_callback_time
 from callscript.tui.host import CallHost
+from callscript.tui.text import key_hints
 from callscript.tui.widgets import ImeInput
-
-
-def _keys_line(*pairs: tuple[str, str]) -> Text:
-    text = Text()
-    for i, (key, label) in enumerate(pairs):
-        if i:
-            text.append("  ")
-        text.append(f" {key} ", "reverse")
-        text.append(f" {label}")
-    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +54,7 @@ class NoteDialog(ModalScreen[NoteResult | None]):
         with Vertical(classes="dialog", id="note-dialog"):
             yield Label(f"备注 ({self._stamp})", classes="dialog-title")
             yield ImeInput(placeholder="写下要记住的事; 以 ! 开头 = 重点", id="note-input", max_length=LIMITS["note"])
-            yield Static(_keys_line(("Enter", "保存"), ("Esc", "取消")), classes="dialog-keys")
+            yield Static(key_hints(("Enter", "保存"), ("Esc", "取消")), classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -124,7 +115,7 @@ class CallbackDialog(ModalScreen[datetime | None]):
             yield ImeInput(placeholder="17:30 · 明天下午3点 · 周五 10:00 · 半小时后", id="callback-input")
             yield Static("", id="callback-preview", classes="error")
             yield Static(
-                _keys_line(("1–3 Enter", "快选"), ("Enter", "确定输入的时间"), ("Esc", "取消")), classes="dialog-keys"
+                key_hints(("1–3 Enter", "快选"), ("Enter", "确定输入的时间"), ("Esc", "取消")), classes="dialog-keys"
             )
 
     def on_mount(self) -> None:
@@ -216,7 +207,7 @@ class OutcomeDialog(ModalScreen[str | None]):
                     lines.append("  (再选时间)", "dim")
             yield Static(lines, id="outcome-choices")
             span = f"{self._keys[0][0]}–{self._keys[-1][0]}" if self._keys else ""
-            yield Static(_keys_line((span, "选择"), ("Esc", "取消")), classes="dialog-keys")
+            yield Static(key_hints((span, "选择"), ("Esc", "取消")), classes="dialog-keys")
 
     def on_key(self, event: Key) -> None:
         for key, outcome in self._keys:
@@ -239,7 +230,7 @@ class AddressDialog(ModalScreen[str | None]):
             yield Label("寄资料: 寄送地址", classes="dialog-title")
             yield ImeInput(placeholder="地址 (读给客户核对)", id="address-input", max_length=LIMITS["address"])
             yield Static("", id="address-error", classes="error")
-            yield Static(_keys_line(("Enter", "确定"), ("Esc", "取消")), classes="dialog-keys")
+            yield Static(key_hints(("Enter", "确定"), ("Esc", "取消")), classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -274,7 +265,7 @@ class ConfirmDialog(ModalScreen[bool]):
             yield Label(self._question, classes="dialog-title")
             if self._detail:
                 yield Static(self._detail, classes="dialog-note")
-            yield Static(_keys_line(("Enter", "是"), ("Esc", "否")), classes="dialog-keys")
+            yield Static(key_hints(("Enter", "是"), ("Esc", "否")), classes="dialog-keys")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

@@ -42,22 +42,13 @@ from callscript.floor.board import REFRESH_SECONDS, AgentLine, Board
 from callscript.floor.render import WIDE, duration_text, layout, mail_rate_text, node_text, state_text
 from callscript.tui.backend import AgentDetail, FloorView, problem_text
 from callscript.tui.host import AgentAppHost
+from callscript.tui.text import key_hints
 from callscript.tui.widgets import ImeInput, KeyBar
 from callscript.tui.widgets.lead_table import Column, LeadTable
 
 
 def _columns(width: int) -> tuple[Column, ...]:
     return tuple(Column(c.label, c.min_width, c.share) for c in layout(width))
-
-
-def _keys(*pairs: tuple[str, str]) -> Text:
-    text = Text()
-    for i, (key, label) in enumerate(pairs):
-        if i:
-            text.append("  ")
-        text.append(f" {key} ", "reverse")
-        text.append(f" {label}")
-    return text
 
 
 class _FloorActions(Screen[None]):
@@ -453,7 +444,9 @@ class RemarksDialog(ModalScreen[tuple[str, str, str] | None]):
                 value = (getattr(review, name, None) or "") if review is not None else ""
                 yield Static(label, classes="field-label")
                 yield ImeInput(value=value, placeholder=label, id=f"remark-{name}", max_length=LIMITS["remark"])
-            yield Static(_keys(("Enter", "下一项/保存"), ("Ctrl+S", "保存"), ("Esc", "取消")), classes="dialog-keys")
+            yield Static(
+                key_hints(("Enter", "下一项/保存"), ("Ctrl+S", "保存"), ("Esc", "取消")), classes="dialog-keys"
+            )
 
     def on_mount(self) -> None:
         self.query_one(f"#remark-{self.FIELDS[0][0]}", Input).focus()
@@ -508,7 +501,7 @@ class ReassignDialog(_PickDialog):
             yield Label(f"把 {self.agent} 的 {d.callbacks} 个回电、{d.follow_ups} 个回访转给:", classes="dialog-title")
             options = [Option(name, id=str(agent_id)) for agent_id, name in d.agents if agent_id != d.agent_id]
             yield OptionList(*options, id="reassign-to")
-            yield Static(_keys(("↑↓", "选择"), ("Enter", "转交"), ("Esc", "取消")), classes="dialog-keys")
+            yield Static(key_hints(("↑↓", "选择"), ("Enter", "转交"), ("Esc", "取消")), classes="dialog-keys")
 
 
 class UnfinishedDialog(_PickDialog):
@@ -533,4 +526,4 @@ class UnfinishedDialog(_PickDialog):
                     )
                 )
             yield OptionList(*options, id="unfinished-calls")
-            yield Static(_keys(("↑↓", "选择"), ("Enter", "下一步: 结果"), ("Esc", "取消")), classes="dialog-keys")
+            yield Static(key_hints(("↑↓", "选择"), ("Enter", "下一步: 结果"), ("Esc", "取消")), classes="dialog-keys")
