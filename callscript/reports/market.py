@@ -29,7 +29,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from callscript.reports.aliases import NO_ALIASES, Aliases
-from callscript.reports.queries import UNCLASSIFIED_LABEL
+from callscript.reports.queries import UNCLASSIFIED_LABEL, day_range_where
 from callscript.storage.report_tables import UNCLASSIFIED
 
 BOOKING_METHODS: tuple[tuple[str, str], ...] = (
@@ -160,13 +160,7 @@ def market(
     range (all time by default), competing centres named by ``aliases``."""
     if start is not None and end is not None and end < start:
         raise ValueError(f"the range ends ({end}) before it starts ({start})")
-    where, params = [], []
-    if start is not None:
-        where.append("day >= ?")
-        params.append(start.isoformat())
-    if end is not None:
-        where.append("day <= ?")
-        params.append(end.isoformat())
+    where, params = day_range_where(start, end)
     sql = (
         "SELECT industry, fact, value, SUM(n) FROM market_day"
         + (" WHERE " + " AND ".join(where) if where else "")

@@ -468,6 +468,20 @@ def _competition_ranks(values: list[tuple[str, Fraction]]) -> dict[str, int]:
     return ranks
 
 
+def day_range_where(start: date | None, end: date | None) -> tuple[list[str], list[str]]:
+    """The conditions (and their parameters) that keep a kept table's ``day`` column within
+    ``start``–``end``, either end open; callers add their own conditions to the lists."""
+    where: list[str] = []
+    params: list[str] = []
+    if start is not None:
+        where.append("day >= ?")
+        params.append(start.isoformat())
+    if end is not None:
+        where.append("day <= ?")
+        params.append(end.isoformat())
+    return where, params
+
+
 def yield_table(
     conn: sqlite3.Connection,
     start: date | str | None = None,
@@ -484,13 +498,7 @@ def yield_table(
     """
     start = as_day(start) if start is not None else None
     end = as_day(end) if end is not None else None
-    where, params = [], []
-    if start is not None:
-        where.append("day >= ?")
-        params.append(start.isoformat())
-    if end is not None:
-        where.append("day <= ?")
-        params.append(end.isoformat())
+    where, params = day_range_where(start, end)
     table = "report_day_industry"
     scope = _scope(actor)
     if scope is not None:  # an agent: their own calls by industry

@@ -26,6 +26,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from callscript.reports.queries import day_range_where
 from callscript.reports.stats import Comparison, two_proportion_test, wilson
 
 if TYPE_CHECKING:
@@ -179,13 +180,7 @@ def compare_versions(
     """Every stored version (of script ``name``, or of every script), oldest first, with
     its finished calls in the range (all time by default) and the three rates against
     the same script's previous version. ``differ`` adds what changed (``changes``)."""
-    where, params = [], []
-    if start is not None:
-        where.append("day >= ?")
-        params.append(start.isoformat())
-    if end is not None:
-        where.append("day <= ?")
-        params.append(end.isoformat())
+    where, params = day_range_where(start, end)
     sql = (
         "SELECT script_id, SUM(calls), SUM(effective), SUM(mailed), SUM(good), MIN(day), MAX(day) FROM script_day"
         + (" WHERE " + " AND ".join(where) if where else "")
