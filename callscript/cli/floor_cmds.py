@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from callscript.cli.common import BadInput, db_option, open_store
-from callscript.cli.params import DAY
+from callscript.cli.params import DAY, Amount
 from callscript.cli.report_cmds import DAY_HELP, emit, output_options, plan_report_output
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def _now() -> datetime:
 @click.option("--once", is_flag=True, help="Print the board once (no live refresh) and exit.")
 @click.option(
     "--every",
-    type=click.FloatRange(0.5, 60),
+    type=Amount(0.5, 60, "seconds"),
     default=2.0,
     show_default=True,
     help="Seconds between refreshes of the live board.",

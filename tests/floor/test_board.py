@@ -235,3 +235,10 @@ def test_floor_settings_lists_and_sets_and_floor_reassign_and_day_run(floor, db_
     assert [cb.agent_id for cb in store.callbacks()] == [actors["李明"].agent_id]
     day = runner.invoke(cli, ["floor", "day", "--date", T0.date().isoformat(), "--format", "json", "--db", db])
     assert day.exit_code == 0, day.output
+
+
+@pytest.mark.parametrize("every", ["nan", "inf", "-1", "0.1", "61"])
+def test_the_live_boards_refresh_interval_is_a_finite_number_in_range(tmp_path, every):
+    result = CliRunner().invoke(cli, ["floor", "--every", every, "--db", str(tmp_path / "f.db")])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "--every" in result.output
