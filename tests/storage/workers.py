@@ -203,11 +203,16 @@ def steady_writer(db: str, agent_name: str, seed: int, report_path: str, stop_pa
                 if exc.code != ErrorCode.DATABASE_UNREACHABLE:
                     raise
                 out(t="unreachable", at=time.time())
-                time.sleep(0.2)
-                try:
-                    found = landed()
-                except StorageError:
-                    continue
+                # look whether the step landed before sending it again; while the server cannot
+                # say, keep looking (sending it blind could repeat a step that did land)
+                while True:
+                    time.sleep(0.2)
+                    try:
+                        found = landed()
+                        break
+                    except StorageError as looking:
+                        if looking.code != ErrorCode.DATABASE_UNREACHABLE:
+                            raise
                 if found is not None:
                     return found
 
