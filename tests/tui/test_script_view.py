@@ -92,3 +92,40 @@ async def test_page_down_scrolls_a_long_line_and_page_up_brings_its_start_back(m
         assert "回到开头" in screen_text(app) or "下面还有" in screen_text(app)
         await keys(pilot, "pageup")
         assert script_flat(app, "say") == start
+
+
+async def test_the_answer_box_keeps_the_focus_and_costs_one_layout_in_and_one_out(make_app, seeded):
+    """Into and out of an input node the box moves (one layout each way) but the focus never
+    does (a focus change restyles the screen), and typing in the box lays nothing out
+    (Textual's Input asks for a layout of the whole screen per character)."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await keys(pilot, "enter")
+        screen = call_screen(app)
+        box = screen.query_one("#answer-input")
+        assert app.focused is box  # from the first node on, an options node included
+        reflows: list[str] = []
+        reflow = screen._compositor.reflow
+
+        def counted(*args, **kwargs):
+            reflows.append(screen.session.node_id)
+            return reflow(*args, **kwargs)
+
+        screen._compositor.reflow = counted
+        focus_changes: list[object] = []
+        set_focus = screen.set_focus
+        screen.set_focus = lambda widget, *a, **k: (focus_changes.append(widget), set_focus(widget, *a, **k))[1]
+
+        await keys(pilot, "1", "1", "1", "1", "1", "1", "1")  # … → B1 哪个订房中心 (text input)
+        assert screen.session.node.kind == "input" and len(reflows) == 1  # the box moved in: one layout
+        assert app.focused is box and box.region.y > 1  # over the rows the view left for it
+        await keys(pilot, "text:艺龙会员中心")
+        assert box.value == "艺龙会员中心" and len(reflows) == 1  # typing: repaints only
+        await keys(pilot, "enter")
+        assert screen.session.node.kind != "input" and len(reflows) == 2  # parked again: one layout
+        assert box.region.y > app.size.height  # out of view
+        assert focus_changes == [] and app.focused is box
+        before = screen.session.node_id
+        await keys(pilot, "1")  # a digit on an options node answers: the parked box lets it through
+        assert screen.session.node_id != before and box.value == "艺龙会员中心"

@@ -48,6 +48,9 @@ OUTCOME_LABELS = {o.value: o.label for o in Outcome}
 
 W = TypeVar("W", bound=Widget)
 
+PARKED_ROW = 10_000
+"""Where the answer box waits, out of view, on a node that takes no text (app.tcss starts it there):
+moving it is one layout, hiding it would also take its focus away (widgets/call_input.py)."""
 KEY_STYLE = "bold reverse"
 CONFIRM_KEY_STYLE = "bold reverse cyan"
 
@@ -215,10 +218,6 @@ class CallScreen(Screen[None]):
             found = self._widgets[selector] = self.query_one(selector, kind)
         return cast(W, found)
 
-    def _display(self, widget: Widget, show: bool) -> None:
-        if widget.display != show:
-            widget.display = show
-
     def show_node(self, refill: str | None = None) -> None:
         """Redraw everything that depends on the session (one synchronous pass)."""
         session = self.session
@@ -229,18 +228,25 @@ class CallScreen(Screen[None]):
         box = self._widget("#answer-input", CallInput)
         kind = node.kind
         self._error = None
+        accepting = kind == INPUT and node.input is not None
+        if box.accepting != accepting:
+            box.accepting = accepting
+            blink = accepting and self.host.cursor_blink
+            if box.cursor_blink != blink:
+                box.cursor_blink = blink  # a parked box has no caret timer
         self._render_script()
-        self._display(box, kind == INPUT)
-        if kind == INPUT and node.input is not None:
+        if accepting and node.input is not None:
             hint = node.input.hint or node.input.fact.label
             if box.placeholder != hint:
                 box.placeholder = hint
             known = session.facts.get(node.input.fact.name)
             box.set_value(refill if refill is not None else "" if known is None else str(known))
-            self.set_focus(box)  # now, not after the queue: a digit typed right away goes in the box
             self.call_after_refresh(box.place_cursor)  # the IME window goes where the box now is
-        else:
-            self.set_focus(None)
+        if self.focused is not box:
+            # The box holds the focus for the whole call (widgets/call_input.py): set once, never
+            # moved per answer, so no answer restyles the screen. Now, not after the queue: a
+            # digit typed right away goes in the box.
+            self.set_focus(box, scroll_visible=False)
         self._render_panel()
         self._render_saved()
         self._render_keys()
@@ -265,12 +271,12 @@ class CallScreen(Screen[None]):
         self._place_box(row)
 
     def _place_box(self, row: int | None) -> None:
-        """The answer box over the rows the script view left for it (a layout only when it moves)."""
-        if row is None:
-            return
-        if row != self._box_row:
-            self._box_row = row
-            self._widget("#answer-input", CallInput).styles.offset = (1, row)
+        """The answer box over the rows the script view left for it, or parked out of view
+        (``None``: a node that takes no text). A layout only when it moves."""
+        target = PARKED_ROW if row is None else row
+        if target != self._box_row:
+            self._box_row = target
+            self._widget("#answer-input", CallInput).styles.offset = (1, target)
 
     @on(ScriptView.GapMoved)
     def _gap_moved(self, message: ScriptView.GapMoved) -> None:
