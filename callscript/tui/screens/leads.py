@@ -25,8 +25,9 @@ from textual.widgets import Input, Static
 from callscript.core.lifecycle import called_recently
 from callscript.core.outcomes import OUTCOME_VALUES, Outcome
 from callscript.tui.host import AgentAppHost
-from callscript.tui.text import short_time
+from callscript.tui.text import Run, short_time
 from callscript.tui.widgets import KeyBar
+from callscript.tui.widgets.drawn import DrawnText
 from callscript.tui.widgets.keybar import key_runs
 from callscript.tui.widgets.lead_table import Column, LeadTable
 
@@ -76,13 +77,14 @@ class LeadListScreen(Screen[None]):
         self._stale = False  # the app saw a change while another screen was in front
         self._title_shown: tuple[object, ...] | None = None
         self._empty_shown: object = None
+        self._bindings_shown: tuple[int, bool] | None = None
 
     @property
     def host(self) -> AgentAppHost:
         return cast(AgentAppHost, self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="list-title")
+        yield DrawnText(pad=1, id="list-title")
         with Horizontal(id="list-filters"):
             yield Input(placeholder="/ 搜索公司、联系人、电话", id="search")
             yield Static("", id="industry-filter")
@@ -192,36 +194,36 @@ class LeadListScreen(Screen[None]):
         self._render_keys()
 
     def _render_title(self) -> None:
-        """The title line(s), the industry filter and the keys — each updated only when it
-        changed, and without a layout of the screen unless its height changed (a refresh of
-        the list must not repaint the whole screen)."""
+        """The title line(s), the industry filter and the keys — each drawn only when it changed,
+        and without a layout of the screen unless the title's height changed (a refresh of the
+        list must not repaint the whole screen: the title is drawn runs, not a Static)."""
         host = self.host
-        counts: dict[str, int] = {}
-        for row in self.rows:
-            counts[row.stage_label] = counts.get(row.stage_label, 0) + 1
-        key = (host.agent_name, host.company, tuple(counts.items()), self.unfinished, self.industry)
+        counts = self.view.stage_counts if self.view is not None else ()
+        key = (host.agent_name, host.company, counts, self.unfinished, self.industry)
         if key == self._title_shown:
             return
-        lines_before = 2 if self._title_shown and self._title_shown[3] else 1
+        before = self._title_shown
         self._title_shown = key
-        text = Text()
-        text.append(" 客户列表 ", "bold reverse")
-        text.append(f"  坐席 {host.agent_name}", "bold")
+        title: list[Run] = [(" 客户列表 ", "bold reverse"), (f"  坐席 {host.agent_name}", "bold")]
         company = host.company
         if company:
-            text.append(f" · {company}")
+            title.append((f" · {company}", ""))
         if counts:
-            text.append("   " + " · ".join(f"{k} {v}" for k, v in counts.items()), "dim")
+            title.append(("   " + " · ".join(f"{k} {v}" for k, v in counts), "dim"))
+        lines: list[tuple[Run, ...]] = [tuple(title)]
         if self.unfinished:
-            text.append(f"\n ⚠ 有 {self.unfinished} 个未完成的通话, 按 u 继续", "bold red")
-        lines = 2 if self.unfinished else 1
-        self.query_one("#list-title", Static).update(text, layout=lines != lines_before)
-        label = Text("行业 ", "dim")
-        label.append(self.industry or "全部", "bold")
-        label.append(" (i)", "dim")
-        self.query_one("#industry-filter", Static).update(label, layout=False)
-        self._render_keys()
-        self.refresh_bindings()
+            lines.append(((f"⚠ 有 {self.unfinished} 个未完成的通话, 按 u 继续", "bold red"),))
+        self.query_one("#list-title", DrawnText).show(lines)
+        if before is None or before[4] != self.industry:
+            label = Text("行业 ", "dim")
+            label.append(self.industry or "全部", "bold")
+            label.append(" (i)", "dim")
+            self.query_one("#industry-filter", Static).update(label, layout=False)
+        self._render_keys()  # (the bar redraws only if its keys changed)
+        bindings = (self.unfinished, self._offers_samples())  # u and s come and go with these
+        if bindings != self._bindings_shown:
+            self._bindings_shown = bindings
+            self.refresh_bindings()
 
     def selected(self) -> LeadListRow | None:
         key = self.query_one(LeadTable).cursor_key

@@ -23,7 +23,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from callscript.tui.text import Run
+from callscript.tui.text import Run, wrap_runs
 
 Line = tuple[Run, ...]
 
@@ -143,3 +143,40 @@ class DrawnLines(Widget):
         if name.startswith("."):
             return self.get_component_rich_style(name[1:])  # (not partial: its colour blended over the background)
         return rich_style(name)
+
+
+class DrawnText(DrawnLines):
+    """A few lines of styled runs, wrapped to the widget's width (Chinese line breaking:
+    :func:`callscript.tui.text.wrap_runs`) and as tall as the wrapped lines. A new text
+    repaints the rows that changed and lays the screen out only when the number of rows
+    changes. (A ``Static`` re-renders its Content — parse, wrap, measure — on every update:
+    the lead list's title was most of the list's self-refresh.)"""
+
+    DEFAULT_CSS = """
+    DrawnText { height: 1; width: 100%; }
+    """
+
+    def __init__(self, *, pad: int = 0, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._text: tuple[Line, ...] = ()
+        self._pad: Line = ((" " * pad, ""),) if pad else ()
+        """Cells left blank each side (drawn, not CSS padding, which would leave the fast path)."""
+
+    @property
+    def text(self) -> tuple[Line, ...]:
+        return self._text
+
+    def show(self, lines: Sequence[Line]) -> None:
+        lines = tuple(lines)
+        if lines != self._text:
+            self._text = lines
+            self.redraw()
+
+    def lay_out(self, width: int, height: int) -> Sequence[Line]:
+        pad = self._pad
+        inner = max(2, width - 2 * len(pad[0][0])) if pad else width
+        wrapped = [(*pad, *row) for line in self._text for row in (wrap_runs(line, inner) or [()])]
+        rows = max(1, len(wrapped))
+        if rows != height:
+            self.styles.height = rows  # (a layout: only when the number of rows changes)
+        return wrapped
