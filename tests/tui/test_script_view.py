@@ -129,3 +129,33 @@ async def test_the_answer_box_keeps_the_focus_and_costs_one_layout_in_and_one_ou
         before = screen.session.node_id
         await keys(pilot, "1")  # a digit on an options node answers: the parked box lets it through
         assert screen.session.node_id != before and box.value == "艺龙会员中心"
+
+
+async def test_component_styles_are_worked_out_once_and_again_when_the_theme_changes(make_app, seeded):
+    """Textual empties a widget's component-style cache on every refresh; the drawn widgets keep
+    their own (working one out walks the CSS), emptied when the styles change."""
+    from textual.geometry import Region
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await keys(pilot, "enter")
+        screen = call_screen(app)
+        view = screen.query_one("#script")
+
+        def rule_colour():
+            row = view.rows("say").stop  # the rule under the line to say
+            strip = view.render_lines(Region(0, row, view.size.width, 1))[0]
+            return next(seg.style.color for seg in strip if seg.text.strip("─") == "" and seg.text)
+
+        asked = []
+        original = view.get_component_rich_style
+        view.get_component_rich_style = lambda *a, **k: (asked.append(a), original(*a, **k))[1]
+        before = rule_colour()
+        for _ in range(3):
+            await keys(pilot, "1")
+        rule_colour()
+        assert asked == []  # redraws and answers: from the widget's own cache
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await pilot.pause()
+        assert rule_colour() != before and asked  # a new theme: worked out again, new colour

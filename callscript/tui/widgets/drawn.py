@@ -44,6 +44,11 @@ class DrawnLines(Widget):
         self._strips: dict[int, tuple[Line, Style, Strip]] = {}
         self._base: Style | None = None
         self._drawn_with: tuple[object, ...] | None = None
+        self._components: dict[str, Style] = {}
+        """Component styles by name. Textual's own cache of them is emptied by every
+        ``refresh()``, and working one out walks the CSS (~0.3 ms): a redraw of the call
+        screen asked for them some fifteen times per answer. They change only with the
+        styles (:meth:`notify_style_update`) or the colours behind the widget."""
 
     def lay_out(self, width: int, height: int) -> Sequence[Line]:
         """The widget's lines at ``width`` × ``height`` (its content size; rows past the list are blank)."""
@@ -107,6 +112,7 @@ class DrawnLines(Widget):
             if (base, background, filters) != self._drawn_with:
                 self._drawn_with = (base, background, filters)
                 self._strips.clear()
+                self._components.clear()
             lines = self.lines
             width = self.size.width
             strips = []
@@ -141,8 +147,16 @@ class DrawnLines(Widget):
 
     def _style(self, name: str) -> Style:
         if name.startswith("."):
-            return self.get_component_rich_style(name[1:])  # (not partial: its colour blended over the background)
+            found = self._components.get(name)
+            if found is None:  # (not partial: its colour blended over the background)
+                found = self._components[name] = self.get_component_rich_style(name[1:])
+            return found
         return rich_style(name)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._components.clear()
+        self._strips.clear()
 
 
 class DrawnText(DrawnLines):

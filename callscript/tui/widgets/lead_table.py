@@ -216,7 +216,7 @@ class LeadTable(ScrollView, can_focus=True):
         width = self.size.width
         base = self.rich_style if self._base is None else self._base
         if y == 0:
-            style = base + self.get_component_rich_style("lead-table--header")
+            style = base + self._component("lead-table--header")
             return self._strip(tuple(c.label for c in self.columns), "", 0, style, width)
         index = round(self.scroll_offset.y) + y - 1
         if not 0 <= index < len(self.rows):
