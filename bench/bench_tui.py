@@ -17,8 +17,13 @@ printed with them).
    headless on a seeded database; it presses Enter as soon as the lead list is
    shown and reports when the call screen has painted its first frame. Measured
    from just before ``subprocess`` starts it. Budget: ≤ 300 ms with the bytecode cache
-   warm, ≤ 1 s on the very first start (no bytecode at all). Beside it, the import
-   time of Textual alone and of the whole app (fresh processes).
+   warm, ≤ 1 s on the very first start. The first start is measured two ways, both printed:
+   *after install* — the project installed (``uv sync --frozen --offline --no-editable``, from
+   uv's cache) into a fresh virtual environment with no bytecode for its packages, the
+   Python install's own standard-library bytecode as shipped: what an agent's first start
+   really is; and the harsher *no bytecode at all* (the standard library compiled too, as
+   no real install does). Beside them, the import time of Textual alone and of the whole
+   app (fresh processes).
 3. **The lead list's self-refresh** on 100,000 leads (:func:`list_refresh`): event-loop
    time per look — one that finds nothing, one after another process changed a listed
    lead, one at which a callback comes due (with its notice). Budget: ≤ 5 ms.
@@ -328,16 +333,46 @@ def _child_env(pycache: Path | None) -> dict[str, str]:
     return env
 
 
-def _start_once(db: Path, config: Path, env: dict[str, str]) -> dict[str, float]:
+def _installed(tmp: Path, *, compile_bytecode: bool = False) -> tuple[str, dict[str, str]] | None:
+    """The project installed as an agent's machine gets it: a fresh virtual environment, the
+    locked dependencies and the project itself (not editable) from uv's cache — with no
+    bytecode compiled for any of them (uv's default), or compiled at install
+    (``compile_bytecode``: ``uv sync --compile-bytecode``, what pip does by default); the
+    interpreter's standard library keeps the bytecode its install shipped. The environment's
+    python and a child environment that writes bytecode where a real first start would
+    (beside the sources). None when uv cannot do it here."""
+    venv = tmp / "venv"
+    command = ["uv", "sync", "--frozen", "--offline", "--no-editable", "--no-dev", "--quiet"]
+    command.append("--compile-bytecode" if compile_bytecode else "--no-compile-bytecode")
+    try:
+        subprocess.run(
+            [*command, "--python", sys.executable],
+            cwd=ROOT,
+            env={**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv)},
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        print(f"(first start after install not measured: {exc})", file=sys.stderr)
+        return None
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "CALLSCRIPT_"))}
+    env["CALLSCRIPT_SCRIPT"] = str(CTRIP)  # the installed package has no checkout to find it in
+    return str(venv / "bin" / "python"), env
+
+
+def _start_once(
+    db: Path, config: Path, env: dict[str, str], python: str = sys.executable, cwd: Path = ROOT
+) -> dict[str, float]:
     from callscript.storage import Store
 
     t0 = time.time()
     out = subprocess.run(
-        [sys.executable, "-c", STARTUP_CHILD, str(db), str(config)],
+        [python, "-c", STARTUP_CHILD, str(db), str(config)],
         capture_output=True,
         text=True,
         env=env,
-        cwd=ROOT,
+        cwd=cwd,
         timeout=120,
     )
     if out.returncode != 0:
@@ -352,9 +387,12 @@ def _start_once(db: Path, config: Path, env: dict[str, str]) -> dict[str, float]
     return {"list": marks["list"] - t0, "call": marks["call"] - t0, "imported": marks["imported"]}
 
 
-def startup(runs: int = 5) -> dict[str, float]:
+def startup(runs: int = 5, installs: int = 3) -> dict[str, float]:
     """Median over ``runs`` fresh processes with a warm bytecode cache (as after the first
-    start of an installed app), plus one start with no bytecode at all (first run ever)."""
+    start of an installed app); the median first start of ``installs`` fresh installs without
+    bytecode (see :func:`_installed`) and of one installed with its bytecode compiled; and one
+    start with no bytecode at all, not even the standard library's (harsher than any real
+    first start)."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-start-"))
     db = tmp / "start.db"
     seed(db, 200)
@@ -363,7 +401,24 @@ def startup(runs: int = 5) -> dict[str, float]:
     _start_once(db, tmp / "config-warmup.json", warm)  # fills the bytecode cache
     samples = [_start_once(db, tmp / f"config{i}.json", warm) for i in range(runs)]
     cold = _start_once(db, tmp / "config-cold.json", _child_env(None))
-    return {
+    firsts = []
+    for i in range(installs):
+        place = tmp / f"install{i}"
+        place.mkdir()
+        installed = _installed(place)
+        if installed is None:
+            break
+        python, env = installed
+        firsts.append(_start_once(db, place / "config.json", env, python=python, cwd=place)["call"])
+    compiled = None
+    if firsts:
+        place = tmp / "install-compiled"
+        place.mkdir()
+        installed = _installed(place, compile_bytecode=True)
+        if installed is not None:
+            python, env = installed
+            compiled = _start_once(db, place / "config.json", env, python=python, cwd=place)["call"]
+    result = {
         "start_to_lead_list_s": statistics.median(s["list"] for s in samples),
         "start_to_call_screen_s": statistics.median(s["call"] for s in samples),
         "app_import_s": statistics.median(s["imported"] for s in samples),
@@ -371,6 +426,11 @@ def startup(runs: int = 5) -> dict[str, float]:
         "textual_import_s": import_time("import textual.app, textual.widgets", warm),
         "python_startup_s": import_time("pass", warm),
     }
+    if firsts:
+        result["installed_first_start_to_call_screen_s"] = statistics.median(firsts)
+    if compiled is not None:
+        result["compiled_install_first_start_to_call_screen_s"] = compiled
+    return result
 
 
 def import_time(statement: str, env: dict[str, str], runs: int = 5) -> float:
@@ -466,9 +526,21 @@ def main() -> None:
             f"  process start → call screen {warm * 1000:.0f} ms ({_verdict(warm, b['start_to_call_screen_s'])};"
             " Enter pressed as soon as the list shows)"
         )
+        if "installed_first_start_to_call_screen_s" in result:
+            first = float(result["installed_first_start_to_call_screen_s"])
+            print(
+                f"  … first start after install {first * 1000:.0f} ms ({_verdict(first, b['cold_start_to_call_screen_s'])};"
+                " fresh venv, no bytecode for the packages, the stdlib's as installed)"
+            )
+        if "compiled_install_first_start_to_call_screen_s" in result:
+            first = float(result["compiled_install_first_start_to_call_screen_s"])
+            print(
+                f"  … first start after an install that compiled its bytecode (uv sync --compile-bytecode)"
+                f" {first * 1000:.0f} ms ({_verdict(first, b['cold_start_to_call_screen_s'])})"
+            )
         print(
-            f"  … first start ever (no bytecode cache) {cold * 1000:.0f} ms"
-            f" ({_verdict(cold, b['cold_start_to_call_screen_s'])})"
+            f"  … first start, no bytecode at all {cold * 1000:.0f} ms"
+            f" ({_verdict(cold, b['cold_start_to_call_screen_s'])}; the stdlib compiled too: harsher than any install)"
         )
         print(f"  import callscript.tui.app   {result['app_import_s'] * 1000:.0f} ms")
         print(f"  import textual (app+widgets) {result['textual_import_s'] * 1000:.0f} ms")

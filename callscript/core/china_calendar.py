@@ -14,16 +14,22 @@ with its own rule for a holiday on a weekend (补假 on the next working day). W
 ``chinese-calendar``, which has data for 2004–2026 only and raises ``NotImplementedError``
 for 2027 or 2030 (see pyproject.toml).
 
+**Read from a committed table, not the library.** Asking ``holidays.China`` imports all of the
+library's ~250 country modules (~100 ms warm, most of a first start's compile time), on the
+agent's way to the first call screen (the follow-up window asks whether today is a rest day).
+So the library's answer for every year it covers (1950–2100) is generated into
+:mod:`callscript.core.china_calendar_table` by :mod:`callscript.core.china_calendar_source`
+(rerun it after upgrading ``holidays``; a test compares the two, year by year). Only a year
+outside the table asks the library itself, importing it then.
+
 **Years beyond the published data** (:func:`is_estimated`): the schedule is announced each
 November for the next year, so a year after :func:`official_through` is *estimated*: the
 library's computed holidays, Saturdays and Sundays as rest days, and no 调休 working
 Saturday (nobody can know them yet). Everything that shows such a day says so
-(:func:`estimate_note`); a newer ``holidays`` release brings the real schedule.
+(:func:`estimate_note`); a newer ``holidays`` release, and the table generated again, bring
+the real schedule.
 
-Pure: no storage, no I/O (the library's data is in the package). Each year is read once
-and cached. The library is imported on first use, not with this module: importing it and
-building its first year takes about a second, which belongs in a worker thread (the due
-list, the claim queue), not in the screen that merely imports the reports.
+Pure: no storage, no I/O. Each year is read once and cached.
 """
 
 from __future__ import annotations
@@ -32,7 +38,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
-from typing import Any
+
+from callscript.core import china_calendar_table as table
 
 FESTIVALS: tuple[str, ...] = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
 """The public holidays every year has, in calendar order (what ``--holiday`` takes)."""
@@ -60,7 +67,7 @@ _REST_DAY_PREFIX = "休息日"
 """The library's name for a weekday off in exchange for a working weekend day (调休)."""
 
 
-# --------------------------------------------------------------------------- the library, one year at a time
+# --------------------------------------------------------------------------- the table, one year at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,30 +76,29 @@ class _Year:
     working_weekend_days: frozenset[date]  # Saturdays / Sundays that are working days (调休)
 
 
-def _china(year: int) -> Any:
-    """The library's calendar for ``year``, names in Chinese (imported here: see the module docstring)."""
-    import holidays
-
-    return holidays.China(years=year, language="zh_CN")
-
-
 @cache
 def _year(year: int) -> _Year:
-    table = _china(year)
-    names = {day: str(name) for day, name in table.items() if day.year == year}
-    working = frozenset(day for day in table.weekend_workdays if day.year == year)
-    return _Year(names, working)
+    if table.FIRST_YEAR <= year <= table.LAST_YEAR:
+        names = {_day(year, entry): entry[5:] for entry in table.DAYS_OFF[year]}
+        working = frozenset(_day(year, entry) for entry in table.WORKING_WEEKEND_DAYS.get(year, ()))
+        return _Year(names, working)
+    from callscript.core.china_calendar_source import library_year  # imports the library: see the module docstring
+
+    return _Year(*library_year(year))
 
 
-@cache
+def _day(year: int, entry: str) -> date:
+    """The date of a table entry (``MMDD`` first)."""
+    return date(year, int(entry[:2]), int(entry[2:4]))
+
+
 def official_through() -> int:
-    """The last year whose official schedule (with its 调休) the installed library has."""
-    return max(_china(2001).special_public_holidays)
+    """The last year whose official schedule (with its 调休) the calendar has."""
+    return table.OFFICIAL_THROUGH
 
 
-@cache
 def _official_from() -> int:
-    return min(_china(2001).special_public_holidays)
+    return table.OFFICIAL_FROM
 
 
 def is_estimated(day_or_year: date | int) -> bool:

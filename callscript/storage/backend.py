@@ -27,8 +27,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import sqlite_utils
-
 from callscript.config import DatabaseUrl, is_database_url, redact_url
 from callscript.storage import db as sqlite_db
 from callscript.storage.errors import DatabaseProblem, ErrorCode, StorageError
@@ -36,6 +34,7 @@ from callscript.storage.sqltext import to_pyformat
 
 if TYPE_CHECKING:
     import psycopg
+    import sqlite_utils
 
 T = TypeVar("T")
 Params = Sequence[Any] | dict[str, Any]
@@ -162,45 +161,58 @@ class Backend:
 
 
 class SqliteBackend(Backend):
-    """The file: sqlite-utils for reads, the raw connection for ``BEGIN IMMEDIATE`` and the hot path."""
+    """The file: the plain ``sqlite3`` connection for every statement (``BEGIN IMMEDIATE``, the
+    hot path, reads). sqlite-utils is not imported to open a store (it costs ~80 ms of the
+    agent app's start): :attr:`db` wraps the same connection when a tool or a test asks."""
 
     name = "sqlite"
 
-    def __init__(self, db: sqlite_utils.Database, path: Path, *, busy_ms: int):
-        self.db = db
-        self.conn: sqlite3.Connection = db.conn
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, busy_ms: int):
+        self.conn: sqlite3.Connection = conn
         self.location = path
         self.busy_ms = busy_ms
+        self._db: sqlite_utils.Database | None = None
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The connection as a ``sqlite_utils.Database`` (made on first use)."""
+        if self._db is None:
+            self._db = sqlite_db.sqlite_utils_database(self.conn)
+        return self._db
 
     @classmethod
     def open(cls, path: Path, *, create: bool, migrate: bool, synchronous: str, timeout: float) -> SqliteBackend:
         from callscript.storage import schema
 
-        db = sqlite_db.connect(path, create=create, timeout=timeout, synchronous=synchronous)
+        conn = sqlite_db.open_file(path, create=create, timeout=timeout, synchronous=synchronous)
         try:
             if migrate:
                 with sqlite_db.database_errors(path):
-                    schema.migrate(db.conn)
+                    schema.migrate(conn)
         except BaseException:
-            db.close()
+            conn.close()
             raise
-        return cls(db, path, busy_ms=int(timeout * 1000))
+        return cls(conn, path, busy_ms=int(timeout * 1000))
 
     def errors(self) -> contextlib.AbstractContextManager[None]:
         return sqlite_db.database_errors(self.location)
 
     def rows(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
         with sqlite_db.database_errors(self.location):
-            return list(self.db.query(sql, params))
+            cursor = self.conn.execute(sql, params)
+            if cursor.description is None:
+                raise ValueError("rows() needs SQL that returns rows: use execute() for other statements")
+            keys = _column_keys(column[0] for column in cursor.description)
+            return [dict(zip(keys, row)) for row in cursor]
 
     def value(self, sql: str, params: Params = ()) -> Any:
         with sqlite_db.database_errors(self.location):
-            row = self.db.execute(sql, params).fetchone()
+            row = self.conn.execute(sql, params).fetchone()
             return None if row is None else row[0]
 
     def column(self, sql: str, params: Params = ()) -> list[Any]:
         with sqlite_db.database_errors(self.location):
-            return [row[0] for row in self.db.execute(sql, params).fetchall()]
+            return [row[0] for row in self.conn.execute(sql, params).fetchall()]
 
     def tuples(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         with sqlite_db.database_errors(self.location):
@@ -208,11 +220,11 @@ class SqliteBackend(Backend):
 
     def execute(self, sql: str, params: Params = ()) -> int:
         with sqlite_db.database_errors(self.location):
-            return self.db.execute(sql, params).rowcount
+            return self.conn.execute(sql, params).rowcount
 
     def insert_returning_id(self, sql: str, params: Params = ()) -> int:
         with sqlite_db.database_errors(self.location):
-            row_id = self.db.execute(sql, params).lastrowid
+            row_id = self.conn.execute(sql, params).lastrowid
         if row_id is None:  # pragma: no cover - an INSERT always sets it
             raise RuntimeError("the insert gave no row id")
         return row_id
@@ -273,10 +285,26 @@ class SqliteBackend(Backend):
 
     def table_names(self) -> list[str]:
         with sqlite_db.database_errors(self.location):
-            return self.db.table_names()
+            return [row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _column_keys(names: Iterable[str]) -> list[str]:
+    """A row's dict keys: the column names, a repeated one suffixed ``_2``, ``_3`` (as sqlite-utils'
+    ``query`` did, so a join that selects ``id`` twice keeps both)."""
+    keys = list(names)
+    if len(set(keys)) == len(keys):
+        return keys
+    taken, seen, unique = set(keys), set(), []
+    for key in keys:
+        name, suffix = key, 2
+        while name in seen or (name != key and name in taken):
+            name, suffix = f"{key}_{suffix}", suffix + 1
+        seen.add(name)
+        unique.append(name)
+    return unique
 
 
 # =========================================================================== PostgreSQL

@@ -25,9 +25,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from datetime import date, datetime, timedelta
 from enum import Enum
-from typing import Any, Self, TypeVar
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from callscript.config import cli_origin
 from callscript.core.access import Actor, system_actor
@@ -38,6 +36,9 @@ from callscript.storage.db import BUSY_TIMEOUT_S
 from callscript.storage.location import resolve_db_path
 from callscript.storage.normalise import e164_normalise
 from callscript.storage.timefmt import now_local, to_local
+
+if TYPE_CHECKING:  # the Store runs on the plain sqlite3 connection; sqlite-utils wraps it on request
+    import sqlite_utils
 
 T = TypeVar("T")
 Params = Sequence[Any] | dict[str, Any]

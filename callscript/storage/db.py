@@ -23,11 +23,12 @@ import stat
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from callscript.storage.errors import DatabaseProblem, ErrorCode, StorageError
+
+if TYPE_CHECKING:  # imported by connect() only: ~80 ms the app's start does not need
+    import sqlite_utils
 
 T = TypeVar("T")
 
@@ -179,14 +180,15 @@ def database_errors(path: str | os.PathLike[str]) -> Iterator[None]:
         raise problem from exc
 
 
-def connect(
+def open_file(
     path: str | os.PathLike[str],
     *,
     create: bool = True,
     timeout: float = BUSY_TIMEOUT_S,
     synchronous: str = "FULL",
-) -> sqlite_utils.Database:
-    """Open (and if allowed, create) the database file with the app's connection settings."""
+) -> sqlite3.Connection:
+    """Open (and if allowed, create) the database file with the app's connection settings:
+    the plain ``sqlite3`` connection the :class:`~callscript.storage.Store` runs on."""
     path = Path(path)
     sync = synchronous.upper()
     if sync not in SYNC_LEVELS:
@@ -204,13 +206,34 @@ def connect(
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
-            if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
-                refuse_foreign_file(conn)  # before WAL mode changes the file's header
+            # What sqlite-utils' Database sets on every connection it wraps; the schema's
+            # triggers were written and tested with it on, so every connection has it.
+            conn.execute("PRAGMA recursive_triggers = ON")
+            _refuse_if_foreign(conn)  # before WAL mode changes the file's header
             _ensure_wal(conn)
             conn.execute(f"PRAGMA synchronous = {sync}")
         except BaseException:
             conn.close()
             raise
+    return conn
+
+
+def connect(
+    path: str | os.PathLike[str],
+    *,
+    create: bool = True,
+    timeout: float = BUSY_TIMEOUT_S,
+    synchronous: str = "FULL",
+) -> sqlite_utils.Database:
+    """:func:`open_file` wrapped in sqlite-utils (tools, maintenance and tests: ``db[table]``,
+    ``table_names()``)."""
+    return sqlite_utils_database(open_file(path, create=create, timeout=timeout, synchronous=synchronous))
+
+
+def sqlite_utils_database(conn: sqlite3.Connection) -> sqlite_utils.Database:
+    """An open connection as a ``sqlite_utils.Database`` (imported here, when a tool asks)."""
+    import sqlite_utils
+
     return sqlite_utils.Database(conn, execute_plugins=False)
 
 
@@ -226,6 +249,19 @@ def refuse_foreign_file(conn: sqlite3.Connection) -> None:
             code=ErrorCode.NOT_A_DATABASE,
             path=path,
         )
+
+
+def _refuse_if_foreign(conn: sqlite3.Connection) -> None:
+    """:func:`refuse_foreign_file` for a file at version 0, the version and the tables read in one
+    snapshot: read apart, another process creating the schema between the two reads made a
+    fresh file look like another program's (``test_many_processes_creating_one_fresh_file``)."""
+    conn.execute("BEGIN")
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+            refuse_foreign_file(conn)
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
 
 
 def _ensure_wal(conn: sqlite3.Connection) -> None:
