@@ -143,15 +143,15 @@ def test_no_fork_while_another_thread_runs(store, small_chunks, forks):
 
 def _failing_in_child(monkeypatch, row: int, fail) -> None:
     parent = os.getpid()
-    real = importer.prepare_row
+    real = importer.check_batch
 
-    def prepare(number, *args, **kwargs):
-        if number == row:
+    def check(batch, *args, **kwargs):
+        if any(number == row for number, _ in batch):
             assert os.getpid() != parent, "the row was to be checked by the child"
             fail()
-        return real(number, *args, **kwargs)
+        return real(batch, *args, **kwargs)
 
-    monkeypatch.setattr(importer, "prepare_row", prepare)
+    monkeypatch.setattr(importer, "check_batch", check)
 
 
 def _nothing_left(store) -> None:
