@@ -51,7 +51,7 @@ from callscript.core.cleantext import LEAD_TEXT_FIELDS, LIMITS, strip_controls
 from callscript.core.phones import PhoneError, check_region, default_region, parse_phone
 from callscript.files import tabular
 from callscript.leads.readers import ImportErrorCode, ImportFileError, Table, read_table, read_table_bytes
-from callscript.storage import StagedRow, held_to_text_rules
+from callscript.storage import StagedRow
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -575,7 +575,6 @@ def _check_rows(
     rows = iter(rows)
     while batch := list(itertools.islice(rows, CHUNK_ROWS)):
         good, rejected, blank = check_batch(batch, layout, region=region, default_source=default_source)
-        good = held_to_text_rules(good)  # storage's own check, done here: in the child, if there is one
         blank += batch[-1][0] - last - len(batch)  # rows a workbook leaves out are blank rows
         last = batch[-1][0]
         yield good, rejected, blank, len(good) + len(rejected), last

@@ -36,15 +36,7 @@ from callscript.storage.history import (
     LeadState,
     NextIds,
 )
-from callscript.storage.lead_import import (
-    CleanRows,
-    FileDuplicate,
-    KnownPhone,
-    NewLeadsResult,
-    StagedLeads,
-    StagedRow,
-    held_to_text_rules,
-)
+from callscript.storage.lead_import import FileDuplicate, KnownPhone, NewLeadsResult, StagedLeads, StagedRow
 from callscript.storage.location import ENV_VAR, resolve_db_path
 from callscript.storage.normalise import digits_only
 from callscript.storage.records import (
@@ -82,7 +74,6 @@ __all__ = [
     "CallRecord",
     "Callback",
     "CheckReport",
-    "CleanRows",
     "DatabaseProblem",
     "DayReview",
     "DuplicateAccount",
@@ -115,7 +106,6 @@ __all__ = [
     "UnfinishedCall",
     "connect",
     "digits_only",
-    "held_to_text_rules",
     "immediate",
     "in_follow_up_window",
     "resolve_db_path",

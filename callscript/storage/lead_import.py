@@ -161,8 +161,8 @@ class StagedLeads:
             raise RuntimeError("rows staged after the duplicates were looked up")
         if self._starts and rows[0][0] <= self._last:
             raise ValueError("rows must be staged in increasing row order")
-        if type(rows) is not CleanRows:
-            rows = held_to_text_rules(rows)
+        if not _clean_already(rows):
+            rows = [_cleaned(row) for row in rows]
         with self._store._lock:  # executemany on SQLite, COPY on PostgreSQL
             self._store.backend.bulk_insert(self._table, STAGED_COLUMNS, rows)
         self._count += len(rows)
@@ -257,22 +257,6 @@ class StagedLeads:
                 progress(done, total)
         if done != total:  # pragma: no cover - the lookups above count exactly these rows
             raise RuntimeError(f"lead import: {done} rows inserted, {total} expected")
-
-
-class CleanRows(list[StagedRow]):
-    """Rows :func:`held_to_text_rules` has checked (or cleaned): :meth:`StagedLeads.add` stages
-    them as they are. Only that function makes one; it survives pickling, so the import's reading
-    child can do this check while the parent stages (two cores)."""
-
-
-def held_to_text_rules(rows: Sequence[StagedRow]) -> CleanRows:
-    """``rows`` held to :mod:`callscript.core.cleantext`'s rule, the one rule for every text that
-    enters the database (:meth:`StagedLeads.add` does it for rows not already checked): usually
-    one C-speed test of the whole chunk; a chunk that fails it is cleaned row by row (a text still
-    too long is a ``TextTooLong``)."""
-    if rows and not _clean_already(rows):
-        return CleanRows(_cleaned(row) for row in rows)
-    return CleanRows(rows)
 
 
 def _clean_already(rows: Sequence[StagedRow]) -> bool:

@@ -1,15 +1,11 @@
 """StagedLeads.add holds every staged text to callscript.core.cleantext's rule, whoever made the
-rows; rows already held to it by held_to_text_rules (the import's reading child does it, on the
-other core) are staged as they are, also after the pickling that brings them to the parent."""
+rows (its check of a whole chunk at once must let nothing through that the rule would change)."""
 
 from __future__ import annotations
-
-import pickle
 
 import pytest
 
 from callscript.core.cleantext import TextTooLong
-from callscript.storage import CleanRows, held_to_text_rules
 
 HOSTILE = (
     2,
@@ -38,16 +34,7 @@ def test_unchecked_rows_are_cleaned_when_staged(store):
     assert _staged(store, [HOSTILE, CLEAN]) == [("公司]0;PWNED", "张三", "两行\n备注"), ("好公司", None, None)]
 
 
-def test_rows_held_to_the_rule_survive_pickling_as_such(store):
-    checked = pickle.loads(pickle.dumps(held_to_text_rules([HOSTILE, CLEAN])))
-    assert type(checked) is CleanRows
-    assert checked[0][1:3] == ("公司]0;PWNED", "张三") and checked[1] == CLEAN
-    assert _staged(store, checked) == [("公司]0;PWNED", "张三", "两行\n备注"), ("好公司", None, None)]
-
-
 def test_a_text_too_long_is_refused_either_way(store):
     too_long = (CLEAN[0], "公" * 10_000, *CLEAN[2:])
-    with pytest.raises(TextTooLong):
-        held_to_text_rules([too_long])
     with pytest.raises(TextTooLong), store.stage_leads() as staged:
         staged.add([too_long])
