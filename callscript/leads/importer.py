@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from callscript.core.cleantext import LEAD_TEXT_FIELDS, LIMITS, strip_controls
 from callscript.core.phones import PhoneError, check_region, default_region, parse_phone
@@ -480,6 +480,8 @@ class _OpenedFile:
     layout: Layout
     rows: Iterator[tuple[int, list[str]]]
     region: str
+    defer_strings: Callable[[], Callable[[list[tuple[int, list[Any]]]], None]] | None = None
+    """A workbook's :attr:`~callscript.leads.readers.Table.defer_strings`."""
 
 
 def _open_file(
@@ -507,7 +509,9 @@ def _open_file(
         path=name, format=table.format, encoding=table.encoding, sheet=table.sheet, sheet_note=table.sheet_note
     )
     try:
-        return _find_header(table, result, mapping, name, region)
+        opened = _find_header(table, result, mapping, name, region)
+        opened.defer_strings = table.defer_strings
+        return opened
     except BaseException:
         _close(table.rows)
         raise
@@ -574,12 +578,20 @@ def _check_rows(
     import does with a file, in this process or in the pipeline's child."""
     rows = iter(rows)
     while batch := list(itertools.islice(rows, CHUNK_ROWS)):
-        good, rejected, blank = check_batch(batch, layout, region=region, default_source=default_source)
-        blank += batch[-1][0] - last - len(batch)  # rows a workbook leaves out are blank rows
-        last = batch[-1][0]
-        yield good, rejected, blank, len(good) + len(rejected), last
+        chunk = _check_batch_chunk(batch, layout, region, default_source, last)
+        yield chunk
+        last = chunk[4]
         if len(batch) < CHUNK_ROWS:
             return
+
+
+def _check_batch_chunk(
+    batch: list[tuple[int, list[str]]], layout: Layout, region: str, default_source: str | None, last: int
+) -> CheckedChunk:
+    """:func:`check_batch` of the rows after row ``last``, as a :data:`CheckedChunk`."""
+    good, rejected, blank = check_batch(batch, layout, region=region, default_source=default_source)
+    blank += batch[-1][0] - last - len(batch)  # rows a workbook leaves out are blank rows
+    return good, rejected, blank, len(good) + len(rejected), batch[-1][0]
 
 
 _EMPTY_IS_NONE = {"": None}.get
@@ -747,12 +759,14 @@ def _stage_rows(opened: _OpenedFile, staged: StagedLeads, default_source: str | 
             break
     if forked:
         if result.format == "xlsx":
-            rows = itertools.chain.from_iterable(_in_child(_batched(opened.rows), result.path))
-            chunks = _check_rows(rows, layout, region, default_source, last)
+            put_texts = opened.defer_strings() if opened.defer_strings is not None else None
+            for batch in _in_child(_batched(opened.rows), result.path):
+                if put_texts is not None:
+                    put_texts(batch)
+                last = take(_check_batch_chunk(batch, layout, region, default_source, last))
         else:
-            chunks = _in_child(chunks, result.path)
-        for chunk in chunks:
-            take(chunk)
+            for chunk in _in_child(chunks, result.path):
+                take(chunk)
     result.blank_rows, result.rows_read = counts
 
 
