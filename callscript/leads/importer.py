@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from callscript.core.cleantext import LEAD_TEXT_FIELDS, LIMITS, strip_controls
-from callscript.core.phones import PhoneError, check_region, default_region, parse_phone
+from callscript.core.phones import PhoneError, check_region, default_region, parse_phone, parse_phones
 from callscript.files import tabular
 from callscript.leads.readers import ImportErrorCode, ImportFileError, Table, read_table, read_table_bytes
 from callscript.storage import StagedRow
@@ -670,20 +670,14 @@ def _check_by_columns(
         with_default = {"": default_source}.get
         texts[6] = itertools.repeat(default_source) if at < 0 else map(with_default, columns[at], columns[at])
     fast: list[StagedRow] = []
-    for index, (number, _), company, contact, title, department, phone, industry, source, note in zip(
-        itertools.count(), batch, *texts
+    numbers = parse_phones(columns[columns_of[4]], region)  # None: empty or not a number (prepare_row says why)
+    for index, (row, _), company, contact, title, department, phone, industry, source, note, parsed in zip(
+        itertools.count(), batch, *texts, numbers
     ):
-        if company is None or phone is None or (slow and index in slow):
+        if company is None or parsed is None or (slow and index in slow):
             slow.add(index)
             continue
-        try:
-            parsed = parse_phone(phone, region)
-        except PhoneError:
-            slow.add(index)
-            continue
-        fast.append(
-            (number, company, contact, title, department, phone, parsed.norm, parsed.kind, industry, source, note)
-        )
+        fast.append((row, company, contact, title, department, phone, parsed.norm, parsed.kind, industry, source, note))
     return fast, sorted(slow)
 
 
