@@ -26,11 +26,12 @@ module turns rows into leads and hands them to the store. What a person gets
   IMMEDIATE`` transaction; killed half-way, the import leaves nothing. ``dry_run`` does
   everything but write.
 
-Speed (``bench/bench_leads.py``, docs/leads.md "Memory and speed"): a good row is one tuple
-(:func:`prepare_row`), the common CN phone spellings take a shortcut
-(:func:`callscript.core.phones.parse_phone`), duplicates are found by SQLite's indexes, and a
-file of more than one chunk is read by a forked child process while this one stages
-(:func:`_stage_rows`: two cores at once).
+Speed (``bench/bench_leads.py``, docs/leads.md "Memory and speed"): rows are checked a chunk at a
+time, column by column (:func:`check_batch`: a clean column is tested whole in C; only a row that
+needs it goes through :func:`prepare_row`), a good row is one tuple, the common CN phone
+spellings take a shortcut (:func:`callscript.core.phones.parse_phones`), duplicates are found by
+SQLite's indexes, and a file of more than one chunk is read by a forked child process while this
+one stages (:func:`_stage_rows`: two cores at once).
 """
 
 from __future__ import annotations
@@ -731,7 +732,9 @@ def _stage_rows(opened: _OpenedFile, staged: StagedLeads, default_source: str | 
     what comes back is what this process would have made. The work is split so that neither
     process waits long for the other: a CSV, cheap to parse, is read *and checked* by the child
     (this process has the staging); a workbook, whose XML costs three to four times the
-    checking, is only read by the child, and checked here.
+    checking, is only parsed by the child, which leaves the shared strings as references
+    (:attr:`~callscript.leads.readers.Table.defer_strings`): this process looks the texts up,
+    checks the rows and stages them.
     """
     result, layout, region = opened.result, opened.layout, opened.region
     counts = [0, 0]  # blank rows, rows read
