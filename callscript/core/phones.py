@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -177,6 +177,43 @@ def parse_phone(text: str, region: str | None = None) -> Phone:
             if number_type != PhoneNumberType.UNKNOWN:
                 return _new_phone(Phone, ("+86" + national, _KIND_OF_TYPE.get(number_type, OTHER), None, "CN"))
     return _parse(raw, region, fast=True)
+
+
+def parse_phones(texts: Iterable[str], region: str | None = None) -> list[Phone | None]:
+    """:func:`parse_phone` of each text, None where it raises :class:`PhoneError` (ask
+    :func:`parse_phone` for the reason): the lead import's hot path, a chunk of numbers at a time.
+
+    The same answers (the tests compare), a little cheaper: the CN shortcut of :func:`parse_phone`
+    runs inline, without a call per number; a text it does not settle (blanks at the ends, another
+    spelling, an invalid number, another region) goes through :func:`parse_phone` itself.
+    """
+    region = check_region(region) if region else default_region()
+    found: list[Phone | None] = []
+    append = found.append
+    if region == "CN":
+        table = _CN_TABLE or _cn_table()
+        mobile, landline, kinds, unknown = _CN_MOBILE, _CN_LANDLINE, _KIND_OF_TYPE, PhoneNumberType.UNKNOWN
+        for text in texts:
+            match = (mobile(text) or landline(text)) if type(text) is str else None
+            if match is not None:
+                national = "".join(match.groups())
+                by_length = table.get(len(national))
+                number_type = unknown if by_length is None else by_length(national)
+                if number_type != unknown:
+                    append(_new_phone(Phone, ("+86" + national, kinds.get(number_type, OTHER), None, "CN")))
+                    continue
+            append(_phone_or_none(text, region))
+    else:
+        for text in texts:
+            append(_phone_or_none(text, region))
+    return found
+
+
+def _phone_or_none(text: str, region: str) -> Phone | None:
+    try:
+        return parse_phone(text, region)
+    except PhoneError:
+        return None
 
 
 def _parse(raw: str, region: str, *, fast: bool) -> Phone:

@@ -115,6 +115,12 @@ class Table:
     """(row number as Excel shows it, cells as text)."""
     sheet_note: str | None = None
     """Why this sheet was read when it is not the first (the sheets before it are empty)."""
+    defer_strings: Callable[[], Callable[[list[tuple[int, list[Any]]]], None]] | None = None
+    """A workbook's: from now on, leave shared strings as references in the rows read (an ``int``
+    in place of the text), and get the function that puts the texts in (a batch of rows, in
+    place). The import's pipeline calls it before its reading child starts, so that the child
+    only parses the XML and the parent, with time to spare, looks the texts up: the two cores
+    share the work of a workbook more evenly."""
 
 
 def read_table(path: str | Path, *, encoding: str | None = None, sheet: str | None = None) -> Table:
@@ -483,6 +489,7 @@ class _Workbook:
                 target, kind = rels.get(rid or "", ("", ""))
                 self.sheets.append((element.get("name", ""), target or None, kind.endswith("/worksheet")))
         self._strings: _SharedStrings | None = None
+        self._reader: _SheetReader | None = None
 
     def close(self) -> None:
         if self._strings is not None:
@@ -546,7 +553,7 @@ class _Workbook:
                 raise ImportFileError(
                     f"{self.name}: no sheet {wanted!r} (sheets: {', '.join(names)})", ImportErrorCode.NO_SHEET
                 )
-            return Table("xlsx", None, wanted, self._rows(chosen[1]))
+            return Table("xlsx", None, wanted, self._rows(chosen[1]), defer_strings=self._defer_strings)
         if not worksheets:
             raise ImportFileError(f"{self.name}: the workbook has no worksheet", ImportErrorCode.NO_SHEET)
         for index, (sheet_name, part) in enumerate(worksheets):  # each read only until one has a row
@@ -563,7 +570,7 @@ class _Workbook:
                 )
             if first is None:  # every sheet is empty: the first one, and the importer says so
                 return Table("xlsx", None, worksheets[0][0], iter(()), None)
-            return Table("xlsx", None, sheet_name, _chain_first(first, rows), note)
+            return Table("xlsx", None, sheet_name, _chain_first(first, rows), note, self._defer_strings)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _rows(self, part: str) -> Iterator[tuple[int, list[str]]]:
@@ -571,7 +578,22 @@ class _Workbook:
         if found is None:
             raise ImportFileError(f"{self.name}: the workbook has no part {part!r}", ImportErrorCode.BAD_XLSX)
         dates, durations = self._date_styles()
-        return _SheetReader(self, found, dates, durations).rows()
+        self._reader = _SheetReader(self, found, dates, durations)
+        return self._reader.rows()
+
+    def _defer_strings(self) -> Callable[[list[tuple[int, list[Any]]]], None]:
+        """:attr:`Table.defer_strings` for the sheet being read."""
+        if self._reader is not None:
+            self._reader.deferred = True
+
+        def put_texts(rows: list[tuple[int, list[Any]]]) -> None:
+            strings = self._strings
+            # no shared strings, yet a reference: the error reading it in place would have given
+            get = strings.get if strings is not None else (lambda index: self.string(str(index)))
+            for _, cells in rows:
+                cells[:] = [get(~cell) if type(cell) is int else cell for cell in cells]
+
+        return put_texts
 
     def _date_styles(self) -> tuple[frozenset[int], frozenset[int]]:
         """The cell styles (``s``) whose number format is a date (or a duration), as openpyxl
@@ -827,6 +849,7 @@ class _SharedStrings:
                 self._offsets = array("q", [0])
                 self.count = 0
                 self._read_any(book, part)
+            self._file.flush()  # read back with os.pread, under the buffer
         except BaseException:
             self.close()
             raise
@@ -910,8 +933,10 @@ class _SharedStrings:
                 f"a cell refers to shared string {index}, but the workbook has {self.count}", ImportErrorCode.BAD_XLSX
             )
         number = index // self.BLOCK
-        self._file.seek(self._offsets[number])
-        block: list[str] = marshal.loads(self._file.read(self._offsets[number + 1] - self._offsets[number]))
+        start = self._offsets[number]
+        # pread, not seek and read: after the import's fork the parent and its reading child share
+        # this file's offset, and either may load a block
+        block: list[str] = marshal.loads(os.pread(self._file.fileno(), self._offsets[number + 1] - start, start))
         if len(self._cache) >= self.CACHED_BLOCKS:
             del self._cache[next(iter(self._cache))]  # the block loaded longest ago
         self._cache[number] = block
@@ -953,6 +978,9 @@ class _SheetReader:
         self.part = part
         self.dates = dates
         self.durations = durations
+        self.deferred = False
+        """Leave shared strings as references (``~index``, an ``int``: never 0) for
+        :attr:`Table.defer_strings`'s function to put in; the fast reading only (expat's puts the texts in)."""
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         given = 0
@@ -977,15 +1005,19 @@ class _SheetReader:
         dates, durations, date1904 = self.dates, self.durations, book.date1904
         date_styles = {str(style) for style in dates}
         row = width = 0
-        cells: list[str] = []
+        cells: list[Any] = []
+        text: str | int
         for piece in _simple_parts(book, self.part, "worksheet", "sheetData", "</row>"):
-            done: list[tuple[int, list[str]]] = []
+            done: list[tuple[int, list[Any]]] = []
             found = _ROW_TOKENS.findall(piece)
             if not _all_read(sum(map(len, map(_first, found))), piece):
                 raise _NotSimple
+            deferred = self.deferred
             for whole, number, letters, style, kind, value, inline in found:
                 if letters:  # a cell
-                    if kind == "s" and value:
+                    if deferred and kind == "s" and value.isdigit():
+                        text = ~int(value)  # the text is looked up later (Table.defer_strings)
+                    elif kind == "s" and value:
                         index = int(value)
                         block = cached.get(index >> bits)  # SharedStrings.get, inline: the hot path
                         text = block[index & mask] if block is not None and index < count else book.string(value)

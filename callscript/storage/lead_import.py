@@ -272,7 +272,7 @@ def _clean_already(rows: Sequence[StagedRow]) -> bool:
     for index, limit in _LIMIT_AT:
         if max(map(len, filter(None, columns[index])), default=0) > limit:
             return False
-    return all(row[1] and row[5] and row[6] for row in rows)
+    return all(columns[1]) and all(columns[5]) and all(columns[6])
 
 
 def _cleaned(row: StagedRow) -> StagedRow:

@@ -206,3 +206,22 @@ def test_cn_number_types_are_libphonenumbers(national):
     if str(number.national_number) != national:
         return  # a leading zero: not a national number
     assert phones._cn_number_type(national) == phonenumbers.number_type(number)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.one_of(_spellings(), st.text(max_size=20), st.sampled_from(["", " 13812345678", "010-8888 6666 转 8"]))
+    ),
+    st.sampled_from(["CN", "HK", "US"]),
+)
+def test_parsing_a_chunk_gives_what_each_number_gives(texts, region):
+    """parse_phones (the import's chunk at a time) answers as parse_phone does, number by number."""
+
+    def one(text):
+        try:
+            return parse_phone(text, region)
+        except PhoneError:
+            return None
+
+    assert phones.parse_phones(texts, region) == [one(t) for t in texts]

@@ -143,15 +143,15 @@ def test_no_fork_while_another_thread_runs(store, small_chunks, forks):
 
 def _failing_in_child(monkeypatch, row: int, fail) -> None:
     parent = os.getpid()
-    real = importer.prepare_row
+    real = importer.check_batch
 
-    def prepare(number, *args, **kwargs):
-        if number == row:
+    def check(batch, *args, **kwargs):
+        if any(number == row for number, _ in batch):
             assert os.getpid() != parent, "the row was to be checked by the child"
             fail()
-        return real(number, *args, **kwargs)
+        return real(batch, *args, **kwargs)
 
-    monkeypatch.setattr(importer, "prepare_row", prepare)
+    monkeypatch.setattr(importer, "check_batch", check)
 
 
 def _nothing_left(store) -> None:
@@ -269,3 +269,31 @@ def test_the_command_line_import_uses_the_pipeline(tmp_path, small_chunks, forks
     assert forks == [1]
     assert alone.summary() in done.output
     assert f"row {alone.rejected[-1].row}: rejected: {alone.rejected[-1].reason}" in done.output
+
+
+def test_the_cycle_collector_is_off_while_staging_and_on_after(store, small_chunks, forks, monkeypatch):
+    import gc
+
+    seen: list[bool] = []
+    real_add = StagedLeads.add
+
+    def watching_add(self, rows):
+        seen.append(gc.isenabled())
+        return real_add(self, rows)
+
+    monkeypatch.setattr(StagedLeads, "add", watching_add)
+    rows = [["公司", "电话"]] + [[f"公司{i}", mobile(i)] for i in range(AFTER * 3)]
+    assert import_leads(store, "gc.csv", data=csv_bytes(rows)).imported == AFTER * 3
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    seen.clear()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        import_leads(store, "gc2.csv", data=csv_bytes(rows), dry_run=True)
+    finally:
+        stop.set()
+        other.join()
+    assert seen and all(seen)  # another thread runs: its cycles are collected as usual
+    assert gc.isenabled()

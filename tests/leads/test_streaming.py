@@ -76,14 +76,14 @@ def test_a_duplicate_far_from_its_first_row_is_found(store):
 
 def test_a_failure_after_chunks_were_staged_leaves_nothing_staged_or_written(store, monkeypatch):
     rows = _rows(CHUNK_ROWS * 2 + 10)
-    real = importer.prepare_row
+    real = importer.check_batch
 
-    def failing(row, *args, **kwargs):
-        if row == CHUNK_ROWS * 2:
+    def failing(batch, *args, **kwargs):
+        if any(row == CHUNK_ROWS * 2 for row, _ in batch):
             raise RuntimeError("the machine is on fire")
-        return real(row, *args, **kwargs)
+        return real(batch, *args, **kwargs)
 
-    monkeypatch.setattr(importer, "prepare_row", failing)
+    monkeypatch.setattr(importer, "check_batch", failing)
     with pytest.raises(RuntimeError):
         import_leads(store, "late.csv", data=csv_bytes(rows))
     assert store.count_leads() == 0

@@ -11,6 +11,7 @@ another spelling) must be read the same, by the expat way.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import zipfile
 from datetime import date, datetime, time
@@ -257,3 +258,44 @@ def test_damaged_excel_style_workbooks_are_file_errors(excel_style_bytes, data):
         _by_reader(bytes(damaged[: data.draw(st.integers(4, len(damaged)))]))
     except ImportFileError as exc:  # bad_xlsx, no_sheet, or (the signature hit) not a CSV either
         assert str(exc) and exc.code
+
+
+def _by_reader_deferred(
+    data: bytes, sheet: str | None = None, after: int = 1, references: list[int] | None = None
+) -> dict[tuple[int, int], str]:
+    """The rows read with the shared strings left as references after ``after`` rows (as the
+    import's reading child does; the rows of the piece of XML already parsed keep their texts),
+    then put in as they come (as its parent does, while the file is still open); ``references``
+    gets how many there were."""
+    table = read_table_bytes(data, name="t.xlsx", sheet=sheet)
+    assert table.defer_strings is not None
+    rows = [(r, list(cells)) for r, cells in itertools.islice(table.rows, after)]
+    put_texts = table.defer_strings()
+    for r, cells in table.rows:
+        if references is not None:
+            references.append(sum(type(c) is int for c in cells))
+        put_texts([(r, cells)])
+        rows.append((r, cells))
+    return {(r, c): text for r, cells in rows for c, text in enumerate(cells) if text}
+
+
+@SETTINGS
+@given(rows=_rows, after=st.integers(0, 3))
+def test_shared_strings_put_in_later_read_the_same(rows, after):
+    data = _xlsxwriter_bytes(rows)
+    assert _by_reader_deferred(data, "名单", after) == _by_reader(data, "名单")
+
+
+def test_shared_strings_put_in_later_through_their_blocks():
+    rows = [[f"公司{i}", f"联系人{i}"] for i in range(30_000)] + [[f"公司{i}"] for i in range(0, 30_000, 977)]
+    data = _xlsxwriter_bytes(rows)
+    references: list[int] = []
+    assert _by_reader_deferred(data, "名单", 10, references) == _by_reader(data, "名单")
+    assert sum(references) > 50_000  # all but the first piece's rows came as references
+
+
+def test_a_missing_shared_string_put_in_later_is_a_file_error():
+    data = _rewrite(_xlsxwriter_bytes([["甲", "乙"]] * 3), lambda xml: xml.replace("<v>1</v>", "<v>99</v>"))
+    with pytest.raises(ImportFileError) as failed:
+        _by_reader_deferred(data, "名单", 0)
+    assert failed.value.code == "bad_xlsx" and "shared string 99" in str(failed.value)
