@@ -35,6 +35,7 @@ from callscript.config import (
 )
 from callscript.core.access import Actor, AuditAction, PermissionDenied
 from callscript.core.lifecycle import CallKind
+from callscript.core.presence import HEARTBEAT_SECONDS
 from callscript.core.when import BusinessHours
 from callscript.script.model import Script
 from callscript.script.problems import ScriptError
@@ -42,7 +43,6 @@ from callscript.tui import wide_chars
 from callscript.tui.backend import Backend, LeadTaken, problem_text
 from callscript.tui.clock import Clock, system_clock
 from callscript.tui.garbage import freeze_start_of_shift
-from callscript.core.presence import HEARTBEAT_SECONDS
 from callscript.tui.presence import PresenceReporter, app_presence
 from callscript.tui.screens.call import CallScreen
 from callscript.tui.screens.leads import LeadListScreen

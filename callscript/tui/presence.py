@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from callscript.tui.backend import Backend
 
+
 def app_presence(app: App[Any], *, locked: bool) -> Presence:
     """The app's state from its screens (see the module docstring)."""
     call_id = node = title = None
