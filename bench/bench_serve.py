@@ -166,7 +166,7 @@ async def start_tab(session: aiohttp.ClientSession, base: str, tab: Tab) -> None
         await asyncio.sleep(0.5 * attempt)
         own = f"测试公司{(tab.index * LEADS_PER_TAB + attempt - 1):05d}"
         mark = len(tab.frames)
-        await send(tab, HOME + KILL_LINE + own)
+        await send(tab, own)
         await wait_text(tab, mark, own, timeout=300)
         await asyncio.sleep(1.0 * attempt)  # the list filtered to it
         await send(tab, "\r")  # out of the search box, onto the list
@@ -316,6 +316,7 @@ async def run_size(tabs: int, seconds: float, workdir: Path, idle_seconds: float
         env=env,
         cwd=ROOT,
     )
+    drain: asyncio.Future[bytes] | None = None
     try:
         assert server.stdout is not None
         line = server.stdout.readline().decode()
@@ -359,7 +360,10 @@ async def run_size(tabs: int, seconds: float, workdir: Path, idle_seconds: float
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-    await drain
+        if drain is not None:
+            output = (await drain).decode("utf-8", "replace")
+            if "Traceback" in output:  # a tab's app failed: its error, not only a bench timeout
+                print(output[output.index("Traceback") :][:4000], file=sys.stderr)
     if not latencies:
         raise RuntimeError("no key was answered")
     per_idle = 1000 / (tabs * idle_seconds)
