@@ -159,15 +159,21 @@ async def start_tab(session: aiohttp.ClientSession, base: str, tab: Tab) -> None
     # Tabs opening together see the same list: each searches for a lead of its own ("/",
     # the company, Enter), then calls it; later leads come from the summary's Enter, which
     # claims the next one atomically.
-    # On a loaded machine the Enter can beat the filter and call another tab's lead (taken:
-    # a notice, no call screen); then the search is done again, with longer pauses.
+    # On a loaded machine the text can beat "/" (typed into the list, lost), or the Enter the
+    # filter (another tab's lead: taken, a notice, no call screen); then the search is done
+    # again, with longer pauses.
     for attempt in range(1, 6):
         await send(tab, "/")
         await asyncio.sleep(0.5 * attempt)
         own = f"测试公司{(tab.index * LEADS_PER_TAB + attempt - 1):05d}"
         mark = len(tab.frames)
         await send(tab, own)
-        await wait_text(tab, mark, own, timeout=300)
+        try:  # typed before "/" had focused the search box, the text went nowhere: again
+            await wait_text(tab, mark, own, timeout=60)
+        except TimeoutError:
+            await send(tab, "\x1b")
+            await asyncio.sleep(1.0)
+            continue
         await asyncio.sleep(1.0 * attempt)  # the list filtered to it
         await send(tab, "\r")  # out of the search box, onto the list
         await asyncio.sleep(0.5 * attempt)
