@@ -101,10 +101,14 @@ class PresenceReporter:
         now = self.clock()
         if not changed and presence == last and not beat and now - self._sent_at < self.heartbeat:
             return
+        try:
+            pending = self.backend.submit(self.backend.report_presence, presence, changed)
+        except RuntimeError:  # the app is closing: its database thread has shut down
+            return
         self.last = presence
         self._sent_at = now
         self._pending_changed = changed
-        self._pending = self.backend.submit(self.backend.report_presence, presence, changed)
+        self._pending = pending
         self.written += 1
 
     def _look_again_when_written(self, pending: Future[None]) -> None:
