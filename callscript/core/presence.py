@@ -71,10 +71,17 @@ PAUSE_LABELS: dict[PauseReason, str] = {
 }
 """The BRIEF's short list, in the order the pause dialog offers them (keys 1–5)."""
 
-HEARTBEAT_SECONDS = 3.0
-"""How often a running app says it is there (one UPDATE of its session row by primary key)."""
-OFFLINE_AFTER = timedelta(seconds=15)
-"""A session not heard from for this long is 离线 (five heartbeats missed)."""
+HEARTBEAT_SECONDS = 10.0
+"""How often a running app whose state has not changed says it is still there (one UPDATE of
+its session row by primary key). A change of state is written at once, whatever this is; the
+heartbeat only tells a live app from a crashed one. Every heartbeat is a write every other
+app's lead watch sees as "the data changed" (``PRAGMA data_version``), so on a floor of fifty
+tabs a short beat costs every app, not only the one beating (docs/scaling.md)."""
+MISSED_HEARTBEATS = 3
+"""Heartbeats a session may miss (a busy database thread, a slow disk) before it counts as gone."""
+OFFLINE_AFTER = timedelta(seconds=HEARTBEAT_SECONDS * MISSED_HEARTBEATS)
+"""A session not heard from for this long is 离线 (30 s: :data:`MISSED_HEARTBEATS` heartbeats missed).
+The board, the day's figures and reassigning an absent agent's work all go by this one value."""
 
 
 @dataclass(frozen=True, slots=True)

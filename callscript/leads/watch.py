@@ -1,8 +1,10 @@
 """The lead list keeps itself current, cheaply, and says when a callback comes due.
 
 An agent's screen asks :meth:`ListWatch.look` every few seconds. A look that finds nothing
-new costs one :meth:`~callscript.storage.Store.change_marker` (no table is read) and one
-indexed range of due callbacks; only when the data changed, a callback came due, or a
+new costs one :meth:`~callscript.storage.Store.change_marker` (no table is read): with the
+data unchanged since the last look and the clock short of the next moment a lead changes
+stage by itself (which covers every callback falling due), no callback can have come due,
+so the range of due callbacks is not read either. Only when the data changed, a callback came due, or a
 listed lead's time came round (:meth:`~callscript.storage.Store.next_stage_change`) does it
 say the list is *stale*, and the caller reads the list again (:func:`~callscript.leads.lead_list`,
 which orders due callbacks first). So on a floor of a hundred thousand leads the list
@@ -75,6 +77,9 @@ class ListWatch:
     def look(self, store: WatchSource, now: datetime) -> Look:
         """One look at ``now`` (see the module docstring)."""
         marker = store.change_marker()
+        if self._nothing_can_have_changed(marker, now):
+            self._since = max(self._since or now, now)
+            return Look(False)
         came_due: tuple[DueAlert, ...] = ()
         if self._since is not None and now > self._since:  # the windows never overlap: each alert once
             leads = store.callbacks_coming_due(self._since, now, agent=self.agent)
@@ -90,3 +95,11 @@ class ListWatch:
         self._marker = marker
         self._since = now if self._since is None else max(self._since, now)
         return Look(stale, came_due)
+
+    def _nothing_can_have_changed(self, marker: tuple[int, int], now: datetime) -> bool:
+        """The data is as it was at the last look, and ``now`` is before the next moment a lead
+        changes stage by the clock (``next_stage_change``: the earliest waiting callback, retry
+        or follow-up, as of that data): no callback can have come due, and the list is current."""
+        if self._since is None or marker != self._marker:
+            return False
+        return self._next_change is None or now < self._next_change

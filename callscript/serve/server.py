@@ -59,6 +59,9 @@ DEFAULT_MAX_SESSIONS = 50
 """The floor the 2-core host was sized for: p99 key → screen 65 ms at 25 tabs, 117 ms at 50
 on a shared machine (bench/bench_serve.py; docs/scaling.md)."""
 
+TAB_DRIVER = "callscript.tui.web_driver:FloorWebDriver"
+"""Textual's web driver, with an input thread that sleeps while a tab is idle (callscript/tui/web_driver.py)."""
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -102,6 +105,7 @@ class TabService(AppService):
         environment.update(self._extra_environment)
         environment[REMOTE_ADDR_ENV] = self.remote
         environment[WEB_ENV] = "1"
+        environment["TEXTUAL_DRIVER"] = TAB_DRIVER
         return environment
 
     async def stop(self) -> None:

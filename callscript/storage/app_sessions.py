@@ -12,8 +12,8 @@ between claim and dial still loses nothing.
 still runs; on another host, seen within :data:`STALE_AFTER` (a session is "seen" when it
 starts, when it claims or starts a call, and at every presence heartbeat:
 :mod:`callscript.storage.presence`). Presence (schema version 10) adds the app's state, call and
-node to the row; the floor board reads them, and counts a session silent for 15 seconds as 离线
-(a claim is more cautious: a session held up for a while must not lose its lead).
+node to the row; the floor board reads them, and counts a session silent for
+:data:`~callscript.core.presence.OFFLINE_AFTER` as 离线 (a claim is more cautious: a session held up for a while must not lose its lead).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Static
 
 from callscript.config import (
@@ -34,6 +35,7 @@ from callscript.config import (
 )
 from callscript.core.access import Actor, AuditAction, PermissionDenied
 from callscript.core.lifecycle import CallKind
+from callscript.core.presence import HEARTBEAT_SECONDS
 from callscript.core.when import BusinessHours
 from callscript.script.model import Script
 from callscript.script.problems import ScriptError
@@ -41,7 +43,7 @@ from callscript.tui import wide_chars
 from callscript.tui.backend import Backend, LeadTaken, problem_text
 from callscript.tui.clock import Clock, system_clock
 from callscript.tui.garbage import freeze_start_of_shift
-from callscript.tui.presence import TICK_SECONDS, PresenceReporter, app_presence
+from callscript.tui.presence import PresenceReporter, app_presence
 from callscript.tui.screens.call import CallScreen
 from callscript.tui.screens.leads import LeadListScreen
 from callscript.tui.script_updates import POLL_SECONDS, ScriptFollower
@@ -57,6 +59,9 @@ if TYPE_CHECKING:  # the screens a start of shift may not need are imported when
 WATCH_SECONDS = 3.0
 """How often the app looks for changes on the floor and for callbacks coming due (a look
 that finds nothing costs a few microseconds on the database thread: callscript.leads.watch)."""
+
+IDLE_CHECK_SLACK = 0.05
+"""The shortest wait before the next idle-lock check (a check due now runs on the next turn)."""
 
 _DEFAULT: Any = object()
 
@@ -113,7 +118,7 @@ class CallscriptApp(App[None]):
         hours: BusinessHours | None = None,
         watch_seconds: float = WATCH_SECONDS,
         sample_leads: Path | None = _DEFAULT,
-        presence_tick: float = TICK_SECONDS,
+        presence_tick: float = HEARTBEAT_SECONDS,
     ) -> None:
         super().__init__()
         wide_chars.install()  # notices over a widget's edge keep every Chinese character
@@ -146,7 +151,10 @@ class CallscriptApp(App[None]):
         self.idle_lock = idle_lock if idle_lock is not None else idle_lock_minutes() * 60
         """Seconds without a key or a click before the app asks for the password again."""
         self._idle_clock = idle_clock
-        self._idle_check_every = idle_check_every or min(5.0, self.idle_lock / 4)
+        self._idle_check_every = idle_check_every
+        self._idle_timer: Timer | None = None
+        self.idle_checks = 0
+        """How many idle-lock checks were armed (a test counts the app's wake-ups with it)."""
         self._last_input = idle_clock()
         self.locked = False
         self.session_ended = False
@@ -155,6 +163,7 @@ class CallscriptApp(App[None]):
         self.sample_leads: Path | None = sample_leads_path() if sample_leads is _DEFAULT else sample_leads
         self.watch_seconds = watch_seconds
         self.presence_tick = presence_tick
+        """Seconds between heartbeats (0: none); a change of state is written after the redraw that shows it."""
         self.presence: PresenceReporter | None = None
         """Writes this app's state to its session row (docs/floor.md); started with the session."""
         self.floor_allowed = False
@@ -287,7 +296,7 @@ class CallscriptApp(App[None]):
             return
         if with_accounts:
             self._last_input = self._idle_clock()
-            self.set_interval(self._idle_check_every, self.check_idle_lock)
+            self._arm_idle_check(self.idle_lock)
         await self.push_screen(LeadListScreen())
         if others:
             where = "; ".join(f"{s.host} 进程 {s.pid}, {s.started_at:%m-%d %H:%M} 起" for s in others)
@@ -306,9 +315,15 @@ class CallscriptApp(App[None]):
         self.presence = PresenceReporter(backend, lambda: app_presence(self, locked=self.locked))
         self.presence.tick()  # 就绪, from now on
         if self.presence_tick > 0:
-            self.set_interval(self.presence_tick, self.presence.tick, name="presence")
+            self.set_interval(self.presence_tick, self.presence.beat, name="presence")
         if unfinished:
             await self._offer_resume(unfinished)
+
+    def post_display_hook(self) -> None:
+        """After every redraw: has the agent's state changed? (callscript.tui.presence: a state
+        is always something on screen, so a look here sees every change without a timer.)"""
+        if self.presence is not None:
+            self.presence.tick()
 
     # -- the floor moves on ---------------------------------------------------------
     @work(exclusive=True, group="watch", exit_on_error=False)
@@ -343,12 +358,28 @@ class CallscriptApp(App[None]):
         await super().on_event(event)
 
     def check_idle_lock(self) -> None:
-        """Lock the app once nobody has touched it for ``idle_lock`` seconds (logged-in sessions only)."""
-
+        """Lock the app once nobody has touched it for ``idle_lock`` seconds (logged-in sessions
+        only). Not a poll: each check arms the next one for the moment the lock would fall due
+        if no key came meanwhile — one wake-up per ``idle_lock`` while someone types, none more,
+        and the lock comes on the second it is due (``idle_check_every``, when given, is the
+        longest wait between two checks: tests move a fake clock)."""
+        self._idle_timer = None
         if self.locked or self.session_ended or self.actor is None or self.actor.is_system:
-            return
-        if self._idle_clock() - self._last_input >= self.idle_lock:
+            return  # a lock re-arms the check when it is lifted
+        remaining = self.idle_lock - (self._idle_clock() - self._last_input)
+        if remaining <= 0:
             self.lock()
+        else:
+            self._arm_idle_check(remaining)
+
+    def _arm_idle_check(self, delay: float) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.stop()
+        wait = max(IDLE_CHECK_SLACK, delay)
+        if self._idle_check_every is not None:
+            wait = min(wait, self._idle_check_every)
+        self.idle_checks += 1
+        self._idle_timer = self.set_timer(wait, self.check_idle_lock, name="idle-lock")
 
     @work(exclusive=True, group="lock")
     async def lock(self) -> None:
@@ -366,8 +397,12 @@ class CallscriptApp(App[None]):
         ended = await self.push_screen_wait(LockScreen(self.actor.name, self.idle_lock / 60))
         self.locked = False
         self._last_input = self._idle_clock()
+        if self.presence is not None:
+            self.presence.tick()  # unlocked: the redraw came before the flag changed
         if ended:
             self.end_session(ended)
+        else:
+            self._arm_idle_check(self.idle_lock)
 
     def end_session(self, reason: str) -> None:
         """The account was disabled or locked out: say why, audit it, and close at the next key."""

@@ -4,8 +4,9 @@
 the app: one :class:`~callscript.workshop.publishing.ScriptWatcher` for the main script and
 one for the follow-up script beside it (maintenance calls), each as its contract says:
 
-* a timer looks at the file every ``poll`` seconds (one ``stat()`` when nothing
-  changed; read + validate in a thread worker only when it did), so a version
+* a timer looks at the file every ``poll`` seconds: one ``stat()`` on the event loop
+  when nothing changed (no thread, no worker: an idle tab costs next to nothing); read +
+  validate in a thread worker only when it did, so a version
   published mid-call is noticed, validated and *staged* (``watcher.script``)
   while the call goes on, and a file broken by hand after it is rejected without
   losing the staged good version;
@@ -39,7 +40,9 @@ if TYPE_CHECKING:
 
     from callscript.script.model import Script
 
-POLL_SECONDS = 2.0
+POLL_SECONDS = 5.0
+"""How often the files are looked at: a new version is announced within this (calls pick it
+up at their start in any case: :meth:`ScriptFollower.script_for_next_call` looks once more)."""
 
 
 class ScriptFollower:
@@ -49,6 +52,8 @@ class ScriptFollower:
         self.poll = poll
         self._lock = threading.Lock()  # the watchers are not thread-safe: one check at a time
         self._busy = False
+        self.thread_checks = 0
+        """How many looks found a file changed and read it in a thread (the rest were one ``stat()``)."""
         self.notices: list[str] = []
         """Every notice shown to the agent, in order."""
         self.in_use: ScriptSet = watcher.scripts
@@ -100,8 +105,9 @@ class ScriptFollower:
             return self.watcher.check()
 
     def _tick(self) -> None:
-        if self._busy:
+        if self._busy or not self.watcher.may_have_changed():
             return
+        self.thread_checks += 1
         self._busy = True
         self.app.run_worker(self._check_in_thread, thread=True, group="script-watch", exit_on_error=False)
 

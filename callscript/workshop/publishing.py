@@ -117,6 +117,14 @@ class ScriptWatcher:
         except OSError:
             return None
 
+    def may_have_changed(self) -> bool:
+        """Whether :meth:`check` would read the file: one ``stat()``, nothing read (cheap enough
+        for an event loop; the read and the validation belong in a thread)."""
+        key = self._stat()
+        if key is None:
+            return not (self._seen.stat is None and self._seen.sha256 == _MISSING)
+        return key != self._seen.stat
+
     def check(self, *, force: bool = False) -> WatchResult:
         """Look at the file once; see the module docstring for what each status means."""
         try:
@@ -214,6 +222,10 @@ class ScriptSetWatcher:
         """The last good version of each script."""
         maintenance = self.watchers.get(CallKind.MAINTENANCE)
         return ScriptSet(self.watchers[CallKind.DEVELOPMENT].script, maintenance.script if maintenance else None)
+
+    def may_have_changed(self) -> bool:
+        """Whether either file may have changed (:meth:`ScriptWatcher.may_have_changed`)."""
+        return any(watcher.may_have_changed() for watcher in self.watchers.values())
 
     def check(self) -> list[tuple[CallKind, WatchResult]]:
         """One look at each file (:meth:`ScriptWatcher.check`), in the order development, maintenance."""

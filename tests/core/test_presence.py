@@ -1,4 +1,4 @@
-"""callscript.core.presence and floor_settings: states, 离线 after 15 s, the day's figures, the settings."""
+"""callscript.core.presence and floor_settings: states, 离线 after three missed heartbeats (30 s), the day's figures, the settings."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from callscript.core.floor_settings import BY_KEY, SETTINGS, FloorSettings, parse_setting
 from callscript.core.presence import (
+    HEARTBEAT_SECONDS,
     OFFLINE_AFTER,
     AgentState,
     PauseReason,
@@ -30,10 +31,10 @@ def at(minutes: float) -> datetime:
     return T + timedelta(minutes=minutes)
 
 
-def test_a_session_is_offline_after_15_seconds_of_silence_or_once_ended():
-    assert timedelta(seconds=15) == OFFLINE_AFTER
-    assert seen_state("in_call", T, None, T + timedelta(seconds=15)) is AgentState.IN_CALL
-    assert seen_state("in_call", T, None, T + timedelta(seconds=16)) is AgentState.OFFLINE
+def test_a_session_is_offline_after_three_missed_heartbeats_of_silence_or_once_ended():
+    assert timedelta(seconds=3 * HEARTBEAT_SECONDS) == OFFLINE_AFTER == timedelta(seconds=30)
+    assert seen_state("in_call", T, None, T + OFFLINE_AFTER) is AgentState.IN_CALL
+    assert seen_state("in_call", T, None, T + OFFLINE_AFTER + timedelta(seconds=1)) is AgentState.OFFLINE
     assert seen_state("ready", T, T, T) is AgentState.OFFLINE
     assert seen_state(None, T, None, T) is AgentState.READY  # an app from before presence
 

@@ -14,7 +14,7 @@ from storage.helpers import mini_script
 from callscript.cli.main import cli
 from callscript.core.access import Actor, PermissionDenied, Role
 from callscript.core.floor_settings import FloorSettings
-from callscript.core.presence import AgentState, PauseReason, Presence
+from callscript.core.presence import OFFLINE_AFTER, AgentState, PauseReason, Presence
 from callscript.floor.alerts import AlertKind, low_effective
 from callscript.floor.board import Plan, read_board
 from callscript.script.session import CallSession
@@ -80,8 +80,8 @@ def test_an_agent_in_a_call_shows_the_node_and_the_call_time_then_goes_offline_w
     assert "赵主管" not in {line.name for line in board.agents}  # a supervisor without calls is not
     assert board.totals.by_state == {AgentState.IN_CALL: 1, AgentState.OFFLINE: 1}
 
-    clock.advance(seconds=15)
-    assert read_board(store, clock()).agent("王芳").state is AgentState.IN_CALL  # 15 s: still there
+    clock.advance(seconds=OFFLINE_AFTER.total_seconds())
+    assert read_board(store, clock()).agent("王芳").state is AgentState.IN_CALL  # OFFLINE_AFTER: still there
     clock.advance(seconds=1)
     gone = read_board(store, clock()).agent("王芳")
     assert (gone.state, gone.node, gone.since) == (AgentState.OFFLINE, None, T0 + timedelta(seconds=90))

@@ -99,7 +99,7 @@ async def test_the_tabs_address_and_the_browser_flag_reach_its_app(db_path, env_
         "CALLSCRIPT_REMOTE_ADDR": "127.0.0.1",
         "CALLSCRIPT_WEB": "1",
         "CALLSCRIPT_IDLE_LOCK_MINUTES": "3",
-        "TEXTUAL_DRIVER": "textual.drivers.web_driver:WebDriver",
+        "TEXTUAL_DRIVER": "callscript.tui.web_driver:FloorWebDriver",  # serve.server.TAB_DRIVER
     }
 
 

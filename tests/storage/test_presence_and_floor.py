@@ -10,7 +10,7 @@ import pytest
 from backends import sqlite_only
 
 from callscript.core.access import Actor, AuditAction, PermissionDenied, Role
-from callscript.core.presence import AgentState, PauseReason, Presence
+from callscript.core.presence import OFFLINE_AFTER, AgentState, PauseReason, Presence
 from callscript.script.session import CallSession
 from callscript.storage import ErrorCode, StorageError, Store
 from callscript.storage.presence import HEARTBEAT_SQL
@@ -234,7 +234,7 @@ def test_reassigning_an_absent_agents_work_moves_the_rows_and_is_audited(floor, 
     with pytest.raises(StorageError) as refused:  # 王芳 is logged in and heard from
         boss.reassign_open_work("王芳", "李明")
     assert refused.value.code == ErrorCode.AGENT_PRESENT
-    clock.advance(seconds=16)  # silent for 16 s: 离线
+    clock.advance(seconds=OFFLINE_AFTER.total_seconds() + 1)  # silent for longer than OFFLINE_AFTER: 离线
     moved = boss.reassign_open_work("王芳", "李明")
     assert (moved.callbacks, moved.follow_ups, moved.leads) == (1, 1, 2)
     li = actors["李明"].agent_id
