@@ -335,8 +335,10 @@ class CallscriptApp(App[None]):
         if watch is None or self.locked or self.session_ended:
             return
         backend = self.backend
+        front = self.screen if isinstance(self.screen, LeadListScreen) else None
+        shown = front.list_query() if front is not None else None
         try:
-            look = await backend.run(backend.look_for_changes, watch)
+            look, view = await backend.run(backend.look_for_changes, watch, shown._asdict() if shown else None)
         except Exception as exc:
             self.log.error(f"lead watch failed: {type(exc).__name__}: {exc}")
             return
@@ -348,7 +350,11 @@ class CallscriptApp(App[None]):
             )
         if look.stale:
             for screen in self.screen_stack:
-                if isinstance(screen, LeadListScreen):
+                if not isinstance(screen, LeadListScreen):
+                    continue
+                if screen is front and shown is not None:
+                    screen.rows_read(shown, view)  # read in the same trip as the look
+                else:
                     screen.refresh_rows()
 
     # -- the idle lock and the end of a session ----------------------------------

@@ -354,9 +354,18 @@ class Backend:
 
         return ListWatch(agent_id)
 
-    def look_for_changes(self, watch: ListWatch) -> Look:
-        """One look of the agent's :class:`~callscript.leads.ListWatch` (cheap when nothing changed)."""
-        return watch.look(self._s(), self.clock())
+    def look_for_changes(
+        self, watch: ListWatch, shown: dict[str, Any] | None = None
+    ) -> tuple[Look, LeadListView | None]:
+        """One look of the agent's :class:`~callscript.leads.ListWatch` (cheap when nothing changed)
+        and, when it finds the list stale and a list is on screen (``shown``: the list's
+        ``agent_id``, ``industry``, ``search`` and ``previous`` view), that list read
+        again in the same trip (None when it reads the same): a refresh costs the event loop one
+        hand-over to this thread, not two."""
+        look = watch.look(self._s(), self.clock())
+        if not look.stale or shown is None:
+            return look, None
+        return look, self.lead_list_view(**shown)
 
     def import_sample_leads(self, path: Path) -> int:
         """Load the sample lead list (first start on an empty database); returns how many came in."""

@@ -123,6 +123,29 @@ async def test_a_callback_coming_due_rises_to_the_top_with_a_notice_and_the_bell
         assert bells == [1]  # once
 
 
+async def test_a_look_that_finds_the_list_stale_reads_it_in_the_same_trip(
+    make_app, seeded, db_path, clock, monkeypatch
+):
+    """The list on screen is read again with the look itself (one hand-over to the database
+    thread, not a second worker and trip)."""
+    book_callback(db_path, clock, seeded[2], T0 + timedelta(minutes=30))
+    app = make_app(watch_seconds=0)
+    monkeypatch.setattr(app, "bell", lambda: None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.look_for_changes()
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LeadListScreen)
+        reloads = []
+        monkeypatch.setattr(screen, "reload", lambda *a, **k: reloads.append(k))
+        clock.advance(minutes=31)
+        app.look_for_changes()
+        await settle(pilot)
+        assert "回电到期" in list_lines(app)[0] and "东莞长安五金制品厂" in list_lines(app)[0]
+        assert reloads == []  # shown from the look's own read
+
+
 async def test_the_alert_comes_mid_call_without_taking_the_focus(make_app, seeded, db_path, clock, monkeypatch):
     book_callback(db_path, clock, seeded[2], T0 + timedelta(minutes=30))
     app = make_app(watch_seconds=0)

@@ -11,7 +11,7 @@ list); calling a lead again within the hour asks first (``callscript.core.lifecy
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, NamedTuple, cast
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -43,6 +43,16 @@ COLUMNS: tuple[Column, ...] = (
     Column("电话", 13, fit=True, max_width=24),  # as wide as the widest number shown: never cut
     Column("行业", 4, share=1),
 )
+
+
+class ListQuery(NamedTuple):
+    """What the lead list on screen shows: its filter, and the view a new read is compared with
+    (the app's watch reads it again with its look: ``Backend.look_for_changes``)."""
+
+    agent_id: int
+    industry: str | None
+    search: str | None
+    previous: LeadListView | None
 
 
 class LeadListScreen(Screen[None]):
@@ -111,6 +121,31 @@ class LeadListScreen(Screen[None]):
             self.reload(full=False)
         else:
             self._stale = True  # read when this screen is back (on_screen_resume does)
+
+    def list_query(self) -> ListQuery | None:
+        """What the app's watch may read again with its look (None: not on screen, or a move of
+        the cursor is pending — then :meth:`refresh_rows` reads it the usual way)."""
+        if not self.is_current or self._to_top or self._select_lead is not None:
+            return None
+        return ListQuery(self.host.agent_id, self.industry, self.search, self.view)
+
+    def rows_read(self, shown: ListQuery, view: LeadListView | None) -> None:
+        """The list as the watch read it again with its look (``view`` None: the same as shown).
+        If the list moved on meanwhile (a new filter, a read of its own), read it the usual way."""
+        if (
+            self.list_query() is None
+            or self.view is not shown.previous
+            or (self.industry, self.search)
+            != (
+                shown.industry,
+                shown.search,
+            )
+        ):
+            self.refresh_rows()
+            return
+        self._stale = False
+        if view is not None:
+            self._show(view)
 
     @work(exclusive=True, group="reload")
     async def reload(self, full: bool = True) -> None:
