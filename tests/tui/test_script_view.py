@@ -159,3 +159,21 @@ async def test_component_styles_are_worked_out_once_and_again_when_the_theme_cha
         app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
         await pilot.pause()
         assert rule_colour() != before and asked  # a new theme: worked out again, new colour
+
+
+async def test_the_parked_box_has_no_caret_timer(make_app, seeded):
+    """The box keeps the focus on every node, but its caret blinks (a timer, a repaint twice a
+    second, in every browser tab) only where it takes text."""
+    app = make_app(cursor_blink=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await keys(pilot, "enter")
+        screen = call_screen(app)
+        box = screen.query_one("#answer-input")
+        assert screen.session.node.kind != "input" and app.focused is box
+        assert box.cursor_blink is False and not box._blink_timer._active.is_set()
+        await keys(pilot, "1", "1", "1", "1", "1", "1", "1")  # → B1 哪个订房中心 (text input)
+        assert box.cursor_blink is True and box._blink_timer._active.is_set()
+        await keys(pilot, "text:艺龙", "enter")
+        assert screen.session.node.kind != "input"
+        assert box.cursor_blink is False and not box._blink_timer._active.is_set()

@@ -196,7 +196,7 @@ class CallScreen(Screen[None]):
     def on_mount(self) -> None:
         host = self.host
         box = self.query_one(CallInput)
-        box.cursor_blink = host.cursor_blink
+        box.cursor_blink = False  # parked until an input node: show_node starts the caret there
         box.back_guard = host.back_guard
         if self.recorder is None:
             self.recorder = CallRecorder(host.backend, self.info.call_id, self._post_status)
