@@ -97,6 +97,12 @@ class Cluster:
         options = (
             f"-c listen_addresses='' -c unix_socket_directories='{self.socket_dir}' -c fsync=on "
             "-c max_connections=300 -c shared_buffers=128MB -c synchronous_commit=on"
+            # No autovacuum: its ANALYZE after a test's inserts takes a transaction id at a moment
+            # of its own, and the lead watch's change marker on PostgreSQL is the next transaction
+            # id (storage/backend.py): a look between two of a test's own steps then saw a
+            # "change" nobody made. In production that costs one needless re-read, which finds
+            # the same rows and redraws nothing; in a test it was a flake.
+            " -c autovacuum=off"
         )
         self._run(_bin("pg_ctl"), action, "-D", str(self.data), "-l", str(self.log), "-o", options, *extra)
 

@@ -319,6 +319,17 @@ class CallscriptApp(App[None]):
         if unfinished:
             await self._offer_resume(unfinished)
 
+    @property
+    def _background_screens(self) -> list[Screen[Any]]:
+        """Textual counts the screen under the current one as possibly showing through it, and
+        forwards every repaint of that screen to the one on top. The lead list under a call
+        repainted (its own timers, a refresh) and the whole call screen was drawn again with it,
+        in every browser tab. An opaque screen on top hides what is under it: nothing is
+        forwarded; a dialog with a see-through background keeps Textual's behaviour."""
+        if self._screen_stack and self.screen.styles.background.a == 1:
+            return []
+        return super()._background_screens
+
     def post_display_hook(self) -> None:
         """After every redraw: has the agent's state changed? (callscript.tui.presence: a state
         is always something on screen, so a look here sees every change without a timer.)"""
