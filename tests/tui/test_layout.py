@@ -243,3 +243,36 @@ async def test_a_card_taller_than_the_screen_scrolls_with_the_keys(make_app, see
         assert box.scroll_y > 0
         await keys(pilot, "end")
         assert "第7条备注" in screen_text(app)
+
+
+async def test_a_repaint_of_the_list_under_a_call_does_not_redraw_the_call(make_app, seeded):
+    """Textual forwards every repaint of the screen under the current one to the current one
+    (in case it shows through); the call screen is opaque, so the lead list under it must
+    cost it nothing — it was a full redraw every ~2 s in every idle browser tab."""
+    from callscript.tui.screens.leads import LeadListScreen
+    from callscript.tui.widgets.lead_table import LeadTable
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await keys(pilot, "enter")
+        call = call_screen(app)
+        under = next(screen for screen in app.screen_stack if isinstance(screen, LeadListScreen))
+        await pilot.pause()
+        updates: list[bool] = []
+        render_update = call._compositor.render_update
+
+        def counted(*args, **kwargs):
+            result = render_update(*args, **kwargs)
+            updates.append(result is not None)
+            return result
+
+        call._compositor.render_update = counted
+        under.query_one(LeadTable).refresh()
+        under.query_one("#list-title").refresh()
+        await pilot.pause(0.2)
+        assert not any(updates)  # nothing of the call screen drawn again
+        await keys(pilot, "ctrl+q")  # a see-through dialog still shows the call under it
+        assert "通话还没结束" in screen_text(app) and "结束" in screen_text(app)
+        await keys(pilot, "escape")
+        assert app.screen is call
