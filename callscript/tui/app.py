@@ -349,7 +349,7 @@ class CallscriptApp(App[None]):
         front = self.screen if isinstance(self.screen, LeadListScreen) else None
         shown = front.list_query() if front is not None else None
         try:
-            look, view = await backend.run(backend.look_for_changes, watch, shown._asdict() if shown else None)
+            look, view = await backend.run(backend.look_for_changes, watch, shown)
         except Exception as exc:
             self.log.error(f"lead watch failed: {type(exc).__name__}: {exc}")
             return

@@ -30,7 +30,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from callscript.core.access import Actor, AuditAction, Denial, Permission, PermissionDenied, system_actor
 from callscript.core.lifecycle import CallKind, call_kind
@@ -127,6 +127,16 @@ class LeadListView:
     stage_counts: tuple[tuple[str, int], ...] = ()
     """Rows per stage label in list order (the title's 回电到期 3 · 新客户 97), counted here, not
     on the event loop (a thousand rows: most of the title's cost on a refresh)."""
+
+
+class ListQuery(NamedTuple):
+    """What the lead list on screen shows: its filter (the first three fields), and the view a
+    new read is compared with (the app's watch reads it again with its look: :meth:`Backend.look_for_changes`)."""
+
+    agent_id: int
+    industry: str | None
+    search: str | None
+    previous: LeadListView | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,18 +364,18 @@ class Backend:
 
         return ListWatch(agent_id)
 
-    def look_for_changes(
-        self, watch: ListWatch, shown: dict[str, Any] | None = None
-    ) -> tuple[Look, LeadListView | None]:
+    def look_for_changes(self, watch: ListWatch, shown: ListQuery | None = None) -> tuple[Look, LeadListView | None]:
         """One look of the agent's :class:`~callscript.leads.ListWatch` (cheap when nothing changed)
-        and, when it finds the list stale and a list is on screen (``shown``: the list's
-        ``agent_id``, ``industry``, ``search`` and ``previous`` view), that list read
+        and, when it finds the list stale and a list is on screen (``shown``), that list read
         again in the same trip (None when it reads the same): a refresh costs the event loop one
         hand-over to this thread, not two."""
         look = watch.look(self._s(), self.clock())
         if not look.stale or shown is None:
             return look, None
-        return look, self.lead_list_view(**shown)
+        view = self.lead_list_view(
+            shown.agent_id, industry=shown.industry, search=shown.search, previous=shown.previous
+        )
+        return look, view
 
     def import_sample_leads(self, path: Path) -> int:
         """Load the sample lead list (first start on an empty database); returns how many came in."""

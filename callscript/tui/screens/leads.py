@@ -11,7 +11,7 @@ list); calling a lead again within the hour asks first (``callscript.core.lifecy
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, NamedTuple, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -24,6 +24,7 @@ from textual.widgets import Input, Static
 
 from callscript.core.lifecycle import called_recently
 from callscript.core.outcomes import OUTCOME_VALUES, Outcome
+from callscript.tui.backend import ListQuery
 from callscript.tui.host import AgentAppHost
 from callscript.tui.text import Run, short_time
 from callscript.tui.widgets import KeyBar
@@ -43,16 +44,6 @@ COLUMNS: tuple[Column, ...] = (
     Column("电话", 13, fit=True, max_width=24),  # as wide as the widest number shown: never cut
     Column("行业", 4, share=1),
 )
-
-
-class ListQuery(NamedTuple):
-    """What the lead list on screen shows: its filter, and the view a new read is compared with
-    (the app's watch reads it again with its look: ``Backend.look_for_changes``)."""
-
-    agent_id: int
-    industry: str | None
-    search: str | None
-    previous: LeadListView | None
 
 
 class LeadListScreen(Screen[None]):
@@ -132,16 +123,9 @@ class LeadListScreen(Screen[None]):
     def rows_read(self, shown: ListQuery, view: LeadListView | None) -> None:
         """The list as the watch read it again with its look (``view`` None: the same as shown).
         If the list moved on meanwhile (a new filter, a read of its own), read it the usual way."""
-        if (
-            self.list_query() is None
-            or self.view is not shown.previous
-            or (self.industry, self.search)
-            != (
-                shown.industry,
-                shown.search,
-            )
-        ):
-            self.refresh_rows()
+        now = self.list_query()
+        if now is None or now.previous is not shown.previous or now[:3] != shown[:3]:
+            self.refresh_rows()  # (the views compared by identity: equal rows cost a walk of them)
             return
         self._stale = False
         if view is not None:
