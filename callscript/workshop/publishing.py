@@ -122,15 +122,20 @@ class ScriptWatcher:
         for an event loop; the read and the validation belong in a thread)."""
         key = self._stat()
         if key is None:
-            return not (self._seen.stat is None and self._seen.sha256 == _MISSING)
+            return not self._missing_reported
         return key != self._seen.stat
+
+    @property
+    def _missing_reported(self) -> bool:
+        """The file was missing (or unreadable) at the last look, and that was reported."""
+        return self._seen.stat is None and self._seen.sha256 == _MISSING
 
     def check(self, *, force: bool = False) -> WatchResult:
         """Look at the file once; see the module docstring for what each status means."""
         try:
             st = os.stat(self.path)
         except OSError as exc:
-            if self._seen.stat is None and self._seen.sha256 == _MISSING:
+            if self._missing_reported:
                 return WatchResult(UNCHANGED, self.script)
             self._seen = _Seen(None, _MISSING)
             return self._reject((Problem(Mark(1, 1), f"cannot read the script file: {exc.strerror or exc}"),), None)
