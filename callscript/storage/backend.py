@@ -233,6 +233,13 @@ class SqliteBackend(Backend):
         with sqlite_db.database_errors(self.location):
             return self.conn.executemany(sql, rows).rowcount
 
+    def bulk_insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+        """``executemany`` in one transaction (:func:`~callscript.storage.db.scratch_batch`): on an
+        autocommit connection each row's INSERT would be begun and committed on its own, ~1.3 µs a
+        row even into the import's journal-less ``temp`` table (a fifth of staging a row)."""
+        with sqlite_db.database_errors(self.location), sqlite_db.scratch_batch(self.conn):
+            return super().bulk_insert(table, columns, rows)
+
     def append_once(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         try:  # not the context manager: this is the hot path, and a try costs nothing
             return sqlite_db.retry_locked(lambda: sqlite_db.write_once(self.conn, sql, params, busy_ms=self.busy_ms))

@@ -374,6 +374,31 @@ def immediate(
         raise
 
 
+@contextlib.contextmanager
+def scratch_batch(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN`` (deferred) … ``COMMIT`` around many writes to this connection's ``temp`` tables
+    (``ROLLBACK`` on any exception); joins a transaction already open.
+
+    Deferred on purpose, unlike :func:`immediate`: statements that touch only the ``temp`` schema
+    take no lock on the database file, so agents keep writing meanwhile. Why at all: on an
+    autocommit connection every row's INSERT is a transaction of its own.
+    """
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    except BaseException:
+        _rollback(conn)
+        raise
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        _rollback(conn)
+        raise
+
+
 def _rollback(conn: sqlite3.Connection) -> None:
     """Roll back what is open; a failing ROLLBACK (a full disk, a damaged file: SQLite has then
     rolled back itself) must not hide the error that caused it."""
