@@ -825,8 +825,12 @@ class _SharedStrings:
 
     Excel, WPS, LibreOffice and openpyxl write the table in the order the strings are first
     used, so a sheet read from the top asks for them nearly in order: the blocks it asks for
-    are mostly the newest, and the few strings used all over a list (an industry, a source)
-    sit in blocks that stay cached because they are asked for often enough.
+    are mostly the newest. A string asked for again far below its first use (the company of a
+    duplicate row, a contact name used all over the list) is in a block read long ago and since
+    dropped: for that, only its :data:`PIECE` of 64 strings is read (a block is stored as its
+    pieces, one after the other), into a cache of its own. Loading the whole 2,048-string block
+    for it (and dropping a newer one to make room) cost ~0.4 ms a time, which at a million rows
+    with 1% duplicates made the reader a third slower than at 100,000.
     """
 
     BLOCK_BITS = 11
@@ -834,11 +838,20 @@ class _SharedStrings:
     """Strings per block: 2,048."""
     CACHED_BLOCKS = 16
     """Blocks in memory at most: about 32,000 strings (a few megabytes), whatever the table's size."""
+    PIECE_BITS = 6
+    PIECE = 1 << PIECE_BITS
+    """Strings per piece: 64 (what a look-up behind the newest block reads)."""
+    CACHED_PIECES = 256
+    """Pieces in memory at most: 16,384 strings."""
 
     def __init__(self, book: _Workbook, part: str):
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         self._offsets = array("q", [0])
+        """Where each piece ends in the file (after a leading 0): a block is pieces ``32 b … 32 b + 31``."""
         self._cache: dict[int, list[str]] = {}
+        self._pieces: dict[int, list[str]] = {}
+        self._newest = -1
+        """The furthest block loaded whole: a block beyond it is loaded whole, one before it by the piece."""
         self.count = 0
         try:
             try:
@@ -916,31 +929,66 @@ class _SharedStrings:
             self._write(pending)
 
     def _write(self, strings: list[str]) -> None:
-        data = marshal.dumps(strings)
-        self._file.write(data)
-        self._offsets.append(self._offsets[-1] + len(data))
+        """A block (the last may be short), as its pieces one after the other."""
+        offsets = self._offsets
+        end = offsets[-1]
+        data = []
+        for start in range(0, len(strings), self.PIECE):
+            piece = marshal.dumps(strings[start : start + self.PIECE])
+            data.append(piece)
+            end += len(piece)
+            offsets.append(end)
+        self._file.write(b"".join(data))
         self.count += len(strings)
 
     def get(self, index: int) -> str:
         block = self._cache.get(index >> self.BLOCK_BITS)
         if block is None or index >= self.count:
-            block = self._load(index)
+            return self._miss(index)
         return block[index & (self.BLOCK - 1)]
 
-    def _load(self, index: int) -> list[str]:
+    def _miss(self, index: int) -> str:
+        """A string not in a cached block: its block loaded whole if it is at or past the newest
+        read so far (reading on down the sheet), else only its piece."""
         if not 0 <= index < self.count:
             raise ImportFileError(
                 f"a cell refers to shared string {index}, but the workbook has {self.count}", ImportErrorCode.BAD_XLSX
             )
-        number = index // self.BLOCK
-        start = self._offsets[number]
-        # pread, not seek and read: after the import's fork the parent and its reading child share
-        # this file's offset, and either may load a block
-        block: list[str] = marshal.loads(os.pread(self._file.fileno(), self._offsets[number + 1] - start, start))
+        number = index >> self.BLOCK_BITS
+        if number >= self._newest:
+            return self._load(number)[index & (self.BLOCK - 1)]
+        at = index >> self.PIECE_BITS
+        piece = self._pieces.get(at)
+        if piece is None:
+            piece = self._read_pieces(at, at + 1)
+            if len(self._pieces) >= self.CACHED_PIECES:
+                del self._pieces[next(iter(self._pieces))]  # the piece loaded longest ago
+            self._pieces[at] = piece
+        return piece[index & (self.PIECE - 1)]
+
+    def _load(self, number: int) -> list[str]:
+        per_block = self.BLOCK // self.PIECE
+        block = self._read_pieces(number * per_block, min((number + 1) * per_block, len(self._offsets) - 1))
         if len(self._cache) >= self.CACHED_BLOCKS:
             del self._cache[next(iter(self._cache))]  # the block loaded longest ago
         self._cache[number] = block
+        self._newest = max(self._newest, number)
         return block
+
+    def _read_pieces(self, first: int, end: int) -> list[str]:
+        """Pieces ``first`` to ``end - 1``, their strings in one list."""
+        offsets = self._offsets
+        start = offsets[first]
+        # pread, not seek and read: after the import's fork the parent and its reading child share
+        # this file's offset, and either may load a block
+        data = memoryview(os.pread(self._file.fileno(), offsets[end] - start, start))
+        if end == first + 1:
+            found: list[str] = marshal.loads(data)
+            return found
+        strings: list[str] = []
+        for at in range(first, end):
+            strings += marshal.loads(data[offsets[at] - start : offsets[at + 1] - start])
+        return strings
 
     def close(self) -> None:
         self._file.close()

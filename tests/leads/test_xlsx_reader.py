@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import random
 import re
 import zipfile
 from datetime import date, datetime, time
@@ -204,6 +205,30 @@ def test_a_long_shared_string_table_is_read_through_its_blocks():
     assert got[(1, 0)] == "公司0" and got[(30_000, 1)] == "联系人29999"
     assert got[(30_001, 0)] == "公司0" and got[(30_031, 0)] == f"公司{30 * 977}"
     assert len(got) == 60_000 + 31
+
+
+def test_a_string_far_behind_the_newest_block_is_read_by_its_piece(monkeypatch):
+    """Strings asked for in random order (duplicate rows far below their first): each block is
+    loaded whole at most once, on the way down; the rest are read 64 at a time, and what is
+    cached stays bounded."""
+    texts = [f"公司{i}" for i in range(20_000)]
+    data = _xlsxwriter_bytes([[text] for text in texts])
+    book = readers._Workbook(io.BytesIO(data), "t.xlsx")
+    strings = book.strings()
+    assert strings is not None and strings.count == len(texts)
+    loads: list[int] = []
+    load = strings._load
+    monkeypatch.setattr(strings, "_load", lambda number: loads.append(number) or load(number))
+    order = list(range(len(texts)))
+    random.Random(7).shuffle(order)
+    try:
+        assert [strings.get(i) for i in order] == [texts[i] for i in order]
+        assert [strings.get(i) for i in range(len(texts))] == texts
+    finally:
+        book.close()
+    blocks = -(-len(texts) // strings.BLOCK)
+    assert len(loads) == len(set(loads)) <= blocks
+    assert len(strings._cache) <= strings.CACHED_BLOCKS and len(strings._pieces) <= strings.CACHED_PIECES
 
 
 def test_a_damaged_sheet_is_a_file_error_whichever_way():
