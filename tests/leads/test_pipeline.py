@@ -120,6 +120,39 @@ def test_the_pipeline_gives_what_one_process_gives(tmp_path, small_chunks, forks
     assert next(d for d in piped.duplicates if d.row == len(rows)).first_row == 2
 
 
+def test_the_csv_child_leaves_every_fourth_chunk_for_the_parent_to_check(small_chunks):
+    """What the child sends (:func:`importer._checked_in_part`): checked chunks, and every
+    ``PARENT_CHECKS_EVERY``-th chunk as read; checked where it lands, that is what checking every
+    chunk in one place gives — blank rows, problems and row numbers included."""
+    data = csv_bytes(_mixed_rows(600))
+
+    def opened() -> importer._OpenedFile:
+        return importer._open_file("list.csv", mapping=None, encoding=None, sheet=None, region=None, data=data)
+
+    sent_from = opened()
+    sent = list(
+        importer._checked_in_part(
+            sent_from.rows, sent_from.layout, sent_from.region, "官网", sent_from.result.header_row
+        )
+    )
+    every = importer.PARENT_CHECKS_EVERY
+    assert [type(item) is list for item in sent] == [i % every == every - 1 for i in range(len(sent))]
+    assert sum(type(item) is list for item in sent) >= 3
+    checked_here, last = [], sent_from.result.header_row
+    for item in sent:
+        chunk = (
+            importer._check_batch_chunk(item, sent_from.layout, sent_from.region, "官网", last)
+            if type(item) is list
+            else item
+        )
+        checked_here.append(chunk)
+        last = chunk[4]
+    one_place = opened()
+    assert checked_here == list(
+        importer._check_rows(one_place.rows, one_place.layout, one_place.region, "官网", one_place.result.header_row)
+    )
+
+
 def test_a_file_shorter_than_the_threshold_is_done_in_one_process(store, small_chunks, forks):
     rows = [["公司", "电话"]] + [[f"公司{i}", mobile(i)] for i in range(AFTER - 1)]
     result = import_leads(store, "short.csv", data=csv_bytes(rows))
