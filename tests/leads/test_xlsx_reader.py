@@ -207,28 +207,41 @@ def test_a_long_shared_string_table_is_read_through_its_blocks():
     assert len(got) == 60_000 + 31
 
 
-def test_a_string_far_behind_the_newest_block_is_read_by_its_piece(monkeypatch):
-    """Strings asked for in random order (duplicate rows far below their first): each block is
-    loaded whole at most once, on the way down; the rest are read 64 at a time, and what is
-    cached stays bounded."""
+@pytest.fixture
+def strings_read_down(monkeypatch):
+    """A table of 20,000 shared strings (ten blocks) with room for two blocks, read from the top
+    to the end, as a sheet is; then (texts, the table, the blocks loaded from now on)."""
     texts = [f"公司{i}" for i in range(20_000)]
-    data = _xlsxwriter_bytes([[text] for text in texts])
-    book = readers._Workbook(io.BytesIO(data), "t.xlsx")
+    book = readers._Workbook(io.BytesIO(_xlsxwriter_bytes([[text] for text in texts])), "t.xlsx")
     strings = book.strings()
     assert strings is not None and strings.count == len(texts)
+    monkeypatch.setattr(strings, "CACHED_BLOCKS", 2)
+    assert [strings.get(i) for i in range(len(texts))] == texts
     loads: list[int] = []
     load = strings._load
     monkeypatch.setattr(strings, "_load", lambda number: loads.append(number) or load(number))
-    order = list(range(len(texts)))
-    random.Random(7).shuffle(order)
-    try:
-        assert [strings.get(i) for i in order] == [texts[i] for i in order]
-        assert [strings.get(i) for i in range(len(texts))] == texts
-    finally:
-        book.close()
-    blocks = -(-len(texts) // strings.BLOCK)
-    assert len(loads) == len(set(loads)) <= blocks
-    assert len(strings._cache) <= strings.CACHED_BLOCKS and len(strings._pieces) <= strings.CACHED_PIECES
+    yield texts, strings, loads
+    book.close()
+
+
+def test_a_string_far_behind_the_newest_block_is_read_by_its_piece(strings_read_down):
+    """Strings asked for again at random (duplicate rows far below their first use): read 64 at
+    a time, not by loading their whole blocks again; what is cached stays bounded."""
+    texts, strings, loads = strings_read_down
+    order = random.Random(7).sample(range(len(texts) - strings.BLOCK), 1_000)
+    assert [strings.get(i) for i in order] == [texts[i] for i in order]
+    assert loads == []
+    assert len(strings._cache) <= 2 and 0 < len(strings._pieces) <= strings.CACHED_PIECES
+
+
+def test_a_block_used_all_over_is_loaded_whole_again(strings_read_down):
+    """A block whose strings keep being asked for (contact names used all over a list) goes back
+    among the cached blocks after :data:`RELOAD_AFTER` look-ups by the piece, not one per row."""
+    texts, strings, loads = strings_read_down
+    for _ in range(strings.RELOAD_AFTER * 3):
+        assert strings.get(5) == texts[5]
+    assert loads == [0]
+    assert 0 in strings._cache
 
 
 def test_a_damaged_sheet_is_a_file_error_whichever_way():
