@@ -3,3 +3,7 @@
 Only this package imports Textual. It talks to storage through
 :mod:`callscript.tui.backend` (one module, one thread) and never runs SQL itself.
 """
+
+from callscript.tui.bytecode import compile_ahead
+
+compile_ahead()  # a first start after an install: compile on the other core (one stat() otherwise)
