@@ -1,5 +1,6 @@
-"""The first start after an install compiles the start's modules on the other core
-(callscript/tui/bytecode.py); a warm start starts nothing."""
+"""What importing the app's package does for the start: the first start after an install
+compiles the start's modules on the other core (callscript/tui/bytecode.py; a warm start
+starts nothing), and the collector runs less until the start of shift (tui/garbage.py)."""
 
 from __future__ import annotations
 
@@ -71,3 +72,22 @@ def test_no_bytecode_wanted_no_compiler(tmp_path) -> None:
     code = "from callscript.tui.bytecode import compile_ahead; print(compile_ahead())"
     assert python(code, cache=cache, write_bytecode=False) == "None"
     assert not cache.exists()
+
+
+def test_the_collector_runs_less_during_the_start_and_as_usual_after(tmp_path) -> None:
+    """callscript/tui/garbage.py: importing the app raises the collector's thresholds; the
+    start of shift puts the usual ones back — or, in a process that never starts a shift, the
+    first collection after START_SECONDS does."""
+    code = (
+        "import gc\n"
+        "usual = gc.get_threshold()\n"
+        "from callscript.tui import garbage\n"
+        "print(gc.get_threshold() == garbage.START_THRESHOLDS != usual)\n"
+        "garbage.freeze_start_of_shift()\n"
+        "print(gc.get_threshold() == usual, garbage._end_when_late not in gc.callbacks)\n"
+        "garbage.pause_for_start(seconds=0.0)\n"
+        "print(gc.get_threshold() == garbage.START_THRESHOLDS)\n"
+        "gc.collect(0)\n"
+        "print(gc.get_threshold() == usual, garbage._end_when_late not in gc.callbacks)\n"
+    )
+    assert python(code, cache=tmp_path / "pycache").split() == ["True"] * 6
