@@ -33,7 +33,7 @@ def pause_for_start(seconds: float = START_SECONDS) -> None:
     global _usual, _until
     if _usual is not None:
         return
-    _usual = gc.get_threshold()  # type: ignore[assignment]
+    _usual = gc.get_threshold()
     _until = time.monotonic() + seconds
     gc.set_threshold(*START_THRESHOLDS)
     gc.callbacks.append(_end_when_late)
