@@ -2,6 +2,7 @@
 
     uv run python bench/bench_tui.py            # every figure beside its budget
     uv run python bench/bench_tui.py --json     # the same figures as JSON
+    uv run python bench/bench_tui.py --only-startup   # the start-up figures alone
 
 Benchmarks report; they do not assert (the figures depend on the machine and its load,
 printed with them).
@@ -316,8 +317,42 @@ def display(screen, renderable):
 app._display = display
 app.run(headless=True, size=(80, 24))
 marks["imported"] = imported
+if len(sys.argv) > 3:  # --write-start-modules: the files the start loaded, in import order
+    import sysconfig
+    from callscript.tui.bytecode import listing_line
+    stdlib, site = sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"]
+    files = [(n, getattr(m, "__file__", None) or "") for n, m in list(sys.modules.items())]
+    marks["modules"] = [
+        listing_line(n, f) for n, f in files if f.endswith(".py") and (f.startswith(site) or not f.startswith(stdlib))
+    ]
 print(json.dumps(marks))
 """
+
+
+def write_start_modules(path: Path) -> int:
+    """Write :data:`callscript.tui.bytecode.START_MODULES`: the files one start of the app up
+    to the call screen imports (run once more after an upgrade of Textual or a new module on
+    the start path; tests/tui/test_startup_imports.py says when). Returns how many."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-modules-"))
+    db = tmp / "start.db"
+    seed(db, 200)
+    env = _child_env(tmp / "pycache")
+    out = subprocess.run(
+        [sys.executable, "-c", STARTUP_CHILD, str(db), str(tmp / "config.json"), "modules"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    )
+    modules = json.loads(out.stdout.strip().splitlines()[-1])["modules"]
+    header = (
+        "# The files the agent app's start imports up to the first call screen, in import order\n"
+        "# (callscript/tui/bytecode.py). Written by: python bench/bench_tui.py --write-start-modules\n"
+    )
+    path.write_text(header + "".join(f"{line}\n" for line in modules), encoding="utf-8")
+    return len(modules)
 
 
 def _child_env(pycache: Path | None) -> dict[str, str]:
@@ -461,22 +496,40 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--no-startup", action="store_true")
     parser.add_argument("--no-refresh", action="store_true")
+    parser.add_argument("--no-keypress", action="store_true")
+    parser.add_argument(
+        "--only-startup", action="store_true", help="the start-up figures only (--no-keypress --no-refresh)"
+    )
+    parser.add_argument("--write-start-modules", action="store_true", help="write callscript/tui/start_modules.txt")
     args = parser.parse_args()
+    if args.write_start_modules:
+        from callscript.tui.bytecode import START_MODULES
 
-    latencies, cpu = asyncio.run(keypress_latency(args.answers))
-    ms = [x * 1000 for x in latencies]
-    cpu_ms = [x * 1000 for x in cpu]
+        print(f"{write_start_modules(START_MODULES)} files → {START_MODULES}")
+        return
+    if args.only_startup:
+        args.no_keypress = args.no_refresh = True
+        args.no_startup = False
+
     result: dict[str, float | int] = {
-        "answers": len(ms),
-        "median_ms": round(statistics.median(ms), 2),
-        "p90_ms": round(percentile(ms, 90), 2),
-        "p99_ms": round(percentile(ms, 99), 2),
-        "max_ms": round(max(ms), 2),
-        "cpu_median_ms": round(statistics.median(cpu_ms), 2),
-        "cpu_p99_ms": round(percentile(cpu_ms, 99), 2),
         "load_average_1m": round(os.getloadavg()[0], 2),
         "cpus": os.cpu_count() or 0,
     }
+    if not args.no_keypress:
+        latencies, cpu = asyncio.run(keypress_latency(args.answers))
+        ms = [x * 1000 for x in latencies]
+        cpu_ms = [x * 1000 for x in cpu]
+        result.update(
+            {
+                "answers": len(ms),
+                "median_ms": round(statistics.median(ms), 2),
+                "p90_ms": round(percentile(ms, 90), 2),
+                "p99_ms": round(percentile(ms, 99), 2),
+                "max_ms": round(max(ms), 2),
+                "cpu_median_ms": round(statistics.median(cpu_ms), 2),
+                "cpu_p99_ms": round(percentile(cpu_ms, 99), 2),
+            }
+        )
     if not args.no_refresh:
         looks = asyncio.run(list_refresh(args.leads))
         for kind, values in looks.items():
@@ -490,17 +543,18 @@ def main() -> None:
         print(json.dumps({**result, "budgets": BUDGETS}, indent=2))
         return
     b = BUDGETS
-    print(
-        f"keypress → screen, {result['answers']} answers at 80×24 (budget: median ≤ {b['median_ms']:.0f} ms, p99 ≤ {b['p99_ms']:.0f} ms)"
-    )
-    print(
-        f"  median {result['median_ms']:.1f} ms ({_verdict(result['median_ms'], b['median_ms'])}) · p90 {result['p90_ms']:.1f} ms"
-        f" · p99 {result['p99_ms']:.1f} ms ({_verdict(result['p99_ms'], b['p99_ms'])}) · max {result['max_ms']:.1f} ms"
-    )
-    print(
-        f"  event-loop CPU per answer: median {result['cpu_median_ms']:.1f} ms · p99 {result['cpu_p99_ms']:.1f} ms"
-        f"  (load average {result['load_average_1m']} on {result['cpus']} CPUs)"
-    )
+    if not args.no_keypress:
+        print(
+            f"keypress → screen, {result['answers']} answers at 80×24 (budget: median ≤ {b['median_ms']:.0f} ms, p99 ≤ {b['p99_ms']:.0f} ms)"
+        )
+        print(
+            f"  median {result['median_ms']:.1f} ms ({_verdict(result['median_ms'], b['median_ms'])}) · p90 {result['p90_ms']:.1f} ms"
+            f" · p99 {result['p99_ms']:.1f} ms ({_verdict(result['p99_ms'], b['p99_ms'])}) · max {result['max_ms']:.1f} ms"
+        )
+        print(
+            f"  event-loop CPU per answer: median {result['cpu_median_ms']:.1f} ms · p99 {result['cpu_p99_ms']:.1f} ms"
+            f"  (load average {result['load_average_1m']} on {result['cpus']} CPUs)"
+        )
     if not args.no_refresh:
         print(
             f"lead list self-refresh on {args.leads:,} leads, event-loop time per look (budget ≤ {b['refresh_ms']:.0f} ms)"

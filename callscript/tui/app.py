@@ -291,13 +291,14 @@ class CallscriptApp(App[None]):
             self.floor_allowed = await backend.run(backend.may_see_floor)
             unfinished = await backend.run(backend.unfinished_calls, self.agent_id)
             self.lead_watch = await backend.run(backend.new_watch, self.agent_id)
+            first_read = await backend.run(backend.first_list_read, self.agent_id)
         except Exception as exc:
             await self.push_screen(ErrorScreen("打不开数据库", f"{self.db_path}: {problem_text(exc)}"))
             return
         if with_accounts:
             self._last_input = self._idle_clock()
             self._arm_idle_check(self.idle_lock)
-        await self.push_screen(LeadListScreen())
+        await self.push_screen(LeadListScreen(first_read))
         if others:
             where = "; ".join(f"{s.host} 进程 {s.pid}, {s.started_at:%m-%d %H:%M} 起" for s in others)
             self.notify(

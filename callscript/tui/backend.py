@@ -319,6 +319,11 @@ class Backend:
     def industries(self) -> list[str]:
         return self._s().industries()
 
+    def first_list_read(self, agent_id: int) -> tuple[LeadListView | None, list[str]]:
+        """The lead list and the industries as the list screen's first frame shows them (read at
+        start of shift, before the screen is shown: one layout and one frame, with the rows)."""
+        return self.lead_list_view(agent_id), self.industries()
+
     def lead_rows(
         self, agent_id: int, *, industry: str | None = None, search: str | None = None, limit: int = 500
     ) -> list[LeadListRow]:

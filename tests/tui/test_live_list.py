@@ -221,3 +221,25 @@ async def test_first_start_on_an_empty_database_offers_the_sample_leads(make_app
         await keys(pilot, "enter")
         assert call_screen(app).info.lead.company == "广州恒信贸易有限公司"
         assert "开场白" in screen_text(app)
+
+
+async def test_the_lists_first_frame_shows_the_rows_with_the_table_focused(make_app, seeded):
+    """Start of shift reads the list before showing its screen: the screen's first frame has the
+    rows (no empty table laid out and drawn before them), and the table has the focus in that
+    frame — an Enter pressed as the list appears calls the lead under the cursor (it went to the
+    search box before)."""
+    app = make_app()
+    first: list[tuple[int, object]] = []
+    original = app._display
+
+    def display(screen, renderable):
+        if isinstance(screen, LeadListScreen) and renderable is not None and not first:  # (None: nothing drawn)
+            first.append((len(screen.rows), app.focused))
+        return original(screen, renderable)
+
+    app._display = display
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: bool(first))
+        rows, focused = first[0]
+        assert rows == len(seeded)
+        assert isinstance(focused, LeadTable)

@@ -47,6 +47,10 @@ COLUMNS: tuple[Column, ...] = (
 
 
 class LeadListScreen(Screen[None]):
+    AUTO_FOCUS = "#leads"
+    """The table has the focus from the first frame (Textual's default, the first focusable
+    widget, is the search box: an Enter pressed as the list appears went to it)."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "call", "打电话", show=True),
         Binding("n", "add_lead", "添加客户"),
@@ -63,8 +67,12 @@ class LeadListScreen(Screen[None]):
         Binding("escape", "leave_search", "返回列表", show=False),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, first_read: tuple[LeadListView | None, list[str]] | None = None) -> None:
+        """``first_read``: the list and the industries already read (the app's start of shift
+        reads them while it waits on the database anyway): the screen's first frame shows the
+        rows, instead of an empty table laid out and drawn once before them."""
         super().__init__()
+        self._first_read = first_read
         self.view: LeadListView | None = None
         self.rows: tuple[LeadListRow, ...] = ()
         self.industries: list[str] = []
@@ -97,7 +105,13 @@ class LeadListScreen(Screen[None]):
         search = self.query_one("#search", Input)
         search.cursor_blink = self.host.cursor_blink
         self._render_title()
-        self.reload()
+        if self._first_read is not None:
+            view, self.industries = self._first_read
+            self._first_read = None
+            if view is not None:
+                self._show(view)
+        else:
+            self.reload()
         self.query_one(LeadTable).focus()
 
     def on_screen_resume(self) -> None:

@@ -112,6 +112,9 @@ class LeadTable(ScrollView, can_focus=True):
         self.rows: tuple[TableRow, ...] = ()
         self._widest: tuple[int, ...] = ()
         self._widths: list[int] = [c.min_width for c in self.columns]
+        self._fitted_width = -1
+        """The width ``_widths`` were fitted to (rows shown before the first layout are fitted
+        again when drawn: the compositor may draw the table before its Resize is handled)."""
         self._components: dict[str, Style] = {}
         self._strips: dict[tuple[object, ...], Strip] = {}
         self._base: Style | None = None
@@ -169,6 +172,7 @@ class LeadTable(ScrollView, can_focus=True):
 
     def _fit_columns(self) -> None:
         self._widths = column_widths(self.columns, self.size.width, self._widest)
+        self._fitted_width = self.size.width
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_columns()
@@ -206,6 +210,8 @@ class LeadTable(ScrollView, can_focus=True):
 
     # -- drawing ---------------------------------------------------------------
     def render_lines(self, crop: Region) -> list[Strip]:
+        if self._fitted_width != self.size.width:
+            self._fit_columns()
         self._base = self.rich_style  # once per repaint: it walks every ancestor's styles
         try:
             return super().render_lines(crop)
