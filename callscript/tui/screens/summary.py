@@ -12,7 +12,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from callscript.core.outcomes import Outcome
 from callscript.core.when import WEEKDAYS, describe
@@ -26,6 +25,7 @@ from callscript.tui.screens.fresh import FreshScreen
 from callscript.tui.screens.help import HelpScreen
 from callscript.tui.text import CellWrapped, fact_rows, tri_text
 from callscript.tui.widgets import KeyBar
+from callscript.tui.widgets.rich_card import RichCard
 
 
 def _day(day: date) -> str:
@@ -136,7 +136,7 @@ class SummaryScreen(FreshScreen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="summary-box"):
-            card = Static(summary_table(self.info, self.session, self.finish, self.host.clock()), id="summary-card")
+            card = RichCard(summary_table(self.info, self.session, self.finish, self.host.clock()), id="summary-card")
             card.border_title = "通话小结"
             yield card
         bar = KeyBar(id="keybar")
