@@ -33,23 +33,6 @@ IDLE_WAKE_SECONDS = 1.0
 app is closing at least this often)."""
 PENDING_WAKE_SECONDS = 0.1
 """Textual's own wake-up, kept while a sequence is pending but the parser names no deadline."""
-TAB_NICENESS = 5
-"""How far below the floor server a tab's app runs (``nice``). Every key goes through the
-server twice — the key to the tab, the tab's screen back to the browser — and with fifty
-tabs on two cores the server was one process among fifty-one: a tab busy drawing could hold
-up everyone's relay. A little lower, the tabs still share the cores fairly among themselves,
-and the server relays first."""
-
-
-def give_way_to_the_server(niceness: int = TAB_NICENESS) -> None:
-    """Lower this process's CPU priority by ``niceness`` (a tab's app; a no-op where the OS has no ``nice``)."""
-    nice = getattr(os, "nice", None)
-    if nice is None:
-        return
-    try:
-        nice(niceness)
-    except OSError:
-        pass  # not allowed here: the tab runs at the server's priority, as before
 
 
 def input_wait(parser: Any, now: float) -> float:
@@ -65,12 +48,7 @@ def input_wait(parser: Any, now: float) -> float:
 
 
 class FloorWebDriver(WebDriver):
-    """Textual's web driver whose input thread sleeps while nothing is pending, in a process
-    that gives way to the floor server (:func:`give_way_to_the_server`)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        give_way_to_the_server()
+    """Textual's web driver whose input thread sleeps while nothing is pending."""
 
     def run_input_thread(self) -> None:
         """Textual's ``WebDriver.run_input_thread`` with :func:`input_wait` as the select timeout."""
