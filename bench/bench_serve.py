@@ -65,24 +65,26 @@ BUDGET_AT = 50
 # One whole call of scripts/ctrip.yaml to 寄资料 (as tests/tui/test_calls.py answers it), then
 # Enter on the summary for the next lead. Typed text goes as one envelope (a browser sends
 # an IME's text at once).
-CALL_KEYS = [
-    "1",  # 本人接听
-    "1",  # 方便
-    "1",  # 经常出差
-    "1",  # 都自己订
-    "1",  # 有接待
-    "1",  # 会
-    "1",  # B1 其它订房中心
-    "艺龙\r",
-    "2",  # 没用过携程, 是艺龙的会员
-    "1",  # 好
-    "4\r",  # 四星
-    "1",  # 愿意接受
-    "深圳市南山区科技园\r",
-    "1",  # 地址无误 → 结束语
-    "\r",  # finish: the summary card
-    "\r",  # next lead: its call screen
+CALL = [  # (what is sent, what it does)
+    ("1", "本人接听"),
+    ("1", "方便"),
+    ("1", "经常出差"),
+    ("1", "都自己订"),
+    ("1", "有接待"),
+    ("1", "会"),
+    ("1", "B1 其它订房中心"),
+    ("艺龙\r", "typed: 艺龙"),
+    ("2", "没用过携程, 是艺龙的会员"),
+    ("1", "好"),
+    ("4\r", "四星"),
+    ("1", "愿意接受"),
+    ("深圳市南山区科技园\r", "typed: the address"),
+    ("1", "地址无误 → 结束语"),
+    ("\r", "finish: the summary card"),
+    ("\r", "next lead: its call screen"),
 ]
+CALL_KEYS = [key for key, _ in CALL]
+CALL_KEY_LABELS = [label for _, label in CALL]
 
 
 @dataclass
@@ -93,6 +95,7 @@ class Tab:
     frames: list[tuple[float, int, bytes]] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     latencies: list[float] = field(default_factory=list)
+    steps: list[int] = field(default_factory=list)  # the CALL_KEYS index each latency belongs to
     lost: int = 0
 
     def text_since(self, mark: int) -> str:
@@ -215,6 +218,7 @@ async def answer_keys(tab: Tab, until: float, phase: float) -> None:
             tab.lost += 1
         else:
             tab.latencies.append((seen - sent) * 1000)
+            tab.steps.append((step - 1) % len(CALL_KEYS))
         await asyncio.sleep(max(0.0, sent + KEY_EVERY - time.perf_counter()))
 
 
@@ -308,6 +312,8 @@ class Result:
     """CPU per tab per idle second (ms): N tabs on the call screen, no key pressed."""
     key_cpu: CpuSample
     """CPU per key (ms) while the tabs answer, idle cost included."""
+    slowest_keys: list[tuple[str, float, float]] = field(default_factory=list)
+    """The three keys of the call with the highest p99: (what the key does, p50, p99 in ms)."""
 
 
 async def run_size(tabs: int, seconds: float, workdir: Path, idle_seconds: float = 10.0) -> Result:
@@ -358,6 +364,10 @@ async def run_size(tabs: int, seconds: float, workdir: Path, idle_seconds: float
                 if tab.ws is not None:
                     await tab.ws.close()
         latencies = sorted(ms for tab in tabs_ for ms in tab.latencies)
+        by_step: dict[int, list[float]] = {}
+        for tab in tabs_:
+            for step, ms in zip(tab.steps, tab.latencies, strict=True):
+                by_step.setdefault(step, []).append(ms)
         lost = sum(tab.lost for tab in tabs_)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -391,7 +401,18 @@ async def run_size(tabs: int, seconds: float, workdir: Path, idle_seconds: float
         load,
         CpuSample(idle.server * per_idle, idle.apps * per_idle, idle.client * per_idle),
         CpuSample(busy.server * per_key, busy.apps * per_key, busy.client * per_key),
+        slowest_keys(by_step),
     )
+
+
+def slowest_keys(by_step: dict[int, list[float]], count: int = 3) -> list[tuple[str, float, float]]:
+    """Which keys of the call make the tail: (its label in CALL_KEY_LABELS, p50, p99)."""
+    figures = []
+    for step, samples in by_step.items():
+        samples.sort()
+        p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+        figures.append((CALL_KEY_LABELS[step], statistics.median(samples), p99))
+    return sorted(figures, key=lambda figure: figure[2], reverse=True)[:count]
 
 
 def show(result: Result) -> None:
@@ -411,6 +432,12 @@ def show(result: Result) -> None:
         f"  | CPU per key: server {key.server:.2f} ms, apps {key.apps:.2f} ms, client {key.client:.2f} ms",
         flush=True,
     )
+    if result.slowest_keys:
+        print(
+            "       slowest keys (p50 / p99): "
+            + "; ".join(f"{label} {p50:.0f} / {p99:.0f} ms" for label, p50, p99 in result.slowest_keys),
+            flush=True,
+        )
 
 
 async def main() -> None:

@@ -36,6 +36,7 @@ from callscript.script.session import CallSession, Event, InputRefused, SessionE
 from callscript.tui.backend import CallInfo, CallRecorder, FinishInfo, NoteItem, SaveStatus, problem_text
 from callscript.tui.clock import elapsed_text
 from callscript.tui.host import CallHost
+from callscript.tui.screens.fresh import FreshScreen
 from callscript.tui.text import Run, fact_display, fact_items, marked_runs, path_titles, tri_style
 from callscript.tui.widgets import CallInput, KeyBar, Row, SidePanel, TopBar
 from callscript.tui.widgets.script_view import BOX_ROWS, Para, ScriptView
@@ -117,7 +118,7 @@ class SaveStatusChanged(Message):
         self.status = status
 
 
-class CallScreen(Screen[None]):
+class CallScreen(FreshScreen):
     """One call, from the greeting to the outcome."""
 
     AUTO_FOCUS = ""  # focus follows the node: the answer box on input nodes, nothing otherwise

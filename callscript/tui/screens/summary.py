@@ -12,8 +12,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Static
 
 from callscript.core.outcomes import Outcome
 from callscript.core.when import WEEKDAYS, describe
@@ -23,9 +21,11 @@ from callscript.tui.backend import CallInfo, FinishInfo
 from callscript.tui.clock import elapsed_text
 from callscript.tui.garbage import settle_garbage
 from callscript.tui.host import AgentAppHost
+from callscript.tui.screens.fresh import FreshScreen
 from callscript.tui.screens.help import HelpScreen
 from callscript.tui.text import CellWrapped, fact_rows, tri_text
 from callscript.tui.widgets import KeyBar
+from callscript.tui.widgets.rich_card import RichCard
 
 
 def _day(day: date) -> str:
@@ -115,7 +115,7 @@ def summary_table(info: CallInfo, session: CallSession, finish: FinishInfo, now:
     return table
 
 
-class SummaryScreen(Screen[None]):
+class SummaryScreen(FreshScreen):
     """Shown when a call has been stored; Enter claims the next lead."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -136,7 +136,7 @@ class SummaryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="summary-box"):
-            card = Static(summary_table(self.info, self.session, self.finish, self.host.clock()), id="summary-card")
+            card = RichCard(summary_table(self.info, self.session, self.finish, self.host.clock()), id="summary-card")
             card.border_title = "通话小结"
             yield card
         bar = KeyBar(id="keybar")
