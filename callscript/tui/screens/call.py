@@ -467,6 +467,11 @@ class CallScreen(FreshScreen):
             self._saved_shown = (state, pending if status.error else 0)
             self._widget("#topbar", TopBar).set(saved=text)
 
+    def _show_saved_again(self) -> None:
+        """The save indicator as the answers' state has it (after 结束中 came to nothing)."""
+        self._saved_shown = None
+        self._render_saved()
+
     # -- recording ------------------------------------------------------------
     def _record(self, event: Event) -> None:
         self._submitted += 1
@@ -734,12 +739,17 @@ class CallScreen(FreshScreen):
         if self._finishing:
             return
         self._finishing = True
+        # The key is answered at once, in the save indicator: storing the call waits for the
+        # answers still queued and for the database (a busy floor server, a PostgreSQL across
+        # the network), and only then can the card be drawn.
+        self._widget("#topbar", TopBar).set(saved=Text(" … 结束中 ", "bold black on yellow"))
         host = self.host
         backend = host.backend
         try:
             assert self.recorder is not None
             status = await asyncio.wrap_future(self.recorder.flushed())
             if status.error:
+                self._show_saved_again()
                 self.notify(
                     f"还有 {status.pending} 步没保存, 不能结束: {status.error}",
                     title="保存失败",
@@ -755,6 +765,7 @@ class CallScreen(FreshScreen):
                 now=host.clock(),
             )
         except Exception as exc:
+            self._show_saved_again()
             self.notify(f"通话结果没有保存: {problem_text(exc)}", title="保存失败", severity="error", timeout=10)
             return
         finally:

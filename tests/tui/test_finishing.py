@@ -1,0 +1,56 @@
+"""Enter on the ending: the key is answered at once (结束中 in the save indicator) while the call
+is stored, the card follows; a failure puts the indicator back and keeps the call on screen."""
+
+from __future__ import annotations
+
+import threading
+
+from callscript.tui.backend import Backend
+from callscript.tui.screens.summary import SummaryScreen
+from callscript.tui.widgets import TopBar
+from tui.helpers import all_saved, call_screen, keys, settle, wait_for
+
+WALK = ["1", "1", "1", "1", "1", "1", "4", "1", "text:4", "enter", "1", "text:深圳市南山区科技园1号", "enter", "1"]
+
+
+def saved_text(app) -> str:
+    return "".join(text for text, _ in call_screen(app).query_one("#topbar", TopBar).saved)
+
+
+async def test_finishing_shows_at_once_and_the_card_follows(make_app, seeded, monkeypatch):
+    release = threading.Event()
+    original = Backend.finish_call
+
+    def slow_finish(self, *args, **kwargs):  # a busy database: the card must wait for it
+        release.wait(10)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Backend, "finish_call", slow_finish)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await keys(pilot, "enter", *WALK)
+        await all_saved(pilot)
+        assert "已保存" in saved_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "结束中" in saved_text(app)  # the key answered before the database did
+        assert "结束中" in "".join(strip.text for strip in app.screen._compositor.render_strips())
+        release.set()
+        await wait_for(pilot, lambda: isinstance(app.screen, SummaryScreen))
+
+
+async def test_a_failed_finish_puts_the_indicator_back(make_app, seeded, monkeypatch):
+    def failing_finish(self, *args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Backend, "finish_call", failing_finish)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await keys(pilot, "enter", *WALK)
+        await all_saved(pilot)
+        await keys(pilot, "enter")
+        await wait_for(pilot, lambda: "已保存" in saved_text(app))
+        assert "结束中" not in saved_text(app)
+        assert not isinstance(app.screen, SummaryScreen)
