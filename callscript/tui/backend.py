@@ -480,6 +480,25 @@ class Backend:
         store.discard_call(call_id)
         store.release_lead(lead_id)
 
+    def finish_after(
+        self,
+        write_queued: Callable[[], SaveStatus],
+        call_id: int,
+        session: CallSession,
+        *,
+        callback_due: datetime | None = None,
+        now: datetime | None = None,
+    ) -> tuple[SaveStatus, FinishInfo | None]:
+        """The call's queued answers written (``write_queued``: its recorder's), then — if none
+        failed — its outcome stored (:meth:`finish_call`), in one trip to this thread. As two
+        trips (the answers, then the outcome), each a wake-up of this thread and then of the
+        event loop, they were most of the wait of the key that ends a call on a busy floor
+        server. The outcome is None when a write failed: the status says which."""
+        status = write_queued()
+        if status.error:
+            return status, None
+        return status, self.finish_call(call_id, session, callback_due=callback_due, now=now)
+
     def finish_call(
         self,
         call_id: int,
@@ -677,9 +696,10 @@ class CallRecorder:
     def retry(self) -> None:
         self.backend.submit(self._drain)
 
-    def flushed(self) -> Future[SaveStatus]:
-        """A future that resolves once every queued write has been tried (for finishing the call)."""
-        return self.backend.submit(self._drain)
+    def write_queued(self) -> SaveStatus:
+        """Try every queued write now (on the database thread: finishing the call, see
+        :meth:`Backend.finish_after`); the status after."""
+        return self._drain()
 
     @property
     def status(self) -> SaveStatus:

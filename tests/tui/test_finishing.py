@@ -54,3 +54,37 @@ async def test_a_failed_finish_puts_the_indicator_back(make_app, seeded, monkeyp
         await wait_for(pilot, lambda: "已保存" in saved_text(app))
         assert "结束中" not in saved_text(app)
         assert not isinstance(app.screen, SummaryScreen)
+
+
+async def test_the_call_is_not_finished_while_an_answer_is_not_on_disk(make_app, seeded, monkeypatch):
+    """The answers and the outcome go in one trip to the database thread (Backend.finish_after):
+    a queued answer that cannot be written stops the finish, and nothing is stored as finished."""
+    from callscript.storage.acting import ActingStore
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await keys(pilot, "enter", *WALK[:-1])
+        await all_saved(pilot)
+        original = ActingStore.record_event
+        failing = {"on": True}
+
+        def record_event(self, *args, **kwargs):
+            if failing["on"]:
+                raise OSError("disk full")
+            return original(self, *args, **kwargs)
+
+        monkeypatch.setattr(ActingStore, "record_event", record_event)
+        await keys(pilot, WALK[-1])  # the last answer: its write fails
+        screen = call_screen(app)
+        await wait_for(pilot, lambda: screen._status.error is not None)
+        await keys(pilot, "enter")
+        await pilot.pause(0.2)
+        assert call_screen(app) is screen  # not finished: no card
+        assert app.backend.acting.get_call(screen.info.call_id).ended_at is None
+        failing["on"] = False
+        await keys(pilot, "ctrl+r")
+        await wait_for(pilot, lambda: screen._status.error is None)
+        await keys(pilot, "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SummaryScreen))
+        assert app.backend.acting.get_call(screen.info.call_id).ended_at is not None

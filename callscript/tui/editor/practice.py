@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -96,10 +95,8 @@ class PracticeRecorder:
     def retry(self) -> None:
         self._report()
 
-    def flushed(self) -> Future[SaveStatus]:
-        future: Future[SaveStatus] = Future()
-        future.set_result(self.status)
-        return future
+    def write_queued(self) -> SaveStatus:
+        return self.status  # nothing is queued: every answer is kept in memory as it is given
 
 
 class PracticeCallScreen(CallScreen):

@@ -9,8 +9,6 @@ what is really on disk.
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import Future
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar, cast
@@ -105,8 +103,8 @@ class Recorder(Protocol):
 
     def retry(self) -> None: ...
 
-    def flushed(self) -> Future[SaveStatus]:
-        """Resolves once every queued write has been tried."""
+    def write_queued(self) -> SaveStatus:
+        """Try every queued write now, on the thread the writes run on; the status after."""
         ...
 
 
@@ -747,8 +745,15 @@ class CallScreen(FreshScreen):
         backend = host.backend
         try:
             assert self.recorder is not None
-            status = await asyncio.wrap_future(self.recorder.flushed())
-            if status.error:
+            status, info = await backend.run(
+                backend.finish_after,
+                self.recorder.write_queued,
+                self.info.call_id,
+                self.session,
+                callback_due=self.callback_due,
+                now=host.clock(),
+            )
+            if info is None:
                 self._show_saved_again()
                 self.notify(
                     f"还有 {status.pending} 步没保存, 不能结束: {status.error}",
@@ -757,13 +762,6 @@ class CallScreen(FreshScreen):
                     timeout=10,
                 )
                 return
-            info = await backend.run(
-                backend.finish_call,
-                self.info.call_id,
-                self.session,
-                callback_due=self.callback_due,
-                now=host.clock(),
-            )
         except Exception as exc:
             self._show_saved_again()
             self.notify(f"通话结果没有保存: {problem_text(exc)}", title="保存失败", severity="error", timeout=10)
