@@ -362,16 +362,8 @@ def immediate(
     already inside a transaction.
     """
     begin_immediate(conn, wait_s, busy_ms)
-    try:
+    with _committed(conn):
         yield conn
-    except BaseException:
-        _rollback(conn)
-        raise
-    try:
-        conn.execute("COMMIT")
-    except BaseException:
-        _rollback(conn)
-        raise
 
 
 @contextlib.contextmanager
@@ -387,8 +379,16 @@ def scratch_batch(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         yield conn
         return
     conn.execute("BEGIN")
-    try:
+    with _committed(conn):
         yield conn
+
+
+@contextlib.contextmanager
+def _committed(conn: sqlite3.Connection) -> Iterator[None]:
+    """The transaction just begun is committed after the block; an exception in the block or
+    in the ``COMMIT`` rolls it back and is raised (:func:`immediate`, :func:`scratch_batch`)."""
+    try:
+        yield
     except BaseException:
         _rollback(conn)
         raise
