@@ -8,6 +8,24 @@ from rich.console import Console
 from textual.app import App
 from textual.worker import WorkerCancelled
 
+TO_THE_ENDING = [
+    "1",
+    "1",
+    "1",
+    "1",
+    "1",
+    "1",
+    "4",
+    "1",
+    "text:4",
+    "enter",
+    "1",
+    "text:深圳市南山区科技园1号",
+    "enter",
+    "1",
+]
+"""A call's answers from 开场白 (B4, four stars, an address) to the closing line of 寄资料."""
+
 
 def screen_lines(app: App) -> list[str]:
     """The visible rows as text, including dialogs over the screen below."""

@@ -8,9 +8,7 @@ import threading
 from callscript.tui.backend import Backend
 from callscript.tui.screens.summary import SummaryScreen
 from callscript.tui.widgets import TopBar
-from tui.helpers import all_saved, call_screen, keys, settle, wait_for
-
-WALK = ["1", "1", "1", "1", "1", "1", "4", "1", "text:4", "enter", "1", "text:深圳市南山区科技园1号", "enter", "1"]
+from tui.helpers import TO_THE_ENDING, all_saved, call_screen, keys, settle, wait_for
 
 
 def saved_text(app) -> str:
@@ -29,7 +27,7 @@ async def test_finishing_shows_at_once_and_the_card_follows(make_app, seeded, mo
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await keys(pilot, "enter", *WALK)
+        await keys(pilot, "enter", *TO_THE_ENDING)
         await all_saved(pilot)
         assert "已保存" in saved_text(app)
         await pilot.press("enter")
@@ -48,7 +46,7 @@ async def test_a_failed_finish_puts_the_indicator_back(make_app, seeded, monkeyp
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await keys(pilot, "enter", *WALK)
+        await keys(pilot, "enter", *TO_THE_ENDING)
         await all_saved(pilot)
         await keys(pilot, "enter")
         await wait_for(pilot, lambda: "已保存" in saved_text(app))
@@ -64,7 +62,7 @@ async def test_the_call_is_not_finished_while_an_answer_is_not_on_disk(make_app,
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await keys(pilot, "enter", *WALK[:-1])
+        await keys(pilot, "enter", *TO_THE_ENDING[:-1])
         await all_saved(pilot)
         original = ActingStore.record_event
         failing = {"on": True}
@@ -75,7 +73,7 @@ async def test_the_call_is_not_finished_while_an_answer_is_not_on_disk(make_app,
             return original(self, *args, **kwargs)
 
         monkeypatch.setattr(ActingStore, "record_event", record_event)
-        await keys(pilot, WALK[-1])  # the last answer: its write fails
+        await keys(pilot, TO_THE_ENDING[-1])  # the last answer: its write fails
         screen = call_screen(app)
         await wait_for(pilot, lambda: screen._status.error is not None)
         await keys(pilot, "enter")

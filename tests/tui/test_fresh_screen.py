@@ -11,9 +11,7 @@ from textual.widgets import Static
 from callscript.tui.screens.call import CallScreen
 from callscript.tui.screens.fresh import FreshScreen
 from callscript.tui.screens.summary import SummaryScreen
-from tui.helpers import all_saved, call_screen, keys, settle
-
-WALK = ["1", "1", "1", "1", "1", "1", "4", "1", "text:4", "enter", "1", "text:深圳市南山区科技园1号", "enter", "1"]
+from tui.helpers import TO_THE_ENDING, all_saved, call_screen, keys, settle
 
 
 def restyles(monkeypatch) -> list[Screen]:
@@ -55,7 +53,7 @@ async def test_a_call_and_its_summary_are_not_restyled_when_first_shown(make_app
         first = call_screen(app)
         assert first not in seen
         assert_restyle_changes_nothing(first)
-        await keys(pilot, *WALK)
+        await keys(pilot, *TO_THE_ENDING)
         await all_saved(pilot)
         await keys(pilot, "enter")
         summary = app.screen

@@ -26,14 +26,11 @@ class DrawnOnce(RichVisual):
     def __init__(self, widget: Widget, renderable: RenderableType) -> None:
         super().__init__(widget, renderable)
         self._drawn: tuple[int, Style, list[Strip]] | None = None
-        self.drawings = 0
-        """How many times the renderable was drawn (a test counts them)."""
 
     def _draw(self, width: int, style: Style, options: RenderOptions) -> list[Strip]:
         drawn = self._drawn
         if drawn is None or drawn[0] != width or drawn[1] != style:
             strips = super().render_strips(width, None, style, options)
-            self.drawings += 1
             drawn = self._drawn = (width, style, strips)
         return drawn[2]
 
